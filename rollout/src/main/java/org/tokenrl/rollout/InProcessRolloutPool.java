@@ -1,0 +1,143 @@
+package org.tokenrl.rollout;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import org.apache.arrow.memory.BufferAllocator;
+import org.tokenrl.core.Rollout;
+import org.tokenrl.core.RolloutBatch;
+import org.tokenrl.model.Generation;
+import org.tokenrl.model.Policy;
+import org.tokenrl.model.SamplingParams;
+
+/**
+ * The default pool: worker threads in this JVM, each with its own copy of the policy.
+ *
+ * <p>Rows are split into contiguous, equal slices, one per worker, so the assignment of work is a
+ * pure function of the batch size and the worker count.
+ */
+public final class InProcessRolloutPool implements RolloutPool {
+  private final List<Policy> workers = new ArrayList<>();
+  private final ExecutorService threads;
+  private final BufferAllocator allocator;
+  private long weightsVersion = -1;
+
+  /** Creates {@code workerCount} samplers holding copies of {@code policy}'s current weights. */
+  public InProcessRolloutPool(Policy policy, int workerCount, BufferAllocator allocator) {
+    if (workerCount < 1) {
+      throw new IllegalArgumentException("rollout.workers must be at least 1, got " + workerCount);
+    }
+    for (int w = 0; w < workerCount; w++) {
+      workers.add(policy.copy());
+    }
+    this.allocator = allocator;
+    this.threads =
+        Executors.newFixedThreadPool(
+            workerCount,
+            r -> {
+              Thread t = new Thread(r, "rollout-worker");
+              t.setDaemon(true);
+              return t;
+            });
+  }
+
+  @Override
+  public RolloutBatch generate(
+      List<PromptRequest> prompts, int groupSize, SamplingParams params, long seed) {
+    int rows = prompts.size() * groupSize;
+    int[][] promptIds = new int[rows][];
+    long[] seeds = new long[rows];
+    for (int p = 0; p < prompts.size(); p++) {
+      for (int k = 0; k < groupSize; k++) {
+        promptIds[p * groupSize + k] = prompts.get(p).promptIds();
+        seeds[p * groupSize + k] = RowSeeds.of(seed, p, k);
+      }
+    }
+    Generation[] slices = new Generation[workers.size()];
+    int[] starts = sliceStarts(rows, workers.size());
+    List<Future<?>> pending = new ArrayList<>();
+    for (int w = 0; w < workers.size(); w++) {
+      int from = starts[w];
+      int to = starts[w + 1];
+      int slot = w;
+      Policy sampler = workers.get(w);
+      pending.add(
+          threads.submit(
+              () -> {
+                if (to > from) {
+                  slices[slot] =
+                      sampler.generate(
+                          java.util.Arrays.copyOfRange(promptIds, from, to),
+                          params,
+                          java.util.Arrays.copyOfRange(seeds, from, to));
+                }
+              }));
+    }
+    await(pending);
+    List<Rollout> out = new ArrayList<>(rows);
+    for (int w = 0; w < workers.size(); w++) {
+      Generation g = slices[w];
+      for (int j = 0; j < starts[w + 1] - starts[w]; j++) {
+        int row = starts[w] + j;
+        PromptRequest req = prompts.get(row / groupSize);
+        out.add(
+            new Rollout(
+                req.exampleId(),
+                row / groupSize,
+                req.promptIds(),
+                g.responses()[j],
+                g.logprobs()[j],
+                g.entropies()[j],
+                g.truncated()[j],
+                req.reference(),
+                0.0));
+      }
+    }
+    return RolloutBatch.of(allocator, groupSize, out);
+  }
+
+  @Override
+  public void syncWeights(long version, Map<String, float[]> weights) {
+    for (Policy worker : workers) {
+      worker.importWeights(weights);
+    }
+    weightsVersion = version;
+  }
+
+  /** The version of the weights the workers hold (-1 before the first sync). */
+  public long weightsVersion() {
+    return weightsVersion;
+  }
+
+  @Override
+  public void close() {
+    threads.shutdownNow();
+    workers.forEach(Policy::close);
+  }
+
+  /** Boundaries of {@code parts} contiguous slices of {@code n} rows, sizes differing by at most 1. */
+  static int[] sliceStarts(int n, int parts) {
+    int[] starts = new int[parts + 1];
+    for (int w = 0; w <= parts; w++) {
+      starts[w] = (int) ((long) n * w / parts);
+    }
+    return starts;
+  }
+
+  private static void await(List<Future<?>> pending) {
+    try {
+      for (Future<?> f : pending) {
+        f.get();
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("rollout interrupted", e);
+    } catch (ExecutionException e) {
+      throw new IllegalStateException("a rollout worker failed: " + e.getCause(), e.getCause());
+    }
+  }
+}

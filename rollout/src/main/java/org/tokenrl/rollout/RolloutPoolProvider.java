@@ -1,0 +1,13 @@
+package org.tokenrl.rollout;
+
+/**
+ * A pool implementation found by name through {@link java.util.ServiceLoader}, so the trainer can
+ * use e.g. the Ray pool without a compile-time dependency on it. Register an implementation in
+ * {@code META-INF/services/org.tokenrl.rollout.RolloutPoolProvider}.
+ */
+public interface RolloutPoolProvider {
+  /** The value of {@code distributed.backend} that selects this provider. */
+  String backend();
+
+  RolloutPool create(RolloutPoolContext context);
+}

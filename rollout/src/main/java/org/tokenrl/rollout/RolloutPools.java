@@ -1,0 +1,33 @@
+package org.tokenrl.rollout;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.ServiceLoader;
+
+/** Chooses the pool named by {@code distributed.backend}: {@code local}, or a registered provider. */
+public final class RolloutPools {
+  public static final String LOCAL = "local";
+
+  private RolloutPools() {}
+
+  public static RolloutPool create(RolloutPoolContext context) {
+    String backend = context.config().getString("distributed.backend");
+    if (backend.equals(LOCAL)) {
+      return new InProcessRolloutPool(
+          context.policy(), context.config().getInt("rollout.workers"), context.allocator());
+    }
+    List<String> known = new ArrayList<>(List.of(LOCAL));
+    for (RolloutPoolProvider provider : ServiceLoader.load(RolloutPoolProvider.class)) {
+      if (provider.backend().equals(backend)) {
+        return provider.create(context);
+      }
+      known.add(provider.backend());
+    }
+    throw new IllegalArgumentException(
+        "distributed.backend = "
+            + backend
+            + " is not available (available: "
+            + String.join(", ", known)
+            + "); the Ray backend needs the distributed module built: mvn -pl distributed -am package");
+  }
+}
