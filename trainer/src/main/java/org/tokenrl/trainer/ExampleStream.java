@@ -1,0 +1,57 @@
+package org.tokenrl.trainer;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import org.tokenrl.rollout.Example;
+import org.tokenrl.rollout.RowSeeds;
+
+/**
+ * Training examples in seeded epochs: each epoch is a fresh permutation, and the examples of a step
+ * are a pure function of (seed, step), so a resumed run sees exactly the batches it would have.
+ */
+final class ExampleStream {
+  private final List<Example> examples;
+  private final long seed;
+
+  ExampleStream(List<Example> examples, long seed) {
+    if (examples.isEmpty()) {
+      throw new IllegalArgumentException("the task has no training examples");
+    }
+    this.examples = examples;
+    this.seed = seed;
+  }
+
+  /** The {@code size} examples of step {@code step} (steps count from 1). */
+  List<Example> batch(long step, int size) {
+    List<Example> out = new ArrayList<>(size);
+    long first = (step - 1) * size;
+    int n = examples.size();
+    int[] order = null;
+    long orderEpoch = -1;
+    for (long k = first; k < first + size; k++) {
+      long epoch = k / n;
+      if (epoch != orderEpoch) {
+        order = permutation(n, RowSeeds.mix(seed * 31 + epoch));
+        orderEpoch = epoch;
+      }
+      out.add(examples.get(order[(int) (k % n)]));
+    }
+    return out;
+  }
+
+  private static int[] permutation(int n, long seed) {
+    int[] p = new int[n];
+    for (int i = 0; i < n; i++) {
+      p[i] = i;
+    }
+    Random rng = new Random(seed);
+    for (int i = n - 1; i > 0; i--) {
+      int j = rng.nextInt(i + 1);
+      int t = p[i];
+      p[i] = p[j];
+      p[j] = t;
+    }
+    return p;
+  }
+}

@@ -1,0 +1,118 @@
+package org.tokenrl.trainer;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.LocalDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Optional;
+import java.util.stream.Stream;
+
+/**
+ * One run's directory: {@code config.conf} (the resolved config), {@code metrics.jsonl}, the
+ * TensorBoard events file, {@code train.log} and {@code checkpoints/step-NNNNNNN/}.
+ */
+record RunDirectory(Path path) {
+  static final String CONFIG = "config.conf";
+  static final String METRICS = "metrics.jsonl";
+  static final String LOG = "train.log";
+  private static final String CHECKPOINT_PREFIX = "step-";
+
+  /** {@code runDir} if given, else {@code runs/<name>-<yyyyMMdd-HHmmss>} under the working dir. */
+  static RunDirectory createNew(String runDir, String name) {
+    Path path =
+        runDir.isEmpty()
+            ? Path.of("runs", name + "-" + LocalDateTime.now().format(
+                DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")))
+            : Path.of(runDir);
+    if (Files.exists(path.resolve(METRICS))) {
+      throw new IllegalStateException(
+          "run directory "
+              + path
+              + " already holds a run; continue it with --resume "
+              + path
+              + " or choose another trainer.run_dir");
+    }
+    try {
+      Files.createDirectories(path.resolve("checkpoints"));
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot create run directory " + path, e);
+    }
+    return new RunDirectory(path);
+  }
+
+  static RunDirectory existing(Path path) {
+    if (!Files.isRegularFile(path.resolve(CONFIG))) {
+      throw new IllegalArgumentException(
+          path + " is not a tokenrl run directory (no " + CONFIG + " in it)");
+    }
+    return new RunDirectory(path);
+  }
+
+  Path config() {
+    return path.resolve(CONFIG);
+  }
+
+  Path metrics() {
+    return path.resolve(METRICS);
+  }
+
+  Path log() {
+    return path.resolve(LOG);
+  }
+
+  Path checkpoints() {
+    return path.resolve("checkpoints");
+  }
+
+  Path checkpoint(long step) {
+    return checkpoints().resolve(String.format("%s%07d", CHECKPOINT_PREFIX, step));
+  }
+
+  /** The frozen reference policy for KL terms, saved when the RL phase starts. */
+  Path referenceCheckpoint() {
+    return checkpoints().resolve("reference");
+  }
+
+  Optional<Path> latestCheckpoint() {
+    return listCheckpoints().stream().reduce((a, b) -> b);
+  }
+
+  /** Deletes all but the newest {@code keep} step checkpoints. */
+  void pruneCheckpoints(int keep) {
+    List<Path> all = listCheckpoints();
+    for (int i = 0; i < all.size() - Math.max(1, keep); i++) {
+      deleteTree(all.get(i));
+    }
+  }
+
+  private List<Path> listCheckpoints() {
+    if (!Files.isDirectory(checkpoints())) {
+      return List.of();
+    }
+    try (Stream<Path> s = Files.list(checkpoints())) {
+      return s.filter(p -> p.getFileName().toString().matches(CHECKPOINT_PREFIX + "\\d+"))
+          .sorted()
+          .toList();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  static long stepOf(Path checkpoint) {
+    return Long.parseLong(checkpoint.getFileName().toString().substring(CHECKPOINT_PREFIX.length()));
+  }
+
+  private static void deleteTree(Path dir) {
+    try (Stream<Path> s = Files.walk(dir)) {
+      for (Path p : s.sorted(Comparator.reverseOrder()).toList()) {
+        Files.deleteIfExists(p);
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot delete old checkpoint " + dir, e);
+    }
+  }
+}

@@ -1,0 +1,276 @@
+package org.tokenrl.trainer;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.typesafe.config.Config;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.Optional;
+import org.apache.arrow.memory.BufferAllocator;
+import org.apache.arrow.memory.RootAllocator;
+import org.tokenrl.algorithms.Algorithms;
+import org.tokenrl.algorithms.RlAlgorithm;
+import org.tokenrl.core.CharTokenizer;
+import org.tokenrl.core.Tokenizer;
+import org.tokenrl.core.Tokenizers;
+import org.tokenrl.model.Checkpoint;
+import org.tokenrl.model.ModelConfig;
+import org.tokenrl.model.OptimizerConfig;
+import org.tokenrl.model.Policy;
+import org.tokenrl.model.SamplingParams;
+import org.tokenrl.rewards.CompositeReward;
+import org.tokenrl.rollout.RolloutPool;
+import org.tokenrl.rollout.RolloutPoolContext;
+import org.tokenrl.rollout.RolloutPools;
+import org.tokenrl.rollout.Task;
+import org.tokenrl.rollout.Tasks;
+
+/**
+ * A whole run: an optional SFT warm-up, then the main algorithm, with held-out evaluation,
+ * checkpoints, metrics and resume. Global steps count SFT steps first, then main-phase steps.
+ */
+final class TrainingRun {
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private final Config c;
+  private final RunDirectory dir;
+  private final Path projectRoot;
+
+  TrainingRun(Config config, RunDirectory dir, Path projectRoot) {
+    this.c = config;
+    this.dir = dir;
+    this.projectRoot = projectRoot;
+  }
+
+  /** Trains to the configured number of steps; returns the final held-out accuracy. */
+  double run(boolean resume) {
+    long seed = c.getLong("run.seed");
+    Task task = Tasks.create(c.getConfig("task"), projectRoot);
+    String algorithmName = c.getString("algorithm.name");
+    boolean mainIsSft = algorithmName.equals("sft");
+    int sftSteps = c.getInt("sft.steps");
+    int mainSteps = c.getInt("trainer.steps");
+    long total = (long) sftSteps + mainSteps;
+
+    Tokenizer tokenizer = CharTokenizer.ascii();
+    Policy policy;
+    long done = 0;
+    double sftAccuracy = Double.NaN;
+    Optional<Path> latest = resume ? dir.latestCheckpoint() : Optional.empty();
+    if (resume && latest.isEmpty()) {
+      throw new IllegalStateException(
+          dir.path() + " has no checkpoint to resume from; start it again without --resume");
+    }
+    if (latest.isPresent()) {
+      Checkpoint.Loaded loaded = Checkpoint.load(latest.get());
+      policy = loaded.policy();
+      tokenizer = Tokenizers.fromJson(loaded.tokenizerJson());
+      JsonNode state = readJson(loaded.trainerStateJson());
+      done = state.path("global_step").asLong();
+      sftAccuracy = state.path("sft_eval_accuracy").asDouble(Double.NaN);
+      MetricsLog.truncateAfter(dir.metrics(), done);
+    } else {
+      policy = Policy.create(modelConfig(tokenizer), optimizerConfig(), seed);
+    }
+    PromptCodec codec = new PromptCodec(tokenizer);
+    int maxNew = c.getInt("rollout.max_new_tokens");
+    Evaluator evaluator = new Evaluator(task, c.getInt("trainer.eval_size"), codec, maxNew);
+    ExampleStream examples = new ExampleStream(task.train(), seed);
+
+    try (RunLog log = new RunLog(dir, resume);
+        BufferAllocator allocator = new RootAllocator()) {
+      log.info(
+          String.format(
+              "tokenrl: %s on task %s, model %,d parameters, run dir %s",
+              mainIsSft ? "sft" : (sftSteps > 0 ? "sft warm-up then " : "") + algorithmName,
+              task.name(),
+              policy.config().parameterCount(),
+              dir.path()));
+      if (done > 0) {
+        log.info("resumed from checkpoint at step " + done + " of " + total);
+      }
+      Progress progress = new Progress(total);
+      SftTrainer sft =
+          new SftTrainer(
+              policy,
+              examples,
+              codec,
+              c.getInt("sft.batch_size"),
+              LearningRateSchedule.of(
+                  mainIsSft ? c.getDouble("trainer.learning_rate") : c.getDouble("sft.learning_rate"),
+                  c.getInt(mainIsSft ? "trainer.warmup_steps" : "sft.warmup_steps"),
+                  mainIsSft ? mainSteps : sftSteps,
+                  mainIsSft ? c.getString("trainer.lr_schedule") : "constant"));
+      Trainer rl = null;
+      RolloutPool pool = null;
+      Policy reference = null;
+      double lastEval = Double.NaN;
+      double skippedTotal = 0;
+      try {
+        for (long step = done + 1; step <= total; step++) {
+          boolean inSft = step <= sftSteps;
+          long phaseStep = inSft ? step : step - sftSteps;
+          Map<String, Double> m;
+          if (inSft || mainIsSft) {
+            m = sft.step(inSft ? phaseStep : phaseStep + sftSteps);
+          } else {
+            if (rl == null) {
+              if (phaseStep == 1 && sftSteps > 0) {
+                sftAccuracy = evaluator.accuracy(policy);
+                log.info(String.format("held-out accuracy after SFT: %.4f", sftAccuracy));
+                log.metrics(step - 1, Map.of("eval/accuracy", sftAccuracy));
+              }
+              RlAlgorithm algorithm = Algorithms.create(c.getConfig("algorithm"));
+              reference = referencePolicy(algorithm, policy, tokenizer, phaseStep);
+              pool = RolloutPools.create(new RolloutPoolContext(policy, c, allocator));
+              pool.syncWeights(step - 1, policy.exportWeights());
+              rl = newTrainer(policy, reference, pool, task, algorithm, examples, codec, tokenizer, mainSteps, seed);
+            }
+            m = rl.step(phaseStep);
+          }
+          if (m.getOrDefault("optim/skipped", 0.0) > 0) {
+            skippedTotal += m.get("optim/skipped");
+            log.warn(
+                "step " + step + ": non-finite loss or gradient; update skipped, weights untouched");
+          }
+          m.put("optim/skipped_total", skippedTotal);
+          boolean last = step == total;
+          int evalEvery = c.getInt("trainer.eval_every");
+          if (last || (!inSft && evalEvery > 0 && phaseStep % evalEvery == 0)) {
+            lastEval = evaluator.accuracy(policy);
+            m.put("eval/accuracy", lastEval);
+          }
+          log.metrics(step, m);
+          if (step % Math.max(1, c.getInt("trainer.progress_every")) == 0 || last) {
+            String phase = inSft ? "sft" : algorithmName;
+            log.info(progress.line(phase, step, m, lastEval));
+          }
+          int every = c.getInt("trainer.checkpoint_every");
+          if (last || (every > 0 && step % every == 0)) {
+            saveCheckpoint(policy, tokenizer, step, sftAccuracy);
+          }
+        }
+      } finally {
+        if (pool != null) {
+          pool.close();
+        }
+        if (reference != null) {
+          reference.close();
+        }
+      }
+      if (done >= total) {
+        lastEval = evaluator.accuracy(policy);
+      }
+      if (sftSteps > 0 && !mainIsSft) {
+        log.info(
+            String.format(
+                "held-out accuracy: %.4f after SFT warm-up -> %.4f after %s (%d eval examples)",
+                sftAccuracy, lastEval, algorithmName, evaluator.size()));
+      } else {
+        log.info(
+            String.format(
+                "held-out accuracy: %.4f (%d eval examples)", lastEval, evaluator.size()));
+      }
+      log.info("run directory: " + dir.path() + "  (tensorboard --logdir " + dir.path() + ")");
+      policy.close();
+      return lastEval;
+    }
+  }
+
+  private Trainer newTrainer(
+      Policy policy,
+      Policy reference,
+      RolloutPool pool,
+      Task task,
+      RlAlgorithm algorithm,
+      ExampleStream examples,
+      PromptCodec codec,
+      Tokenizer tokenizer,
+      int mainSteps,
+      long seed) {
+    SamplingParams sampling =
+        new SamplingParams(
+            c.getDouble("rollout.temperature"),
+            c.getInt("rollout.top_k"),
+            c.getDouble("rollout.top_p"),
+            c.getInt("rollout.max_new_tokens"),
+            tokenizer.eos(),
+            false);
+    return new Trainer(
+        policy,
+        reference,
+        pool,
+        task,
+        CompositeReward.fromConfig(c),
+        algorithm,
+        examples,
+        codec,
+        sampling,
+        LearningRateSchedule.of(
+            c.getDouble("trainer.learning_rate"),
+            c.getInt("trainer.warmup_steps"),
+            mainSteps,
+            c.getString("trainer.lr_schedule")),
+        c.getInt("trainer.prompts_per_step"),
+        c.getInt("trainer.group_size"),
+        mainSteps,
+        seed);
+  }
+
+  /** The frozen policy of the RL start, kept on disk so a resumed run uses the same one. */
+  private Policy referencePolicy(
+      RlAlgorithm algorithm, Policy policy, Tokenizer tokenizer, long phaseStep) {
+    if (!algorithm.usesReference()) {
+      return null;
+    }
+    Path path = dir.referenceCheckpoint();
+    if (Files.isDirectory(path) && phaseStep > 1) {
+      return Checkpoint.load(path).policy();
+    }
+    Checkpoint.save(path, policy, tokenizer.toJson(), "{}");
+    return policy.copy();
+  }
+
+  private void saveCheckpoint(Policy policy, Tokenizer tokenizer, long step, double sftAccuracy) {
+    ObjectNode state = JSON.createObjectNode();
+    state.put("global_step", step);
+    if (!Double.isNaN(sftAccuracy)) {
+      state.put("sft_eval_accuracy", sftAccuracy);
+    }
+    Checkpoint.save(dir.checkpoint(step), policy, tokenizer.toJson(), state.toString());
+    dir.pruneCheckpoints(c.getInt("trainer.keep_checkpoints"));
+  }
+
+  private ModelConfig modelConfig(Tokenizer tokenizer) {
+    Config m = c.getConfig("model");
+    return new ModelConfig(
+        tokenizer.vocabSize(),
+        m.getInt("d_model"),
+        m.getInt("layers"),
+        m.getInt("heads"),
+        m.getInt("d_ff"),
+        m.getInt("max_seq_len"));
+  }
+
+  private OptimizerConfig optimizerConfig() {
+    Config o = c.getConfig("optimizer");
+    return new OptimizerConfig(
+        c.getDouble("sft.learning_rate"),
+        o.getDouble("beta1"),
+        o.getDouble("beta2"),
+        o.getDouble("eps"),
+        o.getDouble("weight_decay"),
+        o.getDouble("grad_clip"));
+  }
+
+  private static JsonNode readJson(String json) {
+    try {
+      return JSON.readTree(json);
+    } catch (IOException e) {
+      throw new UncheckedIOException("checkpoint trainer_state.json is not valid JSON", e);
+    }
+  }
+}
