@@ -38,11 +38,18 @@ final class TrainingRun {
   private final Config c;
   private final RunDirectory dir;
   private final Path projectRoot;
+  private long stopAfterStep = Long.MAX_VALUE;
 
   TrainingRun(Config config, RunDirectory dir, Path projectRoot) {
     this.c = config;
     this.dir = dir;
     this.projectRoot = projectRoot;
+  }
+
+  /** Stops after this global step as if the process were killed (no final checkpoint): for tests. */
+  TrainingRun stopAfter(long step) {
+    this.stopAfterStep = step;
+    return this;
   }
 
   /** Trains to the configured number of steps; returns the final held-out accuracy. */
@@ -118,11 +125,6 @@ final class TrainingRun {
             m = sft.step(inSft ? phaseStep : phaseStep + sftSteps);
           } else {
             if (rl == null) {
-              if (phaseStep == 1 && sftSteps > 0) {
-                sftAccuracy = evaluator.accuracy(policy);
-                log.info(String.format("held-out accuracy after SFT: %.4f", sftAccuracy));
-                log.metrics(step - 1, Map.of("eval/accuracy", sftAccuracy));
-              }
               RlAlgorithm algorithm = Algorithms.create(c.getConfig("algorithm"));
               reference = referencePolicy(algorithm, policy, tokenizer, phaseStep);
               pool = RolloutPools.create(new RolloutPoolContext(policy, c, allocator));
@@ -139,9 +141,14 @@ final class TrainingRun {
           m.put("optim/skipped_total", skippedTotal);
           boolean last = step == total;
           int evalEvery = c.getInt("trainer.eval_every");
-          if (last || (!inSft && evalEvery > 0 && phaseStep % evalEvery == 0)) {
+          boolean sftEnd = inSft && step == sftSteps && !mainIsSft;
+          if (last || sftEnd || (!inSft && evalEvery > 0 && phaseStep % evalEvery == 0)) {
             lastEval = evaluator.accuracy(policy);
             m.put("eval/accuracy", lastEval);
+          }
+          if (sftEnd) {
+            sftAccuracy = lastEval;
+            log.info(String.format("held-out accuracy after the SFT warm-up: %.4f", sftAccuracy));
           }
           log.metrics(step, m);
           if (step % Math.max(1, c.getInt("trainer.progress_every")) == 0 || last) {
@@ -151,6 +158,9 @@ final class TrainingRun {
           int every = c.getInt("trainer.checkpoint_every");
           if (last || (every > 0 && step % every == 0)) {
             saveCheckpoint(policy, tokenizer, step, sftAccuracy);
+          }
+          if (step >= stopAfterStep) {
+            return Double.NaN;
           }
         }
       } finally {
