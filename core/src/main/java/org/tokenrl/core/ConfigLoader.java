@@ -38,6 +38,11 @@ import java.util.stream.Stream;
  * work the run file and overrides are checked against the schema (the leaf keys of base.conf and
  * of the selected group files, see {@link ConfigSchema}): unknown keys, wrong types, missing files
  * and unknown group options throw a {@link ConfigException} with a one-line message.
+ *
+ * <p>Schema conventions in base.conf: a number written {@code 1.0} is a double, {@code 1} an
+ * integer (a double is rejected where an integer is declared); {@code null} accepts any type; a
+ * list is checked only as a list; an object whose comment has a line starting with {@code
+ * free-form} (e.g. {@code # free-form: passed to the logger}) accepts any keys below it.
  */
 public final class ConfigLoader {
   private static final String BASE = "base.conf";

@@ -271,6 +271,14 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void unresolvedSubstitutionIsOneLineNamingTheFile() throws IOException {
+    write("configs/run.conf", "trainer.eval_every = ${trainer.stepz}\n");
+    String message = error("configs/run.conf");
+    assertTrue(message.startsWith("config error: " + file("configs/run.conf") + ": 1: "), message);
+    assertTrue(message.contains("${trainer.stepz}"), message);
+  }
+
+  @Test
   void renderLoadsBackToTheSameConfig() throws IOException {
     ResolvedConfig resolved = ConfigLoader.load(root, dir.resolve("configs/quickstart.conf"),
         List.of("trainer.log_dir=\"odd ${x} \\\"quoted\\\" # text\"", "trainer.lr=0.001"));
