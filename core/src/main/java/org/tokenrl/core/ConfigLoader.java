@@ -76,7 +76,8 @@ public final class ConfigLoader {
     if (runFile != null) {
       if (!Files.isRegularFile(runFile)) {
         throw new ConfigException(
-            "config error: run config " + display(runFile) + " not found" + runFileHint(configRoot));
+            "config error: run config " + display(runFile) + " not found"
+                + runFileHint(configRoot));
       }
       run = parse(runFile);
       readDefaults(run, display(runFile), groups, selected);
@@ -169,7 +170,8 @@ public final class ConfigLoader {
     int eq = override.indexOf('=');
     if (eq <= 0) {
       throw new ConfigException(
-          "config error: " + source + " is not key=value (e.g. trainer.steps=50 or algorithm=grpo)");
+          "config error: " + source
+              + " is not key=value (e.g. trainer.steps=50 or algorithm=grpo)");
     }
     String key = override.substring(0, eq).strip();
     String text = override.substring(eq + 1).strip();

@@ -5,6 +5,7 @@ import com.typesafe.config.ConfigRenderOptions;
 import com.typesafe.config.ConfigUtil;
 import com.typesafe.config.ConfigValue;
 import com.typesafe.config.ConfigValueType;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -175,7 +176,7 @@ final class ConfigSchema {
   /** The file a value was written in (it may come from an included file), else the layer's name. */
   private static String sourceOf(ConfigValue value, String source) {
     String file = value.origin().filename();
-    return file == null ? source : ConfigLoader.display(java.nio.file.Path.of(file));
+    return file == null ? source : ConfigLoader.display(Path.of(file));
   }
 
   /** The valid key nearest to {@code key}, comparing full dotted keys and last segments. */
@@ -197,7 +198,8 @@ final class ConfigSchema {
         score = Math.min(score, lastDistance);
       }
       // Ties go to the key closest as a whole, so a typo stays in its own block.
-      if (score < bestScore || (score == bestScore && score != Integer.MAX_VALUE && full < bestFull)) {
+      boolean closer = score < bestScore || (score == bestScore && full < bestFull);
+      if (score != Integer.MAX_VALUE && closer) {
         best = candidate;
         bestScore = score;
         bestFull = full;
@@ -239,8 +241,8 @@ final class ConfigSchema {
 
   /**
    * Visits the leaves of {@code object}: non-object values, empty objects, unresolved values, and
-   * (when {@code schema}) objects marked free-form. Values under a free-form or any-type key are not
-   * descended into.
+   * (when {@code schema}) objects marked free-form. Values under a free-form or any-type key are
+   * not descended into.
    */
   private void walk(
       ConfigObject object,

@@ -106,7 +106,8 @@ class ConfigLoaderTest {
 
   @Test
   void substitutionsResolveAfterMerging() {
-    assertEquals(7, load("configs/quickstart.conf", "trainer.steps=7").getInt("trainer.eval_every"));
+    Config config = load("configs/quickstart.conf", "trainer.steps=7");
+    assertEquals(7, config.getInt("trainer.eval_every"));
   }
 
   @Test
@@ -165,7 +166,8 @@ class ConfigLoaderTest {
         "config error: 'trainer.steps' must be an integer, got NUMBER 1.5"
             + " (command-line override 'trainer.steps=1.5')",
         error(null, "trainer.steps=1.5"));
-    assertTrue(error(null, "trainer.lr=true").contains("'trainer.lr' must be a number, got BOOLEAN"));
+    assertTrue(
+        error(null, "trainer.lr=true").contains("'trainer.lr' must be a number, got BOOLEAN"));
     assertTrue(error(null, "rewards=5").contains("'rewards' must be a list, got NUMBER 5"));
     assertTrue(error(null, "model=5").contains("'model' must be an object, got NUMBER 5"));
     write("configs/quickstart.conf", "trainer { log_dir = [1, 2] }\n");

@@ -38,7 +38,8 @@ class ConfigReaderTest {
         "config error: missing key 'task.width' (set it in base.conf, the selected group file or"
             + " the run config)",
         error(() -> task.integer("width")));
-    assertTrue(error(() -> task.string("none")).startsWith("config error: missing key 'task.none'"));
+    assertTrue(
+        error(() -> task.string("none")).startsWith("config error: missing key 'task.none'"));
     assertTrue(error(() -> task.integer("half"))
         .startsWith("config error: 'task.half' must be an integer, got 1.5"));
     assertTrue(error(() -> task.positiveInt("zero"))

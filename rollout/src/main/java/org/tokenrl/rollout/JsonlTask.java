@@ -24,8 +24,9 @@ import org.tokenrl.core.ConfigReader;
  *
  * <p>Config keys: {@code path} (relative paths resolve against the project root), and either
  * {@code eval_fraction} (that share of the lines, picked with {@code seed}, is held out) or {@code
- * eval_path} (a second file of held-out examples); optional {@code quality_tags}. A train line whose
- * prompt also appears among the held-out examples is dropped, so the two never share a prompt.
+ * eval_path} (a second file of held-out examples); optional {@code quality_tags}. A train line
+ * whose prompt also appears among the held-out examples is dropped, so the two never share a
+ * prompt.
  */
 public final class JsonlTask implements Task {
   private static final ObjectMapper JSON = new ObjectMapper();

@@ -19,7 +19,7 @@ public interface Task {
   /** Whether {@code response} solves {@code example}. */
   boolean isCorrect(Example example, String response);
 
-  /** One line for logs and {@code --help}: what the prompts look like and how answers are judged. */
+  /** One line for logs and help: what the prompts look like and how answers are judged. */
   String description();
 
   /**
