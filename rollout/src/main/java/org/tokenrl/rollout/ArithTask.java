@@ -13,8 +13,8 @@ import org.tokenrl.core.ConfigReader;
  *
  * <p>Config keys: {@code seed}, {@code train_size}, {@code eval_size}, {@code ops} (a subset of
  * {@code ["+", "-", "*"]}), {@code digits} (1..9), optional {@code min_digits} (default 1),
- * optional {@code quality_tags}. {@code a+b} and {@code b+a} (likewise for {@code *}) count as one problem,
- * so a held-out pair is never in train in either order.
+ * optional {@code quality_tags}. {@code a+b} and {@code b+a} (likewise for {@code *}) count as
+ * one problem, so a held-out pair is never in train in either order.
  */
 public final class ArithTask implements Task {
   private static final List<String> ALL_OPS = List.of("+", "-", "*");
