@@ -298,22 +298,30 @@ class RolloutBatchTest {
           "\n",
           "import json, sys",
           "import pyarrow as pa, pyarrow.ipc as ipc",
-          "r = ipc.open_file(sys.argv[1])",
-          "t = r.read_all()",
-          "t.validate(full=True)",
-          "print(json.dumps({",
-          "  'fields': [[f.name, str(f.type), f.nullable] for f in t.schema],",
-          "  'metadata': {k.decode(): v.decode() for k, v in (t.schema.metadata or {}).items()},",
-          "  'rows': t.to_pylist()}))");
+          "out = []",
+          "for path in sys.argv[1:]:",
+          "    t = ipc.open_file(path).read_all()",
+          "    t.validate(full=True)",
+          "    out.append({",
+          "        'fields': [[f.name, str(f.type), f.nullable] for f in t.schema],",
+          "        'metadata': {k.decode(): v.decode() for k, v in t.schema.metadata.items()},",
+          "        'rows': t.to_pylist()})",
+          "print(json.dumps(out))");
 
   @Test
   void pyarrowReadsJavaFile() throws Exception {
     List<Rollout> rows = sampleRows(4, 3, 6, 10);
     Path file = tmp.resolve("java.arrow");
-    try (RolloutBatch b = RolloutBatch.of(allocator, 3, rows)) {
+    Path empty = tmp.resolve("empty.arrow");
+    try (RolloutBatch b = RolloutBatch.of(allocator, 3, rows);
+        RolloutBatch e = RolloutBatch.of(allocator, 3, List.of())) {
       b.writeFile(file);
+      e.writeFile(empty);
     }
-    JsonNode out = JSON.readTree(runPython(PY_READ, file.toString()));
+    JsonNode both = JSON.readTree(runPython(PY_READ, file.toString(), empty.toString()));
+    JsonNode out = both.get(0);
+    assertEquals(out.get("fields"), both.get(1).get("fields"));
+    assertEquals(0, both.get(1).get("rows").size());
 
     List<String> expectedFields =
         List.of(
@@ -460,7 +468,7 @@ class RolloutBatchTest {
           new Rollout(r.exampleId(), r.group(), randomInts(rnd, 512), randomInts(rnd, 512), lps,
               lps.clone(), false, "reference", 0.5));
     }
-    int reps = 7;
+    int reps = 15;
     long[] fill = new long[reps];
     long[] write = new long[reps];
     long[] read = new long[reps];
