@@ -177,6 +177,19 @@ class RolloutBatchTest {
   }
 
   @Test
+  void streamWithoutRecordBatchesReadsAsEmpty() throws Exception {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    try (RolloutBatch b = RolloutBatch.of(allocator, 5, List.of());
+        ArrowStreamWriter w = new ArrowStreamWriter(b.root(), null, Channels.newChannel(out))) {
+      w.start(); // schema message only, as a producer that had nothing to send writes
+      w.end();
+    }
+    try (RolloutBatch back = RolloutBatch.fromIpcBytes(allocator, out.toByteArray())) {
+      assertBatchEquals(List.of(), 5, back);
+    }
+  }
+
+  @Test
   void allEmptyResponsesRoundTrip() {
     List<Rollout> rows = new ArrayList<>();
     for (int i = 0; i < 4; i++) {
@@ -435,10 +448,11 @@ class RolloutBatchTest {
     cmd.add("-c");
     cmd.add(script);
     cmd.addAll(Arrays.asList(args));
+    Path out = Files.createTempFile("tokenrl-py", ".out");
     Path err = Files.createTempFile("tokenrl-py", ".err");
     try {
-      Process p = new ProcessBuilder(cmd).redirectError(err.toFile()).start();
-      byte[] stdout = p.getInputStream().readAllBytes();
+      Process p =
+          new ProcessBuilder(cmd).redirectOutput(out.toFile()).redirectError(err.toFile()).start();
       if (!p.waitFor(120, TimeUnit.SECONDS)) {
         p.destroyForcibly();
         throw new AssertionError("python timed out");
@@ -448,8 +462,9 @@ class RolloutBatchTest {
             "python failed (exit " + p.exitValue() + "); is pyarrow 17 installed?\n"
                 + Files.readString(err));
       }
-      return new String(stdout, StandardCharsets.UTF_8);
+      return Files.readString(out);
     } finally {
+      Files.deleteIfExists(out);
       Files.deleteIfExists(err);
     }
   }

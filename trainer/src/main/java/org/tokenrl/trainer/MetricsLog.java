@@ -54,8 +54,12 @@ public final class MetricsLog implements AutoCloseable {
 
   /** Writes one line for {@code step}; a null or non-finite value is written as null. */
   public synchronized void write(long step, Map<String, Double> metrics) {
-    if (metrics.containsKey("step")) {
-      throw new IllegalArgumentException("metric name 'step' is reserved for the step number");
+    for (String key : metrics.keySet()) {
+      if (key == null || key.equals("step")) {
+        throw new IllegalArgumentException(
+            "metric name " + key + " at step " + step + ": names must be non-null and not"
+                + " 'step' (reserved for the step number)");
+      }
     }
     StringWriter line = new StringWriter();
     try (JsonGenerator g = JSON.createGenerator(line)) {

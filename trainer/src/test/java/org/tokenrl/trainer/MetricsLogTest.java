@@ -127,6 +127,9 @@ class MetricsLogTest {
   void rejectsReservedStepKey() {
     try (MetricsLog log = new MetricsLog(tmp.resolve("m.jsonl"), false)) {
       assertThrows(IllegalArgumentException.class, () -> log.write(1, Map.of("step", 1.0)));
+      Map<String, Double> nullKey = new HashMap<>();
+      nullKey.put(null, 1.0);
+      assertThrows(IllegalArgumentException.class, () -> log.write(1, nullKey));
     }
   }
 
