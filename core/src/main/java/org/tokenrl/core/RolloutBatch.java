@@ -1,19 +1,19 @@
 package org.tokenrl.core;
 
 import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
 import java.nio.IntBuffer;
-import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
+import java.nio.channels.WritableByteChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.function.IntFunction;
 import org.apache.arrow.memory.ArrowBuf;
@@ -170,8 +170,8 @@ public final class RolloutBatch implements AutoCloseable {
 
   /** This batch as an Arrow IPC stream (schema message, one record batch, end marker). */
   public byte[] toIpcBytes() {
-    ByteArrayOutputStream out = new ByteArrayOutputStream(estimatedBytes());
-    try (ArrowStreamWriter writer = new ArrowStreamWriter(root, null, Channels.newChannel(out))) {
+    ByteArrayChannel out = new ByteArrayChannel(estimatedBytes());
+    try (ArrowStreamWriter writer = new ArrowStreamWriter(root, null, out)) {
       writer.start();
       writer.writeBatch();
       writer.end();
@@ -179,6 +179,43 @@ public final class RolloutBatch implements AutoCloseable {
       throw new UncheckedIOException("cannot write rollout batch as Arrow IPC stream", e);
     }
     return out.toByteArray();
+  }
+
+  /**
+   * Collects written bytes in one growing array. Channels.newChannel over a
+   * ByteArrayOutputStream would copy every buffer twice more (through an 8 KiB staging array).
+   */
+  private static final class ByteArrayChannel implements WritableByteChannel {
+    private byte[] bytes;
+    private int size;
+
+    ByteArrayChannel(int capacity) {
+      bytes = new byte[capacity];
+    }
+
+    @Override
+    public int write(ByteBuffer src) {
+      int n = src.remaining();
+      if (size + n > bytes.length) {
+        bytes = Arrays.copyOf(bytes, Math.max(size + n, (int) Math.min(2L * bytes.length,
+            Integer.MAX_VALUE - 16)));
+      }
+      src.get(bytes, size, n);
+      size += n;
+      return n;
+    }
+
+    byte[] toByteArray() {
+      return size == bytes.length ? bytes : Arrays.copyOf(bytes, size);
+    }
+
+    @Override
+    public boolean isOpen() {
+      return true;
+    }
+
+    @Override
+    public void close() {}
   }
 
   /** Writes this batch as an Arrow IPC file ({@code .arrow}), replacing any existing file. */
@@ -214,8 +251,8 @@ public final class RolloutBatch implements AutoCloseable {
 
   /** Sum of response lengths over all rows. */
   public long totalResponseTokens() {
-    return size() == 0 ? 0 : responseIds.getElementEndIndex(size() - 1)
-        - responseIds.getElementStartIndex(0);
+    int n = size();
+    return n == 0 ? 0 : responseIds.getElementEndIndex(n - 1) - responseIds.getElementStartIndex(0);
   }
 
   /**
@@ -395,10 +432,11 @@ public final class RolloutBatch implements AutoCloseable {
     return row;
   }
 
+  /** Upper bound of the IPC stream size: buffers, 8-byte padding each, schema and headers. */
   private int estimatedBytes() {
-    long bytes = 1024;
+    long bytes = 8192;
     for (FieldVector v : root.getFieldVectors()) {
-      bytes += v.getBufferSize();
+      bytes += v.getBufferSize() + 64;
     }
     return (int) Math.min(bytes, Integer.MAX_VALUE - 16);
   }

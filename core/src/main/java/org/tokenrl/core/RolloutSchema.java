@@ -35,11 +35,13 @@ public final class RolloutSchema {
   public static final String FORMAT_VERSION = "1";
 
   /** Child field name of list columns; "item" is what pyarrow's {@code pa.list_} uses. */
-  static final String LIST_ITEM = "item";
+  private static final String LIST_ITEM = "item";
 
   private static final ArrowType INT32 = new ArrowType.Int(32, true);
-  private static final ArrowType FLOAT32 = new ArrowType.FloatingPoint(FloatingPointPrecision.SINGLE);
-  private static final ArrowType FLOAT64 = new ArrowType.FloatingPoint(FloatingPointPrecision.DOUBLE);
+  private static final ArrowType FLOAT32 =
+      new ArrowType.FloatingPoint(FloatingPointPrecision.SINGLE);
+  private static final ArrowType FLOAT64 =
+      new ArrowType.FloatingPoint(FloatingPointPrecision.DOUBLE);
 
   /** The columns in storage order. All are non-null, and so are list elements. */
   public static final List<Field> FIELDS =
