@@ -1,0 +1,98 @@
+package org.tokenrl.trainer;
+
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonGenerator;
+import java.io.IOException;
+import java.io.StringWriter;
+import java.io.UncheckedIOException;
+import java.io.Writer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * Appends one JSON object per training step to a {@code metrics.jsonl} file, e.g. {@code
+ * {"step":3,"actor/clip_frac":0.0,"reward/mean":0.5}}.
+ *
+ * <p>"step" comes first, then metrics with keys sorted, so files diff and grep well. Numbers use
+ * {@link Double#toString} (every value reads back exactly); NaN and infinities, which JSON
+ * cannot hold, are written as {@code null}. Each line is flushed as written, so a crashed run
+ * keeps every finished step. Thread-safe.
+ */
+public final class MetricsLog implements AutoCloseable {
+  private static final JsonFactory JSON = new JsonFactory();
+
+  private final Path file;
+  private final Writer out;
+
+  /**
+   * Opens {@code file}, creating it and its parent directories if needed. With {@code append}
+   * false an existing file is truncated; with true new lines go after the existing ones (a
+   * resumed run).
+   */
+  public MetricsLog(Path file, boolean append) {
+    this.file = file;
+    try {
+      Path parent = file.toAbsolutePath().getParent();
+      if (parent != null) {
+        Files.createDirectories(parent);
+      }
+      this.out =
+          Files.newBufferedWriter(
+              file,
+              StandardCharsets.UTF_8,
+              StandardOpenOption.CREATE,
+              StandardOpenOption.WRITE,
+              append ? StandardOpenOption.APPEND : StandardOpenOption.TRUNCATE_EXISTING);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot open metrics log " + file, e);
+    }
+  }
+
+  /** Writes one line for {@code step}; a null or non-finite value is written as null. */
+  public synchronized void write(long step, Map<String, Double> metrics) {
+    for (String key : metrics.keySet()) {
+      if (key == null || key.equals("step")) {
+        throw new IllegalArgumentException(
+            "metric name " + key + " at step " + step + ": names must be non-null and not"
+                + " 'step' (reserved for the step number)");
+      }
+    }
+    StringWriter line = new StringWriter();
+    try (JsonGenerator g = JSON.createGenerator(line)) {
+      g.writeStartObject();
+      g.writeNumberField("step", step);
+      for (Map.Entry<String, Double> e : new TreeMap<>(metrics).entrySet()) {
+        g.writeFieldName(e.getKey());
+        Double v = e.getValue();
+        if (v == null || !Double.isFinite(v)) {
+          g.writeNull();
+        } else {
+          g.writeNumber(v.doubleValue());
+        }
+      }
+      g.writeEndObject();
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot encode metrics for step " + step, e);
+    }
+    try {
+      out.write(line.toString());
+      out.write('\n');
+      out.flush();
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot write metrics log " + file, e);
+    }
+  }
+
+  @Override
+  public synchronized void close() {
+    try {
+      out.close();
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot close metrics log " + file, e);
+    }
+  }
+}
