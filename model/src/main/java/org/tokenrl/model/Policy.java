@@ -452,7 +452,7 @@ public final class Policy implements AutoCloseable {
       Map<String, INDArray> out =
           graph.full.output(batch.inputs(cfg, graph.dtype, temperature), names);
       for (int l = 0; l < cfg.layers(); l++) {
-        kCache[l] = out.get("k_" + l); // [B, H, P, hd]
+        kCache[l] = out.get("k_" + l); // [B, P, H, hd]
         vCache[l] = out.get("v_" + l);
       }
       return lastSlots(batch, out);
@@ -476,7 +476,7 @@ public final class Policy implements AutoCloseable {
       Map<String, INDArray> ph = new HashMap<>();
       ph.put("tokens", PackedBatch.array(tokens, graph.dtype, b, v));
       ph.put("positions", PackedBatch.array(positions, graph.dtype, b, s));
-      ph.put("attnMask", PackedBatch.array(mask, graph.dtype, b, 1, 1, cacheLen + 1));
+      ph.put("attnMask", PackedBatch.array(mask, graph.dtype, b, cacheLen + 1, 1));
       ph.put("headShape", Nd4j.createFromArray((long) b, 1, cfg.heads(), cfg.headDim()));
       ph.put("invTemp", Nd4j.scalar(graph.dtype, 1.0 / temperature));
       List<String> names = new ArrayList<>(List.of("logits", "logp", "entropy"));
@@ -488,7 +488,7 @@ public final class Policy implements AutoCloseable {
       }
       Map<String, INDArray> out = graph.decode.output(ph, names);
       for (int l = 0; l < cfg.layers(); l++) {
-        kCache[l] = out.get("kOut_" + l); // [B, H, C+1, hd]
+        kCache[l] = out.get("kOut_" + l); // [B, C+1, H, hd]
         vCache[l] = out.get("vOut_" + l);
       }
       double[] logits = toDoubles(out.get("logits")); // [B, V]

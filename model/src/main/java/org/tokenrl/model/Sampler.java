@@ -5,7 +5,8 @@ import java.util.SplittableRandom;
 /**
  * Picks the next token of one row from its raw logits. Temperature, then top-k, then top-p
  * (nucleus) filtering, then inverse-CDF sampling with one uniform draw from the row's own RNG, so
- * a row's samples depend only on its seed and its logits.
+ * a row's samples depend only on its seed and its logits. With filtering the CDF runs over tokens
+ * by descending probability, without it over ids (no sort).
  */
 final class Sampler {
   private Sampler() {}
@@ -16,6 +17,9 @@ final class Sampler {
       return argmax(logits);
     }
     double u = rng.nextDouble();
+    if (params.topK() <= 0 && params.topP() >= 1) {
+      return unfiltered(logits, params.temperature(), u);
+    }
     // indices by descending logit, ties to the lower id (stable sort on ascending ids)
     Integer[] order = new Integer[v];
     for (int i = 0; i < v; i++) {
@@ -55,6 +59,26 @@ final class Sampler {
       }
     }
     return order[keep - 1]; // u*total rounded up to the total
+  }
+
+  /** Inverse CDF in id order: no sort needed when nothing is filtered. */
+  private static int unfiltered(double[] logits, double temperature, double u) {
+    double max = logits[argmax(logits)] / temperature;
+    double[] probs = new double[logits.length];
+    double total = 0;
+    for (int i = 0; i < logits.length; i++) {
+      probs[i] = Math.exp(logits[i] / temperature - max);
+      total += probs[i];
+    }
+    double target = u * total;
+    double acc = 0;
+    for (int i = 0; i < logits.length; i++) {
+      acc += probs[i];
+      if (target < acc) {
+        return i;
+      }
+    }
+    return argmax(logits); // u*total rounded up to the total
   }
 
   static int argmax(double[] logits) {

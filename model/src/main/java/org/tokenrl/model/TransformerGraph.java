@@ -33,12 +33,12 @@ import org.nd4j.linalg.factory.Nd4j;
  *
  * Outputs: {@code logits} [NT, V], {@code logp} [NT, V] (log-softmax of logits/temperature),
  * {@code tokLogp} [NT], {@code entropy} [NT], {@code loss} scalar, and per layer {@code k_l},
- * {@code v_l} [N, H, T, hd] for prefilling the KV cache.
+ * {@code v_l} [N, T, H, hd] for prefilling the KV cache.
  *
  * <p>Decode graph: one new token per row, with the per-layer caches {@code kCache_l}, {@code
- * vCache_l} [B, H, C, hd] as placeholders, {@code attnMask} [B, 1, 1, C+1], {@code headShape} =
- * {B, 1, H, hd}; outputs {@code logits}, {@code logp} [B, V], {@code entropy} [B] and the grown
- * caches {@code kOut_l}, {@code vOut_l} [B, H, C+1, hd].
+ * vCache_l} [B, C, H, hd] as placeholders, {@code attnMask} [B, C+1, 1], {@code headShape} = {B,
+ * 1, H, hd}; outputs {@code logits}, {@code logp} [B, V], {@code entropy} [B] and the grown caches
+ * {@code kOut_l}, {@code vOut_l} [B, C+1, H, hd].
  */
 final class TransformerGraph {
   /** Additive mask value of a slot that must not be attended to (finite: no NaN rows). */
@@ -134,8 +134,11 @@ final class TransformerGraph {
       String b = "blocks." + l + ".";
       SDVariable h = sd.nn.layerNorm(x, p.get(b + "ln1.gain"), p.get(b + "ln1.bias"), false, 1);
       SDVariable q = heads(sd, h.mmul(p.get(b + "attn.wq")), headShape); // [N, H, T, hd]
-      SDVariable k = heads(sd, h.mmul(p.get(b + "attn.wk")), headShape).rename("k_" + l);
-      SDVariable val = heads(sd, h.mmul(p.get(b + "attn.wv")), headShape).rename("v_" + l);
+      // K/V in the cache layout [N, T, H, hd] are outputs for prefilling the decode graph
+      SDVariable kRows = sd.reshape(h.mmul(p.get(b + "attn.wk")), headShape).rename("k_" + l);
+      SDVariable vRows = sd.reshape(h.mmul(p.get(b + "attn.wv")), headShape).rename("v_" + l);
+      SDVariable k = sd.permute(kRows, 0, 2, 1, 3); // [N, H, T, hd]
+      SDVariable val = sd.permute(vRows, 0, 2, 1, 3);
       SDVariable att = attention(sd, q, k, val, mask); // [NT, d]
       x = x.add(att.mmul(p.get(b + "attn.wo")));
       x = x.add(mlp(sd, x, p, b));
@@ -152,24 +155,30 @@ final class TransformerGraph {
     Map<String, SDVariable> p = declareParams(sd);
     SDVariable tokens = sd.placeHolder("tokens", dtype, -1, v); // [B, V]
     SDVariable positions = sd.placeHolder("positions", dtype, -1, cfg.maxSeqLen()); // [B, S]
-    SDVariable mask = sd.placeHolder("attnMask", dtype, -1, 1, 1, -1); // [B, 1, 1, C+1]
+    SDVariable mask = sd.placeHolder("attnMask", dtype, -1, -1, 1); // [B, C+1, 1]
     SDVariable headShape = sd.placeHolder("headShape", DataType.INT64, 4); // {B, 1, H, hd}
     SDVariable invTemp = sd.placeHolder("invTemp", dtype);
     int h = cfg.heads();
     int hd = cfg.headDim();
 
     SDVariable x = tokens.mmul(p.get("wte")).add(positions.mmul(p.get("wpe"))); // [B, d]
+    double scale = 1.0 / Math.sqrt(hd);
     for (int l = 0; l < cfg.layers(); l++) {
       String b = "blocks." + l + ".";
-      SDVariable kCache = sd.placeHolder("kCache_" + l, dtype, -1, h, -1, hd); // [B, H, C, hd]
-      SDVariable vCache = sd.placeHolder("vCache_" + l, dtype, -1, h, -1, hd);
+      // The cache keeps the [B, C, H, hd] layout: no permutes per step, and with a single query
+      // the attention is a broadcast multiply + reduction rather than B*H tiny matmuls.
+      SDVariable kCache = sd.placeHolder("kCache_" + l, dtype, -1, -1, h, hd); // [B, C, H, hd]
+      SDVariable vCache = sd.placeHolder("vCache_" + l, dtype, -1, -1, h, hd);
       SDVariable hn = sd.nn.layerNorm(x, p.get(b + "ln1.gain"), p.get(b + "ln1.bias"), false, 1);
-      SDVariable q = heads(sd, hn.mmul(p.get(b + "attn.wq")), headShape); // [B, H, 1, hd]
-      SDVariable k = heads(sd, hn.mmul(p.get(b + "attn.wk")), headShape);
-      SDVariable val = heads(sd, hn.mmul(p.get(b + "attn.wv")), headShape);
-      SDVariable kAll = sd.concat("kOut_" + l, 2, kCache, k); // [B, H, C+1, hd]
-      SDVariable vAll = sd.concat("vOut_" + l, 2, vCache, val);
-      SDVariable att = attention(sd, q, kAll, vAll, mask); // [B, d]
+      SDVariable q = sd.reshape(hn.mmul(p.get(b + "attn.wq")), headShape); // [B, 1, H, hd]
+      SDVariable k = sd.reshape(hn.mmul(p.get(b + "attn.wk")), headShape);
+      SDVariable val = sd.reshape(hn.mmul(p.get(b + "attn.wv")), headShape);
+      SDVariable kAll = sd.concat("kOut_" + l, 1, kCache, k); // [B, C+1, H, hd]
+      SDVariable vAll = sd.concat("vOut_" + l, 1, vCache, val);
+      SDVariable scores = sd.sum(q.mul(kAll), 3).mul(scale).add(mask); // [B, C+1, H]
+      SDVariable probs = sd.nn.softmax(scores, 1);
+      SDVariable out = sd.sum(sd.expandDims(probs, 3).mul(vAll), 1); // [B, H, hd]
+      SDVariable att = sd.reshape(out, -1, cfg.dModel()); // [B, d]
       x = x.add(att.mmul(p.get(b + "attn.wo")));
       x = x.add(mlp(sd, x, p, b));
     }
