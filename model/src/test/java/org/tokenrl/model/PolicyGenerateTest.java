@@ -120,6 +120,30 @@ class PolicyGenerateTest {
   }
 
   @Test
+  void decodeGraphSeesWeightUpdatesMadeThroughTheTrainingGraph() {
+    try (Policy trained = policy.copy()) {
+      Generation before = trained.generate(PROMPTS, greedy(6), SEEDS);
+      double[][] coef = new double[PROMPTS.length][];
+      for (int i = 0; i < coef.length; i++) {
+        coef[i] = new double[before.responses()[i].length];
+        java.util.Arrays.fill(coef[i], 0.5); // push the greedy continuation down
+      }
+      for (int step = 0; step < 3; step++) {
+        assertFalse(trained.update(PROMPTS, before.responses(), coef, null, 1.0).skipped());
+      }
+      Generation after = trained.generate(PROMPTS, sampled(6), SEEDS);
+      TokenScores s = trained.score(PROMPTS, after.responses(), 1.0);
+      for (int i = 0; i < PROMPTS.length; i++) {
+        for (int t = 0; t < after.responses()[i].length; t++) {
+          assertEquals(s.logprobs()[i][t], after.logprobs()[i][t], 1e-5);
+        }
+      }
+      TokenScores old = policy.score(PROMPTS, after.responses(), 1.0);
+      assertTrue(Math.abs(old.logprobs()[0][0] - s.logprobs()[0][0]) > 1e-4, "weights moved");
+    }
+  }
+
+  @Test
   void topKOneAndTinyTopPEqualGreedy() {
     Generation greedy = policy.generate(PROMPTS, greedy(8), SEEDS);
     Generation top1 = policy.generate(PROMPTS, new SamplingParams(1.5, 1, 1.0, 8, -1, false), SEEDS);
