@@ -20,6 +20,7 @@ final class AdamW {
   private final OptimizerConfig cfg;
   private double learningRate;
   private long step;
+
   /** First and second moments, same names and shapes as the parameters. */
   final LinkedHashMap<String, INDArray> m = new LinkedHashMap<>();
 
@@ -59,8 +60,8 @@ final class AdamW {
   }
 
   /**
-   * One step. {@code grads} are scaled by {@code gradScale} (clipping) in place, so the caller
-   * must pass buffers it owns.
+   * One step. {@code grads} are scaled by {@code gradScale} (clipping) in place, so the caller must
+   * pass buffers it owns.
    */
   void apply(
       Map<String, INDArray> params,

@@ -99,7 +99,11 @@ public final class Checkpoint {
     Path checksums = dir.resolve(CHECKSUMS);
     if (!Files.isRegularFile(checksums)) {
       throw new IOException(
-          "checkpoint " + dir + " has no " + CHECKSUMS + ": not a checkpoint or an unfinished save");
+          "checkpoint "
+              + dir
+              + " has no "
+              + CHECKSUMS
+              + ": not a checkpoint or an unfinished save");
     }
     Map<String, String> sums =
         JSON.readValue(Files.readString(checksums), new TypeReference<Map<String, String>>() {});
@@ -112,8 +116,15 @@ public final class Checkpoint {
       String actual = sha256(file);
       if (!actual.equals(expected)) {
         throw new IOException(
-            "checksum mismatch for " + f + " in checkpoint " + dir + " (expected " + expected
-                + ", found " + actual + "): the file is corrupted or was modified");
+            "checksum mismatch for "
+                + f
+                + " in checkpoint "
+                + dir
+                + " (expected "
+                + expected
+                + ", found "
+                + actual
+                + "): the file is corrupted or was modified");
       }
     }
     ModelConfig cfg = ModelConfig.fromJson(Files.readString(dir.resolve("model.json")));

@@ -11,8 +11,8 @@ import org.nd4j.linalg.factory.Nd4j;
 
 /**
  * {@code tokenrl bench}: training throughput of {@link Policy#update} against a plain ND4J GEMM of
- * similar size measured in the same run (the ceiling), and sampling throughput with and without
- * the KV cache. Options: {@code --quick} (fewer repetitions), {@code --compare-grad} (also time
+ * similar size measured in the same run (the ceiling), and sampling throughput with and without the
+ * KV cache. Options: {@code --quick} (fewer repetitions), {@code --compare-grad} (also time
  * SameDiff's calculateGradients against the fit() path used by update, on the notes' config (a)).
  * Run with OMP_NUM_THREADS=1.
  */
@@ -32,7 +32,8 @@ public final class ModelBench {
     int steps = quick ? 3 : 8;
     List<TrainCase> cases =
         List.of(
-            new TrainCase("quickstart d128 L2 H4 V98", new ModelConfig(98, 128, 2, 4, 512, 64), 64, 16),
+            new TrainCase(
+                "quickstart d128 L2 H4 V98", new ModelConfig(98, 128, 2, 4, 512, 64), 64, 16),
             new TrainCase("d256 L6 H8 V98", new ModelConfig(98, 256, 6, 8, 1024, 128), 16, 128));
     for (TrainCase c : cases) {
       trainBench(c, quick ? 1 : 2, steps);
@@ -48,7 +49,10 @@ public final class ModelBench {
     double d = c.dModel();
     double tokens = (double) batch * seqLen;
     double perTokenParams =
-        c.vocabSize() * d + c.maxSeqLen() * d + c.layers() * (4 * d * d + 2 * d * c.dFF()) + d * c.vocabSize();
+        c.vocabSize() * d
+            + c.maxSeqLen() * d
+            + c.layers() * (4 * d * d + 2 * d * c.dFF())
+            + d * c.vocabSize();
     double attention = c.layers() * 4.0 * batch * seqLen * (double) seqLen * d; // QK^T and PV
     return 3 * (2 * perTokenParams * tokens + attention);
   }
@@ -89,9 +93,21 @@ public final class ModelBench {
           "train  %-28s params=%,d batch=%d seq=%d: update %.1f ms (score %.1f ms), %,.0f tokens/s,"
               + " %.2f GFLOP/step, %.1f GFLOP/s; ND4J mmul [%d x %d]x[%d x %d] %.1f GFLOP/s;"
               + " ratio %.0f%%%n",
-          c.name(), c.cfg().parameterCount(), c.batch(), c.seqLen(), sec * 1e3, median(fwd) * 1e3,
-          rows / sec, flops / 1e9, gflops, rows, c.cfg().dModel(), c.cfg().dModel(), c.cfg().dFF(),
-          ceiling, 100 * gflops / ceiling);
+          c.name(),
+          c.cfg().parameterCount(),
+          c.batch(),
+          c.seqLen(),
+          sec * 1e3,
+          median(fwd) * 1e3,
+          rows / sec,
+          flops / 1e9,
+          gflops,
+          rows,
+          c.cfg().dModel(),
+          c.cfg().dModel(),
+          c.cfg().dFF(),
+          ceiling,
+          100 * gflops / ceiling);
     }
   }
 
@@ -111,7 +127,8 @@ public final class ModelBench {
     return 2.0 * m * k * n / median(times) / 1e9;
   }
 
-  private static void sampleBench(ModelConfig cfg, int batch, int promptLen, int newTokens, int reps) {
+  private static void sampleBench(
+      ModelConfig cfg, int batch, int promptLen, int newTokens, int reps) {
     try (Policy p = Policy.create(cfg, OptimizerConfig.defaults(1e-4), 3)) {
       Random rng = new Random(4);
       int[][] prompts = new int[batch][];
@@ -127,7 +144,13 @@ public final class ModelBench {
       System.out.printf(
           "sample batch=%d prompt=%d new=%d: KV cache %.0f ms (%,.0f tokens/s), recompute %.0f ms"
               + " (%,.0f tokens/s), speed-up %.1fx%n",
-          batch, promptLen, newTokens, cached * 1e3, tokens / cached, full * 1e3, tokens / full,
+          batch,
+          promptLen,
+          newTokens,
+          cached * 1e3,
+          tokens / cached,
+          full * 1e3,
+          tokens / full,
           full / cached);
     }
   }

@@ -6,8 +6,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 
 /**
  * Shape of the decoder-only transformer: a token embedding (tied with the LM head), learned
- * positions, {@code layers} pre-LayerNorm blocks of causal multi-head attention and a GELU MLP,
- * and a final LayerNorm. Linear layers have no bias; LayerNorms have gain and bias.
+ * positions, {@code layers} pre-LayerNorm blocks of causal multi-head attention and a GELU MLP, and
+ * a final LayerNorm. Linear layers have no bias; LayerNorms have gain and bias.
  *
  * @param vocabSize number of token ids (one-hot embedding, so keep it small: ~100 chars)
  * @param dModel width of the residual stream
@@ -16,7 +16,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
  * @param dFF hidden width of the MLP
  * @param maxSeqLen number of learned positions: the longest input a forward pass may see
  */
-public record ModelConfig(int vocabSize, int dModel, int layers, int heads, int dFF, int maxSeqLen) {
+public record ModelConfig(
+    int vocabSize, int dModel, int layers, int heads, int dFF, int maxSeqLen) {
   private static final ObjectMapper JSON =
       new ObjectMapper().configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, true);
 
@@ -62,7 +63,8 @@ public record ModelConfig(int vocabSize, int dModel, int layers, int heads, int 
     try {
       return JSON.readValue(json, ModelConfig.class);
     } catch (JsonProcessingException e) {
-      throw new IllegalArgumentException("not a valid model config JSON: " + e.getOriginalMessage(), e);
+      throw new IllegalArgumentException(
+          "not a valid model config JSON: " + e.getOriginalMessage(), e);
     }
   }
 }

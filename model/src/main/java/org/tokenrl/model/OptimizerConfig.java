@@ -16,7 +16,8 @@ public record OptimizerConfig(
 
   public OptimizerConfig {
     if (!(learningRate >= 0) || !Double.isFinite(learningRate)) {
-      throw new IllegalArgumentException("optimizer.learningRate must be finite and >= 0, got " + learningRate);
+      throw new IllegalArgumentException(
+          "optimizer.learningRate must be finite and >= 0, got " + learningRate);
     }
     if (!(beta1 >= 0 && beta1 < 1)) {
       throw new IllegalArgumentException("optimizer.beta1 must be in [0,1), got " + beta1);

@@ -8,11 +8,11 @@ import org.nd4j.linalg.factory.Nd4j;
 
 /**
  * Token sequences of different lengths packed into N rows of T slots for the full graph. Row i's
- * tokens occupy slots [offset[i], offset[i] + length[i]) and get positions 0, 1, ...; the
- * attention mask lets a slot see only earlier-or-equal slots of its own row's tokens (a pad slot
- * sees only itself; nothing reads its output).
- * Right-padding (offset 0) is used for scoring, left-padding (all rows end at slot T-1) for
- * prefilling the KV cache, so that every row's next token is decoded at the same cache index.
+ * tokens occupy slots [offset[i], offset[i] + length[i]) and get positions 0, 1, ...; the attention
+ * mask lets a slot see only earlier-or-equal slots of its own row's tokens (a pad slot sees only
+ * itself; nothing reads its output). Right-padding (offset 0) is used for scoring, left-padding
+ * (all rows end at slot T-1) for prefilling the KV cache, so that every row's next token is decoded
+ * at the same cache index.
  */
 final class PackedBatch {
   final int rows;
@@ -77,7 +77,12 @@ final class PackedBatch {
         }
         if (j >= s) {
           throw new IllegalArgumentException(
-              "row " + i + " needs position " + j + " but model.maxSeqLen is " + s
+              "row "
+                  + i
+                  + " needs position "
+                  + j
+                  + " but model.maxSeqLen is "
+                  + s
                   + ": shorten prompts/responses or build the model with a larger maxSeqLen");
         }
         tokens[flatRow(i, slot) * v + id] = 1f;

@@ -21,11 +21,11 @@ import org.nd4j.linalg.dataset.MultiDataSet;
 import org.nd4j.linalg.factory.Nd4j;
 
 /**
- * The policy language model: a decoder-only transformer in SameDiff ({@link TransformerGraph})
- * that scores, trains and samples. Sequences are {@code prompt ++ response}; every prompt must
- * hold at least one token (e.g. BOS), because response token t is predicted from everything
- * before it. A forward pass sees at most {@code maxSeqLen} tokens: {@code prompt.length +
- * response.length <= maxSeqLen + 1} (the last token is only a target).
+ * The policy language model: a decoder-only transformer in SameDiff ({@link TransformerGraph}) that
+ * scores, trains and samples. Sequences are {@code prompt ++ response}; every prompt must hold at
+ * least one token (e.g. BOS), because response token t is predicted from everything before it. A
+ * forward pass sees at most {@code maxSeqLen} tokens: {@code prompt.length + response.length <=
+ * maxSeqLen + 1} (the last token is only a target).
  *
  * <p>Instances are not shared between threads in the framework (each rollout worker holds its own
  * {@link #copy()}), but all public methods are synchronized so accidental sharing stays correct.
@@ -125,7 +125,8 @@ public final class Policy implements AutoCloseable {
    * One AdamW step on the surrogate loss
    *
    * <pre>
-   *   L = sum_{i,t} targetCoef[i][t] * logp(y_{i,t}) + sum_{i,t,v} vocabCoef[i][t][v] * logp(v | prefix)
+   *   L = sum_{i,t} targetCoef[i][t] * logp(y_{i,t})
+   *     + sum_{i,t,v} vocabCoef[i][t][v] * logp(v | prefix)
    * </pre>
    *
    * where logp is the log-softmax of logits/temperature at response position t of row i. Passing
@@ -152,11 +153,12 @@ public final class Policy implements AutoCloseable {
   }
 
   /**
-   * Loss value and parameter gradients of the surrogate loss, without touching weights or
-   * optimizer state. {@code skipReason} is non-null when they are unusable (non-finite inputs,
-   * loss or gradient, or nothing to train on). The gradient arrays are reused by the next call.
+   * Loss value and parameter gradients of the surrogate loss, without touching weights or optimizer
+   * state. {@code skipReason} is non-null when they are unusable (non-finite inputs, loss or
+   * gradient, or nothing to train on). The gradient arrays are reused by the next call.
    */
-  record Surrogate(double loss, double gradNorm, Map<String, INDArray> gradients, String skipReason) {}
+  record Surrogate(
+      double loss, double gradNorm, Map<String, INDArray> gradients, String skipReason) {}
 
   synchronized Surrogate surrogate(
       int[][] prompts,
@@ -220,8 +222,15 @@ public final class Policy implements AutoCloseable {
     for (int i = 0; i < responses.length; i++) {
       if (targetCoef[i].length != responses[i].length) {
         throw new IllegalArgumentException(
-            "targetCoef[" + i + "] has " + targetCoef[i].length + " entries but response " + i
-                + " has " + responses[i].length + " tokens");
+            "targetCoef["
+                + i
+                + "] has "
+                + targetCoef[i].length
+                + " entries but response "
+                + i
+                + " has "
+                + responses[i].length
+                + " tokens");
       }
       for (int t = 0; t < targetCoef[i].length; t++) {
         if (!Double.isFinite(targetCoef[i][t])) {
@@ -288,8 +297,7 @@ public final class Policy implements AutoCloseable {
    * left-padded and prefilled by the full graph, then one decode-graph call per new token. Row i
    * draws from its own RNG seeded by {@code rowSeeds[i]}.
    */
-  public synchronized Generation generate(
-      int[][] prompts, SamplingParams params, long[] rowSeeds) {
+  public synchronized Generation generate(int[][] prompts, SamplingParams params, long[] rowSeeds) {
     return decodeLoop(prompts, params, rowSeeds, true, null);
   }
 
@@ -325,8 +333,12 @@ public final class Policy implements AutoCloseable {
     }
     if (maxPrompt + params.maxNewTokens() - 1 > cfg.maxSeqLen()) {
       throw new IllegalArgumentException(
-          "longest prompt (" + maxPrompt + ") + maxNewTokens (" + params.maxNewTokens()
-              + ") - 1 exceeds model.maxSeqLen (" + cfg.maxSeqLen()
+          "longest prompt ("
+              + maxPrompt
+              + ") + maxNewTokens ("
+              + params.maxNewTokens()
+              + ") - 1 exceeds model.maxSeqLen ("
+              + cfg.maxSeqLen()
               + "): lower sampling.maxNewTokens or shorten the prompts");
     }
     double temperature = params.scoringTemperature();
@@ -470,7 +482,10 @@ public final class Policy implements AutoCloseable {
       for (int i = 0; i < b; i++) {
         tokens[i * v + lastTokens[i]] = 1f;
         positions[i * s + prompts[i].length + step - 1] = 1f;
-        java.util.Arrays.fill(mask, i * (cacheLen + 1), i * (cacheLen + 1) + batch.offset[i],
+        java.util.Arrays.fill(
+            mask,
+            i * (cacheLen + 1),
+            i * (cacheLen + 1) + batch.offset[i],
             TransformerGraph.MASKED);
       }
       Map<String, INDArray> ph = new HashMap<>();
@@ -578,7 +593,10 @@ public final class Policy implements AutoCloseable {
   private void assignAll(Map<String, INDArray> targets, Map<String, float[]> values, String what) {
     if (!targets.keySet().equals(values.keySet())) {
       throw new IllegalArgumentException(
-          what + " names do not match the model: expected " + targets.keySet() + ", got "
+          what
+              + " names do not match the model: expected "
+              + targets.keySet()
+              + ", got "
               + values.keySet());
     }
     for (Map.Entry<String, INDArray> e : targets.entrySet()) {
@@ -586,8 +604,16 @@ public final class Policy implements AutoCloseable {
       INDArray dst = e.getValue();
       if (src.length != dst.length()) {
         throw new IllegalArgumentException(
-            what + " '" + e.getKey() + "' has " + src.length + " values, the model needs "
-                + dst.length() + " (shape " + java.util.Arrays.toString(dst.shape()) + ")");
+            what
+                + " '"
+                + e.getKey()
+                + "' has "
+                + src.length
+                + " values, the model needs "
+                + dst.length()
+                + " (shape "
+                + java.util.Arrays.toString(dst.shape())
+                + ")");
       }
     }
     for (Map.Entry<String, INDArray> e : targets.entrySet()) {
@@ -663,7 +689,13 @@ public final class Policy implements AutoCloseable {
           int y = responses[i][t];
           if (y < 0 || y >= v) {
             throw new IllegalArgumentException(
-                "response token " + y + " (row " + i + ") is outside the vocabulary [0, " + v + ")");
+                "response token "
+                    + y
+                    + " (row "
+                    + i
+                    + ") is outside the vocabulary [0, "
+                    + v
+                    + ")");
           }
           data[flatRow(i, t) * v + y] = 1f;
         }
@@ -681,8 +713,14 @@ public final class Policy implements AutoCloseable {
           if (vocabCoef != null) {
             if (vocabCoef[i][t].length != v) {
               throw new IllegalArgumentException(
-                  "vocabCoef[" + i + "][" + t + "] has " + vocabCoef[i][t].length
-                      + " entries, vocabulary has " + v);
+                  "vocabCoef["
+                      + i
+                      + "]["
+                      + t
+                      + "] has "
+                      + vocabCoef[i][t].length
+                      + " entries, vocabulary has "
+                      + v);
             }
             for (int k = 0; k < v; k++) {
               data[base + k] = vocabCoef[i][t][k];

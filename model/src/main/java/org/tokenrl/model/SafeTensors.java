@@ -50,7 +50,11 @@ public final class SafeTensors {
       long[] shape = shapes.get(e.getKey());
       if (shape == null || product(shape) != e.getValue().length) {
         throw new IllegalArgumentException(
-            "tensor '" + e.getKey() + "' has " + e.getValue().length + " values but shape "
+            "tensor '"
+                + e.getKey()
+                + "' has "
+                + e.getValue().length
+                + " values but shape "
                 + java.util.Arrays.toString(shape));
       }
       ObjectNode t = header.putObject(e.getKey());
@@ -121,13 +125,19 @@ public final class SafeTensors {
       for (Iterator<Map.Entry<String, JsonNode>> it = header.fields(); it.hasNext(); ) {
         Map.Entry<String, JsonNode> e = it.next();
         if (e.getKey().equals(METADATA)) {
-          e.getValue().fields().forEachRemaining(m -> metadata.put(m.getKey(), m.getValue().asText()));
+          e.getValue()
+              .fields()
+              .forEachRemaining(m -> metadata.put(m.getKey(), m.getValue().asText()));
           continue;
         }
         JsonNode t = e.getValue();
         if (!"F32".equals(t.path("dtype").asText())) {
           throw new IOException(
-              path + ": tensor '" + e.getKey() + "' has dtype " + t.path("dtype")
+              path
+                  + ": tensor '"
+                  + e.getKey()
+                  + "' has dtype "
+                  + t.path("dtype")
                   + "; only F32 is supported");
         }
         long[] shape = new long[t.path("shape").size()];

@@ -4,9 +4,9 @@ import java.util.SplittableRandom;
 
 /**
  * Picks the next token of one row from its raw logits. Temperature, then top-k, then top-p
- * (nucleus) filtering, then inverse-CDF sampling with one uniform draw from the row's own RNG, so
- * a row's samples depend only on its seed and its logits. With filtering the CDF runs over tokens
- * by descending probability, without it over ids (no sort).
+ * (nucleus) filtering, then inverse-CDF sampling with one uniform draw from the row's own RNG, so a
+ * row's samples depend only on its seed and its logits. With filtering the CDF runs over tokens by
+ * descending probability, without it over ids (no sort).
  */
 final class Sampler {
   private Sampler() {}

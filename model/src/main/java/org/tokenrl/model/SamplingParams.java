@@ -5,7 +5,8 @@ package org.tokenrl.model;
  *
  * @param temperature divides the logits before softmax (must be > 0 unless greedy)
  * @param topK keep only the k most likely tokens; {@code <= 0} = off
- * @param topP keep the smallest set of most likely tokens whose mass reaches topP; {@code >= 1} = off
+ * @param topP keep the smallest set of most likely tokens whose mass reaches topP; {@code >= 1} =
+ *     off
  * @param maxNewTokens upper bound on generated tokens per row
  * @param eosId generation of a row stops after it emits this id ({@code < 0}: never)
  * @param greedy argmax (ties to the lowest id); ignores temperature, topK and topP for the choice

@@ -31,13 +31,13 @@ import org.nd4j.linalg.factory.Nd4j;
  *   <li>{@code coef} [NT, V] loss coefficients: loss = sum(coef * logp)
  * </ul>
  *
- * Outputs: {@code logits} [NT, V], {@code logp} [NT, V] (log-softmax of logits/temperature),
- * {@code tokLogp} [NT], {@code entropy} [NT], {@code loss} scalar, and per layer {@code k_l},
- * {@code v_l} [N, T, H, hd] for prefilling the KV cache.
+ * Outputs: {@code logits} [NT, V], {@code logp} [NT, V] (log-softmax of logits/temperature), {@code
+ * tokLogp} [NT], {@code entropy} [NT], {@code loss} scalar, and per layer {@code k_l}, {@code v_l}
+ * [N, T, H, hd] for prefilling the KV cache.
  *
  * <p>Decode graph: one new token per row, with the per-layer caches {@code kCache_l}, {@code
- * vCache_l} [B, C, H, hd] as placeholders, {@code attnMask} [B, C+1, 1], {@code headShape} = {B,
- * 1, H, hd}; outputs {@code logits}, {@code logp} [B, V], {@code entropy} [B] and the grown caches
+ * vCache_l} [B, C, H, hd] as placeholders, {@code attnMask} [B, C+1, 1], {@code headShape} = {B, 1,
+ * H, hd}; outputs {@code logits}, {@code logp} [B, V], {@code entropy} [B] and the grown caches
  * {@code kOut_l}, {@code vOut_l} [B, C+1, H, hd].
  */
 final class TransformerGraph {
@@ -46,6 +46,7 @@ final class TransformerGraph {
 
   final ModelConfig cfg;
   final DataType dtype;
+
   /** Parameters in a stable order; the arrays are shared by both graphs. */
   final LinkedHashMap<String, INDArray> params = new LinkedHashMap<>();
 
@@ -209,7 +210,8 @@ final class TransformerGraph {
    * Final LayerNorm, tied LM head and a hand-written log-softmax (SameDiff's logSoftmax has no
    * working gradient in this release). Defines {@code logits}, {@code logp}, {@code entropy}.
    */
-  private static void head(SameDiff sd, SDVariable x, Map<String, SDVariable> p, SDVariable invTemp) {
+  private static void head(
+      SameDiff sd, SDVariable x, Map<String, SDVariable> p, SDVariable invTemp) {
     SDVariable hf = sd.nn.layerNorm(x, p.get("lnf.gain"), p.get("lnf.bias"), false, 1);
     SDVariable logits = sd.mmul(hf, p.get("wte"), false, true, false).rename("logits"); // [R, V]
     SDVariable z = logits.mul(invTemp);

@@ -22,7 +22,8 @@ class DeterminismTest {
     Policy p = Policy.create(CFG, OptimizerConfig.defaults(1e-2), seed);
     digest(md, p.exportWeights());
     int[][] prompts = {{0, 1, 2}, {0, 4}};
-    Generation g = p.generate(prompts, new SamplingParams(1.0, 5, 0.9, 8, 3, false), new long[] {7, 8});
+    Generation g =
+        p.generate(prompts, new SamplingParams(1.0, 5, 0.9, 8, 3, false), new long[] {7, 8});
     for (int[] r : g.responses()) {
       for (int t : r) {
         md.update((byte) t);

@@ -39,7 +39,9 @@ class ModelConfigTest {
         total += n;
       }
       assertEquals(cfg.parameterCount(), total);
-      assertEquals(java.util.List.of(11L, 16L), java.util.Arrays.stream(p.parameterShapes().get("wte")).boxed().toList());
+      assertEquals(
+          java.util.List.of(11L, 16L),
+          java.util.Arrays.stream(p.parameterShapes().get("wte")).boxed().toList());
     }
   }
 

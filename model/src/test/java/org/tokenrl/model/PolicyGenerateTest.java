@@ -83,7 +83,8 @@ class PolicyGenerateTest {
   @Test
   void rowSamplesDoNotDependOnBatchComposition() {
     Generation all = policy.generate(PROMPTS, sampled(12), SEEDS);
-    Generation alone = policy.generate(new int[][] {PROMPTS[2]}, sampled(12), new long[] {SEEDS[2]});
+    Generation alone =
+        policy.generate(new int[][] {PROMPTS[2]}, sampled(12), new long[] {SEEDS[2]});
     Generation reordered =
         policy.generate(
             new int[][] {PROMPTS[1], PROMPTS[3], PROMPTS[2]},
@@ -146,7 +147,8 @@ class PolicyGenerateTest {
   @Test
   void topKOneAndTinyTopPEqualGreedy() {
     Generation greedy = policy.generate(PROMPTS, greedy(8), SEEDS);
-    Generation top1 = policy.generate(PROMPTS, new SamplingParams(1.5, 1, 1.0, 8, -1, false), SEEDS);
+    Generation top1 =
+        policy.generate(PROMPTS, new SamplingParams(1.5, 1, 1.0, 8, -1, false), SEEDS);
     Generation nucleus =
         policy.generate(PROMPTS, new SamplingParams(1.5, 0, 1e-9, 8, -1, false), SEEDS);
     for (int i = 0; i < PROMPTS.length; i++) {
@@ -182,9 +184,12 @@ class PolicyGenerateTest {
   @Test
   void samplingHonoursTopKTopPAndTemperature() {
     double[] logits = {Math.log(0.5), Math.log(0.3), Math.log(0.2)};
-    assertFrequencies(new double[] {0.5, 0.3, 0.2}, logits, new SamplingParams(1, 0, 1, 1, -1, false));
-    assertFrequencies(new double[] {0.625, 0.375, 0}, logits, new SamplingParams(1, 2, 1, 1, -1, false));
-    assertFrequencies(new double[] {0.625, 0.375, 0}, logits, new SamplingParams(1, 0, 0.6, 1, -1, false));
+    assertFrequencies(
+        new double[] {0.5, 0.3, 0.2}, logits, new SamplingParams(1, 0, 1, 1, -1, false));
+    assertFrequencies(
+        new double[] {0.625, 0.375, 0}, logits, new SamplingParams(1, 2, 1, 1, -1, false));
+    assertFrequencies(
+        new double[] {0.625, 0.375, 0}, logits, new SamplingParams(1, 0, 0.6, 1, -1, false));
     assertFrequencies(new double[] {1, 0, 0}, logits, new SamplingParams(1, 0, 0.5, 1, -1, false));
     double z = Math.sqrt(0.5) + Math.sqrt(0.3) + Math.sqrt(0.2);
     assertFrequencies(

@@ -47,7 +47,8 @@ class SafeTensorsTest {
     Path py = tmp.resolve("read.py");
     Files.writeString(py, script);
     Process proc =
-        new ProcessBuilder(System.getProperty("tokenrl.python", "python3"), py.toString(), file.toString())
+        new ProcessBuilder(
+                System.getProperty("tokenrl.python", "python3"), py.toString(), file.toString())
             .redirectErrorStream(true)
             .start();
     String out = new String(proc.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
@@ -88,7 +89,9 @@ class SafeTensorsTest {
     tensors.put("x", new float[5]);
     org.junit.jupiter.api.Assertions.assertThrows(
         IllegalArgumentException.class,
-        () -> SafeTensors.write(tmp.resolve("bad"), tensors, Map.of("x", new long[] {2, 2}), Map.of()));
+        () ->
+            SafeTensors.write(
+                tmp.resolve("bad"), tensors, Map.of("x", new long[] {2, 2}), Map.of()));
   }
 
   @Test

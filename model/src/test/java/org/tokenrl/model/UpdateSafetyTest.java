@@ -39,7 +39,8 @@ class UpdateSafetyTest {
     Policy p = warmedUp();
     Policy before = snapshot(p);
     UpdateStats s =
-        p.update(PROMPTS, RESPONSES, new double[][] {{-1, Double.NaN, -1}, {-1, -1, -1, -1}}, null, 1);
+        p.update(
+            PROMPTS, RESPONSES, new double[][] {{-1, Double.NaN, -1}, {-1, -1, -1, -1}}, null, 1);
     assertTrue(s.skipped());
     assertTrue(s.skipReason().contains("targetCoef[0][1]"), s.skipReason());
     assertEquals(1, p.optimizerStep());
@@ -54,7 +55,8 @@ class UpdateSafetyTest {
     vocab[0] = new float[3][CFG.vocabSize()];
     vocab[1] = new float[4][CFG.vocabSize()];
     vocab[1][2][5] = Float.POSITIVE_INFINITY;
-    UpdateStats s = p.update(PROMPTS, RESPONSES, new double[][] {{0, 0, 0}, {0, 0, 0, 0}}, vocab, 1);
+    UpdateStats s =
+        p.update(PROMPTS, RESPONSES, new double[][] {{0, 0, 0}, {0, 0, 0, 0}}, vocab, 1);
     assertTrue(s.skipped());
     assertUnchanged(before, p);
   }
@@ -65,20 +67,28 @@ class UpdateSafetyTest {
     Policy before = snapshot(p);
     double huge = 3e38; // finite coefficients whose float32 gradient overflows
     UpdateStats s =
-        p.update(PROMPTS, RESPONSES, new double[][] {{huge, huge, huge}, {huge, huge, huge, huge}}, null, 1);
+        p.update(
+            PROMPTS,
+            RESPONSES,
+            new double[][] {{huge, huge, huge}, {huge, huge, huge, huge}},
+            null,
+            1);
     assertTrue(s.skipped(), "stats: " + s);
     assertTrue(s.skipReason().startsWith("non-finite"), s.skipReason());
     assertEquals(1, p.optimizerStep());
     assertUnchanged(before, p);
     // and the policy still trains normally afterwards
-    assertFalse(p.update(PROMPTS, RESPONSES, new double[][] {{-1, -1, -1}, {-1, -1, -1, -1}}, null, 1).skipped());
+    assertFalse(
+        p.update(PROMPTS, RESPONSES, new double[][] {{-1, -1, -1}, {-1, -1, -1, -1}}, null, 1)
+            .skipped());
   }
 
   @Test
   void globalNormClippingScalesTheGradientFedToAdam() {
     double clip = 1e-3;
     Policy p = Policy.create(CFG, new OptimizerConfig(1e-2, 0.9, 0.95, 1e-8, 0.0, clip), 4);
-    UpdateStats s = p.update(PROMPTS, RESPONSES, new double[][] {{-1, -1, -1}, {-1, -1, -1, -1}}, null, 1);
+    UpdateStats s =
+        p.update(PROMPTS, RESPONSES, new double[][] {{-1, -1, -1}, {-1, -1, -1, -1}}, null, 1);
     assertTrue(s.gradNorm() > 10 * clip, "pre-clip norm is reported: " + s.gradNorm());
     double squares = 0;
     for (Map.Entry<String, float[]> e : p.exportOptimizerState().entrySet()) {
