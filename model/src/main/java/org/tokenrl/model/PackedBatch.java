@@ -93,16 +93,11 @@ final class PackedBatch {
       }
     }
     Map<String, INDArray> ph = new HashMap<>();
-    ph.put("tokens", array(tokens, dtype, nt, v));
-    ph.put("positions", array(positions, dtype, nt, s));
-    ph.put("attnMask", array(mask, dtype, rows, 1, slots, slots));
+    ph.put("tokens", Tensors.array(tokens, dtype, nt, v));
+    ph.put("positions", Tensors.array(positions, dtype, nt, s));
+    ph.put("attnMask", Tensors.array(mask, dtype, rows, 1, slots, slots));
     ph.put("headShape", Nd4j.createFromArray((long) rows, slots, cfg.heads(), cfg.headDim()));
     ph.put("invTemp", Nd4j.scalar(dtype, 1.0 / temperature));
     return ph;
-  }
-
-  static INDArray array(float[] data, DataType dtype, long... shape) {
-    INDArray a = Nd4j.create(data, shape, 'c');
-    return dtype == DataType.FLOAT ? a : a.castTo(dtype);
   }
 }
