@@ -1,0 +1,93 @@
+package org.tokenrl.model;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.ops.transforms.Transforms;
+
+/**
+ * AdamW (Loshchilov and Hutter) with decoupled weight decay on matrices, over ND4J arrays:
+ *
+ * <pre>
+ *   m = b1 m + (1-b1) g;   v = b2 v + (1-b2) g^2
+ *   p = p - lr * wd * p  (matrices only)
+ *   p = p - lr * (m / (1-b1^t)) / (sqrt(v / (1-b2^t)) + eps)
+ * </pre>
+ *
+ * Parameters are updated in place, so the SameDiff graphs holding them see the new values.
+ */
+final class AdamW {
+  private final OptimizerConfig cfg;
+  private double learningRate;
+  private long step;
+
+  /** First and second moments, same names and shapes as the parameters. */
+  final LinkedHashMap<String, INDArray> m = new LinkedHashMap<>();
+
+  final LinkedHashMap<String, INDArray> v = new LinkedHashMap<>();
+
+  AdamW(OptimizerConfig cfg, Map<String, INDArray> params) {
+    this.cfg = cfg;
+    this.learningRate = cfg.learningRate();
+    params.forEach(
+        (name, p) -> {
+          m.put(name, p.ulike().assign(0));
+          v.put(name, p.ulike().assign(0));
+        });
+  }
+
+  OptimizerConfig config() {
+    return cfg;
+  }
+
+  double learningRate() {
+    return learningRate;
+  }
+
+  void setLearningRate(double lr) {
+    if (!(lr >= 0) || !Double.isFinite(lr)) {
+      throw new IllegalArgumentException("learning rate must be finite and >= 0, got " + lr);
+    }
+    learningRate = lr;
+  }
+
+  long step() {
+    return step;
+  }
+
+  void setStep(long step) {
+    this.step = step;
+  }
+
+  /**
+   * One step. {@code grads} are scaled by {@code gradScale} (clipping) in place, so the caller must
+   * pass buffers it owns.
+   */
+  void apply(
+      Map<String, INDArray> params,
+      Map<String, INDArray> grads,
+      double gradScale,
+      java.util.function.Predicate<String> decays) {
+    step++;
+    double b1 = cfg.beta1();
+    double b2 = cfg.beta2();
+    double bias1 = 1 - Math.pow(b1, step);
+    double bias2 = 1 - Math.pow(b2, step);
+    for (Map.Entry<String, INDArray> e : params.entrySet()) {
+      String name = e.getKey();
+      INDArray p = e.getValue();
+      INDArray g = grads.get(name);
+      if (gradScale != 1.0) {
+        g.muli(gradScale);
+      }
+      INDArray mi = m.get(name).muli(b1).addi(g.mul(1 - b1));
+      INDArray vi = v.get(name).muli(b2).addi(g.mul(g).muli(1 - b2));
+      INDArray denom = Transforms.sqrt(vi.div(bias2), false).addi(cfg.eps());
+      INDArray delta = mi.div(denom).muli(learningRate / bias1);
+      if (cfg.weightDecay() > 0 && decays.test(name)) {
+        p.muli(1 - learningRate * cfg.weightDecay());
+      }
+      p.subi(delta);
+    }
+  }
+}

@@ -1,0 +1,33 @@
+package org.tokenrl.model;
+
+/**
+ * How {@link Policy#generate} picks tokens.
+ *
+ * @param temperature divides the logits before softmax (must be > 0 unless greedy)
+ * @param topK keep only the k most likely tokens; {@code <= 0} = off
+ * @param topP keep the smallest set of most likely tokens whose mass reaches topP; {@code >= 1} =
+ *     off
+ * @param maxNewTokens upper bound on generated tokens per row
+ * @param eosId generation of a row stops after it emits this id ({@code < 0}: never)
+ * @param greedy argmax (ties to the lowest id); ignores temperature, topK and topP for the choice
+ */
+public record SamplingParams(
+    double temperature, int topK, double topP, int maxNewTokens, int eosId, boolean greedy) {
+
+  public SamplingParams {
+    if (!greedy && !(temperature > 0)) {
+      throw new IllegalArgumentException("sampling.temperature must be > 0, got " + temperature);
+    }
+    if (!(topP > 0)) {
+      throw new IllegalArgumentException("sampling.topP must be > 0 (>= 1 disables), got " + topP);
+    }
+    if (maxNewTokens < 1) {
+      throw new IllegalArgumentException("sampling.maxNewTokens must be >= 1, got " + maxNewTokens);
+    }
+  }
+
+  /** Temperature of the distribution whose log-probs are reported (1 for greedy with T <= 0). */
+  double scoringTemperature() {
+    return temperature > 0 ? temperature : 1.0;
+  }
+}
