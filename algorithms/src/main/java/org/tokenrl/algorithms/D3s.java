@@ -303,7 +303,7 @@ public final class D3s implements CreditAssigner {
         if (mask[i][t]) {
           row[j] = i;
           pos[j] = t;
-          score[j] = Math.abs(adv[i][t]) * entropy[i][t];
+          score[j] = Math.abs(adv[i][t]) * entropy[i][t] + 0.0; // + 0.0 turns −0.0 into 0.0
           if (Double.isNaN(score[j])) {
             throw new IllegalArgumentException(
                 "d3s token score |A|·H is NaN at response " + i + ", position " + t
@@ -321,11 +321,20 @@ public final class D3s implements CreditAssigner {
       return keep;
     }
     int k = Math.min(count, Math.max(1, (int) Math.floor(fraction * count + FLOOR_SLACK)));
-    // flat order j is (row, position) ascending, so a stable sort by score breaks ties by it
-    Integer[] order = IntStream.range(0, count).boxed().toArray(Integer[]::new);
-    Arrays.sort(order, (x, y) -> score[x] > score[y] ? -1 : score[x] < score[y] ? 1 : 0);
-    for (int r = 0; r < k; r++) {
-      keep[row[order[r]]][pos[order[r]]] = true;
+    // The k-th largest score is the threshold: every token above it is kept, and tokens equal to
+    // it fill the remaining places in flat (row, position) order, which is the order of j.
+    double[] sorted = score.clone();
+    Arrays.sort(sorted);
+    double threshold = sorted[count - k];
+    int above = 0;
+    for (double v : score) {
+      above += v > threshold ? 1 : 0;
+    }
+    int ties = k - above;
+    for (int x = 0; x < count; x++) {
+      if (score[x] > threshold || (score[x] == threshold && ties-- > 0)) {
+        keep[row[x]][pos[x]] = true;
+      }
     }
     return keep;
   }

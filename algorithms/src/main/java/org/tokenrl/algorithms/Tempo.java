@@ -3,7 +3,6 @@ package org.tokenrl.algorithms;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import java.util.Arrays;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -90,9 +89,10 @@ public final class Tempo implements CreditAssigner {
     for (int g = 0; g < n / groupSize; g++) {
       Trie trie = new Trie();
       int from = g * groupSize;
+      int[][] path = new int[groupSize][]; // trie node reached after each token
       for (int i = from; i < from + groupSize; i++) {
         if (!Double.isNaN(in.rewards()[i])) {
-          trie.insert(in.responses()[i], in.rewards()[i]);
+          path[i - from] = trie.insert(in.responses()[i], in.rewards()[i]);
         }
       }
       GroupStats s = GroupStats.of(in.rewards(), from, groupSize);
@@ -102,10 +102,9 @@ public final class Tempo implements CreditAssigner {
         if (Double.isNaN(r)) {
           continue;
         }
-        int[] tok = in.responses()[i];
         int node = Trie.ROOT;
-        for (int t = 0; t < tok.length; t++) {
-          int child = trie.child(node, tok[t]);
+        for (int t = 0; t < path[i - from].length; t++) {
+          int child = path[i - from][t];
           double delta = trie.value(child) - trie.value(node);
           branching += trie.count[child] < trie.count[node] ? 1 : 0;
           deltaAbs += Math.abs(delta);
@@ -124,37 +123,72 @@ public final class Tempo implements CreditAssigner {
   }
 
   /**
-   * Prefix-to-tree of one group: node ids are dense, children are found by (parent, token), and
-   * each node keeps the count and reward sum of the responses through it.
+   * Prefix-to-tree of one group: node ids are dense, children are found by (parent, token) in an
+   * open-addressing hash table, and each node keeps the count and reward sum of the responses
+   * through it.
    */
   private static final class Trie {
     static final int ROOT = 0;
-    private final Map<Long, Integer> children = new HashMap<>();
+    private static final long EMPTY = -1L; // keys are (node << 32 | token) with node ≥ 0, never −1
     int[] count = new int[16];
     double[] sum = new double[16];
     private int size = 1;
+    private long[] keys = newKeys(64);
+    private int[] values = new int[64];
+    private int entries;
 
-    void insert(int[] tokens, double reward) {
+    /** Adds one response and returns the node reached after each of its tokens. */
+    int[] insert(int[] tokens, double reward) {
+      int[] path = new int[tokens.length];
       int node = ROOT;
       add(node, reward);
-      for (int token : tokens) {
-        long key = key(node, token);
-        Integer child = children.get(key);
-        if (child == null) {
-          child = newNode();
-          children.put(key, child);
-        }
-        node = child;
+      for (int t = 0; t < tokens.length; t++) {
+        node = childOrNew(node, tokens[t]);
         add(node, reward);
+        path[t] = node;
       }
-    }
-
-    int child(int node, int token) {
-      return children.get(key(node, token));
+      return path;
     }
 
     double value(int node) {
       return sum[node] / count[node];
+    }
+
+    private int childOrNew(int node, int token) {
+      long key = ((long) node << 32) | (token & 0xffffffffL);
+      int mask = keys.length - 1;
+      int slot = mix(key) & mask;
+      while (keys[slot] != EMPTY) {
+        if (keys[slot] == key) {
+          return values[slot];
+        }
+        slot = (slot + 1) & mask;
+      }
+      int child = newNode();
+      keys[slot] = key;
+      values[slot] = child;
+      if (++entries * 2 > keys.length) {
+        grow();
+      }
+      return child;
+    }
+
+    private void grow() {
+      long[] oldKeys = keys;
+      int[] oldValues = values;
+      keys = newKeys(oldKeys.length * 2);
+      values = new int[oldKeys.length * 2];
+      int mask = keys.length - 1;
+      for (int j = 0; j < oldKeys.length; j++) {
+        if (oldKeys[j] != EMPTY) {
+          int slot = mix(oldKeys[j]) & mask;
+          while (keys[slot] != EMPTY) {
+            slot = (slot + 1) & mask;
+          }
+          keys[slot] = oldKeys[j];
+          values[slot] = oldValues[j];
+        }
+      }
     }
 
     private void add(int node, double reward) {
@@ -170,8 +204,15 @@ public final class Tempo implements CreditAssigner {
       return size++;
     }
 
-    private static long key(int node, int token) {
-      return ((long) node << 32) | (token & 0xffffffffL);
+    private static long[] newKeys(int capacity) {
+      long[] k = new long[capacity];
+      Arrays.fill(k, EMPTY);
+      return k;
+    }
+
+    private static int mix(long key) {
+      long h = key * 0x9E3779B97F4A7C15L; // Fibonacci hashing spreads (node, token) pairs
+      return (int) (h ^ (h >>> 32));
     }
   }
 }
