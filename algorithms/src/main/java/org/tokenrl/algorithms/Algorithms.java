@@ -68,10 +68,12 @@ public final class Algorithms {
   }
 
   /** Reads the common keys of a resolved block and wraps {@code credit} as they ask. */
-  static RlAlgorithm assemble(String name, Config c, CreditAssigner credit, boolean needsEntropies) {
+  static RlAlgorithm assemble(
+      String name, Config c, CreditAssigner credit, boolean needsEntropies) {
     int updates = c.getInt("updates_per_batch");
     if (updates < 1) {
-      throw new IllegalArgumentException("algorithm.updates_per_batch must be >= 1, got " + updates);
+      throw new IllegalArgumentException(
+          "algorithm.updates_per_batch must be >= 1, got " + updates);
     }
     int rounds = c.getInt("max_refill_rounds");
     if (rounds < 0) {

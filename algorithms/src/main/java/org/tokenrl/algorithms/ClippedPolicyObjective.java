@@ -42,10 +42,12 @@ public final class ClippedPolicyObjective {
 
     public Options {
       if (!(clipEpsLow >= 0 && clipEpsLow < 1)) {
-        throw new IllegalArgumentException("algorithm.clip_eps_low must be in [0,1), got " + clipEpsLow);
+        throw new IllegalArgumentException(
+            "algorithm.clip_eps_low must be in [0,1), got " + clipEpsLow);
       }
       if (!(clipEpsHigh >= 0)) {
-        throw new IllegalArgumentException("algorithm.clip_eps_high must be >= 0, got " + clipEpsHigh);
+        throw new IllegalArgumentException(
+            "algorithm.clip_eps_high must be >= 0, got " + clipEpsHigh);
       }
       if (!(dualClipC == 0 || dualClipC > 1)) {
         throw new IllegalArgumentException(
@@ -120,7 +122,9 @@ public final class ClippedPolicyObjective {
     int n = in.logpNew().length;
     boolean[][] mask = in.mask();
     double[] w =
-        options.lossAgg().rowWeights(in.normaliserMask(), in.maxCompletionLength(), options.seqMeanRows());
+        options
+            .lossAgg()
+            .rowWeights(in.normaliserMask(), in.maxCompletionLength(), options.seqMeanRows());
     double[][] grad = new double[n][];
     double loss = 0;
     double pgLoss = 0;

@@ -32,15 +32,18 @@ import java.util.List;
  * Each input line is one group: {@code {"responses": [[ids], ...], "rewards": [...], "entropies":
  * [[...], ...]}} (entropies optional, needed by d3s with K < 1; a null reward means unscorable).
  * Each output line is {@code {"advantages": [[...]], "keep": [[0/1, ...]]}}. {@code key=value}
- * overrides any key of the algorithm block (see configs/algorithm/*.conf); progress drives the
- * d3s schedule. Exit status: 0 on success, 2 on a usage error or malformed input (with the line).
+ * overrides any key of the algorithm block (see configs/algorithm/*.conf); progress drives the d3s
+ * schedule. Exit status: 0 on success, 2 on a usage error or malformed input (with the line).
  */
 public final class CreditCommand {
   private CreditCommand() {}
 
   static final String USAGE =
-      "usage: tokenrl credit --algorithm NAME [--input FILE|-] [--html OUT.html] [--progress P] [key=value ...]\n"
-          + "  NAME: " + String.join("|", Algorithms.names()) + "; input: one group per line, "
+      "usage: tokenrl credit --algorithm NAME [--input FILE|-] [--html OUT.html] [--progress P]"
+          + " [key=value ...]\n"
+          + "  NAME: "
+          + String.join("|", Algorithms.names())
+          + "; input: one group per line, "
           + "{\"responses\": [[ids],...], \"rewards\": [...], \"entropies\": optional [[...],...]}";
 
   /** Signals a user error that ends the command with status 2. */
@@ -169,12 +172,14 @@ public final class CreditCommand {
       throw new IllegalArgumentException("not valid JSON: " + e.getOriginalMessage());
     }
     if (node == null || !node.isObject()) {
-      throw new IllegalArgumentException("expected a JSON object with \"responses\" and \"rewards\"");
+      throw new IllegalArgumentException(
+          "expected a JSON object with \"responses\" and \"rewards\"");
     }
     JsonNode responses = node.get("responses");
     JsonNode rewards = node.get("rewards");
     if (responses == null || !responses.isArray() || responses.isEmpty()) {
-      throw new IllegalArgumentException("\"responses\" must be a non-empty array of token-id arrays");
+      throw new IllegalArgumentException(
+          "\"responses\" must be a non-empty array of token-id arrays");
     }
     if (rewards == null || !rewards.isArray() || rewards.size() != responses.size()) {
       throw new IllegalArgumentException(
@@ -191,7 +196,8 @@ public final class CreditCommand {
       tok[i] = new int[row.size()];
       for (int t = 0; t < row.size(); t++) {
         if (!row.get(t).canConvertToInt() || !row.get(t).isIntegralNumber()) {
-          throw new IllegalArgumentException("responses[" + i + "][" + t + "] is not a token id: " + row.get(t));
+          throw new IllegalArgumentException(
+              "responses[" + i + "][" + t + "] is not a token id: " + row.get(t));
         }
         tok[i][t] = row.get(t).intValue();
       }

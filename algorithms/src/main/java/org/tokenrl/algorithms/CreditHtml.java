@@ -7,9 +7,9 @@ import java.util.List;
 import java.util.Locale;
 
 /**
- * A standalone HTML page of token credit: each token is a box coloured on a diverging scale
- * (blue = positive advantage, red = negative, white = 0, saturated at the page's largest |A|),
- * struck through when the algorithm dropped it from the loss.
+ * A standalone HTML page of token credit: each token is a box coloured on a diverging scale (blue =
+ * positive advantage, red = negative, white = 0, saturated at the page's largest |A|), struck
+ * through when the algorithm dropped it from the loss.
  */
 final class CreditHtml {
   // ColorBrewer RdBu endpoints
@@ -44,15 +44,28 @@ final class CreditHtml {
         .append(escape(settings.getString("name")))
         .append("</title>\n<style>\n")
         .append("body{font-family:sans-serif;margin:1.5em}")
-        .append(".tok{display:inline-block;font-family:monospace;padding:1px 4px;margin:1px;border:1px solid #ccc;border-radius:3px}")
+        .append(
+            ".tok{display:inline-block;font-family:monospace;padding:1px 4px;margin:1px;border:1px"
+                + " solid #ccc;border-radius:3px}")
         .append(".drop{text-decoration:line-through;opacity:.45}")
-        .append("table{border-collapse:collapse;margin-bottom:1.2em}td{padding:2px 6px;vertical-align:top}")
-        .append(".bar{display:inline-block;width:240px;height:14px;vertical-align:middle;background:linear-gradient(to right,")
-        .append(css(color(-1))).append(',').append(css(color(0))).append(',').append(css(color(1)))
+        .append(
+            "table{border-collapse:collapse;margin-bottom:1.2em}td{padding:2px"
+                + " 6px;vertical-align:top}")
+        .append(
+            ".bar{display:inline-block;width:240px;height:14px;vertical-align:middle;background:linear-gradient(to"
+                + " right,")
+        .append(css(color(-1)))
+        .append(',')
+        .append(css(color(0)))
+        .append(',')
+        .append(css(color(1)))
         .append(")}</style></head><body>\n");
     h.append("<h1>Token credit: ").append(escape(settings.getString("name"))).append("</h1>\n");
-    h.append("<p>Legend: <span>A = ").append(fmt(-scale)).append("</span> <span class=\"bar\"></span> <span>A = ")
-        .append(fmt(scale)).append("</span> &nbsp; <span class=\"tok drop\">dropped</span> token not in the loss")
+    h.append("<p>Legend: <span>A = ")
+        .append(fmt(-scale))
+        .append("</span> <span class=\"bar\"></span> <span>A = ")
+        .append(fmt(scale))
+        .append("</span> &nbsp; <span class=\"tok drop\">dropped</span> token not in the loss")
         .append(" &nbsp; (hover a token for its exact advantage)</p>\n");
     h.append("<details><summary>settings</summary><pre>")
         .append(escape(settings.root().render(ConfigRenderOptions.concise().setFormatted(true))))
@@ -60,17 +73,30 @@ final class CreditHtml {
     for (Group g : groups) {
       h.append("<h2>group on line ").append(g.line()).append("</h2>\n<table>\n");
       for (int i = 0; i < g.input().size(); i++) {
-        h.append("<tr><td>#").append(i).append("</td><td>r = ").append(fmt(g.input().rewards()[i]))
+        h.append("<tr><td>#")
+            .append(i)
+            .append("</td><td>r = ")
+            .append(fmt(g.input().rewards()[i]))
             .append("</td><td>");
         int[] tok = g.input().responses()[i];
         for (int t = 0; t < tok.length; t++) {
           double a = g.credit().advantages()[i][t];
           boolean kept = g.credit().keep()[i][t];
           int[] c = color(a / scale);
-          h.append("<span class=\"tok").append(kept ? "" : " drop").append("\" style=\"background:")
-              .append(css(c)).append(";color:").append(luminance(c) < 140 ? "#fff" : "#000")
-              .append("\" title=\"t=").append(t).append(" A=").append(fmt(a))
-              .append(kept ? "" : " (dropped)").append("\">").append(tok[t]).append("</span>");
+          h.append("<span class=\"tok")
+              .append(kept ? "" : " drop")
+              .append("\" style=\"background:")
+              .append(css(c))
+              .append(";color:")
+              .append(luminance(c) < 140 ? "#fff" : "#000")
+              .append("\" title=\"t=")
+              .append(t)
+              .append(" A=")
+              .append(fmt(a))
+              .append(kept ? "" : " (dropped)")
+              .append("\">")
+              .append(tok[t])
+              .append("</span>");
         }
         h.append("</td></tr>\n");
       }
@@ -103,6 +129,9 @@ final class CreditHtml {
   }
 
   private static String escape(String s) {
-    return s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\"", "&quot;");
+    return s.replace("&", "&amp;")
+        .replace("<", "&lt;")
+        .replace(">", "&gt;")
+        .replace("\"", "&quot;");
   }
 }

@@ -30,7 +30,9 @@ public record CreditInput(
     }
     if (rewards.length % groupSize != 0) {
       throw new IllegalArgumentException(
-          "batch of " + rewards.length + " responses is not a whole number of groups of "
+          "batch of "
+              + rewards.length
+              + " responses is not a whole number of groups of "
               + groupSize);
     }
     if (truncated != null && truncated.length != rewards.length) {
@@ -43,8 +45,13 @@ public record CreditInput(
       for (int i = 0; i < responses.length; i++) {
         if (entropies[i].length != responses[i].length) {
           throw new IllegalArgumentException(
-              "entropies row " + i + " has " + entropies[i].length + " values for "
-                  + responses[i].length + " tokens");
+              "entropies row "
+                  + i
+                  + " has "
+                  + entropies[i].length
+                  + " values for "
+                  + responses[i].length
+                  + " tokens");
         }
       }
     }

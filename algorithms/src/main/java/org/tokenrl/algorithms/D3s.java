@@ -121,14 +121,21 @@ public final class D3s implements CreditAssigner {
     own = own.withFallback(DEFAULTS);
     String base = own.getString("base");
     if (base.equals("d3s")) {
-      throw new IllegalArgumentException("algorithm.base of d3s must be another algorithm, e.g. grpo or tempo");
+      throw new IllegalArgumentException(
+          "algorithm.base of d3s must be another algorithm, e.g. grpo or tempo");
     }
     RlAlgorithm b;
     try {
       b = Algorithms.create(Settings.with(rest, "name", base));
     } catch (IllegalArgumentException e) {
       throw new IllegalArgumentException(
-          "d3s on base '" + base + "': " + e.getMessage() + " (d3s adds " + DEFAULTS.root().keySet() + ")",
+          "d3s on base '"
+              + base
+              + "': "
+              + e.getMessage()
+              + " (d3s adds "
+              + DEFAULTS.root().keySet()
+              + ")",
           e);
     }
     Options o = Options.from(own);
@@ -197,7 +204,9 @@ public final class D3s implements CreditAssigner {
     } else {
       if (in.entropies() == null) {
         throw new IllegalArgumentException(
-            "d3s keeps the top " + kFrac + " of tokens by |A|·H and needs sampling-time token "
+            "d3s keeps the top "
+                + kFrac
+                + " of tokens by |A|·H and needs sampling-time token "
                 + "entropies (CreditInput.entropies); compute them or set k_init = k_final = 1");
       }
       keep = selectTokens(kept, c.advantages(), in.entropies(), c.keep(), kFrac);
@@ -306,8 +315,13 @@ public final class D3s implements CreditAssigner {
           score[j] = Math.abs(adv[i][t]) * entropy[i][t] + 0.0; // + 0.0 turns −0.0 into 0.0
           if (Double.isNaN(score[j])) {
             throw new IllegalArgumentException(
-                "d3s token score |A|·H is NaN at response " + i + ", position " + t
-                    + " (entropy " + entropy[i][t] + ")");
+                "d3s token score |A|·H is NaN at response "
+                    + i
+                    + ", position "
+                    + t
+                    + " (entropy "
+                    + entropy[i][t]
+                    + ")");
           }
           j++;
         }

@@ -2,6 +2,7 @@ package org.tokenrl.algorithms;
 
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -14,8 +15,8 @@ import java.util.Map;
  *   batch: A_i = (r_i − mean_g) / (std_batch + ε_adv)  (std unbiased, over finite rewards)
  * </pre>
  *
- * A group of one, a group whose finite rewards are all equal, and every NaN-reward response get A
- * = 0 (TRL). NaN rewards are left out of the statistics.
+ * A group of one, a group whose finite rewards are all equal, and every NaN-reward response get A =
+ * 0 (TRL). NaN rewards are left out of the statistics.
  */
 public final class Grpo implements CreditAssigner {
 
@@ -43,7 +44,10 @@ public final class Grpo implements CreditAssigner {
     }
   }
 
-  /** GRPO's keys and their defaults (TRL HEAD, spec §1.3); documented in configs/algorithm/grpo.conf. */
+  /**
+   * GRPO's keys and their defaults (TRL HEAD, spec §1.3); documented in
+   * configs/algorithm/grpo.conf.
+   */
   static final Config DEFAULTS =
       ConfigFactory.parseString(
           """
@@ -52,7 +56,9 @@ public final class Grpo implements CreditAssigner {
           """);
 
   static RlAlgorithm create(Config block) {
-    Config c = Settings.resolve(block, DEFAULTS.withFallback(Algorithms.COMMON_DEFAULTS), Algorithms.NAME_KEYS, "grpo");
+    Config c =
+        Settings.resolve(
+            block, DEFAULTS.withFallback(Algorithms.COMMON_DEFAULTS), Algorithms.NAME_KEYS, "grpo");
     return Algorithms.assemble("grpo", c, new Grpo(Options.from(c)), false);
   }
 
@@ -71,9 +77,9 @@ public final class Grpo implements CreditAssigner {
     for (int i = 0; i < n; i++) {
       int len = in.responses()[i].length;
       tokenAdv[i] = new double[len];
-      java.util.Arrays.fill(tokenAdv[i], adv[i]);
+      Arrays.fill(tokenAdv[i], adv[i]);
       keep[i] = new boolean[len];
-      java.util.Arrays.fill(keep[i], true);
+      Arrays.fill(keep[i], true);
     }
     Map<String, Double> metrics = new LinkedHashMap<>();
     putRewardMetrics(metrics, in.rewards(), in.groupSize());

@@ -10,8 +10,8 @@ public enum KlEstimator {
   /** x²/2 (verl "mse"). */
   K2,
   /**
-   * exp(−x) + x − 1 ≥ 0, DeepSeekMath/TRL. verl clamps −x to [−20, 20] and the value to [−10,
-   * 10]; the gradient is 0 wherever a clamp is active.
+   * exp(−x) + x − 1 ≥ 0, DeepSeekMath/TRL. verl clamps −x to [−20, 20] and the value to [−10, 10];
+   * the gradient is 0 wherever a clamp is active.
    */
   K3;
 

@@ -6,7 +6,10 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 
-/** A name → value map that fails loudly: on a duplicate name when built, on an unknown one when read. */
+/**
+ * A name → value map that fails loudly: on a duplicate name when built, on an unknown one when
+ * read.
+ */
 final class Registry<T> {
   private final String kind;
   private final Map<String, T> entries = new LinkedHashMap<>();

@@ -5,10 +5,10 @@ import com.typesafe.config.Config;
 /**
  * A configured RL algorithm: what the trainer calls and the few options that change its loop.
  *
- * <p>Per batch: {@code credit.assign(input)} once (truncation masking already applied when
- * {@code mask_truncated = true}); then, for each of {@code updatesPerBatch} epochs, score logpNew
- * and call {@code objective.compute(credit.lossInput(logpNew, logpOld, logpRef, maxLen))}, where
- * logpOld are the sampling-time log-probs for every epoch.
+ * <p>Per batch: {@code credit.assign(input)} once (truncation masking already applied when {@code
+ * mask_truncated = true}); then, for each of {@code updatesPerBatch} epochs, score logpNew and call
+ * {@code objective.compute(credit.lossInput(logpNew, logpOld, logpRef, maxLen))}, where logpOld are
+ * the sampling-time log-probs for every epoch.
  *
  * @param name registry name
  * @param credit advantages and keep-masks

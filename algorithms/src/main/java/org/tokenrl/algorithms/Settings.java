@@ -9,7 +9,9 @@ import java.util.Set;
 import java.util.TreeSet;
 import java.util.stream.Collectors;
 
-/** Helpers that read an {@code algorithm { ... }} block strictly: unknown keys and bad values fail. */
+/**
+ * Helpers that read an {@code algorithm { ... }} block strictly: unknown keys and bad values fail.
+ */
 final class Settings {
   private Settings() {}
 

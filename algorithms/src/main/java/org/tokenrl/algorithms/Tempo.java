@@ -62,7 +62,10 @@ public final class Tempo implements CreditAssigner {
   static RlAlgorithm create(Config block) {
     Config c =
         Settings.resolve(
-            block, DEFAULTS.withFallback(Algorithms.COMMON_DEFAULTS), Algorithms.NAME_KEYS, "tempo");
+            block,
+            DEFAULTS.withFallback(Algorithms.COMMON_DEFAULTS),
+            Algorithms.NAME_KEYS,
+            "tempo");
     return Algorithms.assemble("tempo", c, new Tempo(Options.from(c)), false);
   }
 

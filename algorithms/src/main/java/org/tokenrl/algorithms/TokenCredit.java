@@ -18,6 +18,22 @@ public record TokenCredit(
     boolean[][] denominatorMask,
     Map<String, Double> metrics) {
 
+  /**
+   * Whether any kept token has a non-zero advantage. Without one the policy-gradient term is 0 and
+   * only a KL penalty could move the model, so a trainer with kl_beta = 0 may skip the update (the
+   * spec's choice for D3S batches whose advantages are all 0).
+   */
+  public boolean hasSignal() {
+    for (int i = 0; i < advantages.length; i++) {
+      for (int t = 0; t < advantages[i].length; t++) {
+        if (keep[i][t] && advantages[i][t] != 0) {
+          return true;
+        }
+      }
+    }
+    return false;
+  }
+
   /** The loss input for one update epoch, combining this credit with the epoch's log-probs. */
   public PolicyLossInput lossInput(
       double[][] logpNew, double[][] logpOld, double[][] logpRef, int maxCompletionLength) {

@@ -5,8 +5,8 @@ import java.util.Map;
 
 /**
  * {@code mask_truncated = true}: drops every token of responses that hit the length limit (DAPO's
- * overlong filtering, TRL {@code mask_truncated_completions}). Their rewards still entered the group
- * statistics of the wrapped assigner, and they leave the normaliser too.
+ * overlong filtering, TRL {@code mask_truncated_completions}). Their rewards still entered the
+ * group statistics of the wrapped assigner, and they leave the normaliser too.
  */
 final class TruncationMask implements CreditAssigner {
   private final CreditAssigner base;

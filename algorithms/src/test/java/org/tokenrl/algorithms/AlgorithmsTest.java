@@ -35,7 +35,9 @@ class AlgorithmsTest {
   void unknownNameListsTheValidOnes() {
     IllegalArgumentException e =
         assertThrows(IllegalArgumentException.class, () -> Algorithms.create("name = gpro"));
-    assertTrue(e.getMessage().contains("gpro") && e.getMessage().contains("d3s, grpo, tempo"), e.getMessage());
+    assertTrue(
+        e.getMessage().contains("gpro") && e.getMessage().contains("d3s, grpo, tempo"),
+        e.getMessage());
   }
 
   @Test
@@ -47,15 +49,26 @@ class AlgorithmsTest {
   @Test
   void unknownKeyAndBadValueNameTheKey() {
     IllegalArgumentException typo =
-        assertThrows(IllegalArgumentException.class, () -> Algorithms.create("name = grpo, clip_eps = 0.3"));
-    assertTrue(typo.getMessage().contains("clip_eps") && typo.getMessage().contains("clip_eps_low"), typo.getMessage());
+        assertThrows(
+            IllegalArgumentException.class, () -> Algorithms.create("name = grpo, clip_eps = 0.3"));
+    assertTrue(
+        typo.getMessage().contains("clip_eps") && typo.getMessage().contains("clip_eps_low"),
+        typo.getMessage());
     IllegalArgumentException bad =
-        assertThrows(IllegalArgumentException.class, () -> Algorithms.create("name = grpo, loss_agg = mean"));
-    assertTrue(bad.getMessage().contains("token-mean|seq-mean-token-mean|dr-grpo"), bad.getMessage());
-    assertThrows(IllegalArgumentException.class, () -> Algorithms.create("name = grpo, dual_clip_c = 0.5"));
+        assertThrows(
+            IllegalArgumentException.class,
+            () -> Algorithms.create("name = grpo, loss_agg = mean"));
+    assertTrue(
+        bad.getMessage().contains("token-mean|seq-mean-token-mean|dr-grpo"), bad.getMessage());
+    assertThrows(
+        IllegalArgumentException.class, () -> Algorithms.create("name = grpo, dual_clip_c = 0.5"));
     IllegalArgumentException d3s =
-        assertThrows(IllegalArgumentException.class, () -> Algorithms.create("name = d3s, base = tempo, k_int = 0.1"));
-    assertTrue(d3s.getMessage().contains("k_int") && d3s.getMessage().contains("k_init"), d3s.getMessage());
+        assertThrows(
+            IllegalArgumentException.class,
+            () -> Algorithms.create("name = d3s, base = tempo, k_int = 0.1"));
+    assertTrue(
+        d3s.getMessage().contains("k_int") && d3s.getMessage().contains("k_init"),
+        d3s.getMessage());
     assertThrows(IllegalArgumentException.class, () -> Algorithms.create("name = d3s, base = d3s"));
   }
 
@@ -63,8 +76,8 @@ class AlgorithmsTest {
   void overridesReachTheObjectiveAndTheLoop() {
     RlAlgorithm a =
         Algorithms.create(
-            "name = grpo, kl_beta = 0.04, kl_estimator = k2, loss_agg = dr-grpo, updates_per_batch = 2,"
-                + " dynamic_sampling = refill");
+            "name = grpo, kl_beta = 0.04, kl_estimator = k2, loss_agg = dr-grpo, updates_per_batch"
+                + " = 2, dynamic_sampling = refill");
     assertTrue(a.needsReference());
     assertEquals(KlEstimator.K2, a.objective().options().klEstimator());
     assertEquals(LossAggregation.DR_GRPO, a.objective().options().lossAgg());
@@ -79,15 +92,20 @@ class AlgorithmsTest {
       Config file = fileBlock(name);
       RlAlgorithm fromFile = Algorithms.create(file);
       RlAlgorithm fromName = Algorithms.create("name = " + name);
-      assertEquals(fromName.settings().root().unwrapped(), fromFile.settings().root().unwrapped(), name);
+      assertEquals(
+          fromName.settings().root().unwrapped(), fromFile.settings().root().unwrapped(), name);
       Set<String> documented = new TreeSet<>(file.root().keySet());
       Set<String> expected =
-          new TreeSet<>(name.equals("d3s") ? D3s.DEFAULTS.root().keySet() : fromName.settings().root().keySet());
+          new TreeSet<>(
+              name.equals("d3s")
+                  ? D3s.DEFAULTS.root().keySet()
+                  : fromName.settings().root().keySet());
       expected.add("name");
       assertEquals(expected, documented, name + ".conf must list every key");
       for (String key : documented) {
         if (!key.equals("name")) {
-          assertFalse(file.root().get(key).origin().comments().isEmpty(), name + ".conf: comment " + key);
+          assertFalse(
+              file.root().get(key).origin().comments().isEmpty(), name + ".conf: comment " + key);
         }
       }
     }

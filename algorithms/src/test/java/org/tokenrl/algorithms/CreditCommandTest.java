@@ -32,7 +32,10 @@ class CreditCommandTest {
             new PrintStream(out, true, StandardCharsets.UTF_8),
             new PrintStream(err, true, StandardCharsets.UTF_8));
     String o = out.toString(StandardCharsets.UTF_8);
-    return new Run(status, o.isEmpty() ? List.of() : List.of(o.split("\n")), err.toString(StandardCharsets.UTF_8));
+    return new Run(
+        status,
+        o.isEmpty() ? List.of() : List.of(o.split("\n")),
+        err.toString(StandardCharsets.UTF_8));
   }
 
   private static double[][] advantages(String line) throws IOException {
@@ -61,7 +64,9 @@ class CreditCommandTest {
     assertEquals(1.1546985384, a[0][0], 1e-9);
     assertEquals(1.4433731730, a[2][1], 1e-9);
     assertEquals(-1.7320478076, a[3][0], 1e-9);
-    assertTrue(r.out().get(0).contains("\"keep\":[[1,1,1,1],[1,1,1,1],[1,1,1,1],[1,1,1,1]]"), r.out().get(0));
+    assertTrue(
+        r.out().get(0).contains("\"keep\":[[1,1,1,1],[1,1,1,1],[1,1,1,1],[1,1,1,1]]"),
+        r.out().get(0));
 
     Run raw = run("", "--algorithm", "tempo", "--input", input.toString(), "norm_std=false");
     double[][] b = advantages(raw.out().get(0));
@@ -71,8 +76,9 @@ class CreditCommandTest {
 
   @Test
   void grpoReadsStdinOneGroupPerLine() throws IOException {
-    String in = "{\"responses\": [[1],[2],[3],[4]], \"rewards\": [1,0,0,1]}\n\n"
-        + "{\"responses\": [[1],[2],[3],[4]], \"rewards\": [1,1,1,1]}\n";
+    String in =
+        "{\"responses\": [[1],[2],[3],[4]], \"rewards\": [1,0,0,1]}\n\n"
+            + "{\"responses\": [[1],[2],[3],[4]], \"rewards\": [1,1,1,1]}\n";
     Run r = run(in, "--algorithm", "grpo");
     assertEquals(0, r.status(), r.err());
     assertEquals(2, r.out().size());
@@ -107,9 +113,19 @@ class CreditCommandTest {
   void d3sWritesTheSameKeepAsTheAssignerAndAnHtmlPage(@TempDir Path dir) throws IOException {
     String line =
         "{\"responses\": [[5,7,9,2],[5,7,8,2],[5,6,9,2],[4,6,9,2]], \"rewards\": [1,0,0.5,0],"
-            + " \"entropies\": [[0.3,0.2,0.9,0.1],[0.5,0.4,0.3,0.2],[0.1,0.7,0.2,0.6],[0.8,0.1,0.1,0.4]]}";
+            + " \"entropies\":"
+            + " [[0.3,0.2,0.9,0.1],[0.5,0.4,0.3,0.2],[0.1,0.7,0.2,0.6],[0.8,0.1,0.1,0.4]]}";
     Path html = dir.resolve("credit.html");
-    Run r = run(line, "--algorithm", "d3s", "--html", html.toString(), "--progress", "0.5", "base=tempo");
+    Run r =
+        run(
+            line,
+            "--algorithm",
+            "d3s",
+            "--html",
+            html.toString(),
+            "--progress",
+            "0.5",
+            "base=tempo");
     assertEquals(0, r.status(), r.err());
 
     CreditInput in = CreditCommand.parse(JSON, line, 0.5);
@@ -128,7 +144,9 @@ class CreditCommandTest {
     long dropped = page.split("class=\"tok drop\"", -1).length - 1L;
     long total = page.split("class=\"tok", -1).length - 1L;
     assertTrue(dropped > 1 && total - dropped > 0, "some tokens dropped, some kept");
-    assertTrue(page.contains("linear-gradient") && page.contains("line-through"), "legend and strike-through");
+    assertTrue(
+        page.contains("linear-gradient") && page.contains("line-through"),
+        "legend and strike-through");
   }
 
   @Test

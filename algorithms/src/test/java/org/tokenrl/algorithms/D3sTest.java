@@ -39,8 +39,11 @@ class D3sTest {
     }
     // the same through the assigner: INTRA, N_s = m/G, all tokens
     for (int j = 0; j < ms.length; j++) {
-      D3s d3s = new D3s(new Options(ms[j] / 8.0, 1, 1, 1, SampleMode.INTRA, LossDenominator.KEPT), VERL_GRPO);
-      TokenCredit c = d3s.assign(CreditInput.of(r, new int[][] {{1}, {1}, {1}, {1}, {1}, {1}, {1}, {1}}, 8));
+      D3s d3s =
+          new D3s(
+              new Options(ms[j] / 8.0, 1, 1, 1, SampleMode.INTRA, LossDenominator.KEPT), VERL_GRPO);
+      TokenCredit c =
+          d3s.assign(CreditInput.of(r, new int[][] {{1}, {1}, {1}, {1}, {1}, {1}, {1}, {1}}, 8));
       int[] kept = IntStream.range(0, 8).filter(i -> c.keep()[i][0]).toArray();
       assertArrayEquals(expected[j], kept);
     }
@@ -52,7 +55,10 @@ class D3sTest {
   void exampleD2Cross() {
     double[] a = Grpo.advantages(D2R, 4, new Grpo.Options(ScaleRewards.GROUP, 1e-6));
     assertArrayEquals(
-        new double[] {1.499997, -0.499999, -0.499999, -0.499999, 0, 0, 0, 0, 0.499999, 0.499999, -1.499997, 0.499999},
+        new double[] {
+          1.499997, -0.499999, -0.499999, -0.499999, 0, 0, 0, 0, 0.499999, 0.499999, -1.499997,
+          0.499999
+        },
         a,
         1e-6);
     int[] four = D3s.maxVarianceSubset(a, all(12), 4);
@@ -64,12 +70,32 @@ class D3sTest {
   }
 
   private static final double[][] D3H = {
-    {0.1, 2.0, 0.5, 0.0}, {1.1, 0.25, 0.0, 0.0}, null, null, null, null, null, null,
-    {0.9, 0.9, 0.2, 0.0}, null, {0.4, 1.0, 0.05, 0.7}, null
+    {0.1, 2.0, 0.5, 0.0},
+    {1.1, 0.25, 0.0, 0.0},
+    null,
+    null,
+    null,
+    null,
+    null,
+    null,
+    {0.9, 0.9, 0.2, 0.0},
+    null,
+    {0.4, 1.0, 0.05, 0.7},
+    null
   };
   private static final boolean[][] D3MASK = {
-    {true, true, true, false}, {true, true, false, false}, null, null, null, null, null, null,
-    {true, true, true, false}, null, {true, true, true, true}, null
+    {true, true, true, false},
+    {true, true, false, false},
+    null,
+    null,
+    null,
+    null,
+    null,
+    null,
+    {true, true, true, false},
+    null,
+    {true, true, true, true},
+    null
   };
 
   private static boolean[][] d3Keep(double k) {
@@ -114,6 +140,53 @@ class D3sTest {
   }
 
   @Test
+  void tokenSelectionMatchesAFullSortWithTheFlatIndexTieRule() {
+    Random rnd = new Random(31);
+    for (int rep = 0; rep < 300; rep++) {
+      int n = 1 + rnd.nextInt(6);
+      double[][] adv = new double[n][];
+      double[][] h = new double[n][];
+      boolean[][] mask = new boolean[n][];
+      for (int i = 0; i < n; i++) {
+        int len = rnd.nextInt(6);
+        adv[i] = new double[len];
+        h[i] = new double[len];
+        mask[i] = new boolean[len];
+        double a = rnd.nextInt(3) - 1; // ties in |A| and in H
+        for (int t = 0; t < len; t++) {
+          adv[i][t] = rnd.nextBoolean() ? a : rnd.nextGaussian();
+          h[i][t] = rnd.nextBoolean() ? rnd.nextInt(3) * 0.5 : rnd.nextDouble();
+          mask[i][t] = rnd.nextDouble() < 0.8;
+        }
+      }
+      int[] kept = IntStream.range(0, n).filter(i -> rnd.nextDouble() < 0.7).toArray();
+      double frac = 0.05 + 0.95 * rnd.nextDouble();
+      // reference: list (score, row, position) in flat order, stable-sort by score descending
+      java.util.List<double[]> toks = new java.util.ArrayList<>();
+      for (int i : kept) {
+        for (int t = 0; t < mask[i].length; t++) {
+          if (mask[i][t]) {
+            toks.add(new double[] {Math.abs(adv[i][t]) * h[i][t], i, t});
+          }
+        }
+      }
+      toks.sort((x, y) -> Double.compare(y[0] + 0.0, x[0] + 0.0));
+      int k = toks.isEmpty() ? 0 : Math.max(1, (int) Math.floor(frac * toks.size() + 1e-9));
+      boolean[][] expected = new boolean[n][];
+      for (int i = 0; i < n; i++) {
+        expected[i] = new boolean[mask[i].length];
+      }
+      for (int j = 0; j < k; j++) {
+        expected[(int) toks.get(j)[1]][(int) toks.get(j)[2]] = true;
+      }
+      boolean[][] actual = D3s.selectTokens(kept, adv, h, mask, frac);
+      for (int i = 0; i < n; i++) {
+        assertArrayEquals(expected[i], actual[i], "rep " + rep + " row " + i);
+      }
+    }
+  }
+
+  @Test
   void exampleD4Schedule() {
     Options o = new Options(0.25, 1.0, 0.2, 1.0, SampleMode.CROSS, LossDenominator.KEPT);
     double[][] expected = {{0, 0.25, 0.2}, {0.25, 0.4375, 0.4}, {0.5, 0.625, 0.6}, {1, 1.0, 1.0}};
@@ -143,7 +216,11 @@ class D3sTest {
       for (int bitsMask = 0; bitsMask < (1 << pool.length); bitsMask++) {
         if (Integer.bitCount(bitsMask) == m) {
           int b = bitsMask;
-          int[] sub = IntStream.range(0, pool.length).filter(j -> (b >> j & 1) == 1).map(j -> pool[j]).toArray();
+          int[] sub =
+              IntStream.range(0, pool.length)
+                  .filter(j -> (b >> j & 1) == 1)
+                  .map(j -> pool[j])
+                  .toArray();
           best = Math.max(best, D3s.populationVariance(a, sub));
         }
       }
@@ -158,7 +235,9 @@ class D3sTest {
     assertEquals(0.28, algo.objective().options().clipEpsHigh(), 0.0); // tempo's default survives
     int[][] tok = {{5, 7, 9, 2}, {5, 7, 8, 2}, {5, 6, 9, 2}, {4, 6, 9, 2}};
     double[] r = {1, 0, 1, 0};
-    double[][] h = {{0.3, 0.2, 0.9, 0.1}, {0.5, 0.4, 0.3, 0.2}, {0.1, 0.7, 0.2, 0.6}, {0.8, 0.1, 0.1, 0.4}};
+    double[][] h = {
+      {0.3, 0.2, 0.9, 0.1}, {0.5, 0.4, 0.3, 0.2}, {0.1, 0.7, 0.2, 0.6}, {0.8, 0.1, 0.1, 0.4}
+    };
     CreditInput in = new CreditInput(r, tok, 4, null, h, 0.0);
     TokenCredit c = algo.credit().assign(in);
     TokenCredit t = new Tempo(new Tempo.Options(false, 1e-6, 1.0)).assign(in);
@@ -210,7 +289,9 @@ class D3sTest {
     IllegalArgumentException e =
         assertThrows(
             IllegalArgumentException.class,
-            () -> algo.credit().assign(CreditInput.of(new double[] {1, 0}, new int[][] {{1}, {2}}, 2)));
+            () ->
+                algo.credit()
+                    .assign(CreditInput.of(new double[] {1, 0}, new int[][] {{1}, {2}}, 2)));
     assertTrue(e.getMessage().contains("entropies"), e.getMessage());
   }
 }

@@ -2,6 +2,8 @@ package org.tokenrl.algorithms;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import org.junit.jupiter.api.Test;
 import org.tokenrl.algorithms.Grpo.Options;
@@ -55,7 +57,8 @@ class GrpoAdvantageTest {
 
   @Test
   void singletonGroupsGetZero() {
-    double[] adv = Grpo.advantages(new double[] {0.3, 1.0, -2.0}, 1, new Options(ScaleRewards.GROUP, 1e-4));
+    double[] adv =
+        Grpo.advantages(new double[] {0.3, 1.0, -2.0}, 1, new Options(ScaleRewards.GROUP, 1e-4));
     assertArrayEquals(new double[3], adv, 0.0);
   }
 
@@ -71,7 +74,8 @@ class GrpoAdvantageTest {
 
   @Test
   void creditBroadcastsToTokensAndReportsZeroStdGroups() {
-    CreditInput in = CreditInput.of(G1, new int[][] {{1, 2}, {3}, {}, {4, 5, 6}, {1}, {1}, {1}, {1}}, 4);
+    CreditInput in =
+        CreditInput.of(G1, new int[][] {{1, 2}, {3}, {}, {4, 5, 6}, {1}, {1}, {1}, {1}}, 4);
     TokenCredit c = new Grpo(new Options(ScaleRewards.GROUP, 1e-4)).assign(in);
     double[] expected = signs(0.8658754298);
     for (int i = 0; i < 8; i++) {
@@ -82,6 +86,9 @@ class GrpoAdvantageTest {
       }
     }
     assertEquals(0.5, c.metrics().get("credit/zero_std_group_frac"), 0.0);
+    assertTrue(c.hasSignal());
+    CreditInput flat = CreditInput.of(new double[] {1, 1}, new int[][] {{1}, {2}}, 2);
+    assertFalse(new Grpo(new Options(ScaleRewards.GROUP, 1e-4)).assign(flat).hasSignal());
   }
 
   @Test

@@ -18,7 +18,11 @@ class GrpoGradientCheckTest {
   private static final double H = 1e-6;
 
   private record Batch(
-      double[][] lpNew, double[][] lpOld, double[][] lpRef, double[][] adv, boolean[][] mask,
+      double[][] lpNew,
+      double[][] lpOld,
+      double[][] lpRef,
+      double[][] adv,
+      boolean[][] mask,
       boolean[][] denominator) {}
 
   private static boolean nearKink(double lpNew, double lpOld, double lpRef, double adv, Options o) {
@@ -76,13 +80,20 @@ class GrpoGradientCheckTest {
     return new Batch(lpNew, lpOld, lpRef, adv, mask, denominator);
   }
 
-  private static double lossAt(ClippedPolicyObjective obj, Batch b, double[][] lpNew, boolean fullDenominator) {
+  private static double lossAt(
+      ClippedPolicyObjective obj, Batch b, double[][] lpNew, boolean fullDenominator) {
     return obj.compute(input(b, lpNew, fullDenominator)).loss();
   }
 
   private static PolicyLossInput input(Batch b, double[][] lpNew, boolean fullDenominator) {
     return new PolicyLossInput(
-        lpNew, b.lpOld(), b.lpRef(), b.adv(), b.mask(), fullDenominator ? b.denominator() : null, 5);
+        lpNew,
+        b.lpOld(),
+        b.lpRef(),
+        b.adv(),
+        b.mask(),
+        fullDenominator ? b.denominator() : null,
+        5);
   }
 
   @Test
@@ -111,13 +122,16 @@ class GrpoGradientCheckTest {
                     double[][] minus = deepCopy(b.lpNew());
                     plus[i][t] += H;
                     minus[i][t] -= H;
-                    double fd = (lossAt(obj, b, plus, full) - lossAt(obj, b, minus, full)) / (2 * H);
+                    double fd =
+                        (lossAt(obj, b, plus, full) - lossAt(obj, b, minus, full)) / (2 * H);
                     double an = r.gradLogpNew()[i][t];
                     // a token beyond the ratio clamp can hold A·e^20 of loss: its rounding error
                     // divided by 2H bounds how well any finite difference can be resolved
                     double roundoff = 8 * Math.ulp(Math.abs(r.loss()) + 1) / (2 * H);
                     assertEquals(
-                        fd, an, 1e-6 * Math.max(1, Math.abs(fd)) + roundoff,
+                        fd,
+                        an,
+                        1e-6 * Math.max(1, Math.abs(fd)) + roundoff,
                         o + " row " + i + " token " + t);
                     checked++;
                   }

@@ -66,8 +66,12 @@ class GrpoLossTest {
     assertTokens(
         0.28,
         0.04,
-        new double[][] {{-1.1051217411, -0.9992507699, -1.2798065033}, {0.8008561103, 1.0000508439}},
-        new double[][] {{-1.1032200951, -0.9927492301, 0.0038065033}, {-0.0088561103, 0.9979491561}});
+        new double[][] {
+          {-1.1051217411, -0.9992507699, -1.2798065033}, {0.8008561103, 1.0000508439}
+        },
+        new double[][] {
+          {-1.1032200951, -0.9927492301, 0.0038065033}, {-0.0088561103, 0.9979491561}
+        });
   }
 
   @Test
@@ -87,7 +91,8 @@ class GrpoLossTest {
     assertEquals(-1.1032200951 / 5, r.gradLogpNew()[0][0], TOL);
     assertEquals(0.9979491561 / 5, r.gradLogpNew()[1][1], TOL);
     assertEquals(0.0, r.gradLogpNew()[1][2], 0.0);
-    assertEquals(r.loss(), r.metrics().get("actor/pg_loss") + 0.04 * r.metrics().get("actor/kl"), TOL);
+    assertEquals(
+        r.loss(), r.metrics().get("actor/pg_loss") + 0.04 * r.metrics().get("actor/kl"), TOL);
     // r1 t2 is high-clipped (A > 0), r2 t0 low-clipped (A < 0)
     assertEquals(0.2, r.metrics().get("actor/clip_frac_high"), TOL);
     assertEquals(0.2, r.metrics().get("actor/clip_frac_low"), TOL);
@@ -102,7 +107,8 @@ class GrpoLossTest {
     for (int p = 0; p < 3; p++) {
       KlEstimator[] ks = KlEstimator.values();
       for (int k = 0; k < 3; k++) {
-        assertEquals(expected[p][k], ks[k].value(pairs[p][0], pairs[p][1]), TOL, ks[k] + " pair " + p);
+        assertEquals(
+            expected[p][k], ks[k].value(pairs[p][0], pairs[p][1]), TOL, ks[k] + " pair " + p);
       }
     }
   }
@@ -113,7 +119,14 @@ class GrpoLossTest {
     ClippedPolicyObjective trl = objective(0.2, 0, LossAggregation.SEQ_MEAN_TOKEN_MEAN);
     ClippedPolicyObjective verl =
         new ClippedPolicyObjective(
-            new Options(0.2, 0.2, 0, 0, KlEstimator.K3, LossAggregation.SEQ_MEAN_TOKEN_MEAN, SeqMeanRows.NONEMPTY));
+            new Options(
+                0.2,
+                0.2,
+                0,
+                0,
+                KlEstimator.K3,
+                LossAggregation.SEQ_MEAN_TOKEN_MEAN,
+                SeqMeanRows.NONEMPTY));
     double a = trl.compute(new PolicyLossInput(LOGP_NEW, LOGP_OLD, null, ADV, mask, 4)).loss();
     double b = verl.compute(new PolicyLossInput(LOGP_NEW, LOGP_OLD, null, ADV, mask, 4)).loss();
     assertEquals(2 * a, b, TOL);
@@ -124,7 +137,8 @@ class GrpoLossTest {
   void dualClipBoundsTheLossOfNegativeAdvantages() {
     ClippedPolicyObjective obj =
         new ClippedPolicyObjective(
-            new Options(0.2, 0.2, 3.0, 0, KlEstimator.K3, LossAggregation.TOKEN_MEAN, SeqMeanRows.ALL));
+            new Options(
+                0.2, 0.2, 3.0, 0, KlEstimator.K3, LossAggregation.TOKEN_MEAN, SeqMeanRows.ALL));
     // ρ = e^2 ≈ 7.39 with A = −1: unclipped −A·ρ = 7.39 > c = 3, so the loss is 3 with no gradient
     TokenTerm t = obj.term(0.0, -2.0, Double.NaN, -1.0);
     assertEquals(3.0, t.loss(), TOL);

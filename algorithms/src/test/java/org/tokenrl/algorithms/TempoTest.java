@@ -104,8 +104,7 @@ class TempoTest {
     double sum = 0;
     int count = 0;
     for (int j = 0; j < tok.length; j++) {
-      if (tok[j].length >= length
-          && Arrays.equals(tok[j], 0, length, prefixOf, 0, length)) {
+      if (tok[j].length >= length && Arrays.equals(tok[j], 0, length, prefixOf, 0, length)) {
         sum += r[j];
         count++;
       }
@@ -150,12 +149,14 @@ class TempoTest {
           double delta = prefixValue(tok, r, tok[i], t + 1) - prefixValue(tok, r, tok[i], t);
           double a = r[i] - s.mean() + w * delta;
           double expected = s.constant() ? 0 : normStd ? a / (s.std() + 1e-6) : a;
-          assertEquals(expected, c.advantages()[i][t], 1e-9, "rep " + rep + " response " + i + " t " + t);
+          assertEquals(
+              expected, c.advantages()[i][t], 1e-9, "rep " + rep + " response " + i + " t " + t);
           int sharedBefore = 0;
           int sharedAfter = 0;
           for (int[] other : tok) {
             sharedBefore += other.length >= t && Arrays.equals(other, 0, t, tok[i], 0, t) ? 1 : 0;
-            sharedAfter += other.length > t && Arrays.equals(other, 0, t + 1, tok[i], 0, t + 1) ? 1 : 0;
+            sharedAfter +=
+                other.length > t && Arrays.equals(other, 0, t + 1, tok[i], 0, t + 1) ? 1 : 0;
           }
           branching += sharedAfter < sharedBefore ? 1 : 0;
           tokens++;
@@ -172,6 +173,7 @@ class TempoTest {
     assertEquals(0.28, tempo.objective().options().clipEpsHigh(), 0.0);
     assertEquals(0.2, tempo.objective().options().clipEpsLow(), 0.0);
     assertTrue(!tempo.needsReference());
-    assertRows(tempo(T1, T1R, true), tempo.credit().assign(CreditInput.of(T1R, T1, 4)).advantages());
+    assertRows(
+        tempo(T1, T1R, true), tempo.credit().assign(CreditInput.of(T1R, T1, 4)).advantages());
   }
 }
