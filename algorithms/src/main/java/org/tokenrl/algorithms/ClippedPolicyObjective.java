@@ -1,0 +1,220 @@
+package org.tokenrl.algorithms;
+
+import com.typesafe.config.Config;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.tokenrl.algorithms.LossAggregation.SeqMeanRows;
+
+/**
+ * The PPO-style clipped surrogate with optional dual clip and KL penalty shared by GRPO, TEMPO and
+ * D3S (spec §1.2 steps 2–5), computed on plain arrays with its exact gradient in logpNew.
+ *
+ * <p>Per token, with ρ = exp(clamp(logpNew − logpOld, ±20)):
+ *
+ * <pre>
+ *   pg = max(−A·ρ, −A·clip(ρ, 1−ε_low, 1+ε_high));   if dual_clip_c > 0 and A < 0: pg = min(pg, −A·c)
+ *   ℓ  = pg + β·KL(logpNew, logpRef)
+ * </pre>
+ *
+ * and the per-token losses are aggregated by {@link LossAggregation}.
+ */
+public final class ClippedPolicyObjective {
+
+  /**
+   * Hyperparameters of the objective.
+   *
+   * @param clipEpsLow ε_low: ratios below 1−ε_low are clipped when A < 0
+   * @param clipEpsHigh ε_high: ratios above 1+ε_high are clipped when A > 0 (DAPO: 0.28)
+   * @param dualClipC verl's clip_ratio_c for A < 0; 0 turns dual clipping off, otherwise > 1
+   * @param klBeta β of the per-token KL penalty; 0 means no reference model is needed
+   * @param klEstimator which KL estimator the penalty uses
+   * @param lossAgg how per-token losses are aggregated
+   * @param seqMeanRows N' of the per-sequence aggregation modes
+   */
+  public record Options(
+      double clipEpsLow,
+      double clipEpsHigh,
+      double dualClipC,
+      double klBeta,
+      KlEstimator klEstimator,
+      LossAggregation lossAgg,
+      SeqMeanRows seqMeanRows) {
+
+    public Options {
+      if (!(clipEpsLow >= 0 && clipEpsLow < 1)) {
+        throw new IllegalArgumentException(
+            "algorithm.clip_eps_low must be in [0,1), got " + clipEpsLow);
+      }
+      if (!(clipEpsHigh >= 0)) {
+        throw new IllegalArgumentException(
+            "algorithm.clip_eps_high must be >= 0, got " + clipEpsHigh);
+      }
+      if (!(dualClipC == 0 || dualClipC > 1)) {
+        throw new IllegalArgumentException(
+            "algorithm.dual_clip_c must be 0 (off) or > 1 (verl uses 3.0), got " + dualClipC);
+      }
+      if (!(klBeta >= 0)) {
+        throw new IllegalArgumentException("algorithm.kl_beta must be >= 0, got " + klBeta);
+      }
+    }
+
+    /** Reads the objective keys of a resolved {@code algorithm} block. */
+    public static Options from(Config c) {
+      return new Options(
+          Settings.number(c, "clip_eps_low"),
+          Settings.number(c, "clip_eps_high"),
+          Settings.number(c, "dual_clip_c"),
+          Settings.number(c, "kl_beta"),
+          Settings.choice(c, "kl_estimator", KlEstimator.class),
+          Settings.choice(c, "loss_agg", LossAggregation.class),
+          Settings.choice(c, "seq_mean_rows", SeqMeanRows.class));
+    }
+  }
+
+  /**
+   * One token's contribution before aggregation.
+   *
+   * @param loss ℓ = pg + β·KL
+   * @param grad dℓ/dlogpNew
+   * @param pg the policy-gradient term
+   * @param kl the KL estimate (NaN without a reference)
+   * @param ratio ρ
+   * @param clippedLow ρ < 1−ε_low and A < 0
+   * @param clippedHigh ρ > 1+ε_high and A > 0
+   * @param dualClipped the dual clip −A·c was the active branch
+   */
+  public record TokenTerm(
+      double loss,
+      double grad,
+      double pg,
+      double kl,
+      double ratio,
+      boolean clippedLow,
+      boolean clippedHigh,
+      boolean dualClipped) {}
+
+  private static final double LOG_RATIO_BOUND = 20.0;
+
+  private final Options options;
+
+  public ClippedPolicyObjective(Options options) {
+    this.options = options;
+  }
+
+  public Options options() {
+    return options;
+  }
+
+  /** Whether {@link PolicyLossInput#logpRef()} must be supplied. */
+  public boolean needsReference() {
+    return options.klBeta() > 0;
+  }
+
+  /**
+   * Loss, dLoss/dlogpNew and {@code actor/*} metrics of one batch. The metrics {@code
+   * actor/pg_loss} and {@code actor/kl} use the loss aggregation, so loss = pg_loss + β·kl.
+   */
+  public LossResult compute(PolicyLossInput in) {
+    if (needsReference() && in.logpRef() == null) {
+      throw new IllegalArgumentException(
+          "kl_beta = " + options.klBeta() + " needs reference log-probs (logpRef), got null");
+    }
+    int n = in.logpNew().length;
+    boolean[][] mask = in.mask();
+    double[] w =
+        options
+            .lossAgg()
+            .rowWeights(in.normaliserMask(), in.maxCompletionLength(), options.seqMeanRows());
+    double[][] grad = new double[n][];
+    double loss = 0;
+    double pgLoss = 0;
+    double klLoss = 0;
+    long tokens = 0;
+    long low = 0;
+    long high = 0;
+    long dual = 0;
+    double ratioSum = 0;
+    double approxKlSum = 0;
+    for (int i = 0; i < n; i++) {
+      double[] lpNew = in.logpNew()[i];
+      grad[i] = new double[lpNew.length];
+      for (int t = 0; t < lpNew.length; t++) {
+        if (!mask[i][t]) {
+          continue; // padding-like positions may hold garbage: never read them
+        }
+        double lpRef = in.logpRef() == null ? Double.NaN : in.logpRef()[i][t];
+        TokenTerm term = term(lpNew[t], in.logpOld()[i][t], lpRef, in.advantages()[i][t]);
+        loss += w[i] * term.loss();
+        pgLoss += w[i] * term.pg();
+        klLoss += w[i] * term.kl();
+        grad[i][t] = w[i] * term.grad();
+        tokens++;
+        low += term.clippedLow() ? 1 : 0;
+        high += term.clippedHigh() ? 1 : 0;
+        dual += term.dualClipped() ? 1 : 0;
+        ratioSum += term.ratio();
+        approxKlSum += in.logpOld()[i][t] - lpNew[t];
+      }
+    }
+    double perToken = 1.0 / Math.max(1, tokens);
+    Map<String, Double> metrics = new LinkedHashMap<>();
+    metrics.put("actor/loss", loss);
+    metrics.put("actor/pg_loss", pgLoss);
+    if (in.logpRef() != null) {
+      metrics.put("actor/kl", klLoss);
+    }
+    metrics.put("actor/clip_frac_low", low * perToken);
+    metrics.put("actor/clip_frac_high", high * perToken);
+    metrics.put("actor/clip_frac", (low + high) * perToken);
+    if (options.dualClipC() > 0) {
+      metrics.put("actor/dual_clip_frac", dual * perToken);
+    }
+    metrics.put("actor/ratio_mean", ratioSum * perToken);
+    metrics.put("actor/ppo_kl", approxKlSum * perToken);
+    metrics.put("actor/loss_tokens", (double) tokens);
+    return new LossResult(loss, grad, metrics);
+  }
+
+  /**
+   * Loss and gradient of one token (spec §1.2 steps 2–4).
+   *
+   * @param logpRef NaN when there is no reference policy (then KL is NaN and not added)
+   */
+  public TokenTerm term(double logpNew, double logpOld, double logpRef, double adv) {
+    double logRatio = logpNew - logpOld;
+    // verl clamps the log-ratio before exp; beyond the clamp ρ no longer depends on logpNew
+    boolean ratioClamped = Math.abs(logRatio) > LOG_RATIO_BOUND;
+    double ratio = Math.exp(Math.max(-LOG_RATIO_BOUND, Math.min(LOG_RATIO_BOUND, logRatio)));
+    double dRatio = ratioClamped ? 0.0 : ratio;
+    double lo = 1 - options.clipEpsLow();
+    double hi = 1 + options.clipEpsHigh();
+    double clipped = Math.max(lo, Math.min(hi, ratio));
+    double pgUnclipped = -adv * ratio;
+    double pgClipped = -adv * clipped;
+    double pg = Math.max(pgUnclipped, pgClipped);
+    // Inside [lo, hi] both branches equal −A·ρ and both carry its gradient; outside, only the
+    // unclipped branch depends on logpNew, so the gradient flows iff it is the maximum.
+    boolean inside = ratio >= lo && ratio <= hi;
+    double grad = (inside || pgUnclipped > pgClipped) ? -adv * dRatio : 0.0;
+    boolean dualClipped = false;
+    if (options.dualClipC() > 0 && adv < 0) {
+      double pgDual = -adv * options.dualClipC();
+      if (pgDual < pg) {
+        pg = pgDual;
+        grad = 0.0;
+        dualClipped = true;
+      }
+    }
+    double kl = Double.NaN;
+    double loss = pg;
+    if (!Double.isNaN(logpRef)) {
+      kl = options.klEstimator().value(logpNew, logpRef);
+      if (options.klBeta() > 0) {
+        loss += options.klBeta() * kl;
+        grad += options.klBeta() * options.klEstimator().derivative(logpNew, logpRef);
+      }
+    }
+    return new TokenTerm(
+        loss, grad, pg, kl, ratio, ratio < lo && adv < 0, ratio > hi && adv > 0, dualClipped);
+  }
+}

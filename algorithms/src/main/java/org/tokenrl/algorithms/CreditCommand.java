@@ -1,0 +1,252 @@
+package org.tokenrl.algorithms;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigException;
+import com.typesafe.config.ConfigFactory;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.io.PrintStream;
+import java.io.Reader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * {@code tokenrl credit}: token credit for groups read from JSON lines, for inspecting what an
+ * algorithm does to real rollouts.
+ *
+ * <pre>
+ * tokenrl credit --algorithm grpo|tempo|d3s [--input FILE|-] [--html OUT.html] [--progress P] [key=value ...]
+ * </pre>
+ *
+ * Each input line is one group: {@code {"responses": [[ids], ...], "rewards": [...], "entropies":
+ * [[...], ...]}} (entropies optional, needed by d3s with K < 1; a null reward means unscorable).
+ * Each output line is {@code {"advantages": [[...]], "keep": [[0/1, ...]]}}. {@code key=value}
+ * overrides any key of the algorithm block (see configs/algorithm/*.conf); progress drives the d3s
+ * schedule. Exit status: 0 on success, 2 on a usage error or malformed input (with the line).
+ */
+public final class CreditCommand {
+  private CreditCommand() {}
+
+  static final String USAGE =
+      "usage: tokenrl credit --algorithm NAME [--input FILE|-] [--html OUT.html] [--progress P]"
+          + " [key=value ...]\n"
+          + "  NAME: "
+          + String.join("|", Algorithms.names())
+          + "; input: one group per line, "
+          + "{\"responses\": [[ids],...], \"rewards\": [...], \"entropies\": optional [[...],...]}";
+
+  /** Signals a user error that ends the command with status 2. */
+  private static final class UsageException extends Exception {
+    UsageException(String message) {
+      super(message);
+    }
+  }
+
+  /** Runs the command; {@code args} are the words after {@code credit}. Returns the exit status. */
+  public static int run(String[] args, InputStream in, PrintStream out, PrintStream err) {
+    try {
+      return execute(args, in, out);
+    } catch (UsageException e) {
+      err.println("tokenrl credit: " + e.getMessage());
+      return 2;
+    } catch (IOException e) {
+      err.println("tokenrl credit: " + e.getMessage());
+      return 1;
+    }
+  }
+
+  private static int execute(String[] args, InputStream stdin, PrintStream out)
+      throws UsageException, IOException {
+    String algorithm = null;
+    String input = "-";
+    Path html = null;
+    double progress = 0;
+    List<String> overrides = new ArrayList<>();
+    for (int a = 0; a < args.length; a++) {
+      String arg = args[a];
+      switch (arg) {
+        case "--algorithm" -> algorithm = value(args, ++a, arg);
+        case "--input" -> input = value(args, ++a, arg);
+        case "--html" -> html = Path.of(value(args, ++a, arg));
+        case "--progress" -> {
+          String p = value(args, ++a, arg);
+          try {
+            progress = Double.parseDouble(p);
+          } catch (NumberFormatException e) {
+            throw new UsageException("--progress must be a number in [0,1], got '" + p + "'");
+          }
+          if (!(progress >= 0 && progress <= 1)) {
+            throw new UsageException("--progress must be in [0,1], got " + p);
+          }
+        }
+        case "-h", "--help" -> throw new UsageException(USAGE);
+        default -> {
+          if (arg.startsWith("--") || !arg.contains("=")) {
+            throw new UsageException("unknown argument '" + arg + "'\n" + USAGE);
+          }
+          overrides.add(arg);
+        }
+      }
+    }
+    if (algorithm == null) {
+      throw new UsageException("--algorithm is required\n" + USAGE);
+    }
+    RlAlgorithm algo;
+    try {
+      Config block =
+          ConfigFactory.parseString(String.join("\n", overrides))
+              .withFallback(ConfigFactory.parseString("name = \"" + algorithm + "\""));
+      algo = Algorithms.create(Settings.with(block, "name", algorithm));
+    } catch (IllegalArgumentException | ConfigException e) {
+      throw new UsageException(e.getMessage());
+    }
+
+    ObjectMapper json = new ObjectMapper().enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
+    CreditHtml page = html == null ? null : new CreditHtml(algo.settings());
+    try (BufferedReader reader = open(input, stdin)) {
+      String line;
+      int lineNo = 0;
+      while ((line = reader.readLine()) != null) {
+        lineNo++;
+        if (line.isBlank()) {
+          continue;
+        }
+        CreditInput group;
+        TokenCredit credit;
+        try {
+          group = parse(json, line, progress);
+          credit = algo.credit().assign(group);
+        } catch (IllegalArgumentException e) {
+          throw new UsageException(input + ":" + lineNo + ": " + e.getMessage());
+        }
+        out.println(json.writeValueAsString(toJson(json, credit)));
+        if (page != null) {
+          page.addGroup(lineNo, group, credit);
+        }
+      }
+    }
+    if (page != null) {
+      Files.writeString(html, page.render(), StandardCharsets.UTF_8);
+    }
+    return 0;
+  }
+
+  private static String value(String[] args, int i, String flag) throws UsageException {
+    if (i >= args.length) {
+      throw new UsageException(flag + " needs a value\n" + USAGE);
+    }
+    return args[i];
+  }
+
+  private static BufferedReader open(String input, InputStream stdin) throws UsageException {
+    Reader r;
+    if (input.equals("-")) {
+      r = new InputStreamReader(stdin, StandardCharsets.UTF_8);
+    } else {
+      try {
+        r = Files.newBufferedReader(Path.of(input), StandardCharsets.UTF_8);
+      } catch (IOException e) {
+        throw new UsageException("cannot read --input " + input + ": " + e);
+      }
+    }
+    return new BufferedReader(r);
+  }
+
+  /** One group: its size is the number of responses on the line. */
+  static CreditInput parse(ObjectMapper json, String line, double progress) {
+    JsonNode node;
+    try {
+      node = json.readTree(line);
+    } catch (JsonProcessingException e) {
+      throw new IllegalArgumentException("not valid JSON: " + e.getOriginalMessage());
+    }
+    if (node == null || !node.isObject()) {
+      throw new IllegalArgumentException(
+          "expected a JSON object with \"responses\" and \"rewards\"");
+    }
+    JsonNode responses = node.get("responses");
+    JsonNode rewards = node.get("rewards");
+    if (responses == null || !responses.isArray() || responses.isEmpty()) {
+      throw new IllegalArgumentException(
+          "\"responses\" must be a non-empty array of token-id arrays");
+    }
+    if (rewards == null || !rewards.isArray() || rewards.size() != responses.size()) {
+      throw new IllegalArgumentException(
+          "\"rewards\" must be an array with one number per response (" + responses.size() + ")");
+    }
+    int g = responses.size();
+    int[][] tok = new int[g][];
+    double[] r = new double[g];
+    for (int i = 0; i < g; i++) {
+      JsonNode row = responses.get(i);
+      if (!row.isArray()) {
+        throw new IllegalArgumentException("responses[" + i + "] must be an array of token ids");
+      }
+      tok[i] = new int[row.size()];
+      for (int t = 0; t < row.size(); t++) {
+        if (!row.get(t).canConvertToInt() || !row.get(t).isIntegralNumber()) {
+          throw new IllegalArgumentException(
+              "responses[" + i + "][" + t + "] is not a token id: " + row.get(t));
+        }
+        tok[i][t] = row.get(t).intValue();
+      }
+      JsonNode reward = rewards.get(i);
+      if (reward.isNull()) {
+        r[i] = Double.NaN;
+      } else if (reward.isNumber()) {
+        r[i] = reward.doubleValue();
+      } else {
+        throw new IllegalArgumentException("rewards[" + i + "] is not a number: " + reward);
+      }
+    }
+    double[][] entropies = null;
+    JsonNode ent = node.get("entropies");
+    if (ent != null && !ent.isNull()) {
+      if (!ent.isArray() || ent.size() != g) {
+        throw new IllegalArgumentException("\"entropies\" must have one array per response");
+      }
+      entropies = new double[g][];
+      for (int i = 0; i < g; i++) {
+        JsonNode row = ent.get(i);
+        if (!row.isArray() || row.size() != tok[i].length) {
+          throw new IllegalArgumentException(
+              "entropies[" + i + "] must have one number per token (" + tok[i].length + ")");
+        }
+        entropies[i] = new double[row.size()];
+        for (int t = 0; t < row.size(); t++) {
+          if (!row.get(t).isNumber()) {
+            throw new IllegalArgumentException("entropies[" + i + "][" + t + "] is not a number");
+          }
+          entropies[i][t] = row.get(t).doubleValue();
+        }
+      }
+    }
+    return new CreditInput(r, tok, g, null, entropies, progress);
+  }
+
+  private static ObjectNode toJson(ObjectMapper json, TokenCredit credit) {
+    ObjectNode o = json.createObjectNode();
+    ArrayNode adv = o.putArray("advantages");
+    ArrayNode keep = o.putArray("keep");
+    for (int i = 0; i < credit.advantages().length; i++) {
+      ArrayNode a = adv.addArray();
+      ArrayNode k = keep.addArray();
+      for (int t = 0; t < credit.advantages()[i].length; t++) {
+        a.add(credit.advantages()[i][t]);
+        k.add(credit.keep()[i][t] ? 1 : 0);
+      }
+    }
+    return o;
+  }
+}

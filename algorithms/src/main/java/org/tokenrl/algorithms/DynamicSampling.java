@@ -1,0 +1,62 @@
+package org.tokenrl.algorithms;
+
+/**
+ * DAPO dynamic sampling (arXiv 2503.14476 §3.2): groups whose rewards are all equal give A = 0 for
+ * every response and only dilute the batch, so they are dropped.
+ *
+ * <p>How the trainer uses it, per mode:
+ *
+ * <ul>
+ *   <li>{@code off}: train on every group.
+ *   <li>{@code drop}: score the batch, call {@link #keepGroups}, keep the rows {@link #keptRows}
+ *       returns (groups stay whole and group-major), then assign credit on that sub-batch; skip the
+ *       step if it is empty.
+ *   <li>{@code refill} (DAPO): repeat { generate B prompts × G, score, append the kept groups to a
+ *       buffer } until the buffer holds ≥ B groups or {@code max_refill_rounds} generation rounds
+ *       ran (0 = no limit); then train on the first B buffered groups (fewer if the limit hit).
+ * </ul>
+ */
+public final class DynamicSampling {
+  private DynamicSampling() {}
+
+  /** The trainer's filtering behaviour, {@code algorithm.dynamic_sampling}. */
+  public enum Mode {
+    OFF,
+    DROP,
+    REFILL
+  }
+
+  /**
+   * For each group (rows group-major), whether it has a non-zero reward variance: at least two
+   * finite rewards that differ. NaN rewards are ignored, as in the advantage statistics.
+   */
+  public static boolean[] keepGroups(double[] rewards, int groupSize) {
+    if (groupSize < 1 || rewards.length % groupSize != 0) {
+      throw new IllegalArgumentException(
+          rewards.length + " rewards are not whole groups of " + groupSize);
+    }
+    boolean[] keep = new boolean[rewards.length / groupSize];
+    for (int g = 0; g < keep.length; g++) {
+      keep[g] = !GroupStats.of(rewards, g * groupSize, groupSize).constant();
+    }
+    return keep;
+  }
+
+  /** Row indices, ascending, of the kept groups' responses. */
+  public static int[] keptRows(boolean[] keepGroups, int groupSize) {
+    int kept = 0;
+    for (boolean k : keepGroups) {
+      kept += k ? 1 : 0;
+    }
+    int[] rows = new int[kept * groupSize];
+    int j = 0;
+    for (int g = 0; g < keepGroups.length; g++) {
+      if (keepGroups[g]) {
+        for (int i = 0; i < groupSize; i++) {
+          rows[j++] = g * groupSize + i;
+        }
+      }
+    }
+    return rows;
+  }
+}

@@ -1,0 +1,134 @@
+package org.tokenrl.algorithms;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * GRPO group-relative advantages (DeepSeekMath, arXiv 2402.03300; spec §1.2 step 1), broadcast to
+ * every token of a response. The loss is the shared {@link ClippedPolicyObjective}.
+ *
+ * <pre>
+ *   group: A_i = (r_i − mean_g) / (std_g + ε_adv)      none: A_i = r_i − mean_g
+ *   batch: A_i = (r_i − mean_g) / (std_batch + ε_adv)  (std unbiased, over finite rewards)
+ * </pre>
+ *
+ * A group of one, a group whose finite rewards are all equal, and every NaN-reward response get A =
+ * 0 (TRL). NaN rewards are left out of the statistics.
+ */
+public final class Grpo implements CreditAssigner {
+
+  /** How the centred rewards are scaled. */
+  public enum ScaleRewards {
+    GROUP,
+    BATCH,
+    NONE
+  }
+
+  /**
+   * @param scale scale_rewards
+   * @param epsAdv ε_adv added to the std (TRL 1e-4, verl 1e-6)
+   */
+  public record Options(ScaleRewards scale, double epsAdv) {
+    public Options {
+      if (!(epsAdv >= 0)) {
+        throw new IllegalArgumentException("algorithm.eps_adv must be >= 0, got " + epsAdv);
+      }
+    }
+
+    static Options from(Config c) {
+      return new Options(
+          Settings.choice(c, "scale_rewards", ScaleRewards.class), Settings.number(c, "eps_adv"));
+    }
+  }
+
+  /**
+   * GRPO's keys and their defaults (TRL HEAD, spec §1.3); documented in
+   * configs/algorithm/grpo.conf.
+   */
+  static final Config DEFAULTS =
+      ConfigFactory.parseString(
+          """
+          scale_rewards = group
+          eps_adv = 1e-4
+          """);
+
+  static RlAlgorithm create(Config block) {
+    Config c =
+        Settings.resolve(
+            block, DEFAULTS.withFallback(Algorithms.COMMON_DEFAULTS), Algorithms.NAME_KEYS, "grpo");
+    return Algorithms.assemble("grpo", c, new Grpo(Options.from(c)), false);
+  }
+
+  private final Options options;
+
+  public Grpo(Options options) {
+    this.options = options;
+  }
+
+  @Override
+  public TokenCredit assign(CreditInput in) {
+    double[] adv = advantages(in.rewards(), in.groupSize(), options);
+    int n = in.size();
+    double[][] tokenAdv = new double[n][];
+    boolean[][] keep = new boolean[n][];
+    for (int i = 0; i < n; i++) {
+      int len = in.responses()[i].length;
+      tokenAdv[i] = new double[len];
+      Arrays.fill(tokenAdv[i], adv[i]);
+      keep[i] = new boolean[len];
+      Arrays.fill(keep[i], true);
+    }
+    Map<String, Double> metrics = new LinkedHashMap<>();
+    putRewardMetrics(metrics, in.rewards(), in.groupSize());
+    double absSum = 0;
+    for (double a : adv) {
+      absSum += Math.abs(a);
+    }
+    metrics.put("credit/adv_abs_mean", n == 0 ? 0 : absSum / n);
+    return new TokenCredit(tokenAdv, keep, keep, metrics);
+  }
+
+  /** One advantage per response, rows group-major. */
+  public static double[] advantages(double[] rewards, int groupSize, Options options) {
+    int n = rewards.length;
+    double[] adv = new double[n];
+    double batchStd = GroupStats.of(rewards, 0, n).std();
+    for (int g = 0; g < n / groupSize; g++) {
+      int from = g * groupSize;
+      GroupStats s = GroupStats.of(rewards, from, groupSize);
+      if (s.constant()) {
+        continue; // A = 0/(0+ε) = 0: skip the rounding noise of r − mean
+      }
+      double scale =
+          switch (options.scale()) {
+            case GROUP -> 1.0 / (s.std() + options.epsAdv());
+            case BATCH -> 1.0 / (batchStd + options.epsAdv());
+            case NONE -> 1.0;
+          };
+      for (int i = from; i < from + groupSize; i++) {
+        adv[i] = Double.isNaN(rewards[i]) ? 0.0 : (rewards[i] - s.mean()) * scale;
+      }
+    }
+    return adv;
+  }
+
+  /** {@code credit/*} reward diagnostics shared by the group-relative estimators. */
+  static void putRewardMetrics(Map<String, Double> metrics, double[] rewards, int groupSize) {
+    int groups = rewards.length / groupSize;
+    int constant = 0;
+    for (int g = 0; g < groups; g++) {
+      constant += GroupStats.of(rewards, g * groupSize, groupSize).constant() ? 1 : 0;
+    }
+    int nan = 0;
+    for (double r : rewards) {
+      nan += Double.isNaN(r) ? 1 : 0;
+    }
+    GroupStats all = GroupStats.of(rewards, 0, rewards.length);
+    metrics.put("credit/reward_mean", all.mean());
+    metrics.put("credit/zero_std_group_frac", groups == 0 ? 0 : constant / (double) groups);
+    metrics.put("credit/nan_reward_frac", rewards.length == 0 ? 0 : nan / (double) rewards.length);
+  }
+}

@@ -1,0 +1,162 @@
+package org.tokenrl.algorithms;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@code tokenrl credit} end to end: spec values through JSON lines, errors, the HTML page. */
+class CreditCommandTest {
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  private record Run(int status, List<String> out, String err) {}
+
+  private static Run run(String stdin, String... args) {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    ByteArrayOutputStream err = new ByteArrayOutputStream();
+    int status =
+        CreditCommand.run(
+            args,
+            new ByteArrayInputStream(stdin.getBytes(StandardCharsets.UTF_8)),
+            new PrintStream(out, true, StandardCharsets.UTF_8),
+            new PrintStream(err, true, StandardCharsets.UTF_8));
+    String o = out.toString(StandardCharsets.UTF_8);
+    return new Run(
+        status,
+        o.isEmpty() ? List.of() : List.of(o.split("\n")),
+        err.toString(StandardCharsets.UTF_8));
+  }
+
+  private static double[][] advantages(String line) throws IOException {
+    JsonNode rows = JSON.readTree(line).get("advantages");
+    double[][] a = new double[rows.size()][];
+    for (int i = 0; i < a.length; i++) {
+      a[i] = new double[rows.get(i).size()];
+      for (int t = 0; t < a[i].length; t++) {
+        a[i][t] = rows.get(i).get(t).doubleValue();
+      }
+    }
+    return a;
+  }
+
+  private static final String T1 =
+      "{\"responses\": [[5,7,9,2],[5,7,8,2],[5,6,9,2],[4,6,9,2]], \"rewards\": [1,0,1,0]}";
+
+  @Test
+  void tempoReproducesExampleT1WithDefaultsAndOverrides(@TempDir Path dir) throws IOException {
+    Path input = dir.resolve("t1.jsonl");
+    Files.writeString(input, T1 + "\n");
+    Run r = run("", "--algorithm", "tempo", "--input", input.toString());
+    assertEquals(0, r.status(), r.err());
+    assertEquals(1, r.out().size());
+    double[][] a = advantages(r.out().get(0));
+    assertEquals(1.1546985384, a[0][0], 1e-9);
+    assertEquals(1.4433731730, a[2][1], 1e-9);
+    assertEquals(-1.7320478076, a[3][0], 1e-9);
+    assertTrue(
+        r.out().get(0).contains("\"keep\":[[1,1,1,1],[1,1,1,1],[1,1,1,1],[1,1,1,1]]"),
+        r.out().get(0));
+
+    Run raw = run("", "--algorithm", "tempo", "--input", input.toString(), "norm_std=false");
+    double[][] b = advantages(raw.out().get(0));
+    assertEquals(0.8333333333, b[2][1], 1e-9);
+    assertEquals(-1.0, b[1][2], 1e-9);
+  }
+
+  @Test
+  void grpoReadsStdinOneGroupPerLine() throws IOException {
+    String in =
+        "{\"responses\": [[1],[2],[3],[4]], \"rewards\": [1,0,0,1]}\n\n"
+            + "{\"responses\": [[1],[2],[3],[4]], \"rewards\": [1,1,1,1]}\n";
+    Run r = run(in, "--algorithm", "grpo");
+    assertEquals(0, r.status(), r.err());
+    assertEquals(2, r.out().size());
+    assertEquals(0.8658754298, advantages(r.out().get(0))[0][0], 1e-9);
+    assertEquals(-0.8658754298, advantages(r.out().get(0))[1][0], 1e-9);
+    assertEquals(0.0, advantages(r.out().get(1))[2][0], 0.0);
+  }
+
+  @Test
+  void malformedInputExitsTwoWithTheLineNumber() {
+    String in = T1 + "\n{\"responses\": [[1,2]], \"rewards\": [1, 2]}\n";
+    Run r = run(in, "--algorithm", "grpo");
+    assertEquals(2, r.status());
+    assertEquals(1, r.out().size(), "groups before the bad line are still printed");
+    assertTrue(r.err().contains("-:2:") && r.err().contains("rewards"), r.err());
+    Run notJson = run("{\"responses\": [[1]], \"rewards\": [1]} trailing\n", "--algorithm", "grpo");
+    assertEquals(2, notJson.status());
+    assertTrue(notJson.err().contains(":1:"), notJson.err());
+  }
+
+  @Test
+  void unknownAlgorithmOrKeyExitsTwo() {
+    Run r = run(T1, "--algorithm", "ppo");
+    assertEquals(2, r.status());
+    assertTrue(r.err().contains("d3s, grpo, tempo"), r.err());
+    Run k = run(T1, "--algorithm", "grpo", "eps=1");
+    assertEquals(2, k.status());
+    assertTrue(k.err().contains("eps_adv"), k.err());
+  }
+
+  @Test
+  void d3sWritesTheSameKeepAsTheAssignerAndAnHtmlPage(@TempDir Path dir) throws IOException {
+    String line =
+        "{\"responses\": [[5,7,9,2],[5,7,8,2],[5,6,9,2],[4,6,9,2]], \"rewards\": [1,0,0.5,0],"
+            + " \"entropies\":"
+            + " [[0.3,0.2,0.9,0.1],[0.5,0.4,0.3,0.2],[0.1,0.7,0.2,0.6],[0.8,0.1,0.1,0.4]]}";
+    Path html = dir.resolve("credit.html");
+    Run r =
+        run(
+            line,
+            "--algorithm",
+            "d3s",
+            "--html",
+            html.toString(),
+            "--progress",
+            "0.5",
+            "base=tempo");
+    assertEquals(0, r.status(), r.err());
+
+    CreditInput in = CreditCommand.parse(JSON, line, 0.5);
+    TokenCredit direct = Algorithms.create("name = d3s, base = tempo").credit().assign(in);
+    StringBuilder keep = new StringBuilder("\"keep\":[");
+    for (int i = 0; i < 4; i++) {
+      keep.append(i > 0 ? "," : "").append('[');
+      for (int t = 0; t < 4; t++) {
+        keep.append(t > 0 ? "," : "").append(direct.keep()[i][t] ? 1 : 0);
+      }
+      keep.append(']');
+    }
+    assertTrue(r.out().get(0).contains(keep + "]"), r.out().get(0) + " vs " + keep);
+
+    String page = Files.readString(html);
+    long dropped = page.split("class=\"tok drop\"", -1).length - 1L;
+    long total = page.split("class=\"tok", -1).length - 1L;
+    assertTrue(dropped > 1 && total - dropped > 0, "some tokens dropped, some kept");
+    assertTrue(
+        page.contains("linear-gradient") && page.contains("line-through"),
+        "legend and strike-through");
+  }
+
+  @Test
+  void colourScaleIsWhiteAtZeroBlueForPositiveRedForNegative() {
+    assertEquals(List.of(255, 255, 255), List.of(box(CreditHtml.color(0))));
+    assertEquals(List.of(33, 102, 172), List.of(box(CreditHtml.color(1))));
+    assertEquals(List.of(178, 24, 43), List.of(box(CreditHtml.color(-2))));
+  }
+
+  private static Integer[] box(int[] c) {
+    return new Integer[] {c[0], c[1], c[2]};
+  }
+}
