@@ -118,6 +118,41 @@ class TensorBleuTest {
   }
 
   @Test
+  void matchesReferenceBleuOnLongSentences() {
+    // Long sentences with 1-3 references that copy the candidate in part: many entries per
+    // sentence and matches at every order, unlike the short cases of the NLTK cross-check.
+    java.util.Random rng = new java.util.Random(3);
+    int size = 40;
+    int[][] cands = new int[size][];
+    int[][][] refs = new int[size][][];
+    for (int b = 0; b < size; b++) {
+      int vocab = 1 + rng.nextInt(b % 2 == 0 ? 20 : 5000);
+      cands[b] = rng.ints(rng.nextInt(300), 0, vocab).toArray();
+      refs[b] = new int[1 + rng.nextInt(3)][];
+      for (int r = 0; r < refs[b].length; r++) {
+        int[] ref = rng.ints(rng.nextInt(300), 0, vocab).toArray();
+        for (int t = 0; t < Math.min(ref.length, cands[b].length); t++) {
+          ref[t] = rng.nextInt(3) == 0 ? ref[t] : cands[b][t];
+        }
+        refs[b][r] = ref;
+      }
+    }
+    for (Smoothing sm : Smoothing.values()) {
+      BleuConfig cfg = BleuConfig.of(4, sm);
+      assertArrayEquals(
+          new ReferenceBleu(cfg).sentenceBleu(cands, refs),
+          new TensorBleu(cfg).sentenceBleu(cands, refs),
+          0.0,
+          sm.toString());
+      assertEquals(
+          new ReferenceBleu(cfg).corpusBleu(cands, refs),
+          new TensorBleu(cfg).corpusBleu(cands, refs),
+          0.0,
+          sm.toString());
+    }
+  }
+
+  @Test
   void compatMasksPadIdZeroAndPadsMissingReferenceSlots() {
     BleuConfig compat = BleuConfig.of(4, Smoothing.METHOD1).withMode(BleuMode.TENSORBLEU_COMPAT);
     TensorBleu bleu = new TensorBleu(compat);
@@ -161,30 +196,28 @@ class TensorBleuTest {
   }
 
   @Test
-  void radixSortIsAStableSort() {
+  void radixSortIsAStableSortOfTheRange() {
     java.util.Random rng = new java.util.Random(7);
     int m = 5000;
     long[] keys = new long[m];
     int[] pos = new int[m];
     for (int i = 0; i < m; i++) {
-      keys[i] = rng.nextInt(300) * (1L << 40) + rng.nextInt(3);
+      keys[i] = (1L << 50) + rng.nextInt(300) * (1L << 40) + rng.nextInt(3);
       pos[i] = i;
     }
-    long[] tk = new long[m];
-    int[] tp = new int[m];
-    long max = java.util.Arrays.stream(keys).max().getAsLong();
-    boolean inTmp = TensorBleu.radixSort(keys.clone(), pos, tk, tp, m, max);
-    long[] expected = keys.clone();
+    long[] original = keys.clone();
+    TensorBleu.radixSort(keys, pos, new long[m], new int[m], 100, m - 100);
+    long[] expected = java.util.Arrays.copyOfRange(original, 100, m - 100);
     java.util.Arrays.sort(expected);
-    long[] sortedKeys = new long[m];
-    int[] sortedPos = inTmp ? tp : pos;
+    assertArrayEquals(expected, java.util.Arrays.copyOfRange(keys, 100, m - 100));
     for (int i = 0; i < m; i++) {
-      sortedKeys[i] = keys[sortedPos[i]];
-      if (i > 0 && sortedKeys[i] == sortedKeys[i - 1]) {
-        assertTrue(sortedPos[i] > sortedPos[i - 1], "stable");
+      assertEquals(original[pos[i]], keys[i], "pos travels with its key");
+      if (i < 100 || i >= m - 100) {
+        assertEquals(i, pos[i], "outside the range nothing moves");
+      } else if (i > 100 && keys[i] == keys[i - 1]) {
+        assertTrue(pos[i] > pos[i - 1], "stable");
       }
     }
-    assertArrayEquals(expected, sortedKeys);
   }
 
   private static double sentence(Example ex, BleuConfig cfg) {
