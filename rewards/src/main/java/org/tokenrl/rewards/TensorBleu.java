@@ -34,9 +34,10 @@ import java.util.Arrays;
  * does ({@link BleuMath}).
  *
  * <p>Why plain Java arrays and not ND4J ops: on this 2-core CPU (OMP_NUM_THREADS=1) ND4J's
- * {@code unique} took over 100 s on 524,288 int64 keys (it is quadratic) and {@code bincount} 150
- * ms, against about 10 ms for a radix sort of the same keys; ND4J ops also cost 5-50 µs each in
- * overhead. {@code BleuBenchmark --nd4j} repeats that comparison.
+ * {@code unique} is quadratic: 22 ms on 8k int64 keys, 300 ms on 33k and over 100 s on 524k,
+ * against 0.4 ms, 0.7 ms and about 10 ms for the Java radix sort plus run scan; ND4J's {@code
+ * bincount} alone (2-8 ms on 8k-33k ids) costs more than the whole Java dictionary step, and every
+ * ND4J op adds 5-50 µs of overhead. {@code BleuBenchmark --nd4j} repeats that comparison.
  *
  * <p>Thread-safe: instances hold only the configuration.
  */
@@ -176,8 +177,8 @@ public final class TensorBleu {
     int[] num = new int[size * maxN];
     long[] keys = new long[total];
     int[] pos = new int[total]; // flat position of each key's window
-    long[] tmpKeys = new long[total];
-    int[] tmpPos = new int[total];
+    long[] tmpKeys = new long[batch.maxSentenceTokens]; // sort scratch, one sentence at a time
+    int[] tmpPos = new int[batch.maxSentenceTokens];
     int[] groupStart = new int[size + 1]; // sentence b's keys are [groupStart[b], groupStart[b+1])
     int[] unigramId = null; // dictionary id of the token at each position, -1 if pruned
     int[] uniLo = null; // sentence b's unigram ids are [uniLo[b], uniLo[b] + uniCount[b])
@@ -280,12 +281,13 @@ public final class TensorBleu {
   }
 
   /**
-   * Stable LSD radix sort of {@code keys[from, to)} carrying {@code pos} along, in place (the tmp
-   * arrays are scratch space). Digits span the keys' actual range, at most {@value #RADIX_BITS}
-   * bits each so the histogram stays in L1 cache.
+   * Stable LSD radix sort of {@code keys[from, to)} carrying {@code pos} along, in place. The tmp
+   * arrays are scratch space used from index 0; they need {@code to - from} entries. Digits span
+   * the keys' actual range, at most {@value #RADIX_BITS} bits each so the histogram stays in L1.
    */
   static void radixSort(long[] keys, int[] pos, long[] tmpKeys, int[] tmpPos, int from, int to) {
-    if (to - from < 2) {
+    int m = to - from;
+    if (m < 2) {
       return;
     }
     long min = Long.MAX_VALUE;
@@ -305,20 +307,22 @@ public final class TensorBleu {
     int[] count = new int[buckets];
     long[] srcK = keys;
     int[] srcP = pos;
+    int srcBase = from;
     long[] dstK = tmpKeys;
     int[] dstP = tmpPos;
+    int dstBase = 0;
     for (int shift = 0; shift < bits; shift += digitBits) {
       Arrays.fill(count, 0);
-      for (int i = from; i < to; i++) {
+      for (int i = srcBase; i < srcBase + m; i++) {
         count[(int) (((srcK[i] - min) >>> shift) & mask)]++;
       }
-      int sum = from;
+      int sum = dstBase;
       for (int d = 0; d < buckets; d++) {
         int c = count[d];
         count[d] = sum;
         sum += c;
       }
-      for (int i = from; i < to; i++) {
+      for (int i = srcBase; i < srcBase + m; i++) {
         long k = srcK[i];
         int at = count[(int) (((k - min) >>> shift) & mask)]++;
         dstK[at] = k;
@@ -330,10 +334,13 @@ public final class TensorBleu {
       int[] p = srcP;
       srcP = dstP;
       dstP = p;
+      int base = srcBase;
+      srcBase = dstBase;
+      dstBase = base;
     }
     if (srcK != keys) {
-      System.arraycopy(srcK, from, keys, from, to - from);
-      System.arraycopy(srcP, from, pos, from, to - from);
+      System.arraycopy(srcK, 0, keys, from, m);
+      System.arraycopy(srcP, 0, pos, from, m);
     }
   }
 
@@ -355,6 +362,7 @@ public final class TensorBleu {
     final int[] candLength; // NLTK: all tokens; compat: non-pad tokens
     final int[][] refLengths;
     final int maxRefs;
+    final int maxSentenceTokens; // candidate plus references, the largest over the batch
 
     private Batch(int[][] cands, int[][][] refs, BleuMode mode) {
       size = cands.length;
@@ -362,8 +370,10 @@ public final class TensorBleu {
       int maxR = 0;
       int segments = 0;
       long total = 0;
+      long maxSentence = 0;
       for (int b = 0; b < size; b++) {
         checkIds(cands[b], "candidates[" + b + "]");
+        long before = total;
         total += cands[b].length;
         int[][] rb = refs[b];
         if (rb == null || rb.length == 0) {
@@ -376,11 +386,13 @@ public final class TensorBleu {
           checkIds(rb[i], "references[" + b + "][" + i + "]");
           total += rb[i].length;
         }
+        maxSentence = Math.max(maxSentence, total - before);
       }
       if (total > Integer.MAX_VALUE - 8) {
         throw new IllegalArgumentException("batch too large: " + total + " tokens; split it");
       }
       maxRefs = maxR;
+      maxSentenceTokens = (int) maxSentence;
       tokens = new int[(int) total];
       segOfPos = new int[(int) total];
       segStart = new int[segments];
