@@ -236,7 +236,11 @@ public final class CompositeReward {
       Attempt alone = run(c.function(), input.row(i));
       String problem = alone.batchProblem() != null ? alone.batchProblem() : alone.rowProblems()[0];
       if (problem != null) {
-        problems[i] = problem;
+        // Keep what the whole batch did too when it differs, e.g. a wrong count of scores.
+        problems[i] =
+            problem.equals(batch.batchProblem())
+                ? problem
+                : problem + " when scored alone (on the whole batch it " + batch.batchProblem() + ")";
         cause = cause == null ? alone.cause() : cause;
         anyFailed = true;
       } else {
@@ -266,7 +270,7 @@ public final class CompositeReward {
     double[] scores = result.scores().clone();
     if (scores.length != rows) {
       return Attempt.batchFailure(
-          "returned " + scores.length + " scores for " + rows + " samples", null);
+          "returned " + scores.length + " scores for " + samples(rows), null);
     }
     double[][] tokens = result.tokenRewards() == null ? null : result.tokenRewards().clone();
     if (tokens != null && tokens.length != rows) {
@@ -315,12 +319,16 @@ public final class CompositeReward {
       where = "sample " + sample + " (response \"" + shorten(input.responseTexts().get(sample))
           + "\")";
       if (failed > 1) {
-        where += " and " + (failed - 1) + " more of " + input.size() + " samples";
+        where += " and " + (failed - 1) + " more of " + samples(input.size());
       }
     }
     return new RewardException(
         c.name(), sample, "reward '" + c.name() + "' failed on " + where + ": " + problem + ". "
             + HINT, cause);
+  }
+
+  private static String samples(int count) {
+    return count + (count == 1 ? " sample" : " samples");
   }
 
   private static String shorten(String text) {
