@@ -43,7 +43,8 @@ public final class CompositeReward {
           return e;
         }
       }
-      throw new IllegalArgumentException("reward.on_error must be stop or zero, got '" + value + "'");
+      throw new IllegalArgumentException(
+          "reward.on_error must be stop or zero, got '" + value + "'");
     }
   }
 
@@ -59,7 +60,8 @@ public final class CompositeReward {
         throw new IllegalArgumentException("a reward component needs a name");
       }
       if (!Double.isFinite(weight)) {
-        throw new IllegalArgumentException("reward '" + name + "' weight must be finite: " + weight);
+        throw new IllegalArgumentException(
+            "reward '" + name + "' weight must be finite: " + weight);
       }
     }
   }
@@ -237,10 +239,11 @@ public final class CompositeReward {
       String problem = alone.batchProblem() != null ? alone.batchProblem() : alone.rowProblems()[0];
       if (problem != null) {
         // Keep what the whole batch did too when it differs, e.g. a wrong count of scores.
+        String onBatch = batch.batchProblem();
         problems[i] =
-            problem.equals(batch.batchProblem())
+            problem.equals(onBatch)
                 ? problem
-                : problem + " when scored alone (on the whole batch it " + batch.batchProblem() + ")";
+                : problem + " when scored alone (on the whole batch it " + onBatch + ")";
         cause = cause == null ? alone.cause() : cause;
         anyFailed = true;
       } else {

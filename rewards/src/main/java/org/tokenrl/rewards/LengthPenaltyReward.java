@@ -8,10 +8,10 @@ import com.typesafe.config.Config;
  *
  * <ul>
  *   <li>{@code window = 0} (linear, the default): {@code -coef * excess}.
- *   <li>{@code window > 0} (normalised): {@code -coef * min(1, excess / window)}, which ramps from 0
- *       at {@code target} to {@code -coef} at {@code target + window} and stays there: DAPO's soft
- *       overlong punishment (Yu et al. 2025, arXiv:2503.14476) with L_max = target + window and
- *       L_cache = window.
+ *   <li>{@code window > 0} (normalised): {@code -coef * min(1, excess / window)}, which ramps from
+ *       0 at {@code target} to {@code -coef} at {@code target + window} and stays there: DAPO's
+ *       soft overlong punishment (Yu et al. 2025, arXiv:2503.14476) with L_max = target + window
+ *       and L_cache = window.
  * </ul>
  *
  * <p>Parameters (defaults): {@code target} (0), {@code coef} (0.01), {@code window} (0). Also

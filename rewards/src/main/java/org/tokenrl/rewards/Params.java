@@ -17,7 +17,7 @@ final class Params {
     this.reward = reward;
   }
 
-  /** Checks that every key of {@code entry} is {@code name}, {@code weight} or one of {@code keys}. */
+  /** Checks that each key of {@code entry} is name, weight or one of {@code keys}. */
   static Params of(Config entry, String reward, String... keys) {
     Set<String> known = new TreeSet<>(Set.of(keys));
     known.add(RewardRegistry.NAME);

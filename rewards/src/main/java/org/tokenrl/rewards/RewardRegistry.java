@@ -129,11 +129,18 @@ public final class RewardRegistry {
   private static String unknown(String name, Set<String> providerNames) {
     List<String> known = new ArrayList<>(BUILT_INS.keySet());
     known.addAll(providerNames);
-    return "unknown reward '" + name + "' (built-in" + (providerNames.isEmpty() ? "" : " and registered")
-        + ": " + String.join(", ", known) + "). To add your own, write a public class implementing "
-        + RewardFunction.class.getName() + " with a public (com.typesafe.config.Config) or no-arg "
-        + "constructor, put it on the classpath and use its fully-qualified name, e.g. "
-        + "{name = com.example.MyReward, weight = 0.2}; see rewards/README.md";
+    String kinds = providerNames.isEmpty() ? "built-in" : "built-in and registered";
+    return "unknown reward '"
+        + name
+        + "' ("
+        + kinds
+        + ": "
+        + String.join(", ", known)
+        + "). To add your own, write a public class implementing "
+        + RewardFunction.class.getName()
+        + " with a public (com.typesafe.config.Config) or no-arg constructor, put it on the"
+        + " classpath and use its fully-qualified name, e.g. {name = com.example.MyReward,"
+        + " weight = 0.2}; see rewards/README.md";
   }
 
   private static ClassLoader loader() {

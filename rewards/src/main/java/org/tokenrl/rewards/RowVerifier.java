@@ -1,6 +1,6 @@
 package org.tokenrl.rewards;
 
-/** The task's answer checker, as seen by rewards: is {@code responseText} correct for row {@code row}? */
+/** The task's answer checker, as rewards see it: is {@code responseText} right for this row? */
 @FunctionalInterface
 public interface RowVerifier {
   boolean isCorrect(int row, String responseText);

@@ -15,7 +15,8 @@ final class Batches {
 
   /** One group of responses to prompt "q", without references or verifier. */
   static RewardInput responses(String... responses) {
-    return of(responses.length, List.of(responses), Collections.nCopies(responses.length, null), null);
+    int rows = responses.length;
+    return of(rows, List.of(responses), Collections.nCopies(rows, null), null);
   }
 
   /** One group, responses paired with references. */
@@ -35,7 +36,8 @@ final class Batches {
       promptIds[i] = TOKENIZER.encode(prompt);
       responseIds[i] = TOKENIZER.encode(responses.get(i));
     }
+    boolean[] truncated = new boolean[rows];
     return new RewardInput(
-        groupSize, promptIds, responseIds, prompts, responses, references, new boolean[rows], verifier);
+        groupSize, promptIds, responseIds, prompts, responses, references, truncated, verifier);
   }
 }

@@ -76,7 +76,8 @@ class RewardBuiltInsTest {
         new double[] {1, 0, 1, 0, 0},
         scores("name = exact_match, collapse_whitespace = true", input));
     assertArrayEquals(
-        new double[] {1, 0, 0, 1, 0}, scores("name = exact_match, strip_punctuation = true", input));
+        new double[] {1, 0, 0, 1, 0},
+        scores("name = exact_match, strip_punctuation = true", input));
     assertArrayEquals(
         new double[] {1, 1, 1, 1, 0},
         scores(
@@ -129,7 +130,8 @@ class RewardBuiltInsTest {
 
   @Test
   void numericThousandsSeparatorsAreOffByDefault() {
-    RewardInput input = Batches.pairs(List.of("1,234", "1,234", "-1,234.5"), List.of("1234", "234", "-1234.5"));
+    RewardInput input =
+        Batches.pairs(List.of("1,234", "1,234", "-1,234.5"), List.of("1234", "234", "-1234.5"));
     assertArrayEquals(new double[] {0, 1, 0}, scores("name = numeric", input));
     assertArrayEquals(
         new double[] {1, 0, 1}, scores("name = numeric, thousands_separators = true", input));
@@ -138,7 +140,8 @@ class RewardBuiltInsTest {
   @Test
   void numericTolerances() {
     RewardInput input =
-        Batches.pairs(List.of("3.14", "3.3", "1000", "1020"), List.of("3.1", "3.1", "1005", "1000"));
+        Batches.pairs(
+            List.of("3.14", "3.3", "1000", "1020"), List.of("3.1", "3.1", "1005", "1000"));
     assertArrayEquals(new double[] {0, 0, 0, 0}, scores("name = numeric", input));
     assertArrayEquals(new double[] {1, 0, 0, 0}, scores("name = numeric, tolerance = 0.1", input));
     assertArrayEquals(

@@ -14,7 +14,7 @@ import org.junit.jupiter.api.Test;
 import org.tokenrl.rewards.CompositeReward.Component;
 import org.tokenrl.rewards.CompositeReward.OnError;
 
-/** The weighted sum, its metrics and per-token rewards, and every error kind under stop and zero. */
+/** The weighted sum, its metrics and per-token rewards, and each error kind under stop and zero. */
 class RewardCompositeTest {
 
   // Two prompts × two responses, group-major; the verifier accepts the reference.
@@ -37,7 +37,8 @@ class RewardCompositeTest {
                     + " {name = length_penalty, weight = 2.0, coef = 0.1, target = 1}]"));
     RewardResult r = reward.score(INPUT);
 
-    assertEquals(List.of("task", "exact_match", "length_penalty"), List.copyOf(r.components().keySet()));
+    assertEquals(
+        List.of("task", "exact_match", "length_penalty"), List.copyOf(r.components().keySet()));
     double[] task = r.components().get("task");
     double[] exact = r.components().get("exact_match");
     double[] length = r.components().get("length_penalty");
@@ -54,14 +55,17 @@ class RewardCompositeTest {
   void metricsAreUnweightedComponentMeansAndTheTotalMean() {
     RewardResult r =
         CompositeReward.fromConfig(
-                config("rewards = [{name = task, weight = 2.0}, {name = exact_match, weight = -1}]"))
+                config(
+                    "rewards = [{name = task, weight = 2.0}, {name = exact_match, weight = -1}]"))
             .score(INPUT);
     Map<String, Double> m = r.metrics();
-    assertEquals(Map.of(
-        "reward/task_mean", 0.25,
-        "reward/exact_match_mean", 0.5,
-        "reward/total_mean", (2.0 * 0.25) - 0.5,
-        "reward/errors", 0.0), m);
+    assertEquals(
+        Map.of(
+            "reward/task_mean", 0.25,
+            "reward/exact_match_mean", 0.5,
+            "reward/total_mean", (2.0 * 0.25) - 0.5,
+            "reward/errors", 0.0),
+        m);
   }
 
   @Test
@@ -117,7 +121,9 @@ class RewardCompositeTest {
     IllegalArgumentException e =
         assertThrows(
             IllegalArgumentException.class,
-            () -> CompositeReward.fromConfig(config("rewards = [{name = task}], reward.on_error = skip")));
+            () ->
+                CompositeReward.fromConfig(
+                    config("rewards = [{name = task}], reward.on_error = skip")));
     assertTrue(e.getMessage().contains("stop or zero"), e.getMessage());
   }
 
@@ -203,7 +209,8 @@ class RewardCompositeTest {
   void throwStopsNamingTheLocalisedSample() {
     assertStopsAtSampleOne(THROWS_ON_FIVE, "NumberFormatException");
     RewardException e =
-        assertThrows(RewardException.class, () -> withBad(THROWS_ON_FIVE, OnError.STOP).score(INPUT));
+        assertThrows(
+            RewardException.class, () -> withBad(THROWS_ON_FIVE, OnError.STOP).score(INPUT));
     assertTrue(e.getCause() instanceof NumberFormatException);
   }
 

@@ -39,8 +39,8 @@ class RewardRegistryTest {
     RewardFunction f =
         RewardRegistry.create(
             config("name = com.example.KeywordReward, keywords = [cat, dog], bonus = 4"));
-    assertArrayEquals(
-        new double[] {4, 2, 0}, f.score(Batches.responses("Cat and dog", "a dog", "none")).scores());
+    RewardInput input = Batches.responses("Cat and dog", "a dog", "none");
+    assertArrayEquals(new double[] {4, 2, 0}, f.score(input).scores());
   }
 
   @Test
@@ -60,8 +60,9 @@ class RewardRegistryTest {
         assertThrows(
             IllegalArgumentException.class,
             () -> RewardRegistry.create(config("name = com.example.KeywordReward, keywords = []")));
-    assertTrue(e.getMessage().contains("com.example.KeywordReward failed to construct"), e.getMessage());
-    assertTrue(e.getMessage().contains("must not be empty"), e.getMessage());
+    String m = e.getMessage();
+    assertTrue(m.contains("com.example.KeywordReward failed to construct"), m);
+    assertTrue(m.contains("must not be empty"), m);
   }
 
   @Test
@@ -73,7 +74,8 @@ class RewardRegistryTest {
   @Test
   void unknownNameListsBuiltInsProvidersAndHowToAddAClass() {
     IllegalArgumentException e =
-        assertThrows(IllegalArgumentException.class, () -> RewardRegistry.create(config("name = bleuu")));
+        assertThrows(
+            IllegalArgumentException.class, () -> RewardRegistry.create(config("name = bleuu")));
     String m = e.getMessage();
     assertTrue(m.contains("unknown reward 'bleuu'"), m);
     for (String name : RewardRegistry.builtInNames()) {
@@ -90,7 +92,8 @@ class RewardRegistryTest {
         assertThrows(
             IllegalArgumentException.class,
             () -> RewardRegistry.create(config("name = com.example.NoSuchReward")));
-    assertTrue(e.getMessage().contains("com.example.NoSuchReward is not on the classpath"), e.getMessage());
+    String m = e.getMessage();
+    assertTrue(m.contains("com.example.NoSuchReward is not on the classpath"), m);
   }
 
   /** Not a reward function, and a reward without a usable constructor. */
@@ -126,15 +129,16 @@ class RewardRegistryTest {
   @Test
   void entryWithoutNameIsRejected() {
     IllegalArgumentException e =
-        assertThrows(IllegalArgumentException.class, () -> RewardRegistry.create(config("weight = 1")));
+        assertThrows(
+            IllegalArgumentException.class, () -> RewardRegistry.create(config("weight = 1")));
     assertTrue(e.getMessage().contains("no name"), e.getMessage());
   }
 
   @Test
   void configuredWeightsDefaultToOne() {
+    String rewards = "rewards = [{name = task}, {name = regex, pattern = a, weight = 0.2}]";
     List<CompositeReward.Component> components =
-        CompositeReward.fromConfig(config("rewards = [{name = task}, {name = regex, pattern = a, weight = 0.2}]"))
-            .components();
+        CompositeReward.fromConfig(config(rewards)).components();
     assertEquals(1.0, components.get(0).weight());
     assertEquals(0.2, components.get(1).weight());
   }
