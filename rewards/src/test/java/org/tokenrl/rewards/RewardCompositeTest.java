@@ -330,4 +330,15 @@ class RewardCompositeTest {
     assertTrue(m.contains(longText.substring(0, 60) + "...\""), m);
     assertTrue(!m.contains(longText.substring(0, 61)), m);
   }
+
+  @Test
+  void stopMessageCountsTheOtherFailingSamples() {
+    RewardInput input = Batches.pairs(List.of("five", "ok", "five"), List.of("a", "b", "c"));
+    RewardException e =
+        assertThrows(
+            RewardException.class, () -> withBad(badOnFive(Double.NaN), OnError.STOP).score(input));
+    assertEquals(0, e.sample());
+    String m = e.getMessage();
+    assertTrue(m.contains("sample 0 (response \"five\") and 1 more of 3 samples"), m);
+  }
 }
