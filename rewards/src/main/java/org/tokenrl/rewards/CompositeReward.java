@@ -1,0 +1,368 @@
+package org.tokenrl.rewards;
+
+import com.typesafe.config.Config;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * The weighted sum of the configured reward functions: {@code total[i] = Σ_c weight_c *
+ * score_c[i]}. Built from config with {@link #fromConfig}; the trainer calls {@link #score} once
+ * per batch.
+ *
+ * <p>A component fails on a sample when it throws, returns NaN/Inf, or returns the wrong number of
+ * scores or per-token rewards. A whole-batch failure is localised by scoring each row alone (as a
+ * batch of one); if no row fails alone, the failure belongs to the batch. Then {@code
+ * reward.on_error = stop} throws a {@link RewardException} naming the component and the sample (or
+ * "batch"); {@code zero} scores the failing samples 0 for that component (every sample, for a
+ * batch failure), adds them to {@code reward/errors} and carries on. When localising, the rows
+ * that succeed keep the score they got alone. A NaN never reaches the totals.
+ */
+public final class CompositeReward {
+  /** The key of a {@code rewards} entry holding its weight (default 1.0). */
+  public static final String WEIGHT = "weight";
+
+  private static final int SHOWN_CHARS = 60;
+  private static final String HINT =
+      "Fix the reward function, or set reward.on_error = zero to score failing samples 0 and"
+          + " count them in reward/errors";
+
+  /** What a failing component does to the run: {@code reward.on_error}. */
+  public enum OnError {
+    STOP,
+    ZERO;
+
+    public static OnError parse(String value) {
+      for (OnError e : values()) {
+        if (e.name().toLowerCase(Locale.ROOT).equals(value)) {
+          return e;
+        }
+      }
+      throw new IllegalArgumentException(
+          "reward.on_error must be stop or zero, got '" + value + "'");
+    }
+  }
+
+  /**
+   * One term of the sum.
+   *
+   * @param name the key in metrics ({@code reward/<name>_mean}) and in {@link
+   *     RewardResult#components()}
+   */
+  public record Component(String name, double weight, RewardFunction function) {
+    public Component {
+      if (name == null || name.isBlank()) {
+        throw new IllegalArgumentException("a reward component needs a name");
+      }
+      if (!Double.isFinite(weight)) {
+        throw new IllegalArgumentException(
+            "reward '" + name + "' weight must be finite: " + weight);
+      }
+    }
+  }
+
+  private final List<Component> components;
+  private final OnError onError;
+
+  public CompositeReward(List<Component> components, OnError onError) {
+    if (components.isEmpty()) {
+      throw new IllegalArgumentException(
+          "no reward functions: add at least one entry to rewards, e.g. rewards = [{name = task}]");
+    }
+    Set<String> names = new HashSet<>();
+    for (Component c : components) {
+      if (!names.add(c.name())) {
+        throw new IllegalArgumentException("two reward components are named '" + c.name() + "'");
+      }
+    }
+    this.components = List.copyOf(components);
+    this.onError = onError;
+  }
+
+  /**
+   * Reads the {@code rewards} list and {@code reward.on_error} (default stop). A component is named
+   * by its configured {@code name}, or for a class name by {@link RewardFunction#name()}; a name
+   * used twice gets the entry's index appended ({@code regex_0}, {@code regex_2}).
+   */
+  public static CompositeReward fromConfig(Config root) {
+    List<? extends Config> entries = root.getConfigList("rewards");
+    List<String> baseNames = new ArrayList<>();
+    List<RewardFunction> functions = new ArrayList<>();
+    List<Double> weights = new ArrayList<>();
+    for (int i = 0; i < entries.size(); i++) {
+      Config entry = entries.get(i);
+      try {
+        RewardFunction function = RewardRegistry.create(entry);
+        String configured = entry.getString(RewardRegistry.NAME);
+        baseNames.add(configured.contains(".") ? function.name() : configured);
+        functions.add(function);
+        weights.add(entry.hasPath(WEIGHT) ? entry.getDouble(WEIGHT) : 1.0);
+      } catch (RuntimeException e) {
+        throw new IllegalArgumentException("rewards[" + i + "]: " + e.getMessage(), e);
+      }
+    }
+    Map<String, Integer> uses = new HashMap<>();
+    baseNames.forEach(n -> uses.merge(n, 1, Integer::sum));
+    List<Component> components = new ArrayList<>();
+    for (int i = 0; i < functions.size(); i++) {
+      String base = baseNames.get(i);
+      String name = uses.get(base) > 1 ? base + "_" + i : base;
+      components.add(new Component(name, weights.get(i), functions.get(i)));
+    }
+    String onError = root.hasPath("reward.on_error") ? root.getString("reward.on_error") : "stop";
+    return new CompositeReward(components, OnError.parse(onError));
+  }
+
+  public List<Component> components() {
+    return components;
+  }
+
+  public OnError onError() {
+    return onError;
+  }
+
+  /** Scores every component on {@code input} and sums them; see the class comment for errors. */
+  public RewardResult score(RewardInput input) {
+    int rows = input.size();
+    double[] total = new double[rows];
+    Map<String, double[]> scores = new LinkedHashMap<>();
+    List<double[][]> tokenScores = new ArrayList<>();
+    Map<String, Double> metrics = new LinkedHashMap<>();
+    int errors = 0;
+    boolean anyTokens = false;
+    for (Component c : components) {
+      Attempt a = evaluate(c, input);
+      errors += a.failures();
+      scores.put(c.name(), a.scores());
+      tokenScores.add(a.tokens());
+      anyTokens |= a.tokens() != null;
+      for (int i = 0; i < rows; i++) {
+        total[i] += c.weight() * a.scores()[i];
+      }
+      metrics.put("reward/" + c.name() + "_mean", mean(a.scores()));
+    }
+    metrics.put("reward/total_mean", mean(total));
+    metrics.put("reward/errors", (double) errors);
+    double[][] tokens = anyTokens ? sumTokens(input, tokenScores, scores) : null;
+    return new RewardResult(total, scores, tokens, errors, metrics);
+  }
+
+  /**
+   * Per-token weighted sum: a component's own per-token rewards where it has them, otherwise its
+   * weighted score on the response's last token (the usual outcome-reward placement), so each row
+   * sums to the total.
+   */
+  private double[][] sumTokens(
+      RewardInput input, List<double[][]> tokenScores, Map<String, double[]> scores) {
+    int rows = input.size();
+    double[][] out = new double[rows][];
+    for (int i = 0; i < rows; i++) {
+      out[i] = new double[input.responseIds()[i].length];
+    }
+    int k = 0;
+    for (Component c : components) {
+      double[][] tokens = tokenScores.get(k++);
+      double[] componentScores = scores.get(c.name());
+      for (int i = 0; i < rows; i++) {
+        int length = out[i].length;
+        if (tokens != null && tokens[i] != null) {
+          for (int t = 0; t < length; t++) {
+            out[i][t] += c.weight() * tokens[i][t];
+          }
+        } else if (length > 0) {
+          out[i][length - 1] += c.weight() * componentScores[i];
+        }
+      }
+    }
+    return out;
+  }
+
+  /**
+   * Runs one component with error handling: the returned scores are finite (0 at failed samples
+   * under {@code zero}); token rows are null where the component gave none or failed.
+   */
+  private Attempt evaluate(Component c, RewardInput input) {
+    int rows = input.size();
+    Attempt a = run(c.function(), input);
+    if (a.batchProblem() != null && rows > 1) {
+      a = localise(c, input, a);
+    }
+    if (a.batchProblem() != null) {
+      // A failure of a one-row batch is that row's failure.
+      int sample = rows == 1 ? 0 : -1;
+      if (onError == OnError.STOP) {
+        throw failure(c, input, sample, a.batchProblem(), a.cause(), 1);
+      }
+      return new Attempt(new double[rows], null, new String[rows], null, null, rows);
+    }
+    int failed = 0;
+    int first = -1;
+    for (int i = 0; i < rows; i++) {
+      if (a.rowProblems()[i] != null) {
+        failed++;
+        first = first < 0 ? i : first;
+      }
+    }
+    if (failed == 0) {
+      return a;
+    }
+    if (onError == OnError.STOP) {
+      throw failure(c, input, first, a.rowProblems()[first], a.cause(), failed);
+    }
+    for (int i = 0; i < rows; i++) {
+      if (a.rowProblems()[i] != null) {
+        a.scores()[i] = 0.0;
+        if (a.tokens() != null) {
+          a.tokens()[i] = null;
+        }
+      }
+    }
+    return new Attempt(a.scores(), a.tokens(), a.rowProblems(), null, a.cause(), failed);
+  }
+
+  /** Scores each row alone to find which samples make the batch fail. */
+  private Attempt localise(Component c, RewardInput input, Attempt batch) {
+    int rows = input.size();
+    double[] scores = new double[rows];
+    double[][] tokens = new double[rows][];
+    String[] problems = new String[rows];
+    Throwable cause = null;
+    boolean anyFailed = false;
+    boolean anyTokens = false;
+    for (int i = 0; i < rows; i++) {
+      Attempt alone = run(c.function(), input.row(i));
+      String problem = alone.batchProblem() != null ? alone.batchProblem() : alone.rowProblems()[0];
+      if (problem != null) {
+        // Keep what the whole batch did too when it differs, e.g. a wrong count of scores.
+        String onBatch = batch.batchProblem();
+        problems[i] =
+            problem.equals(onBatch)
+                ? problem
+                : problem + " when scored alone (on the whole batch it " + onBatch + ")";
+        cause = cause == null ? alone.cause() : cause;
+        anyFailed = true;
+      } else {
+        scores[i] = alone.scores()[0];
+        tokens[i] = alone.tokens() == null ? null : alone.tokens()[0];
+        anyTokens |= tokens[i] != null;
+      }
+    }
+    if (!anyFailed) {
+      return batch;
+    }
+    return new Attempt(scores, anyTokens ? tokens : null, problems, null, cause, 0);
+  }
+
+  /** Calls the function once and checks what it returned, without deciding what to do about it. */
+  private static Attempt run(RewardFunction function, RewardInput input) {
+    int rows = input.size();
+    RewardScores result;
+    try {
+      result = function.score(input);
+    } catch (Exception e) {
+      return Attempt.batchFailure("threw " + e, e);
+    }
+    if (result == null || result.scores() == null) {
+      return Attempt.batchFailure("returned no scores (null)", null);
+    }
+    double[] scores = result.scores().clone();
+    if (scores.length != rows) {
+      return Attempt.batchFailure(
+          "returned " + scores.length + " scores for " + samples(rows), null);
+    }
+    double[][] tokens = result.tokenRewards() == null ? null : result.tokenRewards().clone();
+    if (tokens != null && tokens.length != rows) {
+      return Attempt.batchFailure(
+          "returned per-token rewards for " + tokens.length + " rows, expected " + rows, null);
+    }
+    String[] problems = new String[rows];
+    for (int i = 0; i < rows; i++) {
+      if (!Double.isFinite(scores[i])) {
+        problems[i] = "returned " + scores[i];
+      } else if (tokens != null) {
+        problems[i] = checkTokens(tokens[i], scores[i], input.responseIds()[i].length);
+      }
+    }
+    return new Attempt(scores, tokens, problems, null, null, 0);
+  }
+
+  private static String checkTokens(double[] tokens, double score, int length) {
+    if (tokens == null) {
+      return "returned no per-token rewards for this row (null)";
+    }
+    if (tokens.length != length) {
+      return "returned " + tokens.length + " per-token rewards for a response of " + length
+          + " tokens";
+    }
+    double sum = 0;
+    for (double t : tokens) {
+      if (!Double.isFinite(t)) {
+        return "returned a per-token reward of " + t;
+      }
+      sum += t;
+    }
+    // Per-token rewards spread the score; they must add up to it (summation order may differ).
+    if (Math.abs(sum - score) > 1e-6 * Math.max(1.0, Math.abs(score))) {
+      return "returned per-token rewards summing to " + sum + " for a score of " + score;
+    }
+    return null;
+  }
+
+  private static RewardException failure(
+      Component c, RewardInput input, int sample, String problem, Throwable cause, int failed) {
+    String where;
+    if (sample < 0) {
+      where = "the batch (every sample succeeds when scored alone)";
+    } else {
+      where = "sample " + sample + " (response \"" + shorten(input.responseTexts().get(sample))
+          + "\")";
+      if (failed > 1) {
+        where += " and " + (failed - 1) + " more of " + samples(input.size());
+      }
+    }
+    return new RewardException(
+        c.name(), sample, "reward '" + c.name() + "' failed on " + where + ": " + problem + ". "
+            + HINT, cause);
+  }
+
+  private static String samples(int count) {
+    return count + (count == 1 ? " sample" : " samples");
+  }
+
+  private static String shorten(String text) {
+    String flat = text.replace("\n", "\\n");
+    return flat.length() <= SHOWN_CHARS ? flat : flat.substring(0, SHOWN_CHARS) + "...";
+  }
+
+  private static double mean(double[] values) {
+    if (values.length == 0) {
+      return 0.0;
+    }
+    double sum = 0;
+    for (double v : values) {
+      sum += v;
+    }
+    return sum / values.length;
+  }
+
+  /**
+   * One call's outcome: a batch-level problem, or scores with a problem (or null) per row.
+   * {@code failures} counts samples already scored 0.
+   */
+  private record Attempt(
+      double[] scores,
+      double[][] tokens,
+      String[] rowProblems,
+      String batchProblem,
+      Throwable cause,
+      int failures) {
+    static Attempt batchFailure(String problem, Throwable cause) {
+      return new Attempt(null, null, null, problem, cause, 0);
+    }
+  }
+}

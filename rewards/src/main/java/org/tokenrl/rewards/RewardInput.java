@@ -1,0 +1,77 @@
+package org.tokenrl.rewards;
+
+import java.util.Collections;
+import java.util.List;
+
+/**
+ * A view of one rollout batch for scoring: plain arrays, nothing to close.
+ *
+ * <p>Rows are group-major: rows {@code [g * groupSize, (g + 1) * groupSize)} are the responses
+ * sampled for prompt {@code g}, so the prompt columns repeat within a group. Every column has
+ * {@link #size()} entries; a reference may be {@code null} when the task has none for that row.
+ *
+ * @param groupSize G, responses per prompt (at least 1; the row count is a multiple of it)
+ * @param promptIds prompt token ids per row
+ * @param responseIds generated token ids per row (what per-token rewards are aligned to)
+ * @param promptTexts decoded prompts
+ * @param responseTexts decoded responses
+ * @param references the task's reference answers (entries may be null)
+ * @param truncated whether a response hit {@code rollout.max_new_tokens} before it ended
+ * @param verifier the task's verifier; may be null when the task has none
+ */
+public record RewardInput(
+    int groupSize,
+    int[][] promptIds,
+    int[][] responseIds,
+    List<String> promptTexts,
+    List<String> responseTexts,
+    List<String> references,
+    boolean[] truncated,
+    RowVerifier verifier) {
+
+  public RewardInput {
+    if (groupSize < 1) {
+      throw new IllegalArgumentException("groupSize must be at least 1, got " + groupSize);
+    }
+    int rows = responseTexts.size();
+    requireRows("promptIds", promptIds.length, rows);
+    requireRows("responseIds", responseIds.length, rows);
+    requireRows("promptTexts", promptTexts.size(), rows);
+    requireRows("references", references.size(), rows);
+    requireRows("truncated", truncated.length, rows);
+    if (rows % groupSize != 0) {
+      throw new IllegalArgumentException(
+          rows + " rows are not a whole number of groups of " + groupSize);
+    }
+  }
+
+  private static void requireRows(String column, int actual, int rows) {
+    if (actual != rows) {
+      throw new IllegalArgumentException(
+          column + " has " + actual + " rows but responseTexts has " + rows);
+    }
+  }
+
+  /** N, the number of rows (prompts × groupSize). */
+  public int size() {
+    return responseTexts.size();
+  }
+
+  /**
+   * Row {@code index} alone, as a batch of one with group size 1; its verifier still checks
+   * against the original row. Used to find which sample a failing reward function chokes on.
+   */
+  public RewardInput row(int index) {
+    RowVerifier rowVerifier =
+        verifier == null ? null : (ignored, text) -> verifier.isCorrect(index, text);
+    return new RewardInput(
+        1,
+        new int[][] {promptIds[index]},
+        new int[][] {responseIds[index]},
+        List.of(promptTexts.get(index)),
+        List.of(responseTexts.get(index)),
+        Collections.singletonList(references.get(index)),
+        new boolean[] {truncated[index]},
+        rowVerifier);
+  }
+}
