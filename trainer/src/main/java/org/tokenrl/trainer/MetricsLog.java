@@ -95,4 +95,29 @@ public final class MetricsLog implements AutoCloseable {
       throw new UncheckedIOException("cannot close metrics log " + file, e);
     }
   }
+
+  /**
+   * Drops the lines of steps after {@code lastStep}: a resumed run redoes those steps, so its
+   * metrics.jsonl ends up as if the run had never stopped.
+   */
+  public static void truncateAfter(Path file, long lastStep) {
+    if (!Files.exists(file)) {
+      return;
+    }
+    try {
+      java.util.List<String> kept = new java.util.ArrayList<>();
+      for (String line : Files.readAllLines(file, StandardCharsets.UTF_8)) {
+        java.util.regex.Matcher m = STEP.matcher(line);
+        if (m.find() && Long.parseLong(m.group(1)) <= lastStep) {
+          kept.add(line);
+        }
+      }
+      Files.write(file, kept, StandardCharsets.UTF_8);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot rewrite " + file, e);
+    }
+  }
+
+  private static final java.util.regex.Pattern STEP =
+      java.util.regex.Pattern.compile("^\\{\"step\":(-?\\d+)");
 }

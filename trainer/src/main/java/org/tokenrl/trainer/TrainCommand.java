@@ -111,7 +111,12 @@ final class TrainCommand implements Command {
       System.err.println("tokenrl train: " + e.getMessage());
       return 2;
     }
-    new TrainingRun(resolved.config(), dir, projectRoot()).run(resume != null);
+    try {
+      new TrainingRun(resolved.config(), dir, projectRoot()).run(resume != null);
+    } catch (ConfigException e) {
+      System.err.println(e.getMessage());
+      return 2;
+    }
     return 0;
   }
 

@@ -6,7 +6,6 @@ import java.util.List;
 import java.util.Map;
 import org.tokenrl.algorithms.CreditInput;
 import org.tokenrl.algorithms.LossResult;
-import org.tokenrl.algorithms.PolicyLossInput;
 import org.tokenrl.algorithms.RlAlgorithm;
 import org.tokenrl.algorithms.TokenCredit;
 import org.tokenrl.core.RolloutBatch;
@@ -138,13 +137,7 @@ public final class Trainer {
             algorithm
                 .objective()
                 .compute(
-                    new PolicyLossInput(
-                        now.logprobs(),
-                        logpOld,
-                        logpRef,
-                        credit.advantages(),
-                        credit.keep(),
-                        sampling.maxNewTokens()));
+                    credit.lossInput(now.logprobs(), logpOld, logpRef, sampling.maxNewTokens()));
         update =
             policy.update(prompts, responses, loss.gradLogpNew(), null, sampling.temperature());
         if (update.skipped()) {

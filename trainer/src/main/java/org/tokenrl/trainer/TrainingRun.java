@@ -72,7 +72,7 @@ final class TrainingRun {
           dir.path() + " has no checkpoint to resume from; start it again without --resume");
     }
     if (latest.isPresent()) {
-      Checkpoint.Loaded loaded = Checkpoint.load(latest.get());
+      Checkpoint.Loaded loaded = Checkpoints.load(latest.get());
       policy = loaded.policy();
       tokenizer = Tokenizers.fromJson(loaded.tokenizerJson());
       JsonNode state = readJson(loaded.trainerStateJson());
@@ -233,14 +233,14 @@ final class TrainingRun {
   /** The frozen policy of the RL start, kept on disk so a resumed run uses the same one. */
   private Policy referencePolicy(
       RlAlgorithm algorithm, Policy policy, Tokenizer tokenizer, long phaseStep) {
-    if (!algorithm.usesReference()) {
+    if (!algorithm.needsReference()) {
       return null;
     }
     Path path = dir.referenceCheckpoint();
     if (Files.isDirectory(path) && phaseStep > 1) {
-      return Checkpoint.load(path).policy();
+      return Checkpoints.load(path).policy();
     }
-    Checkpoint.save(path, policy, tokenizer.toJson(), "{}");
+    Checkpoints.save(path, policy, tokenizer.toJson(), "{}");
     return policy.copy();
   }
 
@@ -250,7 +250,7 @@ final class TrainingRun {
     if (!Double.isNaN(sftAccuracy)) {
       state.put("sft_eval_accuracy", sftAccuracy);
     }
-    Checkpoint.save(dir.checkpoint(step), policy, tokenizer.toJson(), state.toString());
+    Checkpoints.save(dir.checkpoint(step), policy, tokenizer.toJson(), state.toString());
     dir.pruneCheckpoints(c.getInt("trainer.keep_checkpoints"));
   }
 
