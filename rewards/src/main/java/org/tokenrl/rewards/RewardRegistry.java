@@ -34,6 +34,7 @@ public final class RewardRegistry {
     m.put(NumericReward.NAME, NumericReward::new);
     m.put(RegexReward.NAME, RegexReward::new);
     m.put(LengthPenaltyReward.NAME, LengthPenaltyReward::new);
+    m.put(BleuReward.NAME, BleuReward::new);
     return Collections.unmodifiableMap(m);
   }
 

@@ -22,9 +22,9 @@ class RewardBuiltInsTest {
   }
 
   @Test
-  void builtInNamesAreTheDocumentedFive() {
+  void builtInNamesAreTheDocumentedSix() {
     assertEquals(
-        List.of("task", "exact_match", "numeric", "regex", "length_penalty"),
+        List.of("task", "exact_match", "numeric", "regex", "length_penalty", "bleu"),
         new ArrayList<>(RewardRegistry.builtInNames()));
   }
 

@@ -142,7 +142,7 @@ final class TrainingRun {
           boolean last = step == total;
           int evalEvery = c.getInt("trainer.eval_every");
           boolean sftEnd = inSft && step == sftSteps && !mainIsSft;
-          if (last || sftEnd || (!inSft && evalEvery > 0 && phaseStep % evalEvery == 0)) {
+          if (last || sftEnd || (evalEvery > 0 && phaseStep % evalEvery == 0)) {
             lastEval = evaluator.accuracy(policy);
             m.put("eval/accuracy", lastEval);
           }

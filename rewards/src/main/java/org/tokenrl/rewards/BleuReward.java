@@ -1,0 +1,67 @@
+package org.tokenrl.rewards;
+
+import com.typesafe.config.Config;
+import java.util.regex.Pattern;
+
+/**
+ * {@code bleu}: per-sentence BLEU of each response against its reference(s), computed for the
+ * whole batch at once by {@link TensorBleu} (NLTK-exact by default).
+ *
+ * <p>Sentences are compared as sequences of character codes, which are the token ids of tokenrl's
+ * character tokenizer (up to a fixed offset, which BLEU ignores). Parameters (defaults): {@code
+ * smoothing} (method1: unsmoothed BLEU of a short response is almost always ~0, which gives RL no
+ * signal), {@code max_n} (4, uniform weights), {@code mode} (nltk | tensorbleu), {@code
+ * separator} ("" = one reference; otherwise the reference text is split on this literal string
+ * into several references).
+ */
+public final class BleuReward implements RewardFunction {
+  public static final String NAME = "bleu";
+  private final TensorBleu bleu;
+  private final String separator;
+
+  public BleuReward(Config params) {
+    Params p = Params.of(params, NAME, "smoothing", "max_n", "mode", "separator");
+    int maxN = (int) p.number("max_n", 4);
+    p.require(maxN >= 1 && maxN <= 8, "max_n", "must be in 1..8");
+    BleuConfig config = BleuConfig.of(maxN, Smoothing.parse(p.string("smoothing", "method1")));
+    String mode = p.string("mode", "nltk");
+    config =
+        switch (mode) {
+          case "nltk" -> config.withMode(BleuMode.NLTK_EXACT);
+          case "tensorbleu" -> config.withMode(BleuMode.TENSORBLEU_COMPAT);
+          default ->
+              throw new IllegalArgumentException(
+                  "bleu.mode must be nltk or tensorbleu, got '" + mode + "'");
+        };
+    this.bleu = new TensorBleu(config);
+    this.separator = p.string("separator", "");
+  }
+
+  @Override
+  public RewardScores score(RewardInput input) {
+    int n = input.size();
+    int[][] candidates = new int[n][];
+    int[][][] references = new int[n][][];
+    for (int i = 0; i < n; i++) {
+      candidates[i] = input.responseTexts().get(i).codePoints().toArray();
+      String reference = input.references().get(i);
+      if (reference == null) {
+        throw new IllegalArgumentException("row " + i + " has no reference for BLEU");
+      }
+      String[] parts =
+          separator.isEmpty()
+              ? new String[] {reference}
+              : reference.split(Pattern.quote(separator), -1);
+      references[i] = new int[parts.length][];
+      for (int r = 0; r < parts.length; r++) {
+        references[i][r] = parts[r].codePoints().toArray();
+      }
+    }
+    return RewardScores.of(bleu.sentenceBleu(candidates, references));
+  }
+
+  @Override
+  public String name() {
+    return NAME;
+  }
+}
