@@ -1,21 +1,35 @@
 package org.tokenrl.trainer;
 
+import java.util.HashMap;
 import java.util.Map;
 
-/** The console progress line: step/total, reward, accuracy, tokens/s and ETA. */
+/**
+ * The console progress line: step/total, reward, accuracy, tokens/s and ETA. The ETA charges each
+ * remaining step at the average speed of its own phase (an RL step costs far more than an SFT
+ * step), using the average of all phases seen so far for a phase that has not started.
+ */
 final class Progress {
   private final long totalSteps;
-  private final long startNanos = System.nanoTime();
-  private long stepsDone;
+  private final long sftSteps;
+  private final Map<Boolean, double[]> secondsAndSteps = new HashMap<>();
+  private long lastNanos = System.nanoTime();
 
-  Progress(long totalSteps) {
+  Progress(long totalSteps, long sftSteps) {
     this.totalSteps = totalSteps;
+    this.sftSteps = sftSteps;
   }
 
   String line(String phase, long globalStep, Map<String, Double> m, double lastEval) {
-    stepsDone++;
-    double elapsed = (System.nanoTime() - startNanos) / 1e9;
-    double eta = elapsed / stepsDone * (totalSteps - globalStep);
+    long now = System.nanoTime();
+    boolean inSft = globalStep <= sftSteps;
+    double[] acc = secondsAndSteps.computeIfAbsent(inSft, k -> new double[2]);
+    acc[0] += (now - lastNanos) / 1e9;
+    acc[1] += 1;
+    lastNanos = now;
+    long sftLeft = Math.max(0, sftSteps - globalStep);
+    long mainLeft = totalSteps - globalStep - sftLeft;
+    double eta = sftLeft * perStep(true) + mainLeft * perStep(false);
+
     StringBuilder sb = new StringBuilder();
     sb.append(String.format("step %d/%d [%s]", globalStep, totalSteps, phase));
     append(sb, "nll", m.get("sft/nll"), "%.4f");
@@ -28,6 +42,20 @@ final class Progress {
     sb.append(String.format(" | %,.0f tok/s", m.getOrDefault("perf/tokens_per_sec", 0.0)));
     sb.append(" | ETA ").append(duration(eta));
     return sb.toString();
+  }
+
+  private double perStep(boolean sft) {
+    double[] own = secondsAndSteps.get(sft);
+    if (own != null && own[1] > 0) {
+      return own[0] / own[1];
+    }
+    double s = 0;
+    double n = 0;
+    for (double[] a : secondsAndSteps.values()) {
+      s += a[0];
+      n += a[1];
+    }
+    return n == 0 ? 0 : s / n;
   }
 
   static String duration(double seconds) {

@@ -122,24 +122,31 @@ public final class Trainer {
 
       // 4. Update: score under the current weights, loss and dloss/dlogp, one optimizer step;
       //    repeated for several updates per batch with the sampling log-probs as the old ones.
+      //    With dynamic sampling, groups whose rewards are all equal (no signal) are left out.
+      UpdateRows u = UpdateRows.select(algorithm, rewards.total(), groupSize, prompts.length);
       double lr = schedule.at(step);
       policy.setLearningRate(lr);
+      int[][] uPrompts = u.pick(prompts);
+      int[][] uResponses = u.pick(responses);
+      TokenCredit uCredit = u.pick(credit);
+      double[][] uLogpOld = u.pick(logpOld);
       double[][] logpRef =
-          reference == null
+          reference == null || u.isEmpty()
               ? null
-              : reference.score(prompts, responses, sampling.temperature()).logprobs();
+              : reference.score(uPrompts, uResponses, sampling.temperature()).logprobs();
       LossResult loss = null;
       UpdateStats update = null;
       int skipped = 0;
-      for (int epoch = 0; epoch < algorithm.updatesPerBatch(); epoch++) {
-        TokenScores now = policy.score(prompts, responses, sampling.temperature());
+      for (int epoch = 0; epoch < algorithm.updatesPerBatch() && !u.isEmpty(); epoch++) {
+        TokenScores now = policy.score(uPrompts, uResponses, sampling.temperature());
         loss =
             algorithm
                 .objective()
                 .compute(
-                    credit.lossInput(now.logprobs(), logpOld, logpRef, sampling.maxNewTokens()));
+                    uCredit.lossInput(
+                        now.logprobs(), uLogpOld, logpRef, sampling.maxNewTokens()));
         update =
-            policy.update(prompts, responses, loss.gradLogpNew(), null, sampling.temperature());
+            policy.update(uPrompts, uResponses, loss.gradLogpNew(), null, sampling.temperature());
         if (update.skipped()) {
           skipped++;
         }
@@ -158,13 +165,16 @@ public final class Trainer {
       m.put("train/truncated_frac", fraction(truncated));
       m.put("rollout/response_len_mean", meanLength(responses));
       m.put("actor/entropy", meanOf(entropies));
-      m.put("actor/loss", loss.loss());
-      m.putAll(loss.metrics());
+      m.put("train/update_row_frac", (double) u.size() / prompts.length);
+      if (loss != null) {
+        m.put("actor/loss", loss.loss());
+        m.putAll(loss.metrics());
+      }
       m.putAll(credit.metrics());
       m.putAll(rewards.metrics());
       m.putAll(pool.metrics());
       m.put("optim/lr", lr);
-      m.put("optim/grad_norm", update.gradNorm());
+      m.put("optim/grad_norm", update == null ? Double.NaN : update.gradNorm());
       m.put("optim/skipped", (double) skipped);
       long tokens = batch.totalResponseTokens();
       m.put("perf/tokens_per_sec", tokens / timer.totalSeconds());

@@ -99,7 +99,7 @@ final class TrainingRun {
       if (done > 0) {
         log.info("resumed from checkpoint at step " + done + " of " + total);
       }
-      Progress progress = new Progress(total);
+      Progress progress = new Progress(total, mainIsSft ? 0 : sftSteps);
       SftTrainer sft =
           new SftTrainer(
               policy,
