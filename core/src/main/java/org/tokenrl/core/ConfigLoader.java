@@ -91,6 +91,27 @@ public final class ConfigLoader {
       }
     }
 
+    // Global group files (first line "# @package _global_", as in Hydra) are whole-config presets:
+    // their defaults select other groups (the command line still wins), their keys apply at the
+    // root, after the run file and before command-line overrides.
+    Map<Path, Config> globals = new java.util.LinkedHashMap<>();
+    for (Map.Entry<String, Selection> entry : new ArrayList<>(selected.entrySet())) {
+      Path file = optionFile(configRoot, entry.getKey(), entry.getValue().option);
+      if (Files.isRegularFile(file) && isGlobal(file)) {
+        Config preset = parse(file);
+        Map<String, Selection> chosenByPreset = new TreeMap<>();
+        readDefaults(preset, display(file), groups, chosenByPreset);
+        chosenByPreset.forEach(
+            (group, selection) -> {
+              Selection current = selected.get(group);
+              if (current == null || !current.fromCommandLine) {
+                selected.put(group, selection);
+              }
+            });
+        globals.put(file, preset.withoutPath(DEFAULTS));
+      }
+    }
+
     ConfigSchema schema = new ConfigSchema();
     schema.addKeys(base.root(), List.of());
     Config merged = base;
@@ -105,6 +126,10 @@ public final class ConfigLoader {
                 + (selection.fromCommandLine ? "" : " in " + selection.source)
                 + " (choose one of: " + String.join(", ", groups.get(group)) + ")");
       }
+      defaults.put(group, selection.option);
+      if (globals.containsKey(file)) {
+        continue;
+      }
       Config groupConfig = parse(file);
       schema.checkKnownTypes(groupConfig.root(), List.of(group), display(file));
       schema.addKeys(groupConfig.root(), List.of(group));
@@ -114,12 +139,16 @@ public final class ConfigLoader {
               + " with '" + group + "=<option>' or defaults { " + group + " = ... }");
       merged = groupConfig.root().atKey(group).withFallback(merged);
       sources.add(display(file));
-      defaults.put(group, selection.option);
     }
     if (run != null) {
       schema.check(run.root(), display(runFile));
       merged = run.withFallback(merged);
       sources.add(display(runFile));
+    }
+    for (Map.Entry<Path, Config> preset : globals.entrySet()) {
+      schema.check(preset.getValue().root(), display(preset.getKey()));
+      merged = preset.getValue().withFallback(merged);
+      sources.add(display(preset.getKey()));
     }
     for (Layer layer : overrideLayers) {
       schema.check(layer.config.root(), layer.source);
@@ -280,6 +309,16 @@ public final class ConfigLoader {
   }
 
   /** Parses one HOCON file (and what it includes), turning syntax errors into one line. */
+  /** Whether the file's first line is Hydra's {@code # @package _global_} marker. */
+  private static boolean isGlobal(Path file) {
+    try (java.io.BufferedReader r = Files.newBufferedReader(file)) {
+      String first = r.readLine();
+      return first != null && first.strip().equals("# @package _global_");
+    } catch (IOException e) {
+      throw new ConfigException("config error: cannot read " + display(file) + ": " + e.getMessage());
+    }
+  }
+
   private static Config parse(Path file) {
     try {
       return ConfigFactory.parseFile(

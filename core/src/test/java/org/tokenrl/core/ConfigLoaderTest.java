@@ -93,6 +93,31 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void globalPresetSelectsGroupsAndSetsRootKeysButCommandLineWins() throws IOException {
+    write("configs/experiment/rev.conf", String.join("\n",
+        "# @package _global_",
+        "defaults { task = reverse }",
+        "trainer.steps = 7",
+        "rewards = [ { type = bleu, weight = 0.5 } ]",
+        ""));
+    Config preset = load("configs/quickstart.conf", "experiment=rev");
+    assertEquals("reverse", preset.getString("task.name"));
+    assertEquals(5, preset.getInt("task.max_len"));
+    assertEquals(7, preset.getInt("trainer.steps"), "preset beats the run file");
+    assertEquals("bleu", preset.getConfigList("rewards").get(0).getString("type"));
+    assertEquals("rev", preset.getString("defaults.experiment"));
+    assertFalse(preset.hasPath("experiment.trainer"), "a global preset is not placed under its group");
+
+    Config cli = load("configs/quickstart.conf", "experiment=rev", "task=arith", "trainer.steps=3");
+    assertEquals("arith", cli.getString("task.name"));
+    assertEquals(3, cli.getInt("trainer.steps"));
+
+    write("configs/experiment/bad.conf", "# @package _global_\ntrainer.stpes = 1\n");
+    String message = error("configs/quickstart.conf", "experiment=bad");
+    assertTrue(message.contains("'trainer.stpes'") && message.contains("bad.conf"), message);
+  }
+
+  @Test
   void laterLayersWin() throws IOException {
     write("configs/run.conf", "algorithm.clip_eps = 0.4\nmodel.layers = 2\n");
     Config run = load("configs/run.conf");
