@@ -25,8 +25,6 @@ public final class Algorithms {
           seq_mean_rows = all
           updates_per_batch = 1
           mask_truncated = false
-          dynamic_sampling = off
-          max_refill_rounds = 10
           """);
 
   /** Keys that select an algorithm rather than configure it. */
@@ -75,18 +73,12 @@ public final class Algorithms {
       throw new IllegalArgumentException(
           "algorithm.updates_per_batch must be >= 1, got " + updates);
     }
-    int rounds = c.getInt("max_refill_rounds");
-    if (rounds < 0) {
-      throw new IllegalArgumentException("algorithm.max_refill_rounds must be >= 0, got " + rounds);
-    }
     CreditAssigner wrapped = c.getBoolean("mask_truncated") ? new TruncationMask(credit) : credit;
     return new RlAlgorithm(
         name,
         wrapped,
         new ClippedPolicyObjective(ClippedPolicyObjective.Options.from(c)),
         updates,
-        Settings.choice(c, "dynamic_sampling", DynamicSampling.Mode.class),
-        rounds,
         needsEntropies,
         Settings.with(c, "name", name));
   }

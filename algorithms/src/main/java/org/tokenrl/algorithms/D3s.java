@@ -144,8 +144,6 @@ public final class D3s implements CreditAssigner {
         new D3s(o, b.credit()),
         b.objective(),
         b.updatesPerBatch(),
-        b.dynamicSampling(),
-        b.maxRefillRounds(),
         o.needsEntropies(),
         Settings.with(own.withFallback(b.settings()), "name", "d3s"));
   }

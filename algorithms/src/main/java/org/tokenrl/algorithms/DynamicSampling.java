@@ -19,7 +19,7 @@ package org.tokenrl.algorithms;
 public final class DynamicSampling {
   private DynamicSampling() {}
 
-  /** The trainer's filtering behaviour, {@code algorithm.dynamic_sampling}. */
+  /** The trainer's filtering behaviour, {@code trainer.dynamic_sampling}. */
   public enum Mode {
     OFF,
     DROP,

@@ -14,8 +14,6 @@ import com.typesafe.config.Config;
  * @param credit advantages and keep-masks
  * @param objective clipped surrogate and KL penalty
  * @param updatesPerBatch optimisation epochs over each batch (TRL num_iterations, verl ppo_epochs)
- * @param dynamicSampling the trainer's group filtering, see {@link DynamicSampling}
- * @param maxRefillRounds generation rounds allowed per step in {@code refill} mode, 0 = no limit
  * @param needsEntropies whether {@link CreditInput#entropies()} must be filled (D3S)
  * @param settings the resolved {@code algorithm} block, for logging
  */
@@ -24,8 +22,6 @@ public record RlAlgorithm(
     CreditAssigner credit,
     ClippedPolicyObjective objective,
     int updatesPerBatch,
-    DynamicSampling.Mode dynamicSampling,
-    int maxRefillRounds,
     boolean needsEntropies,
     Config settings) {
 

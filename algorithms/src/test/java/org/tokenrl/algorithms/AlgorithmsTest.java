@@ -79,12 +79,11 @@ class AlgorithmsTest {
     RlAlgorithm a =
         Algorithms.create(
             "name = grpo, kl_beta = 0.04, kl_estimator = k2, loss_agg = dr-grpo, updates_per_batch"
-                + " = 2, dynamic_sampling = refill");
+                + " = 2");
     assertTrue(a.needsReference());
     assertEquals(KlEstimator.K2, a.objective().options().klEstimator());
     assertEquals(LossAggregation.DR_GRPO, a.objective().options().lossAgg());
     assertEquals(2, a.updatesPerBatch());
-    assertEquals(DynamicSampling.Mode.REFILL, a.dynamicSampling());
     assertFalse(a.needsEntropies());
   }
 

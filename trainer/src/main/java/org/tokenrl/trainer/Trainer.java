@@ -43,6 +43,7 @@ public final class Trainer {
   private final int groupSize;
   private final int totalSteps;
   private final long seed;
+  private final String dynamicSampling;
 
   Trainer(
       Policy policy,
@@ -58,7 +59,8 @@ public final class Trainer {
       int promptsPerStep,
       int groupSize,
       int totalSteps,
-      long seed) {
+      long seed,
+      String dynamicSampling) {
     this.policy = policy;
     this.reference = reference;
     this.pool = pool;
@@ -73,6 +75,7 @@ public final class Trainer {
     this.groupSize = groupSize;
     this.totalSteps = totalSteps;
     this.seed = seed;
+    this.dynamicSampling = dynamicSampling;
   }
 
   /** Runs RL step {@code step} (counting from 1 within the phase) and returns its metrics. */
@@ -123,7 +126,7 @@ public final class Trainer {
       // 4. Update: score under the current weights, loss and dloss/dlogp, one optimizer step;
       //    repeated for several updates per batch with the sampling log-probs as the old ones.
       //    With dynamic sampling, groups whose rewards are all equal (no signal) are left out.
-      UpdateRows u = UpdateRows.select(algorithm, rewards.total(), groupSize, prompts.length);
+      UpdateRows u = UpdateRows.select(dynamicSampling, rewards.total(), groupSize, prompts.length);
       double lr = schedule.at(step);
       policy.setLearningRate(lr);
       int[][] uPrompts = u.pick(prompts);

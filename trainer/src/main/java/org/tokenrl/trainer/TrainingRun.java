@@ -227,7 +227,8 @@ final class TrainingRun {
         c.getInt("trainer.prompts_per_step"),
         c.getInt("trainer.group_size"),
         mainSteps,
-        seed);
+        seed,
+        c.getString("trainer.dynamic_sampling"));
   }
 
   /** The frozen policy of the RL start, kept on disk so a resumed run uses the same one. */

@@ -1,7 +1,6 @@
 package org.tokenrl.trainer;
 
 import org.tokenrl.algorithms.DynamicSampling;
-import org.tokenrl.algorithms.RlAlgorithm;
 import org.tokenrl.algorithms.TokenCredit;
 
 /**
@@ -11,22 +10,22 @@ import org.tokenrl.algorithms.TokenCredit;
  */
 record UpdateRows(int[] rows) {
 
-  static UpdateRows select(RlAlgorithm algorithm, double[] rewards, int groupSize, int n) {
-    switch (algorithm.dynamicSampling()) {
-      case OFF -> {
+  static UpdateRows select(String mode, double[] rewards, int groupSize, int n) {
+    switch (mode) {
+      case "off" -> {
         int[] all = new int[n];
         for (int i = 0; i < n; i++) {
           all[i] = i;
         }
         return new UpdateRows(all);
       }
-      case DROP -> {
+      case "drop" -> {
         return new UpdateRows(
             DynamicSampling.keptRows(DynamicSampling.keepGroups(rewards, groupSize), groupSize));
       }
       default ->
           throw new IllegalArgumentException(
-              "algorithm.dynamic_sampling = refill is not supported by the trainer yet; use drop");
+              "trainer.dynamic_sampling must be off or drop, got '" + mode + "'");
     }
   }
 
