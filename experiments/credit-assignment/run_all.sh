@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# Runs GRPO, GRPO+D3S, TEMPO and TEMPO+D3S on arith and reverse+BLEU, 3 seeds each, then prints
+# the summary table. Each run is its own TensorBoard run under runs/<task>/<algorithm>-seed<N>:
+#   tensorboard --logdir experiments/credit-assignment/runs
+# Usage: experiments/credit-assignment/run_all.sh [--jobs 2] [--tasks "arith reverse_bleu"] [--seeds "1 2 3"]
+set -euo pipefail
+HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+ROOT="$(cd "$HERE/../.." && pwd)"
+JOBS=2; TASKS="arith reverse_bleu"; SEEDS="1 2 3"
+while [[ $# -gt 0 ]]; do
+  case "$1" in
+    --jobs) JOBS="$2"; shift 2 ;;
+    --tasks) TASKS="$2"; shift 2 ;;
+    --seeds) SEEDS="$2"; shift 2 ;;
+    *) echo "unknown option $1" >&2; exit 2 ;;
+  esac
+done
+declare -A ALGO=(
+  [grpo]="algorithm=grpo"
+  [grpo+d3s]="algorithm=d3s algorithm.base=grpo"
+  [tempo]="algorithm=tempo"
+  [tempo+d3s]="algorithm=d3s algorithm.base=tempo"
+)
+"$ROOT/tokenrl" --help > /dev/null   # build once before the parallel runs
+jobs_list=()
+for task in $TASKS; do
+  for name in grpo grpo+d3s tempo tempo+d3s; do
+    for seed in $SEEDS; do
+      dir="$HERE/runs/$task/$name-seed$seed"
+      if [[ -f "$dir/metrics.jsonl" ]] && grep -q "held-out accuracy:" "$dir/train.log" 2>/dev/null; then
+        continue   # finished earlier
+      fi
+      rm -rf "$dir"
+      jobs_list+=("$HERE/$task.conf ${ALGO[$name]} run.seed=$seed trainer.run_dir=\"$dir\"")
+    done
+  done
+done
+printf '%s\n' "${jobs_list[@]}" | xargs -P "$JOBS" -I{} sh -c "\"$ROOT/tokenrl\" train {} > /dev/null 2>&1 || echo 'failed: {}' >&2"
+python3 "$HERE/summarize.py" "$HERE/runs"
