@@ -17,14 +17,14 @@ while [[ $# -gt 0 ]]; do
 done
 declare -A ALGO=(
   [grpo]="algorithm=grpo"
-  [grpo+d3s]="algorithm=d3s algorithm.base=grpo"
+  [grpo_d3s]="algorithm=d3s algorithm.base=grpo"
   [tempo]="algorithm=tempo"
-  [tempo+d3s]="algorithm=d3s algorithm.base=tempo"
+  [tempo_d3s]="algorithm=d3s algorithm.base=tempo"
 )
 "$ROOT/tokenrl" --help > /dev/null   # build once before the parallel runs
 jobs_list=()
 for task in $TASKS; do
-  for name in grpo grpo+d3s tempo tempo+d3s; do
+  for name in grpo grpo_d3s tempo tempo_d3s; do
     for seed in $SEEDS; do
       dir="$HERE/runs/$task/$name-seed$seed"
       if [[ -f "$dir/metrics.jsonl" ]] && grep -q "held-out accuracy:" "$dir/train.log" 2>/dev/null; then

@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 
 TARGETS = {"arith": 0.80, "reverse_bleu": 0.45}
-ORDER = ["grpo", "grpo+d3s", "tempo", "tempo+d3s"]
+ORDER = ["grpo", "grpo_d3s", "tempo", "tempo_d3s"]
 
 
 def run_stats(run_dir: Path):
