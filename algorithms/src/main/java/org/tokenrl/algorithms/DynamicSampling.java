@@ -4,27 +4,13 @@ package org.tokenrl.algorithms;
  * DAPO dynamic sampling (arXiv 2503.14476 §3.2): groups whose rewards are all equal give A = 0 for
  * every response and only dilute the batch, so they are dropped.
  *
- * <p>How the trainer uses it, per mode:
- *
- * <ul>
- *   <li>{@code off}: train on every group.
- *   <li>{@code drop}: score the batch, call {@link #keepGroups}, keep the rows {@link #keptRows}
- *       returns (groups stay whole and group-major), then assign credit on that sub-batch; skip the
- *       step if it is empty.
- *   <li>{@code refill} (DAPO): repeat { generate B prompts × G, score, append the kept groups to a
- *       buffer } until the buffer holds ≥ B groups or {@code max_refill_rounds} generation rounds
- *       ran (0 = no limit); then train on the first B buffered groups (fewer if the limit hit).
- * </ul>
+ * <p>The trainer's {@code trainer.dynamic_sampling}: {@code off} trains on every group; {@code
+ * drop} assigns credit on the whole batch, then keeps the rows {@link #keptRows} returns (groups
+ * stay whole and group-major) for the update, and skips the update when none are left. DAPO's
+ * {@code refill} (sample more prompts until B groups have signal) is not implemented yet.
  */
 public final class DynamicSampling {
   private DynamicSampling() {}
-
-  /** The trainer's filtering behaviour, {@code trainer.dynamic_sampling}. */
-  public enum Mode {
-    OFF,
-    DROP,
-    REFILL
-  }
 
   /**
    * For each group (rows group-major), whether it has a non-zero reward variance: at least two
