@@ -7,7 +7,8 @@ package org.tokenrl.algorithms;
  * <p>The trainer's {@code trainer.dynamic_sampling}: {@code off} trains on every group; {@code
  * drop} assigns credit on the whole batch, then keeps the rows {@link #keptRows} returns (groups
  * stay whole and group-major) for the update, and skips the update when none are left. DAPO's
- * {@code refill} (sample more prompts until B groups have signal) is not implemented yet.
+ * {@code refill} samples further rounds of prompts until B groups have signal, keeping these (see
+ * the trainer).
  */
 public final class DynamicSampling {
   private DynamicSampling() {}

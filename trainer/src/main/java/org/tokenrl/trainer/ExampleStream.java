@@ -40,6 +40,20 @@ final class ExampleStream {
     return out;
   }
 
+  /**
+   * {@code size} further distinct examples for sampling round {@code round} (>= 1) of step {@code
+   * step}, for dynamic sampling's refill: a pure function of (seed, step, round), so a resumed run
+   * refills exactly as the uninterrupted one did. They may overlap the step's regular batch.
+   */
+  List<Example> extraBatch(long step, int round, int size) {
+    int[] order = permutation(examples.size(), RowSeeds.mix(RowSeeds.mix(seed * 31 + step) + round));
+    List<Example> out = new ArrayList<>(size);
+    for (int k = 0; k < size; k++) {
+      out.add(examples.get(order[k % order.length]));
+    }
+    return out;
+  }
+
   private static int[] permutation(int n, long seed) {
     int[] p = new int[n];
     for (int i = 0; i < n; i++) {

@@ -5,6 +5,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.tokenrl.algorithms.CreditInput;
+import org.tokenrl.algorithms.DynamicSampling;
 import org.tokenrl.algorithms.LossResult;
 import org.tokenrl.algorithms.RlAlgorithm;
 import org.tokenrl.algorithms.TokenCredit;
@@ -44,6 +45,7 @@ public final class Trainer {
   private final int totalSteps;
   private final long seed;
   private final String dynamicSampling;
+  private final int maxSamplingRounds;
 
   Trainer(
       Policy policy,
@@ -60,7 +62,8 @@ public final class Trainer {
       int groupSize,
       int totalSteps,
       long seed,
-      String dynamicSampling) {
+      String dynamicSampling,
+      int maxSamplingRounds) {
     this.policy = policy;
     this.reference = reference;
     this.pool = pool;
@@ -76,6 +79,15 @@ public final class Trainer {
     this.totalSteps = totalSteps;
     this.seed = seed;
     this.dynamicSampling = dynamicSampling;
+    this.maxSamplingRounds = maxSamplingRounds;
+    if (!List.of("off", "drop", "refill").contains(dynamicSampling)) {
+      throw new IllegalArgumentException(
+          "trainer.dynamic_sampling must be off, drop or refill, got '" + dynamicSampling + "'");
+    }
+    if (maxSamplingRounds < 1) {
+      throw new IllegalArgumentException(
+          "trainer.max_sampling_rounds must be >= 1, got " + maxSamplingRounds);
+    }
   }
 
   /** Runs RL step {@code step} (counting from 1 within the phase) and returns its metrics. */
@@ -83,107 +95,155 @@ public final class Trainer {
     PhaseTimer timer = new PhaseTimer();
     Map<String, Double> m = new HashMap<>();
 
-    // 1. Sample G responses for each of B prompts with the current weights.
-    List<Example> batchExamples = examples.batch(step, promptsPerStep);
+    // 1-2. Sample G responses for each of B prompts with the current weights and reward them.
+    //      With dynamic_sampling = refill, groups whose rewards are all equal carry no signal:
+    //      sample further rounds of fresh prompts until B groups have signal (DAPO).
+    long stepSeed = RowSeeds.mix(seed * 1_000_003L + step);
+    ScoredRollouts sampled = sampleAndReward(examples.batch(step, promptsPerStep), stepSeed, timer);
+    ScoredRollouts train = sampled;
+    if (dynamicSampling.equals("refill")) {
+      List<ScoredRollouts> rounds = new ArrayList<>(List.of(sampled));
+      List<ScoredRollouts> kept = new ArrayList<>(List.of(withSignal(sampled, promptsPerStep)));
+      int have = kept.get(0).groups();
+      for (int round = 1; have < promptsPerStep && round < maxSamplingRounds; round++) {
+        ScoredRollouts more =
+            sampleAndReward(
+                examples.extraBatch(step, round, promptsPerStep),
+                RowSeeds.mix(stepSeed + round),
+                timer);
+        rounds.add(more);
+        ScoredRollouts k = withSignal(more, promptsPerStep - have);
+        kept.add(k);
+        have += k.groups();
+      }
+      sampled = ScoredRollouts.concat(rounds);
+      train = ScoredRollouts.concat(kept);
+      m.put("dynamic/rounds", (double) rounds.size());
+      m.put("dynamic/kept_groups", (double) have);
+      m.put("dynamic/sampled_groups", (double) sampled.groups());
+    }
+
+    // 3. Advantages: per-token credit and keep masks from the algorithm.
+    double progress = totalSteps <= 1 ? 1.0 : (double) (step - 1) / (totalSteps - 1);
+    TokenCredit credit =
+        algorithm
+            .credit()
+            .assign(
+                new CreditInput(
+                    train.rewards(),
+                    train.responses(),
+                    groupSize,
+                    train.truncated(),
+                    train.entropies(),
+                    progress));
+    timer.lap("credit");
+
+    // 4. Update: score under the current weights, loss and dloss/dlogp, one optimizer step;
+    //    repeated for several updates per batch with the sampling log-probs as the old ones.
+    //    With dynamic_sampling = drop, groups whose rewards are all equal are left out.
+    UpdateRows u =
+        UpdateRows.select(
+            dynamicSampling.equals("drop") ? "drop" : "off", train.rewards(), groupSize, train.rows());
+    double lr = schedule.at(step);
+    policy.setLearningRate(lr);
+    int[][] uPrompts = u.pick(train.prompts());
+    int[][] uResponses = u.pick(train.responses());
+    TokenCredit uCredit = u.pick(credit);
+    double[][] uLogpOld = u.pick(train.logpOld());
+    double[][] logpRef =
+        reference == null || u.isEmpty()
+            ? null
+            : reference.score(uPrompts, uResponses, sampling.temperature()).logprobs();
+    LossResult loss = null;
+    UpdateStats update = null;
+    int skipped = 0;
+    for (int epoch = 0; epoch < algorithm.updatesPerBatch() && !u.isEmpty(); epoch++) {
+      TokenScores now = policy.score(uPrompts, uResponses, sampling.temperature());
+      loss =
+          algorithm
+              .objective()
+              .compute(uCredit.lossInput(now.logprobs(), uLogpOld, logpRef, sampling.maxNewTokens()));
+      update = policy.update(uPrompts, uResponses, loss.gradLogpNew(), null, sampling.temperature());
+      if (update.skipped()) {
+        skipped++;
+      }
+    }
+    timer.lap("update");
+
+    // 5. Sync the new weights to the rollout workers.
+    pool.syncWeights(step, policy.exportWeights());
+    timer.lap("sync");
+
+    // 6. Log: rewards and accuracy over everything sampled this step, credit over what trained.
+    double[] r = sampled.rewards();
+    m.put("train/reward_mean", Stats.mean(r));
+    m.put("train/reward_std", Stats.std(r));
+    m.put("train/accuracy", fraction(sampled.correct()));
+    m.put("train/truncated_frac", fraction(sampled.truncated()));
+    m.put("rollout/response_len_mean", meanLength(sampled.responses()));
+    m.put("actor/entropy", meanOf(sampled.entropies()));
+    m.put("train/update_row_frac", (double) u.size() / sampled.rows());
+    if (loss != null) {
+      m.put("actor/loss", loss.loss());
+      m.putAll(loss.metrics());
+    }
+    m.putAll(credit.metrics());
+    m.putAll(sampled.rewardMetrics());
+    m.putAll(pool.metrics());
+    m.put("optim/lr", lr);
+    m.put("optim/grad_norm", update == null ? Double.NaN : update.gradNorm());
+    m.put("optim/skipped", (double) skipped);
+    m.put("perf/tokens_per_sec", sampled.tokens() / timer.totalSeconds());
+    m.put("perf/rollout_tokens", (double) sampled.tokens());
+    timer.addTo(m);
+    return m;
+  }
+
+  /** At most {@code maxGroups} of the groups whose rewards are not all equal. */
+  private ScoredRollouts withSignal(ScoredRollouts s, int maxGroups) {
+    return s.keepGroups(DynamicSampling.keepGroups(s.rewards(), groupSize), maxGroups);
+  }
+
+  /** One sampling round: G responses per example from the pool, then the composite reward. */
+  private ScoredRollouts sampleAndReward(List<Example> batchExamples, long genSeed, PhaseTimer timer) {
     List<PromptRequest> requests = new ArrayList<>();
     for (Example ex : batchExamples) {
       requests.add(new PromptRequest(ex.id(), codec.prompt(ex.prompt()), ex.answer()));
     }
-    try (RolloutBatch batch =
-        pool.generate(requests, groupSize, sampling, RowSeeds.mix(seed * 1_000_003L + step))) {
-      int[][] prompts = batch.allPromptIds();
+    try (RolloutBatch batch = pool.generate(requests, groupSize, sampling, genSeed)) {
+      int n = batch.size();
       int[][] responses = batch.allResponseIds();
       boolean[] truncated = truncatedFlags(batch);
-      double[][] logpOld = new double[batch.size()][];
-      double[][] entropies = new double[batch.size()][];
-      for (int i = 0; i < batch.size(); i++) {
+      double[][] logpOld = new double[n][];
+      double[][] entropies = new double[n][];
+      for (int i = 0; i < n; i++) {
         logpOld[i] = toDouble(batch.logprobs(i));
         entropies[i] = toDouble(batch.entropies(i));
       }
       timer.lap("rollout");
 
-      // 2. Reward every response; the task's verifier also gives the step's accuracy.
-      List<String> texts = new ArrayList<>(batch.size());
-      boolean[] correct = new boolean[batch.size()];
-      for (int i = 0; i < batch.size(); i++) {
+      // The task's verifier also gives the step's accuracy.
+      List<String> texts = new ArrayList<>(n);
+      boolean[] correct = new boolean[n];
+      for (int i = 0; i < n; i++) {
         texts.add(codec.response(responses[i]));
         correct[i] = task.isCorrect(batchExamples.get(i / groupSize), texts.get(i));
       }
       RewardResult rewards = reward.score(rewardInput(batch, batchExamples, texts, truncated));
       batch.setRewards(rewards.total());
       timer.lap("reward");
-
-      // 3. Advantages: per-token credit and keep masks from the algorithm.
-      double progress = totalSteps <= 1 ? 1.0 : (double) (step - 1) / (totalSteps - 1);
-      TokenCredit credit =
-          algorithm
-              .credit()
-              .assign(
-                  new CreditInput(
-                      rewards.total(), responses, groupSize, truncated, entropies, progress));
-      timer.lap("credit");
-
-      // 4. Update: score under the current weights, loss and dloss/dlogp, one optimizer step;
-      //    repeated for several updates per batch with the sampling log-probs as the old ones.
-      //    With dynamic sampling, groups whose rewards are all equal (no signal) are left out.
-      UpdateRows u = UpdateRows.select(dynamicSampling, rewards.total(), groupSize, prompts.length);
-      double lr = schedule.at(step);
-      policy.setLearningRate(lr);
-      int[][] uPrompts = u.pick(prompts);
-      int[][] uResponses = u.pick(responses);
-      TokenCredit uCredit = u.pick(credit);
-      double[][] uLogpOld = u.pick(logpOld);
-      double[][] logpRef =
-          reference == null || u.isEmpty()
-              ? null
-              : reference.score(uPrompts, uResponses, sampling.temperature()).logprobs();
-      LossResult loss = null;
-      UpdateStats update = null;
-      int skipped = 0;
-      for (int epoch = 0; epoch < algorithm.updatesPerBatch() && !u.isEmpty(); epoch++) {
-        TokenScores now = policy.score(uPrompts, uResponses, sampling.temperature());
-        loss =
-            algorithm
-                .objective()
-                .compute(
-                    uCredit.lossInput(
-                        now.logprobs(), uLogpOld, logpRef, sampling.maxNewTokens()));
-        update =
-            policy.update(uPrompts, uResponses, loss.gradLogpNew(), null, sampling.temperature());
-        if (update.skipped()) {
-          skipped++;
-        }
-      }
-      timer.lap("update");
-
-      // 5. Sync the new weights to the rollout workers.
-      pool.syncWeights(step, policy.exportWeights());
-      timer.lap("sync");
-
-      // 6. Log.
-      double[] r = rewards.total();
-      m.put("train/reward_mean", Stats.mean(r));
-      m.put("train/reward_std", Stats.std(r));
-      m.put("train/accuracy", fraction(correct));
-      m.put("train/truncated_frac", fraction(truncated));
-      m.put("rollout/response_len_mean", meanLength(responses));
-      m.put("actor/entropy", meanOf(entropies));
-      m.put("train/update_row_frac", (double) u.size() / prompts.length);
-      if (loss != null) {
-        m.put("actor/loss", loss.loss());
-        m.putAll(loss.metrics());
-      }
-      m.putAll(credit.metrics());
-      m.putAll(rewards.metrics());
-      m.putAll(pool.metrics());
-      m.put("optim/lr", lr);
-      m.put("optim/grad_norm", update == null ? Double.NaN : update.gradNorm());
-      m.put("optim/skipped", (double) skipped);
-      long tokens = batch.totalResponseTokens();
-      m.put("perf/tokens_per_sec", tokens / timer.totalSeconds());
-      m.put("perf/rollout_tokens", (double) tokens);
-      timer.addTo(m);
-      return m;
+      return new ScoredRollouts(
+          groupSize,
+          batchExamples,
+          batch.allPromptIds(),
+          responses,
+          logpOld,
+          entropies,
+          truncated,
+          correct,
+          rewards.total(),
+          rewards.metrics(),
+          batch.totalResponseTokens());
     }
   }
 

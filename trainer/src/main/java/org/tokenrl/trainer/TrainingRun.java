@@ -228,7 +228,8 @@ final class TrainingRun {
         c.getInt("trainer.group_size"),
         mainSteps,
         seed,
-        c.getString("trainer.dynamic_sampling"));
+        c.getString("trainer.dynamic_sampling"),
+        c.getInt("trainer.max_sampling_rounds"));
   }
 
   /** The frozen policy of the RL start, kept on disk so a resumed run uses the same one. */

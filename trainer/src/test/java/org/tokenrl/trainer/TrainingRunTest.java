@@ -113,4 +113,50 @@ class TrainingRunTest {
     new TrainingRun(ConfigLoader.loadResolved(dir.config()).config(), dir, ROOT).run(true);
     assertEquals(metricsWithoutTiming(full), metricsWithoutTiming(killed));
   }
+
+  @Test
+  void refillSamplesMoreRoundsUntilGroupsHaveSignalAndStaysDeterministic() throws IOException {
+    // An untrained model almost never answers right, so the task reward is 0 in every group:
+    // refill keeps sampling fresh prompts until the round limit and then trains on what it found.
+    Path a =
+        train(tmp.resolve("a"), Long.MAX_VALUE, "sft.steps=0", "trainer.dynamic_sampling=refill",
+            "trainer.max_sampling_rounds=3");
+    for (JsonNode step : metrics(a)) {
+      if (!step.has("dynamic/rounds")) {
+        continue;
+      }
+      int rounds = step.get("dynamic/rounds").asInt();
+      int kept = step.get("dynamic/kept_groups").asInt();
+      assertTrue(kept <= 4, "never more than prompts_per_step groups: " + step);
+      assertEquals(4 * rounds, step.get("dynamic/sampled_groups").asInt());
+      assertTrue(kept == 4 || rounds == 3, "stops early only with enough groups: " + step);
+    }
+    // BLEU gives partial credit, so nearly every group has signal: one round is usually enough,
+    // and the update then uses exactly prompts_per_step groups.
+    Path b =
+        train(tmp.resolve("b"), Long.MAX_VALUE, "trainer.dynamic_sampling=refill",
+            "rewards=[{name=bleu, weight=1.0, smoothing=method1}]");
+    Path c =
+        train(tmp.resolve("c"), Long.MAX_VALUE, "trainer.dynamic_sampling=refill",
+            "rewards=[{name=bleu, weight=1.0, smoothing=method1}]");
+    int full = 0;
+    for (JsonNode step : metrics(b)) {
+      if (step.has("dynamic/kept_groups") && step.get("dynamic/kept_groups").asInt() == 4) {
+        full++;
+        assertEquals(
+            4.0 / (4 * step.get("dynamic/rounds").asInt()), step.get("train/update_row_frac").asDouble(), 1e-12);
+      }
+    }
+    assertTrue(full >= 2, "BLEU-rewarded groups fill the batch");
+    assertEquals(metricsWithoutTiming(b), metricsWithoutTiming(c));
+  }
+
+  static List<JsonNode> metrics(Path runDir) throws IOException {
+    ObjectMapper json = new ObjectMapper();
+    List<JsonNode> out = new ArrayList<>();
+    for (String line : Files.readAllLines(runDir.resolve("metrics.jsonl"))) {
+      out.add(json.readTree(line));
+    }
+    return out;
+  }
 }
