@@ -11,6 +11,7 @@ public final class Main {
   static {
     register(new TrainCommand());
     register(new BenchCommand());
+    register(new EvalCommand());
     register(
         new Command.Delegate(
             "bleu",

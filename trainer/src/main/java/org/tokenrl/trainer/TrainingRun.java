@@ -83,7 +83,7 @@ final class TrainingRun {
       policy = Policy.create(modelConfig(tokenizer), optimizerConfig(), seed);
     }
     PromptCodec codec = new PromptCodec(tokenizer);
-    int maxNew = maxNewTokens(task);
+    int maxNew = MaxNewTokens.of(c, task);
     Evaluator evaluator = new Evaluator(task, c.getInt("trainer.eval_size"), codec, maxNew);
     ExampleStream examples = new ExampleStream(task.train(), seed);
 
@@ -206,7 +206,7 @@ final class TrainingRun {
             c.getDouble("rollout.temperature"),
             c.getInt("rollout.top_k"),
             c.getDouble("rollout.top_p"),
-            maxNewTokens(task),
+            MaxNewTokens.of(c, task),
             tokenizer.eos(),
             false);
     return new Trainer(
@@ -254,19 +254,6 @@ final class TrainingRun {
     }
     Checkpoints.save(dir.checkpoint(step), policy, tokenizer.toJson(), state.toString());
     dir.pruneCheckpoints(c.getInt("trainer.keep_checkpoints"));
-  }
-
-  /** {@code rollout.max_new_tokens}, or when 0 the longest answer + EOS + 2 tokens of slack. */
-  private int maxNewTokens(Task task) {
-    int configured = c.getInt("rollout.max_new_tokens");
-    if (configured > 0) {
-      return configured;
-    }
-    int longest = 0;
-    for (var ex : task.train()) {
-      longest = Math.max(longest, ex.answer().length());
-    }
-    return longest + 3;
   }
 
   private ModelConfig modelConfig(Tokenizer tokenizer) {
