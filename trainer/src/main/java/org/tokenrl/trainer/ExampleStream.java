@@ -3,18 +3,18 @@ package org.tokenrl.trainer;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
-import org.tokenrl.rollout.Example;
 import org.tokenrl.rollout.RowSeeds;
 
 /**
- * Training examples in seeded epochs: each epoch is a fresh permutation, and the examples of a step
- * are a pure function of (seed, step), so a resumed run sees exactly the batches it would have.
+ * Training items (examples, preference pairs) in seeded epochs: each epoch is a fresh permutation,
+ * and the items of a step are a pure function of (seed, step), so a resumed run sees exactly the
+ * batches it would have.
  */
-final class ExampleStream {
-  private final List<Example> examples;
+final class ExampleStream<T> {
+  private final List<T> examples;
   private final long seed;
 
-  ExampleStream(List<Example> examples, long seed) {
+  ExampleStream(List<T> examples, long seed) {
     if (examples.isEmpty()) {
       throw new IllegalArgumentException("the task has no training examples");
     }
@@ -23,8 +23,8 @@ final class ExampleStream {
   }
 
   /** The {@code size} examples of step {@code step} (steps count from 1). */
-  List<Example> batch(long step, int size) {
-    List<Example> out = new ArrayList<>(size);
+  List<T> batch(long step, int size) {
+    List<T> out = new ArrayList<>(size);
     long first = (step - 1) * size;
     int n = examples.size();
     int[] order = null;
@@ -45,9 +45,9 @@ final class ExampleStream {
    * step}, for dynamic sampling's refill: a pure function of (seed, step, round), so a resumed run
    * refills exactly as the uninterrupted one did. They may overlap the step's regular batch.
    */
-  List<Example> extraBatch(long step, int round, int size) {
+  List<T> extraBatch(long step, int round, int size) {
     int[] order = permutation(examples.size(), RowSeeds.mix(RowSeeds.mix(seed * 31 + step) + round));
-    List<Example> out = new ArrayList<>(size);
+    List<T> out = new ArrayList<>(size);
     for (int k = 0; k < size; k++) {
       out.add(examples.get(order[k % order.length]));
     }

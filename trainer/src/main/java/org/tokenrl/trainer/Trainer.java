@@ -36,7 +36,7 @@ public final class Trainer {
   private final Task task;
   private final CompositeReward reward;
   private final RlAlgorithm algorithm;
-  private final ExampleStream examples;
+  private final ExampleStream<Example> examples;
   private final PromptCodec codec;
   private final SamplingParams sampling;
   private final LearningRateSchedule schedule;
@@ -54,7 +54,7 @@ public final class Trainer {
       Task task,
       CompositeReward reward,
       RlAlgorithm algorithm,
-      ExampleStream examples,
+      ExampleStream<Example> examples,
       PromptCodec codec,
       SamplingParams sampling,
       LearningRateSchedule schedule,

@@ -12,7 +12,10 @@ import java.util.Map;
 import java.util.Optional;
 import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.memory.RootAllocator;
+import org.tokenrl.algorithms.AlgorithmKind;
 import org.tokenrl.algorithms.Algorithms;
+import org.tokenrl.algorithms.PreferenceAlgorithm;
+import org.tokenrl.algorithms.SupervisedAlgorithm;
 import org.tokenrl.algorithms.RlAlgorithm;
 import org.tokenrl.core.CharTokenizer;
 import org.tokenrl.core.Tokenizer;
@@ -23,6 +26,7 @@ import org.tokenrl.model.OptimizerConfig;
 import org.tokenrl.model.Policy;
 import org.tokenrl.model.SamplingParams;
 import org.tokenrl.rewards.CompositeReward;
+import org.tokenrl.rollout.Example;
 import org.tokenrl.rollout.RolloutPool;
 import org.tokenrl.rollout.RolloutPoolContext;
 import org.tokenrl.rollout.RolloutPools;
@@ -57,7 +61,7 @@ final class TrainingRun {
     long seed = c.getLong("run.seed");
     Task task = Tasks.create(c.getConfig("task"), projectRoot);
     String algorithmName = c.getString("algorithm.name");
-    boolean mainIsSft = algorithmName.equals("sft");
+    AlgorithmKind kind = Algorithms.kind(algorithmName);
     int sftSteps = c.getInt("sft.steps");
     int mainSteps = c.getInt("trainer.steps");
     long total = (long) sftSteps + mainSteps;
@@ -85,32 +89,36 @@ final class TrainingRun {
     PromptCodec codec = new PromptCodec(tokenizer);
     int maxNew = MaxNewTokens.of(c, task);
     Evaluator evaluator = new Evaluator(task, c.getInt("trainer.eval_size"), codec, maxNew);
-    ExampleStream examples = new ExampleStream(task.train(), seed);
+    ExampleStream<Example> examples = new ExampleStream<>(task.train(), seed);
+    // SFT data: with quality tags, good-tagged correct and bad-tagged corrupted answers.
+    ExampleStream<Example> sftExamples = new ExampleStream<>(task.sftExamples(), seed);
 
     try (RunLog log = new RunLog(dir, resume);
         BufferAllocator allocator = new RootAllocator()) {
       log.info(
           String.format(
               "tokenrl: %s on task %s, model %,d parameters, run dir %s",
-              mainIsSft ? "sft" : (sftSteps > 0 ? "sft warm-up then " : "") + algorithmName,
+              (sftSteps > 0 ? "sft warm-up then " : "") + algorithmName,
               task.name(),
               policy.config().parameterCount(),
               dir.path()));
       if (done > 0) {
         log.info("resumed from checkpoint at step " + done + " of " + total);
       }
-      Progress progress = new Progress(total, mainIsSft ? 0 : sftSteps);
+      Progress progress = new Progress(total, sftSteps);
       SftTrainer sft =
           new SftTrainer(
               policy,
-              examples,
+              sftExamples,
               codec,
               c.getInt("sft.batch_size"),
               LearningRateSchedule.of(
-                  mainIsSft ? c.getDouble("trainer.learning_rate") : c.getDouble("sft.learning_rate"),
-                  c.getInt(mainIsSft ? "trainer.warmup_steps" : "sft.warmup_steps"),
-                  mainIsSft ? mainSteps : sftSteps,
-                  mainIsSft ? c.getString("trainer.lr_schedule") : "constant"));
+                  c.getDouble("sft.learning_rate"), c.getInt("sft.warmup_steps"), sftSteps, "constant"),
+              null,
+              0);
+      SftTrainer supervised = null;
+      PreferenceTrainer preference = null;
+      PreferenceEval preferenceEval = null;
       Trainer rl = null;
       RolloutPool pool = null;
       Policy reference = null;
@@ -121,8 +129,38 @@ final class TrainingRun {
           boolean inSft = step <= sftSteps;
           long phaseStep = inSft ? step : step - sftSteps;
           Map<String, Double> m;
-          if (inSft || mainIsSft) {
-            m = sft.step(inSft ? phaseStep : phaseStep + sftSteps);
+          if (inSft) {
+            m = sft.step(phaseStep);
+          } else if (kind == AlgorithmKind.SUPERVISED) {
+            if (supervised == null) {
+              SupervisedAlgorithm algorithm = Algorithms.createSupervised(c.getConfig("algorithm"));
+              supervised =
+                  new SftTrainer(
+                      policy,
+                      sftExamples,
+                      codec,
+                      c.getInt("sft.batch_size"),
+                      mainSchedule(mainSteps),
+                      algorithm.oneTokenRollout(),
+                      sftSteps);
+            }
+            m = supervised.step(phaseStep);
+          } else if (kind == AlgorithmKind.PREFERENCE) {
+            if (preference == null) {
+              PreferenceAlgorithm algorithm = Algorithms.createPreference(c.getConfig("algorithm"));
+              PreferenceSetup setup =
+                  preparePreference(algorithm, policy, task, codec, allocator, log, seed);
+              preference =
+                  new PreferenceTrainer(
+                      policy,
+                      algorithm,
+                      setup.data(),
+                      c.getInt("preference.batch_pairs"),
+                      mainSchedule(mainSteps),
+                      seed);
+              preferenceEval = setup.eval();
+            }
+            m = preference.step(phaseStep);
           } else {
             if (rl == null) {
               RlAlgorithm algorithm = Algorithms.create(c.getConfig("algorithm"));
@@ -141,10 +179,13 @@ final class TrainingRun {
           m.put("optim/skipped_total", skippedTotal);
           boolean last = step == total;
           int evalEvery = c.getInt("trainer.eval_every");
-          boolean sftEnd = inSft && step == sftSteps && !mainIsSft;
+          boolean sftEnd = inSft && step == sftSteps;
           if (last || sftEnd || (evalEvery > 0 && phaseStep % evalEvery == 0)) {
             lastEval = evaluator.accuracy(policy);
             m.put("eval/accuracy", lastEval);
+            if (preferenceEval != null) {
+              m.putAll(preferenceEval.evaluate(policy));
+            }
           }
           if (sftEnd) {
             sftAccuracy = lastEval;
@@ -174,7 +215,7 @@ final class TrainingRun {
       if (done >= total) {
         lastEval = evaluator.accuracy(policy);
       }
-      if (sftSteps > 0 && !mainIsSft) {
+      if (sftSteps > 0) {
         log.info(
             String.format(
                 "held-out accuracy: %.4f after SFT warm-up -> %.4f after %s (%d eval examples)",
@@ -190,13 +231,55 @@ final class TrainingRun {
     }
   }
 
+  /** The main phase's learning-rate schedule (trainer.*). */
+  private LearningRateSchedule mainSchedule(int mainSteps) {
+    return LearningRateSchedule.of(
+        c.getDouble("trainer.learning_rate"),
+        c.getInt("trainer.warmup_steps"),
+        mainSteps,
+        c.getString("trainer.lr_schedule"));
+  }
+
+  /** A preference run's pairs and held-out pairs, with what is computed once per dataset. */
+  private record PreferenceSetup(PreferenceData data, PreferenceEval eval) {}
+
+  /**
+   * Builds the preference dataset with the policy as it is when the main phase starts (the
+   * reference), or reloads it from the run directory's cache when resuming.
+   */
+  private PreferenceSetup preparePreference(
+      PreferenceAlgorithm algorithm,
+      Policy policy,
+      Task task,
+      PromptCodec codec,
+      BufferAllocator allocator,
+      RunLog log,
+      long seed) {
+    PreferenceCache cache = new PreferenceCache(dir.path().resolve("preference"), allocator);
+    if (cache.exists()) {
+      log.info("preference pairs: loaded from " + cache.directory());
+      return new PreferenceSetup(cache.loadData(), cache.loadEval());
+    }
+    PreferenceData data;
+    try (RolloutPool pool = RolloutPools.create(new RolloutPoolContext(policy, c, allocator))) {
+      data =
+          new PreferenceDataBuilder(c, algorithm, task, codec, projectRoot, seed, log::info)
+              .build(policy, pool);
+    }
+    PreferenceEval eval =
+        PreferenceEval.build(task, codec, c.getInt("preference.eval_pairs"), seed, policy);
+    cache.save(data, eval);
+    // Train on what was written (float32), exactly as a resumed run will.
+    return new PreferenceSetup(cache.loadData(), cache.loadEval());
+  }
+
   private Trainer newTrainer(
       Policy policy,
       Policy reference,
       RolloutPool pool,
       Task task,
       RlAlgorithm algorithm,
-      ExampleStream examples,
+      ExampleStream<Example> examples,
       PromptCodec codec,
       Tokenizer tokenizer,
       int mainSteps,
@@ -219,11 +302,7 @@ final class TrainingRun {
         examples,
         codec,
         sampling,
-        LearningRateSchedule.of(
-            c.getDouble("trainer.learning_rate"),
-            c.getInt("trainer.warmup_steps"),
-            mainSteps,
-            c.getString("trainer.lr_schedule")),
+        mainSchedule(mainSteps),
         c.getInt("trainer.prompts_per_step"),
         c.getInt("trainer.group_size"),
         mainSteps,
