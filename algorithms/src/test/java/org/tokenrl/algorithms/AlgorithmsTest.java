@@ -28,9 +28,26 @@ class AlgorithmsTest {
         .withValue("name", com.typesafe.config.ConfigValueFactory.fromAnyRef(name));
   }
 
+  /** The resolved settings of a block, built by the factory of its kind. */
+  private static Config settings(Config block) {
+    String name = block.getString("name");
+    return switch (Algorithms.kind(name)) {
+      case RL -> Algorithms.create(block).settings();
+      case PREFERENCE -> Algorithms.createPreference(block).settings();
+      case SUPERVISED -> Algorithms.createSupervised(block).settings();
+    };
+  }
+
   @Test
-  void registryHoldsTheThreeAlgorithms() {
-    assertEquals(Set.of("grpo", "tempo", "d3s"), Algorithms.names());
+  void registryHoldsEveryAlgorithmWithItsKind() {
+    assertEquals(
+        Set.of("grpo", "tempo", "d3s", "dpo", "treg", "cdpo", "sft", "otr"), Algorithms.names());
+    assertEquals(Set.of("grpo", "tempo", "d3s"), Algorithms.names(AlgorithmKind.RL));
+    assertEquals(Set.of("dpo", "treg", "cdpo"), Algorithms.names(AlgorithmKind.PREFERENCE));
+    assertEquals(Set.of("sft", "otr"), Algorithms.names(AlgorithmKind.SUPERVISED));
+    assertEquals(AlgorithmKind.SUPERVISED, Algorithms.kind("otr"));
+    assertEquals(AlgorithmKind.PREFERENCE, Algorithms.kind("cdpo"));
+    assertEquals(AlgorithmKind.RL, Algorithms.kind("d3s"));
   }
 
   @Test
@@ -38,8 +55,55 @@ class AlgorithmsTest {
     IllegalArgumentException e =
         assertThrows(IllegalArgumentException.class, () -> Algorithms.create("name = gpro"));
     assertTrue(
-        e.getMessage().contains("gpro") && e.getMessage().contains("d3s, grpo, tempo"),
+        e.getMessage().contains("gpro")
+            && e.getMessage().contains("cdpo, d3s, dpo, grpo, otr, sft, tempo, treg"),
         e.getMessage());
+    assertThrows(IllegalArgumentException.class, () -> Algorithms.kind("ppo"));
+  }
+
+  @Test
+  void aNameOfAnotherKindNamesTheRightFactory() {
+    IllegalArgumentException e =
+        assertThrows(IllegalArgumentException.class, () -> Algorithms.create("name = dpo"));
+    assertTrue(e.getMessage().contains("createPreference"), e.getMessage());
+    e =
+        assertThrows(
+            IllegalArgumentException.class, () -> Algorithms.createPreference("name = otr"));
+    assertTrue(e.getMessage().contains("createSupervised"), e.getMessage());
+    e =
+        assertThrows(
+            IllegalArgumentException.class, () -> Algorithms.createSupervised("name = grpo"));
+    assertTrue(e.getMessage().contains("Algorithms.create"), e.getMessage());
+  }
+
+  @Test
+  void preferenceAndSupervisedSettingsReachTheLosses() {
+    PreferenceAlgorithm dpo =
+        Algorithms.createPreference("name = dpo, loss = robust, label_smoothing = 0.2");
+    assertEquals(DpoLoss.Variant.ROBUST, ((DpoLoss) dpo.objective()).options().loss());
+    assertFalse(dpo.needsTokenRewards() || dpo.needsCriticalWeights());
+    PreferenceAlgorithm treg = Algorithms.createPreference("name = treg, alpha = 0.5");
+    assertTrue(treg.needsTokenRewards());
+    assertEquals(
+        0.5, ((TokenRewardRegularizedDpoLoss) treg.objective()).options().alpha());
+    assertEquals("good:{prompt}", treg.settings().getString("better_template"));
+    PreferenceAlgorithm cdpo = Algorithms.createPreference("name = cdpo, form = per-position");
+    assertTrue(cdpo.needsCriticalWeights() && cdpo.needsPromptLengths());
+    assertEquals(0.5, cdpo.settings().getDouble("negative_coverage"));
+    SupervisedAlgorithm otr = Algorithms.createSupervised("name = otr, k = 8");
+    assertEquals(8, otr.oneTokenRollout().options().k());
+    assertEquals(null, Algorithms.createSupervised("name = sft").oneTokenRollout());
+    IllegalArgumentException typo =
+        assertThrows(
+            IllegalArgumentException.class, () -> Algorithms.createPreference("name = dpo, bta = 1"));
+    assertTrue(typo.getMessage().contains("bta") && typo.getMessage().contains("beta"));
+    assertThrows(
+        IllegalArgumentException.class,
+        () -> Algorithms.createPreference("name = treg, better_template = good"));
+    assertThrows(
+        IllegalArgumentException.class, () -> Algorithms.createSupervised("name = otr, beta = 1"));
+    assertThrows(
+        IllegalArgumentException.class, () -> Algorithms.createSupervised("name = sft, k = 1"));
   }
 
   @Test
@@ -91,16 +155,13 @@ class AlgorithmsTest {
   void configFilesDocumentExactlyTheDefaults() {
     for (String name : Algorithms.names()) {
       Config file = fileBlock(name);
-      RlAlgorithm fromFile = Algorithms.create(file);
-      RlAlgorithm fromName = Algorithms.create("name = " + name);
-      assertEquals(
-          fromName.settings().root().unwrapped(), fromFile.settings().root().unwrapped(), name);
+      Config fromFile = settings(file);
+      Config fromName = settings(ConfigFactory.parseString("name = " + name));
+      assertEquals(fromName.root().unwrapped(), fromFile.root().unwrapped(), name);
       Set<String> documented = new TreeSet<>(file.root().keySet());
       Set<String> expected =
           new TreeSet<>(
-              name.equals("d3s")
-                  ? D3s.DEFAULTS.root().keySet()
-                  : fromName.settings().root().keySet());
+              name.equals("d3s") ? D3s.DEFAULTS.root().keySet() : fromName.root().keySet());
       expected.add("name");
       assertEquals(expected, documented, name + ".conf must list every key");
       for (String key : documented) {

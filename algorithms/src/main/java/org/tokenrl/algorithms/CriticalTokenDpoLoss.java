@@ -1,0 +1,204 @@
+package org.tokenrl.algorithms;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * cDPO, "Critical Tokens Matter" (Lin et al., ICML 2025, arXiv 2411.19943; spec §3): DPO whose
+ * rejected reward weighs each token by w_t = 1 − s_t from {@link ContrastiveEstimation}, so the
+ * update concentrates on the tokens that made the answer wrong.
+ *
+ * <pre>
+ *   paper (default):  z = γ·(Σ_t wc_t·Δc_t − Σ_t w_t·Δr_t),  ℓ = −log σ(z),  mean over pairs
+ *   per-position:     the official code's per-token sigmoid: on the padded, label-shifted grid of
+ *                     each pair (prompt positions first), ℓ_g = −log σ(γ·(wc_g·Δc_g − w_g·Δr_g)),
+ *                     mean over ALL B·G grid positions (prompt and padding add log 2 each)
+ * </pre>
+ *
+ * Δ = logπθ − logπref per token; wc = 1 unless tokenWeightChosen is given (paper and code: none).
+ * The per-position grid puts response token j at position promptLength − 1 + j, and G is the
+ * batch maximum of promptLength − 1 + response length over both sides (TRL 0.9.6 padding).
+ */
+public final class CriticalTokenDpoLoss implements PairObjective {
+
+  /** Paper's sequence-level form or the released code's per-position form. */
+  public enum Form {
+    PAPER,
+    PER_POSITION
+  }
+
+  /**
+   * @param gamma γ, DPO's β (paper 1.0, official code 0.1)
+   * @param form which loss shape
+   */
+  public record Options(double gamma, Form form) {
+    public Options {
+      if (!(gamma > 0) || Double.isInfinite(gamma)) {
+        throw new IllegalArgumentException("algorithm.beta (gamma) must be > 0, got " + gamma);
+      }
+    }
+  }
+
+  /**
+   * cDPO's keys: the loss (beta, form), the contrastive estimation (lambda, eos_weight) and the
+   * pipeline the trainer runs before it; documented in configs/algorithm/cdpo.conf.
+   */
+  static final Config DEFAULTS =
+      ConfigFactory.parseString(
+          """
+          beta = 1.0
+          lambda = 1.0
+          form = paper
+          eos_weight = 1.0
+          contrastive_sft_steps = 100
+          contrastive_learning_rate = 3e-4
+          contrastive_batch_size = 32
+          negative_coverage = 0.5
+          """);
+
+  static PreferenceAlgorithm create(Config block) {
+    Config c = Settings.resolve(block, DEFAULTS, Algorithms.NAME_KEYS, "cdpo");
+    Options o = new Options(Settings.number(c, "beta"), Settings.choice(c, "form", Form.class));
+    double lambda = Settings.number(c, "lambda");
+    if (!(lambda >= 0)) {
+      throw new IllegalArgumentException("algorithm.lambda must be >= 0, got " + lambda);
+    }
+    double eos = Settings.number(c, "eos_weight");
+    if (!(eos >= 0 && eos <= 1)) {
+      throw new IllegalArgumentException("algorithm.eos_weight must be in [0,1], got " + eos);
+    }
+    Settings.fraction(c, "negative_coverage");
+    if (c.getInt("contrastive_sft_steps") < 1 || c.getInt("contrastive_batch_size") < 1) {
+      throw new IllegalArgumentException(
+          "algorithm.contrastive_sft_steps and contrastive_batch_size must be >= 1");
+    }
+    if (!(Settings.number(c, "contrastive_learning_rate") > 0)) {
+      throw new IllegalArgumentException("algorithm.contrastive_learning_rate must be > 0");
+    }
+    return new PreferenceAlgorithm(
+        "cdpo",
+        new CriticalTokenDpoLoss(o),
+        false,
+        true,
+        o.form() == Form.PER_POSITION,
+        Settings.with(c, "name", "cdpo"));
+  }
+
+  private final Options options;
+
+  public CriticalTokenDpoLoss(Options options) {
+    this.options = options;
+  }
+
+  public Options options() {
+    return options;
+  }
+
+  @Override
+  public PairLossResult compute(PairLossInput in) {
+    double[][] wr =
+        PairLossInput.require(in.tokenWeightRejected(), "tokenWeightRejected", "cdpo");
+    double[][] wc = in.tokenWeightChosen();
+    int b = in.size();
+    double gamma = options.gamma();
+    double[][] gradC = DpoLoss.zerosLike(in.policyChosen());
+    double[][] gradR = DpoLoss.zerosLike(in.policyRejected());
+    double[] weightedChosen = new double[b];
+    double[] weightedRejected = new double[b];
+    for (int p = 0; p < b; p++) {
+      for (int t = 0; t < in.policyChosen()[p].length; t++) {
+        weightedChosen[p] += weight(wc, p, t) * delta(in.policyChosen(), in.refChosen(), p, t);
+      }
+      for (int t = 0; t < in.policyRejected()[p].length; t++) {
+        weightedRejected[p] += wr[p][t] * delta(in.policyRejected(), in.refRejected(), p, t);
+      }
+    }
+    double loss =
+        options.form() == Form.PAPER
+            ? paper(weightedChosen, weightedRejected, wc, wr, gradC, gradR)
+            : perPosition(in, wc, wr, gradC, gradR);
+
+    Map<String, Double> metrics = new LinkedHashMap<>();
+    DpoLoss.putRewardMetrics(
+        metrics,
+        gamma,
+        DpoLoss.logRatioSums(in.policyChosen(), in.refChosen()),
+        DpoLoss.logRatioSums(in.policyRejected(), in.refRejected()));
+    double wSum = 0;
+    long wCount = 0;
+    double weightedMargin = 0;
+    for (int p = 0; p < b; p++) {
+      for (double w : wr[p]) {
+        wSum += w;
+        wCount++;
+      }
+      weightedMargin += gamma * (weightedChosen[p] - weightedRejected[p]) / b;
+    }
+    metrics.put("cdpo/weight_mean", wCount == 0 ? 0 : wSum / wCount);
+    metrics.put("cdpo/weighted_margin", weightedMargin);
+    return new PairLossResult(loss, gradC, gradR, metrics);
+  }
+
+  private double paper(
+      double[] sc, double[] sr, double[][] wc, double[][] wr, double[][] gradC, double[][] gradR) {
+    int b = sc.length;
+    double gamma = options.gamma();
+    double loss = 0;
+    for (int p = 0; p < b; p++) {
+      double z = gamma * (sc[p] - sr[p]);
+      loss += Sigmoids.softplus(-z) / b;
+      double g = gamma * Sigmoids.sigmoid(-z) / b; // −dℓ/dz · γ / B
+      for (int t = 0; t < gradC[p].length; t++) {
+        gradC[p][t] = -g * weight(wc, p, t);
+      }
+      for (int t = 0; t < gradR[p].length; t++) {
+        gradR[p][t] = g * wr[p][t];
+      }
+    }
+    return loss;
+  }
+
+  private double perPosition(
+      PairLossInput in, double[][] wc, double[][] wr, double[][] gradC, double[][] gradR) {
+    int[] prompt = PairLossInput.require(in.promptLengths(), "promptLengths", "cdpo form = per-position");
+    int b = in.size();
+    int grid = 0;
+    for (int p = 0; p < b; p++) {
+      int offset = prompt[p] - 1; // shifted positions that predict prompt tokens
+      grid = Math.max(grid, offset + Math.max(gradC[p].length, gradR[p].length));
+    }
+    double gamma = options.gamma();
+    double cells = (double) b * grid;
+    double loss = 0;
+    for (int p = 0; p < b; p++) {
+      int offset = prompt[p] - 1;
+      for (int g = 0; g < grid; g++) {
+        int t = g - offset; // response token index at this grid position
+        boolean hasC = t >= 0 && t < gradC[p].length;
+        boolean hasR = t >= 0 && t < gradR[p].length;
+        double c = hasC ? weight(wc, p, t) * delta(in.policyChosen(), in.refChosen(), p, t) : 0;
+        double r = hasR ? wr[p][t] * delta(in.policyRejected(), in.refRejected(), p, t) : 0;
+        double z = gamma * (c - r);
+        loss += Sigmoids.softplus(-z) / cells;
+        double slope = gamma * Sigmoids.sigmoid(-z) / cells;
+        if (hasC) {
+          gradC[p][t] = -slope * weight(wc, p, t);
+        }
+        if (hasR) {
+          gradR[p][t] = slope * wr[p][t];
+        }
+      }
+    }
+    return loss;
+  }
+
+  private static double weight(double[][] w, int p, int t) {
+    return w == null ? 1.0 : w[p][t];
+  }
+
+  private static double delta(double[][] policy, double[][] ref, int p, int t) {
+    return policy[p][t] - ref[p][t];
+  }
+}
