@@ -122,7 +122,7 @@ public final class RolloutSchema {
             + groupSize);
   }
 
-  private static boolean sameType(Field want, Field got) {
+  static boolean sameType(Field want, Field got) {
     if (!want.getType().equals(got.getType())
         || want.getChildren().size() != got.getChildren().size()) {
       return false;
@@ -135,7 +135,7 @@ public final class RolloutSchema {
     return true;
   }
 
-  private static String describe(Field f) {
+  static String describe(Field f) {
     StringBuilder sb = new StringBuilder(f.getName()).append(':').append(f.getType());
     for (Field c : f.getChildren()) {
       sb.append('<').append(c.getType()).append('>');
@@ -143,15 +143,15 @@ public final class RolloutSchema {
     return sb.toString();
   }
 
-  private static List<String> names(List<Field> fields) {
+  static List<String> names(List<Field> fields) {
     return fields.stream().map(Field::getName).toList();
   }
 
-  private static Field scalar(String name, ArrowType type) {
+  static Field scalar(String name, ArrowType type) {
     return new Field(name, FieldType.notNullable(type), null);
   }
 
-  private static Field list(String name, ArrowType element) {
+  static Field list(String name, ArrowType element) {
     return new Field(
         name,
         FieldType.notNullable(ArrowType.List.INSTANCE),

@@ -20,7 +20,6 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
-import java.util.concurrent.TimeUnit;
 import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.memory.RootAllocator;
 import org.apache.arrow.vector.IntVector;
@@ -332,7 +331,7 @@ class RolloutBatchTest {
       b.writeFile(file);
       e.writeFile(empty);
     }
-    JsonNode both = JSON.readTree(runPython(PY_READ, file.toString(), empty.toString()));
+    JsonNode both = JSON.readTree(PythonRunner.run(PY_READ, file.toString(), empty.toString()));
     JsonNode out = both.get(0);
     assertEquals(out.get("fields"), both.get(1).get("fields"));
     assertEquals(0, both.get(1).get("rows").size());
@@ -399,7 +398,7 @@ class RolloutBatchTest {
   void javaReadsPyarrowFileAndStream() throws Exception {
     Path file = tmp.resolve("py.arrow");
     Path stream = tmp.resolve("py.arrows");
-    JsonNode out = JSON.readTree(runPython(PY_WRITE, file.toString(), stream.toString()));
+    JsonNode out = JSON.readTree(PythonRunner.run(PY_WRITE, file.toString(), stream.toString()));
     assertEquals(3, out.get("batches").asInt(), "pyarrow should have split the table");
     List<Rollout> expected = new ArrayList<>();
     for (JsonNode row : out.get("rows")) {
@@ -441,34 +440,6 @@ class RolloutBatchTest {
       out[i] = (float) node.get(i).doubleValue();
     }
     return out;
-  }
-
-  /** Runs a Python script; fails the test (never skips) if Python or a package is missing. */
-  static String runPython(String script, String... args) throws Exception {
-    List<String> cmd = new ArrayList<>();
-    cmd.add(System.getProperty("tokenrl.python", "python3"));
-    cmd.add("-c");
-    cmd.add(script);
-    cmd.addAll(Arrays.asList(args));
-    Path out = Files.createTempFile("tokenrl-py", ".out");
-    Path err = Files.createTempFile("tokenrl-py", ".err");
-    try {
-      Process p =
-          new ProcessBuilder(cmd).redirectOutput(out.toFile()).redirectError(err.toFile()).start();
-      if (!p.waitFor(120, TimeUnit.SECONDS)) {
-        p.destroyForcibly();
-        throw new AssertionError("python timed out");
-      }
-      if (p.exitValue() != 0) {
-        throw new AssertionError(
-            "python failed (exit " + p.exitValue() + "); is pyarrow 17 installed?\n"
-                + Files.readString(err));
-      }
-      return Files.readString(out);
-    } finally {
-      Files.deleteIfExists(out);
-      Files.deleteIfExists(err);
-    }
   }
 
   // ------------------------------------------------------------- speed

@@ -16,46 +16,74 @@ import org.tokenrl.core.ConfigReader;
  * optional {@code quality_tags}. {@code a+b} and {@code b+a} (likewise for {@code *}) count as
  * one problem, so a held-out pair is never in train in either order.
  */
-public final class ArithTask implements Task {
+public final class ArithTask extends GeneratedTask {
   private static final List<String> ALL_OPS = List.of("+", "-", "*");
 
-  private final List<String> ops;
-  private final int digits;
-  private final int minDigits;
-  private final boolean qualityTags;
-  private final GeneratedSplit split;
+  /** A corrupted answer is off by 1..MAX_ERROR: a near miss, like a dropped carry (off by 10). */
+  static final int MAX_ERROR = 10;
 
   public ArithTask(ConfigReader config) {
-    this.ops = List.copyOf(new LinkedHashSet<>(config.stringList("ops")));
-    if (ops.isEmpty() || !ALL_OPS.containsAll(ops)) {
-      throw new ConfigException(
-          "config error: '" + config.fullKey("ops") + "' must be a non-empty subset of"
-              + " [\"+\", \"-\", \"*\"], got " + ops);
-    }
-    this.digits = config.integer("digits", 1, 9);
-    this.minDigits = config.has("min_digits") ? config.integer("min_digits", 1, digits) : 1;
-    this.qualityTags = config.bool("quality_tags", false);
-    long low = minDigits == 1 ? 0 : pow10(minDigits - 1);
-    long high = pow10(digits) - 1;
-    double count = high - low + 1;
-    double space = 0;
-    for (String op : ops) {
-      space += commutative(op) ? count * (count + 1) / 2 : count * count;
-    }
-    this.split =
-        GeneratedSplit.draw(
-            config,
-            space,
-            config.fullKey("digits") + " or " + config.fullKey("ops"),
-            random -> problem(random, low, high));
+    this(config, Operands.read(config));
   }
 
-  private GeneratedSplit.Problem problem(Random random, long low, long high) {
-    String op = ops.get(random.nextInt(ops.size()));
-    long a = random.nextLong(low, high + 1);
-    long b = random.nextLong(low, high + 1);
-    String key = commutative(op) ? Math.min(a, b) + op + Math.max(a, b) : a + op + b;
-    return new GeneratedSplit.Problem(key, a + op + b + "=", Long.toString(apply(op, a, b)));
+  private ArithTask(ConfigReader config, Operands operands) {
+    super(
+        "arith",
+        config,
+        GeneratedSplit.draw(
+            config,
+            operands.space(),
+            config.fullKey("digits") + " or " + config.fullKey("ops"),
+            operands::problem),
+        operands.describe());
+  }
+
+  /** The settings that define the problem space. */
+  private record Operands(List<String> ops, int digits, int minDigits) {
+    static Operands read(ConfigReader config) {
+      List<String> ops = List.copyOf(new LinkedHashSet<>(config.stringList("ops")));
+      if (ops.isEmpty() || !ALL_OPS.containsAll(ops)) {
+        throw new ConfigException(
+            "config error: '" + config.fullKey("ops") + "' must be a non-empty subset of"
+                + " [\"+\", \"-\", \"*\"], got " + ops);
+      }
+      int digits = config.integer("digits", 1, 9);
+      int minDigits = config.has("min_digits") ? config.integer("min_digits", 1, digits) : 1;
+      return new Operands(ops, digits, minDigits);
+    }
+
+    long low() {
+      return minDigits == 1 ? 0 : pow10(minDigits - 1);
+    }
+
+    long high() {
+      return pow10(digits) - 1;
+    }
+
+    /** How many distinct problems (a+b and b+a counted once) the settings allow. */
+    double space() {
+      double count = high() - low() + 1;
+      double space = 0;
+      for (String op : ops) {
+        space += commutative(op) ? count * (count + 1) / 2 : count * count;
+      }
+      return space;
+    }
+
+    GeneratedSplit.Problem problem(Random random) {
+      String op = ops.get(random.nextInt(ops.size()));
+      long a = random.nextLong(low(), high() + 1);
+      long b = random.nextLong(low(), high() + 1);
+      String key = commutative(op) ? Math.min(a, b) + op + Math.max(a, b) : a + op + b;
+      return new GeneratedSplit.Problem(key, a + op + b + "=", Long.toString(apply(op, a, b)));
+    }
+
+    String describe() {
+      String size =
+          minDigits == digits ? digits + "-digit" : minDigits + " to " + digits + "-digit";
+      return "arith: " + size + " integer arithmetic with " + String.join(" ", ops)
+          + ", prompt \"47+38=\", answer the exact integer";
+    }
   }
 
   static long apply(String op, long a, long b) {
@@ -83,35 +111,20 @@ public final class ArithTask implements Task {
     return value;
   }
 
+  /** A realistic wrong answer: the right integer off by 1..{@value #MAX_ERROR} either way. */
   @Override
-  public String name() {
-    return "arith";
+  public String corruptAnswer(Example example, Random random) {
+    return AnswerCorruption.corrupt(this, example, random, ArithTask::offByLittle);
   }
 
-  @Override
-  public List<Example> train() {
-    return split.train();
-  }
-
-  @Override
-  public List<Example> heldOut() {
-    return split.heldOut();
-  }
-
-  @Override
-  public boolean isCorrect(Example example, String response) {
-    return response.strip().equals(example.answer());
-  }
-
-  @Override
-  public String description() {
-    String size = minDigits == digits ? digits + "-digit" : minDigits + " to " + digits + "-digit";
-    return "arith: " + size + " integer arithmetic with " + String.join(" ", ops)
-        + ", prompt \"47+38=\", answer the exact integer";
-  }
-
-  @Override
-  public boolean qualityTags() {
-    return qualityTags;
+  private static String offByLittle(String answer, Random random) {
+    long value;
+    try {
+      value = Long.parseLong(answer);
+    } catch (NumberFormatException e) {
+      return AnswerCorruption.editOrSwap(answer, random); // not ours: fall back to a char edit
+    }
+    long error = 1 + random.nextInt(MAX_ERROR);
+    return Long.toString(random.nextBoolean() ? value + error : value - error);
   }
 }

@@ -1,11 +1,5 @@
 package org.tokenrl.rollout;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -29,8 +23,6 @@ import org.tokenrl.core.ConfigReader;
  * prompt.
  */
 public final class JsonlTask implements Task {
-  private static final ObjectMapper JSON = new ObjectMapper();
-
   private final String path;
   private final boolean qualityTags;
   private final List<Example> train;
@@ -95,55 +87,11 @@ public final class JsonlTask implements Task {
           "config error: '" + config.fullKey(key) + "' = " + shown + " not found (looked for "
               + file.toAbsolutePath() + "; relative paths resolve against the project root)");
     }
-    List<String> lines;
-    try {
-      lines = Files.readAllLines(file, StandardCharsets.UTF_8);
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot read " + file, e);
-    }
     List<Row> rows = new ArrayList<>();
-    for (int i = 0; i < lines.size(); i++) {
-      if (!lines.get(i).isBlank()) {
-        rows.add(parse(lines.get(i), shown, i + 1));
-      }
-    }
-    if (rows.isEmpty()) {
-      throw new ConfigException(shown + ": no examples (expected one JSON object per line)");
+    for (JsonLines.Line line : JsonLines.read(file, shown, "{\"prompt\": ..., \"answer\": ...}")) {
+      rows.add(new Row(line.number(), line.text("prompt"), line.text("answer")));
     }
     return rows;
-  }
-
-  private static Row parse(String line, String file, int lineNumber) {
-    String where = file + ":" + lineNumber;
-    JsonNode node;
-    try {
-      node = JSON.readTree(line);
-    } catch (JsonProcessingException e) {
-      throw new ConfigException(where + ": not valid JSON: " + e.getOriginalMessage(), e);
-    }
-    if (!node.isObject()) {
-      throw new ConfigException(
-          where + ": expected a JSON object like {\"prompt\": ..., \"answer\": ...}, got "
-              + node.getNodeType().toString().toLowerCase());
-    }
-    return new Row(lineNumber, field(node, "prompt", where), field(node, "answer", where));
-  }
-
-  private static String field(JsonNode node, String name, String where) {
-    JsonNode value = node.get(name);
-    if (value == null) {
-      throw new ConfigException(where + ": missing \"" + name + "\"");
-    }
-    if (!value.isTextual()) {
-      throw new ConfigException(
-          where + ": \"" + name + "\" must be a string, got "
-              + value.getNodeType().toString().toLowerCase() + " " + value);
-    }
-    String text = value.textValue();
-    if (Example.firstNonPrintable(text) >= 0) {
-      throw new ConfigException(where + ": " + Example.describeNonPrintable(name, text));
-    }
-    return text;
   }
 
   @Override

@@ -1,6 +1,7 @@
 package org.tokenrl.rollout;
 
 import java.util.List;
+import java.util.Random;
 
 /**
  * A source of prompts with a verifier. Implementations build their examples once, from their
@@ -23,8 +24,29 @@ public interface Task {
   String description();
 
   /**
-   * The {@code quality_tags} flag, reserved for preference-data work: when true, examples will
-   * carry a quality tag. Nothing reads it yet.
+   * The {@code quality_tags} flag. When true, {@link Tasks#create} wraps the task in a {@link
+   * QualityTaggedTask}: RL and evaluation prompts carry the good tag, and {@link #sftExamples()}
+   * also teaches the bad tag with corrupted answers (for T-REG's contrastive prompting).
    */
   boolean qualityTags();
+
+  /**
+   * The supervised warm-up data (prompt, target answer). Plain tasks train on {@link #train()};
+   * {@link QualityTaggedTask} adds a bad-tagged copy of each example with a wrong answer.
+   */
+  default List<Example> sftExamples() {
+    return train();
+  }
+
+  /**
+   * A plausible wrong answer to {@code example}: one that {@link #isCorrect} rejects. The default
+   * changes one character or swaps two ({@link AnswerCorruption}); tasks with a better notion of
+   * a near miss override it (arith answers off by a small amount).
+   *
+   * @param random the only source of randomness, so callers control determinism
+   * @throws IllegalStateException when no wrong answer is found (e.g. the verifier accepts all)
+   */
+  default String corruptAnswer(Example example, Random random) {
+    return AnswerCorruption.corrupt(this, example, random, AnswerCorruption::editOrSwap);
+  }
 }

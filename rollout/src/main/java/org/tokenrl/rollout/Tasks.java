@@ -26,7 +26,9 @@ public final class Tasks {
   private Tasks() {}
 
   /**
-   * Builds the task described by {@code taskBlock} (the config's {@code task} block).
+   * Builds the task described by {@code taskBlock} (the config's {@code task} block). With {@code
+   * quality_tags = true} the task comes wrapped in a {@link QualityTaggedTask} (tags from {@code
+   * good_tag}/{@code bad_tag}, wrong SFT answers seeded by {@code seed}).
    *
    * @param projectRoot what relative data paths resolve against
    * @throws ConfigException for an unknown task, a bad setting or a malformed data file
@@ -42,7 +44,11 @@ public final class Tasks {
               + "' (known tasks: " + String.join(", ", names())
               + "; a custom task file can set type = jsonl)");
     }
-    return factory.apply(config, projectRoot);
+    Task task = factory.apply(config, projectRoot);
+    if (!config.bool("quality_tags", false)) {
+      return task;
+    }
+    return new QualityTaggedTask(task, QualityTags.read(config), config.integer("seed"));
   }
 
   /** Registered task names, sorted. */
