@@ -335,7 +335,8 @@ public final class PreferenceBatch implements AutoCloseable {
     }
   }
 
-  private static void writeInts(VectorSchemaRoot root, String name, int n, IntFunction<int[]> rows) {
+  private static void writeInts(
+      VectorSchemaRoot root, String name, int n, IntFunction<int[]> rows) {
     ListVector list = (ListVector) root.getVector(name);
     list.allocateNew();
     IntVector data = (IntVector) list.getDataVector();

@@ -35,7 +35,8 @@ public record PreferencePair(
               + " response is empty; drop such pairs when loading data (spec §1.5)");
     }
     checkLength(where, "ref chosen log-probs", refChosenLogprobs, "chosen", chosenIds.length);
-    checkLength(where, "ref rejected log-probs", refRejectedLogprobs, "rejected", rejectedIds.length);
+    checkLength(
+        where, "ref rejected log-probs", refRejectedLogprobs, "rejected", rejectedIds.length);
     if (chosenTokenWeights != null) {
       checkLength(where, "chosen token weights", chosenTokenWeights, "chosen", chosenIds.length);
     }

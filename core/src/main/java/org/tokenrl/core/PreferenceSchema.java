@@ -36,7 +36,7 @@ public final class PreferenceSchema {
   public enum TokenWeights {
     /** No weights: every weight cell is null (plain DPO). */
     NONE("none"),
-    /** T-REG's self-generated token rewards r̂ in (−0.5, 0.5), on both responses (spec §2.3). */
+    /** T-REG's token rewards r̂ in (−0.5, 0.5), on both responses (spec §2.3). */
     TREG("treg"),
     /** cDPO's 1 − s_t on the rejected response; chosen weights null (spec §3.3). */
     CDPO("cdpo");
@@ -99,7 +99,8 @@ public final class PreferenceSchema {
     if (!KIND.equals(kind)) {
       throw new IllegalArgumentException(
           "not a preference batch: schema metadata '" + KIND_KEY + "' is " + kind
-              + ", expected " + KIND + " (columns " + RolloutSchema.names(schema.getFields()) + ")");
+              + ", expected " + KIND + " (columns " + RolloutSchema.names(schema.getFields())
+              + ")");
     }
     String version = meta.get(FORMAT_VERSION_KEY);
     if (!FORMAT_VERSION.equals(version)) {

@@ -28,9 +28,9 @@ final class AnswerCorruption {
       }
     }
     throw new IllegalStateException(
-        "task " + task.name() + ": no wrong answer found for example " + example.id() + " (prompt \""
-            + example.prompt() + "\", answer \"" + example.answer() + "\") in " + MAX_TRIES
-            + " tries; override Task.corruptAnswer for this task");
+        "task " + task.name() + ": no wrong answer found for example " + example.id()
+            + " (prompt \"" + example.prompt() + "\", answer \"" + example.answer() + "\") in "
+            + MAX_TRIES + " tries; override Task.corruptAnswer for this task");
   }
 
   /**

@@ -45,7 +45,8 @@ public final class PreferencePairing {
     }
     List<Integer> good = new ArrayList<>();
     List<Integer> bad = new ArrayList<>();
-    for (List<Integer> group : groups(responses.size(), i -> new Key(responses.get(i), correct[i]))) {
+    IntFunction<Object> key = i -> new Key(responses.get(i), correct[i]);
+    for (List<Integer> group : groups(responses.size(), key)) {
       int first = group.get(0);
       (correct[first] ? good : bad).add(first);
     }
@@ -123,7 +124,9 @@ public final class PreferencePairing {
         }
       }
     }
-    return chosen >= 0 && rejected >= 0 ? Optional.of(new Pair(chosen, rejected)) : Optional.empty();
+    return chosen >= 0 && rejected >= 0
+        ? Optional.of(new Pair(chosen, rejected))
+        : Optional.empty();
   }
 
   /**

@@ -7,12 +7,17 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
+import java.io.File;
+import java.nio.file.Path;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Random;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
 import org.tokenrl.core.ConfigException;
+import org.tokenrl.core.ConfigReader;
 
 class QualityTaggedTaskTest {
   private static final String TAGS = "quality_tags = true";
@@ -120,6 +125,20 @@ class QualityTaggedTaskTest {
             ConfigException.class,
             () -> ArithTaskTest.arith(TAGS + ", good_tag = \"q\", bad_tag = \"q!\""));
     assertTrue(e.getMessage().contains("task.good_tag"), e.getMessage());
+  }
+
+  @Test
+  void shippedConfigDefaultsGiveGoodAndBadTags() {
+    Config task =
+        ConfigFactory.parseString("name = arith, quality_tags = true")
+            .withFallback(ConfigFactory.parseFile(new File("../configs/task/arith.conf")))
+            .withFallback(ConfigFactory.parseFile(new File("../configs/base.conf")).getConfig("task"));
+    QualityTaggedTask tagged = (QualityTaggedTask) Tasks.create(task, Path.of("."));
+    assertEquals(new QualityTags("good:", "bad:"), tagged.tags());
+    assertEquals(
+        tagged.tags(),
+        QualityTags.read(new ConfigReader(
+            ConfigFactory.parseFile(new File("../configs/base.conf")).getConfig("task"), "task")));
   }
 
   @Test
