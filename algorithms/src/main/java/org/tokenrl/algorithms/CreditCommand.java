@@ -157,7 +157,8 @@ public final class CreditCommand {
       PairCredit credit, String input, Path html, InputStream stdin, PrintStream out)
       throws UsageException, IOException {
     ObjectMapper json = new ObjectMapper().enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
-    PairCreditHtml page = html == null ? null : new PairCreditHtml(credit.settings(), credit.isTreg());
+    PairCreditHtml page =
+        html == null ? null : new PairCreditHtml(credit.settings(), credit.isTreg());
     try (BufferedReader reader = open(input, stdin)) {
       String line;
       int lineNo = 0;
