@@ -7,8 +7,8 @@ import java.util.Set;
 
 /**
  * Registry of algorithms, built from an {@code algorithm { name = ..., ... }} block. Each algorithm
- * is one class with a static {@code create(Config block)} and one configs/algorithm/&lt;name&gt;.conf
- * documenting every key; adding one means one line below. There are three kinds ({@link
+ * is one class with a static {@code create(Config block)} and one
+ * configs/algorithm/&lt;name&gt;.conf documenting every key; adding one means one line below. There are three kinds ({@link
  * AlgorithmKind}), each with its own factory because each needs a different trainer loop: ask
  * {@link #kind} first, then call {@link #create} (RL), {@link #createPreference} or {@link
  * #createSupervised}.

@@ -38,7 +38,7 @@ public final class ContrastiveEstimation {
     return s;
   }
 
-  /** {@link #scores(double[][], double[][], int[], double)} for float logits (computed in double). */
+  /** {@link #scores(double[][], double[][], int[], double)} for float logits, in double. */
   public static double[] scores(float[][] zPos, float[][] zNeg, int[] tokens, double lambda) {
     check(zPos.length, zNeg.length, tokens, lambda);
     double[] s = new double[tokens.length];

@@ -26,8 +26,12 @@ import java.util.List;
  * algorithm does to real rollouts.
  *
  * <pre>
- * tokenrl credit --algorithm grpo|tempo|d3s [--input FILE|-] [--html OUT.html] [--progress P] [key=value ...]
+ * tokenrl credit --algorithm grpo|tempo|d3s|treg|cdpo [--input FILE|-] [--html OUT.html] [--progress P] [key=value ...]
  * </pre>
+ *
+ * For treg and cdpo each line is one preference pair and the output is T-REG's token rewards or
+ * cDPO's critical-token weights, computed from the log-probs/logits on the line (see {@link
+ * PairCredit} for the formats).
  *
  * Each input line is one group: {@code {"responses": [[ids], ...], "rewards": [...], "entropies":
  * [[...], ...]}} (entropies optional, needed by d3s with K < 1; a null reward means unscorable).
@@ -42,9 +46,13 @@ public final class CreditCommand {
       "usage: tokenrl credit --algorithm NAME [--input FILE|-] [--html OUT.html] [--progress P]"
           + " [key=value ...]\n"
           + "  NAME: "
-          + String.join("|", Algorithms.names())
+          + String.join("|", Algorithms.names(AlgorithmKind.RL))
           + "; input: one group per line, "
-          + "{\"responses\": [[ids],...], \"rewards\": [...], \"entropies\": optional [[...],...]}";
+          + "{\"responses\": [[ids],...], \"rewards\": [...], \"entropies\": optional [[...],...]}\n"
+          + "  NAME: treg; input: one pair per line, {\"chosen\": [ids], \"rejected\": [ids],"
+          + " \"better_logp\": {\"chosen\": [...], \"rejected\": [...]}, \"worse_logp\": {...}}\n"
+          + "  NAME: cdpo; input: one pair per line, {\"rejected\": [ids], \"z_pos\": [[logits] per"
+          + " token], \"z_neg\": [[...]], \"eos\": optional bool}";
 
   /** Signals a user error that ends the command with status 2. */
   private static final class UsageException extends Exception {
@@ -105,9 +113,11 @@ public final class CreditCommand {
     RlAlgorithm algo;
     try {
       Config block =
-          ConfigFactory.parseString(String.join("\n", overrides))
-              .withFallback(ConfigFactory.parseString("name = \"" + algorithm + "\""));
-      algo = Algorithms.create(Settings.with(block, "name", algorithm));
+          Settings.with(ConfigFactory.parseString(String.join("\n", overrides)), "name", algorithm);
+      if (Algorithms.kind(algorithm) != AlgorithmKind.RL) {
+        return pairs(PairCredit.create(block), input, html, stdin, out);
+      }
+      algo = Algorithms.create(block);
     } catch (IllegalArgumentException | ConfigException e) {
       throw new UsageException(e.getMessage());
     }
@@ -140,6 +150,47 @@ public final class CreditCommand {
       Files.writeString(html, page.render(), StandardCharsets.UTF_8);
     }
     return 0;
+  }
+
+  /** The treg/cdpo path: one pair per line. */
+  private static int pairs(
+      PairCredit credit, String input, Path html, InputStream stdin, PrintStream out)
+      throws UsageException, IOException {
+    ObjectMapper json = new ObjectMapper().enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
+    PairCreditHtml page =
+        html == null ? null : new PairCreditHtml(credit.settings(), credit.isTreg());
+    try (BufferedReader reader = open(input, stdin)) {
+      String line;
+      int lineNo = 0;
+      while ((line = reader.readLine()) != null) {
+        lineNo++;
+        if (line.isBlank()) {
+          continue;
+        }
+        PairCredit.Row[] rows;
+        try {
+          rows = credit.score(readJson(json, line));
+        } catch (IllegalArgumentException e) {
+          throw new UsageException(input + ":" + lineNo + ": " + e.getMessage());
+        }
+        out.println(json.writeValueAsString(credit.toJson(json, rows)));
+        if (page != null) {
+          page.addPair(lineNo, rows);
+        }
+      }
+    }
+    if (page != null) {
+      Files.writeString(html, page.render(), StandardCharsets.UTF_8);
+    }
+    return 0;
+  }
+
+  private static JsonNode readJson(ObjectMapper json, String line) {
+    try {
+      return json.readTree(line);
+    } catch (JsonProcessingException e) {
+      throw new IllegalArgumentException("not valid JSON: " + e.getOriginalMessage());
+    }
   }
 
   private static String value(String[] args, int i, String flag) throws UsageException {

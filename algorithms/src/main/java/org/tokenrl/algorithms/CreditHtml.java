@@ -116,11 +116,11 @@ final class CreditHtml {
     return c;
   }
 
-  private static double luminance(int[] c) {
+  static double luminance(int[] c) {
     return 0.299 * c[0] + 0.587 * c[1] + 0.114 * c[2];
   }
 
-  private static String css(int[] c) {
+  static String css(int[] c) {
     return String.format(Locale.ROOT, "rgb(%d,%d,%d)", c[0], c[1], c[2]);
   }
 
@@ -128,7 +128,7 @@ final class CreditHtml {
     return String.format(Locale.ROOT, "%.4g", v);
   }
 
-  private static String escape(String s) {
+  static String escape(String s) {
     return s.replace("&", "&amp;")
         .replace("<", "&lt;")
         .replace(">", "&gt;")

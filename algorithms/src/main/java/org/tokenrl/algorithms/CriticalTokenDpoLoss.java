@@ -162,7 +162,8 @@ public final class CriticalTokenDpoLoss implements PairObjective {
 
   private double perPosition(
       PairLossInput in, double[][] wc, double[][] wr, double[][] gradC, double[][] gradR) {
-    int[] prompt = PairLossInput.require(in.promptLengths(), "promptLengths", "cdpo form = per-position");
+    int[] prompt =
+        PairLossInput.require(in.promptLengths(), "promptLengths", "cdpo form = per-position");
     int b = in.size();
     int grid = 0;
     for (int p = 0; p < b; p++) {

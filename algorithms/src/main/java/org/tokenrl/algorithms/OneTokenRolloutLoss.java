@@ -52,7 +52,8 @@ public final class OneTokenRolloutLoss {
       boolean expectation) {
     public Options {
       if (k < 1) {
-        throw new IllegalArgumentException("algorithm.k must be >= 1 (candidates per position), got " + k);
+        throw new IllegalArgumentException(
+            "algorithm.k must be >= 1 (candidates per position), got " + k);
       }
       if (!(temperature > 0) || Double.isInfinite(temperature)) {
         throw new IllegalArgumentException(
@@ -149,13 +150,7 @@ public final class OneTokenRolloutLoss {
       for (int t = 0; t < len; t++) {
         float[] lp = logProbs[i][t];
         int x = labels[i][t];
-        // q = the weight of each candidate: n_v / K, or π′(v) in the expectation form
-        double[] q =
-            samples != null
-                ? frequencies(samples[i][t], vocab, i, t)
-                : options.expectation()
-                    ? temperedProbabilities(lp, options.temperature())
-                    : frequencies(draw(lp, options.temperature(), options.k(), key(seed, i, t)), vocab, i, t);
+        double[] q = candidateWeights(lp, samples, vocab, seed, i, t);
         double lt = 0;
         for (int v = 0; v < vocab; v++) {
           double reward = v == x ? 1.0 : options.beta();
@@ -185,6 +180,19 @@ public final class OneTokenRolloutLoss {
     metrics.put("otr/gt_sample_frac", gtFrac * perToken);
     metrics.put("otr/tokens", (double) tokens);
     return new OtrResult(loss, coef, metrics);
+  }
+
+  /** Weight of each id among the candidates: n_v / K, or π′(v) in the expectation form. */
+  private double[] candidateWeights(
+      float[] lp, int[][][] samples, int vocab, long seed, int row, int position) {
+    if (samples != null) {
+      return frequencies(samples[row][position], vocab, row, position);
+    }
+    double tau = options.temperature();
+    if (options.expectation()) {
+      return temperedProbabilities(lp, tau);
+    }
+    return frequencies(draw(lp, tau, options.k(), key(seed, row, position)), vocab, row, position);
   }
 
   /** Weight of each of row i's positions in the reduced loss; empty rows are skipped. */
@@ -285,7 +293,8 @@ public final class OneTokenRolloutLoss {
     for (int a : ids) {
       if (a < 0 || a >= vocab) {
         throw new IllegalArgumentException(
-            "samples[" + row + "][" + position + "] holds id " + a + ", outside [0, " + vocab + ")");
+            "samples[" + row + "][" + position + "] holds id " + a
+                + ", outside the vocabulary [0, " + vocab + ")");
       }
       q[a] += 1.0 / ids.length;
     }

@@ -95,7 +95,8 @@ class AlgorithmsTest {
     assertEquals(null, Algorithms.createSupervised("name = sft").oneTokenRollout());
     IllegalArgumentException typo =
         assertThrows(
-            IllegalArgumentException.class, () -> Algorithms.createPreference("name = dpo, bta = 1"));
+            IllegalArgumentException.class,
+            () -> Algorithms.createPreference("name = dpo, bta = 1"));
     assertTrue(typo.getMessage().contains("bta") && typo.getMessage().contains("beta"));
     assertThrows(
         IllegalArgumentException.class,

@@ -103,7 +103,10 @@ class CreditCommandTest {
   void unknownAlgorithmOrKeyExitsTwo() {
     Run r = run(T1, "--algorithm", "ppo");
     assertEquals(2, r.status());
-    assertTrue(r.err().contains("d3s, grpo, tempo"), r.err());
+    assertTrue(r.err().contains("d3s, dpo, grpo, otr, sft, tempo, treg"), r.err());
+    Run dpo = run(T1, "--algorithm", "dpo");
+    assertEquals(2, dpo.status());
+    assertTrue(dpo.err().contains("treg") && dpo.err().contains("cdpo"), dpo.err());
     Run k = run(T1, "--algorithm", "grpo", "eps=1");
     assertEquals(2, k.status());
     assertTrue(k.err().contains("eps_adv"), k.err());
@@ -158,5 +161,49 @@ class CreditCommandTest {
 
   private static Integer[] box(int[] c) {
     return new Integer[] {c[0], c[1], c[2]};
+  }
+
+  /** Spec example T1's token rewards, printed for both responses, and the page. */
+  @Test
+  void tregPrintsTokenRewardsOfBothResponses(@TempDir Path dir) throws IOException {
+    String line =
+        "{\"chosen\": [4,5,6], \"rejected\": [4,7],"
+            + " \"better_logp\": {\"chosen\": [-0.2,-1.0,-0.3], \"rejected\": [-2.0,-0.4]},"
+            + " \"worse_logp\": {\"chosen\": [-0.9,-1.0,-0.1], \"rejected\": [-0.5,-0.6]}}";
+    Path html = dir.resolve("treg.html");
+    Run r = run(line, "--algorithm", "treg", "--html", html.toString());
+    assertEquals(0, r.status(), r.err());
+    JsonNode o = JSON.readTree(r.out().get(0));
+    assertEquals(0.1681877722, o.get("token_reward_chosen").get(0).doubleValue(), 1e-9);
+    assertEquals(-0.04983399731, o.get("token_reward_chosen").get(2).doubleValue(), 1e-9);
+    assertEquals(-0.3175744762, o.get("token_reward_rejected").get(0).doubleValue(), 1e-9);
+    assertEquals(2, o.get("token_reward_rejected").size());
+    String page = Files.readString(html);
+    assertTrue(page.contains("r=0.1682") && page.contains("rejected"), page);
+
+    Run bad = run(line.replace("[-2.0,-0.4]", "[-2.0]"), "--algorithm", "treg");
+    assertEquals(2, bad.status());
+    assertTrue(bad.err().contains("better_logp.rejected") && bad.err().contains(":1:"), bad.err());
+  }
+
+  /** Spec example C1's weights; the first token (w = 0.98) is critical, the last is not. */
+  @Test
+  void cdpoPrintsScoresWeightsAndCriticalTokens(@TempDir Path dir) throws IOException {
+    String line =
+        "{\"rejected\": [1,2,0], \"z_pos\": [[2,1,0,-1],[0.5,0.5,0.5,0.5],[3,0,0,0]],"
+            + " \"z_neg\": [[0,2,0,-1],[0.5,0.5,0.5,0.5],[3,0,0,0]]}";
+    Path html = dir.resolve("cdpo.html");
+    Run r = run(line, "--algorithm", "cdpo", "--html", html.toString());
+    assertEquals(0, r.status(), r.err());
+    JsonNode o = JSON.readTree(r.out().get(0));
+    assertEquals(0.01755432157, o.get("scores").get(0).doubleValue(), 1e-9);
+    assertEquals(0.1299514934, o.get("weights").get(2).doubleValue(), 1e-9);
+    assertEquals("[1,1,0]", o.get("critical").toString());
+    String page = Files.readString(html);
+    assertEquals(2, page.split("class=\"tok crit\"", -1).length - 1, page);
+
+    Run eos = run(line.replace("}", ", \"eos\": true}"), "--algorithm", "cdpo", "eos_weight=0.3");
+    assertEquals(0, eos.status(), eos.err());
+    assertEquals(0.3, JSON.readTree(eos.out().get(0)).get("weights").get(2).doubleValue(), 0);
   }
 }

@@ -12,13 +12,22 @@ final class PairGradients {
 
   /** Central differences of loss w.r.t. every policy log-prob against the analytic gradient. */
   static void check(PairObjective objective, PairLossInput in, double tol) {
-    PairLossResult r = objective.compute(in);
+    checkAgainst(objective, in, objective.compute(in), tol);
+  }
+
+  /** Central differences of {@code objective}'s loss against the gradients of {@code r}. */
+  static void checkAgainst(PairObjective objective, PairLossInput in, PairLossResult r, double tol) {
     checkSide(objective, in, in.policyChosen(), r.gradChosen(), tol, "chosen");
     checkSide(objective, in, in.policyRejected(), r.gradRejected(), tol, "rejected");
   }
 
   private static void checkSide(
-      PairObjective objective, PairLossInput in, double[][] x, double[][] grad, double tol, String side) {
+      PairObjective objective,
+      PairLossInput in,
+      double[][] x,
+      double[][] grad,
+      double tol,
+      String side) {
     for (int p = 0; p < x.length; p++) {
       for (int t = 0; t < x[p].length; t++) {
         double keep = x[p][t];

@@ -83,14 +83,31 @@ class TokenRewardRegularizedDpoLossTest {
       PairLossInput in = PairGradients.random(rnd, 1 + rnd.nextInt(4));
       PairGradients.check(treg(0.7, 0.5, false), in, 1e-8);
     }
-    // detached: finite differences see w move, so compare against a frozen-w reference instead:
-    // the two modes differ exactly by α·reg·dw/dh, which is zero when r̂ = 0
+    // detached: differentiate the loss with every pair's w frozen at its current value
     PairLossInput in = PairGradients.random(rnd, 3);
-    PairLossInput noReward =
-        withRewards(
-            in, DpoLoss.zerosLike(in.policyChosen()), DpoLoss.zerosLike(in.policyRejected()));
-    PairGradients.check(treg(0.7, 0.5, true), noReward, 1e-8);
+    double[] w0 = new double[3];
+    double[] dw = DpoLoss.logRatioSums(in.policyChosen(), in.refChosen());
+    double[] dl = DpoLoss.logRatioSums(in.policyRejected(), in.refRejected());
+    for (int p = 0; p < 3; p++) {
+      w0[p] = Sigmoids.sigmoid(-0.7 * (dw[p] - dl[p]));
+    }
+    DpoLoss plain = new DpoLoss(new DpoLoss.Options(0.7, Variant.SIGMOID, 0));
+    PairObjective frozen =
+        x -> {
+          PairLossResult d = plain.compute(x);
+          double loss = d.loss();
+          for (int p = 0; p < 3; p++) {
+            double reg =
+                TokenRewardRegularizedDpoLoss.tokenWeightedNll(
+                        0.7, x.tokenRewardChosen()[p], x.policyChosen()[p])
+                    + TokenRewardRegularizedDpoLoss.tokenWeightedNll(
+                        0.7, x.tokenRewardRejected()[p], x.policyRejected()[p]);
+            loss += 0.5 * w0[p] * reg / 3;
+          }
+          return new PairLossResult(loss, null, null, null);
+        };
     PairLossResult det = treg(0.7, 0.5, true).compute(in);
+    PairGradients.checkAgainst(frozen, in, det, 1e-8);
     PairLossResult live = treg(0.7, 0.5, false).compute(in);
     assertEquals(det.loss(), live.loss(), 0);
     assertTrue(det.gradChosen()[0][0] != live.gradChosen()[0][0]);
