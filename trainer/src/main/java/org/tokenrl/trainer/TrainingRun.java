@@ -159,6 +159,11 @@ final class TrainingRun {
                       mainSchedule(mainSteps),
                       seed);
               preferenceEval = setup.eval();
+              log.info(
+                  String.format(
+                      "held-out preference pairs at the start: logp accuracy %.4f (%d pairs)",
+                      preferenceEval.evaluate(policy).getOrDefault("eval/logp_accuracy", Double.NaN),
+                      preferenceEval.pairs().size()));
             }
             m = preference.step(phaseStep);
           } else {

@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# DPO, T-REG and cDPO on arith preference pairs, 3 seeds each, then the summary table.
+# Each run is its own TensorBoard run under runs/<algorithm>-seed<N>:
+#   tensorboard --logdir experiments/preference/runs
+# Usage: experiments/preference/run_all.sh [--jobs 1] [--seeds "1 2 3"]
+set -euo pipefail
+HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+ROOT="$(cd "$HERE/../.." && pwd)"
+JOBS=1; SEEDS="1 2 3"; ALGORITHMS="dpo treg cdpo"
+while [[ $# -gt 0 ]]; do
+  case "$1" in
+    --jobs) JOBS="$2"; shift 2 ;;
+    --seeds) SEEDS="$2"; shift 2 ;;
+    --algorithms) ALGORITHMS="$2"; shift 2 ;;
+    *) echo "unknown option $1" >&2; exit 2 ;;
+  esac
+done
+"$ROOT/tokenrl" --help > /dev/null   # build once before the runs
+jobs_list=()
+for name in $ALGORITHMS; do
+  for seed in $SEEDS; do
+    dir="$HERE/runs/$name-seed$seed"
+    if [[ -f "$dir/metrics.jsonl" ]] && grep -q "held-out accuracy:" "$dir/train.log" 2>/dev/null; then
+      continue   # finished earlier
+    fi
+    rm -rf "$dir"
+    jobs_list+=("$HERE/arith.conf algorithm=$name run.seed=$seed trainer.run_dir=\"$dir\"")
+  done
+done
+if [[ ${#jobs_list[@]} -gt 0 ]]; then
+  printf '%s\n' "${jobs_list[@]}" | xargs -P "$JOBS" -I{} sh -c "\"$ROOT/tokenrl\" train {} > /dev/null 2>&1 || echo 'failed: {}' >&2"
+fi
+python3 "$HERE/summarize.py" "$HERE/runs"
