@@ -20,6 +20,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import org.apache.arrow.memory.RootAllocator;
+import org.tokenrl.core.CharTokenizer;
+import org.tokenrl.core.PreferenceBatch;
+import org.tokenrl.core.PreferenceSchema.TokenWeights;
 
 /**
  * {@code tokenrl credit}: token credit for groups read from JSON lines, for inspecting what an
@@ -52,7 +56,10 @@ public final class CreditCommand {
           + "  NAME: treg; input: one pair per line, {\"chosen\": [ids], \"rejected\": [ids],"
           + " \"better_logp\": {\"chosen\": [...], \"rejected\": [...]}, \"worse_logp\": {...}}\n"
           + "  NAME: cdpo; input: one pair per line, {\"rejected\": [ids], \"z_pos\": [[logits] per"
-          + " token], \"z_neg\": [[...]], \"eos\": optional bool}";
+          + " token], \"z_neg\": [[...]], \"eos\": optional bool}\n"
+          + "  or: tokenrl credit --pairs RUN_DIR/preference/pairs.arrow [--limit N] [--html OUT.html]\n"
+          + "      shows the T-REG token rewards or cDPO critical-token weights a run computed and"
+          + " cached for its pairs (tokens shown as characters of the built-in tokenizer)";
 
   /** Signals a user error that ends the command with status 2. */
   private static final class UsageException extends Exception {
@@ -79,6 +86,8 @@ public final class CreditCommand {
     String algorithm = null;
     String input = "-";
     Path html = null;
+    Path cached = null;
+    int limit = 50;
     double progress = 0;
     List<String> overrides = new ArrayList<>();
     for (int a = 0; a < args.length; a++) {
@@ -87,6 +96,14 @@ public final class CreditCommand {
         case "--algorithm" -> algorithm = value(args, ++a, arg);
         case "--input" -> input = value(args, ++a, arg);
         case "--html" -> html = Path.of(value(args, ++a, arg));
+        case "--pairs" -> cached = Path.of(value(args, ++a, arg));
+        case "--limit" -> {
+          try {
+            limit = Integer.parseInt(value(args, ++a, arg));
+          } catch (NumberFormatException e) {
+            throw new UsageException("--limit must be a whole number");
+          }
+        }
         case "--progress" -> {
           String p = value(args, ++a, arg);
           try {
@@ -106,6 +123,9 @@ public final class CreditCommand {
           overrides.add(arg);
         }
       }
+    }
+    if (cached != null) {
+      return cachedPairs(cached, limit, html, out);
     }
     if (algorithm == null) {
       throw new UsageException("--algorithm is required\n" + USAGE);
@@ -181,6 +201,61 @@ public final class CreditCommand {
     }
     if (page != null) {
       Files.writeString(html, page.render(), StandardCharsets.UTF_8);
+    }
+    return 0;
+  }
+
+  /** The token weights a treg / cdpo run cached with its pairs, first {@code limit} pairs. */
+  private static int cachedPairs(Path file, int limit, Path html, PrintStream out)
+      throws UsageException, IOException {
+    if (!Files.isRegularFile(file)) {
+      throw new UsageException(
+          "no such file " + file + " (a treg or cdpo run writes <run dir>/preference/pairs.arrow)");
+    }
+    ObjectMapper json = new ObjectMapper();
+    try (RootAllocator allocator = new RootAllocator();
+        PreferenceBatch batch = PreferenceBatch.readFile(allocator, file)) {
+      TokenWeights kind = batch.tokenWeights();
+      if (kind == TokenWeights.NONE) {
+        throw new UsageException(
+            file + " holds no token weights (a dpo run): every token shares its sequence's credit");
+      }
+      PairCredit credit =
+          PairCredit.create(Settings.with(ConfigFactory.empty(), "name", kind.label()));
+      PairCreditHtml page =
+          html == null
+              ? null
+              : new PairCreditHtml(credit.settings(), credit.isTreg(), CharTokenizer.ascii());
+      for (int i = 0; i < Math.min(limit, batch.size()); i++) {
+        PairCredit.Row[] rows;
+        if (kind == TokenWeights.TREG) {
+          rows =
+              new PairCredit.Row[] {
+                new PairCredit.Row(
+                    "chosen", batch.chosenIds(i), PreferenceBatch.toDoubles(batch.chosenTokenWeights(i)), null),
+                new PairCredit.Row(
+                    "rejected",
+                    batch.rejectedIds(i),
+                    PreferenceBatch.toDoubles(batch.rejectedTokenWeights(i)),
+                    null)
+              };
+        } else {
+          double[] w = PreferenceBatch.toDoubles(batch.rejectedTokenWeights(i));
+          boolean[] critical = new boolean[w.length];
+          for (int t = 0; t < w.length; t++) {
+            critical[t] = w[t] > PairCredit.CRITICAL;
+          }
+          rows =
+              new PairCredit.Row[] {new PairCredit.Row("rejected", batch.rejectedIds(i), w, critical)};
+        }
+        out.println(json.writeValueAsString(credit.toJson(json, rows)));
+        if (page != null) {
+          page.addPair(batch.pairId(i), rows);
+        }
+      }
+      if (page != null) {
+        Files.writeString(html, page.render(), StandardCharsets.UTF_8);
+      }
     }
     return 0;
   }

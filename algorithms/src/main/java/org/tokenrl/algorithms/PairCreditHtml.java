@@ -5,6 +5,7 @@ import com.typesafe.config.ConfigRenderOptions;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import org.tokenrl.core.Tokenizer;
 
 /**
  * A standalone HTML page of preference token credit. T-REG: tokens coloured by r̂ on the diverging
@@ -19,9 +20,17 @@ final class PairCreditHtml {
   private final boolean treg;
   private final List<Pair> pairs = new ArrayList<>();
 
+  private final Tokenizer tokenizer; // null: show token ids
+
   PairCreditHtml(Config settings, boolean treg) {
+    this(settings, treg, null);
+  }
+
+  /** A page that shows each token as its text under {@code tokenizer}. */
+  PairCreditHtml(Config settings, boolean treg, Tokenizer tokenizer) {
     this.settings = settings;
     this.treg = treg;
+    this.tokenizer = tokenizer;
   }
 
   void addPair(int line, PairCredit.Row[] rows) {
@@ -57,7 +66,7 @@ final class PairCreditHtml {
                 settings.root().render(ConfigRenderOptions.concise().setFormatted(true))))
         .append("</pre></details>\n");
     for (Pair p : pairs) {
-      h.append("<h2>pair on line ").append(p.line()).append("</h2>\n<table>\n");
+      h.append(tokenizer == null ? "<h2>pair on line " : "<h2>pair ").append(p.line()).append("</h2>\n<table>\n");
       for (PairCredit.Row r : p.rows()) {
         h.append("<tr><td>").append(r.label()).append("</td><td>");
         for (int t = 0; t < r.tokens().length; t++) {
@@ -76,7 +85,7 @@ final class PairCreditHtml {
               .append(String.format(Locale.ROOT, "%.4g", v))
               .append(crit ? " (critical)" : "")
               .append("\">")
-              .append(r.tokens()[t])
+              .append(tokenText(r.tokens()[t]))
               .append("</span>");
         }
         h.append("</td></tr>\n");
@@ -84,5 +93,16 @@ final class PairCreditHtml {
       h.append("</table>\n");
     }
     return h.append("</body></html>\n").toString();
+  }
+
+  private String tokenText(int id) {
+    if (tokenizer == null) {
+      return String.valueOf(id);
+    }
+    if (id == tokenizer.eos()) {
+      return "&lt;eos&gt;";
+    }
+    String text = tokenizer.decode(new int[] {id});
+    return text.isEmpty() ? "#" + id : CreditHtml.escape(text).replace(" ", "&nbsp;");
   }
 }

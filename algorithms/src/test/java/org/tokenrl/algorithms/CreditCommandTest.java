@@ -206,4 +206,53 @@ class CreditCommandTest {
     assertEquals(0, eos.status(), eos.err());
     assertEquals(0.3, JSON.readTree(eos.out().get(0)).get("weights").get(2).doubleValue(), 0);
   }
+
+  @Test
+  void showsTheTokenWeightsARunCachedWithItsPairs(@org.junit.jupiter.api.io.TempDir java.nio.file.Path tmp)
+      throws IOException {
+    java.nio.file.Path treg = tmp.resolve("treg.arrow");
+    java.nio.file.Path cdpo = tmp.resolve("cdpo.arrow");
+    java.nio.file.Path dpo = tmp.resolve("dpo.arrow");
+    int[] prompt = {1, 40};
+    int[] chosen = {20, 21, 2};
+    int[] rejected = {20, 22, 2};
+    float[] ref = {-1f, -2f, -0.5f};
+    try (org.apache.arrow.memory.RootAllocator a = new org.apache.arrow.memory.RootAllocator()) {
+      var p = new org.tokenrl.core.PreferencePair(0, prompt, chosen, rejected, ref, ref);
+      try (var b = org.tokenrl.core.PreferenceBatch.of(a, org.tokenrl.core.PreferenceSchema.TokenWeights.TREG,
+          List.of(p.withTokenWeights(new float[] {0.25f, 0f, -0.125f}, new float[] {-0.25f, 0.5f, 0f})))) {
+        b.writeFile(treg);
+      }
+      try (var b = org.tokenrl.core.PreferenceBatch.of(a, org.tokenrl.core.PreferenceSchema.TokenWeights.CDPO,
+          List.of(p.withTokenWeights(null, new float[] {0.25f, 0.75f, 1f})))) {
+        b.writeFile(cdpo);
+      }
+      try (var b = org.tokenrl.core.PreferenceBatch.of(a, org.tokenrl.core.PreferenceSchema.TokenWeights.NONE,
+          List.of(p))) {
+        b.writeFile(dpo);
+      }
+    }
+    java.nio.file.Path html = tmp.resolve("treg.html");
+    Run r = run("", "--pairs", treg.toString(), "--html", html.toString());
+    assertEquals(0, r.status(), r.err());
+    var node = JSON.readTree(r.out().get(0));
+    assertEquals(0.25, node.get("token_reward_chosen").get(0).asDouble(), 1e-12);
+    assertEquals(0.5, node.get("token_reward_rejected").get(1).asDouble(), 1e-12);
+    String page = java.nio.file.Files.readString(html);
+    assertTrue(page.contains("&lt;eos&gt;"), "tokens are shown as text");
+
+    Run c = run("", "--pairs", cdpo.toString());
+    assertEquals(0, c.status(), c.err());
+    var cn = JSON.readTree(c.out().get(0));
+    assertEquals(0.75, cn.get("weights").get(1).asDouble(), 1e-12);
+    assertEquals(0.75, cn.get("scores").get(0).asDouble(), 1e-12);
+    assertEquals(0, cn.get("critical").get(0).asInt());
+    assertEquals(1, cn.get("critical").get(1).asInt());
+
+    Run d = run("", "--pairs", dpo.toString());
+    assertEquals(2, d.status());
+    assertTrue(d.err().contains("no token weights"), d.err());
+    Run missing = run("", "--pairs", tmp.resolve("nope.arrow").toString());
+    assertEquals(2, missing.status());
+  }
 }
