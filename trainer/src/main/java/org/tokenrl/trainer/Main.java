@@ -20,7 +20,7 @@ public final class Main {
     register(
         new Command.Delegate(
             "credit",
-            "show per-token advantages and keep masks of grpo/tempo/d3s for given groups",
+            "per-token credit: advantages/keep masks (grpo, tempo, d3s), r̂ (treg), critical tokens (cdpo)",
             org.tokenrl.algorithms.CreditCommand::run));
   }
 

@@ -16,7 +16,7 @@ final class TrainCommand implements Command {
              ./tokenrl train --resume <run dir>
 
       Trains a policy: an optional SFT warm-up (sft.steps), then the algorithm chosen by the
-      'algorithm' config group (grpo, d3s, tempo, sft, ...), with held-out greedy evaluation,
+      'algorithm' config group (grpo, d3s, tempo, dpo, treg, cdpo, sft, otr), with held-out evaluation,
       checkpoints, TensorBoard events and metrics.jsonl in a run directory.
 
       Configuration is HOCON, composed like Hydra:
@@ -49,7 +49,7 @@ final class TrainCommand implements Command {
 
   @Override
   public String summary() {
-    return "train a policy from a config (SFT warm-up, then GRPO/D3S/TEMPO/...)";
+    return "train a policy from a config (SFT warm-up, then GRPO/D3S/TEMPO/DPO/T-REG/cDPO/OTR)";
   }
 
   @Override
