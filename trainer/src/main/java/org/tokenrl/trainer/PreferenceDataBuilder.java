@@ -36,8 +36,7 @@ import org.tokenrl.rollout.Task;
  * </ol>
  */
 final class PreferenceDataBuilder {
-  private static final int SCORE_CHUNK = 256;
-  private static final int SAMPLE_CHUNK = 64;
+    private static final int SAMPLE_CHUNK = 64;
 
   private final Config c;
   private final PreferenceAlgorithm algorithm;
@@ -80,8 +79,8 @@ final class PreferenceDataBuilder {
     int[][] prompts = column(pairs, CandidatePair::prompt);
     int[][] chosen = column(pairs, CandidatePair::chosen);
     int[][] rejected = column(pairs, CandidatePair::rejected);
-    double[][] refChosen = score(policy, prompts, chosen);
-    double[][] refRejected = score(policy, prompts, rejected);
+    double[][] refChosen = ChunkedScores.logprobs(policy, prompts, chosen);
+    double[][] refRejected = ChunkedScores.logprobs(policy, prompts, rejected);
     double[][] rewardChosen = null;
     double[][] rewardRejected = null;
     if (algorithm.needsTokenRewards()) {
@@ -89,9 +88,9 @@ final class PreferenceDataBuilder {
       int[][] better = templated(pairs, s.getString("better_template"));
       int[][] worse = templated(pairs, s.getString("worse_template"));
       rewardChosen =
-          TokenRewards.contrastive(score(policy, better, chosen), score(policy, worse, chosen));
+          TokenRewards.contrastive(ChunkedScores.logprobs(policy, better, chosen), ChunkedScores.logprobs(policy, worse, chosen));
       rewardRejected =
-          TokenRewards.contrastive(score(policy, better, rejected), score(policy, worse, rejected));
+          TokenRewards.contrastive(ChunkedScores.logprobs(policy, better, rejected), ChunkedScores.logprobs(policy, worse, rejected));
     }
     double[][] weightRejected = null;
     if (algorithm.needsCriticalWeights()) {
@@ -253,8 +252,8 @@ final class PreferenceDataBuilder {
                   + " trajectories (%d SFT steps each)",
               samples.positive.size(), samples.negative.size(), sft.steps()));
       double[][] weights = new double[rejected.length][];
-      for (int from = 0; from < rejected.length; from += SCORE_CHUNK) {
-        int to = Math.min(rejected.length, from + SCORE_CHUNK);
+      for (int from = 0; from < rejected.length; from += ChunkedScores.CHUNK) {
+        int to = Math.min(rejected.length, from + ChunkedScores.CHUNK);
         int[][] p = java.util.Arrays.copyOfRange(prompts, from, to);
         int[][] r = java.util.Arrays.copyOfRange(rejected, from, to);
         float[][][] zPos = positive.responseLogProbs(p, r, 1.0);
@@ -267,23 +266,6 @@ final class PreferenceDataBuilder {
       }
       return weights;
     }
-  }
-
-  /** Per-token log-probs of {@code responses} after {@code prompts} (temperature 1). */
-  private static double[][] score(Policy policy, int[][] prompts, int[][] responses) {
-    double[][] out = new double[responses.length][];
-    for (int from = 0; from < responses.length; from += SCORE_CHUNK) {
-      int to = Math.min(responses.length, from + SCORE_CHUNK);
-      double[][] part =
-          policy
-              .score(
-                  java.util.Arrays.copyOfRange(prompts, from, to),
-                  java.util.Arrays.copyOfRange(responses, from, to),
-                  1.0)
-              .logprobs();
-      System.arraycopy(part, 0, out, from, part.length);
-    }
-    return out;
   }
 
   private int[][] templated(List<CandidatePair> pairs, String template) {

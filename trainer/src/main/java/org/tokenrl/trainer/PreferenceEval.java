@@ -93,20 +93,10 @@ final class PreferenceEval {
       responses[i] = pairs.get(i).chosen();
       responses[n + i] = pairs.get(i).rejected();
     }
+    double[][] lp = ChunkedScores.logprobs(policy, prompts, responses);
     double[][][] out = new double[2][n][];
-    final int chunk = 256;
-    for (int from = 0; from < 2 * n; from += chunk) {
-      int to = Math.min(2 * n, from + chunk);
-      double[][] lp =
-          policy
-              .score(
-                  java.util.Arrays.copyOfRange(prompts, from, to),
-                  java.util.Arrays.copyOfRange(responses, from, to),
-                  1.0)
-              .logprobs();
-      for (int r = from; r < to; r++) {
-        out[r < n ? 0 : 1][r % n] = lp[r - from];
-      }
+    for (int r = 0; r < 2 * n; r++) {
+      out[r < n ? 0 : 1][r % n] = lp[r];
     }
     return out;
   }
