@@ -83,6 +83,8 @@ final class TrainingRun {
       done = state.path("global_step").asLong();
       sftAccuracy = state.path("sft_eval_accuracy").asDouble(Double.NaN);
       MetricsLog.truncateAfter(dir.metrics(), done);
+    } else if (!c.getString("run.init_from").isBlank()) {
+      policy = initialPolicy(c.getString("run.init_from"), modelConfig(tokenizer), seed);
     } else {
       policy = Policy.create(modelConfig(tokenizer), optimizerConfig(), seed);
     }
@@ -104,6 +106,8 @@ final class TrainingRun {
               dir.path()));
       if (done > 0) {
         log.info("resumed from checkpoint at step " + done + " of " + total);
+      } else if (!c.getString("run.init_from").isBlank()) {
+        log.info("weights initialised from " + c.getString("run.init_from"));
       }
       Progress progress = new Progress(total, sftSteps);
       SftTrainer sft =
@@ -338,6 +342,40 @@ final class TrainingRun {
     }
     Checkpoints.save(dir.checkpoint(step), policy, tokenizer.toJson(), state.toString());
     dir.pruneCheckpoints(c.getInt("trainer.keep_checkpoints"));
+  }
+
+  /**
+   * A fresh policy (new optimizer state) holding the weights of {@code from}: a checkpoint
+   * directory, or a run directory whose newest checkpoint is used. E.g. several algorithms
+   * compared from one shared SFT start.
+   */
+  private Policy initialPolicy(String from, ModelConfig expected, long seed) {
+    Path path = projectRoot.resolve(from);
+    Path checkpoint = path;
+    if (Files.isRegularFile(path.resolve(RunDirectory.CONFIG))) {
+      checkpoint =
+          RunDirectory.existing(path)
+              .latestCheckpoint()
+              .orElseThrow(
+                  () ->
+                      new IllegalArgumentException(
+                          "run.init_from = " + from + ": the run has no checkpoint yet"));
+    }
+    if (!Files.isDirectory(checkpoint)) {
+      throw new IllegalArgumentException(
+          "run.init_from = " + from + " is neither a checkpoint nor a run directory");
+    }
+    try (Policy loaded = Checkpoints.load(checkpoint).policy()) {
+      if (!loaded.config().equals(expected)) {
+        throw new IllegalArgumentException(
+            "run.init_from = " + from + " holds a model " + loaded.config()
+                + " but the config's model block describes " + expected
+                + "; select the same model (e.g. model=tiny) or leave run.init_from empty");
+      }
+      Policy policy = Policy.create(expected, optimizerConfig(), seed);
+      policy.importWeights(loaded.exportWeights());
+      return policy;
+    }
   }
 
   private ModelConfig modelConfig(Tokenizer tokenizer) {

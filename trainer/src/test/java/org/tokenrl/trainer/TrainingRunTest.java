@@ -159,4 +159,27 @@ class TrainingRunTest {
     }
     return out;
   }
+
+  @Test
+  void initFromStartsFromAnotherRunsWeights() throws IOException {
+    Path a = train(tmp.resolve("a"), Long.MAX_VALUE, "trainer.steps=1");
+    // Learning rate 0: the weights B ends with are the ones it started from.
+    Path b =
+        train(tmp.resolve("b"), Long.MAX_VALUE, "run.init_from=\"" + a + "\"", "sft.steps=0",
+            "algorithm=sft", "trainer.learning_rate=0", "trainer.steps=1");
+    try (var wa = Checkpoints.load(RunDirectory.existing(a).latestCheckpoint().orElseThrow()).policy();
+        var wb = Checkpoints.load(RunDirectory.existing(b).latestCheckpoint().orElseThrow()).policy()) {
+      var x = wa.exportWeights();
+      var y = wb.exportWeights();
+      assertEquals(x.keySet(), y.keySet());
+      for (String k : x.keySet()) {
+        assertTrue(java.util.Arrays.equals(x.get(k), y.get(k)), k);
+      }
+    }
+    assertTrue(Files.readString(b.resolve("train.log")).contains("weights initialised from"));
+    var bad = org.junit.jupiter.api.Assertions.assertThrows(
+        IllegalArgumentException.class,
+        () -> train(tmp.resolve("c"), Long.MAX_VALUE, "run.init_from=\"" + a + "\"", "model.d_model=64"));
+    assertTrue(bad.getMessage().contains("run.init_from"), bad.getMessage());
+  }
 }
