@@ -16,15 +16,26 @@ while [[ $# -gt 0 ]]; do
   esac
 done
 "$ROOT/tokenrl" --help > /dev/null   # build once before the runs
+finished() { [[ -f "$1/metrics.jsonl" ]] && grep -q "held-out accuracy" "$1/train.log" 2>/dev/null; }
+# 1. The shared SFT start of each seed: the warm-up alone (no main phase).
+for seed in $SEEDS; do
+  start="$HERE/runs/sft_start-seed$seed"
+  if ! finished "$start"; then
+    rm -rf "$start"
+    "$ROOT/tokenrl" train "$HERE/arith.conf" algorithm=sft trainer.steps=0 run.seed="$seed" \
+      trainer.run_dir="\"$start\"" > /dev/null 2>&1 || echo "failed: SFT start of seed $seed" >&2
+  fi
+done
+# 2. Every algorithm from its seed's start.
 jobs_list=()
 for name in $ALGORITHMS; do
   for seed in $SEEDS; do
     dir="$HERE/runs/$name-seed$seed"
-    if [[ -f "$dir/metrics.jsonl" ]] && grep -q "held-out accuracy:" "$dir/train.log" 2>/dev/null; then
-      continue   # finished earlier
+    if finished "$dir"; then
+      continue
     fi
     rm -rf "$dir"
-    jobs_list+=("$HERE/arith.conf algorithm=$name run.seed=$seed trainer.run_dir=\"$dir\"")
+    jobs_list+=("$HERE/arith.conf algorithm=$name run.seed=$seed sft.steps=0 run.init_from=\"$HERE/runs/sft_start-seed$seed\" trainer.run_dir=\"$dir\"")
   done
 done
 if [[ ${#jobs_list[@]} -gt 0 ]]; then

@@ -13,8 +13,10 @@ def run_stats(run_dir: Path):
     main = [r for r in rows if "pref/accuracy" in r]
     if not main:
         return None
-    first = main[0]["step"]
-    sft_end = [r for r in rows if r["step"] == first - 1 and r.get("eval/accuracy") is not None]
+    start_rows = [json.loads(l) for l in
+                  (run_dir.parent / ("sft_start-" + run_dir.name.split("-")[-1]) / "metrics.jsonl")
+                  .read_text().splitlines()] if (run_dir.parent / ("sft_start-" + run_dir.name.split("-")[-1])).exists() else []
+    sft_end = [r for r in start_rows if r.get("eval/accuracy") is not None][-1:]
     evals = [r for r in main if r.get("eval/accuracy") is not None]
     log = (run_dir / "train.log").read_text()
     pairs = next((l.split("preference pairs: ")[1].split(" ")[0]

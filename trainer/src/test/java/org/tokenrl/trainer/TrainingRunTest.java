@@ -162,7 +162,9 @@ class TrainingRunTest {
 
   @Test
   void initFromStartsFromAnotherRunsWeights() throws IOException {
-    Path a = train(tmp.resolve("a"), Long.MAX_VALUE, "trainer.steps=1");
+    // An SFT-only run (no main phase) is the shared start.
+    Path a = train(tmp.resolve("a"), Long.MAX_VALUE, "trainer.steps=0");
+    assertTrue(RunDirectory.existing(a).latestCheckpoint().orElseThrow().endsWith("step-0000003"));
     // Learning rate 0: the weights B ends with are the ones it started from.
     Path b =
         train(tmp.resolve("b"), Long.MAX_VALUE, "run.init_from=\"" + a + "\"", "sft.steps=0",
