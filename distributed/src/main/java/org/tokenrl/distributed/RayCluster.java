@@ -54,7 +54,7 @@ final class RayCluster {
             "Ray is already initialised in this JVM by someone else; tokenrl's Ray pool must own"
                 + " the connection");
       }
-      checkPythonRay();
+      checkPythonRay("ray");
       if (!cfg.address().isEmpty()) {
         checkReachable(cfg.address());
       }
@@ -94,14 +94,15 @@ final class RayCluster {
    * Fails with one line saying what to install unless the {@code ray} command (what Ray's driver
    * runs to start a head, and what every node runs) is the Python package of {@link #RAY_VERSION}.
    */
-  static void checkPythonRay() {
+  static void checkPythonRay(String rayCommand) {
     String output;
     try {
-      output = run(List.of("ray", "--version"), 60);
+      output = run(List.of(rayCommand, "--version"), 60);
     } catch (IOException e) {
       throw new IllegalStateException(
           "distributed.backend = ray needs the Python package ray " + RAY_VERSION
-              + " (no 'ray' command on PATH): pip install ray==" + RAY_VERSION);
+              + " (cannot run '" + rayCommand + " --version': " + e.getMessage()
+              + "): pip install ray==" + RAY_VERSION);
     }
     // "ray, version 2.39.0"
     String version = output.strip().replaceFirst("(?s).*version\\s+", "").strip();
@@ -130,8 +131,13 @@ final class RayCluster {
   private static void setRayProperties(DistributedConfig cfg) {
     clearRayProperties();
     System.setProperty("ray.run-mode", "CLUSTER");
+    List<String> head = new ArrayList<>(List.of("--include-dashboard=false", "--disable-usage-stats"));
     if (!cfg.address().isEmpty()) {
       System.setProperty("ray.address", cfg.address());
+    } else {
+      // A head started for this run serves only this machine: keep its traffic on loopback.
+      System.setProperty("ray.node-ip", "127.0.0.1");
+      head.add("--node-ip-address=127.0.0.1");
     }
     System.setProperty("ray.job.code-search-path", CodeSearchPath.ofThisJvm());
     List<String> jvm = new ArrayList<>(WORKER_JVM_FLAGS);
@@ -146,7 +152,6 @@ final class RayCluster {
     // N actors x all-core thread pools only contend.
     System.setProperty("ray.job.runtime-env.env-vars.OMP_NUM_THREADS", "1");
     // Only for a head started here: no dashboard (saves a process and start-up time).
-    List<String> head = List.of("--include-dashboard=false", "--disable-usage-stats");
     for (int i = 0; i < head.size(); i++) {
       System.setProperty("ray.head-args." + i, head.get(i));
     }
@@ -158,7 +163,8 @@ final class RayCluster {
     for (String key : List.copyOf(System.getProperties().stringPropertyNames())) {
       if (key.startsWith("ray.job.jvm-options.")
           || key.startsWith("ray.head-args.")
-          || key.equals("ray.address")) {
+          || key.equals("ray.address")
+          || key.equals("ray.node-ip")) {
         System.clearProperty(key);
       }
     }
