@@ -138,12 +138,42 @@ class RayRolloutPoolTest {
   }
 
   @Test
+  void asyncPoolsSampleWithTheWeightsOneVersionBehind() {
+    Map<String, float[]> older = policy.exportWeights();
+    Map<String, float[]> newer = policy.exportWeights();
+    newer.values().forEach(w -> w[0] -= 0.5f);
+    List<PromptRequest> prompts = prompts(4, 17);
+    // A second pool on the same cluster (the connection is shared and counted).
+    try (RolloutPool async =
+        RolloutPools.create(
+            new RolloutPoolContext(
+                policy,
+                config("distributed.async=true", "distributed.ray.actors=1"),
+                allocator))) {
+      async.syncWeights(1, older);
+      async.syncWeights(2, newer);
+      local.syncWeights(1, older);
+      try (RolloutBatch expected = local.generate(prompts, 2, SAMPLING, 8);
+          RolloutBatch actual = async.generate(prompts, 2, SAMPLING, 8)) {
+        assertSameRollouts(expected, actual);
+      }
+      assertEquals(1.0, async.metrics().get("distributed/weight_staleness"));
+    }
+    // The first pool still works after the second one closed.
+    ray.syncWeights(4, older);
+    try (RolloutBatch expected = local.generate(prompts, 2, SAMPLING, 9);
+        RolloutBatch actual = ray.generate(prompts, 2, SAMPLING, 9)) {
+      assertSameRollouts(expected, actual);
+    }
+  }
+
+  @Test
   void aKilledActorIsRestartedAndTheStepCompletes() throws Exception {
     Map<String, float[]> weights = policy.exportWeights();
     local.syncWeights(5, weights);
     ray.syncWeights(5, weights);
     SamplingParams longer = new SamplingParams(1.0, 0, 1.0, 30, -1, false);
-    List<PromptRequest> prompts = prompts(48, 3);
+    List<PromptRequest> prompts = prompts(64, 3); // ~1 s of sampling per actor
     double before = ray.metrics().get("distributed/actor_restarts");
     long pid = ray.actorPid(1);
     CompletableFuture<RolloutBatch> step =

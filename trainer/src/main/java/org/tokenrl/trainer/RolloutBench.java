@@ -55,7 +55,7 @@ final class RolloutBench {
     List<Row> rows = new ArrayList<>();
     System.out.printf(
         "rollout bench: model d%d L%d H%d V%d, %d prompts x %d samples x %d new tokens = %,d"
-            + " tokens per step, median of %d steps after %d warm-up; OMP_NUM_THREADS=%s%n",
+            + " tokens per step, median of %d steps after %d warm-up steps; OMP_NUM_THREADS=%s%n",
         MODEL.dModel(), MODEL.layers(), MODEL.heads(), MODEL.vocabSize(), PROMPTS, GROUP,
         NEW_TOKENS, PROMPTS * GROUP * NEW_TOKENS, steps, WARMUP, System.getenv("OMP_NUM_THREADS"));
     try (BufferAllocator allocator = new RootAllocator();
@@ -98,7 +98,7 @@ final class RolloutBench {
   }
 
   /**
-   * Creates the pool, syncs weights, runs one warm-up step and {@code steps} timed ones. Ray pools
+   * Creates the pool, syncs weights, runs {@link #WARMUP} warm-up steps and {@code steps} timed ones. Ray pools
    * are kept open in {@code keepOpen} (so both share one head); others are closed here.
    */
   private static Row measure(
