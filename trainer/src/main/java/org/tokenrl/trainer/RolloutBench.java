@@ -39,109 +39,85 @@ final class RolloutBench {
 
   private RolloutBench() {}
 
-  /** One measured pool: start-up, rollout speed and weight-sync cost. */
-  private record Row(String pool, double startSeconds, double stepMillis, double syncMillis) {
-    double tokensPerSecond() {
-      return (double) PROMPTS * GROUP * NEW_TOKENS / (stepMillis / 1e3);
+  /** One pool under test and its timings (milliseconds), filled round by round. */
+  private record Entry(String name, RolloutPool pool, double startSeconds, double[] step,
+      double[] sync) {
+    double tokensPerSecond(double millis) {
+      return (double) PROMPTS * GROUP * NEW_TOKENS / (millis / 1e3);
     }
   }
 
   static void main(String[] args) {
     boolean quick = Arrays.asList(args).contains("--quick");
-    int steps = quick ? 2 : 5;
+    int rounds = quick ? 3 : 8;
     Path root = TrainCommand.projectRoot();
     SamplingParams sampling = new SamplingParams(1.0, 0, 1.0, NEW_TOKENS, -1, false);
     List<PromptRequest> prompts = prompts();
-    List<Row> rows = new ArrayList<>();
     System.out.printf(
         "rollout bench: model d%d L%d H%d V%d, %d prompts x %d samples x %d new tokens = %,d"
-            + " tokens per step, median of %d steps after %d warm-up steps; OMP_NUM_THREADS=%s%n",
+            + " tokens per step; %d warm-up steps per pool, then %d rounds of one step per pool"
+            + " (interleaved, so background load hits all pools alike); OMP_NUM_THREADS=%s%n",
         MODEL.dModel(), MODEL.layers(), MODEL.heads(), MODEL.vocabSize(), PROMPTS, GROUP,
-        NEW_TOKENS, PROMPTS * GROUP * NEW_TOKENS, steps, WARMUP, System.getenv("OMP_NUM_THREADS"));
+        NEW_TOKENS, PROMPTS * GROUP * NEW_TOKENS, WARMUP, rounds, System.getenv("OMP_NUM_THREADS"));
+    List<Entry> entries = new ArrayList<>();
     try (BufferAllocator allocator = new RootAllocator();
         Policy policy = Policy.create(MODEL, OptimizerConfig.defaults(1e-3), 1)) {
       Map<String, float[]> weights = policy.exportWeights();
-      for (int workers : new int[] {1, 2}) {
-        Config c = config(root, "distributed.backend=local", "rollout.workers=" + workers);
-        rows.add(
-            measure(
-                "in-process, " + workers + (workers == 1 ? " thread" : " threads"),
-                new RolloutPoolContext(policy, c, allocator), prompts, sampling, weights, steps,
-                null));
-      }
-      byte[][] lastIpc = new byte[1][];
-      List<RolloutPool> rayPools = new ArrayList<>();
       try {
-        for (int actors : new int[] {1, 2}) {
-          Config c = config(root, "distributed.backend=ray", "distributed.ray.actors=" + actors);
-          rows.add(
-              measure(
-                  "ray, " + actors + (actors == 1 ? " actor" : " actors"),
-                  new RolloutPoolContext(policy, c, allocator), prompts, sampling, weights, steps,
-                  rayPools));
+        entries.add(open("in-process, 1 thread", policy, allocator, rounds,
+            "distributed.backend=local", "rollout.workers=1"));
+        entries.add(open("in-process, 2 threads", policy, allocator, rounds,
+            "distributed.backend=local", "rollout.workers=2"));
+        // Both Ray pools share one local head: the first one starts it, the last close stops it.
+        entries.add(open("ray, 1 actor", policy, allocator, rounds,
+            "distributed.backend=ray", "distributed.ray.actors=1"));
+        entries.add(open("ray, 2 actors", policy, allocator, rounds,
+            "distributed.backend=ray", "distributed.ray.actors=2"));
+        for (Entry e : entries) {
+          e.pool().syncWeights(0, weights);
+          for (int w = 0; w < WARMUP; w++) { // JIT and ND4J warm-up (in the actors' JVMs too)
+            e.pool().generate(prompts, GROUP, sampling, -1 - w).close();
+          }
+        }
+        for (int r = 0; r < rounds; r++) {
+          for (Entry e : entries) {
+            long a = System.nanoTime();
+            e.pool().syncWeights(r + 1, weights);
+            long b = System.nanoTime();
+            try (RolloutBatch batch = e.pool().generate(prompts, GROUP, sampling, r + 1)) {
+              e.step()[r] = (System.nanoTime() - b) / 1e6;
+              if (batch.totalResponseTokens() != (long) PROMPTS * GROUP * NEW_TOKENS) {
+                throw new IllegalStateException("unexpected batch " + batch);
+              }
+            }
+            e.sync()[r] = (b - a) / 1e6;
+          }
         }
       } finally {
-        rayPools.forEach(RolloutPool::close); // the last close stops the local head
+        entries.forEach(e -> e.pool().close());
       }
-      System.out.printf("%n%-24s %10s %12s %10s %16s%n", "pool", "start s", "tokens/s", "step ms",
-          "weight sync ms");
-      for (Row r : rows) {
-        System.out.printf("%-24s %10.1f %,12.0f %10.1f %16.1f%n", r.pool(), r.startSeconds(),
-            r.tokensPerSecond(), r.stepMillis(), r.syncMillis());
+      System.out.printf("%n%-22s %8s %14s %14s %12s %16s%n", "pool", "start s", "tokens/s best",
+          "tokens/s median", "step ms med", "weight sync ms");
+      for (Entry e : entries) {
+        System.out.printf("%-22s %8.1f %,14.0f %,14.0f %12.1f %16.1f%n", e.name(),
+            e.startSeconds(), e.tokensPerSecond(min(e.step())),
+            e.tokensPerSecond(median(e.step())), median(e.step()), median(e.sync()));
       }
       System.out.println(
-          "(ray start includes the local head for the first pool; weight sync = encode + object"
-              + " store put + every actor loading it, in-process = copying into each thread's"
-              + " model)");
-      transport(allocator, policy, prompts, sampling, steps);
+          "(start: pool creation, for the first Ray pool including the local head; weight sync:"
+              + " median of syncWeights = encode + object-store put + every actor loading it;"
+              + " in-process: copying into each thread's model)");
+      transport(allocator, policy, prompts, sampling, rounds);
     }
   }
 
-  /**
-   * Creates the pool, syncs weights, runs {@link #WARMUP} warm-up steps and {@code steps} timed ones. Ray pools
-   * are kept open in {@code keepOpen} (so both share one head); others are closed here.
-   */
-  private static Row measure(
-      String name,
-      RolloutPoolContext context,
-      List<PromptRequest> prompts,
-      SamplingParams sampling,
-      Map<String, float[]> weights,
-      int steps,
-      List<RolloutPool> keepOpen) {
+  private static Entry open(
+      String name, Policy policy, BufferAllocator allocator, int rounds, String... overrides) {
+    Config c = config(TrainCommand.projectRoot(), overrides);
     long t0 = System.nanoTime();
-    RolloutPool pool = RolloutPools.create(context);
+    RolloutPool pool = RolloutPools.create(new RolloutPoolContext(policy, c, allocator));
     double start = (System.nanoTime() - t0) / 1e9;
-    if (keepOpen != null) {
-      keepOpen.add(pool);
-    }
-    try {
-      double[] sync = new double[steps];
-      double[] step = new double[steps];
-      pool.syncWeights(0, weights);
-      for (int w = 0; w < WARMUP; w++) { // JIT and ND4J warm-up (in the actors' JVMs too)
-        pool.generate(prompts, GROUP, sampling, -1 - w).close();
-      }
-      for (int s = 0; s < steps; s++) {
-        long a = System.nanoTime();
-        pool.syncWeights(s + 1, weights);
-        long b = System.nanoTime();
-        try (RolloutBatch batch = pool.generate(prompts, GROUP, sampling, s + 1)) {
-          step[s] = (System.nanoTime() - b) / 1e6;
-          if (batch.totalResponseTokens() != (long) PROMPTS * GROUP * NEW_TOKENS) {
-            throw new IllegalStateException("unexpected batch " + batch);
-          }
-        }
-        sync[s] = (b - a) / 1e6;
-      }
-      Row row = new Row(name, start, median(step), median(sync));
-      System.out.printf("  %s: %,.0f tokens/s%n", name, row.tokensPerSecond());
-      return row;
-    } finally {
-      if (keepOpen == null) {
-        pool.close();
-      }
-    }
+    return new Entry(name, pool, start, new double[rounds], new double[rounds]);
   }
 
   /** Serialize + deserialize one step's batch as the Ray pool does (actor -> driver). */
@@ -190,6 +166,10 @@ final class RolloutBench {
       out.add(new PromptRequest(p, ids, ""));
     }
     return out;
+  }
+
+  private static double min(double[] values) {
+    return Arrays.stream(values).min().orElse(Double.NaN);
   }
 
   private static double median(double[] values) {
