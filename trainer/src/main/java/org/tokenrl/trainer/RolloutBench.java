@@ -35,7 +35,8 @@ final class RolloutBench {
   static final int GROUP = 8;
   static final int PROMPT_LEN = 8;
   static final int NEW_TOKENS = 16;
-  static final int WARMUP = 3;
+  /** Warm-up steps per pool: a fresh actor JVM needs about 10 steps of JIT before its steps settle. */
+  static final int WARMUP = 10;
 
   private RolloutBench() {}
 
