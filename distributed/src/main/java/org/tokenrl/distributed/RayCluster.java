@@ -134,11 +134,9 @@ final class RayCluster {
     List<String> head = new ArrayList<>(List.of("--include-dashboard=false", "--disable-usage-stats"));
     if (!cfg.address().isEmpty()) {
       System.setProperty("ray.address", cfg.address());
-    } else {
-      // A head started for this run serves only this machine: keep its traffic on loopback.
-      System.setProperty("ray.node-ip", "127.0.0.1");
-      head.add("--node-ip-address=127.0.0.1");
     }
+    // (A local head binds to this machine's own address: Ray 2.39's 'ray start' replaces a
+    // --node-ip-address of 127.0.0.1 with it, so the driver is not pinned to loopback either.)
     System.setProperty("ray.job.code-search-path", CodeSearchPath.ofThisJvm());
     List<String> jvm = new ArrayList<>(WORKER_JVM_FLAGS);
     jvm.add("-Xmx" + cfg.workerHeap());
@@ -163,8 +161,7 @@ final class RayCluster {
     for (String key : List.copyOf(System.getProperties().stringPropertyNames())) {
       if (key.startsWith("ray.job.jvm-options.")
           || key.startsWith("ray.head-args.")
-          || key.equals("ray.address")
-          || key.equals("ray.node-ip")) {
+          || key.equals("ray.address")) {
         System.clearProperty(key);
       }
     }
