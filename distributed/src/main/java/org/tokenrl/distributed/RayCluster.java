@@ -102,7 +102,7 @@ final class RayCluster {
       throw new IllegalStateException(
           "distributed.backend = ray needs the Python package ray " + RAY_VERSION
               + " (cannot run '" + rayCommand + " --version': " + e.getMessage()
-              + "): pip install ray==" + RAY_VERSION);
+              + "): pip install ray==" + RAY_VERSION + " and put its 'ray' command on PATH");
     }
     // "ray, version 2.39.0"
     String version = output.strip().replaceFirst("(?s).*version\\s+", "").strip();

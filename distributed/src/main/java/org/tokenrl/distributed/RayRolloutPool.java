@@ -231,19 +231,22 @@ public final class RayRolloutPool implements RolloutPool {
   /**
    * Submits {@code call} to each listed actor at once, then collects the results in order. A call
    * whose actor died is submitted again (Ray restarts the actor) up to {@code max_restarts} times.
+   * All waits together end {@code timeoutSeconds} after the submission.
    */
   private <T> List<T> awaitAll(List<Integer> which, Call<T> call, int timeoutSeconds, String what) {
     List<ObjectRef<T>> pending = new ArrayList<>();
     for (int i : which) {
       pending.add(call.submit(i));
     }
+    // One deadline for the whole round: the calls run in parallel.
+    long deadline = System.currentTimeMillis() + timeoutSeconds * 1000L;
     List<T> results = new ArrayList<>(which.size());
     for (int j = 0; j < which.size(); j++) {
       int actor = which.get(j);
       ObjectRef<T> ref = pending.get(j);
       for (int attempt = 0; ; attempt++) {
         try {
-          results.add(Ray.get(ref, timeoutSeconds * 1000L));
+          results.add(Ray.get(ref, Math.max(1, deadline - System.currentTimeMillis())));
           break;
         } catch (RayActorException e) {
           if (attempt >= cfg.maxRestarts()) {
