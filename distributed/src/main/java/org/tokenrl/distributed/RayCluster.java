@@ -12,12 +12,17 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.FutureTask;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import org.tokenrl.core.ConfigException;
 
 /**
  * This JVM's connection to a Ray cluster. Ray's Java API is one static runtime per JVM, so pools
  * share it: the first {@link #acquire} connects (starting a local head when no address is
  * configured), the last {@link #release} disconnects, and a shutdown hook disconnects on exit and
  * Ctrl-C. A head started here is stopped with it (Ray's driver runs {@code ray stop --force}).
+ *
+ * <p>Start-up problems the user fixes outside the code (no or another Python ray, nothing at the
+ * address, a head that does not come up) are {@link ConfigException}s: the CLI prints their one
+ * line and exits, without a stack trace.
  *
  * <p>Everything Ray's driver reads is set as {@code ray.*} system properties right before {@code
  * Ray.init}: CLUSTER run mode (never LOCAL: its actors mix up calls, ray-project/ray#61827), the
@@ -99,7 +104,7 @@ final class RayCluster {
     try {
       output = run(List.of(rayCommand, "--version"), 60);
     } catch (IOException e) {
-      throw new IllegalStateException(
+      throw new ConfigException(
           "distributed.backend = ray needs the Python package ray " + RAY_VERSION
               + " (cannot run '" + rayCommand + " --version': " + e.getMessage()
               + "): pip install ray==" + RAY_VERSION + " and put its 'ray' command on PATH");
@@ -107,7 +112,7 @@ final class RayCluster {
     // "ray, version 2.39.0"
     String version = output.strip().replaceFirst("(?s).*version\\s+", "").strip();
     if (!version.equals(RAY_VERSION)) {
-      throw new IllegalStateException(
+      throw new ConfigException(
           "the Python package ray on PATH is version " + version + " but tokenrl's io.ray jars are "
               + RAY_VERSION + " (they must match): pip install ray==" + RAY_VERSION);
     }
@@ -121,7 +126,7 @@ final class RayCluster {
     try (Socket socket = new Socket()) {
       socket.connect(new InetSocketAddress(host, port), 5000);
     } catch (IOException e) {
-      throw new IllegalStateException(
+      throw new ConfigException(
           "cannot reach a Ray cluster at distributed.ray.address = " + address + " ("
               + e.getMessage() + "): start one there with 'ray start --head --port=" + port
               + "', or set distributed.ray.address = \"\" to start a local head");
@@ -181,17 +186,17 @@ final class RayCluster {
     } catch (TimeoutException e) {
       init.cancel(true);
       shutdownQuietly();
-      throw new IllegalStateException(
+      throw new ConfigException(
           "could not connect to " + where + " within distributed.ray.init_timeout_s = "
               + cfg.initTimeoutSeconds() + " s; check 'ray status' and the logs in"
               + " /tmp/ray/session_latest/logs");
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       shutdownQuietly();
-      throw new IllegalStateException("interrupted while connecting to " + where, e);
+      throw new ConfigException("interrupted while connecting to " + where, e);
     } catch (ExecutionException e) {
       shutdownQuietly();
-      throw new IllegalStateException(
+      throw new ConfigException(
           "could not start or join " + where + ": " + e.getCause()
               + (cfg.address().isEmpty()
                   ? " (is 'ray start --head' possible here? see /tmp/ray/session_latest/logs)"

@@ -98,17 +98,17 @@ class RayClusterTest {
 
   @Test
   void aMissingOrDifferentPythonRaySaysWhatToInstall() throws IOException {
-    IllegalStateException missing =
+    ConfigException missing =
         assertThrows(
-            IllegalStateException.class,
+            ConfigException.class,
             () -> RayCluster.checkPythonRay(tmp.resolve("no-such-ray").toString()));
     assertTrue(missing.getMessage().contains("pip install ray==2.39.0"), missing.getMessage());
 
     Path fake = tmp.resolve("ray");
     Files.writeString(fake, "#!/bin/sh\necho 'ray, version 2.38.0'\n");
     Files.setPosixFilePermissions(fake, PosixFilePermissions.fromString("rwxr-xr-x"));
-    IllegalStateException old =
-        assertThrows(IllegalStateException.class, () -> RayCluster.checkPythonRay(fake.toString()));
+    ConfigException old =
+        assertThrows(ConfigException.class, () -> RayCluster.checkPythonRay(fake.toString()));
     assertTrue(old.getMessage().contains("version 2.38.0"), old.getMessage());
     assertTrue(old.getMessage().contains("pip install ray==2.39.0"), old.getMessage());
     assertTrue(!old.getMessage().contains("\n"), "one line: " + old.getMessage());
@@ -122,9 +122,9 @@ class RayClusterTest {
     try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
       port = s.getLocalPort(); // free once closed: nothing listens there
     }
-    IllegalStateException e =
+    ConfigException e =
         assertThrows(
-            IllegalStateException.class, () -> RayCluster.checkReachable("127.0.0.1:" + port));
+            ConfigException.class, () -> RayCluster.checkReachable("127.0.0.1:" + port));
     assertTrue(e.getMessage().contains("ray start --head --port=" + port), e.getMessage());
     assertTrue(e.getMessage().contains("distributed.ray.address = 127.0.0.1:" + port));
   }
