@@ -44,7 +44,8 @@ final class CodeSearchPath {
     }
     try (JarFile jar = new JarFile(entry.toFile())) {
       Manifest manifest = jar.getManifest();
-      String classPath = manifest == null ? null : manifest.getMainAttributes().getValue("Class-Path");
+      String classPath =
+          manifest == null ? null : manifest.getMainAttributes().getValue("Class-Path");
       if (classPath == null) {
         return;
       }

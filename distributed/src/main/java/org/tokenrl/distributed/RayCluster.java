@@ -32,7 +32,7 @@ final class RayCluster {
   /** The io.ray jars' version (root pom {@code ray.version}); the Python package must match. */
   static final String RAY_VERSION = "2.39.0";
 
-  /** JVM options every actor needs: Arrow reflects into java.nio, Ray's serializer into the rest. */
+  /** JVM options every actor needs: Arrow reflects into java.nio, Ray's serializer elsewhere. */
   static final List<String> WORKER_JVM_FLAGS =
       List.of(
           "-XX:+IgnoreUnrecognizedVMOptions",
@@ -136,7 +136,8 @@ final class RayCluster {
   private static void setRayProperties(DistributedConfig cfg) {
     clearRayProperties();
     System.setProperty("ray.run-mode", "CLUSTER");
-    List<String> head = new ArrayList<>(List.of("--include-dashboard=false", "--disable-usage-stats"));
+    List<String> head =
+        new ArrayList<>(List.of("--include-dashboard=false", "--disable-usage-stats"));
     if (!cfg.address().isEmpty()) {
       System.setProperty("ray.address", cfg.address());
     }

@@ -134,7 +134,9 @@ class RayClusterTest {
     ConfigException rewards =
         assertThrows(
             ConfigException.class,
-            () -> DistributedConfig.from(RayRolloutPoolTest.config("distributed.rewards_on=actors")));
+            () ->
+                DistributedConfig.from(
+                    RayRolloutPoolTest.config("distributed.rewards_on=actors")));
     assertTrue(rewards.getMessage().contains("distributed.rewards_on = actors"));
     ConfigException heap =
         assertThrows(
@@ -169,7 +171,8 @@ class RayClusterTest {
     }
     List<String> path = CodeSearchPath.expand(booter.toString());
     assertEquals(
-        new ArrayList<>(List.of(booter.toString(), dep.toString(), tmp.resolve("classes").toString())),
+        new ArrayList<>(
+            List.of(booter.toString(), dep.toString(), tmp.resolve("classes").toString())),
         path);
   }
 }

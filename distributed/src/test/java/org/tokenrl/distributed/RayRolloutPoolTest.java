@@ -59,7 +59,8 @@ class RayRolloutPoolTest {
     allocator = new RootAllocator();
     policy = Policy.create(MODEL, OptimizerConfig.defaults(1e-3), 7);
     RolloutPool pool =
-        RolloutPools.create(new RolloutPoolContext(policy, config("distributed.ray.actors=2"), allocator));
+        RolloutPools.create(
+            new RolloutPoolContext(policy, config("distributed.ray.actors=2"), allocator));
     ray = (RayRolloutPool) pool;
     local = new InProcessRolloutPool(policy, 2, allocator);
   }
@@ -186,7 +187,8 @@ class RayRolloutPoolTest {
         RolloutBatch expected = local.generate(prompts, 8, longer, 21)) {
       assertSameRollouts(expected, actual);
     }
-    assertTrue(ray.metrics().get("distributed/actor_restarts") >= before + 1, ray.metrics().toString());
+    assertTrue(
+        ray.metrics().get("distributed/actor_restarts") >= before + 1, ray.metrics().toString());
     assertTrue(ray.actorPid(1) != pid, "actor 1 runs in a new process");
   }
 }

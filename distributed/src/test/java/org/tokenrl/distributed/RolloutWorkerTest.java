@@ -41,8 +41,11 @@ class RolloutWorkerTest {
   void sliceRequestRoundTrips() {
     SamplingParams params = new SamplingParams(0.7, 5, 0.9, 12, 3, false);
     List<PromptRequest> prompts =
-        List.of(new PromptRequest(4, new int[] {0, 5, 6}, "a=ü"), new PromptRequest(9, new int[] {0}, ""));
-    SliceRequest back = SliceRequest.fromBytes(new SliceRequest(6, prompts, 4, params, -77).toBytes());
+        List.of(
+            new PromptRequest(4, new int[] {0, 5, 6}, "a=ü"),
+            new PromptRequest(9, new int[] {0}, ""));
+    SliceRequest back =
+        SliceRequest.fromBytes(new SliceRequest(6, prompts, 4, params, -77).toBytes());
     assertEquals(6, back.firstPrompt());
     assertEquals(4, back.groupSize());
     assertEquals(-77, back.seed());

@@ -35,7 +35,7 @@ final class RolloutBench {
   static final int GROUP = 8;
   static final int PROMPT_LEN = 8;
   static final int NEW_TOKENS = 16;
-  /** Warm-up steps per pool: a fresh actor JVM needs about 10 steps of JIT before its steps settle. */
+  /** Warm-up steps per pool: a fresh actor JVM needs about 10 steps of JIT to settle. */
   static final int WARMUP = 10;
 
   private RolloutBench() {}

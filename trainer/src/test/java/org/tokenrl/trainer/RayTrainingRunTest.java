@@ -26,7 +26,10 @@ class RayTrainingRunTest {
   void threeStepsOnRaySampleWhatTheLocalPoolSamples() throws IOException {
     Path ray =
         TrainingRunTest.train(
-            tmp.resolve("ray"), Long.MAX_VALUE, "distributed.backend=ray", "distributed.ray.actors=2");
+            tmp.resolve("ray"),
+            Long.MAX_VALUE,
+            "distributed.backend=ray",
+            "distributed.ray.actors=2");
     Path local = TrainingRunTest.train(tmp.resolve("local"), Long.MAX_VALUE);
     ObjectMapper json = new ObjectMapper();
     List<String> rayLines = Files.readAllLines(ray.resolve("metrics.jsonl"));
@@ -39,7 +42,8 @@ class RayTrainingRunTest {
       assertEquals(0.0, r.get("distributed/actor_restarts").asDouble());
       assertEquals(0.0, r.get("distributed/weight_staleness").asDouble());
       // Same seeds and weights: the same tokens, so the same rewards and lengths.
-      for (String key : List.of("train/reward_mean", "train/accuracy", "rollout/response_len_mean")) {
+      for (String key :
+          List.of("train/reward_mean", "train/accuracy", "rollout/response_len_mean")) {
         assertEquals(l.get(key).asDouble(), r.get(key).asDouble(), 1e-12, key + " at line " + i);
       }
       // (absent in both when dynamic sampling left no group to update)
