@@ -90,12 +90,9 @@ public final class RayRolloutPool implements RolloutPool {
     if (weights == null) {
       throw new IllegalStateException("syncWeights must be called before generate");
     }
-    ObjectRef<byte[]> use = weights;
-    long version = weightsVersion;
-    if (cfg.async() && previousWeights != null) {
-      use = previousWeights;
-      version = previousVersion;
-    }
+    boolean behind = cfg.async() && previousWeights != null;
+    ObjectRef<byte[]> weightsRef = behind ? previousWeights : weights;
+    long version = behind ? previousVersion : weightsVersion;
     staleness = weightsVersion - version;
     int[] starts = sliceStarts(prompts.size(), actors.size());
     List<Integer> busy = new ArrayList<>();
@@ -107,8 +104,6 @@ public final class RayRolloutPool implements RolloutPool {
     if (busy.isEmpty()) {
       return RolloutBatch.of(allocator, groupSize, List.of());
     }
-    ObjectRef<byte[]> weightsRef = use;
-    long weightsVersionUsed = version;
     List<byte[]> slices =
         awaitAll(
             busy,
@@ -123,7 +118,7 @@ public final class RayRolloutPool implements RolloutPool {
                       .toBytes();
               return actors
                   .get(i)
-                  .task(RolloutActor::generate, request, weightsVersionUsed, weightsRef)
+                  .task(RolloutActor::generate, request, version, weightsRef)
                   .remote();
             },
             cfg.callTimeoutSeconds(),
