@@ -6,11 +6,13 @@ import java.util.Arrays;
 final class BenchCommand implements Command {
   static final String HELP =
       """
-      usage: ./tokenrl bench [model|bleu] [--quick]
+      usage: ./tokenrl bench [model|bleu|rollout] [--quick]
 
         model (default)  training tokens/s and GFLOP/s against a plain ND4J matrix product
                          (the machine's ceiling), sampling tokens/s with and without the KV cache
         bleu             per-sentence TensorBLEU against NLTK's sentence_bleu and a plain Java loop
+        rollout          rollout tokens/s in-process and on a local Ray cluster with 1 and 2 actors,
+                         and the per-step cost of Arrow transport and weight sync
       Every ratio is taken against a baseline measured in the same run.
         --quick          a shorter sweep
       """;
@@ -22,7 +24,7 @@ final class BenchCommand implements Command {
 
   @Override
   public String summary() {
-    return "measure training, sampling and BLEU speed against in-run baselines";
+    return "measure training, sampling, rollout and BLEU speed against in-run baselines";
   }
 
   @Override
@@ -37,6 +39,7 @@ final class BenchCommand implements Command {
     switch (what) {
       case "model" -> org.tokenrl.model.ModelBench.main(rest);
       case "bleu" -> org.tokenrl.rewards.BleuBenchmark.main(rest);
+      case "rollout" -> RolloutBench.main(rest);
       default -> {
         System.err.println("tokenrl bench: unknown benchmark '" + what + "'\n" + HELP);
         return 2;

@@ -1,0 +1,283 @@
+package org.tokenrl.distributed;
+
+import io.ray.api.ActorHandle;
+import io.ray.api.ObjectRef;
+import io.ray.api.Ray;
+import io.ray.api.exception.RayActorException;
+import io.ray.api.exception.RayTimeoutException;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.arrow.memory.BufferAllocator;
+import org.tokenrl.core.RolloutBatch;
+import org.tokenrl.model.SamplingParams;
+import org.tokenrl.rollout.PromptRequest;
+import org.tokenrl.rollout.RolloutPool;
+import org.tokenrl.rollout.RolloutPoolContext;
+
+/**
+ * Rollouts on a Ray cluster: {@code distributed.ray.actors} {@link RolloutActor}s, each sampling a
+ * contiguous slice of the step's prompts with the same per-row seeds as the in-process pool, so
+ * the batch is the same for the same weights and seed.
+ *
+ * <p>Data path: weights go into the object store once per {@link #syncWeights} (a {@link
+ * WeightBlob}, with a version number); every generate call carries that object reference and its
+ * version, and an actor loads a version it does not hold before sampling. Slices come back as
+ * Arrow IPC bytes and are concatenated here in prompt order (group-major).
+ *
+ * <p>Staleness: by default {@link #syncWeights} returns once every actor holds the new version,
+ * so no step samples with old weights. With {@code distributed.async = true} a step samples with
+ * the version before the latest one (off-policy by one step), recorded as {@code
+ * distributed/weight_staleness}; the trainer's loop is synchronous, so this changes which weights
+ * are used but does not yet overlap sampling with the update.
+ *
+ * <p>Faults: actors are created with {@code max_restarts = distributed.ray.max_restarts}. A call
+ * that fails because its actor died is sent again (Ray restarts the actor; the new one reloads the
+ * weights from the reference the call carries), at most that many times per call, and counted in
+ * {@code distributed/actor_restarts}. Every wait is bounded by {@code call_timeout_s}.
+ */
+public final class RayRolloutPool implements RolloutPool {
+  private final DistributedConfig cfg;
+  private final BufferAllocator allocator;
+  private final List<ActorHandle<RolloutActor>> actors = new ArrayList<>();
+  private ObjectRef<byte[]> weights;
+  private long weightsVersion;
+  private ObjectRef<byte[]> previousWeights;
+  private long previousVersion;
+  private long restarts;
+  private double staleness;
+  private double syncMillis = Double.NaN;
+  private double transportMillis = Double.NaN;
+  private boolean closed;
+
+  private RayRolloutPool(DistributedConfig cfg, BufferAllocator allocator) {
+    this.cfg = cfg;
+    this.allocator = allocator;
+  }
+
+  /**
+   * Connects to (or starts) the cluster, creates the actors and loads the context policy's
+   * current weights into them as version -1. On any failure the cluster connection is released.
+   */
+  public static RayRolloutPool start(RolloutPoolContext context) {
+    DistributedConfig cfg = DistributedConfig.from(context.config());
+    RayCluster.acquire(cfg);
+    RayRolloutPool pool = new RayRolloutPool(cfg, context.allocator());
+    try {
+      String model = context.policy().config().toJson();
+      for (int i = 0; i < cfg.actors(); i++) {
+        pool.actors.add(
+            Ray.actor(RolloutActor::new, model).setMaxRestarts(cfg.maxRestarts()).remote());
+      }
+      // The first call waits for the actors' JVMs: bound it by the start-up timeout.
+      pool.awaitAll(
+          i -> pool.actors.get(i).task(RolloutActor::pid).remote(),
+          cfg.initTimeoutSeconds(),
+          "start");
+      pool.syncWeights(-1, context.policy().exportWeights());
+      return pool;
+    } catch (RuntimeException e) {
+      pool.close();
+      throw e;
+    }
+  }
+
+  @Override
+  public RolloutBatch generate(
+      List<PromptRequest> prompts, int groupSize, SamplingParams params, long seed) {
+    checkOpen();
+    if (weights == null) {
+      throw new IllegalStateException("syncWeights must be called before generate");
+    }
+    boolean behind = cfg.async() && previousWeights != null;
+    ObjectRef<byte[]> weightsRef = behind ? previousWeights : weights;
+    long version = behind ? previousVersion : weightsVersion;
+    staleness = weightsVersion - version;
+    int[] starts = sliceStarts(prompts.size(), actors.size());
+    List<Integer> busy = new ArrayList<>();
+    for (int i = 0; i < actors.size(); i++) {
+      if (starts[i + 1] > starts[i]) {
+        busy.add(i);
+      }
+    }
+    if (busy.isEmpty()) {
+      return RolloutBatch.of(allocator, groupSize, List.of());
+    }
+    List<byte[]> slices =
+        awaitAll(
+            busy,
+            i -> {
+              byte[] request =
+                  new SliceRequest(
+                          starts[i],
+                          prompts.subList(starts[i], starts[i + 1]),
+                          groupSize,
+                          params,
+                          seed)
+                      .toBytes();
+              return actors
+                  .get(i)
+                  .task(RolloutActor::generate, request, version, weightsRef)
+                  .remote();
+            },
+            cfg.callTimeoutSeconds(),
+            "generate");
+    long t0 = System.nanoTime();
+    List<RolloutBatch> parts = new ArrayList<>(slices.size());
+    try {
+      for (byte[] ipc : slices) {
+        parts.add(RolloutBatch.fromIpcBytes(allocator, ipc));
+      }
+      return parts.size() == 1 ? parts.remove(0) : RolloutBatch.concat(allocator, parts);
+    } finally {
+      parts.forEach(RolloutBatch::close);
+      transportMillis = (System.nanoTime() - t0) / 1e6;
+    }
+  }
+
+  /**
+   * Puts {@code newWeights} into the object store once; without {@code distributed.async} also
+   * waits until every actor has loaded them, so the next generate samples with exactly these.
+   */
+  @Override
+  public void syncWeights(long version, Map<String, float[]> newWeights) {
+    checkOpen();
+    long t0 = System.nanoTime();
+    ObjectRef<byte[]> ref = Ray.put(WeightBlob.encode(newWeights));
+    previousWeights = weights;
+    previousVersion = weightsVersion;
+    weights = ref;
+    weightsVersion = version;
+    if (!cfg.async()) {
+      awaitAll(
+          i -> actors.get(i).task(RolloutActor::loadWeights, version, ref).remote(),
+          cfg.callTimeoutSeconds(),
+          "load weights");
+    }
+    syncMillis = (System.nanoTime() - t0) / 1e6;
+  }
+
+  /**
+   * {@code distributed/actor_restarts} (calls re-sent after their actor died, cumulative), {@code
+   * distributed/weight_staleness} (versions between the latest sync and the weights the last
+   * generate used), {@code distributed/weight_sync_ms} and {@code distributed/transport_ms} (Arrow
+   * batches read and concatenated on the driver, last step).
+   */
+  @Override
+  public Map<String, Double> metrics() {
+    Map<String, Double> m = new LinkedHashMap<>();
+    m.put("distributed/actor_restarts", (double) restarts);
+    m.put("distributed/weight_staleness", staleness);
+    m.put("distributed/weight_sync_ms", syncMillis);
+    m.put("distributed/transport_ms", transportMillis);
+    return m;
+  }
+
+  /** Number of rollout actors. */
+  public int actorCount() {
+    return actors.size();
+  }
+
+  /** The current worker process id of actor {@code i} (tests kill it). */
+  long actorPid(int i) {
+    return awaitAll(List.of(i), j -> actors.get(j).task(RolloutActor::pid).remote(),
+            cfg.callTimeoutSeconds(), "pid")
+        .get(0);
+  }
+
+  /** Kills the actors (a joined cluster keeps running) and releases this JVM's Ray connection. */
+  @Override
+  public void close() {
+    if (closed) {
+      return;
+    }
+    closed = true;
+    try {
+      for (ActorHandle<RolloutActor> actor : actors) {
+        try {
+          actor.kill(true);
+        } catch (RuntimeException e) {
+          // Already dead or the cluster is gone: nothing left to stop.
+        }
+      }
+    } finally {
+      actors.clear();
+      weights = null;
+      previousWeights = null;
+      RayCluster.release();
+    }
+  }
+
+  // ---------------------------------------------------------------- calls
+
+  private interface Call<T> {
+    ObjectRef<T> submit(int actor);
+  }
+
+  private <T> List<T> awaitAll(Call<T> call, int timeoutSeconds, String what) {
+    List<Integer> all = new ArrayList<>();
+    for (int i = 0; i < actors.size(); i++) {
+      all.add(i);
+    }
+    return awaitAll(all, call, timeoutSeconds, what);
+  }
+
+  /**
+   * Submits {@code call} to each listed actor at once, then collects the results in order. A call
+   * whose actor died is submitted again (Ray restarts the actor) up to {@code max_restarts} times.
+   * All waits together end {@code timeoutSeconds} after the submission.
+   */
+  private <T> List<T> awaitAll(List<Integer> which, Call<T> call, int timeoutSeconds, String what) {
+    List<ObjectRef<T>> pending = new ArrayList<>();
+    for (int i : which) {
+      pending.add(call.submit(i));
+    }
+    // One deadline for the whole round: the calls run in parallel.
+    long deadline = System.currentTimeMillis() + timeoutSeconds * 1000L;
+    List<T> results = new ArrayList<>(which.size());
+    for (int j = 0; j < which.size(); j++) {
+      int actor = which.get(j);
+      ObjectRef<T> ref = pending.get(j);
+      for (int attempt = 0; ; attempt++) {
+        try {
+          results.add(Ray.get(ref, Math.max(1, deadline - System.currentTimeMillis())));
+          break;
+        } catch (RayActorException e) {
+          if (attempt >= cfg.maxRestarts()) {
+            throw new IllegalStateException(
+                "rollout actor " + actor + " died " + (attempt + 1) + " times during '" + what
+                    + "' (distributed.ray.max_restarts = " + cfg.maxRestarts()
+                    + "); see the worker logs in /tmp/ray/session_latest/logs",
+                e);
+          }
+          restarts++;
+          ref = call.submit(actor);
+        } catch (RayTimeoutException e) {
+          throw new IllegalStateException(
+              "rollout actor " + actor + " did not finish '" + what + "' within " + timeoutSeconds
+                  + " s (" + (what.equals("start") ? "distributed.ray.init_timeout_s"
+                      : "distributed.ray.call_timeout_s")
+                  + "); see the worker logs in /tmp/ray/session_latest/logs",
+              e);
+        }
+      }
+    }
+    return results;
+  }
+
+  private void checkOpen() {
+    if (closed) {
+      throw new IllegalStateException("the Ray rollout pool is closed");
+    }
+  }
+
+  /** Boundaries of {@code parts} contiguous slices of {@code n} items, sizes differing by <= 1. */
+  static int[] sliceStarts(int n, int parts) {
+    int[] starts = new int[parts + 1];
+    for (int w = 0; w <= parts; w++) {
+      starts[w] = (int) ((long) n * w / parts);
+    }
+    return starts;
+  }
+}

@@ -1,0 +1,18 @@
+package org.tokenrl.distributed;
+
+import org.tokenrl.rollout.RolloutPool;
+import org.tokenrl.rollout.RolloutPoolContext;
+import org.tokenrl.rollout.RolloutPoolProvider;
+
+/** {@code distributed.backend = ray}: found by {@code RolloutPools} through ServiceLoader. */
+public final class RayRolloutPoolProvider implements RolloutPoolProvider {
+  @Override
+  public String backend() {
+    return "ray";
+  }
+
+  @Override
+  public RolloutPool create(RolloutPoolContext context) {
+    return RayRolloutPool.start(context);
+  }
+}

@@ -1,0 +1,35 @@
+package org.tokenrl.distributed;
+
+import org.tokenrl.model.ModelConfig;
+
+/**
+ * The Ray actor around a {@link RolloutWorker}: one per worker process. Arguments and results are
+ * byte arrays (a {@link SliceRequest}, a {@link WeightBlob}, an Arrow IPC stream), which Ray moves
+ * as raw bytes; weights arrive as an object-store reference that Ray resolves before the call.
+ *
+ * <p>Public with public methods: Ray creates and calls it reflectively in the worker JVM.
+ */
+public class RolloutActor {
+  private final RolloutWorker worker;
+
+  public RolloutActor(String modelConfigJson) {
+    this.worker = new RolloutWorker(ModelConfig.fromJson(modelConfigJson));
+  }
+
+  /** Loads the weights (if not held yet) and samples the slice; returns Arrow IPC bytes. */
+  public byte[] generate(byte[] request, long weightsVersion, byte[] weights) {
+    worker.loadWeights(weightsVersion, weights);
+    return worker.generate(SliceRequest.fromBytes(request));
+  }
+
+  /** Loads a weights version ahead of the next generate; returns it once held. */
+  public long loadWeights(long weightsVersion, byte[] weights) {
+    worker.loadWeights(weightsVersion, weights);
+    return weightsVersion;
+  }
+
+  /** This actor's worker process id (tests kill it to check restarts). */
+  public long pid() {
+    return ProcessHandle.current().pid();
+  }
+}

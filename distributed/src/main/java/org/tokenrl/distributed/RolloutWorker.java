@@ -1,0 +1,86 @@
+package org.tokenrl.distributed;
+
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.arrow.memory.BufferAllocator;
+import org.apache.arrow.memory.RootAllocator;
+import org.tokenrl.core.Rollout;
+import org.tokenrl.core.RolloutBatch;
+import org.tokenrl.model.Generation;
+import org.tokenrl.model.ModelConfig;
+import org.tokenrl.model.OptimizerConfig;
+import org.tokenrl.model.Policy;
+import org.tokenrl.rollout.PromptRequest;
+import org.tokenrl.rollout.RowSeeds;
+
+/**
+ * What a rollout actor does, without Ray: holds a sampler, loads a weights version, samples a
+ * slice of prompts and returns it as Arrow IPC bytes. {@link RolloutActor} is a thin Ray shell
+ * around it, so the sampling path can be tested in-process.
+ */
+public final class RolloutWorker implements AutoCloseable {
+  private final Policy sampler;
+  private final BufferAllocator allocator = new RootAllocator();
+  private long weightsVersion = Long.MIN_VALUE;
+
+  public RolloutWorker(ModelConfig model) {
+    // The init seed does not matter: every version's weights are loaded before sampling.
+    this.sampler = Policy.create(model, OptimizerConfig.defaults(0.0), 0);
+  }
+
+  /** The version of the weights held (Long.MIN_VALUE before the first load). */
+  public long weightsVersion() {
+    return weightsVersion;
+  }
+
+  /** Loads {@code blob} ({@link WeightBlob}) as {@code version}, unless that version is held. */
+  public void loadWeights(long version, byte[] blob) {
+    if (version != weightsVersion) {
+      sampler.importWeights(WeightBlob.decode(blob));
+      weightsVersion = version;
+    }
+  }
+
+  /**
+   * Samples {@code request}'s prompts, {@code groupSize} rows each, row {@code (p, k)} seeded with
+   * {@code RowSeeds.of(seed, p, k)} where p counts from the start of the whole batch. Returns the
+   * rows (group-major, rewards 0 as in the in-process pool) as an Arrow IPC stream.
+   */
+  public byte[] generate(SliceRequest request) {
+    int g = request.groupSize();
+    int rows = request.prompts().size() * g;
+    int[][] promptIds = new int[rows][];
+    long[] seeds = new long[rows];
+    for (int i = 0; i < request.prompts().size(); i++) {
+      for (int k = 0; k < g; k++) {
+        promptIds[i * g + k] = request.prompts().get(i).promptIds();
+        seeds[i * g + k] = RowSeeds.of(request.seed(), request.firstPrompt() + i, k);
+      }
+    }
+    Generation gen = sampler.generate(promptIds, request.params(), seeds);
+    List<Rollout> out = new ArrayList<>(rows);
+    for (int row = 0; row < rows; row++) {
+      PromptRequest prompt = request.prompts().get(row / g);
+      out.add(
+          new Rollout(
+              prompt.exampleId(),
+              request.firstPrompt() + row / g,
+              prompt.promptIds(),
+              gen.responses()[row],
+              gen.logprobs()[row],
+              gen.entropies()[row],
+              gen.truncated()[row],
+              prompt.reference(),
+              0.0));
+    }
+    try (RolloutBatch batch = RolloutBatch.of(allocator, g, out)) {
+      return batch.toIpcBytes();
+    }
+  }
+
+  @Override
+  public void close() {
+    sampler.close();
+    allocator.close();
+  }
+}

@@ -1,0 +1,194 @@
+package org.tokenrl.distributed;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.typesafe.config.Config;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.apache.arrow.memory.BufferAllocator;
+import org.apache.arrow.memory.RootAllocator;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.tokenrl.core.ConfigLoader;
+import org.tokenrl.core.RolloutBatch;
+import org.tokenrl.model.ModelConfig;
+import org.tokenrl.model.OptimizerConfig;
+import org.tokenrl.model.Policy;
+import org.tokenrl.model.SamplingParams;
+import org.tokenrl.rollout.InProcessRolloutPool;
+import org.tokenrl.rollout.PromptRequest;
+import org.tokenrl.rollout.RolloutPool;
+import org.tokenrl.rollout.RolloutPoolContext;
+import org.tokenrl.rollout.RolloutPools;
+
+/**
+ * Against a real local Ray cluster (started by the pool: no address configured), shared by the
+ * tests of this class: 2 rollout actors sample what the in-process pool samples, and survive the
+ * kill of an actor's process in the middle of a step.
+ */
+@Timeout(value = 240, unit = TimeUnit.SECONDS)
+class RayRolloutPoolTest {
+  static final Path ROOT = Path.of(System.getProperty("tokenrl.root", "..")).toAbsolutePath();
+  static final ModelConfig MODEL = new ModelConfig(20, 32, 1, 2, 64, 40);
+  static final SamplingParams SAMPLING = new SamplingParams(1.0, 0, 1.0, 12, 1, false);
+
+  static BufferAllocator allocator;
+  static Policy policy;
+  static RayRolloutPool ray;
+  static InProcessRolloutPool local;
+
+  static Config config(String... overrides) {
+    List<String> all = new ArrayList<>(List.of("distributed.backend=ray"));
+    all.addAll(List.of(overrides));
+    return ConfigLoader.load(
+            ROOT.resolve("configs"), ROOT.resolve("configs/quickstart.conf"), all)
+        .config();
+  }
+
+  @BeforeAll
+  static void startCluster() {
+    allocator = new RootAllocator();
+    policy = Policy.create(MODEL, OptimizerConfig.defaults(1e-3), 7);
+    RolloutPool pool =
+        RolloutPools.create(
+            new RolloutPoolContext(policy, config("distributed.ray.actors=2"), allocator));
+    ray = (RayRolloutPool) pool;
+    local = new InProcessRolloutPool(policy, 2, allocator);
+  }
+
+  @AfterAll
+  static void stopCluster() {
+    if (ray != null) {
+      ray.close();
+    }
+    if (local != null) {
+      local.close();
+    }
+    if (policy != null) {
+      policy.close();
+    }
+    if (allocator != null) {
+      allocator.close();
+    }
+  }
+
+  /** Prompts of varied lengths (BOS = 0 first), ids in the model's vocabulary. */
+  static List<PromptRequest> prompts(int count, long seed) {
+    Random rng = new Random(seed);
+    List<PromptRequest> out = new ArrayList<>();
+    for (int p = 0; p < count; p++) {
+      int[] ids = new int[2 + rng.nextInt(6)];
+      for (int t = 1; t < ids.length; t++) {
+        ids[t] = 2 + rng.nextInt(MODEL.vocabSize() - 2);
+      }
+      out.add(new PromptRequest(100 + p, ids, "ref" + p));
+    }
+    return out;
+  }
+
+  static void assertSameRollouts(RolloutBatch expected, RolloutBatch actual) {
+    assertEquals(expected.size(), actual.size());
+    assertEquals(expected.groupSize(), actual.groupSize());
+    assertArrayEquals(expected.exampleIds(), actual.exampleIds());
+    assertArrayEquals(expected.groups(), actual.groups());
+    assertArrayEquals(expected.references(), actual.references());
+    assertArrayEquals(expected.truncatedFlags(), actual.truncatedFlags());
+    int[][] tokens = expected.allResponseIds();
+    float[][] logprobs = expected.allLogprobs();
+    float[][] actualLogprobs = actual.allLogprobs();
+    for (int i = 0; i < expected.size(); i++) {
+      assertArrayEquals(expected.promptIds(i), actual.promptIds(i), "prompt of row " + i);
+      assertArrayEquals(tokens[i], actual.responseIds(i), "tokens of row " + i);
+      assertArrayEquals(logprobs[i], actualLogprobs[i], 1e-5f, "logprobs of row " + i);
+    }
+  }
+
+  @Test
+  void twoActorsSampleTheSameTokensAsTheInProcessPool() {
+    Policy trained = policy.copy();
+    Map<String, float[]> weights = trained.exportWeights();
+    // Perturb the weights so the test sees the synced version, not the start-up one.
+    weights.values().forEach(w -> w[0] += 0.5f);
+    local.syncWeights(3, weights);
+    ray.syncWeights(3, weights);
+    for (long seed : new long[] {11, 12}) {
+      List<PromptRequest> prompts = prompts(6, seed);
+      try (RolloutBatch expected = local.generate(prompts, 4, SAMPLING, seed);
+          RolloutBatch actual = ray.generate(prompts, 4, SAMPLING, seed)) {
+        assertSameRollouts(expected, actual);
+        assertTrue(expected.totalResponseTokens() > 0);
+      }
+    }
+    // An odd prompt count: slices of 3 and 2 prompts.
+    List<PromptRequest> odd = prompts(5, 99);
+    try (RolloutBatch expected = local.generate(odd, 3, SAMPLING, 5);
+        RolloutBatch actual = ray.generate(odd, 3, SAMPLING, 5)) {
+      assertSameRollouts(expected, actual);
+    }
+    assertEquals(0.0, ray.metrics().get("distributed/weight_staleness"));
+    trained.close();
+  }
+
+  @Test
+  void asyncPoolsSampleWithTheWeightsOneVersionBehind() {
+    Map<String, float[]> older = policy.exportWeights();
+    Map<String, float[]> newer = policy.exportWeights();
+    newer.values().forEach(w -> w[0] -= 0.5f);
+    List<PromptRequest> prompts = prompts(4, 17);
+    // A second pool on the same cluster (the connection is shared and counted).
+    try (RolloutPool async =
+        RolloutPools.create(
+            new RolloutPoolContext(
+                policy,
+                config("distributed.async=true", "distributed.ray.actors=1"),
+                allocator))) {
+      async.syncWeights(1, older);
+      async.syncWeights(2, newer);
+      local.syncWeights(1, older);
+      try (RolloutBatch expected = local.generate(prompts, 2, SAMPLING, 8);
+          RolloutBatch actual = async.generate(prompts, 2, SAMPLING, 8)) {
+        assertSameRollouts(expected, actual);
+      }
+      assertEquals(1.0, async.metrics().get("distributed/weight_staleness"));
+    }
+    // The first pool still works after the second one closed.
+    ray.syncWeights(4, older);
+    try (RolloutBatch expected = local.generate(prompts, 2, SAMPLING, 9);
+        RolloutBatch actual = ray.generate(prompts, 2, SAMPLING, 9)) {
+      assertSameRollouts(expected, actual);
+    }
+  }
+
+  @Test
+  void aKilledActorIsRestartedAndTheStepCompletes() throws Exception {
+    Map<String, float[]> weights = policy.exportWeights();
+    local.syncWeights(5, weights);
+    ray.syncWeights(5, weights);
+    SamplingParams longer = new SamplingParams(1.0, 0, 1.0, 30, -1, false);
+    List<PromptRequest> prompts = prompts(64, 3); // ~1 s of sampling per actor
+    double before = ray.metrics().get("distributed/actor_restarts");
+    long pid = ray.actorPid(1);
+    CompletableFuture<RolloutBatch> step =
+        CompletableFuture.supplyAsync(() -> ray.generate(prompts, 8, longer, 21));
+    Thread.sleep(300);
+    assertTrue(!step.isDone(), "the step finished before the kill; make it longer");
+    Process kill = new ProcessBuilder("kill", "-9", Long.toString(pid)).start();
+    assertEquals(0, kill.waitFor());
+    try (RolloutBatch actual = step.get(180, TimeUnit.SECONDS);
+        RolloutBatch expected = local.generate(prompts, 8, longer, 21)) {
+      assertSameRollouts(expected, actual);
+    }
+    assertTrue(
+        ray.metrics().get("distributed/actor_restarts") >= before + 1, ray.metrics().toString());
+    assertTrue(ray.actorPid(1) != pid, "actor 1 runs in a new process");
+  }
+}
