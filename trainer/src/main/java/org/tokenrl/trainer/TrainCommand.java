@@ -116,6 +116,11 @@ final class TrainCommand implements Command {
     } catch (ConfigException e) {
       System.err.println(e.getMessage());
       return 2;
+    } catch (IllegalArgumentException | IllegalStateException e) {
+      // Bad settings the config schema cannot see (an algorithm value out of range, a data file
+      // with no usable pairs): one line that says what to change, no stack trace.
+      System.err.println("tokenrl train: " + e.getMessage());
+      return 2;
     }
     return 0;
   }

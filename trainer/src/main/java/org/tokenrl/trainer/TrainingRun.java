@@ -62,6 +62,7 @@ final class TrainingRun {
     Task task = Tasks.create(c.getConfig("task"), projectRoot);
     String algorithmName = c.getString("algorithm.name");
     AlgorithmKind kind = Algorithms.kind(algorithmName);
+    validateAlgorithm(kind); // a bad algorithm key fails now, not after the warm-up
     int sftSteps = c.getInt("sft.steps");
     int mainSteps = c.getInt("trainer.steps");
     long total = (long) sftSteps + mainSteps;
@@ -129,6 +130,13 @@ final class TrainingRun {
       double lastEval = Double.NaN;
       double skippedTotal = 0;
       try {
+        // A distributed pool (a Ray cluster) starts before the warm-up, so one that cannot start
+        // fails at once instead of after the SFT phase.
+        if (kind == AlgorithmKind.RL
+            && done < total
+            && !c.getString("distributed.backend").equals(RolloutPools.LOCAL)) {
+          pool = RolloutPools.create(new RolloutPoolContext(policy, c, allocator));
+        }
         for (long step = done + 1; step <= total; step++) {
           boolean inSft = step <= sftSteps;
           long phaseStep = inSft ? step : step - sftSteps;
@@ -174,7 +182,9 @@ final class TrainingRun {
             if (rl == null) {
               RlAlgorithm algorithm = Algorithms.create(c.getConfig("algorithm"));
               reference = referencePolicy(algorithm, policy, tokenizer, phaseStep);
-              pool = RolloutPools.create(new RolloutPoolContext(policy, c, allocator));
+              if (pool == null) {
+                pool = RolloutPools.create(new RolloutPoolContext(policy, c, allocator));
+              }
               pool.syncWeights(step - 1, policy.exportWeights());
               rl = newTrainer(policy, reference, pool, task, algorithm, examples, codec, tokenizer, mainSteps, seed);
             }
@@ -237,6 +247,15 @@ final class TrainingRun {
       log.info("run directory: " + dir.path() + "  (tensorboard --logdir " + dir.path() + ")");
       policy.close();
       return lastEval;
+    }
+  }
+
+  private void validateAlgorithm(AlgorithmKind kind) {
+    Config block = c.getConfig("algorithm");
+    switch (kind) {
+      case RL -> Algorithms.create(block);
+      case PREFERENCE -> Algorithms.createPreference(block);
+      case SUPERVISED -> Algorithms.createSupervised(block);
     }
   }
 

@@ -79,4 +79,16 @@ class TrainCommandTest {
     Result unknown = run("frobnicate");
     assertEquals(2, unknown.code());
   }
+
+  @Test
+  void badAlgorithmValueFailsBeforeTheWarmUpWithOneLine() {
+    Path runDir = tmp.resolve("bad-algo");
+    Result r =
+        run("train", quickstart(), "algorithm=dpo", "algorithm.loss=sigmoidal",
+            "trainer.run_dir=\"" + runDir + "\"");
+    assertEquals(2, r.code());
+    assertEquals(1, r.err().strip().lines().count(), r.err());
+    assertTrue(r.err().contains("algorithm.loss"), r.err());
+    assertFalse(r.out().contains("[sft]"), "no SFT step ran: " + r.out());
+  }
 }
