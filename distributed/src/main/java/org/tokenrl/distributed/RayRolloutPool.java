@@ -252,6 +252,9 @@ public final class RayRolloutPool implements RolloutPool {
                 e);
           }
           restarts++;
+          // Ray restarts the actor in a new worker JVM (seconds on a busy machine); calls made
+          // meanwhile fail at once with "the actor is restarting", so wait until it answers.
+          awaitAlive(actor, deadline, what);
           ref = call.submit(actor);
         } catch (RayTimeoutException e) {
           throw new IllegalStateException(
@@ -264,6 +267,38 @@ public final class RayRolloutPool implements RolloutPool {
       }
     }
     return results;
+  }
+
+  /**
+   * Polls a restarted actor with a cheap call until it answers, for at most the start-up bound
+   * (init_timeout_s) and never past {@code callDeadline}.
+   */
+  private void awaitAlive(int actor, long callDeadline, String what) {
+    long deadline =
+        Math.min(callDeadline, System.currentTimeMillis() + cfg.initTimeoutSeconds() * 1000L);
+    long pause = 200;
+    while (true) {
+      long left = deadline - System.currentTimeMillis();
+      if (left <= 0) {
+        throw new IllegalStateException(
+            "rollout actor " + actor + " died during '" + what + "' and was not back within"
+                + " distributed.ray.init_timeout_s; see the worker logs in /tmp/ray/session_latest/logs");
+      }
+      try {
+        Ray.get(actors.get(actor).task(RolloutActor::pid).remote(), Math.max(1, left));
+        return;
+      } catch (RayActorException e) {
+        try {
+          Thread.sleep(Math.min(pause, Math.max(1, left)));
+        } catch (InterruptedException interrupted) {
+          Thread.currentThread().interrupt();
+          throw new IllegalStateException("interrupted while waiting for rollout actor " + actor);
+        }
+        pause = Math.min(2_000, pause * 2);
+      } catch (RayTimeoutException e) {
+        // The deadline passed inside the call: the next loop turn reports it.
+      }
+    }
   }
 
   private void checkOpen() {
