@@ -2,11 +2,21 @@
 # DPO, T-REG and cDPO on arith preference pairs, 3 seeds each, then the summary table.
 # Each run is its own TensorBoard run under runs/<algorithm>-seed<N>:
 #   tensorboard --logdir experiments/preference/runs
-# Usage: experiments/preference/run_all.sh [--jobs 1] [--seeds "1 2 3"]
+# Usage: experiments/preference/run_all.sh [--jobs 1] [--seeds "1 2 3"] [--algorithms "dpo treg ..."]
 set -euo pipefail
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 ROOT="$(cd "$HERE/../.." && pwd)"
-JOBS=1; SEEDS="1 2 3"; ALGORITHMS="dpo treg cdpo"
+JOBS=1; SEEDS="1 2 3"; ALGORITHMS="dpo treg cdpo dpo_b1 treg_b1 cdpo_b01"
+# The three algorithms at their defaults (DPO and T-REG beta = 0.1, cDPO gamma = 1.0 as in its
+# paper), and each at the other beta, which separates the effect of beta from the token credit.
+declare -A ALGO=(
+  [dpo]="algorithm=dpo"
+  [treg]="algorithm=treg"
+  [cdpo]="algorithm=cdpo"
+  [dpo_b1]="algorithm=dpo algorithm.beta=1.0"
+  [treg_b1]="algorithm=treg algorithm.beta=1.0"
+  [cdpo_b01]="algorithm=cdpo algorithm.beta=0.1"
+)
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --jobs) JOBS="$2"; shift 2 ;;
@@ -35,7 +45,7 @@ for name in $ALGORITHMS; do
       continue
     fi
     rm -rf "$dir"
-    jobs_list+=("$HERE/arith.conf algorithm=$name run.seed=$seed sft.steps=0 run.init_from=\"$HERE/runs/sft_start-seed$seed\" trainer.run_dir=\"$dir\"")
+    jobs_list+=("$HERE/arith.conf ${ALGO[$name]} run.seed=$seed sft.steps=0 run.init_from=\"$HERE/runs/sft_start-seed$seed\" trainer.run_dir=\"$dir\"")
   done
 done
 if [[ ${#jobs_list[@]} -gt 0 ]]; then

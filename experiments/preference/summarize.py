@@ -5,7 +5,7 @@ import statistics
 import sys
 from pathlib import Path
 
-ORDER = ["dpo", "treg", "cdpo"]
+ORDER = ["dpo", "treg", "cdpo", "dpo_b1", "treg_b1", "cdpo_b01"]
 
 
 def run_stats(run_dir: Path):
@@ -47,7 +47,7 @@ def fmt(values, spec):
 
 
 def main(root: Path):
-    print("| algorithm | seeds | pairs | SFT start acc | final acc | held-out pref acc "
+    print("| run | seeds | pairs | SFT start acc | final acc | held-out pref acc "
           "| held-out logp acc (start → end) | train pref acc, last 10 | reward margin, last 10 | wall time s |")
     print("|---|---|---|---|---|---|---|---|---|---|")
     for name in ORDER:
