@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
-# Runs GRPO, GRPO+D3S, TEMPO and TEMPO+D3S on arith and reverse+BLEU, 3 seeds each, then prints
+# Runs GRPO, GRPO+D3S, TEMPO and TEMPO+D3S on arith, reverse+BLEU and long sort+BLEU, 3 seeds each, then prints
 # the summary table. Each run is its own TensorBoard run under runs/<task>/<algorithm>-seed<N>:
 #   tensorboard --logdir experiments/credit-assignment/runs
-# Usage: experiments/credit-assignment/run_all.sh [--jobs 2] [--tasks "arith reverse_bleu"] [--seeds "1 2 3"]
+# Usage: experiments/credit-assignment/run_all.sh [--jobs 2] [--tasks "arith reverse_bleu sort_long"] [--seeds "1 2 3"]
 set -euo pipefail
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 ROOT="$(cd "$HERE/../.." && pwd)"
-JOBS=2; TASKS="arith reverse_bleu"; SEEDS="1 2 3"
+JOBS=2; TASKS="arith reverse_bleu sort_long"; SEEDS="1 2 3"
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --jobs) JOBS="$2"; shift 2 ;;
