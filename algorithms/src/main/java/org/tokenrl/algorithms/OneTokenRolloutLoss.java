@@ -117,6 +117,11 @@ public final class OneTokenRolloutLoss {
    * @param seed draws are keyed by (seed, row, position): vary it per step
    */
   public OtrResult compute(float[][][] logProbs, int[][] labels, long seed) {
+    return run(toDouble(logProbs), labels, null, seed);
+  }
+
+  /** The same on double log-probs (exact reference computations and tests). */
+  public OtrResult compute(double[][][] logProbs, int[][] labels, long seed) {
     return run(logProbs, labels, null, seed);
   }
 
@@ -127,17 +132,45 @@ public final class OneTokenRolloutLoss {
    * @param samples candidate ids per position, [N][T_i][K], K ≥ 1
    */
   public OtrResult compute(float[][][] logProbs, int[][] labels, int[][][] samples) {
+    return compute(toDouble(logProbs), labels, samples);
+  }
+
+  /** The same on double log-probs. */
+  public OtrResult compute(double[][][] logProbs, int[][] labels, int[][][] samples) {
     if (samples == null) {
       throw new IllegalArgumentException("samples is null; use compute(logProbs, labels, seed)");
     }
     return run(logProbs, labels, samples, 0);
   }
 
-  private OtrResult run(float[][][] logProbs, int[][] labels, int[][][] samples, long seed) {
+  private static double[][][] toDouble(float[][][] x) {
+    if (x == null) {
+      return null;
+    }
+    double[][][] out = new double[x.length][][];
+    for (int i = 0; i < x.length; i++) {
+      if (x[i] == null) {
+        continue;
+      }
+      out[i] = new double[x[i].length][];
+      for (int t = 0; t < x[i].length; t++) {
+        if (x[i][t] == null) {
+          continue;
+        }
+        out[i][t] = new double[x[i][t].length];
+        for (int v = 0; v < x[i][t].length; v++) {
+          out[i][t][v] = x[i][t][v];
+        }
+      }
+    }
+    return out;
+  }
+
+  private OtrResult run(double[][][] logProbs, int[][] labels, int[][][] samples, long seed) {
     int n = logProbs.length;
     int vocab = validate(logProbs, labels, samples);
     double[] rowWeight = rowWeights(logProbs);
-    float[][][] coef = new float[n][][];
+    double[][][] coef = new double[n][][];
     double loss = 0;
     double pgLoss = 0;
     double nll = 0;
@@ -146,9 +179,9 @@ public final class OneTokenRolloutLoss {
     double[] c = new double[vocab];
     for (int i = 0; i < n; i++) {
       int len = logProbs[i].length;
-      coef[i] = new float[len][];
+      coef[i] = new double[len][];
       for (int t = 0; t < len; t++) {
-        float[] lp = logProbs[i][t];
+        double[] lp = logProbs[i][t];
         int x = labels[i][t];
         double[] q = candidateWeights(lp, samples, vocab, seed, i, t);
         double lt = 0;
@@ -163,9 +196,9 @@ public final class OneTokenRolloutLoss {
         c[x] -= options.sftMix();
         lt += -options.sftMix() * lp[x];
         loss += rowWeight[i] * lt;
-        coef[i][t] = new float[vocab];
+        coef[i][t] = new double[vocab];
         for (int v = 0; v < vocab; v++) {
-          coef[i][t][v] = (float) (rowWeight[i] * c[v]);
+          coef[i][t][v] = rowWeight[i] * c[v];
         }
         nll -= lp[x];
         gtFrac += q[x];
@@ -184,7 +217,7 @@ public final class OneTokenRolloutLoss {
 
   /** Weight of each id among the candidates: n_v / K, or π′(v) in the expectation form. */
   private double[] candidateWeights(
-      float[] lp, int[][][] samples, int vocab, long seed, int row, int position) {
+      double[] lp, int[][][] samples, int vocab, long seed, int row, int position) {
     if (samples != null) {
       return frequencies(samples[row][position], vocab, row, position);
     }
@@ -196,11 +229,11 @@ public final class OneTokenRolloutLoss {
   }
 
   /** Weight of each of row i's positions in the reduced loss; empty rows are skipped. */
-  private double[] rowWeights(float[][][] logProbs) {
+  private double[] rowWeights(double[][][] logProbs) {
     int n = logProbs.length;
     long total = 0;
     int nonEmpty = 0;
-    for (float[][] row : logProbs) {
+    for (double[][] row : logProbs) {
       total += row.length;
       nonEmpty += row.length > 0 ? 1 : 0;
     }
@@ -219,9 +252,9 @@ public final class OneTokenRolloutLoss {
   }
 
   /** π′ = softmax(log p / τ), which equals softmax(z / τ) because log p = z − const. */
-  static double[] temperedProbabilities(float[] logp, double tau) {
+  static double[] temperedProbabilities(double[] logp, double tau) {
     double max = Double.NEGATIVE_INFINITY;
-    for (float v : logp) {
+    for (double v : logp) {
       max = Math.max(max, v);
     }
     double[] q = new double[logp.length];
@@ -241,7 +274,7 @@ public final class OneTokenRolloutLoss {
    * normalised cumulative exponential spacings, O(K) without a sort) are matched against the
    * running CDF. Returns the ids in increasing order.
    */
-  static int[] draw(float[] logp, double tau, int k, SplittableRandom rng) {
+  static int[] draw(double[] logp, double tau, int k, SplittableRandom rng) {
     double[] q = temperedProbabilities(logp, tau);
     double total = 0;
     int lastPositive = 0;
@@ -302,7 +335,7 @@ public final class OneTokenRolloutLoss {
   }
 
   /** Checks the shapes and returns V (0 for a batch without positions). */
-  private static int validate(float[][][] logProbs, int[][] labels, int[][][] samples) {
+  private static int validate(double[][][] logProbs, int[][] labels, int[][][] samples) {
     if (labels.length != logProbs.length) {
       throw new IllegalArgumentException(
           "labels has " + labels.length + " rows, logProbs has " + logProbs.length);

@@ -11,4 +11,4 @@ import java.util.Map;
  *     vocabCoef (targetCoef = null or zeros)
  * @param metrics {@code otr/*} diagnostics
  */
-public record OtrResult(double loss, float[][][] vocabCoef, Map<String, Double> metrics) {}
+public record OtrResult(double loss, double[][][] vocabCoef, Map<String, Double> metrics) {}

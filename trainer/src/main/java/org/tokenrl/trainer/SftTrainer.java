@@ -68,7 +68,7 @@ final class SftTrainer {
       // All K candidates of every position come from the one teacher-forced pass's log-probs.
       float[][][] logProbs = policy.responseLogProbs(prompts, answers, 1.0);
       OtrResult result = otr.compute(logProbs, answers, RowSeeds.mix(phaseStep + batchOffset));
-      vocabCoef = result.vocabCoef();
+      vocabCoef = toFloat(result.vocabCoef());
       coef = new double[answers.length][];
       for (int i = 0; i < answers.length; i++) {
         coef[i] = new double[answers[i].length];
@@ -105,5 +105,19 @@ final class SftTrainer {
       java.util.Arrays.fill(coef[i], -1.0 / Math.max(1, n));
     }
     return coef;
+  }
+
+  private static float[][][] toFloat(double[][][] x) {
+    float[][][] out = new float[x.length][][];
+    for (int i = 0; i < x.length; i++) {
+      out[i] = new float[x[i].length][];
+      for (int t = 0; t < x[i].length; t++) {
+        out[i][t] = new float[x[i][t].length];
+        for (int v = 0; v < x[i][t].length; v++) {
+          out[i][t][v] = (float) x[i][t][v];
+        }
+      }
+    }
+    return out;
   }
 }
