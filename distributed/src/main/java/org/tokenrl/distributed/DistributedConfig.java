@@ -8,6 +8,8 @@ import org.tokenrl.core.ConfigException;
  * The {@code distributed} block of the run configuration, as the Ray pool reads it.
  *
  * @param async sample with the weights one version behind the latest sync (off-policy by one step)
+ * @param rewardsOnActors {@code distributed.rewards_on = actors}: each actor scores its own slice
+ *     with the run's composite reward (else the trainer scores the whole batch)
  * @param address {@code host:port} of a running cluster; empty starts a local head for this run
  * @param actors number of rollout actors
  * @param maxRestarts how often Ray may restart a dead actor (and its calls be retried)
@@ -17,14 +19,18 @@ import org.tokenrl.core.ConfigException;
  */
 public record DistributedConfig(
     boolean async,
+    boolean rewardsOnActors,
     String address,
     int actors,
     int maxRestarts,
     String workerHeap,
     int initTimeoutSeconds,
     int callTimeoutSeconds) {
-  /** The only place rewards are computed so far; the key exists so runs say it explicitly. */
+  /** {@code distributed.rewards_on}: the trainer scores the whole batch (the default). */
   public static final String REWARDS_ON_TRAINER = "trainer";
+
+  /** {@code distributed.rewards_on}: each rollout actor scores the slice it sampled. */
+  public static final String REWARDS_ON_ACTORS = "actors";
 
   private static final Pattern HEAP = Pattern.compile("[0-9]+[kKmMgG]?");
   private static final Pattern ADDRESS = Pattern.compile("[^\\s:]+:[0-9]{1,5}");
@@ -55,13 +61,16 @@ public record DistributedConfig(
   public static DistributedConfig from(Config c) {
     String rewardsOn = c.getString("distributed.rewards_on");
     require(
-        rewardsOn.equals(REWARDS_ON_TRAINER),
+        rewardsOn.equals(REWARDS_ON_TRAINER) || rewardsOn.equals(REWARDS_ON_ACTORS),
         "distributed.rewards_on = "
             + rewardsOn
-            + " is not supported by the Ray backend: rewards are computed in the trainer;"
-            + " set distributed.rewards_on = trainer");
+            + " is not a place rewards can be computed; set distributed.rewards_on = "
+            + REWARDS_ON_TRAINER
+            + " or "
+            + REWARDS_ON_ACTORS);
     return new DistributedConfig(
         c.getBoolean("distributed.async"),
+        rewardsOn.equals(REWARDS_ON_ACTORS),
         c.getString("distributed.ray.address").strip(),
         c.getInt("distributed.ray.actors"),
         c.getInt("distributed.ray.max_restarts"),

@@ -4,12 +4,15 @@ import io.ray.api.ActorHandle;
 import io.ray.api.ObjectRef;
 import io.ray.api.Ray;
 import io.ray.api.exception.RayActorException;
+import io.ray.api.exception.RayException;
 import io.ray.api.exception.RayTimeoutException;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.apache.arrow.memory.BufferAllocator;
+import org.tokenrl.core.ConfigException;
 import org.tokenrl.core.RolloutBatch;
 import org.tokenrl.model.SamplingParams;
 import org.tokenrl.rollout.PromptRequest;
@@ -31,6 +34,11 @@ import org.tokenrl.rollout.RolloutPoolContext;
  * the version before the latest one (off-policy by one step), recorded as {@code
  * distributed/weight_staleness}; the trainer's loop is synchronous, so this changes which weights
  * are used but does not yet overlap sampling with the update.
+ *
+ * <p>Rewards: with {@code distributed.rewards_on = actors} each actor also scores its slice with
+ * the run's composite reward ({@link ActorRewards}) and the batch comes back with its reward
+ * column filled ({@link #computesRewards()}); a reward that fails on an actor stops the step with
+ * the actor's message.
  *
  * <p>Faults: actors are created with {@code max_restarts = distributed.ray.max_restarts}. A call
  * that fails because its actor died is sent again (Ray restarts the actor; the new one reloads the
@@ -62,13 +70,17 @@ public final class RayRolloutPool implements RolloutPool {
    */
   public static RayRolloutPool start(RolloutPoolContext context) {
     DistributedConfig cfg = DistributedConfig.from(context.config());
+    String runConfig = cfg.rewardsOnActors() ? actorRewardsConfig(context) : "";
+    String root = projectRoot().toString();
     RayCluster.acquire(cfg);
     RayRolloutPool pool = new RayRolloutPool(cfg, context.allocator());
     try {
       String model = context.policy().config().toJson();
       for (int i = 0; i < cfg.actors(); i++) {
         pool.actors.add(
-            Ray.actor(RolloutActor::new, model).setMaxRestarts(cfg.maxRestarts()).remote());
+            Ray.actor(RolloutActor::new, model, runConfig, root)
+                .setMaxRestarts(cfg.maxRestarts())
+                .remote());
       }
       // The first call waits for the actors' JVMs: bound it by the start-up timeout.
       pool.awaitAll(
@@ -81,6 +93,34 @@ public final class RayRolloutPool implements RolloutPool {
       pool.close();
       throw e;
     }
+  }
+
+  /**
+   * Builds the actors' rewards once here first, so a bad task or rewards setting fails on the
+   * driver with its own message rather than as an actor that cannot start; returns the rendered
+   * run config the actors build them from.
+   */
+  private static String actorRewardsConfig(RolloutPoolContext context) {
+    ActorRewards check = new ActorRewards(context.config(), projectRoot());
+    int vocab = context.policy().config().vocabSize();
+    if (vocab != check.vocabSize()) {
+      throw new ConfigException(
+          "config error: distributed.rewards_on = actors decodes responses with the ASCII"
+              + " character tokenizer (" + check.vocabSize() + " ids), but the policy has "
+              + vocab + "; set distributed.rewards_on = trainer");
+    }
+    return ActorRewards.render(context.config());
+  }
+
+  /** The checkout the run's relative paths resolve against: the same path on every node. */
+  private static Path projectRoot() {
+    return Path.of(System.getProperty("tokenrl.root", ".")).toAbsolutePath().normalize();
+  }
+
+  /** True with {@code distributed.rewards_on = actors}: batches come back scored. */
+  @Override
+  public boolean computesRewards() {
+    return cfg.rewardsOnActors();
   }
 
   @Override
@@ -263,10 +303,23 @@ public final class RayRolloutPool implements RolloutPool {
                       : "distributed.ray.call_timeout_s")
                   + "); see the worker logs in /tmp/ray/session_latest/logs",
               e);
+        } catch (RayException e) {
+          // The call itself threw (e.g. a reward function on the actor): pass its message on.
+          throw new IllegalStateException(
+              "rollout actor " + actor + " failed during '" + what + "': " + remoteMessage(e), e);
         }
       }
     }
     return results;
+  }
+
+  /** The message of the exception thrown on the actor, without Ray's wrapping. */
+  static String remoteMessage(RayException e) {
+    Throwable t = e;
+    while (t instanceof RayException && t.getCause() != null && t.getCause() != t) {
+      t = t.getCause();
+    }
+    return t.getMessage() == null ? t.toString() : t.getMessage();
   }
 
   /**

@@ -12,8 +12,16 @@ import org.tokenrl.model.ModelConfig;
 public class RolloutActor {
   private final RolloutWorker worker;
 
-  public RolloutActor(String modelConfigJson) {
-    this.worker = new RolloutWorker(ModelConfig.fromJson(modelConfigJson));
+  /**
+   * @param modelConfigJson the policy's {@code ModelConfig} as JSON
+   * @param runConfig the resolved run config ({@link ActorRewards#render}) when this actor computes
+   *     rewards ({@code distributed.rewards_on = actors}), else ""
+   * @param projectRoot what the task's relative data paths resolve against
+   */
+  public RolloutActor(String modelConfigJson, String runConfig, String projectRoot) {
+    ActorRewards rewards =
+        runConfig.isEmpty() ? null : ActorRewards.fromRendered(runConfig, projectRoot);
+    this.worker = new RolloutWorker(ModelConfig.fromJson(modelConfigJson), rewards);
   }
 
   /** Loads the weights (if not held yet) and samples the slice; returns Arrow IPC bytes. */

@@ -20,12 +20,20 @@ import org.tokenrl.rollout.RowSeeds;
  */
 public final class RolloutWorker implements AutoCloseable {
   private final Policy sampler;
+  private final ActorRewards rewards; // null: the trainer computes rewards
   private final BufferAllocator allocator = new RootAllocator();
   private long weightsVersion = Long.MIN_VALUE;
 
+  /** A worker whose batches carry reward 0 (the trainer scores them). */
   public RolloutWorker(ModelConfig model) {
+    this(model, null);
+  }
+
+  /** A worker that fills each batch's reward column with {@code rewards} (null: leaves it 0). */
+  public RolloutWorker(ModelConfig model, ActorRewards rewards) {
     // The init seed does not matter: every version's weights are loaded before sampling.
     this.sampler = Policy.create(model, OptimizerConfig.defaults(0.0), 0);
+    this.rewards = rewards;
   }
 
   /** The version of the weights held (Long.MIN_VALUE before the first load). */
@@ -44,7 +52,8 @@ public final class RolloutWorker implements AutoCloseable {
   /**
    * Samples {@code request}'s prompts, {@code groupSize} rows each, row {@code (p, k)} seeded with
    * {@code RowSeeds.of(seed, p, k)} where p counts from the start of the whole batch. Returns the
-   * rows (group-major, rewards 0 as in the in-process pool) as an Arrow IPC stream.
+   * rows (group-major) as an Arrow IPC stream, with rewards 0 as in the in-process pool, or scored
+   * by this worker's {@link ActorRewards} when it has them.
    */
   public byte[] generate(SliceRequest request) {
     int g = request.groupSize();
@@ -74,6 +83,9 @@ public final class RolloutWorker implements AutoCloseable {
               0.0));
     }
     try (RolloutBatch batch = RolloutBatch.of(allocator, g, out)) {
+      if (rewards != null) {
+        batch.setRewards(rewards.score(batch, request.firstPrompt() * g));
+      }
       return batch.toIpcBytes();
     }
   }

@@ -136,8 +136,10 @@ class RayClusterTest {
             ConfigException.class,
             () ->
                 DistributedConfig.from(
-                    RayRolloutPoolTest.config("distributed.rewards_on=actors")));
-    assertTrue(rewards.getMessage().contains("distributed.rewards_on = actors"));
+                    RayRolloutPoolTest.config("distributed.rewards_on=nodes")));
+    assertTrue(
+        rewards.getMessage().contains("distributed.rewards_on = nodes"), rewards.getMessage());
+    assertTrue(rewards.getMessage().contains("trainer or actors"), rewards.getMessage());
     ConfigException heap =
         assertThrows(
             ConfigException.class,
@@ -153,7 +155,10 @@ class RayClusterTest {
                     RayRolloutPoolTest.config("distributed.ray.address=nowhere")));
     assertTrue(address.getMessage().contains("host:port"));
     DistributedConfig defaults = DistributedConfig.from(RayRolloutPoolTest.config());
-    assertEquals(new DistributedConfig(false, "", 2, 3, "1g", 120, 600), defaults);
+    assertEquals(new DistributedConfig(false, false, "", 2, 3, "1g", 120, 600), defaults);
+    assertTrue(
+        DistributedConfig.from(RayRolloutPoolTest.config("distributed.rewards_on=actors"))
+            .rewardsOnActors());
   }
 
   @Test

@@ -19,6 +19,15 @@ public interface RolloutPool extends AutoCloseable {
   /** Installs new weights; every later {@link #generate} uses exactly these. */
   void syncWeights(long version, Map<String, float[]> weights);
 
+  /**
+   * Whether {@link #generate} returns batches whose reward column holds the run's composite reward
+   * (a Ray pool with {@code distributed.rewards_on = actors}); false means the rewards are 0 and
+   * the trainer scores the batch.
+   */
+  default boolean computesRewards() {
+    return false;
+  }
+
   /** Pool-specific counters (e.g. actor restarts) to add to the step metrics. */
   default Map<String, Double> metrics() {
     return Map.of();

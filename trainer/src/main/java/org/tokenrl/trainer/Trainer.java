@@ -204,7 +204,10 @@ public final class Trainer {
     return s.keepGroups(DynamicSampling.keepGroups(s.rewards(), groupSize), maxGroups);
   }
 
-  /** One sampling round: G responses per example from the pool, then the composite reward. */
+  /**
+   * One sampling round: G responses per example from the pool, then the composite reward (computed
+   * here, or already by the pool's actors when {@link RolloutPool#computesRewards()}).
+   */
   private ScoredRollouts sampleAndReward(List<Example> batchExamples, long genSeed, PhaseTimer timer) {
     List<PromptRequest> requests = new ArrayList<>();
     for (Example ex : batchExamples) {
@@ -229,8 +232,20 @@ public final class Trainer {
         texts.add(codec.response(responses[i]));
         correct[i] = task.isCorrect(batchExamples.get(i / groupSize), texts.get(i));
       }
-      RewardResult rewards = reward.score(rewardInput(batch, batchExamples, texts, truncated));
-      batch.setRewards(rewards.total());
+      double[] totals;
+      Map<String, Double> rewardMetrics;
+      if (pool.computesRewards()) {
+        // distributed.rewards_on = actors: the actors filled the reward column with the same
+        // composite reward. Its per-component means and reward/errors stay on the actors, so only
+        // the total's mean is logged in this mode.
+        totals = batch.rewards();
+        rewardMetrics = Map.of("reward/total_mean", Stats.mean(totals));
+      } else {
+        RewardResult rewards = reward.score(rewardInput(batch, batchExamples, texts, truncated));
+        batch.setRewards(rewards.total());
+        totals = rewards.total();
+        rewardMetrics = rewards.metrics();
+      }
       timer.lap("reward");
       return new ScoredRollouts(
           groupSize,
@@ -241,8 +256,8 @@ public final class Trainer {
           entropies,
           truncated,
           correct,
-          rewards.total(),
-          rewards.metrics(),
+          totals,
+          rewardMetrics,
           batch.totalResponseTokens());
     }
   }
