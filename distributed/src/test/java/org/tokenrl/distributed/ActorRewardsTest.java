@@ -159,11 +159,15 @@ class ActorRewardsTest {
     }
   }
 
-  static Config failingRewardConfig(String failOnPrompt) {
-    return RayRolloutPoolTest.config(
-        "rewards=[{name=org.tokenrl.distributed.FailingTestReward, fail_on_prompt=\""
-            + failOnPrompt
-            + "\"}]",
-        "distributed.rewards_on=actors");
+  static Config failingRewardConfig(String failOnPrompt, String... extra) {
+    List<String> overrides =
+        new ArrayList<>(
+            List.of(
+                "rewards=[{name=org.tokenrl.distributed.FailingTestReward, fail_on_prompt=\""
+                    + failOnPrompt
+                    + "\"}]",
+                "distributed.rewards_on=actors"));
+    overrides.addAll(List.of(extra));
+    return RayRolloutPoolTest.config(overrides.toArray(String[]::new));
   }
 }

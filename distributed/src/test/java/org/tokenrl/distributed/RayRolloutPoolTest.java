@@ -2,6 +2,7 @@ package org.tokenrl.distributed;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.typesafe.config.Config;
@@ -18,12 +19,14 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.tokenrl.core.CharTokenizer;
 import org.tokenrl.core.ConfigLoader;
 import org.tokenrl.core.RolloutBatch;
 import org.tokenrl.model.ModelConfig;
 import org.tokenrl.model.OptimizerConfig;
 import org.tokenrl.model.Policy;
 import org.tokenrl.model.SamplingParams;
+import org.tokenrl.rollout.Example;
 import org.tokenrl.rollout.InProcessRolloutPool;
 import org.tokenrl.rollout.PromptRequest;
 import org.tokenrl.rollout.RolloutPool;
@@ -33,13 +36,19 @@ import org.tokenrl.rollout.RolloutPools;
 /**
  * Against a real local Ray cluster (started by the pool: no address configured), shared by the
  * tests of this class: 2 rollout actors sample what the in-process pool samples, and survive the
- * kill of an actor's process in the middle of a step.
+ * kill of an actor's process in the middle of a step; with distributed.rewards_on = actors they
+ * return the rewards the trainer would compute.
  */
 @Timeout(value = 240, unit = TimeUnit.SECONDS)
 class RayRolloutPoolTest {
   static final Path ROOT = Path.of(System.getProperty("tokenrl.root", "..")).toAbsolutePath();
   static final ModelConfig MODEL = new ModelConfig(20, 32, 1, 2, 64, 40);
   static final SamplingParams SAMPLING = new SamplingParams(1.0, 0, 1.0, 12, 1, false);
+  /** A policy over the character tokenizer's ids, for pools that decode and score responses. */
+  static final ModelConfig CHAR_MODEL =
+      new ModelConfig(CharTokenizer.ascii().vocabSize(), 32, 1, 2, 64, 48);
+  static final SamplingParams CHAR_SAMPLING =
+      new SamplingParams(1.0, 0, 1.0, 12, CharTokenizer.ascii().eos(), false);
 
   static BufferAllocator allocator;
   static Policy policy;
@@ -190,5 +199,57 @@ class RayRolloutPoolTest {
     assertTrue(
         ray.metrics().get("distributed/actor_restarts") >= before + 1, ray.metrics().toString());
     assertTrue(ray.actorPid(1) != pid, "actor 1 runs in a new process");
+  }
+
+  @Test
+  void actorsReturnTheRewardsTheTrainerWouldCompute() {
+    Config task = config("distributed.rewards_on=actors", "distributed.ray.actors=2");
+    Config bleu =
+        config(
+            "defaults.task=reverse",
+            "rewards=[{name=bleu, weight=1.0, smoothing=method1}]",
+            "distributed.rewards_on=actors",
+            "distributed.ray.actors=1");
+    try (Policy chars = Policy.create(CHAR_MODEL, OptimizerConfig.defaults(1e-3), 5)) {
+      for (Config config : List.of(task, bleu)) {
+        List<Example> examples = ActorRewardsTest.examples(config, 5);
+        try (RolloutPool pool =
+                RolloutPools.create(new RolloutPoolContext(chars, config, allocator));
+            RolloutBatch batch =
+                pool.generate(ActorRewardsTest.requests(examples), 4, CHAR_SAMPLING, 31)) {
+          assertTrue(pool.computesRewards());
+          double[] expected = ActorRewardsTest.trainerTotals(config, examples, batch);
+          assertArrayEquals(expected, batch.rewards(), 1e-12);
+          if (config == bleu) {
+            // Random responses share a few characters with some references: the column was
+            // really filled (the task reward of an untrained policy is all 0; ActorRewardsTest
+            // checks right answers score 1).
+            assertTrue(
+                java.util.Arrays.stream(batch.rewards()).anyMatch(r -> r > 0),
+                java.util.Arrays.toString(batch.rewards()));
+          }
+        }
+      }
+    }
+    assertTrue(!ray.computesRewards(), "rewards_on = trainer leaves scoring to the trainer");
+  }
+
+  @Test
+  void aRewardThatFailsOnAnActorStopsTheStepWithItsMessage() {
+    String prompt = ActorRewardsTest.examples(config(), 2).get(1).prompt();
+    Config config = ActorRewardsTest.failingRewardConfig(prompt, "distributed.ray.actors=1");
+    try (Policy chars = Policy.create(CHAR_MODEL, OptimizerConfig.defaults(1e-3), 5);
+        RolloutPool pool =
+            RolloutPools.create(new RolloutPoolContext(chars, config, allocator))) {
+      List<PromptRequest> requests =
+          ActorRewardsTest.requests(ActorRewardsTest.examples(config, 3));
+      IllegalStateException e =
+          assertThrows(
+              IllegalStateException.class, () -> pool.generate(requests, 4, CHAR_SAMPLING, 3));
+      String m = e.getMessage();
+      assertTrue(m.contains("rollout actor 0 failed during 'generate'"), m);
+      assertTrue(m.contains("reward 'failing_test_reward' failed on sample 4"), m);
+      assertTrue(m.contains("cannot score prompt \"" + prompt + "\""), m);
+    }
   }
 }
