@@ -1,6 +1,7 @@
 package org.tokenrl.trainer;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -49,5 +50,45 @@ class RayTrainingRunTest {
       // (absent in both when dynamic sampling left no group to update)
       assertEquals(l.path("actor/loss").asDouble(), r.path("actor/loss").asDouble(), 1e-4);
     }
+  }
+
+  /**
+   * distributed.rewards_on = actors: the actors' rewards drive the same run as the trainer's. BLEU
+   * on reverse, so rewards are not all 0 after the tiny warm-up.
+   */
+  @Test
+  void rewardsComputedOnTheActorsEqualTheTrainers() throws IOException {
+    String[] bleu = {"defaults.task=reverse", "rewards=[{name=bleu, weight=1.0, smoothing=method1}]"};
+    Path actors =
+        TrainingRunTest.train(
+            tmp.resolve("actors"),
+            Long.MAX_VALUE,
+            concat(bleu, "distributed.backend=ray", "distributed.rewards_on=actors",
+                "distributed.ray.actors=2"));
+    Path local = TrainingRunTest.train(tmp.resolve("local"), Long.MAX_VALUE, bleu);
+    ObjectMapper json = new ObjectMapper();
+    List<String> actorLines = Files.readAllLines(actors.resolve("metrics.jsonl"));
+    List<String> localLines = Files.readAllLines(local.resolve("metrics.jsonl"));
+    assertEquals(6, actorLines.size(), "3 SFT + 3 GRPO steps");
+    double rewardSum = 0;
+    for (int i = 3; i < 6; i++) {
+      JsonNode a = json.readTree(actorLines.get(i));
+      JsonNode l = json.readTree(localLines.get(i));
+      for (String key :
+          List.of("train/reward_mean", "train/reward_std", "reward/total_mean", "train/accuracy")) {
+        assertEquals(l.get(key).asDouble(), a.get(key).asDouble(), 1e-12, key + " at line " + i);
+      }
+      assertEquals(l.path("actor/loss").asDouble(), a.path("actor/loss").asDouble(), 1e-4);
+      // Component means stay on the actors in this mode.
+      assertTrue(l.has("reward/bleu_mean") && !a.has("reward/bleu_mean"));
+      rewardSum += a.get("train/reward_mean").asDouble();
+    }
+    assertTrue(rewardSum > 0, "BLEU rewards are not all 0");
+  }
+
+  private static String[] concat(String[] a, String... b) {
+    String[] out = java.util.Arrays.copyOf(a, a.length + b.length);
+    System.arraycopy(b, 0, out, a.length, b.length);
+    return out;
   }
 }
