@@ -58,7 +58,9 @@ class RayTrainingRunTest {
    */
   @Test
   void rewardsComputedOnTheActorsEqualTheTrainers() throws IOException {
-    String[] bleu = {"defaults.task=reverse", "rewards=[{name=bleu, weight=1.0, smoothing=method1}]"};
+    String[] bleu = {
+      "defaults.task=reverse", "rewards=[{name=bleu, weight=1.0, smoothing=method1}]"
+    };
     Path actors =
         TrainingRunTest.train(
             tmp.resolve("actors"),
