@@ -142,6 +142,12 @@ final class PreferenceDataBuilder {
     int numPrompts = c.getInt("preference.prompts");
     int n = c.getInt("preference.samples_per_prompt");
     int pairsPerPrompt = c.getInt("preference.pairs_per_prompt");
+    String pairing = c.getString("preference.pairing");
+    if (!pairing.equals("distinct") && !pairing.equals("frequency")) {
+      throw new IllegalArgumentException(
+          "preference.pairing must be distinct or frequency, got '" + pairing + "'");
+    }
+    boolean frequencyPairs = pairing.equals("frequency");
     double coverage = algorithm.settings().hasPath("negative_coverage")
         ? algorithm.settings().getDouble("negative_coverage")
         : PreferencePairing.CDPO_NEGATIVE_COVERAGE;
@@ -183,7 +189,10 @@ final class PreferenceDataBuilder {
             correctTotal += correct[k] ? 1 : 0;
           }
           int[] prompt = requests.get(p).promptIds();
-          List<PreferencePairing.Pair> found = PreferencePairing.onPolicy(rs, correct, pairsPerPrompt);
+          List<PreferencePairing.Pair> found =
+              frequencyPairs
+                  ? PreferencePairing.cdpoPair(texts, correct).map(List::of).orElse(List.of())
+                  : PreferencePairing.onPolicy(rs, correct, pairsPerPrompt);
           withBoth += found.isEmpty() ? 0 : 1;
           for (PreferencePairing.Pair pair : found) {
             pairs.add(

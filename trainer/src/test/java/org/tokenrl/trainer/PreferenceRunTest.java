@@ -122,10 +122,12 @@ class PreferenceRunTest {
             "algorithm.contrastive_sft_steps=2");
     String log = Files.readString(run.resolve("train.log"));
     assertTrue(log.contains("had both a correct and an incorrect response"), log);
+    int prompts = Integer.parseInt(log.replaceAll("(?s).*; (\\d+) prompts had both.*", "$1"));
     try (RootAllocator alloc = new RootAllocator();
         PreferenceBatch pairs =
             PreferenceBatch.readFile(alloc, run.resolve("preference/pairs.arrow"))) {
       assertTrue(pairs.size() > 0);
+      assertTrue(pairs.size() <= 2 * prompts, "at most pairs_per_prompt = 2 pairs per prompt");
       for (int i = 0; i < pairs.size(); i++) {
         assertTrue(
             !java.util.Arrays.equals(pairs.chosenIds(i), pairs.rejectedIds(i)),
@@ -150,6 +152,29 @@ class PreferenceRunTest {
       assertTrue(last.has("actor/loss"), last.toString());
     } else {
       assertTrue(last.get("sft/nll").asDouble() > 0);
+    }
+  }
+
+  @Test
+  void frequencyPairingGivesOnePairPerPromptWithBothVerdicts() throws IOException {
+    Path data = tmp.resolve("ab.jsonl");
+    List<String> lines = new ArrayList<>();
+    for (int i = 0; i < 60; i++) {
+      lines.add("{\"prompt\": \"q" + i + "\", \"answer\": \"" + (i % 2 == 0 ? "a" : "b") + "\"}");
+    }
+    Files.write(data, lines);
+    Path run =
+        TrainingRunTest.train(
+            tmp.resolve("freq"), Long.MAX_VALUE, "algorithm=dpo", "task=jsonl",
+            "task.path=\"" + data + "\"", "sft.steps=30", "sft.learning_rate=1e-2",
+            "preference.prompts=32", "preference.samples_per_prompt=8",
+            "preference.pairing=frequency", "preference.batch_pairs=8", "preference.eval_pairs=4");
+    String log = Files.readString(run.resolve("train.log"));
+    int prompts = Integer.parseInt(log.replaceAll("(?s).*; (\\d+) prompts had both.*", "$1"));
+    try (RootAllocator alloc = new RootAllocator();
+        PreferenceBatch pairs =
+            PreferenceBatch.readFile(alloc, run.resolve("preference/pairs.arrow"))) {
+      assertEquals(prompts, pairs.size(), "exactly one pair per prompt with both verdicts");
     }
   }
 }
