@@ -15,6 +15,7 @@ import org.apache.arrow.memory.BufferAllocator;
 import org.tokenrl.core.ConfigException;
 import org.tokenrl.core.RolloutBatch;
 import org.tokenrl.model.SamplingParams;
+import org.tokenrl.rollout.PendingBatch;
 import org.tokenrl.rollout.PromptRequest;
 import org.tokenrl.rollout.RolloutPool;
 import org.tokenrl.rollout.RolloutPoolContext;
@@ -29,11 +30,11 @@ import org.tokenrl.rollout.RolloutPoolContext;
  * version, and an actor loads a version it does not hold before sampling. Slices come back as
  * Arrow IPC bytes and are concatenated here in prompt order (group-major).
  *
- * <p>Staleness: by default {@link #syncWeights} returns once every actor holds the new version,
- * so no step samples with old weights. With {@code distributed.async = true} a step samples with
- * the version before the latest one (off-policy by one step), recorded as {@code
- * distributed/weight_staleness}; the trainer's loop is synchronous, so this changes which weights
- * are used but does not yet overlap sampling with the update.
+ * <p>Staleness: by default {@link #syncWeights} returns once every actor holds the new version.
+ * {@link #start} submits the slices with the weights of the last sync and returns at once, so the
+ * trainer can update while the actors sample; with {@code distributed.async = true} the trainer
+ * starts the next step's batch before its update, i.e. one version behind (it records {@code
+ * distributed/weight_staleness}), and syncWeights then does not wait for the actors to load.
  *
  * <p>Rewards: with {@code distributed.rewards_on = actors} each actor also scores its slice with
  * the run's composite reward ({@link ActorRewards}) and the batch comes back with its reward
@@ -51,10 +52,7 @@ public final class RayRolloutPool implements RolloutPool {
   private final List<ActorHandle<RolloutActor>> actors = new ArrayList<>();
   private ObjectRef<byte[]> weights;
   private long weightsVersion;
-  private ObjectRef<byte[]> previousWeights;
-  private long previousVersion;
   private long restarts;
-  private double staleness;
   private double syncMillis = Double.NaN;
   private double transportMillis = Double.NaN;
   private boolean closed;
@@ -126,14 +124,23 @@ public final class RayRolloutPool implements RolloutPool {
   @Override
   public RolloutBatch generate(
       List<PromptRequest> prompts, int groupSize, SamplingParams params, long seed) {
+    return start(prompts, groupSize, params, seed).await();
+  }
+
+  /**
+   * Submits one slice per actor with the current weights' object ref and returns at once; the
+   * actors sample while the caller works. {@link PendingBatch#await} collects the Arrow slices
+   * (re-sending a slice whose actor died, with the same weights) on the calling thread.
+   */
+  @Override
+  public PendingBatch start(
+      List<PromptRequest> prompts, int groupSize, SamplingParams params, long seed) {
     checkOpen();
     if (weights == null) {
       throw new IllegalStateException("syncWeights must be called before generate");
     }
-    boolean behind = cfg.async() && previousWeights != null;
-    ObjectRef<byte[]> weightsRef = behind ? previousWeights : weights;
-    long version = behind ? previousVersion : weightsVersion;
-    staleness = weightsVersion - version;
+    ObjectRef<byte[]> weightsRef = weights;
+    long version = weightsVersion;
     int[] starts = sliceStarts(prompts.size(), actors.size());
     List<Integer> busy = new ArrayList<>();
     for (int i = 0; i < actors.size(); i++) {
@@ -142,38 +149,31 @@ public final class RayRolloutPool implements RolloutPool {
       }
     }
     if (busy.isEmpty()) {
-      return RolloutBatch.of(allocator, groupSize, List.of());
+      return () -> RolloutBatch.of(allocator, groupSize, List.of());
     }
-    List<byte[]> slices =
-        awaitAll(
-            busy,
-            i -> {
-              byte[] request =
-                  new SliceRequest(
-                          starts[i],
-                          prompts.subList(starts[i], starts[i + 1]),
-                          groupSize,
-                          params,
-                          seed)
-                      .toBytes();
-              return actors
-                  .get(i)
-                  .task(RolloutActor::generate, request, version, weightsRef)
-                  .remote();
-            },
-            cfg.callTimeoutSeconds(),
-            "generate");
-    long t0 = System.nanoTime();
-    List<RolloutBatch> parts = new ArrayList<>(slices.size());
-    try {
-      for (byte[] ipc : slices) {
-        parts.add(RolloutBatch.fromIpcBytes(allocator, ipc));
+    Call<byte[]> call =
+        i -> {
+          byte[] request =
+              new SliceRequest(
+                      starts[i], prompts.subList(starts[i], starts[i + 1]), groupSize, params, seed)
+                  .toBytes();
+          return actors.get(i).task(RolloutActor::generate, request, version, weightsRef).remote();
+        };
+    Submitted<byte[]> submitted = submit(busy, call, cfg.callTimeoutSeconds());
+    return () -> {
+      List<byte[]> slices = collect(submitted, "generate");
+      long t0 = System.nanoTime();
+      List<RolloutBatch> parts = new ArrayList<>(slices.size());
+      try {
+        for (byte[] ipc : slices) {
+          parts.add(RolloutBatch.fromIpcBytes(allocator, ipc));
+        }
+        return parts.size() == 1 ? parts.remove(0) : RolloutBatch.concat(allocator, parts);
+      } finally {
+        parts.forEach(RolloutBatch::close);
+        transportMillis = (System.nanoTime() - t0) / 1e6;
       }
-      return parts.size() == 1 ? parts.remove(0) : RolloutBatch.concat(allocator, parts);
-    } finally {
-      parts.forEach(RolloutBatch::close);
-      transportMillis = (System.nanoTime() - t0) / 1e6;
-    }
+    };
   }
 
   /**
@@ -185,8 +185,6 @@ public final class RayRolloutPool implements RolloutPool {
     checkOpen();
     long t0 = System.nanoTime();
     ObjectRef<byte[]> ref = Ray.put(WeightBlob.encode(newWeights));
-    previousWeights = weights;
-    previousVersion = weightsVersion;
     weights = ref;
     weightsVersion = version;
     if (!cfg.async()) {
@@ -200,15 +198,13 @@ public final class RayRolloutPool implements RolloutPool {
 
   /**
    * {@code distributed/actor_restarts} (calls re-sent after their actor died, cumulative), {@code
-   * distributed/weight_staleness} (versions between the latest sync and the weights the last
-   * generate used), {@code distributed/weight_sync_ms} and {@code distributed/transport_ms} (Arrow
+   * distributed/weight_sync_ms} and {@code distributed/transport_ms} (Arrow
    * batches read and concatenated on the driver, last step).
    */
   @Override
   public Map<String, Double> metrics() {
     Map<String, Double> m = new LinkedHashMap<>();
     m.put("distributed/actor_restarts", (double) restarts);
-    m.put("distributed/weight_staleness", staleness);
     m.put("distributed/weight_sync_ms", syncMillis);
     m.put("distributed/transport_ms", transportMillis);
     return m;
@@ -244,7 +240,6 @@ public final class RayRolloutPool implements RolloutPool {
     } finally {
       actors.clear();
       weights = null;
-      previousWeights = null;
       RayCluster.release();
     }
   }
@@ -263,25 +258,37 @@ public final class RayRolloutPool implements RolloutPool {
     return awaitAll(all, call, timeoutSeconds, what);
   }
 
+  /** Calls submitted to some actors, with the deadline of the whole round. */
+  private record Submitted<T>(
+      List<Integer> actors, List<ObjectRef<T>> refs, Call<T> call, long deadline, int timeoutSeconds) {}
+
   /**
    * Submits {@code call} to each listed actor at once, then collects the results in order. A call
    * whose actor died is submitted again (Ray restarts the actor) up to {@code max_restarts} times.
    * All waits together end {@code timeoutSeconds} after the submission.
    */
   private <T> List<T> awaitAll(List<Integer> which, Call<T> call, int timeoutSeconds, String what) {
-    List<ObjectRef<T>> pending = new ArrayList<>();
+    return collect(submit(which, call, timeoutSeconds), what);
+  }
+
+  private <T> Submitted<T> submit(List<Integer> which, Call<T> call, int timeoutSeconds) {
+    List<ObjectRef<T>> refs = new ArrayList<>();
     for (int i : which) {
-      pending.add(call.submit(i));
+      refs.add(call.submit(i));
     }
     // One deadline for the whole round: the calls run in parallel.
     long deadline = System.currentTimeMillis() + timeoutSeconds * 1000L;
-    List<T> results = new ArrayList<>(which.size());
-    for (int j = 0; j < which.size(); j++) {
-      int actor = which.get(j);
-      ObjectRef<T> ref = pending.get(j);
+    return new Submitted<>(which, refs, call, deadline, timeoutSeconds);
+  }
+
+  private <T> List<T> collect(Submitted<T> s, String what) {
+    List<T> results = new ArrayList<>(s.actors().size());
+    for (int j = 0; j < s.actors().size(); j++) {
+      int actor = s.actors().get(j);
+      ObjectRef<T> ref = s.refs().get(j);
       for (int attempt = 0; ; attempt++) {
         try {
-          results.add(Ray.get(ref, Math.max(1, deadline - System.currentTimeMillis())));
+          results.add(Ray.get(ref, Math.max(1, s.deadline() - System.currentTimeMillis())));
           break;
         } catch (RayActorException e) {
           if (attempt >= cfg.maxRestarts()) {
@@ -294,32 +301,20 @@ public final class RayRolloutPool implements RolloutPool {
           restarts++;
           // Ray restarts the actor in a new worker JVM (seconds on a busy machine); calls made
           // meanwhile fail at once with "the actor is restarting", so wait until it answers.
-          awaitAlive(actor, deadline, what);
-          ref = call.submit(actor);
+          awaitAlive(actor, s.deadline(), what);
+          ref = s.call().submit(actor);
         } catch (RayTimeoutException e) {
           throw new IllegalStateException(
-              "rollout actor " + actor + " did not finish '" + what + "' within " + timeoutSeconds
-                  + " s (" + (what.equals("start") ? "distributed.ray.init_timeout_s"
+              "rollout actor " + actor + " did not finish '" + what + "' within "
+                  + s.timeoutSeconds() + " s (" + (what.equals("start")
+                      ? "distributed.ray.init_timeout_s"
                       : "distributed.ray.call_timeout_s")
                   + "); see the worker logs in /tmp/ray/session_latest/logs",
               e);
-        } catch (RayException e) {
-          // The call itself threw (e.g. a reward function on the actor): pass its message on.
-          throw new IllegalStateException(
-              "rollout actor " + actor + " failed during '" + what + "': " + remoteMessage(e), e);
         }
       }
     }
     return results;
-  }
-
-  /** The message of the exception thrown on the actor, without Ray's wrapping. */
-  static String remoteMessage(RayException e) {
-    Throwable t = e;
-    while (t instanceof RayException && t.getCause() != null && t.getCause() != t) {
-      t = t.getCause();
-    }
-    return t.getMessage() == null ? t.toString() : t.getMessage();
   }
 
   /**

@@ -25,6 +25,8 @@ public final class InProcessRolloutPool implements RolloutPool {
   private final ExecutorService threads;
   private final BufferAllocator allocator;
   private long weightsVersion = -1;
+  // Slices of started batches still sampling; syncWeights waits for them.
+  private final List<Future<?>> inFlight = new java.util.concurrent.CopyOnWriteArrayList<>();
 
   /** Creates {@code workerCount} samplers holding copies of {@code policy}'s current weights. */
   public InProcessRolloutPool(Policy policy, int workerCount, BufferAllocator allocator) {
@@ -47,6 +49,13 @@ public final class InProcessRolloutPool implements RolloutPool {
 
   @Override
   public RolloutBatch generate(
+      List<PromptRequest> prompts, int groupSize, SamplingParams params, long seed) {
+    return start(prompts, groupSize, params, seed).await();
+  }
+
+  /** Submits one contiguous slice per worker thread; the batch is assembled in await. */
+  @Override
+  public PendingBatch start(
       List<PromptRequest> prompts, int groupSize, SamplingParams params, long seed) {
     int rows = prompts.size() * groupSize;
     int[][] promptIds = new int[rows][];
@@ -77,31 +86,38 @@ public final class InProcessRolloutPool implements RolloutPool {
                 }
               }));
     }
-    await(pending);
-    List<Rollout> out = new ArrayList<>(rows);
-    for (int w = 0; w < workers.size(); w++) {
-      Generation g = slices[w];
-      for (int j = 0; j < starts[w + 1] - starts[w]; j++) {
-        int row = starts[w] + j;
-        PromptRequest req = prompts.get(row / groupSize);
-        out.add(
-            new Rollout(
-                req.exampleId(),
-                row / groupSize,
-                req.promptIds(),
-                g.responses()[j],
-                g.logprobs()[j],
-                g.entropies()[j],
-                g.truncated()[j],
-                req.reference(),
-                0.0));
+    inFlight.addAll(pending);
+    return () -> {
+      await(pending);
+      inFlight.removeAll(pending);
+      List<Rollout> out = new ArrayList<>(rows);
+      for (int w = 0; w < workers.size(); w++) {
+        Generation g = slices[w];
+        for (int j = 0; j < starts[w + 1] - starts[w]; j++) {
+          int row = starts[w] + j;
+          PromptRequest req = prompts.get(row / groupSize);
+          out.add(
+              new Rollout(
+                  req.exampleId(),
+                  row / groupSize,
+                  req.promptIds(),
+                  g.responses()[j],
+                  g.logprobs()[j],
+                  g.entropies()[j],
+                  g.truncated()[j],
+                  req.reference(),
+                  0.0));
+        }
       }
-    }
-    return RolloutBatch.of(allocator, groupSize, out);
+      return RolloutBatch.of(allocator, groupSize, out);
+    };
   }
 
   @Override
   public void syncWeights(long version, Map<String, float[]> weights) {
+    // A batch started earlier samples with the old weights: let it finish first.
+    awaitQuietly(new ArrayList<>(inFlight));
+    inFlight.removeIf(Future::isDone);
     for (Policy worker : workers) {
       worker.importWeights(weights);
     }
@@ -126,6 +142,20 @@ public final class InProcessRolloutPool implements RolloutPool {
       starts[w] = (int) ((long) n * w / parts);
     }
     return starts;
+  }
+
+  /** Waits for the futures; their failures surface in the batch's own await. */
+  private static void awaitQuietly(List<Future<?>> pending) {
+    for (Future<?> f : pending) {
+      try {
+        f.get();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IllegalStateException("rollout interrupted", e);
+      } catch (ExecutionException e) {
+        // reported by PendingBatch.await
+      }
+    }
   }
 
   private static void await(List<Future<?>> pending) {

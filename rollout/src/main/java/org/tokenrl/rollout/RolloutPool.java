@@ -16,7 +16,22 @@ public interface RolloutPool extends AutoCloseable {
 
   RolloutBatch generate(List<PromptRequest> prompts, int groupSize, SamplingParams params, long seed);
 
-  /** Installs new weights; every later {@link #generate} uses exactly these. */
+  /**
+   * Starts sampling and returns at once, so the caller can work (e.g. update the policy) while
+   * the batch is generated. The batch uses the weights of the last {@link #syncWeights} before
+   * this call, even if weights are synced again before {@link PendingBatch#await}. The default
+   * samples right here (no overlap); the in-process and Ray pools sample in the background.
+   */
+  default PendingBatch start(
+      List<PromptRequest> prompts, int groupSize, SamplingParams params, long seed) {
+    RolloutBatch batch = generate(prompts, groupSize, params, seed);
+    return () -> batch;
+  }
+
+  /**
+   * Installs new weights; every later {@link #generate} or {@link #start} uses exactly these. A
+   * batch started earlier keeps the weights it started with.
+   */
   void syncWeights(long version, Map<String, float[]> weights);
 
   /**

@@ -18,6 +18,7 @@ import org.tokenrl.rewards.CompositeReward;
 import org.tokenrl.rewards.RewardInput;
 import org.tokenrl.rewards.RewardResult;
 import org.tokenrl.rollout.Example;
+import org.tokenrl.rollout.PendingBatch;
 import org.tokenrl.rollout.PromptRequest;
 import org.tokenrl.rollout.RolloutPool;
 import org.tokenrl.rollout.RowSeeds;
@@ -46,6 +47,10 @@ public final class Trainer {
   private final long seed;
   private final String dynamicSampling;
   private final int maxSamplingRounds;
+  private final boolean async;
+  // distributed.async: the next step's first batch, started before this step's update.
+  private PendingBatch next;
+  private long nextStep = -1;
 
   Trainer(
       Policy policy,
@@ -63,7 +68,8 @@ public final class Trainer {
       int totalSteps,
       long seed,
       String dynamicSampling,
-      int maxSamplingRounds) {
+      int maxSamplingRounds,
+      boolean async) {
     this.policy = policy;
     this.reference = reference;
     this.pool = pool;
@@ -80,6 +86,7 @@ public final class Trainer {
     this.seed = seed;
     this.dynamicSampling = dynamicSampling;
     this.maxSamplingRounds = maxSamplingRounds;
+    this.async = async;
     if (!List.of("off", "drop", "refill").contains(dynamicSampling)) {
       throw new IllegalArgumentException(
           "trainer.dynamic_sampling must be off, drop or refill, got '" + dynamicSampling + "'");
@@ -98,18 +105,32 @@ public final class Trainer {
     // 1-2. Sample G responses for each of B prompts with the current weights and reward them.
     //      With dynamic_sampling = refill, groups whose rewards are all equal carry no signal:
     //      sample further rounds of fresh prompts until B groups have signal (DAPO).
-    long stepSeed = RowSeeds.mix(seed * 1_000_003L + step);
-    ScoredRollouts sampled = sampleAndReward(examples.batch(step, promptsPerStep), stepSeed, timer);
+    //      With distributed.async the first round was started during the previous step, before
+    //      its update: it was sampled one weight version behind (off-policy by one step; the
+    //      clipped ratio against its sampling log-probs corrects for that).
+    long stepSeed = stepSeed(step);
+    List<Example> firstExamples = examples.batch(step, promptsPerStep);
+    PendingBatch first;
+    double staleness = 0;
+    if (next != null && nextStep == step) {
+      first = next;
+      staleness = 1;
+    } else {
+      first = pool.start(requests(firstExamples), groupSize, sampling, stepSeed);
+    }
+    next = null;
+    ScoredRollouts sampled = sampleAndReward(firstExamples, first, timer);
     ScoredRollouts train = sampled;
     if (dynamicSampling.equals("refill")) {
       List<ScoredRollouts> rounds = new ArrayList<>(List.of(sampled));
       List<ScoredRollouts> kept = new ArrayList<>(List.of(withSignal(sampled, promptsPerStep)));
       int have = kept.get(0).groups();
       for (int round = 1; have < promptsPerStep && round < maxSamplingRounds; round++) {
+        List<Example> extra = examples.extraBatch(step, round, promptsPerStep);
         ScoredRollouts more =
             sampleAndReward(
-                examples.extraBatch(step, round, promptsPerStep),
-                RowSeeds.mix(stepSeed + round),
+                extra,
+                pool.start(requests(extra), groupSize, sampling, RowSeeds.mix(stepSeed + round)),
                 timer);
         rounds.add(more);
         ScoredRollouts k = withSignal(more, promptsPerStep - have);
@@ -122,6 +143,14 @@ public final class Trainer {
       m.put("dynamic/kept_groups", (double) have);
       m.put("dynamic/sampled_groups", (double) sampled.groups());
     }
+
+    if (async && step < totalSteps) {
+      // The rollout workers sample the next step while this one computes credit and updates.
+      List<Example> upcoming = examples.batch(step + 1, promptsPerStep);
+      next = pool.start(requests(upcoming), groupSize, sampling, stepSeed(step + 1));
+      nextStep = step + 1;
+    }
+    m.put("distributed/weight_staleness", staleness);
 
     // 3. Advantages: per-token credit and keep masks from the algorithm.
     double progress = totalSteps <= 1 ? 1.0 : (double) (step - 1) / (totalSteps - 1);
@@ -204,16 +233,25 @@ public final class Trainer {
     return s.keepGroups(DynamicSampling.keepGroups(s.rewards(), groupSize), maxGroups);
   }
 
-  /**
-   * One sampling round: G responses per example from the pool, then the composite reward (computed
-   * here, or already by the pool's actors when {@link RolloutPool#computesRewards()}).
-   */
-  private ScoredRollouts sampleAndReward(List<Example> batchExamples, long genSeed, PhaseTimer timer) {
+  private long stepSeed(long step) {
+    return RowSeeds.mix(seed * 1_000_003L + step);
+  }
+
+  private List<PromptRequest> requests(List<Example> batchExamples) {
     List<PromptRequest> requests = new ArrayList<>();
     for (Example ex : batchExamples) {
       requests.add(new PromptRequest(ex.id(), codec.prompt(ex.prompt()), ex.answer()));
     }
-    try (RolloutBatch batch = pool.generate(requests, groupSize, sampling, genSeed)) {
+    return requests;
+  }
+
+  /**
+   * One sampling round: G responses per example from the pool, then the composite reward (computed
+   * here, or already by the pool's actors when {@link RolloutPool#computesRewards()}).
+   */
+  private ScoredRollouts sampleAndReward(
+      List<Example> batchExamples, PendingBatch pending, PhaseTimer timer) {
+    try (RolloutBatch batch = pending.await()) {
       int n = batch.size();
       int[][] responses = batch.allResponseIds();
       boolean[] truncated = truncatedFlags(batch);

@@ -336,7 +336,8 @@ final class TrainingRun {
         mainSteps,
         seed,
         c.getString("trainer.dynamic_sampling"),
-        c.getInt("trainer.max_sampling_rounds"));
+        c.getInt("trainer.max_sampling_rounds"),
+        c.getBoolean("distributed.async"));
   }
 
   /** The frozen policy of the RL start, kept on disk so a resumed run uses the same one. */

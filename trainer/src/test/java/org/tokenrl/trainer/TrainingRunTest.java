@@ -184,4 +184,26 @@ class TrainingRunTest {
         () -> train(tmp.resolve("c"), Long.MAX_VALUE, "run.init_from=\"" + a + "\"", "model.d_model=64"));
     assertTrue(bad.getMessage().contains("run.init_from"), bad.getMessage());
   }
+
+  @Test
+  void asyncRunsSampleTheNextStepBeforeTheUpdateAndStayDeterministic() throws IOException {
+    Path a = train(tmp.resolve("a"), Long.MAX_VALUE, "distributed.async=true", "trainer.steps=4");
+    Path b = train(tmp.resolve("b"), Long.MAX_VALUE, "distributed.async=true", "trainer.steps=4");
+    assertEquals(metricsWithoutTiming(a), metricsWithoutTiming(b));
+    List<Double> staleness = new ArrayList<>();
+    for (JsonNode step : metrics(a)) {
+      if (step.has("distributed/weight_staleness")) {
+        staleness.add(step.get("distributed/weight_staleness").asDouble());
+      }
+    }
+    // The first RL step samples with the current weights; every later one was started during
+    // the step before it, one weight version behind.
+    assertEquals(List.of(0.0, 1.0, 1.0, 1.0), staleness);
+    Path sync = train(tmp.resolve("sync"), Long.MAX_VALUE, "trainer.steps=4");
+    for (JsonNode step : metrics(sync)) {
+      if (step.has("distributed/weight_staleness")) {
+        assertEquals(0.0, step.get("distributed/weight_staleness").asDouble());
+      }
+    }
+  }
 }
