@@ -311,10 +311,23 @@ public final class RayRolloutPool implements RolloutPool {
                       : "distributed.ray.call_timeout_s")
                   + "); see the worker logs in /tmp/ray/session_latest/logs",
               e);
+        } catch (RayException e) {
+          // The call itself threw (e.g. a reward function on the actor): pass its message on.
+          throw new IllegalStateException(
+              "rollout actor " + actor + " failed during '" + what + "': " + remoteMessage(e), e);
         }
       }
     }
     return results;
+  }
+
+  /** The message of the exception thrown on the actor, without Ray's wrapping. */
+  static String remoteMessage(RayException e) {
+    Throwable t = e;
+    while (t instanceof RayException && t.getCause() != null && t.getCause() != t) {
+      t = t.getCause();
+    }
+    return t.getMessage() == null ? t.toString() : t.getMessage();
   }
 
   /**

@@ -191,12 +191,13 @@ class RayRolloutPoolTest {
     local.syncWeights(5, weights);
     ray.syncWeights(5, weights);
     SamplingParams longer = new SamplingParams(1.0, 0, 1.0, 30, -1, false);
-    List<PromptRequest> prompts = prompts(64, 3); // ~1 s of sampling per actor
+    // Several seconds of sampling per actor even on an idle machine, so the kill lands mid-slice.
+    List<PromptRequest> prompts = prompts(256, 3);
     double before = ray.metrics().get("distributed/actor_restarts");
     long pid = ray.actorPid(1);
     CompletableFuture<RolloutBatch> step =
         CompletableFuture.supplyAsync(() -> ray.generate(prompts, 8, longer, 21));
-    Thread.sleep(300);
+    Thread.sleep(500);
     assertTrue(!step.isDone(), "the step finished before the kill; make it longer");
     Process kill = new ProcessBuilder("kill", "-9", Long.toString(pid)).start();
     assertEquals(0, kill.waitFor());
