@@ -121,12 +121,6 @@ public final class RayRolloutPool implements RolloutPool {
     return cfg.rewardsOnActors();
   }
 
-  @Override
-  public RolloutBatch generate(
-      List<PromptRequest> prompts, int groupSize, SamplingParams params, long seed) {
-    return start(prompts, groupSize, params, seed).await();
-  }
-
   /**
    * Submits one slice per actor with the current weights' object ref and returns at once; the
    * actors sample while the caller works. {@link PendingBatch#await} collects the Arrow slices
@@ -141,7 +135,7 @@ public final class RayRolloutPool implements RolloutPool {
     }
     ObjectRef<byte[]> weightsRef = weights;
     long version = weightsVersion;
-    int[] starts = sliceStarts(prompts.size(), actors.size());
+    int[] starts = RolloutPool.sliceStarts(prompts.size(), actors.size());
     List<Integer> busy = new ArrayList<>();
     for (int i = 0; i < actors.size(); i++) {
       if (starts[i + 1] > starts[i]) {
@@ -368,12 +362,4 @@ public final class RayRolloutPool implements RolloutPool {
     }
   }
 
-  /** Boundaries of {@code parts} contiguous slices of {@code n} items, sizes differing by <= 1. */
-  static int[] sliceStarts(int n, int parts) {
-    int[] starts = new int[parts + 1];
-    for (int w = 0; w <= parts; w++) {
-      starts[w] = (int) ((long) n * w / parts);
-    }
-    return starts;
-  }
 }

@@ -16,6 +16,7 @@ import org.tokenrl.model.Policy;
 import org.tokenrl.model.SamplingParams;
 import org.tokenrl.rollout.InProcessRolloutPool;
 import org.tokenrl.rollout.PromptRequest;
+import org.tokenrl.rollout.RolloutPool;
 
 /** The actor's work without Ray: wire formats and slice sampling. */
 class RolloutWorkerTest {
@@ -71,7 +72,7 @@ class RolloutWorkerTest {
       a.loadWeights(1, blob);
       b.loadWeights(1, blob);
       assertEquals(1, a.weightsVersion());
-      int[] starts = RayRolloutPool.sliceStarts(prompts.size(), 2);
+      int[] starts = RolloutPool.sliceStarts(prompts.size(), 2);
       assertArrayEquals(new int[] {0, 2, 5}, starts);
       try (RolloutBatch first =
               RolloutBatch.fromIpcBytes(

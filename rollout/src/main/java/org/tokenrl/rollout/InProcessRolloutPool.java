@@ -47,12 +47,6 @@ public final class InProcessRolloutPool implements RolloutPool {
             });
   }
 
-  @Override
-  public RolloutBatch generate(
-      List<PromptRequest> prompts, int groupSize, SamplingParams params, long seed) {
-    return start(prompts, groupSize, params, seed).await();
-  }
-
   /** Submits one contiguous slice per worker thread; the batch is assembled in await. */
   @Override
   public PendingBatch start(
@@ -67,7 +61,7 @@ public final class InProcessRolloutPool implements RolloutPool {
       }
     }
     Generation[] slices = new Generation[workers.size()];
-    int[] starts = sliceStarts(rows, workers.size());
+    int[] starts = RolloutPool.sliceStarts(rows, workers.size());
     List<Future<?>> pending = new ArrayList<>();
     for (int w = 0; w < workers.size(); w++) {
       int from = starts[w];
@@ -135,14 +129,6 @@ public final class InProcessRolloutPool implements RolloutPool {
     workers.forEach(Policy::close);
   }
 
-  /** Boundaries of {@code parts} contiguous slices of {@code n} rows, sizes differing by at most 1. */
-  static int[] sliceStarts(int n, int parts) {
-    int[] starts = new int[parts + 1];
-    for (int w = 0; w <= parts; w++) {
-      starts[w] = (int) ((long) n * w / parts);
-    }
-    return starts;
-  }
 
   /** Waits for the futures; their failures surface in the batch's own await. */
   private static void awaitQuietly(List<Future<?>> pending) {

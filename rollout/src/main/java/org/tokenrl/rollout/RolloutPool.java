@@ -14,18 +14,26 @@ import org.tokenrl.model.SamplingParams;
  */
 public interface RolloutPool extends AutoCloseable {
 
-  RolloutBatch generate(List<PromptRequest> prompts, int groupSize, SamplingParams params, long seed);
+  /** Samples the batch and waits for it: {@code start(...).await()}. */
+  default RolloutBatch generate(
+      List<PromptRequest> prompts, int groupSize, SamplingParams params, long seed) {
+    return start(prompts, groupSize, params, seed).await();
+  }
 
   /**
    * Starts sampling and returns at once, so the caller can work (e.g. update the policy) while
    * the batch is generated. The batch uses the weights of the last {@link #syncWeights} before
-   * this call, even if weights are synced again before {@link PendingBatch#await}. The default
-   * samples right here (no overlap); the in-process and Ray pools sample in the background.
+   * this call, even if weights are synced again before {@link PendingBatch#await}.
    */
-  default PendingBatch start(
-      List<PromptRequest> prompts, int groupSize, SamplingParams params, long seed) {
-    RolloutBatch batch = generate(prompts, groupSize, params, seed);
-    return () -> batch;
+  PendingBatch start(List<PromptRequest> prompts, int groupSize, SamplingParams params, long seed);
+
+  /** Boundaries of {@code parts} contiguous slices of {@code n} items, sizes differing by <= 1. */
+  static int[] sliceStarts(int n, int parts) {
+    int[] starts = new int[parts + 1];
+    for (int w = 0; w <= parts; w++) {
+      starts[w] = (int) ((long) n * w / parts);
+    }
+    return starts;
   }
 
   /**

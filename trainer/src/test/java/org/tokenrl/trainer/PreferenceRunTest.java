@@ -34,6 +34,20 @@ class PreferenceRunTest {
     return found;
   }
 
+  /**
+   * A JSONL task the tiny model half-learns in a few SFT steps: the answer is "a" or "b" by a rule
+   * it cannot see yet, so sampling gives both correct and incorrect responses to most prompts.
+   */
+  private Path halfLearnableTask() throws IOException {
+    Path data = tmp.resolve("ab.jsonl");
+    List<String> lines = new ArrayList<>();
+    for (int i = 0; i < 60; i++) {
+      lines.add("{\"prompt\": \"q" + i + "\", \"answer\": \"" + (i % 2 == 0 ? "a" : "b") + "\"}");
+    }
+    Files.write(data, lines);
+    return data;
+  }
+
   @ParameterizedTest
   @ValueSource(strings = {"dpo", "treg", "cdpo"})
   void preferenceAlgorithmsTrainOnJsonlPairsAndCacheThemAsArrow(String algorithm)
@@ -105,14 +119,7 @@ class PreferenceRunTest {
 
   @Test
   void onPolicyPairsComeFromSampledCorrectAndIncorrectResponses() throws IOException {
-    // A task the tiny model half-learns in a few SFT steps: the answer is "a" or "b" by a rule it
-    // cannot see yet, so sampling gives both correct and incorrect responses to most prompts.
-    Path data = tmp.resolve("ab.jsonl");
-    List<String> lines = new ArrayList<>();
-    for (int i = 0; i < 60; i++) {
-      lines.add("{\"prompt\": \"q" + i + "\", \"answer\": \"" + (i % 2 == 0 ? "a" : "b") + "\"}");
-    }
-    Files.write(data, lines);
+    Path data = halfLearnableTask();
     Path run =
         TrainingRunTest.train(
             tmp.resolve("onpolicy"), Long.MAX_VALUE, "algorithm=cdpo", "task=jsonl",
@@ -157,12 +164,7 @@ class PreferenceRunTest {
 
   @Test
   void frequencyPairingGivesOnePairPerPromptWithBothVerdicts() throws IOException {
-    Path data = tmp.resolve("ab.jsonl");
-    List<String> lines = new ArrayList<>();
-    for (int i = 0; i < 60; i++) {
-      lines.add("{\"prompt\": \"q" + i + "\", \"answer\": \"" + (i % 2 == 0 ? "a" : "b") + "\"}");
-    }
-    Files.write(data, lines);
+    Path data = halfLearnableTask();
     Path run =
         TrainingRunTest.train(
             tmp.resolve("freq"), Long.MAX_VALUE, "algorithm=dpo", "task=jsonl",
