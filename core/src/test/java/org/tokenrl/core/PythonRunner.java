@@ -8,14 +8,15 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Runs a Python script for interop tests against the real pyarrow. The interpreter is {@code
- * python3}, or the {@code tokenrl.python} system property.
+ * Runs a Python script for interop tests against the real reference packages (pyarrow,
+ * tensorboard). The interpreter is {@code python3}, or the {@code tokenrl.python} system property.
+ * Shared with other modules' tests through core's test-jar.
  */
-final class PythonRunner {
+public final class PythonRunner {
   private PythonRunner() {}
 
   /** Runs {@code script}; fails the test (never skips) if Python or a package is missing. */
-  static String run(String script, String... args) throws Exception {
+  public static String run(String script, String... args) throws Exception {
     List<String> cmd = new ArrayList<>();
     cmd.add(System.getProperty("tokenrl.python", "python3"));
     cmd.add("-c");
@@ -32,7 +33,8 @@ final class PythonRunner {
       }
       if (p.exitValue() != 0) {
         throw new AssertionError(
-            "python failed (exit " + p.exitValue() + "); is pyarrow 17 installed?\n"
+            "python failed (exit " + p.exitValue() + "); are the packages of"
+                + " requirements-test.txt installed (./run-tests does it)?\n"
                 + Files.readString(err));
       }
       return Files.readString(out);

@@ -19,10 +19,10 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
-import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import java.util.zip.CRC32C;
 import org.junit.jupiter.api.Test;
+import org.tokenrl.core.PythonRunner;
 import org.junit.jupiter.api.io.TempDir;
 
 class TensorBoardWriterTest {
@@ -84,7 +84,7 @@ class TensorBoardWriterTest {
     try (TensorBoardWriter tb = new TensorBoardWriter(dir)) {
       writeAll(tb);
       tb.flush(); // TensorBoard must see everything while the writer is still open
-      out = new ObjectMapper().readTree(runPython(PY_READ, dir.toString()));
+      out = new ObjectMapper().readTree(PythonRunner.run(PY_READ, dir.toString()));
     }
     double after = System.currentTimeMillis() / 1000.0;
 
@@ -315,36 +315,6 @@ class TensorBoardWriterTest {
       if ((x & 0x80) == 0) {
         return result;
       }
-    }
-  }
-
-  // ------------------------------------------------------------- python
-
-  /** Runs a Python script; fails the test (never skips) if Python or a package is missing. */
-  static String runPython(String script, String... args) throws Exception {
-    List<String> cmd = new ArrayList<>();
-    cmd.add(System.getProperty("tokenrl.python", "python3"));
-    cmd.add("-c");
-    cmd.add(script);
-    cmd.addAll(Arrays.asList(args));
-    Path out = Files.createTempFile("tokenrl-py", ".out");
-    Path err = Files.createTempFile("tokenrl-py", ".err");
-    try {
-      Process p =
-          new ProcessBuilder(cmd).redirectOutput(out.toFile()).redirectError(err.toFile()).start();
-      if (!p.waitFor(120, TimeUnit.SECONDS)) {
-        p.destroyForcibly();
-        throw new AssertionError("python timed out");
-      }
-      if (p.exitValue() != 0) {
-        throw new AssertionError(
-            "python failed (exit " + p.exitValue() + "); is tensorboard 2.18 installed?\n"
-                + Files.readString(err));
-      }
-      return Files.readString(out);
-    } finally {
-      Files.deleteIfExists(out);
-      Files.deleteIfExists(err);
     }
   }
 }
