@@ -161,7 +161,8 @@ final class TrainingRun {
             if (preference == null) {
               PreferenceAlgorithm algorithm = Algorithms.createPreference(c.getConfig("algorithm"));
               PreferenceSetup setup =
-                  preparePreference(algorithm, policy, task, codec, allocator, log, seed);
+                  PreferenceSetup.prepare(
+                      c, dir, projectRoot, algorithm, policy, task, codec, allocator, log, seed);
               preference =
                   new PreferenceTrainer(
                       policy,
@@ -266,39 +267,6 @@ final class TrainingRun {
         c.getInt("trainer.warmup_steps"),
         mainSteps,
         c.getString("trainer.lr_schedule"));
-  }
-
-  /** A preference run's pairs and held-out pairs, with what is computed once per dataset. */
-  private record PreferenceSetup(PreferenceData data, PreferenceEval eval) {}
-
-  /**
-   * Builds the preference dataset with the policy as it is when the main phase starts (the
-   * reference), or reloads it from the run directory's cache when resuming.
-   */
-  private PreferenceSetup preparePreference(
-      PreferenceAlgorithm algorithm,
-      Policy policy,
-      Task task,
-      PromptCodec codec,
-      BufferAllocator allocator,
-      RunLog log,
-      long seed) {
-    PreferenceCache cache = new PreferenceCache(dir.path().resolve("preference"), allocator);
-    if (cache.exists()) {
-      log.info("preference pairs: loaded from " + cache.directory());
-      return new PreferenceSetup(cache.loadData(), cache.loadEval());
-    }
-    PreferenceData data;
-    try (RolloutPool pool = RolloutPools.create(new RolloutPoolContext(policy, c, allocator))) {
-      data =
-          new PreferenceDataBuilder(c, algorithm, task, codec, projectRoot, seed, log::info)
-              .build(policy, pool);
-    }
-    PreferenceEval eval =
-        PreferenceEval.build(task, codec, c.getInt("preference.eval_pairs"), seed, policy);
-    cache.save(data, eval);
-    // Train on what was written (float32), exactly as a resumed run will.
-    return new PreferenceSetup(cache.loadData(), cache.loadEval());
   }
 
   private Trainer newTrainer(
