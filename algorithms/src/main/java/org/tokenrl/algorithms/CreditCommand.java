@@ -115,7 +115,10 @@ public final class CreditCommand {
             throw new UsageException("--progress must be in [0,1], got " + p);
           }
         }
-        case "-h", "--help" -> throw new UsageException(USAGE);
+        case "-h", "--help" -> {
+          out.println(USAGE);
+          return 0;
+        }
         default -> {
           if (arg.startsWith("--") || !arg.contains("=")) {
             throw new UsageException("unknown argument '" + arg + "'\n" + USAGE);

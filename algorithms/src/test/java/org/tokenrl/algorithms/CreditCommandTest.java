@@ -255,4 +255,11 @@ class CreditCommandTest {
     Run missing = run("", "--pairs", tmp.resolve("nope.arrow").toString());
     assertEquals(2, missing.status());
   }
+
+  @Test
+  void helpGoesToStdoutWithStatus0() {
+    Run r = run("", "--help");
+    assertEquals(0, r.status(), r.err());
+    assertTrue(String.join("\n", r.out()).contains("--pairs"), r.out().toString());
+  }
 }
