@@ -14,6 +14,7 @@ import org.tokenrl.core.RolloutBatch;
 import org.tokenrl.core.Tokenizer;
 import org.tokenrl.rewards.CompositeReward;
 import org.tokenrl.rewards.RewardInput;
+import org.tokenrl.rewards.RewardResult;
 import org.tokenrl.rollout.Example;
 import org.tokenrl.rollout.Task;
 import org.tokenrl.rollout.Tasks;
@@ -70,6 +71,11 @@ public final class ActorRewards {
    *     with the reward's own message, or when a row does not match the actor's task
    */
   public double[] score(RolloutBatch batch, int firstRow) {
+    return scoreWithComponents(batch, firstRow).total();
+  }
+
+  /** The same, with each component's per-row scores and the failure count (for the metrics). */
+  public RewardResult scoreWithComponents(RolloutBatch batch, int firstRow) {
     int n = batch.size();
     int g = batch.groupSize();
     int[][] promptIds = batch.allPromptIds();
@@ -97,7 +103,7 @@ public final class ActorRewards {
             batch.truncatedFlags(),
             (row, text) -> task.isCorrect(rowExamples.get(row), text));
     try {
-      return reward.score(input).total();
+      return reward.score(input);
     } catch (RuntimeException e) {
       throw new IllegalStateException(
           "distributed.rewards_on = actors: scoring rows " + firstRow + ".." + (firstRow + n - 1)

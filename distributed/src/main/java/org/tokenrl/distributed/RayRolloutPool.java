@@ -54,6 +54,7 @@ public final class RayRolloutPool implements RolloutPool {
   private long weightsVersion;
   private long restarts;
   private double syncMillis = Double.NaN;
+  private volatile Map<String, Double> lastRewardMetrics = Map.of();
   private double transportMillis = Double.NaN;
   private boolean closed;
 
@@ -157,17 +158,60 @@ public final class RayRolloutPool implements RolloutPool {
     return () -> {
       List<byte[]> slices = collect(submitted, "generate");
       long t0 = System.nanoTime();
+      List<SliceResult> results = new ArrayList<>(slices.size());
       List<RolloutBatch> parts = new ArrayList<>(slices.size());
       try {
-        for (byte[] ipc : slices) {
-          parts.add(RolloutBatch.fromIpcBytes(allocator, ipc));
+        for (byte[] bytes : slices) {
+          SliceResult r = SliceResult.fromBytes(bytes);
+          results.add(r);
+          parts.add(RolloutBatch.fromIpcBytes(allocator, r.ipc()));
         }
-        return parts.size() == 1 ? parts.remove(0) : RolloutBatch.concat(allocator, parts);
+        RolloutBatch batch =
+            parts.size() == 1 ? parts.remove(0) : RolloutBatch.concat(allocator, parts);
+        lastRewardMetrics = cfg.rewardsOnActors() ? rewardMetrics(results, batch) : Map.of();
+        return batch;
       } finally {
         parts.forEach(RolloutBatch::close);
         transportMillis = (System.nanoTime() - t0) / 1e6;
       }
     };
+  }
+
+  /**
+   * The metrics the trainer logs for a batch it scores itself ({@code reward/<name>_mean}, {@code
+   * reward/total_mean}, {@code reward/errors}), from the slices' per-row component scores. Slices
+   * hold whole groups, so group-level rewards see the same rows as in the trainer.
+   */
+  private static Map<String, Double> rewardMetrics(List<SliceResult> slices, RolloutBatch batch) {
+    Map<String, Double> sums = new LinkedHashMap<>();
+    int rows = batch.size(); // every slice row is in the batch
+    int errors = 0;
+    for (SliceResult r : slices) {
+      for (Map.Entry<String, double[]> e : r.components().entrySet()) {
+        double s = 0;
+        for (double v : e.getValue()) {
+          s += v;
+        }
+        sums.merge(e.getKey(), s, Double::sum);
+      }
+      errors += r.errors();
+    }
+    Map<String, Double> m = new LinkedHashMap<>();
+    for (Map.Entry<String, Double> e : sums.entrySet()) {
+      m.put("reward/" + e.getKey() + "_mean", rows == 0 ? 0.0 : e.getValue() / rows);
+    }
+    double total = 0;
+    for (double v : batch.rewards()) {
+      total += v;
+    }
+    m.put("reward/total_mean", rows == 0 ? 0.0 : total / rows);
+    m.put("reward/errors", (double) errors);
+    return m;
+  }
+
+  @Override
+  public Map<String, Double> lastRewardMetrics() {
+    return lastRewardMetrics;
   }
 
   /**

@@ -24,10 +24,10 @@ public class RolloutActor {
     this.worker = new RolloutWorker(ModelConfig.fromJson(modelConfigJson), rewards);
   }
 
-  /** Loads the weights (if not held yet) and samples the slice; returns Arrow IPC bytes. */
+  /** Loads the weights (if not held yet) and samples the slice; returns a {@link SliceResult}. */
   public byte[] generate(byte[] request, long weightsVersion, byte[] weights) {
     worker.loadWeights(weightsVersion, weights);
-    return worker.generate(SliceRequest.fromBytes(request));
+    return worker.generate(SliceRequest.fromBytes(request)).toBytes();
   }
 
   /** Loads a weights version ahead of the next generate; returns it once held. */

@@ -2,6 +2,7 @@ package org.tokenrl.distributed;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.memory.RootAllocator;
 import org.tokenrl.core.Rollout;
@@ -10,6 +11,7 @@ import org.tokenrl.model.Generation;
 import org.tokenrl.model.ModelConfig;
 import org.tokenrl.model.OptimizerConfig;
 import org.tokenrl.model.Policy;
+import org.tokenrl.rewards.RewardResult;
 import org.tokenrl.rollout.PromptRequest;
 import org.tokenrl.rollout.RowSeeds;
 
@@ -53,9 +55,9 @@ public final class RolloutWorker implements AutoCloseable {
    * Samples {@code request}'s prompts, {@code groupSize} rows each, row {@code (p, k)} seeded with
    * {@code RowSeeds.of(seed, p, k)} where p counts from the start of the whole batch. Returns the
    * rows (group-major) as an Arrow IPC stream, with rewards 0 as in the in-process pool, or scored
-   * by this worker's {@link ActorRewards} when it has them.
+   * by this worker's {@link ActorRewards} when it has them (with the per-component scores).
    */
-  public byte[] generate(SliceRequest request) {
+  public SliceResult generate(SliceRequest request) {
     int g = request.groupSize();
     int rows = request.prompts().size() * g;
     int[][] promptIds = new int[rows][];
@@ -83,10 +85,12 @@ public final class RolloutWorker implements AutoCloseable {
               0.0));
     }
     try (RolloutBatch batch = RolloutBatch.of(allocator, g, out)) {
-      if (rewards != null) {
-        batch.setRewards(rewards.score(batch, request.firstPrompt() * g));
+      if (rewards == null) {
+        return new SliceResult(batch.toIpcBytes(), Map.of(), 0);
       }
-      return batch.toIpcBytes();
+      RewardResult scored = rewards.scoreWithComponents(batch, request.firstPrompt() * g);
+      batch.setRewards(scored.total());
+      return new SliceResult(batch.toIpcBytes(), scored.components(), scored.errors());
     }
   }
 

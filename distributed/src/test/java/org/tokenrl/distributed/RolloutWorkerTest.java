@@ -77,12 +77,12 @@ class RolloutWorkerTest {
       try (RolloutBatch first =
               RolloutBatch.fromIpcBytes(
                   allocator,
-                  a.generate(new SliceRequest(0, prompts.subList(0, 2), 3, params, 42))
+                  a.generate(new SliceRequest(0, prompts.subList(0, 2), 3, params, 42)).ipc()
               );
           RolloutBatch second =
               RolloutBatch.fromIpcBytes(
                   allocator,
-                  b.generate(new SliceRequest(2, prompts.subList(2, 5), 3, params, 42)));
+                  b.generate(new SliceRequest(2, prompts.subList(2, 5), 3, params, 42)).ipc());
           RolloutBatch joined = RolloutBatch.concat(allocator, List.of(first, second));
           RolloutBatch expected = local.generate(prompts, 3, params, 42)) {
         RayRolloutPoolTest.assertSameRollouts(expected, joined);

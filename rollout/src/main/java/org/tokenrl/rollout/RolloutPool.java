@@ -51,6 +51,15 @@ public interface RolloutPool extends AutoCloseable {
     return false;
   }
 
+  /**
+   * When {@link #computesRewards()}: the reward metrics of the batch awaited last ({@code
+   * reward/<name>_mean}, {@code reward/total_mean}, {@code reward/errors}), as the trainer's own
+   * scoring would log them; empty otherwise.
+   */
+  default Map<String, Double> lastRewardMetrics() {
+    return Map.of();
+  }
+
   /** Pool-specific counters (e.g. actor restarts) to add to the step metrics. */
   default Map<String, Double> metrics() {
     return Map.of();

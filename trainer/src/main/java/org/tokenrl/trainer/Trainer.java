@@ -274,10 +274,9 @@ public final class Trainer {
       Map<String, Double> rewardMetrics;
       if (pool.computesRewards()) {
         // distributed.rewards_on = actors: the actors filled the reward column with the same
-        // composite reward. Its per-component means and reward/errors stay on the actors, so only
-        // the total's mean is logged in this mode.
+        // composite reward and sent each component's scores, so the metrics are the same too.
         totals = batch.rewards();
-        rewardMetrics = Map.of("reward/total_mean", Stats.mean(totals));
+        rewardMetrics = pool.lastRewardMetrics();
       } else {
         RewardResult rewards = reward.score(rewardInput(batch, batchExamples, texts, truncated));
         batch.setRewards(rewards.total());
