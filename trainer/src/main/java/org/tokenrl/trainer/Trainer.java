@@ -48,6 +48,7 @@ public final class Trainer {
   private final String dynamicSampling;
   private final int maxSamplingRounds;
   private final boolean async;
+  private final java.util.function.LongPredicate checkpointAfter; // by phase step
   // distributed.async: the next step's first batch, started before this step's update.
   private PendingBatch next;
   private long nextStep = -1;
@@ -69,7 +70,8 @@ public final class Trainer {
       long seed,
       String dynamicSampling,
       int maxSamplingRounds,
-      boolean async) {
+      boolean async,
+      java.util.function.LongPredicate checkpointAfter) {
     this.policy = policy;
     this.reference = reference;
     this.pool = pool;
@@ -87,6 +89,7 @@ public final class Trainer {
     this.dynamicSampling = dynamicSampling;
     this.maxSamplingRounds = maxSamplingRounds;
     this.async = async;
+    this.checkpointAfter = checkpointAfter;
     if (!List.of("off", "drop", "refill").contains(dynamicSampling)) {
       throw new IllegalArgumentException(
           "trainer.dynamic_sampling must be off, drop or refill, got '" + dynamicSampling + "'");
@@ -144,8 +147,10 @@ public final class Trainer {
       m.put("dynamic/sampled_groups", (double) sampled.groups());
     }
 
-    if (async && step < totalSteps) {
+    if (async && step < totalSteps && !checkpointAfter.test(step)) {
       // The rollout workers sample the next step while this one computes credit and updates.
+      // Not across a checkpoint: a run resumed there samples its next step with the saved
+      // weights, and so does this one, so resume stays exact.
       List<Example> upcoming = examples.batch(step + 1, promptsPerStep);
       next = pool.start(requests(upcoming), groupSize, sampling, stepSeed(step + 1));
       nextStep = step + 1;

@@ -216,8 +216,7 @@ final class TrainingRun {
             String phase = inSft ? "sft" : algorithmName;
             log.info(progress.line(phase, step, m, lastEval));
           }
-          int every = c.getInt("trainer.checkpoint_every");
-          if (last || (every > 0 && step % every == 0)) {
+          if (checkpointAt(step, total)) {
             saveCheckpoint(policy, tokenizer, step, sftAccuracy);
           }
           if (step >= stopAfterStep) {
@@ -258,6 +257,12 @@ final class TrainingRun {
       case PREFERENCE -> Algorithms.createPreference(block);
       case SUPERVISED -> Algorithms.createSupervised(block);
     }
+  }
+
+  /** Whether a checkpoint is written after global step {@code step} of {@code total}. */
+  private boolean checkpointAt(long step, long total) {
+    int every = c.getInt("trainer.checkpoint_every");
+    return step == total || (every > 0 && step % every == 0);
   }
 
   /** The main phase's learning-rate schedule (trainer.*). */
@@ -305,7 +310,8 @@ final class TrainingRun {
         seed,
         c.getString("trainer.dynamic_sampling"),
         c.getInt("trainer.max_sampling_rounds"),
-        c.getBoolean("distributed.async"));
+        c.getBoolean("distributed.async"),
+        phaseStep -> checkpointAt(phaseStep + c.getInt("sft.steps"), mainSteps + c.getInt("sft.steps")));
   }
 
   /** The frozen policy of the RL start, kept on disk so a resumed run uses the same one. */

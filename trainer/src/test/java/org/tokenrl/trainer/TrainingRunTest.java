@@ -187,6 +187,7 @@ class TrainingRunTest {
 
   @Test
   void asyncRunsSampleTheNextStepBeforeTheUpdateAndStayDeterministic() throws IOException {
+    // Checkpoints after global steps 2, 4, 6 (checkpoint_every = 2; 3 SFT steps, then 4 RL).
     Path a = train(tmp.resolve("a"), Long.MAX_VALUE, "distributed.async=true", "trainer.steps=4");
     Path b = train(tmp.resolve("b"), Long.MAX_VALUE, "distributed.async=true", "trainer.steps=4");
     assertEquals(metricsWithoutTiming(a), metricsWithoutTiming(b));
@@ -196,14 +197,24 @@ class TrainingRunTest {
         staleness.add(step.get("distributed/weight_staleness").asDouble());
       }
     }
-    // The first RL step samples with the current weights; every later one was started during
-    // the step before it, one weight version behind.
-    assertEquals(List.of(0.0, 1.0, 1.0, 1.0), staleness);
+    // The first RL step (global 4) samples with the current weights; the next is not started
+    // before step 4's update because a checkpoint follows step 4; global 6 and 7 were started
+    // during the step before them, one weight version behind.
+    assertEquals(List.of(0.0, 0.0, 1.0, 0.0), staleness);
     Path sync = train(tmp.resolve("sync"), Long.MAX_VALUE, "trainer.steps=4");
     for (JsonNode step : metrics(sync)) {
       if (step.has("distributed/weight_staleness")) {
         assertEquals(0.0, step.get("distributed/weight_staleness").asDouble());
       }
     }
+  }
+
+  @Test
+  void asyncResumeEqualsUninterruptedAsyncRun() throws IOException {
+    Path full = train(tmp.resolve("full"), Long.MAX_VALUE, "distributed.async=true", "trainer.steps=4");
+    Path killed = train(tmp.resolve("killed"), 6, "distributed.async=true", "trainer.steps=4");
+    RunDirectory dir = RunDirectory.existing(killed);
+    new TrainingRun(ConfigLoader.loadResolved(dir.config()).config(), dir, ROOT).run(true);
+    assertEquals(metricsWithoutTiming(full), metricsWithoutTiming(killed));
   }
 }
