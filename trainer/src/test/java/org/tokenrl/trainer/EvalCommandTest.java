@@ -5,9 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -16,44 +13,26 @@ import org.junit.jupiter.api.io.TempDir;
 class EvalCommandTest {
   @TempDir Path tmp;
 
-  private static String[] run(String... args) {
-    PrintStream oldOut = System.out;
-    PrintStream oldErr = System.err;
-    ByteArrayOutputStream out = new ByteArrayOutputStream();
-    ByteArrayOutputStream err = new ByteArrayOutputStream();
-    try {
-      System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
-      System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
-      int code = Main.run(args);
-      return new String[] {
-        String.valueOf(code), out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8)
-      };
-    } finally {
-      System.setOut(oldOut);
-      System.setErr(oldErr);
-    }
-  }
-
   @Test
   void evaluatesTheLatestCheckpointOnTheRunTaskAndOnAVariant() throws Exception {
     Path runDir = TrainingRunTest.train(tmp.resolve("run"), Long.MAX_VALUE, "trainer.steps=1");
-    String[] own = run("eval", runDir.toString(), "--size", "12");
-    assertEquals("0", own[0], own[2]);
-    JsonNode j = new ObjectMapper().readTree(own[1]);
+    CliRun own = CliRun.of("eval", runDir.toString(), "--size", "12");
+    assertEquals(0, own.code(), own.err());
+    JsonNode j = new ObjectMapper().readTree(own.out());
     assertEquals(12, j.get("examples").asInt());
-    assertTrue(j.get("checkpoint").asText().endsWith("step-0000004"), own[1]);
+    assertTrue(j.get("checkpoint").asText().endsWith("step-0000004"), own.out());
     double acc = j.get("accuracy").asDouble();
     assertEquals(acc * 12, j.get("correct").asDouble(), 1e-9);
 
-    String[] longer = run("eval", runDir.toString(), "task.digits=3", "task.min_digits=3", "--size", "5");
-    assertEquals("0", longer[0], longer[2]);
-    assertEquals(5, new ObjectMapper().readTree(longer[1]).get("examples").asInt());
+    CliRun longer = CliRun.of("eval", runDir.toString(), "task.digits=3", "task.min_digits=3", "--size", "5");
+    assertEquals(0, longer.code(), longer.err());
+    assertEquals(5, new ObjectMapper().readTree(longer.out()).get("examples").asInt());
 
-    String[] model = run("eval", runDir.toString(), "model.layers=4");
-    assertEquals("2", model[0]);
-    assertTrue(model[2].contains("only task.* overrides"), model[2]);
-    String[] missing = run("eval", tmp.resolve("nope").toString());
-    assertEquals("2", missing[0]);
-    assertTrue(missing[2].contains("not a tokenrl run directory"), missing[2]);
+    CliRun model = CliRun.of("eval", runDir.toString(), "model.layers=4");
+    assertEquals(2, model.code());
+    assertTrue(model.err().contains("only task.* overrides"), model.err());
+    CliRun missing = CliRun.of("eval", tmp.resolve("nope").toString());
+    assertEquals(2, missing.code());
+    assertTrue(missing.err().contains("not a tokenrl run directory"), missing.err());
   }
 }

@@ -48,6 +48,11 @@ class PreferenceRunTest {
     return data;
   }
 
+  /** From the pair-building log line: prompts with a correct and an incorrect response. */
+  private static int promptsWithBothVerdicts(String log) {
+    return Integer.parseInt(log.replaceAll("(?s).*; (\\d+) prompts had both.*", "$1"));
+  }
+
   @ParameterizedTest
   @ValueSource(strings = {"dpo", "treg", "cdpo"})
   void preferenceAlgorithmsTrainOnJsonlPairsAndCacheThemAsArrow(String algorithm)
@@ -129,7 +134,7 @@ class PreferenceRunTest {
             "algorithm.contrastive_sft_steps=2");
     String log = Files.readString(run.resolve("train.log"));
     assertTrue(log.contains("had both a correct and an incorrect response"), log);
-    int prompts = Integer.parseInt(log.replaceAll("(?s).*; (\\d+) prompts had both.*", "$1"));
+    int prompts = promptsWithBothVerdicts(log);
     try (RootAllocator alloc = new RootAllocator();
         PreferenceBatch pairs =
             PreferenceBatch.readFile(alloc, run.resolve("preference/pairs.arrow"))) {
@@ -172,7 +177,7 @@ class PreferenceRunTest {
             "preference.prompts=32", "preference.samples_per_prompt=8",
             "preference.pairing=frequency", "preference.batch_pairs=8", "preference.eval_pairs=4");
     String log = Files.readString(run.resolve("train.log"));
-    int prompts = Integer.parseInt(log.replaceAll("(?s).*; (\\d+) prompts had both.*", "$1"));
+    int prompts = promptsWithBothVerdicts(log);
     try (RootAllocator alloc = new RootAllocator();
         PreferenceBatch pairs =
             PreferenceBatch.readFile(alloc, run.resolve("preference/pairs.arrow"))) {

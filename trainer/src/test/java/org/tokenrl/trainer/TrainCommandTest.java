@@ -4,9 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
@@ -16,23 +13,8 @@ import org.junit.jupiter.api.io.TempDir;
 class TrainCommandTest {
   @TempDir Path tmp;
 
-  private record Result(int code, String out, String err) {}
-
-  private static Result run(String... args) {
-    PrintStream oldOut = System.out;
-    PrintStream oldErr = System.err;
-    ByteArrayOutputStream out = new ByteArrayOutputStream();
-    ByteArrayOutputStream err = new ByteArrayOutputStream();
-    try {
-      System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
-      System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
-      int code = Main.run(args);
-      return new Result(
-          code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
-    } finally {
-      System.setOut(oldOut);
-      System.setErr(oldErr);
-    }
+  private static CliRun run(String... args) {
+    return CliRun.of(args);
   }
 
   private String quickstart() {
@@ -42,7 +24,7 @@ class TrainCommandTest {
   @Test
   void unknownKeyNamesKeyFileAndSuggestion() {
     Path runDir = tmp.resolve("run");
-    Result r = run("train", quickstart(), "trainer.stpes=5", "trainer.run_dir=\"" + runDir + "\"");
+    CliRun r = run("train", quickstart(), "trainer.stpes=5", "trainer.run_dir=\"" + runDir + "\"");
     assertEquals(2, r.code());
     assertEquals(1, r.err().strip().lines().count(), r.err());
     assertTrue(r.err().contains("'trainer.stpes'"), r.err());
@@ -53,37 +35,37 @@ class TrainCommandTest {
 
   @Test
   void wrongTypeAndMissingFileAndUnknownGroup() {
-    Result type = run("train", quickstart(), "trainer.steps=abc");
+    CliRun type = run("train", quickstart(), "trainer.steps=abc");
     assertEquals(2, type.code());
     assertTrue(type.err().contains("'trainer.steps'"), type.err());
 
-    Result missing = run("train", tmp.resolve("nope.conf").toString());
+    CliRun missing = run("train", tmp.resolve("nope.conf").toString());
     assertEquals(2, missing.code());
     assertTrue(missing.err().contains("nope.conf"), missing.err());
 
-    Result group = run("train", quickstart(), "algorithm=grpoo");
+    CliRun group = run("train", quickstart(), "algorithm=grpoo");
     assertEquals(2, group.code());
     assertTrue(group.err().contains("grpoo") && group.err().contains("grpo"), group.err());
   }
 
   @Test
   void helpExplainsEveryCommand() {
-    Result top = run("--help");
+    CliRun top = run("--help");
     assertEquals(0, top.code());
     for (String command : new String[] {"train", "bench", "bleu", "credit"}) {
       assertTrue(top.out().contains(command), top.out());
     }
-    Result train = run("train", "--help");
+    CliRun train = run("train", "--help");
     assertEquals(0, train.code());
     assertTrue(train.out().contains("--resume"), train.out());
-    Result unknown = run("frobnicate");
+    CliRun unknown = run("frobnicate");
     assertEquals(2, unknown.code());
   }
 
   @Test
   void badAlgorithmValueFailsBeforeTheWarmUpWithOneLine() {
     Path runDir = tmp.resolve("bad-algo");
-    Result r =
+    CliRun r =
         run("train", quickstart(), "algorithm=dpo", "algorithm.loss=sigmoidal",
             "trainer.run_dir=\"" + runDir + "\"");
     assertEquals(2, r.code());
