@@ -6,6 +6,7 @@
 set -euo pipefail
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 ROOT="$(cd "$HERE/../.." && pwd)"
+source "$HERE/../lib.sh"
 JOBS=2; TASKS="arith reverse_bleu sort_long"; SEEDS="1 2 3"
 while [[ $# -gt 0 ]]; do
   case "$1" in
@@ -27,7 +28,7 @@ for task in $TASKS; do
   for name in grpo grpo_d3s tempo tempo_d3s; do
     for seed in $SEEDS; do
       dir="$HERE/runs/$task/$name-seed$seed"
-      if [[ -f "$dir/metrics.jsonl" ]] && grep -q "held-out accuracy:" "$dir/train.log" 2>/dev/null; then
+      if finished "$dir"; then
         continue   # finished earlier
       fi
       rm -rf "$dir"
@@ -35,5 +36,5 @@ for task in $TASKS; do
     done
   done
 done
-printf '%s\n' "${jobs_list[@]}" | xargs -P "$JOBS" -I{} sh -c "\"$ROOT/tokenrl\" train {} > /dev/null 2>&1 || echo 'failed: {}' >&2"
+printf '%s\n' "${jobs_list[@]}" | run_jobs "$JOBS"
 python3 "$HERE/summarize.py" "$HERE/runs"

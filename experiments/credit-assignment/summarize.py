@@ -9,6 +9,9 @@ import statistics
 import sys
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from tables import fmt  # noqa: E402
+
 TARGETS = {"arith": 0.80, "reverse_bleu": 0.45, "sort_long": 0.37}
 ORDER = ["grpo", "grpo_d3s", "tempo", "tempo_d3s"]
 
@@ -40,14 +43,6 @@ def run_stats(run_dir: Path):
     }
 
 
-def fmt(values, spec):
-    values = [v for v in values if v is not None]
-    if not values:
-        return "—"
-    mean = statistics.mean(values)
-    if len(values) == 1:
-        return format(mean, spec)
-    return f"{format(mean, spec)} ± {format(statistics.stdev(values), spec)}"
 
 
 def main(root: Path):

@@ -6,6 +6,7 @@
 set -euo pipefail
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 ROOT="$(cd "$HERE/../.." && pwd)"
+source "$HERE/../lib.sh"
 JOBS=1; SEEDS="1 2 3"; ALGORITHMS="dpo treg cdpo dpo_b1 treg_b1 cdpo_b01"
 # The three algorithms at their defaults (DPO and T-REG beta = 0.1, cDPO gamma = 1.0 as in its
 # paper), and each at the other beta, which separates the effect of beta from the token credit.
@@ -26,7 +27,6 @@ while [[ $# -gt 0 ]]; do
   esac
 done
 "$ROOT/tokenrl" --help > /dev/null   # build once before the runs
-finished() { [[ -f "$1/metrics.jsonl" ]] && grep -q "held-out accuracy" "$1/train.log" 2>/dev/null; }
 # 1. The shared SFT start of each seed: the warm-up alone (no main phase).
 for seed in $SEEDS; do
   start="$HERE/runs/sft_start-seed$seed"
@@ -49,6 +49,6 @@ for name in $ALGORITHMS; do
   done
 done
 if [[ ${#jobs_list[@]} -gt 0 ]]; then
-  printf '%s\n' "${jobs_list[@]}" | xargs -P "$JOBS" -I{} sh -c "\"$ROOT/tokenrl\" train {} > /dev/null 2>&1 || echo 'failed: {}' >&2"
+  printf '%s\n' "${jobs_list[@]}" | run_jobs "$JOBS"
 fi
 python3 "$HERE/summarize.py" "$HERE/runs"

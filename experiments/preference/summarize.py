@@ -5,6 +5,9 @@ import statistics
 import sys
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from tables import fmt  # noqa: E402
+
 ORDER = ["dpo", "treg", "cdpo", "dpo_b1", "treg_b1", "cdpo_b01"]
 
 
@@ -36,14 +39,6 @@ def run_stats(run_dir: Path):
     }
 
 
-def fmt(values, spec):
-    values = [v for v in values if v is not None]
-    if not values:
-        return "—"
-    mean = statistics.mean(values)
-    if len(values) == 1:
-        return format(mean, spec)
-    return f"{format(mean, spec)} ± {format(statistics.stdev(values), spec)}"
 
 
 def main(root: Path):

@@ -6,6 +6,7 @@
 set -euo pipefail
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 ROOT="$(cd "$HERE/../.." && pwd)"
+source "$HERE/../lib.sh"
 JOBS=1; SEEDS="1 2 3"; ALGORITHMS="sft otr"
 while [[ $# -gt 0 ]]; do
   case "$1" in
@@ -20,7 +21,7 @@ jobs_list=()
 for name in $ALGORITHMS; do
   for seed in $SEEDS; do
     dir="$HERE/runs/$name-seed$seed"
-    if [[ -f "$dir/metrics.jsonl" ]] && grep -q "held-out accuracy:" "$dir/train.log" 2>/dev/null; then
+    if finished "$dir"; then
       continue   # finished earlier
     fi
     rm -rf "$dir"
@@ -28,7 +29,7 @@ for name in $ALGORITHMS; do
   done
 done
 if [[ ${#jobs_list[@]} -gt 0 ]]; then
-  printf '%s\n' "${jobs_list[@]}" | xargs -P "$JOBS" -I{} sh -c "\"$ROOT/tokenrl\" train {} > /dev/null 2>&1 || echo 'failed: {}' >&2"
+  printf '%s\n' "${jobs_list[@]}" | run_jobs "$JOBS"
 fi
 # Generalisation: the same checkpoints on 3-digit operands (sums up to 1998).
 for dir in "$HERE"/runs/*-seed*; do
