@@ -42,12 +42,18 @@ final class TrainingRun {
   private final Config c;
   private final RunDirectory dir;
   private final Path projectRoot;
+  private final Console console;
   private long stopAfterStep = Long.MAX_VALUE;
 
-  TrainingRun(Config config, RunDirectory dir, Path projectRoot) {
+  TrainingRun(Config config, RunDirectory dir, Path projectRoot, Console console) {
     this.c = config;
     this.dir = dir;
     this.projectRoot = projectRoot;
+    this.console = console;
+  }
+
+  TrainingRun(Config config, RunDirectory dir, Path projectRoot) {
+    this(config, dir, projectRoot, Console.system());
   }
 
   /** Stops after this global step as if the process were killed (no final checkpoint): for tests. */
@@ -96,7 +102,7 @@ final class TrainingRun {
     // SFT data: with quality tags, good-tagged correct and bad-tagged corrupted answers.
     ExampleStream<Example> sftExamples = new ExampleStream<>(task.sftExamples(), seed);
 
-    try (RunLog log = new RunLog(dir, resume);
+    try (RunLog log = new RunLog(dir, resume, console);
         BufferAllocator allocator = new RootAllocator()) {
       log.info(
           String.format(
