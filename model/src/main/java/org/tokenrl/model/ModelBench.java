@@ -39,9 +39,6 @@ public final class ModelBench {
       trainBench(c, quick ? 1 : 2, steps);
     }
     sampleBench(cases.get(0).cfg(), 64, 16, 32, quick ? 1 : 3);
-    if (opts.contains("--compare-grad")) {
-      compareGradientPaths(quick ? 2 : 4);
-    }
   }
 
   /** Analytic FLOPs of one update: 3x the forward GEMMs (one-hot embeddings, blocks, head). */
@@ -164,51 +161,6 @@ public final class ModelBench {
       times[i] = (System.nanoTime() - t0) / 1e9;
     }
     return median(times);
-  }
-
-  /**
-   * The notes' config (a) (d128 L4 H4 V64, 32 x 64 tokens): fit()-based update vs SameDiff's
-   * calculateGradients on the same graph and inputs, alternated to share machine noise.
-   */
-  private static void compareGradientPaths(int reps) {
-    ModelConfig cfg = new ModelConfig(64, 128, 4, 4, 512, 64);
-    try (Policy p = Policy.create(cfg, OptimizerConfig.defaults(0.0), 1)) {
-      Random rng = new Random(5);
-      int[][] prompts = new int[32][];
-      int[][] responses = new int[32][];
-      double[][] coef = new double[32][];
-      for (int i = 0; i < 32; i++) {
-        prompts[i] = new int[] {0};
-        responses[i] = rng.ints(64, 0, 64).toArray();
-        coef[i] = new double[64];
-        Arrays.fill(coef[i], -1.0 / 2048);
-      }
-      int[][] seqs = new int[32][];
-      for (int i = 0; i < 32; i++) {
-        seqs[i] = new int[64];
-        seqs[i][0] = 0;
-        System.arraycopy(responses[i], 0, seqs[i], 1, 63);
-      }
-      Map<String, INDArray> ph = PackedBatch.rightPadded(seqs).inputs(cfg, DataType.FLOAT, 1.0);
-      ph.put("coef", Nd4j.rand(DataType.FLOAT, 32 * 64, 64));
-      List<String> names = new ArrayList<>(p.parameterShapes().keySet());
-      p.update(prompts, responses, coef, null, 1.0);
-      p.graph().full.calculateGradients(ph, names);
-      double[] fit = new double[reps];
-      double[] calc = new double[reps];
-      for (int i = 0; i < reps; i++) {
-        long t0 = System.nanoTime();
-        p.update(prompts, responses, coef, null, 1.0);
-        fit[i] = (System.nanoTime() - t0) / 1e9;
-        t0 = System.nanoTime();
-        p.graph().full.calculateGradients(ph, names);
-        calc[i] = (System.nanoTime() - t0) / 1e9;
-      }
-      System.out.printf(
-          "grad   config (a) d128 L4 H4 V64 32x64: update via fit() %.0f ms, calculateGradients"
-              + " %.0f ms (gradients only)%n",
-          median(fit) * 1e3, median(calc) * 1e3);
-    }
   }
 
   private static double median(double[] xs) {
