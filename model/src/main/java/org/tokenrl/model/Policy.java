@@ -290,6 +290,17 @@ public final class Policy implements AutoCloseable {
     return new Surrogate(loss, norm, params.grads, reason);
   }
 
+  /** Raw logits [T][V] of every position of one sequence (tests compare against references). */
+  synchronized double[][] logits(int[] sequence) {
+    checkOpen();
+    Batch batch = Batch.rightPadded(new int[][] {sequence}, spec.maxSeqLen());
+    INDArray hidden = model.forward(batch, false); // [T, d]
+    INDArray z = Ops.mm(hidden, false, model.headWeight(), true); // [T, V]
+    double[][] out = z.toDoubleMatrix();
+    Ops.free(hidden, z);
+    return out;
+  }
+
   /** The live parameter array (tests perturb it for finite differences). */
   INDArray parameter(String name) {
     return model.params().get(name);
