@@ -1,6 +1,7 @@
 package org.tokenrl.model;
 
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -45,11 +46,8 @@ public final class ModelBench {
     }
   }
 
-  /**
-   * A model the cases run on: a name and a factory from seed to a fresh policy; {@code factory}
-   * is null when this engine cannot build the model yet ({@code missing} says why).
-   */
-  public record BenchModel(String name, int vocabSize, LongFunction<Policy> factory, String missing) {}
+  /** A model the cases run on: a name and a factory from seed to a fresh policy. */
+  public record BenchModel(String name, int vocabSize, LongFunction<Policy> factory) {}
 
   /**
    * One case. For train cases {@code length} is T (response tokens a row); for sample cases it is
@@ -68,10 +66,10 @@ public final class ModelBench {
     }
   }
 
-  /** A measured value, or NaN with the reason the case could not run. */
-  public record Result(BenchCase benchCase, double value, String missing) {
+  /** A measured value, or NaN with the reason the case failed (e.g. out of native memory). */
+  public record Result(BenchCase benchCase, double value, String error) {
     public boolean available() {
-      return missing == null;
+      return error == null;
     }
   }
 
@@ -81,20 +79,14 @@ public final class ModelBench {
   static BenchModel gpt(int dModel, int layers, int heads, int maxSeqLen) {
     ModelConfig cfg = new ModelConfig(98, dModel, layers, heads, 4 * dModel, maxSeqLen);
     return new BenchModel(
-        "gpt-d" + dModel + "-L" + layers, 98, seed -> Policy.create(cfg, OPTIMIZER, seed), null);
+        "gpt-d" + dModel + "-L" + layers, 98, seed -> Policy.create(cfg, OPTIMIZER, seed));
   }
 
-  /**
-   * SmolLM2-135M's shape with random weights ({@link LlamaConfig#smollm2135m()}). The one place
-   * that needs the engine's llama architecture: until {@code Policy.create(LlamaConfig, ...)}
-   * exists, the llama cases report "not available".
-   */
+  /** SmolLM2-135M's shape with random weights ({@link LlamaConfig#smollm2135m()}). */
   static BenchModel llama135m() {
+    LlamaConfig cfg = LlamaConfig.smollm2135m();
     return new BenchModel(
-        "llama-135m",
-        LlamaConfig.smollm2135m().vocabSize(),
-        null,
-        "this engine has no llama architecture yet (Policy.create(LlamaConfig, ...))");
+        "llama-135m", cfg.vocabSize(), seed -> Policy.create(cfg, OPTIMIZER, seed));
   }
 
   /** The five cases, in the issue's order and with its exact names. */
@@ -117,14 +109,14 @@ public final class ModelBench {
    * match the PyTorch script's: small cases 2 + 7 (quick 1 + 3), large ones 1 + 3 (quick 1 + 2).
    */
   public static Result run(BenchCase c, boolean quick) {
-    if (c.model().factory() == null) {
-      return new Result(c, Double.NaN, c.model().missing());
-    }
     int warmup = quick || c.large() ? 1 : 2;
     int reps = quick ? (c.large() ? 2 : 3) : (c.large() ? 3 : 7);
     try (Policy p = c.model().factory().apply(1)) {
       double value = c.isTrain() ? trainStepMs(p, c, warmup, reps) : tokensPerSec(p, c, warmup, reps);
       return new Result(c, value, null);
+    } catch (RuntimeException | OutOfMemoryError e) {
+      // One failing case (typically memory on a small machine) should not hide the others.
+      return new Result(c, Double.NaN, "failed: " + e);
     }
   }
 
@@ -171,9 +163,10 @@ public final class ModelBench {
   }
 
   /**
-   * The OpenBLAS this process mapped, e.g. "OpenBLAS 0.3.21 /usr/lib/.../libopenblasp-r0.3.21.so"
-   * when the launcher found Debian's, or the javacpp preset's bundled 0.3.19 under ~/.javacpp. The
-   * preset does not expose openblas_get_config(), so the version is read from the file's real path.
+   * The OpenBLAS this process mapped, e.g. "OpenBLAS 0.3.21 (system library, loaded by javacpp
+   * from ~/.javacpp/cache-.../libopenblas.so.0)". javacpp copies a system library into its cache,
+   * so the path alone does not tell; the version is the "OpenBLAS x.y.z" string the library
+   * carries (the preset does not expose openblas_get_config()).
    */
   public static String openBlasInUse() {
     Nd4j.create(DataType.FLOAT, 1); // loads the native backend and its BLAS
@@ -183,11 +176,16 @@ public final class ModelBench {
         if (slash < 0 || !line.substring(slash).matches(".*/libopenblas[^/]*")) {
           continue;
         }
-        Path real = Path.of(line.substring(slash)).toRealPath();
-        Matcher v = Pattern.compile("(?:openblas-|-r)(\\d+\\.\\d+\\.\\d+)").matcher(real.toString());
-        String version = v.find() ? "OpenBLAS " + v.group(1) : "OpenBLAS (version unknown)";
-        String origin = real.toString().contains(".javacpp") ? " bundled with ND4J" : "";
-        return version + origin + ": " + real;
+        Path file = Path.of(line.substring(slash));
+        Matcher v =
+            Pattern.compile("OpenBLAS \\d+\\.\\d+\\.\\d+")
+                .matcher(new String(Files.readAllBytes(file), StandardCharsets.ISO_8859_1));
+        String version = v.find() ? v.group() : "OpenBLAS (version unknown)";
+        boolean bundled = file.toString().matches(".*/openblas-[^/]*\\.jar/.*");
+        return version
+            + (bundled ? " (bundled with ND4J's javacpp preset, " : " (system library, loaded as ")
+            + file
+            + ")";
       }
       return "no libopenblas mapped in this process";
     } catch (IOException | RuntimeException e) {

@@ -61,7 +61,7 @@ final class ModelBenchRun {
 
   private static String tableLine(Result r, TorchBaseline torch, OptionalDouble t) {
     Metric m = r.benchCase().metric();
-    String ours = r.available() ? value(r.value(), m) : "not available";
+    String ours = r.available() ? value(r.value(), m) : "failed";
     StringBuilder line = new StringBuilder(String.format("%-32s %18s", r.benchCase().name(), ours));
     if (torch != null) {
       line.append(String.format(" %18s", t.isPresent() ? value(t.getAsDouble(), m) : "-"));
@@ -73,7 +73,7 @@ final class ModelBenchRun {
                   : "-"));
     }
     if (!r.available()) {
-      line.append("  (").append(r.missing()).append(')');
+      line.append("  (").append(r.error()).append(')');
     }
     return line.toString();
   }
@@ -84,7 +84,7 @@ final class ModelBenchRun {
 
   /**
    * {"case":...,"train_step_ms":...}; with --vs-torch also "torch_<field>" and "ratio"; a case
-   * that cannot run has a null value and a "missing" reason.
+   * that cannot run has a null value and an "error".
    */
   private static String jsonLine(Result r, TorchBaseline torch, OptionalDouble t) {
     String key = r.benchCase().metric().key;
@@ -100,7 +100,7 @@ final class ModelBenchRun {
               : "null");
     }
     if (!r.available()) {
-      s.append(",\"missing\":\"").append(r.missing().replace("\"", "'")).append('"');
+      s.append(",\"error\":\"").append(r.error().replace("\"", "'")).append('"');
     }
     return s.append('}').toString();
   }
