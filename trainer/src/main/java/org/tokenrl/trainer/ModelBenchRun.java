@@ -52,18 +52,18 @@ final class ModelBenchRun {
       Result r = ModelBench.run(c, quick);
       OptionalDouble t =
           torch == null ? OptionalDouble.empty() : torch.measure(c.name(), c.metric().key, quick);
-      System.out.println(json ? jsonLine(r, torch, t) : tableLine(r, torch, t));
+      System.out.println(json ? jsonLine(r, vsTorch, t) : tableLine(r, vsTorch, t));
     }
     if (torch != null && !torch.available() && !json) {
       System.out.println("PyTorch comparison skipped: " + torch.description());
     }
   }
 
-  private static String tableLine(Result r, TorchBaseline torch, OptionalDouble t) {
+  static String tableLine(Result r, boolean vsTorch, OptionalDouble t) {
     Metric m = r.benchCase().metric();
     String ours = r.available() ? value(r.value(), m) : "failed";
     StringBuilder line = new StringBuilder(String.format("%-32s %18s", r.benchCase().name(), ours));
-    if (torch != null) {
+    if (vsTorch) {
       line.append(String.format(" %18s", t.isPresent() ? value(t.getAsDouble(), m) : "-"));
       line.append(
           String.format(
@@ -86,11 +86,11 @@ final class ModelBenchRun {
    * {"case":...,"train_step_ms":...}; with --vs-torch also "torch_<field>" and "ratio"; a case
    * that cannot run has a null value and an "error".
    */
-  private static String jsonLine(Result r, TorchBaseline torch, OptionalDouble t) {
+  static String jsonLine(Result r, boolean vsTorch, OptionalDouble t) {
     String key = r.benchCase().metric().key;
     StringBuilder s = new StringBuilder("{\"case\":\"").append(r.benchCase().name()).append("\",");
     s.append('"').append(key).append("\":").append(r.available() ? number(r.value()) : "null");
-    if (torch != null) {
+    if (vsTorch) {
       s.append(",\"torch_").append(key).append("\":");
       s.append(t.isPresent() ? number(t.getAsDouble()) : "null");
       s.append(",\"ratio\":");
