@@ -15,25 +15,36 @@ import org.nd4j.linalg.factory.Nd4j;
  * softmax); matrix products go to OpenBLAS either way. Shapes are those of the llama-135m and
  * gpt benchmark cases. Float32, one thread (OMP_NUM_THREADS=1). Run by nd4j_classifiers.sh:
  *   java -cp CLASSPATH experiments/bench/Nd4jClassifierBench.java LABEL
- * Prints one line per kernel: median milliseconds over 15 repetitions after 3 warm-ups.
+ * Prints one line per kernel: median milliseconds over 9 repetitions after 3 warm-ups, of wall time
+ * and of the process's CPU time (on a machine shared with other jobs, CPU time of a one-thread run
+ * is far less disturbed by the load than wall time; the ratios below use CPU time).
  */
 public class Nd4jClassifierBench {
   interface Op {
     void run();
   }
 
-  static double medianMs(Op op) {
+  static final com.sun.management.OperatingSystemMXBean OS =
+      (com.sun.management.OperatingSystemMXBean)
+          java.lang.management.ManagementFactory.getOperatingSystemMXBean();
+
+  /** {median wall ms, median process-CPU ms}. */
+  static double[] medianMs(Op op) {
     for (int i = 0; i < 3; i++) {
       op.run();
     }
-    double[] t = new double[15];
-    for (int i = 0; i < t.length; i++) {
+    double[] wall = new double[9];
+    double[] cpu = new double[9];
+    for (int i = 0; i < wall.length; i++) {
+      long c0 = OS.getProcessCpuTime();
       long t0 = System.nanoTime();
       op.run();
-      t[i] = (System.nanoTime() - t0) / 1e6;
+      wall[i] = (System.nanoTime() - t0) / 1e6;
+      cpu[i] = (OS.getProcessCpuTime() - c0) / 1e6;
     }
-    Arrays.sort(t);
-    return t[t.length / 2];
+    Arrays.sort(wall);
+    Arrays.sort(cpu);
+    return new double[] {wall[wall.length / 2], cpu[cpu.length / 2]};
   }
 
   static void gemm(String label, int m, int k, int n) {
@@ -41,17 +52,17 @@ public class Nd4jClassifierBench {
     INDArray a = Nd4j.rand(DataType.FLOAT, m, k).dup('f');
     INDArray b = Nd4j.rand(DataType.FLOAT, k, n).dup('f');
     INDArray c = Nd4j.create(DataType.FLOAT, new long[] {m, n}, 'f');
-    double ms = medianMs(() -> a.mmuli(b, c));
+    double[] ms = medianMs(() -> a.mmuli(b, c));
     System.out.printf(
-        Locale.ROOT, "%s gemm %dx%dx%d: %.2f ms, %.1f GFLOP/s%n", label, m, k, n, ms,
-        2.0 * m * k * n / ms / 1e6);
+        Locale.ROOT, "%s gemm %dx%dx%d: wall %.2f ms, cpu %.2f ms, %.1f GFLOP/s (cpu)%n", label, m,
+        k, n, ms[0], ms[1], 2.0 * m * k * n / ms[1] / 1e6);
   }
 
   static void elementwise(String label, String name, long elements, Op op) {
-    double ms = medianMs(op);
+    double[] ms = medianMs(op);
     System.out.printf(
-        Locale.ROOT, "%s %s (%,d elements): %.2f ms, %.2f Gelem/s%n", label, name, elements, ms,
-        elements / ms / 1e6);
+        Locale.ROOT, "%s %s (%,d elements): wall %.2f ms, cpu %.2f ms, %.2f Gelem/s (cpu)%n", label,
+        name, elements, ms[0], ms[1], elements / ms[1] / 1e6);
   }
 
   public static void main(String[] args) {

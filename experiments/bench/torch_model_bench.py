@@ -23,6 +23,8 @@ Cases:
   sample = prefill the prompts (P tokens each), then KV-cache decoding with multinomial sampling
            for exactly N new tokens a row (no early stop); tokens/s = B*N / wall time.
 Each case warms up first and reports the median of several repetitions (--quick: fewer).
+--cpu-time measures the process's CPU time instead of wall time: on a machine shared with other
+jobs a one-thread run's CPU time is far less disturbed by the load (same flag in ./tokenrl bench model).
 """
 import argparse
 import json
@@ -222,14 +224,17 @@ def sample_tokens_per_sec(model, vocab, batch, prompt_len, new_tokens, warmup, r
     return batch * new_tokens / timed(run, warmup, reps)
 
 
+CLOCK = time.perf_counter  # time.process_time with --cpu-time
+
+
 def timed(fn, warmup, reps):
     for _ in range(warmup):
         fn()
     times = []
     for _ in range(reps):
-        t0 = time.perf_counter()
+        t0 = CLOCK()
         fn()
-        times.append(time.perf_counter() - t0)
+        times.append(CLOCK() - t0)
     return statistics.median(times)
 
 
@@ -237,7 +242,11 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--quick", action="store_true", help="fewer repetitions")
     ap.add_argument("--only", default="", help="run the cases whose name contains this text")
+    ap.add_argument("--cpu-time", action="store_true", help="time with process CPU time, not wall time")
     a = ap.parse_args()
+    global CLOCK
+    if a.cpu_time:
+        CLOCK = time.process_time
     small, large = (1, 3) if a.quick else (2, 7), (1, 2) if a.quick else (1, 3)
     cases = [
         ("gpt-d128-L2 train B64 T16", "train_step_ms",
@@ -252,7 +261,7 @@ def main():
          lambda: sample_tokens_per_sec(llama_135m(), 49152, 16, 32, 32, *large)),
     ]
     print(f"torch {torch.__version__}, threads {torch.get_num_threads()},"
-          f" OMP_NUM_THREADS={os.environ.get('OMP_NUM_THREADS')}", file=sys.stderr)
+          f" OMP_NUM_THREADS={os.environ.get('OMP_NUM_THREADS')}, clock {CLOCK.__name__}", file=sys.stderr)
     for name, field, run in cases:
         if a.only in name:
             torch.manual_seed(0)

@@ -1,6 +1,7 @@
 package org.tokenrl.model;
 
 import java.io.IOException;
+import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -8,6 +9,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
 import java.util.function.LongFunction;
+import java.util.function.LongSupplier;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -107,12 +109,18 @@ public final class ModelBench {
   /**
    * Warm-up, then the median of several repetitions; {@code quick} takes fewer. Repetition counts
    * match the PyTorch script's: small cases 2 + 7 (quick 1 + 3), large ones 1 + 3 (quick 1 + 2).
+   * {@code cpuTime} times with the process's CPU time instead of wall time: on a machine shared
+   * with other jobs, a one-thread run's CPU time is far less disturbed by their load.
    */
-  public static Result run(BenchCase c, boolean quick) {
+  public static Result run(BenchCase c, boolean quick, boolean cpuTime) {
+    LongSupplier clock = cpuTime ? ModelBench::processCpuNanos : System::nanoTime;
     int warmup = quick || c.large() ? 1 : 2;
     int reps = quick ? (c.large() ? 2 : 3) : (c.large() ? 3 : 7);
     try (Policy p = c.model().factory().apply(1)) {
-      double value = c.isTrain() ? trainStepMs(p, c, warmup, reps) : tokensPerSec(p, c, warmup, reps);
+      double value =
+          c.isTrain()
+              ? trainStepMs(p, c, clock, warmup, reps)
+              : tokensPerSec(p, c, clock, warmup, reps);
       return new Result(c, value, null);
     } catch (RuntimeException | OutOfMemoryError e) {
       // One failing case (typically memory on a small machine) should not hide the others.
@@ -120,7 +128,8 @@ public final class ModelBench {
     }
   }
 
-  private static double trainStepMs(Policy p, BenchCase c, int warmup, int reps) {
+  private static double trainStepMs(
+      Policy p, BenchCase c, LongSupplier clock, int warmup, int reps) {
     Random rng = new Random(2);
     int vocab = c.model().vocabSize();
     int[][] prompts = new int[c.batch()][];
@@ -132,10 +141,12 @@ public final class ModelBench {
       coef[i] = new double[c.length()];
       Arrays.fill(coef[i], -1.0 / ((double) c.batch() * c.length())); // dLoss/dlogp of -mean logp
     }
-    return 1e3 * medianSeconds(() -> p.update(prompts, responses, coef, null, 1.0), warmup, reps);
+    return 1e3
+        * medianSeconds(() -> p.update(prompts, responses, coef, null, 1.0), clock, warmup, reps);
   }
 
-  private static double tokensPerSec(Policy p, BenchCase c, int warmup, int reps) {
+  private static double tokensPerSec(
+      Policy p, BenchCase c, LongSupplier clock, int warmup, int reps) {
     Random rng = new Random(4);
     int[][] prompts = new int[c.batch()][];
     long[] seeds = new long[c.batch()];
@@ -144,22 +155,28 @@ public final class ModelBench {
       seeds[i] = i;
     }
     SamplingParams params = new SamplingParams(1.0, 0, 1.0, c.newTokens(), -1, false);
-    double sec = medianSeconds(() -> p.generate(prompts, params, seeds), warmup, reps);
+    double sec = medianSeconds(() -> p.generate(prompts, params, seeds), clock, warmup, reps);
     return (double) c.batch() * c.newTokens() / sec;
   }
 
-  private static double medianSeconds(Runnable run, int warmup, int reps) {
+  private static double medianSeconds(Runnable run, LongSupplier clock, int warmup, int reps) {
     for (int i = 0; i < warmup; i++) {
       run.run();
     }
     double[] times = new double[reps];
     for (int i = 0; i < reps; i++) {
-      long t0 = System.nanoTime();
+      long t0 = clock.getAsLong();
       run.run();
-      times[i] = (System.nanoTime() - t0) / 1e9;
+      times[i] = (clock.getAsLong() - t0) / 1e9;
     }
     Arrays.sort(times);
     return times[reps / 2];
+  }
+
+  /** CPU time of every thread of this process (native BLAS/OpenMP threads included). */
+  private static long processCpuNanos() {
+    return ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean())
+        .getProcessCpuTime();
   }
 
   /**

@@ -25,6 +25,8 @@ final class BenchCommand implements Command {
                          /usr/bin/python3 (or $TOKENRL_TORCH_PYTHON) and print the ratios
                          tokenrl/PyTorch (step time for train cases, tokens/s for sample cases)
         --only TEXT      run only the cases whose name contains TEXT
+        --cpu-time       time with the process's CPU time instead of wall time (both sides): on a
+                         machine shared with other jobs it is far less disturbed by their load
       """;
 
   @Override
@@ -66,6 +68,7 @@ final class BenchCommand implements Command {
     boolean quick = false;
     boolean json = false;
     boolean vsTorch = false;
+    boolean cpuTime = false;
     String only = "";
     List<String> unknown = new ArrayList<>();
     for (int i = 0; i < args.length; i++) {
@@ -73,6 +76,7 @@ final class BenchCommand implements Command {
         case "--quick" -> quick = true;
         case "--json" -> json = true;
         case "--vs-torch" -> vsTorch = true;
+        case "--cpu-time" -> cpuTime = true;
         case "--only" -> {
           if (i + 1 == args.length) {
             System.err.println("tokenrl bench model: --only needs a case-name fragment");
@@ -87,7 +91,7 @@ final class BenchCommand implements Command {
       System.err.println("tokenrl bench model: unknown option " + unknown.get(0) + "\n" + HELP);
       return 2;
     }
-    new ModelBenchRun(quick, json, vsTorch, only).run();
+    new ModelBenchRun(quick, json, vsTorch, only, cpuTime).run();
     return 0;
   }
 }

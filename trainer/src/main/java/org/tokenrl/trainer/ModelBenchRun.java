@@ -22,9 +22,11 @@ final class ModelBenchRun {
   private final boolean json;
   private final boolean vsTorch;
   private final String only;
+  private final boolean cpuTime;
 
-  ModelBenchRun(boolean quick, boolean json, boolean vsTorch, String only) {
+  ModelBenchRun(boolean quick, boolean json, boolean vsTorch, String only, boolean cpuTime) {
     this.quick = quick;
+    this.cpuTime = cpuTime;
     this.json = json;
     this.vsTorch = vsTorch;
     this.only = only;
@@ -35,7 +37,12 @@ final class ModelBenchRun {
     PrintStream info = json ? System.err : System.out;
     info.println("blas: " + ModelBench.openBlasInUse());
     info.println(
-        "OMP_NUM_THREADS=" + System.getenv("OMP_NUM_THREADS") + ", load average " + loadAverage());
+        "OMP_NUM_THREADS="
+            + System.getenv("OMP_NUM_THREADS")
+            + ", load average "
+            + loadAverage()
+            + ", clock: "
+            + (cpuTime ? "process CPU time" : "wall time"));
     TorchBaseline torch = vsTorch ? TorchBaseline.probe(TrainCommand.projectRoot()) : null;
     if (torch != null) {
       info.println("torch: " + torch.description());
@@ -49,9 +56,11 @@ final class ModelBenchRun {
       if (!c.name().contains(only)) {
         continue;
       }
-      Result r = ModelBench.run(c, quick);
+      Result r = ModelBench.run(c, quick, cpuTime);
       OptionalDouble t =
-          torch == null ? OptionalDouble.empty() : torch.measure(c.name(), c.metric().key, quick);
+          torch == null
+              ? OptionalDouble.empty()
+              : torch.measure(c.name(), c.metric().key, quick, cpuTime);
       System.out.println(json ? jsonLine(r, vsTorch, t) : tableLine(r, vsTorch, t));
     }
     if (torch != null && !torch.available() && !json) {

@@ -61,13 +61,16 @@ final class TorchBaseline {
   }
 
   /** PyTorch's value of {@code field} for the case named {@code caseName}, or empty on failure. */
-  OptionalDouble measure(String caseName, String field, boolean quick) {
+  OptionalDouble measure(String caseName, String field, boolean quick, boolean cpuTime) {
     if (!available()) {
       return OptionalDouble.empty();
     }
     List<String> cmd = new ArrayList<>(List.of(python, script.toString(), "--only", caseName));
     if (quick) {
       cmd.add("--quick");
+    }
+    if (cpuTime) {
+      cmd.add("--cpu-time");
     }
     try {
       Run r = exec(cmd);
