@@ -248,11 +248,6 @@ public final class RayRolloutPool implements RolloutPool {
     return m;
   }
 
-  /** Number of rollout actors. */
-  public int actorCount() {
-    return actors.size();
-  }
-
   /** The current worker process id of actor {@code i} (tests kill it). */
   long actorPid(int i) {
     return awaitAll(List.of(i), j -> actors.get(j).task(RolloutActor::pid).remote(),
