@@ -6,6 +6,7 @@ import java.util.ArrayList;
 import java.util.List;
 import org.tokenrl.core.ConfigException;
 import org.tokenrl.core.ConfigLoader;
+import org.tokenrl.core.DurableFiles;
 import org.tokenrl.core.ResolvedConfig;
 
 /** {@code ./tokenrl train <config> [key=value ...] [--resume RUN_DIR]}. */
@@ -102,7 +103,7 @@ final class TrainCommand implements Command {
             RunDirectory.createNew(
                 resolved.config().getString("trainer.run_dir"),
                 resolved.config().getString("run.name"));
-        Files.writeString(dir.config(), resolved.render());
+        DurableFiles.writeString(dir.config(), resolved.render());
       }
     } catch (ConfigException e) {
       System.err.println(e.getMessage());
