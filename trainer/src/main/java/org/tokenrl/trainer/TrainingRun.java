@@ -83,7 +83,9 @@ final class TrainingRun {
       JsonNode state = readJson(loaded.trainerStateJson());
       done = state.path("global_step").asLong();
       sftAccuracy = state.path("sft_eval_accuracy").asDouble(Double.NaN);
-      MetricsLog.truncateAfter(dir.metrics(), done);
+      // The checkpoint's copy of its step's metrics line repairs one cut by a crash.
+      MetricsLog.repairForResume(
+          dir.metrics(), done, state.hasNonNull("metrics_line") ? state.get("metrics_line").asText() : null);
     } else if (!c.getString("run.init_from").isBlank()) {
       policy = initialPolicy(c.getString("run.init_from"), modelConfig(tokenizer), seed);
     } else {
@@ -96,8 +98,14 @@ final class TrainingRun {
     // SFT data: with quality tags, good-tagged correct and bad-tagged corrupted answers.
     ExampleStream<Example> sftExamples = new ExampleStream<>(task.sftExamples(), seed);
 
+    // Arrow memory: one child allocator per user, closed in reverse order before the root. Closing
+    // one with buffers still outstanding throws, so a leak fails the run (and every test of it)
+    // and names its owner.
     try (RunLog log = new RunLog(dir, resume);
-        BufferAllocator allocator = new RootAllocator()) {
+        BufferAllocator allocator = new RootAllocator();
+        BufferAllocator rolloutMemory = allocator.newChildAllocator("rollout batches", 0, Long.MAX_VALUE);
+        BufferAllocator preferenceMemory =
+            allocator.newChildAllocator("preference pairs", 0, Long.MAX_VALUE)) {
       log.info(
           String.format(
               "tokenrl: %s on task %s, model %,d parameters, run dir %s",
@@ -135,7 +143,8 @@ final class TrainingRun {
         if (kind == AlgorithmKind.RL
             && done < total
             && !c.getString("distributed.backend").equals(RolloutPools.LOCAL)) {
-          pool = RolloutPools.create(new RolloutPoolContext(policy, c, allocator));
+          pool = RolloutPools.create(new RolloutPoolContext(policy, c, rolloutMemory));
+          log.info("rollouts: " + pool.description());
         }
         for (long step = done + 1; step <= total; step++) {
           boolean inSft = step <= sftSteps;
@@ -162,7 +171,7 @@ final class TrainingRun {
               PreferenceAlgorithm algorithm = Algorithms.createPreference(c.getConfig("algorithm"));
               PreferenceSetup setup =
                   PreferenceSetup.prepare(
-                      c, dir, projectRoot, algorithm, policy, task, codec, allocator, log, seed);
+                      c, dir, projectRoot, algorithm, policy, task, codec, preferenceMemory, log, seed);
               preference =
                   new PreferenceTrainer(
                       policy,
@@ -184,7 +193,8 @@ final class TrainingRun {
               RlAlgorithm algorithm = Algorithms.create(c.getConfig("algorithm"));
               reference = referencePolicy(algorithm, policy, tokenizer, phaseStep);
               if (pool == null) {
-                pool = RolloutPools.create(new RolloutPoolContext(policy, c, allocator));
+                pool = RolloutPools.create(new RolloutPoolContext(policy, c, rolloutMemory));
+                log.info("rollouts: " + pool.description());
               }
               pool.syncWeights(step - 1, policy.exportWeights());
               rl = newTrainer(policy, reference, pool, task, algorithm, examples, codec, tokenizer, mainSteps, seed);
@@ -211,13 +221,14 @@ final class TrainingRun {
             sftAccuracy = lastEval;
             log.info(String.format("held-out accuracy after the SFT warm-up: %.4f", sftAccuracy));
           }
-          log.metrics(step, m);
+          String metricsLine = log.metrics(step, m);
           if (step % Math.max(1, c.getInt("trainer.progress_every")) == 0 || last) {
             String phase = inSft ? "sft" : algorithmName;
             log.info(progress.line(phase, step, m, lastEval));
           }
           if (checkpointAt(step, total)) {
-            saveCheckpoint(policy, tokenizer, step, sftAccuracy);
+            log.sync(); // the logs up to this step are durable before the checkpoint exists
+            saveCheckpoint(policy, tokenizer, step, sftAccuracy, metricsLine);
           }
           if (step >= stopAfterStep) {
             return Double.NaN;
@@ -328,9 +339,11 @@ final class TrainingRun {
     return policy.copy();
   }
 
-  private void saveCheckpoint(Policy policy, Tokenizer tokenizer, long step, double sftAccuracy) {
+  private void saveCheckpoint(
+      Policy policy, Tokenizer tokenizer, long step, double sftAccuracy, String metricsLine) {
     ObjectNode state = JSON.createObjectNode();
     state.put("global_step", step);
+    state.put("metrics_line", metricsLine);
     if (!Double.isNaN(sftAccuracy)) {
       state.put("sft_eval_accuracy", sftAccuracy);
     }

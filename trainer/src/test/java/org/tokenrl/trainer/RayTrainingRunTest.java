@@ -34,6 +34,8 @@ class RayTrainingRunTest {
     Path local = TrainingRunTest.train(tmp.resolve("local"), Long.MAX_VALUE);
     TrainingRunTest.assertRlStepsUpdated(ray);
     TrainingRunTest.assertRlStepsUpdated(local);
+    String log = Files.readString(ray.resolve("train.log"));
+    assertTrue(log.contains("rollouts: Ray, 2 actors at a local head on "), log);
     ObjectMapper json = new ObjectMapper();
     List<String> rayLines = Files.readAllLines(ray.resolve("metrics.jsonl"));
     List<String> localLines = Files.readAllLines(local.resolve("metrics.jsonl"));

@@ -144,6 +144,9 @@ class TrainingRunTest {
     }
     assertTrue(Files.isRegularFile(run.resolve("config.conf")));
     assertTrue(Files.isRegularFile(run.resolve("train.log")));
+    assertTrue(
+        Files.readString(run.resolve("train.log")).contains("rollouts: in-process, 2 threads"),
+        "the start-up lines say where rollouts run");
     try (var s = Files.list(run)) {
       assertTrue(s.anyMatch(p -> p.getFileName().toString().contains("tfevents")));
     }
@@ -167,6 +170,12 @@ class TrainingRunTest {
     // Killed after step 5: the last checkpoint is step 4, so step 5 is redone after resume.
     Path killed = train(tmp.resolve("killed"), 5);
     assertEquals(5, Files.readAllLines(killed.resolve("metrics.jsonl")).size());
+    // ... and the crash also cut the checkpoint step's metrics line in the middle: resume restores
+    // it from the checkpoint instead of keeping half a line.
+    List<String> lines = Files.readAllLines(killed.resolve("metrics.jsonl"));
+    Files.writeString(
+        killed.resolve("metrics.jsonl"),
+        String.join("\n", lines.subList(0, 3)) + "\n" + lines.get(3).substring(0, 20));
     RunDirectory dir = RunDirectory.existing(killed);
     new TrainingRun(ConfigLoader.loadResolved(dir.config()).config(), dir, ROOT).run(true);
     assertRlStepsUpdated(full);
