@@ -7,7 +7,7 @@ import org.tokenrl.algorithms.LossAggregation.SeqMeanRows;
 
 /**
  * The PPO-style clipped surrogate with optional dual clip and KL penalty shared by GRPO, TEMPO and
- * D3S (spec §1.2 steps 2–5), computed on plain arrays with its exact gradient in logpNew.
+ * D3S (docs/grpo.md §2–§4), computed on plain arrays with its exact gradient in logpNew.
  *
  * <p>Per token, with ρ = exp(clamp(logpNew − logpOld, ±20)):
  *
@@ -176,7 +176,7 @@ public final class ClippedPolicyObjective {
   }
 
   /**
-   * Loss and gradient of one token (spec §1.2 steps 2–4).
+   * Loss and gradient of one token (docs/grpo.md §2–§3).
    *
    * @param logpRef NaN when there is no reference policy (then KL is NaN and not added)
    */

@@ -1,7 +1,7 @@
 package org.tokenrl.algorithms;
 
 /**
- * cDPO's token-level contrastive estimation (Lin et al., arXiv 2411.19943, Eq. 1; spec §3.3): a
+ * cDPO's token-level contrastive estimation (Lin et al., arXiv 2411.19943, Eq. 1; docs/preference.md §4.2): a
  * model fine-tuned on correct answers (positive) and one fine-tuned on incorrect answers (negative)
  * score each token of a rejected response,
  *

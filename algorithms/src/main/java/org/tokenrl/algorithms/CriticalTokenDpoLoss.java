@@ -6,7 +6,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * cDPO, "Critical Tokens Matter" (Lin et al., ICML 2025, arXiv 2411.19943; spec §3): DPO whose
+ * cDPO, "Critical Tokens Matter" (Lin et al., ICML 2025, arXiv 2411.19943; docs/preference.md §4): DPO whose
  * rejected reward weighs each token by w_t = 1 − s_t from {@link ContrastiveEstimation}, so the
  * update concentrates on the tokens that made the answer wrong.
  *

@@ -1,7 +1,7 @@
 package org.tokenrl.algorithms;
 
 /**
- * Per-token estimators of KL(π_θ || π_ref) from one sample, with x = logpNew − logpRef (spec §1.2
+ * Per-token estimators of KL(π_θ || π_ref) from one sample, with x = logpNew − logpRef (docs/grpo.md §3
  * step 4, Schulman's k1/k2/k3). Each returns its value and its derivative in logpNew.
  */
 public enum KlEstimator {

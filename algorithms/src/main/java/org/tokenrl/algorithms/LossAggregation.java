@@ -1,7 +1,7 @@
 package org.tokenrl.algorithms;
 
 /**
- * How per-token losses become one scalar (spec §1.2 step 5). M is the loss mask, D the normaliser
+ * How per-token losses become one scalar (docs/grpo.md §4). M is the loss mask, D the normaliser
  * mask (equal to M except under D3S {@code loss_denominator = full}), N the number of rows, N' the
  * row count of the per-sequence modes, L = max_completion_length.
  */

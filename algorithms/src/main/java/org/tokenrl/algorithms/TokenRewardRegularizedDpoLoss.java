@@ -6,7 +6,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * T-REG (Zhou et al., ACL 2025, arXiv 2412.02685; spec §2, provisional: built from third-party
+ * T-REG (Zhou et al., ACL 2025, arXiv 2412.02685; docs/preference.md §3, provisional: built from third-party
  * summaries): DPO plus a token-weighted LM term that pulls DPO's implicit token rewards towards
  * self-generated ones r̂ ({@link TokenRewards}). Per pair:
  *

@@ -1,7 +1,7 @@
 package org.tokenrl.algorithms;
 
 /**
- * T-REG's self-generated token rewards by contrastive prompting (spec §2.3 step A): the same
+ * T-REG's self-generated token rewards by contrastive prompting (docs/preference.md §3.1): the same
  * response is teacher-forced after a "write a better answer" prompt and a "write a worse answer"
  * prompt, and each token is rewarded by how much more likely the better prompt makes it.
  */

@@ -16,7 +16,7 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** {@code tokenrl credit} end to end: spec values through JSON lines, errors, the HTML page. */
+/** {@code tokenrl credit} end to end: the docs/ worked examples through JSON lines, errors, the HTML page. */
 class CreditCommandTest {
   private static final ObjectMapper JSON = new ObjectMapper();
 

@@ -240,12 +240,12 @@ public final class PreferenceBatch implements AutoCloseable {
     return out;
   }
 
-  /** Σ_t log π_ref(chosen_t) per pair, summed in double: DPO's {@code refc} (spec §1.2). */
+  /** Σ_t log π_ref(chosen_t) per pair, summed in double: DPO's {@code refc} (docs/preference.md §2). */
   public double[] refChosenLogprobSums() {
     return sums(refChosen);
   }
 
-  /** Σ_t log π_ref(rejected_t) per pair, summed in double: DPO's {@code refr} (spec §1.2). */
+  /** Σ_t log π_ref(rejected_t) per pair, summed in double: DPO's {@code refr} (docs/preference.md §2). */
   public double[] refRejectedLogprobSums() {
     return sums(refRejected);
   }
