@@ -1,7 +1,6 @@
 package org.tokenrl.trainer;
 
 import com.typesafe.config.Config;
-import com.typesafe.config.ConfigFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -115,20 +114,12 @@ final class EvalCommand implements Command {
     }
   }
 
-  /** Applies {@code task.key=value} overrides; other keys are refused (the weights are fixed). */
+  /**
+   * Applies {@code task.key=value} overrides as strictly as train does (an unknown key or a wrong
+   * type is an error); other keys are refused, since the model and weights come from the run.
+   */
   static Config withTaskOverrides(Config config, List<String> overrides) {
-    Config out = config;
-    for (String o : overrides) {
-      String key = o.substring(0, o.indexOf('=')).trim();
-      if (!key.startsWith("task.")) {
-        throw new IllegalArgumentException(
-            "eval takes only task.* overrides (the model and weights come from the run), got '"
-                + o + "'");
-      }
-      Config layer = ConfigFactory.parseString(o);
-      out = layer.withFallback(out);
-    }
-    return out.resolve();
+    return ConfigLoader.override(config, overrides, "task.");
   }
 
   private static String value(String[] args, int i, String option) {

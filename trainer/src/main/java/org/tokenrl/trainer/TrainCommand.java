@@ -99,6 +99,8 @@ final class TrainCommand implements Command {
           return 2;
         }
         resolved = ConfigLoader.load(configRoot(runFile), runFile, overrides);
+        // Everything that can be checked is, before the run directory exists.
+        StartChecks.run(resolved.config(), projectRoot());
         dir =
             RunDirectory.createNew(
                 resolved.config().getString("trainer.run_dir"),

@@ -8,8 +8,9 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.memory.RootAllocator;
 import org.tokenrl.algorithms.AlgorithmKind;
@@ -31,7 +32,6 @@ import org.tokenrl.rollout.RolloutPool;
 import org.tokenrl.rollout.RolloutPoolContext;
 import org.tokenrl.rollout.RolloutPools;
 import org.tokenrl.rollout.Task;
-import org.tokenrl.rollout.Tasks;
 
 /**
  * A whole run: an optional SFT warm-up, then the main algorithm, with held-out evaluation,
@@ -43,6 +43,7 @@ final class TrainingRun {
   private final RunDirectory dir;
   private final Path projectRoot;
   private long stopAfterStep = Long.MAX_VALUE;
+  private volatile long currentStep; // the step in progress, for the message on Ctrl-C
 
   TrainingRun(Config config, RunDirectory dir, Path projectRoot) {
     this.c = config;
@@ -59,10 +60,10 @@ final class TrainingRun {
   /** Trains to the configured number of steps; returns the final held-out accuracy. */
   double run(boolean resume) {
     long seed = c.getLong("run.seed");
-    Task task = Tasks.create(c.getConfig("task"), projectRoot);
+    // Settings, data files, algorithm and rewards fail now, not after the warm-up.
+    Task task = StartChecks.run(c, projectRoot);
     String algorithmName = c.getString("algorithm.name");
     AlgorithmKind kind = Algorithms.kind(algorithmName);
-    validateAlgorithm(kind); // a bad algorithm key fails now, not after the warm-up
     int sftSteps = c.getInt("sft.steps");
     int mainSteps = c.getInt("trainer.steps");
     long total = (long) sftSteps + mainSteps;
@@ -71,16 +72,13 @@ final class TrainingRun {
     Policy policy;
     long done = 0;
     double sftAccuracy = Double.NaN;
-    Optional<Path> latest = resume ? dir.latestCheckpoint() : Optional.empty();
-    if (resume && latest.isEmpty()) {
-      throw new IllegalStateException(
-          dir.path() + " has no checkpoint to resume from; start it again without --resume");
-    }
-    if (latest.isPresent()) {
-      Checkpoint.Loaded loaded = Checkpoints.load(latest.get());
+    List<String> warnings = new ArrayList<>();
+    if (resume) {
+      IntactCheckpoint intact = newestIntactCheckpoint(warnings);
+      Checkpoint.Loaded loaded = intact.loaded();
       policy = loaded.policy();
       tokenizer = Tokenizers.fromJson(loaded.tokenizerJson());
-      JsonNode state = readJson(loaded.trainerStateJson());
+      JsonNode state = intact.state();
       done = state.path("global_step").asLong();
       sftAccuracy = state.path("sft_eval_accuracy").asDouble(Double.NaN);
       // The checkpoint's copy of its step's metrics line repairs one cut by a crash.
@@ -113,6 +111,7 @@ final class TrainingRun {
               task.name(),
               policy.config().parameterCount(),
               dir.path()));
+      warnings.forEach(log::warn);
       if (done > 0) {
         log.info("resumed from checkpoint at step " + done + " of " + total);
       } else if (!c.getString("run.init_from").isBlank()) {
@@ -137,6 +136,10 @@ final class TrainingRun {
       Policy reference = null;
       double lastEval = Double.NaN;
       double skippedTotal = 0;
+      // Ctrl-C (or a kill) ends the JVM through its shutdown hooks: say where the run stopped and
+      // how to continue it, instead of exiting silently.
+      Thread interrupted = new Thread(() -> System.err.println(stoppedMessage(total)));
+      Runtime.getRuntime().addShutdownHook(interrupted);
       try {
         // A distributed pool (a Ray cluster) starts before the warm-up, so one that cannot start
         // fails at once instead of after the SFT phase.
@@ -147,6 +150,7 @@ final class TrainingRun {
           log.info("rollouts: " + pool.description());
         }
         for (long step = done + 1; step <= total; step++) {
+          currentStep = step;
           boolean inSft = step <= sftSteps;
           long phaseStep = inSft ? step : step - sftSteps;
           Map<String, Double> m;
@@ -235,6 +239,7 @@ final class TrainingRun {
           }
         }
       } finally {
+        removeHook(interrupted);
         if (pool != null) {
           pool.close();
         }
@@ -261,12 +266,52 @@ final class TrainingRun {
     }
   }
 
-  private void validateAlgorithm(AlgorithmKind kind) {
-    Config block = c.getConfig("algorithm");
-    switch (kind) {
-      case RL -> Algorithms.create(block);
-      case PREFERENCE -> Algorithms.createPreference(block);
-      case SUPERVISED -> Algorithms.createSupervised(block);
+  private record IntactCheckpoint(Checkpoint.Loaded loaded, JsonNode state) {}
+
+  /**
+   * The newest checkpoint that loads (checksums, files, trainer state); each newer one that does
+   * not is named in {@code warnings}. A run whose checkpoints are all damaged cannot resume.
+   */
+  private IntactCheckpoint newestIntactCheckpoint(List<String> warnings) {
+    List<Path> newestFirst = dir.checkpointsNewestFirst();
+    if (newestFirst.isEmpty()) {
+      throw new IllegalStateException(
+          dir.path() + " has no checkpoint to resume from; start it again without --resume");
+    }
+    List<String> damaged = new ArrayList<>();
+    for (Path candidate : newestFirst) {
+      try {
+        Checkpoint.Loaded loaded = Checkpoints.load(candidate);
+        JsonNode state = readJson(loaded.trainerStateJson());
+        if (!damaged.isEmpty()) {
+          warnings.add(
+              "checkpoint " + String.join(", ", damaged) + " is damaged; resuming from the newest"
+                  + " intact one, " + candidate.getFileName());
+        }
+        return new IntactCheckpoint(loaded, state);
+      } catch (RuntimeException e) {
+        damaged.add(candidate.getFileName() + " (" + e.getMessage() + ")");
+      }
+    }
+    throw new IllegalStateException(
+        "no intact checkpoint in " + dir.checkpoints() + " to resume from: "
+            + String.join("; ", damaged));
+  }
+
+  private String stoppedMessage(long total) {
+    String last =
+        dir.latestCheckpoint()
+            .map(p -> "the last checkpoint is " + p.getFileName())
+            .orElse("no checkpoint was written yet");
+    return "tokenrl: stopped during step " + currentStep + " of " + total + "; " + last
+        + ". Continue with: ./tokenrl train --resume " + dir.path();
+  }
+
+  private static void removeHook(Thread hook) {
+    try {
+      Runtime.getRuntime().removeShutdownHook(hook);
+    } catch (IllegalStateException e) {
+      // the JVM is already shutting down: the hook is running
     }
   }
 
