@@ -135,6 +135,13 @@ final class ConfigRanges {
                     + ", got '" + c.getString(key) + "'" + where(c.getValue(key)));
           }
         });
+    if (c.hasPath("distributed.ray.worker_heap")
+        && !c.getString("distributed.ray.worker_heap").matches("\\d+[kKmMgG]?")) {
+      throw new ConfigException(
+          "config error: distributed.ray.worker_heap must be a JVM heap size like 1g or 512m, got '"
+              + c.getString("distributed.ray.worker_heap") + "'"
+              + where(c.getValue("distributed.ray.worker_heap")));
+    }
     if (c.hasPath("model.d_model") && c.hasPath("model.heads")
         && c.getInt("model.d_model") % c.getInt("model.heads") != 0) {
       throw new ConfigException(

@@ -66,6 +66,9 @@ final class EvalCommand extends CliCommand {
           return fail("unexpected argument '" + o + "' (overrides look like task.key=value)");
         }
       }
+      if (size != null && size < 0) {
+        return fail("--size must be >= 0 (0 = all), got " + size);
+      }
       Path run = runDir;
       RunDirectory dir = RunDirectory.existing(run);
       Config config = withTaskOverrides(ConfigLoader.loadResolved(dir.config()).config(), overrides);
@@ -76,6 +79,7 @@ final class EvalCommand extends CliCommand {
                   .orElseThrow(
                       () -> new IllegalArgumentException(run + " has no step-* checkpoint yet"));
       Task task = Tasks.create(config.getConfig("task"), TrainCommand.projectRoot());
+      StartChecks.checkLengths(config, task); // a changed task must still fit the model
       Checkpoint.Loaded loaded = Checkpoints.load(ckpt);
       try (Policy policy = loaded.policy()) {
         PromptCodec codec = new PromptCodec(Tokenizers.fromJson(loaded.tokenizerJson()));

@@ -34,6 +34,11 @@ final class StartChecks {
     switch (kind) {
       case RL -> {
         Algorithms.create(algorithm);
+        if (c.getList("rewards").isEmpty()) {
+          throw new ConfigException(
+              "config error: rewards is empty; an RL run needs at least one, e.g."
+                  + " rewards=[{name=task, weight=1.0}]");
+        }
         CompositeReward.fromConfig(c); // regexes compile, classes load, options parse
       }
       case PREFERENCE -> {
@@ -60,7 +65,7 @@ final class StartChecks {
    * answer + EOS (one position less, the last token being only a target), sampling sees BOS +
    * prompt + the response limit.
    */
-  private static void checkLengths(Config c, Task task) {
+  static void checkLengths(Config c, Task task) {
     int context = c.getInt("model.max_seq_len");
     int maxNew = MaxNewTokens.of(c, task);
     for (Example ex : task.sftExamples()) {

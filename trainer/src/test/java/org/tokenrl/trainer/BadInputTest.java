@@ -85,6 +85,8 @@ class BadInputTest {
     assertRejectedContaining("trainer.group_size must be >= 1, got 0", "trainer.group_size=0");
     assertRejectedContaining(
         "sft.steps + trainer.steps must be >= 1", "sft.steps=0", "trainer.steps=0");
+    assertRejectedContaining(
+        "distributed.ray.worker_heap must be a JVM heap size", "distributed.ray.worker_heap=lots");
   }
 
   @Test
@@ -92,6 +94,7 @@ class BadInputTest {
     assertRejectedContaining("rewards[1]", "rewards=[{name=task}, {name=regex, pattern=\"(\"}]");
     assertRejectedContaining("rewards[0]", "rewards=[{name=com.example.NoSuchReward}]");
     assertRejectedContaining("method9", "rewards=[{name=bleu, smoothing=method9}]");
+    assertRejectedContaining("rewards is empty", "rewards=[]");
   }
 
   @Test

@@ -42,6 +42,13 @@ class EvalCommandTest {
     CliRun wrongType = CliRun.of("eval", runDir.toString(), "task.digits=two");
     assertEquals(2, wrongType.code());
     assertTrue(wrongType.err().contains("'task.digits' must be an integer"), wrongType.err());
+    CliRun negative = CliRun.of("eval", runDir.toString(), "--size", "-3");
+    assertEquals(2, negative.code());
+    assertTrue(negative.err().contains("--size must be >= 0"), negative.err());
+    CliRun tooLong =
+        CliRun.of("eval", runDir.toString(), "task.digits=9", "task.min_digits=9", "task.ops=[\"*\"]");
+    assertEquals(2, tooLong.code());
+    assertTrue(tooLong.err().contains("but model.max_seq_len = "), tooLong.err());
     CliRun missing = CliRun.of("eval", tmp.resolve("nope").toString());
     assertEquals(2, missing.code());
     assertTrue(missing.err().contains("not a tokenrl run directory"), missing.err());
