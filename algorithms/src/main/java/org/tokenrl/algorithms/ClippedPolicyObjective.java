@@ -61,13 +61,13 @@ public final class ClippedPolicyObjective {
     /** Reads the objective keys of a resolved {@code algorithm} block. */
     public static Options from(Config c) {
       return new Options(
-          Settings.number(c, "clip_eps_low"),
-          Settings.number(c, "clip_eps_high"),
-          Settings.number(c, "dual_clip_c"),
-          Settings.number(c, "kl_beta"),
-          Settings.choice(c, "kl_estimator", KlEstimator.class),
-          Settings.choice(c, "loss_agg", LossAggregation.class),
-          Settings.choice(c, "seq_mean_rows", SeqMeanRows.class));
+          Algorithms.SETTINGS.number(c, "clip_eps_low"),
+          Algorithms.SETTINGS.number(c, "clip_eps_high"),
+          Algorithms.SETTINGS.number(c, "dual_clip_c"),
+          Algorithms.SETTINGS.number(c, "kl_beta"),
+          Algorithms.SETTINGS.choice(c, "kl_estimator", KlEstimator.class),
+          Algorithms.SETTINGS.choice(c, "loss_agg", LossAggregation.class),
+          Algorithms.SETTINGS.choice(c, "seq_mean_rows", SeqMeanRows.class));
     }
   }
 

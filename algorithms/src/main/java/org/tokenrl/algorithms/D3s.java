@@ -8,6 +8,7 @@ import java.util.LinkedHashSet;
 import java.util.Map;
 import java.util.Set;
 import java.util.stream.IntStream;
+import org.tokenrl.core.StrictSettings;
 
 /**
  * D³S, dynamic dual-level down-sampling (Wang et al., arXiv 2509.22115; docs/d3s.md), on top of any
@@ -67,12 +68,12 @@ public final class D3s implements CreditAssigner {
 
     static Options from(Config c) {
       return new Options(
-          Settings.fraction(c, "n_init"),
-          Settings.fraction(c, "n_final"),
-          Settings.fraction(c, "k_init"),
-          Settings.fraction(c, "k_final"),
-          Settings.choice(c, "sample_mode", SampleMode.class),
-          Settings.choice(c, "loss_denominator", LossDenominator.class));
+          Algorithms.SETTINGS.fraction(c, "n_init"),
+          Algorithms.SETTINGS.fraction(c, "n_final"),
+          Algorithms.SETTINGS.fraction(c, "k_init"),
+          Algorithms.SETTINGS.fraction(c, "k_final"),
+          Algorithms.SETTINGS.choice(c, "sample_mode", SampleMode.class),
+          Algorithms.SETTINGS.choice(c, "loss_denominator", LossDenominator.class));
     }
 
     /** N_s(p), the fraction of the pool kept. */
@@ -126,7 +127,7 @@ public final class D3s implements CreditAssigner {
     }
     RlAlgorithm b;
     try {
-      b = Algorithms.create(Settings.with(rest, "name", base));
+      b = Algorithms.create(StrictSettings.with(rest, "name", base));
     } catch (IllegalArgumentException e) {
       throw new IllegalArgumentException(
           "d3s on base '"
@@ -145,7 +146,7 @@ public final class D3s implements CreditAssigner {
         b.objective(),
         b.updatesPerBatch(),
         o.needsEntropies(),
-        Settings.with(own.withFallback(b.settings()), "name", "d3s"));
+        StrictSettings.with(own.withFallback(b.settings()), "name", "d3s"));
   }
 
   private final Options options;

@@ -43,7 +43,7 @@ public final class Grpo implements CreditAssigner {
 
     static Options from(Config c) {
       return new Options(
-          Settings.choice(c, "scale_rewards", ScaleRewards.class), Settings.number(c, "eps_adv"));
+          Algorithms.SETTINGS.choice(c, "scale_rewards", ScaleRewards.class), Algorithms.SETTINGS.number(c, "eps_adv"));
     }
   }
 
@@ -60,7 +60,7 @@ public final class Grpo implements CreditAssigner {
 
   static RlAlgorithm create(Config block) {
     Config c =
-        Settings.resolve(
+        Algorithms.SETTINGS.resolve(
             block, DEFAULTS.withFallback(RlAlgorithm.COMMON_DEFAULTS), Algorithms.NAME_KEYS, "grpo");
     return RlAlgorithm.assemble("grpo", c, new Grpo(Options.from(c)), false);
   }

@@ -5,6 +5,7 @@ import com.typesafe.config.ConfigFactory;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.SplittableRandom;
+import org.tokenrl.core.StrictSettings;
 
 /**
  * OTR, one-token rollout (Ming et al., arXiv 2509.26313; docs/otr.md, provisional: from the abstract
@@ -73,10 +74,10 @@ public final class OneTokenRolloutLoss {
     static Options from(Config c) {
       return new Options(
           c.getInt("k"),
-          Settings.number(c, "temperature"),
-          Settings.number(c, "beta"),
-          Settings.choice(c, "reduction", Reduction.class),
-          Settings.number(c, "sft_mix"),
+          Algorithms.SETTINGS.number(c, "temperature"),
+          Algorithms.SETTINGS.number(c, "beta"),
+          Algorithms.SETTINGS.choice(c, "reduction", Reduction.class),
+          Algorithms.SETTINGS.number(c, "sft_mix"),
           c.getBoolean("expectation"));
     }
   }
@@ -94,9 +95,9 @@ public final class OneTokenRolloutLoss {
           """);
 
   static SupervisedAlgorithm create(Config block) {
-    Config c = Settings.resolve(block, DEFAULTS, Algorithms.NAME_KEYS, "otr");
+    Config c = Algorithms.SETTINGS.resolve(block, DEFAULTS, Algorithms.NAME_KEYS, "otr");
     return new SupervisedAlgorithm(
-        "otr", new OneTokenRolloutLoss(Options.from(c)), Settings.with(c, "name", "otr"));
+        "otr", new OneTokenRolloutLoss(Options.from(c)), StrictSettings.with(c, "name", "otr"));
   }
 
   private final Options options;

@@ -43,7 +43,7 @@ public final class Tempo implements CreditAssigner {
 
     static Options from(Config c) {
       return new Options(
-          c.getBoolean("norm_std"), Settings.number(c, "eps_adv"), Settings.number(c, "td_weight"));
+          c.getBoolean("norm_std"), Algorithms.SETTINGS.number(c, "eps_adv"), Algorithms.SETTINGS.number(c, "td_weight"));
     }
   }
 
@@ -62,7 +62,7 @@ public final class Tempo implements CreditAssigner {
 
   static RlAlgorithm create(Config block) {
     Config c =
-        Settings.resolve(
+        Algorithms.SETTINGS.resolve(
             block,
             DEFAULTS.withFallback(RlAlgorithm.COMMON_DEFAULTS),
             Algorithms.NAME_KEYS,

@@ -248,11 +248,6 @@ public final class RayRolloutPool implements RolloutPool {
     return m;
   }
 
-  /** Number of rollout actors. */
-  public int actorCount() {
-    return actors.size();
-  }
-
   @Override
   public String description() {
     String where =

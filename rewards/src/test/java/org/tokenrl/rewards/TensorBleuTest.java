@@ -5,8 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.math.BigDecimal;
 import org.junit.jupiter.api.Test;
+import org.tokenrl.core.PrintedDecimal;
 
 /** The worked examples of docs/tensorbleu.md §6, in both modes and for all four smoothing methods. */
 class TensorBleuTest {
@@ -229,12 +229,6 @@ class TensorBleuTest {
    * printed digit when the page prints fewer digits than that.
    */
   static void assertPrinted(String printed, double actual, String what) {
-    BigDecimal e = new BigDecimal(printed);
-    double expected = e.doubleValue();
-    double halfUnit = 0.5 * Math.pow(10, -e.scale());
-    double tol = Math.max(1e-9 * Math.abs(expected), expected == 0 ? 0 : halfUnit);
-    assertTrue(
-        Math.abs(actual - expected) <= tol,
-        what + ": expected " + printed + " but got " + actual);
+    PrintedDecimal.assertMatches(printed, actual, what);
   }
 }

@@ -132,10 +132,6 @@ record RunDirectory(Path path) {
     }
   }
 
-  static long stepOf(Path checkpoint) {
-    return Long.parseLong(checkpoint.getFileName().toString().substring(CHECKPOINT_PREFIX.length()));
-  }
-
   private static void deleteTree(Path dir) {
     try (Stream<Path> s = Files.walk(dir)) {
       for (Path p : s.sorted(Comparator.reverseOrder()).toList()) {
