@@ -7,7 +7,7 @@ import java.util.Map;
 import org.tokenrl.core.StrictSettings;
 
 /**
- * cDPO, "Critical Tokens Matter" (Lin et al., ICML 2025, arXiv 2411.19943; spec §3): DPO whose
+ * cDPO, "Critical Tokens Matter" (Lin et al., ICML 2025, arXiv 2411.19943; docs/preference.md §4): DPO whose
  * rejected reward weighs each token by w_t = 1 − s_t from {@link ContrastiveEstimation}, so the
  * update concentrates on the tokens that made the answer wrong.
  *
@@ -205,8 +205,8 @@ public final class CriticalTokenDpoLoss implements PairObjective {
   }
 
   /**
-   * cDPO's token-level contrastive estimation (Lin et al., arXiv 2411.19943, Eq. 1; spec §3.3): a
-   * model fine-tuned on correct answers (positive) and one fine-tuned on incorrect answers (negative)
+   * cDPO's token-level contrastive estimation (Lin et al., arXiv 2411.19943, Eq. 1;
+   * docs/preference.md §4.2): a model fine-tuned on correct answers (positive) and one fine-tuned on incorrect answers (negative)
    * score each token of a rejected response,
    *
    * <pre>

@@ -11,7 +11,7 @@ import java.util.stream.IntStream;
 import org.tokenrl.core.StrictSettings;
 
 /**
- * D³S, dynamic dual-level down-sampling (Wang et al., arXiv 2509.22115; spec §2), on top of any
+ * D³S, dynamic dual-level down-sampling (Wang et al., arXiv 2509.22115; docs/d3s.md), on top of any
  * base credit assigner (GRPO or TEMPO). The base advantages are left unchanged; D³S only narrows
  * the keep-mask:
  *
@@ -22,9 +22,9 @@ import org.tokenrl.core.StrictSettings;
  *   <li>tokens: of the kept samples' tokens, the top k = max(1, ⌊K·count⌋) by |A_it|·H_it.
  * </ol>
  *
- * Choices where the spec is silent: a sample's advantage is the mean of its token advantages (A_i
+ * Choices where the sources are silent (docs/d3s.md): a sample's advantage is the mean of its token advantages (A_i
  * for GRPO); the pool holds only responses with at least one base keep-token (truncated ones under
- * {@code mask_truncated} are not candidates); ties go to the lowest flat index (spec §0).
+ * {@code mask_truncated} are not candidates); ties go to the lowest flat index (docs/d3s.md §6).
  */
 public final class D3s implements CreditAssigner {
 
@@ -36,7 +36,7 @@ public final class D3s implements CreditAssigner {
 
   /** What the loss normaliser counts after down-sampling. */
   public enum LossDenominator {
-    /** the kept tokens, so a small K does not shrink the gradient (spec's recommendation) */
+    /** the kept tokens, so a small K does not shrink the gradient (docs/d3s.md §5) */
     KEPT,
     /** the base mask, as TRL's top-entropy option does */
     FULL
@@ -92,7 +92,7 @@ public final class D3s implements CreditAssigner {
   }
 
   /**
-   * D³S's own keys; the schedule endpoints are the spec's [guess] values (the paper's are
+   * D³S's own keys; the schedule endpoints are guesses (docs/d3s.md) (the paper's are
    * unpublished). Documented in configs/algorithm/d3s.conf; every other key goes to the base.
    */
   static final Config DEFAULTS =
@@ -245,7 +245,7 @@ public final class D3s implements CreditAssigner {
 
   /**
    * The m-subset of {@code pool} with the largest variance of {@code a}, ascending. An optimal
-   * subset is always "the k largest ∪ the m−k smallest" for some k (PODS lemma, spec §2.2), so
+   * subset is always "the k largest ∪ the m−k smallest" for some k (PODS lemma, docs/d3s.md §3), so
    * every k is tried in O(1) with prefix sums over the sorted values: O(n log n) overall. Ties in
    * value go to the lowest index; ties in variance to the smallest k. m ≥ |pool| keeps everything.
    */

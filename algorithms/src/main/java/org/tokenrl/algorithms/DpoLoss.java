@@ -8,7 +8,7 @@ import java.util.Map;
 import org.tokenrl.core.StrictSettings;
 
 /**
- * DPO (Rafailov et al., arXiv 2305.18290) as in TRL's DPOTrainer (spec §1.2–1.3). Per pair, with
+ * DPO (Rafailov et al., arXiv 2305.18290) as in TRL's DPOTrainer (docs/preference.md §2). Per pair, with
  * sequence log-probs as sums over response tokens:
  *
  * <pre>

@@ -7,7 +7,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * GRPO group-relative advantages (DeepSeekMath, arXiv 2402.03300; spec §1.2 step 1), broadcast to
+ * GRPO group-relative advantages (DeepSeekMath, arXiv 2402.03300; docs/grpo.md §1), broadcast to
  * every token of a response. The loss is the shared {@link ClippedPolicyObjective}.
  *
  * <pre>
@@ -48,7 +48,7 @@ public final class Grpo implements CreditAssigner {
   }
 
   /**
-   * GRPO's keys and their defaults (TRL HEAD, spec §1.3); documented in
+   * GRPO's keys and their defaults (TRL HEAD, docs/grpo.md §5); documented in
    * configs/algorithm/grpo.conf.
    */
   static final Config DEFAULTS =

@@ -8,7 +8,7 @@ import java.util.SplittableRandom;
 import org.tokenrl.core.StrictSettings;
 
 /**
- * OTR, one-token rollout (Ming et al., arXiv 2509.26313; spec §4, provisional: from the abstract
+ * OTR, one-token rollout (Ming et al., arXiv 2509.26313; docs/otr.md, provisional: from the abstract
  * and public reviews). SFT with teacher forcing where every response position is a one-step
  * episode: K candidates are drawn from the detached, temperature-scaled π′ = softmax(z/τ), each
  * rewarded 1 if it is the ground-truth token x_t and β otherwise, and REINFORCE is applied with
@@ -82,7 +82,7 @@ public final class OneTokenRolloutLoss {
     }
   }
 
-  /** OTR's keys; documented in configs/algorithm/otr.conf (β, τ are guesses, spec §4.3). */
+  /** OTR's keys; documented in configs/algorithm/otr.conf (β, τ are guesses, docs/otr.md §1). */
   static final Config DEFAULTS =
       ConfigFactory.parseString(
           """

@@ -8,7 +8,7 @@ import java.util.Map;
 import org.tokenrl.algorithms.Grpo.GroupStats;
 
 /**
- * TEMPO token advantages (Tran, Yao, Yu, arXiv 2509.18314; spec §3), as in the official {@code
+ * TEMPO token advantages (Tran, Yao, Yu, arXiv 2509.18314; docs/tempo.md), as in the official {@code
  * compute_tempo_outcome_advantage} but O(G·T) per group through a prefix trie.
  *
  * <p>Per group, the responses form a trie rooted at the empty prefix; node s holds the mean reward

@@ -7,7 +7,7 @@ import java.util.Map;
 import org.tokenrl.core.StrictSettings;
 
 /**
- * T-REG (Zhou et al., ACL 2025, arXiv 2412.02685; spec §2, provisional: built from third-party
+ * T-REG (Zhou et al., ACL 2025, arXiv 2412.02685; docs/preference.md §3, provisional: built from third-party
  * summaries): DPO plus a token-weighted LM term that pulls DPO's implicit token rewards towards
  * self-generated ones r̂ ({@link TokenRewards}). Per pair:
  *
@@ -133,7 +133,7 @@ public final class TokenRewardRegularizedDpoLoss implements PairObjective {
   }
 
   /**
-   * T-REG's self-generated token rewards by contrastive prompting (spec §2.3 step A): the same
+   * T-REG's self-generated token rewards by contrastive prompting (docs/preference.md §3.1): the same
    * response is teacher-forced after a "write a better answer" prompt and a "write a worse answer"
    * prompt, and each token is rewarded by how much more likely the better prompt makes it.
    */

@@ -6,10 +6,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
-import java.nio.file.AtomicMoveNotSupportedException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
@@ -152,38 +149,24 @@ public final class PreferenceBatch implements AutoCloseable {
   }
 
   /**
-   * Writes this batch as an Arrow IPC file ({@code .arrow}), atomically: to a temporary file in
-   * the same directory, then moved over {@code path}, so a reader (or a crash) never sees half a
-   * cache.
+   * Writes this batch as an Arrow IPC file ({@code .arrow}), atomically ({@link DurableFiles}):
+   * a reader, a crash or a power loss never sees half a cache.
    */
   public void writeFile(Path path) {
-    Path absolute = path.toAbsolutePath();
-    Path tmp = null;
     try {
-      tmp = Files.createTempFile(absolute.getParent(), "." + absolute.getFileName(), ".tmp");
-      try (FileChannel channel = FileChannel.open(tmp, StandardOpenOption.WRITE);
-          ArrowFileWriter writer = new ArrowFileWriter(root, null, channel)) {
-        writeOneBatch(writer);
-      }
-      try {
-        Files.move(
-            tmp, absolute, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-      } catch (AtomicMoveNotSupportedException e) {
-        Files.move(tmp, absolute, StandardCopyOption.REPLACE_EXISTING);
-      }
-      tmp = null;
+      DurableFiles.replace(
+          path,
+          channel -> {
+            try (ArrowFileWriter writer = new ArrowFileWriter(root, null, channel)) {
+              writeOneBatch(writer);
+              channel.force(true); // before the writer closes the channel
+            }
+          });
     } catch (IOException e) {
       throw new UncheckedIOException("cannot write preference batch file " + path, e);
-    } finally {
-      if (tmp != null) {
-        try {
-          Files.deleteIfExists(tmp);
-        } catch (IOException ignored) {
-          // the original error matters more
-        }
-      }
     }
   }
+
 
   private static void writeOneBatch(ArrowWriter writer) throws IOException {
     writer.start();
@@ -259,12 +242,12 @@ public final class PreferenceBatch implements AutoCloseable {
     return out;
   }
 
-  /** Σ_t log π_ref(chosen_t) per pair, summed in double: DPO's {@code refc} (spec §1.2). */
+  /** Σ_t log π_ref(chosen_t) per pair, summed in double: DPO's {@code refc} (docs/preference.md §2). */
   public double[] refChosenLogprobSums() {
     return sums(refChosen);
   }
 
-  /** Σ_t log π_ref(rejected_t) per pair, summed in double: DPO's {@code refr} (spec §1.2). */
+  /** Σ_t log π_ref(rejected_t) per pair, summed in double: DPO's {@code refr} (docs/preference.md §2). */
   public double[] refRejectedLogprobSums() {
     return sums(refRejected);
   }

@@ -105,6 +105,15 @@ final class RayCluster {
     }
   }
 
+  /** The IP address of the cluster's first node (the head this JVM joined), or "?" if unknown. */
+  static String nodeAddress() {
+    try {
+      return Ray.getRuntimeContext().getAllNodeInfo().get(0).nodeAddress;
+    } catch (RuntimeException e) {
+      return "?";
+    }
+  }
+
   /** Fails fast, with what to do, when nothing listens at a configured cluster address. */
   static void checkReachable(String address) {
     int colon = address.lastIndexOf(':');

@@ -15,7 +15,7 @@ import org.tokenrl.algorithms.Algorithms;
 import org.tokenrl.algorithms.CreditInput;
 import org.tokenrl.algorithms.TokenCredit;
 
-/** {@code tokenrl credit} end to end: spec values through JSON lines, errors, the HTML page. */
+/** {@code tokenrl credit} end to end: the docs/ worked examples through JSON lines, errors, the HTML page. */
 class CreditCommandTest {
   private static final ObjectMapper JSON = new ObjectMapper();
 
