@@ -91,13 +91,17 @@ final class TrainingRun {
     }
     PromptCodec codec = new PromptCodec(tokenizer);
     int maxNew = MaxNewTokens.of(c, task);
-    Evaluator evaluator = new Evaluator(task, c.getInt("trainer.eval_size"), codec, maxNew);
+    SampleTable samples = SampleTable.fromConfig(c);
+    Evaluator evaluator =
+        new Evaluator(task, c.getInt("trainer.eval_size"), codec, maxNew)
+            .keepSamples(samples.rows());
     ExampleStream<Example> examples = new ExampleStream<>(task.train(), seed);
     // SFT data: with quality tags, good-tagged correct and bad-tagged corrupted answers.
     ExampleStream<Example> sftExamples = new ExampleStream<>(task.sftExamples(), seed);
 
     try (RunLog log = new RunLog(dir, resume);
         BufferAllocator allocator = new RootAllocator()) {
+      log.startSession(c, done);
       log.info(
           String.format(
               "tokenrl: %s on task %s, model %,d parameters, run dir %s",
@@ -200,12 +204,19 @@ final class TrainingRun {
           boolean last = step == total;
           int evalEvery = c.getInt("trainer.eval_every");
           boolean sftEnd = inSft && step == sftSteps;
-          if (last || sftEnd || (evalEvery > 0 && phaseStep % evalEvery == 0)) {
+          boolean evaluated = last || sftEnd || (evalEvery > 0 && phaseStep % evalEvery == 0);
+          if (evaluated) {
             lastEval = evaluator.accuracy(policy);
             m.put("eval/accuracy", lastEval);
             if (preferenceEval != null) {
               m.putAll(preferenceEval.evaluate(policy));
             }
+            if (samples.rows() > 0) {
+              log.text(SampleTable.EVAL_TAG, samples.eval(evaluator.samples()), step);
+            }
+          }
+          if (rl != null && !inSft && samples.rolloutsAt(phaseStep, evaluated)) {
+            log.text(SampleTable.ROLLOUT_TAG, rl.lastSamples(samples), step);
           }
           if (sftEnd) {
             sftAccuracy = lastEval;
@@ -220,6 +231,7 @@ final class TrainingRun {
             saveCheckpoint(policy, tokenizer, step, sftAccuracy);
           }
           if (step >= stopAfterStep) {
+            log.abandon();
             return Double.NaN;
           }
         }
@@ -245,6 +257,7 @@ final class TrainingRun {
                 "held-out accuracy: %.4f (%d eval examples)", lastEval, evaluator.size()));
       }
       log.info("run directory: " + dir.path() + "  (tensorboard --logdir " + dir.path() + ")");
+      log.succeeded();
       policy.close();
       return lastEval;
     }
