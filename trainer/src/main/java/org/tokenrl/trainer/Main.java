@@ -12,6 +12,7 @@ public final class Main {
     register(new TrainCommand());
     register(new BenchCommand());
     register(new EvalCommand());
+    register(new CompareCommand());
     register(
         new Command.Delegate(
             "bleu",
