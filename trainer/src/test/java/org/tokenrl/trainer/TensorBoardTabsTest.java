@@ -155,6 +155,51 @@ class TensorBoardTabsTest {
     }
   }
 
+  @Test
+  void runStoppedByCtrlCEndsWithAnEndTimeButNoSuccess() throws Exception {
+    // A real `tokenrl train` in a child JVM, stopped by SIGTERM (what Ctrl-C's SIGINT also does:
+    // the JVM runs its shutdown hooks) once the main phase is under way.
+    Path run = tmp.resolve("runs/stopped");
+    List<String> cmd = new ArrayList<>();
+    cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    cmd.addAll(java.lang.management.ManagementFactory.getRuntimeMXBean().getInputArguments());
+    cmd.add("-Dtokenrl.root=" + TrainingRunTest.ROOT);
+    cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), Main.class.getName(), "train"));
+    cmd.add(TrainingRunTest.ROOT.resolve("configs/quickstart.conf").toString());
+    for (String o : TrainingRunTest.tinyOverrides(run)) {
+      cmd.add(o.startsWith("trainer.steps=") ? "trainer.steps=100000" : o);
+    }
+    Process p = new ProcessBuilder(cmd).redirectErrorStream(true)
+        .redirectOutput(tmp.resolve("child.log").toFile()).start();
+    try {
+      Path metrics = run.resolve("metrics.jsonl");
+      long deadline = System.nanoTime() + 600_000_000_000L;
+      while (!(Files.exists(metrics) && Files.readAllLines(metrics).size() > 4)) {
+        assertTrue(p.isAlive(), () -> "child stopped early: " + read(tmp.resolve("child.log")));
+        assertTrue(System.nanoTime() < deadline, "no main-phase step within 10 minutes");
+        Thread.sleep(200);
+      }
+    } finally {
+      p.destroy(); // SIGTERM
+      p.waitFor();
+    }
+    JsonNode tabs = JSON.readTree(PythonRunner.run(script(), tmp.resolve("runs").toString()));
+    JsonNode session = tabs.get("sessions").get("sessionGroups").get(0).get("sessions").get(0);
+    assertEquals("stopped", session.get("name").asText());
+    assertEquals("STATUS_UNKNOWN", session.get("status").asText());
+    assertTrue(
+        session.get("endTimeSecs").asDouble() > session.get("startTimeSecs").asDouble(),
+        "the abort is recorded with its time: " + session);
+  }
+
+  private static String read(Path p) {
+    try {
+      return Files.readString(p);
+    } catch (IOException e) {
+      return e.toString();
+    }
+  }
+
   /** A run directory with a config, as `tokenrl train` makes it, for RunLog-only sessions. */
   private static RunDirectory sessionRun(Path runDir) throws IOException {
     RunDirectory dir = RunDirectory.createNew(runDir.toString(), "t");

@@ -24,8 +24,15 @@ class TrainingRunTest {
   @TempDir Path tmp;
 
   static ResolvedConfig tinyConfig(Path runDir, String... extra) {
-    List<String> overrides =
-        new ArrayList<>(
+    List<String> overrides = tinyOverrides(runDir);
+    overrides.addAll(List.of(extra));
+    return ConfigLoader.load(
+        ROOT.resolve("configs"), ROOT.resolve("configs/quickstart.conf"), overrides);
+  }
+
+  /** The overrides that make the quickstart tiny and fast, writing to {@code runDir}. */
+  static List<String> tinyOverrides(Path runDir) {
+    return new ArrayList<>(
             List.of(
                 "model.d_model=32",
                 "model.layers=1",
@@ -40,9 +47,6 @@ class TrainingRunTest {
                 "trainer.eval_size=16",
                 "trainer.checkpoint_every=2",
                 "trainer.run_dir=\"" + runDir + "\""));
-    overrides.addAll(List.of(extra));
-    return ConfigLoader.load(
-        ROOT.resolve("configs"), ROOT.resolve("configs/quickstart.conf"), overrides);
   }
 
   static Path train(Path runDir, long stopAfter, String... extra) throws IOException {
