@@ -16,117 +16,99 @@ import java.util.Map;
 import java.util.TreeSet;
 import java.util.function.ToDoubleFunction;
 import java.util.stream.Stream;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
 
-/** {@code ./tokenrl compare RUN_DIR... [--target K=V] [--metric K[:AGG]] [--json] [--html OUT]}. */
-final class CompareCommand implements Command {
-  static final String HELP =
+/**
+ * {@code ./tokenrl compare RUN_DIR... [--target K=V] [--metric K[:AGG]] [--json] [--html OUT]}:
+ * runs grouped over seeds, summarised by {@link RunComparison}.
+ */
+@Command(
+    name = "compare",
+    description = "compare runs over seeds: table (mean ± std), --json, --html curves with seed bands",
+    footer = CompareCommand.DETAILS)
+final class CompareCommand extends CliCommand {
+  static final String DETAILS =
       """
-      usage: ./tokenrl compare RUN_DIR_OR_GLOB... [options]
 
-      Compares runs over seeds. Reads each run's config.conf and metrics.jsonl (a directory that is
-      not a run is searched for runs below it), groups runs whose configs differ only in run.seed,
-      run.name, run.init_from and trainer.run_dir, and prints one Markdown row per group: mean ± std
-      over its runs (sample std) of held-out accuracy (eval/accuracy) at the main phase's start
-      (the end of the SFT warm-up), at the end and at best, the main-phase wall seconds (sum of
-      perf/time_step), and with --target the steps, rollout tokens (sum of perf/rollout_tokens) and
-      wall seconds of the main phase until the target was first met (over the runs that met it).
-      The first columns are the config keys that tell the groups apart.
-
-      options:
-        --target KEY=VALUE   first logged KEY >= VALUE, e.g. eval/accuracy=0.8 (KEY<=VALUE: at most)
-        --metric KEY[:AGG]   a column per metric (repeatable); AGG: last (default), first, max, min,
-                             lastN or firstN (mean of the last/first N logged values), e.g.
-                             train/reward_mean:last10
-        --json               print the report as JSON (every run's values too) instead of a table
-        --html OUT           also write a self-contained HTML report: the table and curves of
-                             --curve against step, rollout tokens and wall seconds, one line per
-                             group (mean over seeds) with a band of ± one std
-        --curve KEY          the metric drawn in --html (default eval/accuracy)
-        --help               this text
+      Reads each run's config.conf and metrics.jsonl (a directory that is not a run is searched
+      for runs below it; quoted globs are expanded), groups runs whose configs differ only in
+      run.seed, run.name, run.init_from, trainer.run_dir and logging-only keys (tensorboard.*,
+      trainer.progress_every), and prints one Markdown row per group: mean ± sample std over its
+      runs of held-out accuracy (eval/accuracy) at the main phase's start (the end of the SFT
+      warm-up), at the end and at best; with --target, how many runs met it and the main-phase
+      steps, rollout tokens (sum of perf/rollout_tokens) and wall seconds (sum of perf/time_step)
+      until they first did; each --metric; and the main phase's steps and wall seconds. The first
+      columns are the config keys that tell the groups apart.
 
       example:
         ./tokenrl compare experiments/credit-assignment/runs/arith --target eval/accuracy=0.8 \\
-            --metric train/reward_mean:last10 --html arith.html
-      """;
+            --metric train/reward_mean:last10 --html arith.html""";
+
+  @Parameters(arity = "1..*", paramLabel = "RUN_DIR", description = "run directories, folders of runs, or globs")
+  private List<String> inputs = new ArrayList<>();
+
+  @Option(
+      names = "--target",
+      paramLabel = "KEY=VALUE",
+      description = "first logged KEY >= VALUE, e.g. eval/accuracy=0.8 (KEY<=VALUE: at most)")
+  private String target;
+
+  @Option(
+      names = "--metric",
+      paramLabel = "KEY[:AGG]",
+      description =
+          "a column per metric (repeatable); AGG: last (default), first, max, min, lastN or firstN"
+              + " (mean of the last/first N logged values), e.g. train/reward_mean:last10")
+  private List<String> metrics = new ArrayList<>();
+
+  @Option(names = "--json", description = "print the report as JSON (every run's values too)")
+  private boolean json;
+
+  @Option(
+      names = "--html",
+      paramLabel = "OUT",
+      description =
+          "also write a self-contained HTML report: the table and --curve against step, rollout"
+              + " tokens and wall seconds, one line per group with a ± 1 std band over seeds")
+  private Path html;
+
+  @Option(
+      names = "--curve",
+      paramLabel = "KEY",
+      description = "the metric drawn in --html (default: eval/accuracy)")
+  private String curve = RunComparison.ACCURACY;
 
   @Override
-  public String name() {
-    return "compare";
-  }
-
-  @Override
-  public String summary() {
-    return "compare runs over seeds: table (mean ± std), --json, --html curves with seed bands";
-  }
-
-  @Override
-  public int run(String[] args) {
-    List<String> inputs = new ArrayList<>();
-    List<RunComparison.MetricSpec> metrics = new ArrayList<>();
-    RunComparison.Target target = null;
-    boolean json = false;
-    Path html = null;
-    String curve = RunComparison.ACCURACY;
+  int execute() throws IOException {
+    RunComparison report;
     try {
-      for (int i = 0; i < args.length; i++) {
-        String a = args[i];
-        switch (a) {
-          case "--help", "-h" -> {
-            System.out.print(HELP);
-            return 0;
-          }
-          case "--json" -> json = true;
-          case "--target" -> target = RunComparison.Target.parse(value(args, ++i, a));
-          case "--metric" -> metrics.add(RunComparison.MetricSpec.parse(value(args, ++i, a)));
-          case "--html" -> html = Path.of(value(args, ++i, a));
-          case "--curve" -> curve = value(args, ++i, a);
-          default -> {
-            if (a.startsWith("--")) {
-              throw new IllegalArgumentException(
-                  "unknown option " + a + " (see ./tokenrl compare --help)");
-            }
-            inputs.add(a);
-          }
-        }
-      }
-      if (inputs.isEmpty()) {
-        throw new IllegalArgumentException("no run directories given (see ./tokenrl compare --help)");
+      RunComparison.Target t = target == null ? null : RunComparison.Target.parse(target);
+      List<RunComparison.MetricSpec> specs = new ArrayList<>();
+      for (String m : metrics) {
+        specs.add(RunComparison.MetricSpec.parse(m));
       }
       List<RunRecord> runs = new ArrayList<>();
       for (Path dir : runDirectories(inputs)) {
         runs.add(RunRecord.load(dir));
       }
-      RunComparison report = new RunComparison(runs, target, metrics);
-      if (json) {
-        System.out.println(json(report));
-      } else {
-        System.out.print(table(report));
-      }
-      if (html != null) {
-        Path parent = html.toAbsolutePath().getParent();
-        if (parent != null) {
-          Files.createDirectories(parent);
-        }
-        Files.writeString(html, CompareHtml.render(report, table(report), curve));
-        if (!json) {
-          System.out.println("\nwrote " + html);
-        }
-      }
-      return 0;
+      report = new RunComparison(runs, t, specs);
     } catch (IllegalArgumentException e) {
-      System.err.println("tokenrl compare: " + e.getMessage());
-      return 2;
-    } catch (IOException e) {
-      System.err.println("tokenrl compare: " + e.getMessage());
-      return 1;
+      return fail(e.getMessage());
     }
-  }
-
-  private static String value(String[] args, int i, String option) {
-    if (i >= args.length) {
-      throw new IllegalArgumentException(option + " needs a value");
+    console().out().print(json ? json(report) + "\n" : table(report));
+    if (html != null) {
+      Path parent = html.toAbsolutePath().getParent();
+      if (parent != null) {
+        Files.createDirectories(parent);
+      }
+      Files.writeString(html, CompareHtml.render(report, table(report), curve));
+      if (!json) {
+        console().out().println("\nwrote " + html);
+      }
     }
-    return args[i];
+    return 0;
   }
 
   /**

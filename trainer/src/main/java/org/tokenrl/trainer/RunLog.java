@@ -21,6 +21,7 @@ final class RunLog implements AutoCloseable {
   private final MetricsLog metrics;
   private final TensorBoardWriter tensorboard;
   private final Writer logFile;
+  private final Console console;
   private final RunDirectory dir;
   private final boolean append;
   // The HPARAMS tab's session: its end status is written once, by whichever comes first of
@@ -29,7 +30,8 @@ final class RunLog implements AutoCloseable {
   private boolean sessionAbandoned;
   private Thread ctrlC;
 
-  RunLog(RunDirectory dir, boolean append) {
+  RunLog(RunDirectory dir, boolean append, Console console) {
+    this.console = console;
     this.dir = dir;
     this.append = append;
     this.metrics = new MetricsLog(dir.metrics(), append);
@@ -109,12 +111,12 @@ final class RunLog implements AutoCloseable {
 
   /** A line for the person watching: console and train.log. */
   void info(String line) {
-    System.out.println(line);
+    console.out().println(line);
     fileLine(line);
   }
 
   void warn(String line) {
-    System.err.println("warning: " + line);
+    console.err().println("warning: " + line);
     fileLine("warning: " + line);
   }
 

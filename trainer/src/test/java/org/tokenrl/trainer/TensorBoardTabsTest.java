@@ -209,7 +209,7 @@ class TensorBoardTabsTest {
 
   /** One part of a run: it ends by succeeded(), or by close() alone as when an exception flies. */
   private static void session(RunDirectory dir, boolean succeed) {
-    try (RunLog log = new RunLog(dir, true)) {
+    try (RunLog log = new RunLog(dir, true, Console.system())) {
       log.startSession(ConfigLoader.loadResolved(dir.config()).config(), 0);
       log.metrics(1, Map.of("eval/accuracy", 0.5));
       if (succeed) {
