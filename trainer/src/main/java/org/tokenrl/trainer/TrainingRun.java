@@ -71,6 +71,8 @@ final class TrainingRun {
   private RolloutPool pool; // RL only
   private Policy reference; // RL with a KL term only
   private PreferenceEval preferenceEval; // preference algorithms only
+  private Trainer rl; // RL only
+  private SampleTable samples; // the TEXT tab's sample tables
 
   // Carried from step to step (and across a resume through the checkpoint's trainer state).
   private double lastEval = Double.NaN;
@@ -107,7 +109,10 @@ final class TrainingRun {
     prepare();
     long done = startPolicy(resume);
     codec = new PromptCodec(tokenizer);
-    evaluator = new Evaluator(task, c.getInt("trainer.eval_size"), codec, MaxNewTokens.of(c, task));
+    samples = SampleTable.fromConfig(c);
+    evaluator =
+        new Evaluator(task, c.getInt("trainer.eval_size"), codec, MaxNewTokens.of(c, task))
+            .keepSamples(samples.rows());
     examples = new ExampleStream<>(task.train(), seed);
     sftExamples = new ExampleStream<>(task.sftExamples(), seed);
 
@@ -118,6 +123,7 @@ final class TrainingRun {
       log = runLog;
       rolloutMemory = rollouts;
       preferenceMemory = pairs;
+      log.startSession(c, done);
       announce(done);
       progress = new Progress(total, sftSteps);
       // Ctrl-C (or a kill) ends the JVM through its shutdown hooks: say where the run stopped and
@@ -302,7 +308,8 @@ final class TrainingRun {
             algorithm,
             examples,
             codec);
-    return new Trainer(parts, rlSettings())::step;
+    rl = new Trainer(parts, rlSettings());
+    return rl::step;
   }
 
   /**
@@ -323,12 +330,19 @@ final class TrainingRun {
       m.put("optim/skipped_total", skippedTotal);
       boolean runEnd = step == total;
       boolean sftEnd = step == sftSteps;
-      if (runEnd || sftEnd || (evalEvery > 0 && phaseStep % evalEvery == 0)) {
+      boolean evaluated = runEnd || sftEnd || (evalEvery > 0 && phaseStep % evalEvery == 0);
+      if (evaluated) {
         lastEval = evaluator.accuracy(policy);
         m.put("eval/accuracy", lastEval);
         if (preferenceEval != null) {
           m.putAll(preferenceEval.evaluate(policy));
         }
+        if (samples.rows() > 0) {
+          log.text(SampleTable.EVAL_TAG, samples.eval(evaluator.samples()), step);
+        }
+      }
+      if (rl != null && phaseStart == sftSteps && samples.rolloutsAt(phaseStep, evaluated)) {
+        log.text(SampleTable.ROLLOUT_TAG, rl.lastSamples(samples), step);
       }
       if (sftEnd) {
         sftAccuracy = lastEval;
@@ -343,6 +357,7 @@ final class TrainingRun {
         saveCheckpoint(step, metricsLine);
       }
       if (step >= stopAfterStep) {
+        log.abandon();
         return false;
       }
     }
@@ -364,6 +379,7 @@ final class TrainingRun {
           String.format("held-out accuracy: %.4f (%d eval examples)", lastEval, evaluator.size()));
     }
     log.info("run directory: " + dir.path() + "  (tensorboard --logdir " + dir.path() + ")");
+    log.succeeded();
     policy.close();
     return lastEval;
   }

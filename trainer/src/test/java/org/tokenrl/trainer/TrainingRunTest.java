@@ -32,8 +32,15 @@ class TrainingRunTest {
   @TempDir Path tmp;
 
   static ResolvedConfig tinyConfig(Path runDir, String... extra) {
-    List<String> overrides =
-        new ArrayList<>(
+    List<String> overrides = tinyOverrides(runDir);
+    overrides.addAll(List.of(extra));
+    return ConfigLoader.load(
+        ROOT.resolve("configs"), ROOT.resolve("configs/quickstart.conf"), overrides);
+  }
+
+  /** The overrides that make the quickstart tiny and fast, writing to {@code runDir}. */
+  static List<String> tinyOverrides(Path runDir) {
+    return new ArrayList<>(
             List.of(
                 "model.d_model=32",
                 "model.layers=1",
@@ -49,9 +56,6 @@ class TrainingRunTest {
                 "trainer.checkpoint_every=2",
                 PARTIAL_CREDIT,
                 "trainer.run_dir=\"" + runDir + "\""));
-    overrides.addAll(List.of(extra));
-    return ConfigLoader.load(
-        ROOT.resolve("configs"), ROOT.resolve("configs/quickstart.conf"), overrides);
   }
 
   static Path train(Path runDir, long stopAfter, String... extra) throws IOException {
