@@ -1,10 +1,12 @@
 package org.tokenrl.trainer;
 
+import java.io.BufferedWriter;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.io.Writer;
+import java.nio.channels.Channels;
+import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.time.LocalTime;
@@ -20,6 +22,7 @@ final class RunLog implements AutoCloseable {
   private static final DateTimeFormatter CLOCK = DateTimeFormatter.ofPattern("HH:mm:ss");
   private final MetricsLog metrics;
   private final TensorBoardWriter tensorboard;
+  private final FileChannel logChannel;
   private final Writer logFile;
   private final Console console;
   private final RunDirectory dir;
@@ -37,20 +40,22 @@ final class RunLog implements AutoCloseable {
     this.metrics = new MetricsLog(dir.metrics(), append);
     this.tensorboard = new TensorBoardWriter(dir.path());
     try {
-      this.logFile =
-          Files.newBufferedWriter(
+      this.logChannel =
+          FileChannel.open(
               dir.log(),
-              StandardCharsets.UTF_8,
               StandardOpenOption.CREATE,
+              StandardOpenOption.WRITE,
               StandardOpenOption.APPEND);
+      this.logFile = new BufferedWriter(Channels.newWriter(logChannel, StandardCharsets.UTF_8));
     } catch (IOException e) {
       throw new UncheckedIOException("cannot open " + dir.log(), e);
     }
   }
 
-  void metrics(long step, Map<String, Double> values) {
+  /** Logs one step's metrics; returns its metrics.jsonl line. */
+  String metrics(long step, Map<String, Double> values) {
     Map<String, Double> sorted = new TreeMap<>(values);
-    metrics.write(step, sorted);
+    String line = metrics.write(step, sorted);
     sorted.forEach(
         (tag, v) -> {
           if (Double.isFinite(v)) {
@@ -58,6 +63,22 @@ final class RunLog implements AutoCloseable {
           }
         });
     tensorboard.flush();
+    return line;
+  }
+
+  /**
+   * Makes everything logged so far durable (metrics.jsonl, the events file, train.log): called
+   * before each checkpoint, so a checkpoint never exists without the lines of its steps.
+   */
+  void sync() {
+    metrics.sync();
+    tensorboard.sync();
+    try {
+      logFile.flush();
+      logChannel.force(false);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot sync train.log", e);
+    }
   }
 
   void text(String tag, String text, long step) {

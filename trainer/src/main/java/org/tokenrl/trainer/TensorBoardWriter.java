@@ -4,6 +4,8 @@ import java.io.BufferedOutputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
+import java.nio.channels.Channels;
+import java.nio.channels.FileChannel;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.nio.charset.StandardCharsets;
@@ -35,6 +37,7 @@ public final class TensorBoardWriter implements AutoCloseable {
 
   private final Path file;
   private final OutputStream out;
+  private final FileChannel channel;
   private boolean closed;
 
   /** Creates {@code logDir} if needed and a new events file in it. */
@@ -49,17 +52,18 @@ public final class TensorBoardWriter implements AutoCloseable {
               + "."
               + ProcessHandle.current().pid();
       Path candidate = logDir.resolve(base);
-      OutputStream stream = null;
+      FileChannel ch = null;
       // Two writers started in the same second in one process would collide: number the later.
-      for (int n = 1; stream == null; n++) {
+      for (int n = 1; ch == null; n++) {
         try {
-          stream = Files.newOutputStream(candidate, StandardOpenOption.CREATE_NEW);
+          ch = FileChannel.open(candidate, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
         } catch (FileAlreadyExistsException e) {
           candidate = logDir.resolve(base + "." + n);
         }
       }
       this.file = candidate;
-      this.out = new BufferedOutputStream(stream, 1 << 16);
+      this.channel = ch;
+      this.out = new BufferedOutputStream(Channels.newOutputStream(ch), 1 << 16);
       writeEvent(event(0).string(3, FILE_VERSION));
       out.flush();
     } catch (IOException e) {
@@ -165,6 +169,16 @@ public final class TensorBoardWriter implements AutoCloseable {
       out.flush();
     } catch (IOException e) {
       throw new UncheckedIOException("cannot flush TensorBoard events file " + file, e);
+    }
+  }
+
+  /** Flushes and fsyncs: every event written so far survives a crash or power loss. */
+  public synchronized void sync() {
+    flush();
+    try {
+      channel.force(false);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot sync TensorBoard events file " + file, e);
     }
   }
 
