@@ -16,10 +16,12 @@ import org.nd4j.linalg.indexing.NDArrayIndex;
 final class Generator {
   private final Transformer model;
   private final ModelSpec spec;
+  private final Scratch scratch;
 
-  Generator(Transformer model) {
+  Generator(Transformer model, Scratch scratch) {
     this.model = model;
     this.spec = model.spec();
+    this.scratch = scratch;
   }
 
   Generation run(
@@ -66,15 +68,16 @@ final class Generator {
       entropies.add(new ArrayList<>());
       active[i] = true;
     }
-    KvCache cache = null;
+    KvCache cache = useCache ? model.newCache(b, maxPrompt + params.maxNewTokens()) : null;
     try {
       for (int step = 0; step < params.maxNewTokens(); step++) {
+        double[][] logits;
+        try (var ws = scratch.open()) {
         INDArray hidden; // [B, d] at each row's last token
         if (!useCache) {
           hidden = lastRows(prompts, tokens);
         } else if (step == 0) {
           Batch batch = Batch.leftPadded(prompts, spec.maxSeqLen());
-          cache = model.newCache(b, maxPrompt + params.maxNewTokens());
           INDArray all = model.forward(batch, false); // [B·P, d]
           model.fillCache(cache, batch);
           hidden = lastSlots(all, batch);
@@ -88,7 +91,8 @@ final class Generator {
           }
           hidden = model.decode(last, positions, cache);
         }
-        double[][] logits = logits(hidden);
+        logits = logits(hidden);
+        }
         if (logitsSink != null) {
           logitsSink.add(logits);
         }
