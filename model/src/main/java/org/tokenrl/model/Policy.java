@@ -32,7 +32,8 @@ public final class Policy implements AutoCloseable {
   private final Scratch scratch;
   private boolean closed;
 
-  private Policy(ModelSpec spec, OptimizerConfig opt, long seed, DataType dtype) {
+  /** {@code seed} null: zero weights, for a copy whose weights are imported next. */
+  private Policy(ModelSpec spec, OptimizerConfig opt, Long seed, DataType dtype) {
     this.spec = spec;
     this.dtype = dtype;
     this.model =
@@ -47,6 +48,11 @@ public final class Policy implements AutoCloseable {
   /** A model with weights drawn deterministically from {@code seed} (float32). */
   public static Policy create(ModelSpec spec, OptimizerConfig opt, long seed) {
     return new Policy(spec, opt, seed, DataType.FLOAT);
+  }
+
+  /** A float32 model with zero weights, for callers that import every weight next. */
+  static Policy createForImport(ModelSpec spec, OptimizerConfig opt) {
+    return new Policy(spec, opt, null, DataType.FLOAT);
   }
 
   /** Same, in another floating-point type (DOUBLE for finite-difference gradient checks). */
@@ -435,7 +441,7 @@ public final class Policy implements AutoCloseable {
   /** Independent instance with the same weights and optimizer settings; fresh optimizer state. */
   public synchronized Policy copy() {
     checkOpen();
-    Policy p = new Policy(spec, adam.config(), 0, dtype);
+    Policy p = new Policy(spec, adam.config(), null, dtype);
     p.importWeights(exportWeights());
     p.setLearningRate(learningRate());
     return p;
