@@ -52,7 +52,7 @@ final class BenchCommand implements Command {
       case "model" -> {
         return runModel(rest);
       }
-      case "bleu" -> org.tokenrl.rewards.BleuBenchmark.main(rest);
+      case "bleu" -> BleuBenchmark.main(rest);
       case "rollout" -> RolloutBench.main(rest);
       default -> {
         System.err.println("tokenrl bench: unknown benchmark '" + what + "'\n" + HELP);
