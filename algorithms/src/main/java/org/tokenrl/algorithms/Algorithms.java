@@ -37,14 +37,14 @@ public final class Algorithms {
 
   private static final Registry<Factory<PreferenceAlgorithm>> PREFERENCE =
       new Registry<Factory<PreferenceAlgorithm>>("preference algorithm")
-          .register("dpo", DpoLoss::create)
-          .register("treg", TokenRewardRegularizedDpoLoss::create)
-          .register("cdpo", CriticalTokenDpoLoss::create);
+          .register("dpo", Dpo::create)
+          .register("treg", Treg::create)
+          .register("cdpo", Cdpo::create);
 
   private static final Registry<Factory<SupervisedAlgorithm>> SUPERVISED =
       new Registry<Factory<SupervisedAlgorithm>>("supervised algorithm")
           .register("sft", Algorithms::sft)
-          .register("otr", OneTokenRolloutLoss::create);
+          .register("otr", Otr::create);
 
   /** Every name with its kind; registering a name under two kinds fails at class load. */
   private static final Registry<AlgorithmKind> KINDS = new Registry<>("algorithm");
