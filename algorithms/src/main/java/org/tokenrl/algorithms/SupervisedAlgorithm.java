@@ -10,4 +10,4 @@ import com.typesafe.config.Config;
  * @param settings the resolved {@code algorithm} block, for logging
  */
 public record SupervisedAlgorithm(
-    String name, Otr oneTokenRollout, Config settings) {}
+    String name, OneTokenRolloutLoss oneTokenRollout, Config settings) {}

@@ -3,7 +3,7 @@ package org.tokenrl.trainer;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import org.tokenrl.algorithms.Otr;
+import org.tokenrl.algorithms.OneTokenRolloutLoss;
 import org.tokenrl.algorithms.OtrResult;
 import org.tokenrl.model.Policy;
 import org.tokenrl.model.UpdateStats;
@@ -22,7 +22,7 @@ final class SftTrainer {
   private final PromptCodec codec;
   private final int batchSize;
   private final LearningRateSchedule schedule;
-  private final Otr otr; // null: plain NLL
+  private final OneTokenRolloutLoss otr; // null: plain NLL
   private final long batchOffset;
 
   /**
@@ -36,7 +36,7 @@ final class SftTrainer {
       PromptCodec codec,
       int batchSize,
       LearningRateSchedule schedule,
-      Otr otr,
+      OneTokenRolloutLoss otr,
       long batchOffset) {
     this.policy = policy;
     this.examples = examples;
