@@ -68,10 +68,6 @@ final class ConfigRanges {
     RANGES.put("trainer.keep_checkpoints", AT_LEAST_1);
     RANGES.put("trainer.progress_every", AT_LEAST_1);
     RANGES.put("trainer.max_sampling_rounds", AT_LEAST_1);
-    RANGES.put("tensorboard.samples", AT_LEAST_0);
-    RANGES.put("tensorboard.samples_every", AT_LEAST_0);
-    RANGES.put("tensorboard.sample_chars", AT_LEAST_1);
-    RANGES.put("tensorboard.sample_tokens", AT_LEAST_1);
     RANGES.put("preference.prompts", AT_LEAST_1);
     RANGES.put("preference.samples_per_prompt", atLeast(2));
     RANGES.put("preference.pairs_per_prompt", AT_LEAST_1);
@@ -92,6 +88,10 @@ final class ConfigRanges {
     RANGES.put("distributed.ray.max_restarts", AT_LEAST_0);
     RANGES.put("distributed.ray.init_timeout_s", AT_LEAST_1);
     RANGES.put("distributed.ray.call_timeout_s", AT_LEAST_1);
+    RANGES.put("tensorboard.samples", AT_LEAST_0);
+    RANGES.put("tensorboard.samples_every", AT_LEAST_0);
+    RANGES.put("tensorboard.sample_chars", AT_LEAST_1);
+    RANGES.put("tensorboard.sample_tokens", AT_LEAST_1);
     RANGES.put("model.d_model", AT_LEAST_1);
     RANGES.put("model.layers", AT_LEAST_1);
     RANGES.put("model.heads", AT_LEAST_1);

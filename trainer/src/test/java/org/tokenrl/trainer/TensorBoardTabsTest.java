@@ -43,8 +43,7 @@ class TensorBoardTabsTest {
             Long.MAX_VALUE,
             "tensorboard.samples=" + SAMPLES,
             "run.seed=7",
-            // the task's exact-match reward alone, so the rollout table's rewards are 0 or 1
-            "rewards=[{name=task, weight=1.0}]");
+            "rewards=[{name=task, weight=1.0}]"); // exact match only: rewards are 0 or 1
     Path tempo =
         TrainingRunTest.train(
             logdir.resolve("tempo"), Long.MAX_VALUE, "algorithm=tempo", "tensorboard.samples=0");
