@@ -110,4 +110,15 @@ class SmolLm2GgufTest {
     b.asFloatBuffer().put(values);
     return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(b.array()));
   }
+
+  @Test
+  void chatTemplateFromTheGgufRendersAsJinja2() throws Exception {
+    Gguf g = Gguf.open(SmolLm2.gguf());
+    String template = GgufTokenizer.chatTemplate(g);
+    assertTrue(template.contains("You are a helpful AI assistant named SmolLM"), template);
+    assertEquals(
+        10,
+        org.tokenrl.core.ChatTemplateCases.assertRendersAsJinja2(
+            template, "<|im_start|>", "<|im_end|>", tmp));
+  }
 }
