@@ -23,6 +23,15 @@ public record PretrainedModel(
     Path source) {
   private static final ObjectMapper JSON = new ObjectMapper();
 
+  public PretrainedModel {
+    if (tokenizer.vocabSize() > config.vocabSize()) {
+      // Models may pad the embedding beyond the tokenizer (Qwen2), never the other way round.
+      throw new IllegalArgumentException(
+          source + ": the tokenizer has " + tokenizer.vocabSize() + " tokens but vocab_size is "
+              + config.vocabSize());
+    }
+  }
+
   /** Reads an HF directory or a GGUF file; a tokenrl checkpoint is refused with a pointer. */
   public static PretrainedModel load(Path path) throws IOException {
     return switch (ModelSource.detect(path)) {
