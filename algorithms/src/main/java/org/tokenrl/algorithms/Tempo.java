@@ -5,6 +5,7 @@ import com.typesafe.config.ConfigFactory;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import org.tokenrl.algorithms.Grpo.GroupStats;
 
 /**
  * TEMPO token advantages (Tran, Yao, Yu, arXiv 2509.18314; spec §3), as in the official {@code
@@ -63,10 +64,10 @@ public final class Tempo implements CreditAssigner {
     Config c =
         Settings.resolve(
             block,
-            DEFAULTS.withFallback(Algorithms.COMMON_DEFAULTS),
+            DEFAULTS.withFallback(RlAlgorithm.COMMON_DEFAULTS),
             Algorithms.NAME_KEYS,
             "tempo");
-    return Algorithms.assemble("tempo", c, new Tempo(Options.from(c)), false);
+    return RlAlgorithm.assemble("tempo", c, new Tempo(Options.from(c)), false);
   }
 
   private final Options options;

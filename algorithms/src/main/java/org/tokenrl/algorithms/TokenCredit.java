@@ -1,6 +1,7 @@
 package org.tokenrl.algorithms;
 
 import java.util.Map;
+import org.tokenrl.algorithms.ClippedPolicyObjective.PolicyLossInput;
 
 /**
  * Per-token credit for one batch, rows aligned with {@link CreditInput#responses()}.

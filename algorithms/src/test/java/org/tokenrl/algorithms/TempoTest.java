@@ -8,6 +8,7 @@ import java.util.Arrays;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 import org.tokenrl.algorithms.Tempo.Options;
+import org.tokenrl.algorithms.Grpo.GroupStats;
 
 /** Spec §3.5 T-1 to T-4, and the trie against a direct O(G²T²) computation. */
 class TempoTest {

@@ -16,13 +16,13 @@ import java.util.Map;
  * per request. Python is {@code python3} unless the system property {@code tokenrl.python} names
  * another interpreter. Used by the tests and by {@link BleuBenchmark}.
  */
-final class BleuNltk {
+public final class BleuNltk {
   private static final ObjectMapper JSON = new ObjectMapper();
 
   private BleuNltk() {}
 
   /** Sends {@code request} (serialised as JSON) to the script and returns its JSON answer. */
-  static JsonNode run(Map<String, Object> request) {
+  public static JsonNode run(Map<String, Object> request) {
     String python = System.getProperty("tokenrl.python", "python3");
     Path errors = null;
     try (InputStream script = BleuNltk.class.getResourceAsStream("bleu_nltk.py")) {
@@ -63,7 +63,7 @@ final class BleuNltk {
   }
 
   /** The doubles of a JSON array. */
-  static double[] doubles(JsonNode array) {
+  public static double[] doubles(JsonNode array) {
     double[] out = new double[array.size()];
     for (int i = 0; i < out.length; i++) {
       out[i] = array.get(i).asDouble();

@@ -284,8 +284,9 @@ public final class TensorBleu {
    * Stable LSD radix sort of {@code keys[from, to)} carrying {@code pos} along, in place. The tmp
    * arrays are scratch space used from index 0; they need {@code to - from} entries. Digits span
    * the keys' actual range, at most {@value #RADIX_BITS} bits each so the histogram stays in L1.
+   * Public for {@code tokenrl bench bleu --nd4j}, which times it against ND4J's unique op.
    */
-  static void radixSort(long[] keys, int[] pos, long[] tmpKeys, int[] tmpPos, int from, int to) {
+  public static void radixSort(long[] keys, int[] pos, long[] tmpKeys, int[] tmpPos, int from, int to) {
     int m = to - from;
     if (m < 2) {
       return;

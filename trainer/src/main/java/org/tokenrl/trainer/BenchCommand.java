@@ -38,7 +38,7 @@ final class BenchCommand implements Command {
     }
     switch (what) {
       case "model" -> org.tokenrl.model.ModelBench.main(rest);
-      case "bleu" -> org.tokenrl.rewards.BleuBenchmark.main(rest);
+      case "bleu" -> BleuBenchmark.main(rest);
       case "rollout" -> RolloutBench.main(rest);
       default -> {
         System.err.println("tokenrl bench: unknown benchmark '" + what + "'\n" + HELP);

@@ -21,8 +21,10 @@ final class RunLog implements AutoCloseable {
   private final MetricsLog metrics;
   private final TensorBoardWriter tensorboard;
   private final Writer logFile;
+  private final Console console;
 
-  RunLog(RunDirectory dir, boolean append) {
+  RunLog(RunDirectory dir, boolean append, Console console) {
+    this.console = console;
     this.metrics = new MetricsLog(dir.metrics(), append);
     this.tensorboard = new TensorBoardWriter(dir.path());
     try {
@@ -49,18 +51,14 @@ final class RunLog implements AutoCloseable {
     tensorboard.flush();
   }
 
-  void text(String tag, String text, long step) {
-    tensorboard.text(tag, text, step);
-  }
-
   /** A line for the person watching: console and train.log. */
   void info(String line) {
-    System.out.println(line);
+    console.out().println(line);
     fileLine(line);
   }
 
   void warn(String line) {
-    System.err.println("warning: " + line);
+    console.err().println("warning: " + line);
     fileLine("warning: " + line);
   }
 

@@ -1,16 +1,16 @@
-package org.tokenrl.rewards;
+package org.tokenrl.trainer;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
+import java.math.BigDecimal;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.tokenrl.rewards.BleuConfig;
+import org.tokenrl.rewards.Smoothing;
+import org.tokenrl.rewards.TensorBleu;
 
 class BleuCommandTest {
   private static final String B1 = "{\"candidate\": [5,6,7,8,9,10], \"references\": [[5,6,7,8,9,11]]}";
@@ -24,15 +24,11 @@ class BleuCommandTest {
   }
 
   private static Result run(String stdin, String... args) {
-    ByteArrayOutputStream out = new ByteArrayOutputStream();
-    ByteArrayOutputStream err = new ByteArrayOutputStream();
-    int code =
-        BleuCommand.run(
-            args,
-            new ByteArrayInputStream(stdin.getBytes(StandardCharsets.UTF_8)),
-            new PrintStream(out, true, StandardCharsets.UTF_8),
-            new PrintStream(err, true, StandardCharsets.UTF_8));
-    return new Result(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+    String[] line = new String[args.length + 1];
+    line[0] = "bleu";
+    System.arraycopy(args, 0, line, 1, args.length);
+    CliRun r = CliRun.withInput(stdin, line);
+    return new Result(r.code(), r.out(), r.err());
   }
 
   @Test
@@ -48,13 +44,13 @@ class BleuCommandTest {
                 new int[][][] {{{5, 6, 7, 8, 9, 11}}, {{3, 4, 5, 3, 6}, {7, 3, 8}}});
     assertEquals(Double.toString(expected[0]), lines[0]);
     assertEquals(Double.toString(expected[1]), lines[1]);
-    TensorBleuTest.assertPrinted("0.0955442792", Double.parseDouble(lines[1]), "B-2 method1");
+    assertPrinted("0.0955442792", Double.parseDouble(lines[1]), "B-2 method1");
   }
 
   @Test
   void defaultSmoothingIsMethod0LikeNltk() {
     Result r = run(B2);
-    TensorBleuTest.assertPrinted("1.5319719891e-231", Double.parseDouble(r.out.strip()), "B-2 m0");
+    assertPrinted("1.5319719891e-231", Double.parseDouble(r.out.strip()), "B-2 m0");
   }
 
   @Test
@@ -64,9 +60,9 @@ class BleuCommandTest {
             + "{\"candidate\": [5,6], \"references\": [[5,6,7]]}\n";
     Result nltk = run(in, "--corpus");
     assertEquals(1, nltk.lines().length);
-    TensorBleuTest.assertPrinted("0.6431870218", Double.parseDouble(nltk.out.strip()), "C-1");
+    assertPrinted("0.6431870218", Double.parseDouble(nltk.out.strip()), "C-1");
     Result compat = run(in, "--corpus", "--mode", "tensorbleu", "--smoothing", "method3");
-    TensorBleuTest.assertPrinted("0.5033210450", Double.parseDouble(compat.out.strip()), "C-1 exp");
+    assertPrinted("0.5033210450", Double.parseDouble(compat.out.strip()), "C-1 exp");
   }
 
   @Test
@@ -85,7 +81,7 @@ class BleuCommandTest {
     Files.writeString(file, B1 + "\n");
     Result r = run("", "--input", file.toString());
     assertEquals(0, r.code, r.err);
-    TensorBleuTest.assertPrinted("0.7598356857", Double.parseDouble(r.out.strip()), "B-1");
+    assertPrinted("0.7598356857", Double.parseDouble(r.out.strip()), "B-1");
     assertEquals(2, run("", "--input", dir.resolve("missing.jsonl").toString()).code);
   }
 
@@ -102,7 +98,7 @@ class BleuCommandTest {
     for (String line : bad) {
       Result r = run(B1 + "\n" + B2 + "\n\n" + "\n" + B1 + "\n\n" + line + "\n" + B1 + "\n");
       assertEquals(2, r.code, line);
-      assertTrue(r.err.startsWith("line 7: "), line + " -> " + r.err);
+      assertTrue(r.err.startsWith("tokenrl bleu: line 7: "), line + " -> " + r.err);
       assertEquals("", r.out);
     }
   }
@@ -117,6 +113,18 @@ class BleuCommandTest {
     assertEquals(2, run("", "--max-n").code);
     Result unknown = run("", "--fast");
     assertEquals(2, unknown.code);
-    assertTrue(unknown.err.contains("unknown option '--fast'"));
+    assertTrue(unknown.err.contains("Unknown option: '--fast'"), unknown.err);
+    assertEquals(1, unknown.err.strip().lines().count(), unknown.err);
+  }
+
+  /** {@code actual} equals the printed decimal to its last printed digit (or 1e-9 relative). */
+  private static void assertPrinted(String printed, double actual, String what) {
+    BigDecimal e = new BigDecimal(printed);
+    double expected = e.doubleValue();
+    double halfUnit = 0.5 * Math.pow(10, -e.scale());
+    double tol = Math.max(1e-9 * Math.abs(expected), expected == 0 ? 0 : halfUnit);
+    assertTrue(
+        Math.abs(actual - expected) <= tol,
+        what + ": expected " + printed + " but got " + actual);
   }
 }

@@ -1,4 +1,4 @@
-package org.tokenrl.algorithms;
+package org.tokenrl.trainer;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -15,6 +15,9 @@ import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.tokenrl.algorithms.Algorithms;
+import org.tokenrl.algorithms.CreditInput;
+import org.tokenrl.algorithms.TokenCredit;
 
 /** {@code tokenrl credit} end to end: spec values through JSON lines, errors, the HTML page. */
 class CreditCommandTest {
@@ -23,19 +26,11 @@ class CreditCommandTest {
   private record Run(int status, List<String> out, String err) {}
 
   private static Run run(String stdin, String... args) {
-    ByteArrayOutputStream out = new ByteArrayOutputStream();
-    ByteArrayOutputStream err = new ByteArrayOutputStream();
-    int status =
-        CreditCommand.run(
-            args,
-            new ByteArrayInputStream(stdin.getBytes(StandardCharsets.UTF_8)),
-            new PrintStream(out, true, StandardCharsets.UTF_8),
-            new PrintStream(err, true, StandardCharsets.UTF_8));
-    String o = out.toString(StandardCharsets.UTF_8);
-    return new Run(
-        status,
-        o.isEmpty() ? List.of() : List.of(o.split("\n")),
-        err.toString(StandardCharsets.UTF_8));
+    String[] line = new String[args.length + 1];
+    line[0] = "credit";
+    System.arraycopy(args, 0, line, 1, args.length);
+    CliRun r = CliRun.withInput(stdin, line);
+    return new Run(r.code(), r.lines(), r.err());
   }
 
   private static double[][] advantages(String line) throws IOException {

@@ -1,4 +1,4 @@
-package org.tokenrl.rewards;
+package org.tokenrl.trainer;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.util.ArrayList;
@@ -12,6 +12,11 @@ import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.api.ops.DynamicCustomOp;
 import org.nd4j.linalg.factory.Nd4j;
+import org.tokenrl.rewards.BleuConfig;
+import org.tokenrl.rewards.BleuNltk;
+import org.tokenrl.rewards.ReferenceBleu;
+import org.tokenrl.rewards.Smoothing;
+import org.tokenrl.rewards.TensorBleu;
 
 /**
  * {@code tokenrl bench bleu}: per-sentence BLEU time of {@link TensorBleu}, {@link ReferenceBleu}

@@ -1,4 +1,4 @@
-package org.tokenrl.algorithms;
+package org.tokenrl.trainer;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
@@ -7,8 +7,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.typesafe.config.Config;
-import com.typesafe.config.ConfigException;
 import com.typesafe.config.ConfigFactory;
+import com.typesafe.config.ConfigValueFactory;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
@@ -24,6 +24,14 @@ import org.apache.arrow.memory.RootAllocator;
 import org.tokenrl.core.CharTokenizer;
 import org.tokenrl.core.PreferenceBatch;
 import org.tokenrl.core.PreferenceSchema.TokenWeights;
+import org.tokenrl.algorithms.AlgorithmKind;
+import org.tokenrl.algorithms.Algorithms;
+import org.tokenrl.algorithms.CreditInput;
+import org.tokenrl.algorithms.RlAlgorithm;
+import org.tokenrl.algorithms.TokenCredit;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
 
 /**
  * {@code tokenrl credit}: token credit for groups read from JSON lines, for inspecting what an
@@ -43,106 +51,90 @@ import org.tokenrl.core.PreferenceSchema.TokenWeights;
  * overrides any key of the algorithm block (see configs/algorithm/*.conf); progress drives the d3s
  * schedule. Exit status: 0 on success, 2 on a usage error or malformed input (with the line).
  */
-public final class CreditCommand {
-  private CreditCommand() {}
+@Command(
+    name = "credit",
+    description = {
+      "per-token credit: advantages (grpo, tempo, d3s), r̂ (treg), critical tokens (cdpo)",
+      "",
+      "--algorithm grpo|tempo|d3s: one group per input line,",
+      "  {\"responses\": [[ids],...], \"rewards\": [...], \"entropies\": optional [[...],...]}",
+      "--algorithm treg: one pair per line, {\"chosen\": [ids], \"rejected\": [ids],",
+      "  \"better_logp\": {\"chosen\": [...], \"rejected\": [...]}, \"worse_logp\": {...}}",
+      "--algorithm cdpo: one pair per line, {\"rejected\": [ids], \"z_pos\": [[logits] per"
+          + " token], \"z_neg\": [[...]], \"eos\": optional bool}",
+      "--pairs RUN_DIR/preference/pairs.arrow: the T-REG token rewards or cDPO critical-token"
+          + " weights a run computed and cached for its pairs (tokens shown as characters of the"
+          + " built-in tokenizer)",
+      ""
+    })
+final class CreditCommand extends CliCommand {
+  @Option(
+      names = "--algorithm",
+      paramLabel = "NAME",
+      description = "grpo, tempo, d3s, treg or cdpo (required unless --pairs)")
+  private String algorithm;
 
-  static final String USAGE =
-      "usage: tokenrl credit --algorithm NAME [--input FILE|-] [--html OUT.html] [--progress P]"
-          + " [key=value ...]\n"
-          + "  NAME: "
-          + String.join("|", Algorithms.names(AlgorithmKind.RL))
-          + "; input: one group per line, "
-          + "{\"responses\": [[ids],...], \"rewards\": [...], \"entropies\": optional [[...],...]}\n"
-          + "  NAME: treg; input: one pair per line, {\"chosen\": [ids], \"rejected\": [ids],"
-          + " \"better_logp\": {\"chosen\": [...], \"rejected\": [...]}, \"worse_logp\": {...}}\n"
-          + "  NAME: cdpo; input: one pair per line, {\"rejected\": [ids], \"z_pos\": [[logits] per"
-          + " token], \"z_neg\": [[...]], \"eos\": optional bool}\n"
-          + "  or: tokenrl credit --pairs RUN_DIR/preference/pairs.arrow [--limit N] [--html OUT.html]\n"
-          + "      shows the T-REG token rewards or cDPO critical-token weights a run computed and"
-          + " cached for its pairs (tokens shown as characters of the built-in tokenizer)";
+  @Option(
+      names = "--input",
+      paramLabel = "FILE",
+      description = "read from FILE; - (default) reads stdin")
+  private String input = "-";
 
-  /** Signals a user error that ends the command with status 2. */
-  private static final class UsageException extends Exception {
-    UsageException(String message) {
-      super(message);
+  @Option(names = "--html", paramLabel = "OUT.html", description = "also write a colour page")
+  private Path html;
+
+  @Option(
+      names = "--pairs",
+      paramLabel = "PAIRS.arrow",
+      description = "show the token weights a treg/cdpo run cached")
+  private Path cached;
+
+  @Option(
+      names = "--limit",
+      paramLabel = "N",
+      description = "with --pairs: the first N pairs (default 50)")
+  private int limit = 50;
+
+  @Option(
+      names = "--progress",
+      paramLabel = "P",
+      description = "training progress in [0,1] driving the d3s schedule (default 0)")
+  private double progress;
+
+  @Parameters(
+      paramLabel = "key=value",
+      description = "overrides of the algorithm block (see configs/algorithm/*.conf)")
+  private List<String> overrides = new ArrayList<>();
+
+  @Override
+  int execute() throws BadInput, IOException {
+    if (!(progress >= 0 && progress <= 1)) {
+      return fail("--progress must be in [0,1], got " + progress);
     }
-  }
-
-  /** Runs the command; {@code args} are the words after {@code credit}. Returns the exit status. */
-  public static int run(String[] args, InputStream in, PrintStream out, PrintStream err) {
-    try {
-      return execute(args, in, out);
-    } catch (UsageException e) {
-      err.println("tokenrl credit: " + e.getMessage());
-      return 2;
-    } catch (IOException e) {
-      err.println("tokenrl credit: " + e.getMessage());
-      return 1;
-    }
-  }
-
-  private static int execute(String[] args, InputStream stdin, PrintStream out)
-      throws UsageException, IOException {
-    String algorithm = null;
-    String input = "-";
-    Path html = null;
-    Path cached = null;
-    int limit = 50;
-    double progress = 0;
-    List<String> overrides = new ArrayList<>();
-    for (int a = 0; a < args.length; a++) {
-      String arg = args[a];
-      switch (arg) {
-        case "--algorithm" -> algorithm = value(args, ++a, arg);
-        case "--input" -> input = value(args, ++a, arg);
-        case "--html" -> html = Path.of(value(args, ++a, arg));
-        case "--pairs" -> cached = Path.of(value(args, ++a, arg));
-        case "--limit" -> {
-          try {
-            limit = Integer.parseInt(value(args, ++a, arg));
-          } catch (NumberFormatException e) {
-            throw new UsageException("--limit must be a whole number");
-          }
-        }
-        case "--progress" -> {
-          String p = value(args, ++a, arg);
-          try {
-            progress = Double.parseDouble(p);
-          } catch (NumberFormatException e) {
-            throw new UsageException("--progress must be a number in [0,1], got '" + p + "'");
-          }
-          if (!(progress >= 0 && progress <= 1)) {
-            throw new UsageException("--progress must be in [0,1], got " + p);
-          }
-        }
-        case "-h", "--help" -> {
-          out.println(USAGE);
-          return 0;
-        }
-        default -> {
-          if (arg.startsWith("--") || !arg.contains("=")) {
-            throw new UsageException("unknown argument '" + arg + "'\n" + USAGE);
-          }
-          overrides.add(arg);
-        }
+    for (String o : overrides) {
+      if (!o.contains("=")) {
+        return fail("unexpected argument '" + o + "' (overrides look like key=value)");
       }
     }
+    InputStream stdin = console().in();
+    PrintStream out = console().out();
     if (cached != null) {
       return cachedPairs(cached, limit, html, out);
     }
     if (algorithm == null) {
-      throw new UsageException("--algorithm is required\n" + USAGE);
+      return fail("--algorithm is required (see ./tokenrl credit --help)");
     }
     RlAlgorithm algo;
     try {
       Config block =
-          Settings.with(ConfigFactory.parseString(String.join("\n", overrides)), "name", algorithm);
+          ConfigFactory.parseString(String.join("\n", overrides))
+              .withValue("name", ConfigValueFactory.fromAnyRef(algorithm));
       if (Algorithms.kind(algorithm) != AlgorithmKind.RL) {
         return pairs(PairCredit.create(block), input, html, stdin, out);
       }
       algo = Algorithms.create(block);
-    } catch (IllegalArgumentException | ConfigException e) {
-      throw new UsageException(e.getMessage());
+    } catch (IllegalArgumentException | com.typesafe.config.ConfigException e) {
+      throw new BadInput(e.getMessage());
     }
 
     ObjectMapper json = new ObjectMapper().enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
@@ -161,7 +153,7 @@ public final class CreditCommand {
           group = parse(json, line, progress);
           credit = algo.credit().assign(group);
         } catch (IllegalArgumentException e) {
-          throw new UsageException(input + ":" + lineNo + ": " + e.getMessage());
+          throw new BadInput(input + ":" + lineNo + ": " + e.getMessage());
         }
         out.println(json.writeValueAsString(toJson(json, credit)));
         if (page != null) {
@@ -178,7 +170,7 @@ public final class CreditCommand {
   /** The treg/cdpo path: one pair per line. */
   private static int pairs(
       PairCredit credit, String input, Path html, InputStream stdin, PrintStream out)
-      throws UsageException, IOException {
+      throws BadInput, IOException {
     ObjectMapper json = new ObjectMapper().enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
     PairCreditHtml page =
         html == null ? null : new PairCreditHtml(credit.settings(), credit.isTreg());
@@ -194,7 +186,7 @@ public final class CreditCommand {
         try {
           rows = credit.score(readJson(json, line));
         } catch (IllegalArgumentException e) {
-          throw new UsageException(input + ":" + lineNo + ": " + e.getMessage());
+          throw new BadInput(input + ":" + lineNo + ": " + e.getMessage());
         }
         out.println(json.writeValueAsString(credit.toJson(json, rows)));
         if (page != null) {
@@ -210,9 +202,9 @@ public final class CreditCommand {
 
   /** The token weights a treg / cdpo run cached with its pairs, first {@code limit} pairs. */
   private static int cachedPairs(Path file, int limit, Path html, PrintStream out)
-      throws UsageException, IOException {
+      throws BadInput, IOException {
     if (!Files.isRegularFile(file)) {
-      throw new UsageException(
+      throw new BadInput(
           "no such file " + file + " (a treg or cdpo run writes <run dir>/preference/pairs.arrow)");
     }
     ObjectMapper json = new ObjectMapper();
@@ -220,11 +212,11 @@ public final class CreditCommand {
         PreferenceBatch batch = PreferenceBatch.readFile(allocator, file)) {
       TokenWeights kind = batch.tokenWeights();
       if (kind == TokenWeights.NONE) {
-        throw new UsageException(
+        throw new BadInput(
             file + " holds no token weights (a dpo run): every token shares its sequence's credit");
       }
       PairCredit credit =
-          PairCredit.create(Settings.with(ConfigFactory.empty(), "name", kind.label()));
+          PairCredit.create(ConfigFactory.empty().withValue("name", ConfigValueFactory.fromAnyRef(kind.label())));
       PairCreditHtml page =
           html == null
               ? null
@@ -271,14 +263,7 @@ public final class CreditCommand {
     }
   }
 
-  private static String value(String[] args, int i, String flag) throws UsageException {
-    if (i >= args.length) {
-      throw new UsageException(flag + " needs a value\n" + USAGE);
-    }
-    return args[i];
-  }
-
-  private static BufferedReader open(String input, InputStream stdin) throws UsageException {
+  private static BufferedReader open(String input, InputStream stdin) throws BadInput {
     Reader r;
     if (input.equals("-")) {
       r = new InputStreamReader(stdin, StandardCharsets.UTF_8);
@@ -286,7 +271,7 @@ public final class CreditCommand {
       try {
         r = Files.newBufferedReader(Path.of(input), StandardCharsets.UTF_8);
       } catch (IOException e) {
-        throw new UsageException("cannot read --input " + input + ": " + e);
+        throw new BadInput("cannot read --input " + input + ": " + e);
       }
     }
     return new BufferedReader(r);

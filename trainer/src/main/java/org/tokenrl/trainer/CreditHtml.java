@@ -1,10 +1,12 @@
-package org.tokenrl.algorithms;
+package org.tokenrl.trainer;
 
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigRenderOptions;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import org.tokenrl.algorithms.CreditInput;
+import org.tokenrl.algorithms.TokenCredit;
 
 /**
  * A standalone HTML page of token credit: each token is a box coloured on a diverging scale (blue =

@@ -1,4 +1,4 @@
-package org.tokenrl.algorithms;
+package org.tokenrl.trainer;
 
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigRenderOptions;

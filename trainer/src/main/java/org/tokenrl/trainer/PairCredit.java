@@ -1,10 +1,14 @@
-package org.tokenrl.algorithms;
+package org.tokenrl.trainer;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.typesafe.config.Config;
+import org.tokenrl.algorithms.Algorithms;
+import org.tokenrl.algorithms.CriticalTokenDpoLoss.ContrastiveEstimation;
+import org.tokenrl.algorithms.PreferenceAlgorithm;
+import org.tokenrl.algorithms.TokenRewardRegularizedDpoLoss.TokenRewards;
 
 /**
  * The token-level signal of a preference algorithm computed from given inputs, for {@code tokenrl
