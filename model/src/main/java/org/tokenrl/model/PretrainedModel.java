@@ -44,6 +44,17 @@ public record PretrainedModel(
     };
   }
 
+  /** Only the tokenizer (no weights are read): for tokenising without loading the model. */
+  public static HfTokenizer loadTokenizer(Path path) throws IOException {
+    return switch (ModelSource.detect(path)) {
+      case HF_DIRECTORY -> HfTokenizer.fromDirectory(path);
+      case GGUF_FILE -> GgufTokenizer.load(Gguf.open(path));
+      case TOKENRL_CHECKPOINT -> throw new IOException(
+          path + " is a tokenrl checkpoint, not a pretrained model (give the model it was trained"
+              + " from, or export the checkpoint with ./tokenrl export)");
+    };
+  }
+
   public static PretrainedModel fromHfDirectory(Path dir) throws IOException {
     LlamaConfig config = HfConfig.read(dir.resolve("config.json"));
     SafeTensors.Contents c = SafeTensors.readModel(dir);

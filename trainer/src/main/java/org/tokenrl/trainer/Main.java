@@ -33,7 +33,10 @@ public final class Main implements Callable<Integer> {
           TrainCommand::new,
           EvalCommand::new,
           CreditCommand::new,
-          BleuCommand::new);
+          BleuCommand::new,
+          FetchCommand::new,
+          TokenizeCommand::new,
+          ExportCommand::new);
 
   /** Commands that still parse their own arguments (bench, while its benchmarks are rewritten). */
   private static final List<Supplier<org.tokenrl.trainer.Command>> SELF_PARSING = List.of(BenchCommand::new);
