@@ -2,7 +2,9 @@ package org.tokenrl.model;
 
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.function.Predicate;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.ops.transforms.Transforms;
 
 /**
@@ -14,9 +16,10 @@ import org.nd4j.linalg.ops.transforms.Transforms;
  *   p = p - lr * (m / (1-b1^t)) / (sqrt(v / (1-b2^t)) + eps)
  * </pre>
  *
- * Parameters are updated in place, so the SameDiff graphs holding them see the new values.
+ * Parameters are updated in place, so every layer holding them sees the new values. One scratch
+ * array per parameter shape is reused across steps, so a step allocates nothing of parameter size.
  */
-final class AdamW {
+final class AdamW implements AutoCloseable {
   private final OptimizerConfig cfg;
   private double learningRate;
   private long step;
@@ -25,14 +28,15 @@ final class AdamW {
   final LinkedHashMap<String, INDArray> m = new LinkedHashMap<>();
 
   final LinkedHashMap<String, INDArray> v = new LinkedHashMap<>();
+  private final Map<String, INDArray> scratch = new LinkedHashMap<>();
 
   AdamW(OptimizerConfig cfg, Map<String, INDArray> params) {
     this.cfg = cfg;
     this.learningRate = cfg.learningRate();
     params.forEach(
         (name, p) -> {
-          m.put(name, p.ulike().assign(0));
-          v.put(name, p.ulike().assign(0));
+          m.put(name, Nd4j.zeros(p.dataType(), p.shape()));
+          v.put(name, Nd4j.zeros(p.dataType(), p.shape()));
         });
   }
 
@@ -67,7 +71,7 @@ final class AdamW {
       Map<String, INDArray> params,
       Map<String, INDArray> grads,
       double gradScale,
-      java.util.function.Predicate<String> decays) {
+      Predicate<String> decays) {
     step++;
     double b1 = cfg.beta1();
     double b2 = cfg.beta2();
@@ -80,14 +84,23 @@ final class AdamW {
       if (gradScale != 1.0) {
         g.muli(gradScale);
       }
-      INDArray mi = m.get(name).muli(b1).addi(g.mul(1 - b1));
-      INDArray vi = v.get(name).muli(b2).addi(g.mul(g).muli(1 - b2));
-      INDArray denom = Transforms.sqrt(vi.div(bias2), false).addi(cfg.eps());
-      INDArray delta = mi.div(denom).muli(learningRate / bias1);
+      INDArray tmp = scratch.computeIfAbsent(java.util.Arrays.toString(p.shape()), k -> p.ulike());
+      INDArray mi = m.get(name).muli(b1).addi(tmp.assign(g).muli(1 - b1));
+      INDArray vi = v.get(name).muli(b2).addi(tmp.assign(g).muli(g).muli(1 - b2));
+      // tmp = sqrt(v / bias2) + eps, then m / tmp * lr / bias1
+      Transforms.sqrt(tmp.assign(vi).divi(bias2), false).addi(cfg.eps());
+      tmp.rdivi(mi).muli(learningRate / bias1);
       if (cfg.weightDecay() > 0 && decays.test(name)) {
         p.muli(1 - learningRate * cfg.weightDecay());
       }
-      p.subi(delta);
+      p.subi(tmp);
     }
+  }
+
+  @Override
+  public void close() {
+    m.values().forEach(Ops::free);
+    v.values().forEach(Ops::free);
+    scratch.values().forEach(Ops::free);
   }
 }

@@ -25,7 +25,7 @@ import java.util.stream.Stream;
  *
  * <pre>
  *   model.safetensors      weights (float32, names of Policy.exportWeights)
- *   model.json             ModelConfig
+ *   model.json             ModelSpec (with "arch": gpt or llama)
  *   tokenizer.json         as given by the caller
  *   optimizer.safetensors  AdamW moments "m.NAME"/"v.NAME"; metadata: step, learning_rate, config
  *   trainer_state.json     opaque JSON from the caller (step, RNG state, ...)
@@ -127,7 +127,7 @@ public final class Checkpoint {
                 + "): the file is corrupted or was modified");
       }
     }
-    ModelConfig cfg = ModelConfig.fromJson(Files.readString(dir.resolve("model.json")));
+    ModelSpec cfg = ModelSpec.fromJson(Files.readString(dir.resolve("model.json")));
     SafeTensors.Contents opt = SafeTensors.read(dir.resolve("optimizer.safetensors"));
     OptimizerConfig optCfg =
         JSON.readValue(opt.metadata().get("optimizer_config"), OptimizerConfig.class);

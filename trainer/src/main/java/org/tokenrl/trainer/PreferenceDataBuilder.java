@@ -265,8 +265,8 @@ final class PreferenceDataBuilder {
         int to = Math.min(rejected.length, from + ChunkedScores.CHUNK);
         int[][] p = java.util.Arrays.copyOfRange(prompts, from, to);
         int[][] r = java.util.Arrays.copyOfRange(rejected, from, to);
-        float[][][] zPos = positive.responseLogProbs(p, r, 1.0);
-        float[][][] zNeg = negative.responseLogProbs(p, r, 1.0);
+        float[][][] zPos = logProbRows(positive, p, r);
+        float[][][] zNeg = logProbRows(negative, p, r);
         for (int i = 0; i < r.length; i++) {
           double[] scores = ContrastiveEstimation.scores(zPos[i], zNeg[i], r[i], lambda);
           boolean endsWithEos = r[i].length > 0 && r[i][r[i].length - 1] == eos;
@@ -275,6 +275,20 @@ final class PreferenceDataBuilder {
       }
       return weights;
     }
+  }
+
+  /**
+   * Full log-prob rows [rows][T_i][V] of one chunk of (prompt, response) pairs: the contrastive
+   * score of a token needs both models' whole rows at once, so one chunk of rows is held (memory
+   * O(chunk · T · V), bounded by ChunkedScores.CHUNK rows).
+   */
+  private static float[][][] logProbRows(Policy policy, int[][] prompts, int[][] responses) {
+    float[][][] rows = new float[responses.length][][];
+    for (int i = 0; i < rows.length; i++) {
+      rows[i] = new float[responses[i].length][];
+    }
+    policy.responseLogProbs(prompts, responses, 1.0, (i, t, logp) -> rows[i][t] = logp.clone());
+    return rows;
   }
 
   private int[][] templated(List<CandidatePair> pairs, String template) {
