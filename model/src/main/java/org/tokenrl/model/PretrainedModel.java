@@ -6,6 +6,8 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
+import java.util.List;
+import org.tokenrl.core.ChatTemplate;
 import org.tokenrl.core.HfTokenizer;
 
 /**
@@ -95,6 +97,31 @@ public record PretrainedModel(
       }
     }
     return null;
+  }
+
+  /** A float32 llama policy holding these weights (they replace the seeded initialisation). */
+  public Policy newPolicy(OptimizerConfig optimizer) {
+    Policy policy = Policy.create(config, optimizer, 0L);
+    policy.importWeights(weights);
+    return policy;
+  }
+
+  /** The model's chat template with its BOS/EOS token strings. */
+  public ChatTemplate chat() throws IOException {
+    if (chatTemplate == null) {
+      throw new IOException(source + ": the model has no chat template");
+    }
+    return new ChatTemplate(chatTemplate, tokenizer.specials().bos(), tokenizer.specials().eos());
+  }
+
+  /**
+   * The ids a chat model is prompted with, as transformers' {@code apply_chat_template(...,
+   * tokenize=True)}: the rendered template tokenised without adding special tokens again (the
+   * template writes its own), special tokens in the text matched.
+   */
+  public int[] encodeChat(List<ChatTemplate.Message> messages, boolean addGenerationPrompt)
+      throws IOException {
+    return tokenizer.encode(chat().render(messages, addGenerationPrompt), false);
   }
 
   /** Total scalar count of the weights. */
