@@ -36,6 +36,7 @@ public final class Main implements Callable<Integer> {
           BleuCommand::new,
           FetchCommand::new,
           TokenizeCommand::new,
+          GenerateCommand::new,
           ExportCommand::new);
 
   /** Commands that still parse their own arguments (bench, while its benchmarks are rewritten). */

@@ -76,4 +76,29 @@ class ModelCommandsTest {
     assertEquals(2, exists.code());
     assertTrue(exists.err().contains("already exists"), exists.err());
   }
+
+  @Test
+  void generateAnswersTheIssuesQuestionAndJsonHasPromptAndNewIds() throws Exception {
+    CliRun run =
+        CliRun.of(
+            "generate", "--model", "smollm2-135m-instruct", "--chat", "--json",
+            "--prompt", "What is the capital of France?");
+    assertEquals(0, run.code(), run.err());
+    JsonNode o = JSON.readTree(run.out());
+    assertEquals("The capital of France is Paris.", o.path("text").asText());
+    JsonNode ids = o.path("ids");
+    assertEquals(2, ids.get(ids.size() - 1).asInt(), "stops at <|im_end|>, included in ids");
+    JsonNode prompt = o.path("prompt_ids");
+    // ChatML with the template's default system turn, ending in the assistant header.
+    assertEquals(1, prompt.get(0).asInt());
+    CliRun tail =
+        CliRun.withInput(
+            "[" + prompt.get(prompt.size() - 3) + "," + prompt.get(prompt.size() - 2) + "]\n",
+            "tokenize", "--model", "smollm2-135m-instruct", "--decode");
+    assertEquals("assistant", tail.out().strip());
+
+    CliRun bad = CliRun.of("generate", "--model", "smollm2-135m-instruct", "--prompt", "x", "--system", "y");
+    assertEquals(2, bad.code());
+    assertTrue(bad.err().contains("--system needs --chat"), bad.err());
+  }
 }
