@@ -34,6 +34,7 @@ public final class Main implements Callable<Integer> {
           EvalCommand::new,
           CreditCommand::new,
           BleuCommand::new,
+          CompareCommand::new,
           FetchCommand::new,
           TokenizeCommand::new,
           GenerateCommand::new,
