@@ -66,7 +66,7 @@ final class StartChecks {
    * prompt + the response limit.
    */
   static void checkLengths(Config c, Task task) {
-    int context = c.getInt("model.max_seq_len");
+    int context = c.getInt(contextKey(c));
     int maxNew = MaxNewTokens.of(c, task);
     for (Example ex : task.sftExamples()) {
       int needed = ex.prompt().length() + ex.answer().length() + 1;
@@ -111,7 +111,7 @@ final class StartChecks {
               + " \"chosen\", \"rejected\"} lines)");
     }
     List<PreferenceText> pairs = PreferenceJsonl.read(projectRoot.resolve(file));
-    int context = c.getInt("model.max_seq_len");
+    int context = c.getInt(contextKey(c));
     boolean anyFits = false;
     for (PreferenceText p : pairs) {
       // BOS + prompt, then the longer response + EOS; the last token is only a target.
@@ -120,8 +120,15 @@ final class StartChecks {
     }
     if (!anyFits) {
       throw new ConfigException(
-          file + ": none of its " + pairs.size() + " pairs fits model.max_seq_len = " + context
-              + " (shorten them or raise model.max_seq_len)");
+          file + ": none of its " + pairs.size() + " pairs fits " + contextKey(c) + " = " + context
+              + " (shorten them or raise " + contextKey(c) + ")");
     }
+  }
+
+  /** gpt's learned positions end at max_seq_len; llama's context is max_position_embeddings. */
+  static String contextKey(Config c) {
+    return c.getString("model.arch").equals("llama")
+        ? "model.max_position_embeddings"
+        : "model.max_seq_len";
   }
 }
