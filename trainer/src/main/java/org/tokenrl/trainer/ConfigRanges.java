@@ -97,6 +97,7 @@ final class ConfigRanges {
     RANGES.put("model.heads", AT_LEAST_1);
     RANGES.put("model.d_ff", AT_LEAST_1);
     RANGES.put("model.max_seq_len", atLeast(2));
+    // llama keys (HF config.json names); LlamaConfig repeats the structural checks (GQA divides).
     RANGES.put("model.vocab_size", atLeast(2));
     RANGES.put("model.hidden_size", AT_LEAST_1);
     RANGES.put("model.intermediate_size", AT_LEAST_1);
