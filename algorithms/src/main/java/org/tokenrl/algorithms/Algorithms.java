@@ -37,9 +37,9 @@ public final class Algorithms {
 
   private static final Registry<Factory<PreferenceAlgorithm>> PREFERENCE =
       new Registry<Factory<PreferenceAlgorithm>>("preference algorithm")
-          .register("dpo", DpoLoss::create)
-          .register("treg", TokenRewardRegularizedDpoLoss::create)
-          .register("cdpo", CriticalTokenDpoLoss::create);
+          .register("dpo", Dpo::create)
+          .register("treg", Treg::create)
+          .register("cdpo", Cdpo::create);
 
   private static final Registry<Factory<SupervisedAlgorithm>> SUPERVISED =
       new Registry<Factory<SupervisedAlgorithm>>("supervised algorithm")

@@ -1,7 +1,7 @@
 package org.tokenrl.algorithms;
 
-import org.tokenrl.algorithms.TokenRewardRegularizedDpoLoss.TokenRewards;
-import org.tokenrl.algorithms.CriticalTokenDpoLoss.ContrastiveEstimation;
+import org.tokenrl.algorithms.Treg.TokenRewards;
+import org.tokenrl.algorithms.Cdpo.ContrastiveEstimation;
 
 /**
  * Inputs of a {@link PairObjective}, index p = pair. Every per-token array is ragged over the

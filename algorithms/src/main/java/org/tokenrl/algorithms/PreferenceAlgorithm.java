@@ -1,8 +1,8 @@
 package org.tokenrl.algorithms;
 
 import com.typesafe.config.Config;
-import org.tokenrl.algorithms.TokenRewardRegularizedDpoLoss.TokenRewards;
-import org.tokenrl.algorithms.CriticalTokenDpoLoss.ContrastiveEstimation;
+import org.tokenrl.algorithms.Treg.TokenRewards;
+import org.tokenrl.algorithms.Cdpo.ContrastiveEstimation;
 
 /**
  * A configured preference algorithm (dpo, treg, cdpo): the loss and what the trainer must put into

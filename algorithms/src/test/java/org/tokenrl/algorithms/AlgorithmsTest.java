@@ -82,12 +82,12 @@ class AlgorithmsTest {
   void preferenceAndSupervisedSettingsReachTheLosses() {
     PreferenceAlgorithm dpo =
         Algorithms.createPreference("name = dpo, loss = robust, label_smoothing = 0.2");
-    assertEquals(DpoLoss.Variant.ROBUST, ((DpoLoss) dpo.objective()).options().loss());
+    assertEquals(Dpo.Variant.ROBUST, ((Dpo) dpo.objective()).options().loss());
     assertFalse(dpo.needsTokenRewards() || dpo.needsCriticalWeights());
     PreferenceAlgorithm treg = Algorithms.createPreference("name = treg, alpha = 0.5");
     assertTrue(treg.needsTokenRewards());
     assertEquals(
-        0.5, ((TokenRewardRegularizedDpoLoss) treg.objective()).options().alpha());
+        0.5, ((Treg) treg.objective()).options().alpha());
     assertEquals("good:{prompt}", treg.settings().getString("better_template"));
     PreferenceAlgorithm cdpo = Algorithms.createPreference("name = cdpo, form = per-position");
     assertTrue(cdpo.needsCriticalWeights() && cdpo.needsPromptLengths());

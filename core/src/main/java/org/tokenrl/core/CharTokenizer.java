@@ -66,6 +66,16 @@ public final class CharTokenizer implements Tokenizer {
   }
 
   @Override
+  public String token(int id) {
+    return switch (id) {
+      case 0 -> "<pad>";
+      case 1 -> "<bos>";
+      case 2 -> "<eos>";
+      default -> String.valueOf(alphabet.charAt(id - SPECIALS));
+    };
+  }
+
+  @Override
   public int vocabSize() {
     return SPECIALS + alphabet.length();
   }

@@ -16,9 +16,12 @@ public final class Tokenizers {
       if (type.equals("char")) {
         return new CharTokenizer(node.path("alphabet").asText());
       }
-      throw new IllegalArgumentException("unknown tokenizer type '" + type + "' (known: char)");
+      if (type.equals("hf")) {
+        return HfTokenizer.fromToJson(node);
+      }
+      throw new IllegalArgumentException("unknown tokenizer type '" + type + "' (known: char, hf)");
     } catch (IOException e) {
-      throw new UncheckedIOException("tokenizer JSON is not valid JSON", e);
+      throw new UncheckedIOException(e.getMessage(), e);
     }
   }
 }

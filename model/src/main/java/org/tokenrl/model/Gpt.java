@@ -52,9 +52,10 @@ final class Gpt implements Transformer {
     }
   }
 
-  Gpt(ModelConfig cfg, org.nd4j.linalg.api.buffer.DataType dtype, long seed) {
+  /** Weights drawn from {@code seed}, or zeros when it is null (weights loaded next). */
+  Gpt(ModelConfig cfg, org.nd4j.linalg.api.buffer.DataType dtype, Long seed) {
     this.cfg = cfg;
-    this.p = new Params(dtype);
+    this.p = new Params(dtype, seed != null);
     init(seed);
     wte = new Embedding(p, "wte");
     wpe = new Embedding(p, "wpe");
@@ -66,8 +67,8 @@ final class Gpt implements Transformer {
   }
 
   /** GPT-2 style init; residual output projections scaled by 1/sqrt(2·layers). */
-  private void init(long seed) {
-    Random rng = new Random(seed);
+  private void init(Long seed) {
+    Random rng = new Random(seed == null ? 0 : seed);
     int d = cfg.dModel();
     double residualStd = 0.02 / Math.sqrt(2.0 * cfg.layers());
     p.gaussian("wte", rng, 0.02, cfg.vocabSize(), d);

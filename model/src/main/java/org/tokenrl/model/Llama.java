@@ -60,9 +60,10 @@ final class Llama implements Transformer {
     }
   }
 
-  Llama(LlamaConfig cfg, DataType dtype, long seed) {
+  /** Weights drawn from {@code seed}, or zeros when it is null (weights loaded next). */
+  Llama(LlamaConfig cfg, DataType dtype, Long seed) {
     this.cfg = cfg;
-    this.p = new Params(dtype);
+    this.p = new Params(dtype, seed != null);
     init(seed);
     embed = new Embedding(p, "model.embed_tokens.weight");
     layers = new Layer[cfg.numHiddenLayers()];
@@ -75,8 +76,8 @@ final class Llama implements Transformer {
   }
 
   /** HF's init: normal(0, 0.02) matrices, unit norms, zero biases (random weights until loaded). */
-  private void init(long seed) {
-    Random rng = new Random(seed);
+  private void init(Long seed) {
+    Random rng = new Random(seed == null ? 0 : seed);
     long d = cfg.hiddenSize();
     long q = (long) cfg.numAttentionHeads() * cfg.headDim();
     long kv = (long) cfg.numKeyValueHeads() * cfg.headDim();

@@ -29,9 +29,11 @@ public final class Policy implements AutoCloseable {
   private final Transformer model;
   private final AdamW adam;
   private final Generator generator;
+  private final Scratch scratch;
   private boolean closed;
 
-  private Policy(ModelSpec spec, OptimizerConfig opt, long seed, DataType dtype) {
+  /** {@code seed} null: zero weights, for a copy whose weights are imported next. */
+  private Policy(ModelSpec spec, OptimizerConfig opt, Long seed, DataType dtype) {
     this.spec = spec;
     this.dtype = dtype;
     this.model =
@@ -39,12 +41,18 @@ public final class Policy implements AutoCloseable {
             ? new Llama(llama, dtype, seed)
             : new Gpt((ModelConfig) spec, dtype, seed);
     this.adam = new AdamW(opt, model.params().values);
-    this.generator = new Generator(model);
+    this.scratch = new Scratch("tokenrl-policy-" + System.identityHashCode(this));
+    this.generator = new Generator(model, scratch);
   }
 
   /** A model with weights drawn deterministically from {@code seed} (float32). */
   public static Policy create(ModelSpec spec, OptimizerConfig opt, long seed) {
     return new Policy(spec, opt, seed, DataType.FLOAT);
+  }
+
+  /** A float32 model with zero weights, for callers that import every weight next. */
+  static Policy createForImport(ModelSpec spec, OptimizerConfig opt) {
+    return new Policy(spec, opt, null, DataType.FLOAT);
   }
 
   /** Same, in another floating-point type (DOUBLE for finite-difference gradient checks). */
@@ -129,7 +137,8 @@ public final class Policy implements AutoCloseable {
     double[] lp = new double[0];
     double[] ent = new double[0];
     if (tf.rows.length > 0) {
-      LmHead.Result r =
+      try (var ws = scratch.open()) {
+        LmHead.Result r =
           LmHead.run(
               scoredHidden(tf, false),
               model.headWeight(),
@@ -139,8 +148,9 @@ public final class Policy implements AutoCloseable {
               null,
               null,
               null);
-      lp = r.logp();
-      ent = r.entropy();
+        lp = r.logp();
+        ent = r.entropy();
+      }
     }
     double[][] logprobs = new double[prompts.length][];
     double[][] entropies = new double[prompts.length][];
@@ -173,15 +183,17 @@ public final class Policy implements AutoCloseable {
         posOf[k++] = t;
       }
     }
-    LmHead.run(
-        scoredHidden(tf, false),
-        model.headWeight(),
-        null,
-        tf.targets,
-        temperature,
-        null,
-        null,
-        (row, s) -> visitor.accept(rowOf[s], posOf[s], row));
+    try (var ws = scratch.open()) {
+      LmHead.run(
+          scoredHidden(tf, false),
+          model.headWeight(),
+          null,
+          tf.targets,
+          temperature,
+          null,
+          null,
+          (row, s) -> visitor.accept(rowOf[s], posOf[s], row));
+    }
   }
 
   // ------------------------------------------------------------------ training
@@ -254,32 +266,33 @@ public final class Policy implements AutoCloseable {
     }
     Params params = model.params();
     params.zeroGrads();
-    INDArray hidden = model.forward(tf.batch, true); // [R, d]
-    LmHead.Result head =
-        LmHead.run(
-            Nd4j.pullRows(hidden, 1, tf.rows),
-            model.headWeight(),
-            model.headGrad(),
-            tf.targets,
-            temperature,
-            coef,
-            vocab,
-            null);
-    INDArray dHidden = Nd4j.zeros(dtype, hidden.shape()); // [R, d]: zero where nothing is scored
-    Nd4j.exec(
-        DynamicCustomOp.builder("scatter_add")
-            .addInputs(dHidden, Nd4j.createFromArray(tf.rows), head.dHidden())
-            .addOutputs(dHidden)
-            .build());
-    Ops.free(hidden, head.dHidden());
-    model.backward(dHidden);
-    Ops.free(dHidden);
     double squares = 0;
-    for (INDArray g : params.grads.values()) {
-      double n = g.norm2Number().doubleValue();
-      squares += n * n;
+    double loss;
+    try (var ws = scratch.open()) {
+      INDArray hidden = model.forward(tf.batch, true); // [R, d]
+      LmHead.Result head =
+          LmHead.run(
+              Nd4j.pullRows(hidden, 1, tf.rows),
+              model.headWeight(),
+              model.headGrad(),
+              tf.targets,
+              temperature,
+              coef,
+              vocab,
+              null);
+      INDArray dHidden = Nd4j.zeros(dtype, hidden.shape()); // [R, d]: zero where nothing is scored
+      Nd4j.exec(
+          DynamicCustomOp.builder("scatter_add")
+              .addInputs(dHidden, Nd4j.createFromArray(tf.rows), head.dHidden())
+              .addOutputs(dHidden)
+              .build());
+      model.backward(dHidden);
+      for (INDArray g : params.grads.values()) {
+        double n = g.norm2Number().doubleValue();
+        squares += n * n;
+      }
+      loss = head.loss();
     }
-    double loss = head.loss();
     double norm = Math.sqrt(squares);
     String reason = null;
     if (!Double.isFinite(loss)) {
@@ -428,7 +441,7 @@ public final class Policy implements AutoCloseable {
   /** Independent instance with the same weights and optimizer settings; fresh optimizer state. */
   public synchronized Policy copy() {
     checkOpen();
-    Policy p = new Policy(spec, adam.config(), 0, dtype);
+    Policy p = new Policy(spec, adam.config(), null, dtype);
     p.importWeights(exportWeights());
     p.setLearningRate(learningRate());
     return p;
@@ -504,6 +517,7 @@ public final class Policy implements AutoCloseable {
     closed = true;
     model.params().close();
     adam.close();
+    scratch.release();
   }
 
   private void checkOpen() {

@@ -16,10 +16,12 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * Reader and writer of the safetensors format for float32 tensors: an 8-byte little-endian header
- * length, a JSON header {@code {name: {"dtype": "F32", "shape": [...], "data_offsets": [begin,
- * end]}, "__metadata__": {string: string}}} padded with spaces to a multiple of 8 bytes, then the
- * little-endian tensor bytes (offsets relative to the end of the header).
+ * Reader and writer of the safetensors format: an 8-byte little-endian header length, a JSON header
+ * {@code {name: {"dtype": "F32", "shape": [...], "data_offsets": [begin, end]}, "__metadata__":
+ * {string: string}}} padded with spaces to a multiple of 8 bytes, then the little-endian tensor
+ * bytes (offsets relative to the end of the header). Reads F32, F16 and BF16 into float32 (the
+ * dtypes Hugging Face checkpoints ship); writes F32, F16 or BF16. A Hugging Face model sharded over
+ * several files ({@code model.safetensors.index.json}) reads with {@link #readModel}.
  */
 public final class SafeTensors {
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -33,12 +35,39 @@ public final class SafeTensors {
       Map<String, long[]> shapes,
       Map<String, String> metadata) {}
 
-  /** Writes and fsyncs {@code path}; every tensor needs a shape whose product is its length. */
+  /** Element types this class reads and writes; the name is the header's {@code dtype}. */
+  public enum DType {
+    F32(4),
+    F16(2),
+    BF16(2);
+
+    final int bytes;
+
+    DType(int bytes) {
+      this.bytes = bytes;
+    }
+  }
+
+  /** Writes float32 tensors and fsyncs {@code path}. */
   public static void write(
       Path path,
       LinkedHashMap<String, float[]> tensors,
       Map<String, long[]> shapes,
       Map<String, String> metadata)
+      throws IOException {
+    write(path, tensors, shapes, metadata, DType.F32);
+  }
+
+  /**
+   * Writes and fsyncs {@code path}, every tensor stored as {@code dtype} (F16/BF16 round to
+   * nearest, ties to even); every tensor needs a shape whose product is its length.
+   */
+  public static void write(
+      Path path,
+      LinkedHashMap<String, float[]> tensors,
+      Map<String, long[]> shapes,
+      Map<String, String> metadata,
+      DType dtype)
       throws IOException {
     ObjectNode header = JSON.createObjectNode();
     if (metadata != null && !metadata.isEmpty()) {
@@ -58,12 +87,12 @@ public final class SafeTensors {
                 + java.util.Arrays.toString(shape));
       }
       ObjectNode t = header.putObject(e.getKey());
-      t.put("dtype", "F32");
+      t.put("dtype", dtype.name());
       ArrayNode s = t.putArray("shape");
       for (long dim : shape) {
         s.add(dim);
       }
-      long end = offset + 4L * e.getValue().length;
+      long end = offset + (long) dtype.bytes * e.getValue().length;
       t.putArray("data_offsets").add(offset).add(end);
       offset = end;
     }
@@ -90,7 +119,11 @@ public final class SafeTensors {
             writeFully(ch, buf);
             buf.clear();
           }
-          buf.putFloat(x);
+          switch (dtype) {
+            case F32 -> buf.putFloat(x);
+            case F16 -> buf.putShort(HalfFloats.floatToFp16(x));
+            case BF16 -> buf.putShort(HalfFloats.floatToBf16(x));
+          }
         }
       }
       buf.flip();
@@ -105,19 +138,35 @@ public final class SafeTensors {
     }
   }
 
-  /** Reads a float32 safetensors file; other dtypes or inconsistent offsets are errors. */
+  /**
+   * Reads every tensor of a safetensors file into float32. A file that is not safetensors, is
+   * truncated, or holds another dtype is an IOException whose message names the file.
+   */
   public static Contents read(Path path) throws IOException {
     try (FileChannel ch = FileChannel.open(path, StandardOpenOption.READ)) {
       long size = ch.size();
+      if (size < 8) {
+        throw new IOException(path + ": not a safetensors file (only " + size + " bytes)");
+      }
       ByteBuffer lenBuf = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN);
       readFully(ch, lenBuf, path);
       long headerLen = lenBuf.flip().getLong();
       if (headerLen < 2 || headerLen > size - 8 || headerLen > Integer.MAX_VALUE) {
-        throw new IOException(path + ": not a safetensors file (header length " + headerLen + ")");
+        throw new IOException(
+            path + ": not a safetensors file or truncated (header length " + headerLen
+                + ", file size " + size + ")");
       }
       ByteBuffer headBuf = ByteBuffer.allocate((int) headerLen);
       readFully(ch, headBuf, path);
-      JsonNode header = JSON.readTree(new String(headBuf.array(), StandardCharsets.UTF_8).trim());
+      JsonNode header;
+      try {
+        header = JSON.readTree(new String(headBuf.array(), StandardCharsets.UTF_8).trim());
+      } catch (IOException e) {
+        throw new IOException(path + ": not a safetensors file (header is not JSON)");
+      }
+      if (header == null || !header.isObject()) {
+        throw new IOException(path + ": not a safetensors file (header is not a JSON object)");
+      }
       long dataStart = 8 + headerLen;
       LinkedHashMap<String, float[]> tensors = new LinkedHashMap<>();
       Map<String, long[]> shapes = new LinkedHashMap<>();
@@ -130,36 +179,111 @@ public final class SafeTensors {
               .forEachRemaining(m -> metadata.put(m.getKey(), m.getValue().asText()));
           continue;
         }
+        String name = e.getKey();
         JsonNode t = e.getValue();
-        if (!"F32".equals(t.path("dtype").asText())) {
-          throw new IOException(
-              path
-                  + ": tensor '"
-                  + e.getKey()
-                  + "' has dtype "
-                  + t.path("dtype")
-                  + "; only F32 is supported");
-        }
+        DType dtype = dtypeOf(path, name, t.path("dtype").asText());
         long[] shape = new long[t.path("shape").size()];
         for (int i = 0; i < shape.length; i++) {
           shape[i] = t.path("shape").get(i).asLong();
         }
-        long begin = t.path("data_offsets").get(0).asLong();
-        long end = t.path("data_offsets").get(1).asLong();
-        if (end - begin != 4 * product(shape) || begin < 0 || dataStart + end > size) {
+        long count = product(shape);
+        long begin = t.path("data_offsets").path(0).asLong(-1);
+        long end = t.path("data_offsets").path(1).asLong(-1);
+        if (begin < 0 || end - begin != dtype.bytes * count || count > Integer.MAX_VALUE) {
           throw new IOException(
-              path + ": tensor '" + e.getKey() + "' has inconsistent data_offsets/shape");
+              path + ": tensor '" + name + "' has inconsistent data_offsets/shape");
         }
-        ByteBuffer data = ByteBuffer.allocate((int) (end - begin)).order(ByteOrder.LITTLE_ENDIAN);
-        ch.position(dataStart + begin);
-        readFully(ch, data, path);
-        float[] values = new float[(int) product(shape)];
-        data.flip().asFloatBuffer().get(values);
-        tensors.put(e.getKey(), values);
-        shapes.put(e.getKey(), shape);
+        if (dataStart + end > size) {
+          throw new IOException(
+              path + ": truncated safetensors file (tensor '" + name + "' ends at byte "
+                  + (dataStart + end) + ", file has " + size + ")");
+        }
+        ByteBuffer data =
+            ch.map(FileChannel.MapMode.READ_ONLY, dataStart + begin, end - begin)
+                .order(ByteOrder.LITTLE_ENDIAN);
+        tensors.put(name, decode(data, dtype, (int) count));
+        shapes.put(name, shape);
       }
       return new Contents(tensors, shapes, metadata);
     }
+  }
+
+  /**
+   * Reads a Hugging Face model's weights: {@code model.safetensors}, or the shards that {@code
+   * model.safetensors.index.json}'s {@code weight_map} lists, merged in shard order.
+   */
+  public static Contents readModel(Path dir) throws IOException {
+    Path single = dir.resolve("model.safetensors");
+    Path index = dir.resolve("model.safetensors.index.json");
+    if (!java.nio.file.Files.exists(index)) {
+      if (!java.nio.file.Files.exists(single)) {
+        throw new IOException(dir + ": no model.safetensors or model.safetensors.index.json");
+      }
+      return read(single);
+    }
+    JsonNode map;
+    try {
+      map = JSON.readTree(index.toFile()).path("weight_map");
+    } catch (IOException e) {
+      throw new IOException(index + ": not valid JSON");
+    }
+    if (!map.isObject() || map.isEmpty()) {
+      throw new IOException(index + ": no weight_map");
+    }
+    java.util.LinkedHashSet<String> shards = new java.util.LinkedHashSet<>();
+    map.fields().forEachRemaining(f -> shards.add(f.getValue().asText()));
+    LinkedHashMap<String, float[]> tensors = new LinkedHashMap<>();
+    Map<String, long[]> shapes = new LinkedHashMap<>();
+    Map<String, String> metadata = new LinkedHashMap<>();
+    for (String shard : shards) {
+      Contents part = read(dir.resolve(shard));
+      for (String name : part.tensors().keySet()) {
+        if (!shard.equals(map.path(name).asText())) {
+          throw new IOException(
+              dir.resolve(shard) + ": tensor '" + name + "' is not assigned to this shard in "
+                  + index.getFileName());
+        }
+      }
+      tensors.putAll(part.tensors());
+      shapes.putAll(part.shapes());
+      metadata.putAll(part.metadata());
+    }
+    for (Iterator<String> it = map.fieldNames(); it.hasNext(); ) {
+      String name = it.next();
+      if (!tensors.containsKey(name)) {
+        throw new IOException(
+            index + ": tensor '" + name + "' is missing from " + map.path(name).asText());
+      }
+    }
+    return new Contents(tensors, shapes, metadata);
+  }
+
+  private static DType dtypeOf(Path path, String tensor, String dtype) throws IOException {
+    for (DType d : DType.values()) {
+      if (d.name().equals(dtype)) {
+        return d;
+      }
+    }
+    throw new IOException(
+        path + ": tensor '" + tensor + "' has dtype " + dtype + "; supported: F32, F16, BF16");
+  }
+
+  private static float[] decode(ByteBuffer data, DType dtype, int count) {
+    float[] values = new float[count];
+    switch (dtype) {
+      case F32 -> data.asFloatBuffer().get(values);
+      case F16 -> {
+        for (int i = 0; i < count; i++) {
+          values[i] = HalfFloats.fp16ToFloat(data.getShort(2 * i));
+        }
+      }
+      case BF16 -> {
+        for (int i = 0; i < count; i++) {
+          values[i] = HalfFloats.bf16ToFloat(data.getShort(2 * i));
+        }
+      }
+    }
+    return values;
   }
 
   private static void readFully(FileChannel ch, ByteBuffer buf, Path path) throws IOException {

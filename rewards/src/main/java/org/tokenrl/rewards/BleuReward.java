@@ -44,10 +44,7 @@ public final class BleuReward implements RewardFunction {
     int[][][] references = new int[n][][];
     for (int i = 0; i < n; i++) {
       candidates[i] = input.responseTexts().get(i).codePoints().toArray();
-      String reference = input.references().get(i);
-      if (reference == null) {
-        throw new IllegalArgumentException("row " + i + " has no reference for BLEU");
-      }
+      String reference = input.requireReference(i);
       String[] parts =
           separator.isEmpty()
               ? new String[] {reference}

@@ -36,10 +36,7 @@ public final class ExactMatchReward implements RewardFunction {
   public RewardScores score(RewardInput input) {
     double[] scores = new double[input.size()];
     for (int i = 0; i < scores.length; i++) {
-      String reference = input.references().get(i);
-      if (reference == null) {
-        throw new IllegalArgumentException("row " + i + " has no reference to compare against");
-      }
+      String reference = input.requireReference(i);
       boolean same = normalise(input.responseTexts().get(i)).equals(normalise(reference));
       scores[i] = same ? 1.0 : 0.0;
     }

@@ -44,10 +44,7 @@ public final class NumericReward implements RewardFunction {
   public RewardScores score(RewardInput input) {
     double[] scores = new double[input.size()];
     for (int i = 0; i < scores.length; i++) {
-      String reference = input.references().get(i);
-      if (reference == null) {
-        throw new IllegalArgumentException("row " + i + " has no reference to compare against");
-      }
+      String reference = input.requireReference(i);
       OptionalDouble answer = lastNumber(input.responseTexts().get(i));
       OptionalDouble expected = lastNumber(reference);
       boolean close =

@@ -57,6 +57,15 @@ public record RewardInput(
     return responseTexts.size();
   }
 
+  /** Row {@code i}'s reference answer, for rewards that compare against one. */
+  public String requireReference(int i) {
+    String reference = references.get(i);
+    if (reference == null) {
+      throw new IllegalArgumentException("row " + i + " has no reference to compare against");
+    }
+    return reference;
+  }
+
   /**
    * Row {@code index} alone, as a batch of one with group size 1; its verifier still checks
    * against the original row. Used to find which sample a failing reward function chokes on.

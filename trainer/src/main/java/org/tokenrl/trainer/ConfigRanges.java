@@ -97,7 +97,19 @@ final class ConfigRanges {
     RANGES.put("model.heads", AT_LEAST_1);
     RANGES.put("model.d_ff", AT_LEAST_1);
     RANGES.put("model.max_seq_len", atLeast(2));
+    // llama keys (HF config.json names); LlamaConfig repeats the structural checks (GQA divides).
+    RANGES.put("model.vocab_size", atLeast(2));
+    RANGES.put("model.hidden_size", AT_LEAST_1);
+    RANGES.put("model.intermediate_size", AT_LEAST_1);
+    RANGES.put("model.num_hidden_layers", AT_LEAST_1);
+    RANGES.put("model.num_attention_heads", AT_LEAST_1);
+    RANGES.put("model.num_key_value_heads", AT_LEAST_1);
+    RANGES.put("model.head_dim", AT_LEAST_0);
+    RANGES.put("model.rms_norm_eps", POSITIVE);
+    RANGES.put("model.rope_theta", POSITIVE);
+    RANGES.put("model.max_position_embeddings", atLeast(2));
 
+    CHOICES.put("model.arch", List.of("gpt", "llama"));
     CHOICES.put("trainer.lr_schedule", List.of("constant", "cosine"));
     CHOICES.put("trainer.dynamic_sampling", List.of("off", "drop", "refill"));
     CHOICES.put("preference.source", List.of("on_policy", "jsonl"));

@@ -6,9 +6,9 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.typesafe.config.Config;
 import org.tokenrl.algorithms.Algorithms;
-import org.tokenrl.algorithms.CriticalTokenDpoLoss.ContrastiveEstimation;
+import org.tokenrl.algorithms.Cdpo.ContrastiveEstimation;
 import org.tokenrl.algorithms.PreferenceAlgorithm;
-import org.tokenrl.algorithms.TokenRewardRegularizedDpoLoss.TokenRewards;
+import org.tokenrl.algorithms.Treg.TokenRewards;
 
 /**
  * The token-level signal of a preference algorithm computed from given inputs, for {@code tokenrl

@@ -66,12 +66,13 @@ final class StartChecks {
    * prompt + the response limit.
    */
   static void checkLengths(Config c, Task task) {
-    int context = c.getInt("model.max_seq_len");
+    String key = contextKey(c);
+    int context = c.getInt(key);
     int maxNew = MaxNewTokens.of(c, task);
     for (Example ex : task.sftExamples()) {
       int needed = ex.prompt().length() + ex.answer().length() + 1;
       if (needed > context) {
-        throw tooLong(task, ex, needed + " positions for prompt and answer", context);
+        throw tooLong(task, ex, needed + " positions for prompt and answer", key, context);
       }
     }
     for (List<Example> split : List.of(task.train(), task.heldOut())) {
@@ -83,19 +84,28 @@ final class StartChecks {
                   + (c.getInt("rollout.max_new_tokens") > 0
                       ? " (rollout.max_new_tokens)"
                       : " (the longest answer + 3)"),
+              key,
               context);
         }
       }
     }
   }
 
-  private static ConfigException tooLong(Task task, Example ex, String needs, int context) {
+  /** The key holding the longest sequence a pass may see: it differs between architectures. */
+  static String contextKey(Config c) {
+    return c.getString("model.arch").equals("llama")
+        ? "model.max_position_embeddings"
+        : "model.max_seq_len";
+  }
+
+  private static ConfigException tooLong(
+      Task task, Example ex, String needs, String key, int context) {
     String where = task.origin(ex);
     return new ConfigException(
         (where != null ? where + ": " : "task " + task.name() + ", prompt '" + shorten(ex.prompt())
             + "': ")
-            + "needs " + needs + " but model.max_seq_len = " + context
-            + " (shorten the example or raise model.max_seq_len)");
+            + "needs " + needs + " but " + key + " = " + context
+            + " (shorten the example or raise " + key + ")");
   }
 
   private static String shorten(String s) {
@@ -111,7 +121,8 @@ final class StartChecks {
               + " \"chosen\", \"rejected\"} lines)");
     }
     List<PreferenceText> pairs = PreferenceJsonl.read(projectRoot.resolve(file));
-    int context = c.getInt("model.max_seq_len");
+    String key = contextKey(c);
+    int context = c.getInt(key);
     boolean anyFits = false;
     for (PreferenceText p : pairs) {
       // BOS + prompt, then the longer response + EOS; the last token is only a target.
@@ -120,8 +131,8 @@ final class StartChecks {
     }
     if (!anyFits) {
       throw new ConfigException(
-          file + ": none of its " + pairs.size() + " pairs fits model.max_seq_len = " + context
-              + " (shorten them or raise model.max_seq_len)");
+          file + ": none of its " + pairs.size() + " pairs fits " + key + " = " + context
+              + " (shorten them or raise " + key + ")");
     }
   }
 }

@@ -22,7 +22,10 @@ import org.tokenrl.core.CharTokenizer;
 import org.tokenrl.core.Tokenizer;
 import org.tokenrl.core.Tokenizers;
 import org.tokenrl.model.Checkpoint;
+import org.tokenrl.model.LlamaConfig;
 import org.tokenrl.model.ModelConfig;
+import org.tokenrl.model.ModelSpec;
+import org.tokenrl.model.PretrainedModel;
 import org.tokenrl.model.OptimizerConfig;
 import org.tokenrl.model.Policy;
 import org.tokenrl.model.SamplingParams;
@@ -185,10 +188,21 @@ final class TrainingRun {
           state.hasNonNull("metrics_line") ? state.get("metrics_line").asText() : null);
       return done;
     }
+    PretrainedModel pretrained =
+        c.getString("model.path").isBlank()
+            ? null
+            : PretrainedStart.load(c, projectRoot, console.err()::println);
+    if (pretrained != null) {
+      tokenizer = pretrained.tokenizer();
+    }
+    ModelSpec spec = pretrained != null ? pretrained.config() : modelConfig(tokenizer);
     if (!c.getString("run.init_from").isBlank()) {
-      policy = initialPolicy(c.getString("run.init_from"), modelConfig(tokenizer), seed);
+      // run.init_from's weights replace model.path's (which then gives shape and tokenizer).
+      policy = initialPolicy(c.getString("run.init_from"), spec, seed);
+    } else if (pretrained != null) {
+      policy = pretrained.newPolicy(optimizerConfig());
     } else {
-      policy = Policy.create(modelConfig(tokenizer), optimizerConfig(), seed);
+      policy = Policy.create(spec, optimizerConfig(), seed);
     }
     return 0;
   }
@@ -500,7 +514,7 @@ final class TrainingRun {
    * directory, or a run directory whose newest checkpoint is used. E.g. several algorithms
    * compared from one shared SFT start.
    */
-  private Policy initialPolicy(String from, ModelConfig expected, long seed) {
+  private Policy initialPolicy(String from, ModelSpec expected, long seed) {
     Path path = projectRoot.resolve(from);
     Path checkpoint = path;
     if (Files.isRegularFile(path.resolve(RunDirectory.CONFIG))) {
@@ -529,15 +543,72 @@ final class TrainingRun {
     }
   }
 
-  private ModelConfig modelConfig(Tokenizer tokenizer) {
+  /**
+   * The model block as a {@link ModelSpec}: {@code model.arch} picks the architecture; gpt's
+   * vocabulary is the tokenizer's, llama's {@code vocab_size} must cover it. Bad values are one
+   * line naming the HOCON key.
+   */
+  private ModelSpec modelConfig(Tokenizer tokenizer) {
+    return modelSpec(c, tokenizer);
+  }
+
+  static ModelSpec modelSpec(Config c, Tokenizer tokenizer) {
     Config m = c.getConfig("model");
-    return new ModelConfig(
-        tokenizer.vocabSize(),
-        m.getInt("d_model"),
-        m.getInt("layers"),
-        m.getInt("heads"),
-        m.getInt("d_ff"),
-        m.getInt("max_seq_len"));
+    String arch = m.getString("arch");
+    return switch (arch) {
+      case "gpt" -> new ModelConfig(
+          tokenizer.vocabSize(),
+          m.getInt("d_model"),
+          m.getInt("layers"),
+          m.getInt("heads"),
+          m.getInt("d_ff"),
+          m.getInt("max_seq_len"));
+      case "llama" -> llamaConfig(m, tokenizer);
+      default -> throw new IllegalArgumentException(
+          "model.arch must be gpt or llama, got '" + arch + "'");
+    };
+  }
+
+  private static LlamaConfig llamaConfig(Config m, Tokenizer tokenizer) {
+    int vocab = m.getInt("vocab_size");
+    if (vocab < tokenizer.vocabSize()) {
+      throw new IllegalArgumentException(
+          "model.vocab_size ("
+              + vocab
+              + ") is smaller than the tokenizer's vocabulary ("
+              + tokenizer.vocabSize()
+              + ")");
+    }
+    int hidden = m.getInt("hidden_size");
+    int heads = m.getInt("num_attention_heads");
+    if (heads < 1) {
+      throw new IllegalArgumentException("model.num_attention_heads must be >= 1, got " + heads);
+    }
+    int headDim = m.getInt("head_dim");
+    if (headDim == 0) {
+      if (hidden % heads != 0) {
+        throw new IllegalArgumentException(
+            "model.hidden_size ("
+                + hidden
+                + ") must be divisible by model.num_attention_heads ("
+                + heads
+                + ") unless model.head_dim is set (> 0)");
+      }
+      headDim = hidden / heads;
+    }
+    return new LlamaConfig(
+        vocab,
+        hidden,
+        m.getInt("intermediate_size"),
+        m.getInt("num_hidden_layers"),
+        heads,
+        m.getInt("num_key_value_heads"),
+        headDim,
+        m.getDouble("rms_norm_eps"),
+        m.getDouble("rope_theta"),
+        m.getBoolean("tie_word_embeddings"),
+        m.getInt("max_position_embeddings"),
+        m.getBoolean("attention_bias"));
   }
 
   private OptimizerConfig optimizerConfig() {

@@ -22,7 +22,7 @@ import org.tokenrl.core.StrictSettings;
  * The per-position grid puts response token j at position promptLength − 1 + j, and G is the
  * batch maximum of promptLength − 1 + response length over both sides (TRL 0.9.6 padding).
  */
-public final class CriticalTokenDpoLoss implements PairObjective {
+public final class Cdpo implements PairObjective {
 
   /** Paper's sequence-level form or the released code's per-position form. */
   public enum Form {
@@ -80,7 +80,7 @@ public final class CriticalTokenDpoLoss implements PairObjective {
     }
     return new PreferenceAlgorithm(
         "cdpo",
-        new CriticalTokenDpoLoss(o),
+        new Cdpo(o),
         false,
         true,
         o.form() == Form.PER_POSITION,
@@ -89,7 +89,7 @@ public final class CriticalTokenDpoLoss implements PairObjective {
 
   private final Options options;
 
-  public CriticalTokenDpoLoss(Options options) {
+  public Cdpo(Options options) {
     this.options = options;
   }
 
@@ -104,8 +104,8 @@ public final class CriticalTokenDpoLoss implements PairObjective {
     double[][] wc = in.tokenWeightChosen();
     int b = in.size();
     double gamma = options.gamma();
-    double[][] gradC = DpoLoss.zerosLike(in.policyChosen());
-    double[][] gradR = DpoLoss.zerosLike(in.policyRejected());
+    double[][] gradC = Dpo.zerosLike(in.policyChosen());
+    double[][] gradR = Dpo.zerosLike(in.policyRejected());
     double[] weightedChosen = new double[b];
     double[] weightedRejected = new double[b];
     for (int p = 0; p < b; p++) {
@@ -122,11 +122,11 @@ public final class CriticalTokenDpoLoss implements PairObjective {
             : perPosition(in, wc, wr, gradC, gradR);
 
     Map<String, Double> metrics = new LinkedHashMap<>();
-    DpoLoss.putRewardMetrics(
+    Dpo.putRewardMetrics(
         metrics,
         gamma,
-        DpoLoss.logRatioSums(in.policyChosen(), in.refChosen()),
-        DpoLoss.logRatioSums(in.policyRejected(), in.refRejected()));
+        Dpo.logRatioSums(in.policyChosen(), in.refChosen()),
+        Dpo.logRatioSums(in.policyRejected(), in.refRejected()));
     double wSum = 0;
     long wCount = 0;
     double weightedMargin = 0;

@@ -22,7 +22,7 @@ import org.tokenrl.core.StrictSettings;
  * The loss is the mean over pairs; every token of a response inherits its sequence's derivative
  * ±β·ℓ'(z)/B.
  */
-public final class DpoLoss implements PairObjective {
+public final class Dpo implements PairObjective {
 
   /** Which per-pair loss (TRL loss_type). */
   public enum Variant {
@@ -77,12 +77,12 @@ public final class DpoLoss implements PairObjective {
   static PreferenceAlgorithm create(Config block) {
     Config c = Algorithms.SETTINGS.resolve(block, DEFAULTS, Algorithms.NAME_KEYS, "dpo");
     return new PreferenceAlgorithm(
-        "dpo", new DpoLoss(Options.from(c)), false, false, false, StrictSettings.with(c, "name", "dpo"));
+        "dpo", new Dpo(Options.from(c)), false, false, false, StrictSettings.with(c, "name", "dpo"));
   }
 
   private final Options options;
 
-  public DpoLoss(Options options) {
+  public Dpo(Options options) {
     this.options = options;
   }
 

@@ -6,11 +6,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.Random;
 import org.junit.jupiter.api.Test;
-import org.tokenrl.algorithms.DpoLoss.Options;
-import org.tokenrl.algorithms.DpoLoss.Variant;
+import org.tokenrl.algorithms.Dpo.Options;
+import org.tokenrl.algorithms.Dpo.Variant;
 
 /** Spec §1.6 examples D1, D2, the stable primitives of §0.3, and finite-difference gradients. */
-class DpoLossTest {
+class DpoTest {
   private static final double TOL = 1e-9;
 
   /** D1: the rejected padding token is simply not in the ragged arrays. */
@@ -22,8 +22,8 @@ class DpoLossTest {
         new double[][] {{-1.0, -0.8}});
   }
 
-  private static DpoLoss dpo(Variant v, double eps) {
-    return new DpoLoss(new Options(0.1, v, eps));
+  private static Dpo dpo(Variant v, double eps) {
+    return new Dpo(new Options(0.1, v, eps));
   }
 
   @Test
@@ -68,7 +68,7 @@ class DpoLossTest {
 
   @Test
   void exampleD2() {
-    DpoLoss d = dpo(Variant.SIGMOID, 0);
+    Dpo d = dpo(Variant.SIGMOID, 0);
     assertEquals(0.6931471806, d.compute(byMargins(0)).loss(), TOL);
     assertEquals(0.4740769842, d.compute(byMargins(5)).loss(), TOL);
     assertEquals(7.124576407e-218, d.compute(byMargins(5000)).loss(), 1e-226);
@@ -93,7 +93,7 @@ class DpoLossTest {
   void gradientsMatchFiniteDifferences() {
     Random rnd = new Random(1);
     for (Variant v : Variant.values()) {
-      DpoLoss d = new DpoLoss(new Options(0.5, v, v == Variant.SIGMOID ? 0 : 0.2));
+      Dpo d = new Dpo(new Options(0.5, v, v == Variant.SIGMOID ? 0 : 0.2));
       for (int trial = 0; trial < 10; trial++) {
         PairGradients.check(d, PairGradients.random(rnd, 1 + rnd.nextInt(4)), 1e-8);
       }

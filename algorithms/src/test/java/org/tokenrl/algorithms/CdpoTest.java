@@ -8,12 +8,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.util.Arrays;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
-import org.tokenrl.algorithms.CriticalTokenDpoLoss.Form;
-import org.tokenrl.algorithms.CriticalTokenDpoLoss.Options;
-import org.tokenrl.algorithms.CriticalTokenDpoLoss.ContrastiveEstimation;
+import org.tokenrl.algorithms.Cdpo.Form;
+import org.tokenrl.algorithms.Cdpo.Options;
+import org.tokenrl.algorithms.Cdpo.ContrastiveEstimation;
 
 /** Spec §3.7 examples C1, C2; uniform weights are DPO; finite-difference gradients. */
-class CriticalTokenDpoLossTest {
+class CdpoTest {
   private static final double TOL = 1e-9;
 
   private static double[] c1Weights() {
@@ -55,7 +55,7 @@ class CriticalTokenDpoLossTest {
   void exampleC1() {
     double[] w = c1Weights();
     PairLossInput in = pair(new double[] {0.3, -0.2, 0.1}, new double[] {-0.4, 0.2, 0.5}, w, null);
-    PairLossResult one = new CriticalTokenDpoLoss(new Options(1.0, Form.PAPER)).compute(in);
+    PairLossResult one = new Cdpo(new Options(1.0, Form.PAPER)).compute(in);
     assertEquals(0.5219013235, one.loss(), TOL);
     for (double g : one.gradChosen()[0]) {
       assertEquals(-0.4066087540, g, TOL);
@@ -63,7 +63,7 @@ class CriticalTokenDpoLossTest {
     assertArrayEquals(
         new double[] {0.3994710132, 0.3049565655, 0.05283941483}, one.gradRejected()[0], TOL);
     assertEquals(1.0 * (0.2 + 0.1780025247), one.metrics().get("cdpo/weighted_margin"), TOL);
-    PairLossResult tenth = new CriticalTokenDpoLoss(new Options(0.1, Form.PAPER)).compute(in);
+    PairLossResult tenth = new Cdpo(new Options(0.1, Form.PAPER)).compute(in);
     assertEquals(0.6744256511, tenth.loss(), TOL);
     for (double g : tenth.gradChosen()[0]) {
       assertEquals(-0.04905510619, g, TOL);
@@ -77,11 +77,11 @@ class CriticalTokenDpoLossTest {
     PairLossInput uniform = pair(in.policyChosen()[0], in.policyRejected()[0], ones, null);
     assertEquals(
         0.7443966601,
-        new CriticalTokenDpoLoss(new Options(1.0, Form.PAPER)).compute(uniform).loss(),
+        new Cdpo(new Options(1.0, Form.PAPER)).compute(uniform).loss(),
         TOL);
     assertEquals(
         0.6981596805,
-        new CriticalTokenDpoLoss(new Options(0.1, Form.PAPER)).compute(uniform).loss(),
+        new Cdpo(new Options(0.1, Form.PAPER)).compute(uniform).loss(),
         TOL);
   }
 
@@ -93,15 +93,15 @@ class CriticalTokenDpoLossTest {
     double[] wr = {0.9824456784, 0.75, 1.0};
     PairLossInput in = pair(dc, dr, wr, new int[] {3});
     PairLossResult legacy =
-        new CriticalTokenDpoLoss(new Options(0.1, Form.PER_POSITION)).compute(in);
+        new Cdpo(new Options(0.1, Form.PER_POSITION)).compute(in);
     assertEquals(0.6933650920, legacy.loss(), TOL);
-    PairLossResult paper = new CriticalTokenDpoLoss(new Options(0.1, Form.PAPER)).compute(in);
+    PairLossResult paper = new Cdpo(new Options(0.1, Form.PAPER)).compute(in);
     assertEquals(0.6934983286, paper.loss(), TOL);
     IllegalArgumentException e =
         assertThrows(
             IllegalArgumentException.class,
             () ->
-                new CriticalTokenDpoLoss(new Options(0.1, Form.PER_POSITION))
+                new Cdpo(new Options(0.1, Form.PER_POSITION))
                     .compute(pair(dc, dr, wr, null)));
     assertTrue(e.getMessage().contains("promptLengths"), e.getMessage());
   }
@@ -111,7 +111,7 @@ class CriticalTokenDpoLossTest {
     Random rnd = new Random(11);
     for (int trial = 0; trial < 20; trial++) {
       PairLossInput r = PairGradients.random(rnd, 1 + rnd.nextInt(5));
-      double[][] ones = DpoLoss.zerosLike(r.policyRejected());
+      double[][] ones = Dpo.zerosLike(r.policyRejected());
       for (double[] row : ones) {
         Arrays.fill(row, 1.0);
       }
@@ -120,9 +120,9 @@ class CriticalTokenDpoLossTest {
               r.policyChosen(), r.policyRejected(), r.refChosen(), r.refRejected(), null, null,
               null, ones, null);
       double gamma = 0.05 + rnd.nextDouble();
-      PairLossResult c = new CriticalTokenDpoLoss(new Options(gamma, Form.PAPER)).compute(in);
+      PairLossResult c = new Cdpo(new Options(gamma, Form.PAPER)).compute(in);
       PairLossResult d =
-          new DpoLoss(new DpoLoss.Options(gamma, DpoLoss.Variant.SIGMOID, 0)).compute(in);
+          new Dpo(new Dpo.Options(gamma, Dpo.Variant.SIGMOID, 0)).compute(in);
       assertEquals(d.loss(), c.loss(), 0);
       PairGradients.assertArrays(d.gradChosen(), c.gradChosen(), 0, "chosen");
       PairGradients.assertArrays(d.gradRejected(), c.gradRejected(), 0, "rejected");
@@ -134,7 +134,7 @@ class CriticalTokenDpoLossTest {
   void gradientsMatchFiniteDifferencesInBothForms() {
     Random rnd = new Random(5);
     for (Form form : Form.values()) {
-      CriticalTokenDpoLoss loss = new CriticalTokenDpoLoss(new Options(0.8, form));
+      Cdpo loss = new Cdpo(new Options(0.8, form));
       for (int trial = 0; trial < 10; trial++) {
         PairGradients.check(loss, PairGradients.random(rnd, 1 + rnd.nextInt(4)), 1e-8);
       }

@@ -7,17 +7,17 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.Random;
 import org.junit.jupiter.api.Test;
-import org.tokenrl.algorithms.DpoLoss.Variant;
-import org.tokenrl.algorithms.TokenRewardRegularizedDpoLoss.Options;
-import org.tokenrl.algorithms.TokenRewardRegularizedDpoLoss.TokenRewards;
+import org.tokenrl.algorithms.Dpo.Variant;
+import org.tokenrl.algorithms.Treg.Options;
+import org.tokenrl.algorithms.Treg.TokenRewards;
 
 /** Spec §2.6 examples T1, T2; α = 0 is DPO; both weight modes against finite differences. */
-class TokenRewardRegularizedDpoLossTest {
+class TregTest {
   private static final double TOL = 1e-9;
 
-  private static TokenRewardRegularizedDpoLoss treg(double beta, double alpha, boolean detach) {
-    return new TokenRewardRegularizedDpoLoss(
-        new Options(new DpoLoss.Options(beta, Variant.SIGMOID, 0), alpha, detach));
+  private static Treg treg(double beta, double alpha, boolean detach) {
+    return new Treg(
+        new Options(new Dpo.Options(beta, Variant.SIGMOID, 0), alpha, detach));
   }
 
   private static PairLossInput withRewards(PairLossInput d, double[][] rc, double[][] rr) {
@@ -36,7 +36,7 @@ class TokenRewardRegularizedDpoLossTest {
     assertArrayEquals(new double[] {0.1681877722, 0.0, -0.04983399731}, rc[0], TOL);
     assertArrayEquals(new double[] {-0.3175744762, 0.04983399731}, rr[0], TOL);
     // D1's pair (the padded rejected token is not in the ragged arrays)
-    PairLossResult r = treg(0.1, 0.5, true).compute(withRewards(DpoLossTest.d1(), rc, rr));
+    PairLossResult r = treg(0.1, 0.5, true).compute(withRewards(DpoTest.d1(), rc, rr));
     assertEquals(0.6282890543, r.loss(), TOL);
     assertArrayEquals(
         new double[] {-0.05095630977, -0.04700359482, -0.04583240631}, r.gradChosen()[0], TOL);
@@ -69,7 +69,7 @@ class TokenRewardRegularizedDpoLossTest {
       PairLossInput in = PairGradients.random(rnd, 1 + rnd.nextInt(5));
       for (boolean detach : new boolean[] {true, false}) {
         PairLossResult t = treg(0.3, 0, detach).compute(in);
-        PairLossResult d = new DpoLoss(new DpoLoss.Options(0.3, Variant.SIGMOID, 0)).compute(in);
+        PairLossResult d = new Dpo(new Dpo.Options(0.3, Variant.SIGMOID, 0)).compute(in);
         assertEquals(d.loss(), t.loss(), 0);
         PairGradients.assertArrays(d.gradChosen(), t.gradChosen(), 0, "chosen");
         PairGradients.assertArrays(d.gradRejected(), t.gradRejected(), 0, "rejected");
@@ -87,21 +87,21 @@ class TokenRewardRegularizedDpoLossTest {
     // detached: differentiate the loss with every pair's w frozen at its current value
     PairLossInput in = PairGradients.random(rnd, 3);
     double[] w0 = new double[3];
-    double[] dw = DpoLoss.logRatioSums(in.policyChosen(), in.refChosen());
-    double[] dl = DpoLoss.logRatioSums(in.policyRejected(), in.refRejected());
+    double[] dw = Dpo.logRatioSums(in.policyChosen(), in.refChosen());
+    double[] dl = Dpo.logRatioSums(in.policyRejected(), in.refRejected());
     for (int p = 0; p < 3; p++) {
       w0[p] = Sigmoids.sigmoid(-0.7 * (dw[p] - dl[p]));
     }
-    DpoLoss plain = new DpoLoss(new DpoLoss.Options(0.7, Variant.SIGMOID, 0));
+    Dpo plain = new Dpo(new Dpo.Options(0.7, Variant.SIGMOID, 0));
     PairObjective frozen =
         x -> {
           PairLossResult d = plain.compute(x);
           double loss = d.loss();
           for (int p = 0; p < 3; p++) {
             double reg =
-                TokenRewardRegularizedDpoLoss.tokenWeightedNll(
+                Treg.tokenWeightedNll(
                         0.7, x.tokenRewardChosen()[p], x.policyChosen()[p])
-                    + TokenRewardRegularizedDpoLoss.tokenWeightedNll(
+                    + Treg.tokenWeightedNll(
                         0.7, x.tokenRewardRejected()[p], x.policyRejected()[p]);
             loss += 0.5 * w0[p] * reg / 3;
           }
@@ -118,7 +118,7 @@ class TokenRewardRegularizedDpoLossTest {
   void missingTokenRewardsNameTheAlgorithm() {
     IllegalArgumentException e =
         assertThrows(
-            IllegalArgumentException.class, () -> treg(0.1, 0.5, true).compute(DpoLossTest.d1()));
+            IllegalArgumentException.class, () -> treg(0.1, 0.5, true).compute(DpoTest.d1()));
     assertTrue(e.getMessage().contains("tokenRewardChosen") && e.getMessage().contains("treg"));
   }
 }

@@ -19,14 +19,14 @@ import org.tokenrl.core.StrictSettings;
  * mean over pairs. w is detached by default ([GUESS]); with {@code detach_weight = false} its
  * derivative dw/dh = −β·w·(1−w) also flows into every token through h. α = 0 is exactly DPO.
  */
-public final class TokenRewardRegularizedDpoLoss implements PairObjective {
+public final class Treg implements PairObjective {
 
   /**
    * @param dpo the DPO part (β, loss variant, label smoothing)
    * @param alpha α ≥ 0, the regulariser's weight (searched in {0.1, 0.25, 0.5})
    * @param detachWeight treat w = σ(−βh) as a constant
    */
-  public record Options(DpoLoss.Options dpo, double alpha, boolean detachWeight) {
+  public record Options(Dpo.Options dpo, double alpha, boolean detachWeight) {
     public Options {
       if (!(alpha >= 0) || Double.isInfinite(alpha)) {
         throw new IllegalArgumentException("algorithm.alpha must be >= 0, got " + alpha);
@@ -43,7 +43,7 @@ public final class TokenRewardRegularizedDpoLoss implements PairObjective {
               better_template = "good:{prompt}"
               worse_template = "bad:{prompt}"
               """)
-          .withFallback(DpoLoss.DEFAULTS);
+          .withFallback(Dpo.DEFAULTS);
 
   static PreferenceAlgorithm create(Config block) {
     Config c = Algorithms.SETTINGS.resolve(block, DEFAULTS, Algorithms.NAME_KEYS, "treg");
@@ -56,10 +56,10 @@ public final class TokenRewardRegularizedDpoLoss implements PairObjective {
     }
     Options o =
         new Options(
-            DpoLoss.Options.from(c), Algorithms.SETTINGS.number(c, "alpha"), c.getBoolean("detach_weight"));
+            Dpo.Options.from(c), Algorithms.SETTINGS.number(c, "alpha"), c.getBoolean("detach_weight"));
     return new PreferenceAlgorithm(
         "treg",
-        new TokenRewardRegularizedDpoLoss(o),
+        new Treg(o),
         true,
         false,
         false,
@@ -67,11 +67,11 @@ public final class TokenRewardRegularizedDpoLoss implements PairObjective {
   }
 
   private final Options options;
-  private final DpoLoss dpo;
+  private final Dpo dpo;
 
-  public TokenRewardRegularizedDpoLoss(Options options) {
+  public Treg(Options options) {
     this.options = options;
-    this.dpo = new DpoLoss(options.dpo());
+    this.dpo = new Dpo(options.dpo());
   }
 
   public Options options() {
@@ -85,10 +85,10 @@ public final class TokenRewardRegularizedDpoLoss implements PairObjective {
     int b = in.size();
     double beta = options.dpo().beta();
     double alpha = options.alpha();
-    double[] dw = DpoLoss.logRatioSums(in.policyChosen(), in.refChosen());
-    double[] dl = DpoLoss.logRatioSums(in.policyRejected(), in.refRejected());
-    double[][] gradC = DpoLoss.zerosLike(in.policyChosen());
-    double[][] gradR = DpoLoss.zerosLike(in.policyRejected());
+    double[] dw = Dpo.logRatioSums(in.policyChosen(), in.refChosen());
+    double[] dl = Dpo.logRatioSums(in.policyRejected(), in.refRejected());
+    double[][] gradC = Dpo.zerosLike(in.policyChosen());
+    double[][] gradR = Dpo.zerosLike(in.policyRejected());
     double loss = 0;
     double dpoLoss = 0;
     double regLoss = 0;
@@ -116,7 +116,7 @@ public final class TokenRewardRegularizedDpoLoss implements PairObjective {
       }
     }
     Map<String, Double> metrics = new LinkedHashMap<>();
-    DpoLoss.putRewardMetrics(metrics, beta, dw, dl);
+    Dpo.putRewardMetrics(metrics, beta, dw, dl);
     metrics.put("treg/dpo_loss", dpoLoss);
     metrics.put("treg/reg_loss", regLoss);
     metrics.put("treg/weight_mean", b == 0 ? 0 : weightSum / b);

@@ -1,0 +1,111 @@
+package org.tokenrl.core;
+
+import com.hubspot.jinjava.Jinjava;
+import com.hubspot.jinjava.JinjavaConfig;
+import com.hubspot.jinjava.interpret.RenderResult;
+import com.hubspot.jinjava.interpret.TemplateError;
+import com.hubspot.jinjava.lib.fn.ELFunctionDefinition;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A model's Jinja chat template rendered the way transformers' {@code apply_chat_template} does:
+ * variables {@code messages} (list of {role, content}), {@code add_generation_prompt}, {@code
+ * bos_token}, {@code eos_token}, the function {@code raise_exception(message)}; trim_blocks and
+ * lstrip_blocks on. The engine is HubSpot's jinjava.
+ */
+public final class ChatTemplate {
+  /** One chat turn. */
+  public record Message(String role, String content) {}
+
+  private static final ThreadLocal<Jinjava> ENGINE = ThreadLocal.withInitial(ChatTemplate::engine);
+
+  private final String source;
+  private final String bosToken;
+  private final String eosToken;
+
+  /** {@code bosToken}/{@code eosToken} may be null (rendered as empty strings). */
+  public ChatTemplate(String source, String bosToken, String eosToken) {
+    this.source = source;
+    this.bosToken = bosToken == null ? "" : bosToken;
+    this.eosToken = eosToken == null ? "" : eosToken;
+  }
+
+  private static Jinjava engine() {
+    JinjavaConfig config =
+        JinjavaConfig.newBuilder()
+            .withTrimBlocks(true)
+            .withLstripBlocks(true)
+            .withFailOnUnknownTokens(false)
+            // A message containing "{{ x }}" is text, not template: jinja2 never re-renders output.
+            .withNestedInterpretationEnabled(false)
+            .build();
+    Jinjava j = new Jinjava(config);
+    j.getGlobalContext()
+        .registerFunction(
+            new ELFunctionDefinition(
+                "", "raise_exception", ChatTemplate.class, "raiseException", String.class));
+    return j;
+  }
+
+  /** Called by templates as {@code raise_exception(msg)}: aborts rendering with the message. */
+  public static String raiseException(String message) {
+    throw new TemplateException(message);
+  }
+
+  /** The template's own error (raise_exception) or a syntax error, as one line. */
+  public static final class TemplateException extends RuntimeException {
+    public TemplateException(String message) {
+      super(message);
+    }
+  }
+
+  public String source() {
+    return source;
+  }
+
+  public String render(List<Message> messages, boolean addGenerationPrompt) {
+    List<Map<String, Object>> list = new ArrayList<>();
+    for (Message m : messages) {
+      Map<String, Object> map = new LinkedHashMap<>();
+      map.put("role", m.role());
+      map.put("content", m.content());
+      list.add(map);
+    }
+    Map<String, Object> bindings = new HashMap<>();
+    bindings.put("messages", list);
+    bindings.put("add_generation_prompt", addGenerationPrompt);
+    bindings.put("bos_token", bosToken);
+    bindings.put("eos_token", eosToken);
+    RenderResult result;
+    try {
+      result = ENGINE.get().renderForResult(source, bindings);
+    } catch (TemplateException e) {
+      throw e;
+    } catch (RuntimeException e) {
+      Throwable cause = e;
+      while (cause.getCause() != null && !(cause instanceof TemplateException)) {
+        cause = cause.getCause();
+      }
+      if (cause instanceof TemplateException t) {
+        throw t;
+      }
+      throw new TemplateException("chat template failed: " + e.getMessage());
+    }
+    for (TemplateError error : result.getErrors()) {
+      for (Throwable c = error.getException(); c != null; c = c.getCause()) {
+        if (c instanceof TemplateException t) {
+          throw t;
+        }
+      }
+      if (error.getSeverity() == TemplateError.ErrorType.FATAL) {
+        throw new TemplateException(
+            "chat template error at line " + error.getLineno() + ": " + error.getMessage());
+      }
+    }
+    return result.getOutput();
+  }
+}
