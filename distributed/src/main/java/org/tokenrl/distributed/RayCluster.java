@@ -165,6 +165,10 @@ final class RayCluster {
     // ND4J frees off-heap buffers only on GC: bound them like the driver's.
     jvm.add("-Dorg.bytedeco.javacpp.maxbytes=2g");
     jvm.add("-Dorg.bytedeco.javacpp.maxphysicalbytes=6g");
+    String pause = System.getProperty(PausePoint.PROPERTY, "");
+    if (!pause.isEmpty()) {
+      jvm.add("-D" + PausePoint.PROPERTY + "=" + pause); // fault-tolerance tests only
+    }
     for (int i = 0; i < jvm.size(); i++) {
       System.setProperty("ray.job.jvm-options." + i, jvm.get(i));
     }

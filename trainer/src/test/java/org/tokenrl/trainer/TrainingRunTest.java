@@ -24,25 +24,29 @@ class TrainingRunTest {
   @TempDir Path tmp;
 
   static ResolvedConfig tinyConfig(Path runDir, String... extra) {
-    List<String> overrides =
-        new ArrayList<>(
-            List.of(
-                "model.d_model=32",
-                "model.layers=1",
-                "model.heads=2",
-                "model.d_ff=64",
-                "sft.steps=3",
-                "sft.batch_size=8",
-                "trainer.steps=3",
-                "trainer.prompts_per_step=4",
-                "trainer.group_size=4",
-                "trainer.eval_every=2",
-                "trainer.eval_size=16",
-                "trainer.checkpoint_every=2",
-                "trainer.run_dir=\"" + runDir + "\""));
+    List<String> overrides = tinyOverrides(runDir);
     overrides.addAll(List.of(extra));
     return ConfigLoader.load(
         ROOT.resolve("configs"), ROOT.resolve("configs/quickstart.conf"), overrides);
+  }
+
+  /** The overrides that make the quickstart tiny (as command-line arguments). */
+  static List<String> tinyOverrides(Path runDir) {
+    return new ArrayList<>(
+        List.of(
+            "model.d_model=32",
+            "model.layers=1",
+            "model.heads=2",
+            "model.d_ff=64",
+            "sft.steps=3",
+            "sft.batch_size=8",
+            "trainer.steps=3",
+            "trainer.prompts_per_step=4",
+            "trainer.group_size=4",
+            "trainer.eval_every=2",
+            "trainer.eval_size=16",
+            "trainer.checkpoint_every=2",
+            "trainer.run_dir=\"" + runDir + "\""));
   }
 
   static Path train(Path runDir, long stopAfter, String... extra) throws IOException {
