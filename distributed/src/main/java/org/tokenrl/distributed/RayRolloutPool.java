@@ -3,11 +3,11 @@ package org.tokenrl.distributed;
 import io.ray.api.ActorHandle;
 import io.ray.api.ObjectRef;
 import io.ray.api.Ray;
+import io.ray.api.exception.RayException;
+import io.ray.api.exception.RayTimeoutException;
 import io.ray.api.id.ActorId;
 import io.ray.api.runtimecontext.ActorInfo;
 import io.ray.api.runtimecontext.ActorState;
-import io.ray.api.exception.RayException;
-import io.ray.api.exception.RayTimeoutException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -248,11 +248,15 @@ public final class RayRolloutPool implements RolloutPool {
   @Override
   public Map<String, Double> metrics() {
     Map<String, Double> m = new LinkedHashMap<>();
-    long restarts = 0;
-    for (long r : rayRestarts()) {
-      restarts += r;
+    double restarts = 0;
+    if (closed) {
+      restarts = Double.NaN;
+    } else {
+      for (long r : rayRestarts()) {
+        restarts += r;
+      }
     }
-    m.put("distributed/actor_restarts", (double) restarts);
+    m.put("distributed/actor_restarts", restarts);
     m.put("distributed/weight_sync_ms", syncMillis);
     m.put("distributed/transport_ms", transportMillis);
     return m;
@@ -384,6 +388,12 @@ public final class RayRolloutPool implements RolloutPool {
     return t.getMessage() == null ? t.toString() : t.getMessage();
   }
 
+  /** Ray's messages about a dead actor run over several lines; the CLI prints one. */
+  private static String firstLine(String message) {
+    int nl = message.indexOf('\n');
+    return (nl < 0 ? message : message.substring(0, nl)).strip();
+  }
+
   /**
    * After a call to {@code actor} failed with {@code failure}: waits until the actor answers a
    * ping, then decides from Ray's restart count whether it died. Returns Ray's new restart count
@@ -405,18 +415,19 @@ public final class RayRolloutPool implements RolloutPool {
       if (info != null && info.state == ActorState.DEAD) {
         throw new IllegalStateException(
             "rollout actor " + actor + " died during '" + what + "' and Ray will not restart it:"
-                + " it was restarted " + info.numRestarts + " times and distributed.ray.max_restarts"
-                + " = " + cfg.maxRestarts() + " bounds the restarts of each actor over the whole"
-                + " run (" + remoteMessage(failure) + "); see the worker logs in"
-                + " /tmp/ray/session_latest/logs",
+                + " it was restarted " + info.numRestarts + " times and"
+                + " distributed.ray.max_restarts = " + cfg.maxRestarts() + " bounds the restarts"
+                + " of each actor over the whole run (" + firstLine(remoteMessage(failure))
+                + "); see the worker logs in /tmp/ray/session_latest/logs",
             failure);
       }
       long left = deadline - System.currentTimeMillis();
       if (left <= 0) {
         throw new IllegalStateException(
-            "rollout actor " + actor + " failed during '" + what + "' (" + remoteMessage(failure)
-                + ") and did not answer again within distributed.ray.init_timeout_s = "
-                + cfg.initTimeoutSeconds() + " s; see the worker logs in"
+            "rollout actor " + actor + " failed during '" + what + "' ("
+                + firstLine(remoteMessage(failure)) + ") and did not answer again within"
+                + " distributed.ray.init_timeout_s = " + cfg.initTimeoutSeconds()
+                + " s; see the worker logs in"
                 + " /tmp/ray/session_latest/logs",
             failure);
       }

@@ -58,7 +58,8 @@ class LoopbackHeadTest {
       // The servers that are always there were found (else the check below proves nothing).
       int gcsPort = Integer.parseInt(head.address().substring(head.address().indexOf(':') + 1));
       assertTrue(
-          listeners.stream().anyMatch(l -> l.port() == gcsPort && l.command().contains("gcs_server")),
+          listeners.stream()
+              .anyMatch(l -> l.port() == gcsPort && l.command().contains("gcs_server")),
           "the GCS listener: " + listeners);
       assertTrue(
           listeners.stream().filter(l -> l.command().contains("/raylet")).count() >= 2,

@@ -89,8 +89,7 @@ class RayFaultToleranceTest {
     Path run = tmp.resolve("between");
     // After GRPO step 1's metrics line, while the trainer moves on to step 2.
     CompletableFuture<Long> kill =
-        killWhen(
-            () -> lineCount(run) >= 4 ? anyWorker() : -1L);
+        killWhen(() -> lineCount(run) >= 4 ? anyWorker() : -1L);
     TrainingRunTest.train(run, Long.MAX_VALUE, RUN);
     assertTrue(kill.getNow(-1L) > 0, "the test killed a worker");
     assertSameRunAsBaseline(run);
@@ -189,7 +188,8 @@ class RayFaultToleranceTest {
 
   /** A worker JVM, not the raylet (whose arguments hold the worker command line too). */
   private static boolean isWorkerJvm(String cmdline) {
-    return cmdline.startsWith("java ") && cmdline.contains("io.ray.runtime.runner.worker.DefaultWorker");
+    return cmdline.startsWith("java ")
+        && cmdline.contains("io.ray.runtime.runner.worker.DefaultWorker");
   }
 
   private static String cmdline(long pid) {
