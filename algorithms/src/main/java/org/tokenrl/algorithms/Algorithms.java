@@ -4,6 +4,7 @@ import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import java.util.Locale;
 import java.util.Set;
+import org.tokenrl.core.StrictSettings;
 
 /**
  * Registry of algorithms, built from an {@code algorithm { name = ..., ... }} block. Each algorithm
@@ -16,20 +17,8 @@ import java.util.Set;
 public final class Algorithms {
   private Algorithms() {}
 
-  /** Keys every algorithm accepts (objective and trainer loop), with the TRL-HEAD defaults. */
-  static final Config COMMON_DEFAULTS =
-      ConfigFactory.parseString(
-          """
-          clip_eps_low = 0.2
-          clip_eps_high = 0.2
-          dual_clip_c = 0
-          kl_beta = 0.0
-          kl_estimator = k3
-          loss_agg = token-mean
-          seq_mean_rows = all
-          updates_per_batch = 1
-          mask_truncated = false
-          """);
+  /** Reads algorithm blocks strictly; errors name keys as {@code algorithm.<key>}. */
+  static final StrictSettings SETTINGS = new StrictSettings("algorithm", "algorithm.");
 
   /** Keys that select an algorithm rather than configure it. */
   static final Set<String> NAME_KEYS = Set.of("name");
@@ -150,25 +139,7 @@ public final class Algorithms {
 
   /** Plain SFT: teacher-forced NLL of the labels; it has no keys of its own (see sft.conf). */
   private static SupervisedAlgorithm sft(Config block) {
-    Config c = Settings.resolve(block, ConfigFactory.empty(), NAME_KEYS, "sft");
-    return new SupervisedAlgorithm("sft", null, Settings.with(c, "name", "sft"));
-  }
-
-  /** Reads the common keys of a resolved block and wraps {@code credit} as they ask. */
-  static RlAlgorithm assemble(
-      String name, Config c, CreditAssigner credit, boolean needsEntropies) {
-    int updates = c.getInt("updates_per_batch");
-    if (updates < 1) {
-      throw new IllegalArgumentException(
-          "algorithm.updates_per_batch must be >= 1, got " + updates);
-    }
-    CreditAssigner wrapped = c.getBoolean("mask_truncated") ? new TruncationMask(credit) : credit;
-    return new RlAlgorithm(
-        name,
-        wrapped,
-        new ClippedPolicyObjective(ClippedPolicyObjective.Options.from(c)),
-        updates,
-        needsEntropies,
-        Settings.with(c, "name", name));
+    Config c = SETTINGS.resolve(block, ConfigFactory.empty(), NAME_KEYS, "sft");
+    return new SupervisedAlgorithm("sft", null, StrictSettings.with(c, "name", "sft"));
   }
 }

@@ -3,11 +3,11 @@ package org.tokenrl.algorithms;
 import com.typesafe.config.Config;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import org.tokenrl.algorithms.LossAggregation.SeqMeanRows;
+import org.tokenrl.algorithms.ClippedPolicyObjective.LossAggregation.SeqMeanRows;
 
 /**
  * The PPO-style clipped surrogate with optional dual clip and KL penalty shared by GRPO, TEMPO and
- * D3S (spec §1.2 steps 2–5), computed on plain arrays with its exact gradient in logpNew.
+ * D3S (docs/grpo.md §2–§4), computed on plain arrays with its exact gradient in logpNew.
  *
  * <p>Per token, with ρ = exp(clamp(logpNew − logpOld, ±20)):
  *
@@ -61,13 +61,13 @@ public final class ClippedPolicyObjective {
     /** Reads the objective keys of a resolved {@code algorithm} block. */
     public static Options from(Config c) {
       return new Options(
-          Settings.number(c, "clip_eps_low"),
-          Settings.number(c, "clip_eps_high"),
-          Settings.number(c, "dual_clip_c"),
-          Settings.number(c, "kl_beta"),
-          Settings.choice(c, "kl_estimator", KlEstimator.class),
-          Settings.choice(c, "loss_agg", LossAggregation.class),
-          Settings.choice(c, "seq_mean_rows", SeqMeanRows.class));
+          Algorithms.SETTINGS.number(c, "clip_eps_low"),
+          Algorithms.SETTINGS.number(c, "clip_eps_high"),
+          Algorithms.SETTINGS.number(c, "dual_clip_c"),
+          Algorithms.SETTINGS.number(c, "kl_beta"),
+          Algorithms.SETTINGS.choice(c, "kl_estimator", KlEstimator.class),
+          Algorithms.SETTINGS.choice(c, "loss_agg", LossAggregation.class),
+          Algorithms.SETTINGS.choice(c, "seq_mean_rows", SeqMeanRows.class));
     }
   }
 
@@ -176,7 +176,7 @@ public final class ClippedPolicyObjective {
   }
 
   /**
-   * Loss and gradient of one token (spec §1.2 steps 2–4).
+   * Loss and gradient of one token (docs/grpo.md §2–§3).
    *
    * @param logpRef NaN when there is no reference policy (then KL is NaN and not added)
    */
@@ -217,4 +217,197 @@ public final class ClippedPolicyObjective {
     return new TokenTerm(
         loss, grad, pg, kl, ratio, ratio < lo && adv < 0, ratio > hi && adv > 0, dualClipped);
   }
+
+  /**
+   * Per-token estimators of KL(π_θ || π_ref) from one sample, with x = logpNew − logpRef
+   * (docs/grpo.md §3, Schulman's k1/k2/k3). Each returns its value and its derivative in logpNew.
+   */
+  public enum KlEstimator {
+    /** x; unbiased, can be negative (verl "kl"). */
+    K1,
+    /** x²/2 (verl "mse"). */
+    K2,
+    /**
+     * exp(−x) + x − 1 ≥ 0, DeepSeekMath/TRL. verl clamps −x to [−20, 20] and the value to [−10, 10];
+     * the gradient is 0 wherever a clamp is active.
+     */
+    K3;
+
+    /** KL value for one token. */
+    public double value(double logpNew, double logpRef) {
+      double x = logpNew - logpRef;
+      return switch (this) {
+        case K1 -> x;
+        case K2 -> 0.5 * x * x;
+        case K3 -> {
+          double d = clamp(-x, 20);
+          yield clamp(Math.exp(d) - d - 1, 10);
+        }
+      };
+    }
+
+    /** d value / d logpNew for one token. */
+    public double derivative(double logpNew, double logpRef) {
+      double x = logpNew - logpRef;
+      return switch (this) {
+        case K1 -> 1.0;
+        case K2 -> x;
+        case K3 -> {
+          double d = -x;
+          if (Math.abs(d) > 20) {
+            yield 0.0;
+          }
+          double v = Math.exp(d) - d - 1;
+          yield Math.abs(v) > 10 ? 0.0 : 1 - Math.exp(d);
+        }
+      };
+    }
+
+    private static double clamp(double v, double bound) {
+      return Math.max(-bound, Math.min(bound, v));
+    }
+  }
+
+  /**
+   * How per-token losses become one scalar (docs/grpo.md §4). M is the loss mask, D the normaliser
+   * mask (equal to M except under D3S {@code loss_denominator = full}), N the number of rows, N' the
+   * row count of the per-sequence modes, L = max_completion_length.
+   */
+  public enum LossAggregation {
+    /** Σ M·ℓ / Σ D: DAPO; TRL "dapo"/"bnpo", verl default. */
+    TOKEN_MEAN,
+    /** (1/N') Σ_i Σ_t M·ℓ / max(1, Σ_t D): DeepSeekMath eq. 3, TRL "grpo". */
+    SEQ_MEAN_TOKEN_MEAN,
+    /** Σ M·ℓ / (N·L): TRL "dr_grpo". */
+    DR_GRPO,
+    /** (1/N') Σ_i Σ_t M·ℓ: verl. */
+    SEQ_MEAN_TOKEN_SUM,
+    /** Σ M·ℓ / L, no division by N: verl. */
+    SEQ_MEAN_TOKEN_SUM_NORM;
+
+    /** Which rows N' counts in the per-sequence modes. */
+    public enum SeqMeanRows {
+      /** N' = N; an empty row adds 0 and still counts (TRL). */
+      ALL,
+      /** N' = rows with at least one normaliser token (verl). */
+      NONEMPTY
+    }
+
+    /**
+     * Weight w_i with loss = Σ_i Σ_t w_i · M_it · ℓ_it, one per row.
+     *
+     * @param denominator normaliser mask D, [N][len_i]
+     */
+    double[] rowWeights(boolean[][] denominator, int maxCompletionLength, SeqMeanRows rows) {
+      int n = denominator.length;
+      int[] count = new int[n];
+      long total = 0;
+      int nonEmpty = 0;
+      for (int i = 0; i < n; i++) {
+        for (boolean b : denominator[i]) {
+          count[i] += b ? 1 : 0;
+        }
+        total += count[i];
+        nonEmpty += count[i] > 0 ? 1 : 0;
+      }
+      double seqRows = Math.max(1, rows == SeqMeanRows.ALL ? n : nonEmpty);
+      double[] w = new double[n];
+      for (int i = 0; i < n; i++) {
+        w[i] =
+            switch (this) {
+              case TOKEN_MEAN -> 1.0 / Math.max(1, total);
+              case SEQ_MEAN_TOKEN_MEAN -> 1.0 / (seqRows * Math.max(1, count[i]));
+              case DR_GRPO -> 1.0 / ((double) Math.max(1, n) * maxCompletionLength);
+              case SEQ_MEAN_TOKEN_SUM -> 1.0 / seqRows;
+              case SEQ_MEAN_TOKEN_SUM_NORM -> 1.0 / maxCompletionLength;
+            };
+      }
+      return w;
+    }
+  }
+
+  /**
+   * Inputs of {@link ClippedPolicyObjective#compute}, all ragged [N][len_i] with identical row
+   * lengths. Values at positions where {@code mask} is false are never read, so they may be garbage.
+   *
+   * @param logpNew log-probs of the sampled tokens under the current parameters
+   * @param logpOld the same under the sampling policy (detached)
+   * @param logpRef the same under the frozen reference policy; null when kl_beta = 0
+   * @param advantages A[i][t]
+   * @param mask tokens whose loss term counts
+   * @param denominatorMask tokens counted by the normaliser; null means {@code mask}
+   * @param maxCompletionLength L of the dr-grpo and seq-mean-token-sum-norm normalisers
+   */
+  public record PolicyLossInput(
+      double[][] logpNew,
+      double[][] logpOld,
+      double[][] logpRef,
+      double[][] advantages,
+      boolean[][] mask,
+      boolean[][] denominatorMask,
+      int maxCompletionLength) {
+
+    public PolicyLossInput {
+      int n = logpNew.length;
+      checkRows("logpOld", logpOld.length, n);
+      checkRows("advantages", advantages.length, n);
+      checkRows("mask", mask.length, n);
+      for (int i = 0; i < n; i++) {
+        int len = logpNew[i].length;
+        checkLen("logpOld", i, logpOld[i].length, len);
+        checkLen("advantages", i, advantages[i].length, len);
+        checkLen("mask", i, mask[i].length, len);
+        if (logpRef != null) {
+          checkLen("logpRef", i, logpRef[i].length, len);
+        }
+        if (denominatorMask != null) {
+          checkLen("denominatorMask", i, denominatorMask[i].length, len);
+        }
+      }
+      if (logpRef != null) {
+        checkRows("logpRef", logpRef.length, n);
+      }
+      if (maxCompletionLength < 1) {
+        throw new IllegalArgumentException(
+            "maxCompletionLength must be >= 1, got " + maxCompletionLength);
+      }
+    }
+
+    /** Input whose normaliser counts the same tokens as the loss. */
+    public PolicyLossInput(
+        double[][] logpNew,
+        double[][] logpOld,
+        double[][] logpRef,
+        double[][] advantages,
+        boolean[][] mask,
+        int maxCompletionLength) {
+      this(logpNew, logpOld, logpRef, advantages, mask, null, maxCompletionLength);
+    }
+
+    public boolean[][] normaliserMask() {
+      return denominatorMask == null ? mask : denominatorMask;
+    }
+
+    private static void checkRows(String name, int rows, int n) {
+      if (rows != n) {
+        throw new IllegalArgumentException(name + " has " + rows + " rows, logpNew has " + n);
+      }
+    }
+
+    private static void checkLen(String name, int row, int len, int expected) {
+      if (len != expected) {
+        throw new IllegalArgumentException(
+            name + " row " + row + " has " + len + " tokens, logpNew has " + expected);
+      }
+    }
+  }
+
+  /**
+   * Scalar loss to minimise, its exact gradient per token and diagnostics.
+   *
+   * @param loss the aggregated loss
+   * @param gradLogpNew dLoss/dlogpNew per token, [N][len_i]; 0 where masked
+   * @param metrics {@code actor/...} diagnostics
+   */
+  public record LossResult(double loss, double[][] gradLogpNew, Map<String, Double> metrics) {}
 }

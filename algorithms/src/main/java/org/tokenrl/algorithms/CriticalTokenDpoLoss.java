@@ -4,9 +4,10 @@ import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import org.tokenrl.core.StrictSettings;
 
 /**
- * cDPO, "Critical Tokens Matter" (Lin et al., ICML 2025, arXiv 2411.19943; spec §3): DPO whose
+ * cDPO, "Critical Tokens Matter" (Lin et al., ICML 2025, arXiv 2411.19943; docs/preference.md §4): DPO whose
  * rejected reward weighs each token by w_t = 1 − s_t from {@link ContrastiveEstimation}, so the
  * update concentrates on the tokens that made the answer wrong.
  *
@@ -59,22 +60,22 @@ public final class CriticalTokenDpoLoss implements PairObjective {
           """);
 
   static PreferenceAlgorithm create(Config block) {
-    Config c = Settings.resolve(block, DEFAULTS, Algorithms.NAME_KEYS, "cdpo");
-    Options o = new Options(Settings.number(c, "beta"), Settings.choice(c, "form", Form.class));
-    double lambda = Settings.number(c, "lambda");
+    Config c = Algorithms.SETTINGS.resolve(block, DEFAULTS, Algorithms.NAME_KEYS, "cdpo");
+    Options o = new Options(Algorithms.SETTINGS.number(c, "beta"), Algorithms.SETTINGS.choice(c, "form", Form.class));
+    double lambda = Algorithms.SETTINGS.number(c, "lambda");
     if (!(lambda >= 0)) {
       throw new IllegalArgumentException("algorithm.lambda must be >= 0, got " + lambda);
     }
-    double eos = Settings.number(c, "eos_weight");
+    double eos = Algorithms.SETTINGS.number(c, "eos_weight");
     if (!(eos >= 0 && eos <= 1)) {
       throw new IllegalArgumentException("algorithm.eos_weight must be in [0,1], got " + eos);
     }
-    Settings.fraction(c, "negative_coverage");
+    Algorithms.SETTINGS.fraction(c, "negative_coverage");
     if (c.getInt("contrastive_sft_steps") < 1 || c.getInt("contrastive_batch_size") < 1) {
       throw new IllegalArgumentException(
           "algorithm.contrastive_sft_steps and contrastive_batch_size must be >= 1");
     }
-    if (!(Settings.number(c, "contrastive_learning_rate") > 0)) {
+    if (!(Algorithms.SETTINGS.number(c, "contrastive_learning_rate") > 0)) {
       throw new IllegalArgumentException("algorithm.contrastive_learning_rate must be > 0");
     }
     return new PreferenceAlgorithm(
@@ -83,7 +84,7 @@ public final class CriticalTokenDpoLoss implements PairObjective {
         false,
         true,
         o.form() == Form.PER_POSITION,
-        Settings.with(c, "name", "cdpo"));
+        StrictSettings.with(c, "name", "cdpo"));
   }
 
   private final Options options;
@@ -201,5 +202,118 @@ public final class CriticalTokenDpoLoss implements PairObjective {
 
   private static double delta(double[][] policy, double[][] ref, int p, int t) {
     return policy[p][t] - ref[p][t];
+  }
+
+  /**
+   * cDPO's token-level contrastive estimation (Lin et al., arXiv 2411.19943, Eq. 1;
+   * docs/preference.md §4.2): a model fine-tuned on correct answers (positive) and one fine-tuned on incorrect answers (negative)
+   * score each token of a rejected response,
+   *
+   * <pre>
+   *   s_t = softmax_v((1+λ)·z_pos[t] − λ·z_neg[t])[y_t],   weight w_t = 1 − s_t
+   * </pre>
+   *
+   * on raw logits (the per-position log-normalisers cancel inside the softmax). A low s_t means the
+   * negative model likes the token much more than the positive one: a likely critical token, so
+   * its weight in the rejected reward is high.
+   */
+  public static final class ContrastiveEstimation {
+    private ContrastiveEstimation() {}
+
+    /**
+     * s_t per response token, via a log-sum-exp that is stable for any logit scale.
+     *
+     * @param zPos positive model's logits predicting each response token, [T][V]
+     * @param zNeg negative model's logits, [T][V] (same vocabulary: both are fine-tunes of one base)
+     * @param tokens the response tokens y_t, [T]
+     * @param lambda λ ≥ 0 (paper and code: 1)
+     */
+    public static double[] scores(double[][] zPos, double[][] zNeg, int[] tokens, double lambda) {
+      check(zPos.length, zNeg.length, tokens, lambda);
+      double[] s = new double[tokens.length];
+      for (int t = 0; t < tokens.length; t++) {
+        checkRow(t, zPos[t].length, zNeg[t].length, tokens[t]);
+        double[] c = new double[zPos[t].length];
+        for (int v = 0; v < c.length; v++) {
+          c[v] = (1 + lambda) * zPos[t][v] - lambda * zNeg[t][v];
+        }
+        s[t] = Math.exp(c[tokens[t]] - logSumExp(c));
+      }
+      return s;
+    }
+
+    /** {@link #scores(double[][], double[][], int[], double)} for float logits, in double. */
+    public static double[] scores(float[][] zPos, float[][] zNeg, int[] tokens, double lambda) {
+      check(zPos.length, zNeg.length, tokens, lambda);
+      double[] s = new double[tokens.length];
+      for (int t = 0; t < tokens.length; t++) {
+        checkRow(t, zPos[t].length, zNeg[t].length, tokens[t]);
+        double[] c = new double[zPos[t].length];
+        for (int v = 0; v < c.length; v++) {
+          c[v] = (1 + lambda) * (double) zPos[t][v] - lambda * (double) zNeg[t][v];
+        }
+        s[t] = Math.exp(c[tokens[t]] - logSumExp(c));
+      }
+      return s;
+    }
+
+    /**
+     * w_t = 1 − s_t; when the response ends with EOS its weight is {@code eosWeight} instead (the
+     * official code appends a 0 score for EOS, so it weighs 1).
+     */
+    public static double[] weights(double[] scores, boolean endsWithEos, double eosWeight) {
+      double[] w = new double[scores.length];
+      for (int t = 0; t < w.length; t++) {
+        w[t] = 1 - scores[t];
+      }
+      if (endsWithEos && w.length > 0) {
+        w[w.length - 1] = eosWeight;
+      }
+      return w;
+    }
+
+    static double logSumExp(double[] c) {
+      double m = Double.NEGATIVE_INFINITY;
+      for (double x : c) {
+        m = Math.max(m, x);
+      }
+      double sum = 0;
+      for (double x : c) {
+        sum += Math.exp(x - m);
+      }
+      return m + Math.log(sum);
+    }
+
+    private static void check(int pos, int neg, int[] tokens, double lambda) {
+      if (!(lambda >= 0) || Double.isInfinite(lambda)) {
+        throw new IllegalArgumentException("algorithm.lambda must be >= 0, got " + lambda);
+      }
+      if (pos != tokens.length || neg != tokens.length) {
+        throw new IllegalArgumentException(
+            "need one logit row per response token: "
+                + tokens.length
+                + " tokens, zPos has "
+                + pos
+                + " rows, zNeg "
+                + neg);
+      }
+    }
+
+    private static void checkRow(int t, int vPos, int vNeg, int token) {
+      if (vPos != vNeg) {
+        throw new IllegalArgumentException(
+            "token "
+                + t
+                + ": positive model has "
+                + vPos
+                + " logits, negative "
+                + vNeg
+                + " (both must be fine-tunes of the same base model)");
+      }
+      if (token < 0 || token >= vPos) {
+        throw new IllegalArgumentException(
+            "token " + t + " id " + token + " is outside the vocabulary [0, " + vPos + ")");
+      }
+    }
   }
 }

@@ -1,5 +1,7 @@
 package org.tokenrl.algorithms;
 
+import org.tokenrl.algorithms.Grpo.GroupStats;
+
 /**
  * DAPO dynamic sampling (arXiv 2503.14476 §3.2): groups whose rewards are all equal give A = 0 for
  * every response and only dilute the batch, so they are dropped.

@@ -7,7 +7,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * GRPO group-relative advantages (DeepSeekMath, arXiv 2402.03300; spec §1.2 step 1), broadcast to
+ * GRPO group-relative advantages (DeepSeekMath, arXiv 2402.03300; docs/grpo.md §1), broadcast to
  * every token of a response. The loss is the shared {@link ClippedPolicyObjective}.
  *
  * <pre>
@@ -16,7 +16,10 @@ import java.util.Map;
  * </pre>
  *
  * A group of one, a group whose finite rewards are all equal, and every NaN-reward response get A =
- * 0 (TRL). NaN rewards are left out of the statistics.
+ * 0 (TRL). NaN rewards are left out of the statistics. *
+ * <p>Reading GRPO end to end: this file holds its keys ({@link #DEFAULTS}), options and credit
+ * rule; {@link ClippedPolicyObjective} the loss shared by every RL algorithm (with its keys, KL
+ * estimators and loss aggregations); {@link RlAlgorithm} how the trainer calls the two.
  */
 public final class Grpo implements CreditAssigner {
 
@@ -40,12 +43,12 @@ public final class Grpo implements CreditAssigner {
 
     static Options from(Config c) {
       return new Options(
-          Settings.choice(c, "scale_rewards", ScaleRewards.class), Settings.number(c, "eps_adv"));
+          Algorithms.SETTINGS.choice(c, "scale_rewards", ScaleRewards.class), Algorithms.SETTINGS.number(c, "eps_adv"));
     }
   }
 
   /**
-   * GRPO's keys and their defaults (TRL HEAD, spec §1.3); documented in
+   * GRPO's keys and their defaults (TRL HEAD, docs/grpo.md §5); documented in
    * configs/algorithm/grpo.conf.
    */
   static final Config DEFAULTS =
@@ -57,9 +60,9 @@ public final class Grpo implements CreditAssigner {
 
   static RlAlgorithm create(Config block) {
     Config c =
-        Settings.resolve(
-            block, DEFAULTS.withFallback(Algorithms.COMMON_DEFAULTS), Algorithms.NAME_KEYS, "grpo");
-    return Algorithms.assemble("grpo", c, new Grpo(Options.from(c)), false);
+        Algorithms.SETTINGS.resolve(
+            block, DEFAULTS.withFallback(RlAlgorithm.COMMON_DEFAULTS), Algorithms.NAME_KEYS, "grpo");
+    return RlAlgorithm.assemble("grpo", c, new Grpo(Options.from(c)), false);
   }
 
   private final Options options;
@@ -130,5 +133,49 @@ public final class Grpo implements CreditAssigner {
     metrics.put("credit/reward_mean", all.mean());
     metrics.put("credit/zero_std_group_frac", groups == 0 ? 0 : constant / (double) groups);
     metrics.put("credit/nan_reward_frac", rewards.length == 0 ? 0 : nan / (double) rewards.length);
+  }
+
+  /**
+   * Mean and unbiased std of the finite rewards of one group (NaN rewards are unscorable and left
+   * out, as TRL does).
+   *
+   * @param mean mean of the finite rewards (0 when there are none)
+   * @param std unbiased (n−1) standard deviation; 0 when fewer than two finite rewards
+   * @param count number of finite rewards
+   * @param constant fewer than two finite rewards, or all of them equal: such a group carries no
+   *     relative signal and every advantage in it is exactly 0
+   */
+  record GroupStats(double mean, double std, int count, boolean constant) {
+
+    static GroupStats of(double[] r, int from, int length) {
+      int count = 0;
+      double sum = 0;
+      double first = Double.NaN;
+      boolean allEqual = true;
+      for (int i = from; i < from + length; i++) {
+        if (Double.isNaN(r[i])) {
+          continue;
+        }
+        if (count == 0) {
+          first = r[i];
+        } else if (r[i] != first) {
+          allEqual = false;
+        }
+        count++;
+        sum += r[i];
+      }
+      if (count == 0) {
+        return new GroupStats(0, 0, 0, true);
+      }
+      double mean = sum / count;
+      double ss = 0;
+      for (int i = from; i < from + length; i++) {
+        if (!Double.isNaN(r[i])) {
+          ss += (r[i] - mean) * (r[i] - mean);
+        }
+      }
+      double std = count > 1 ? Math.sqrt(ss / (count - 1)) : 0.0;
+      return new GroupStats(mean, std, count, count < 2 || allEqual);
+    }
   }
 }

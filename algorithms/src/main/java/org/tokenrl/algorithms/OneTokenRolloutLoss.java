@@ -5,9 +5,10 @@ import com.typesafe.config.ConfigFactory;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.SplittableRandom;
+import org.tokenrl.core.StrictSettings;
 
 /**
- * OTR, one-token rollout (Ming et al., arXiv 2509.26313; spec §4, provisional: from the abstract
+ * OTR, one-token rollout (Ming et al., arXiv 2509.26313; docs/otr.md, provisional: from the abstract
  * and public reviews). SFT with teacher forcing where every response position is a one-step
  * episode: K candidates are drawn from the detached, temperature-scaled π′ = softmax(z/τ), each
  * rewarded 1 if it is the ground-truth token x_t and β otherwise, and REINFORCE is applied with
@@ -73,15 +74,15 @@ public final class OneTokenRolloutLoss {
     static Options from(Config c) {
       return new Options(
           c.getInt("k"),
-          Settings.number(c, "temperature"),
-          Settings.number(c, "beta"),
-          Settings.choice(c, "reduction", Reduction.class),
-          Settings.number(c, "sft_mix"),
+          Algorithms.SETTINGS.number(c, "temperature"),
+          Algorithms.SETTINGS.number(c, "beta"),
+          Algorithms.SETTINGS.choice(c, "reduction", Reduction.class),
+          Algorithms.SETTINGS.number(c, "sft_mix"),
           c.getBoolean("expectation"));
     }
   }
 
-  /** OTR's keys; documented in configs/algorithm/otr.conf (β, τ are guesses, spec §4.3). */
+  /** OTR's keys; documented in configs/algorithm/otr.conf (β, τ are guesses, docs/otr.md §1). */
   static final Config DEFAULTS =
       ConfigFactory.parseString(
           """
@@ -94,9 +95,9 @@ public final class OneTokenRolloutLoss {
           """);
 
   static SupervisedAlgorithm create(Config block) {
-    Config c = Settings.resolve(block, DEFAULTS, Algorithms.NAME_KEYS, "otr");
+    Config c = Algorithms.SETTINGS.resolve(block, DEFAULTS, Algorithms.NAME_KEYS, "otr");
     return new SupervisedAlgorithm(
-        "otr", new OneTokenRolloutLoss(Options.from(c)), Settings.with(c, "name", "otr"));
+        "otr", new OneTokenRolloutLoss(Options.from(c)), StrictSettings.with(c, "name", "otr"));
   }
 
   private final Options options;
@@ -167,52 +168,100 @@ public final class OneTokenRolloutLoss {
   }
 
   private OtrResult run(double[][][] logProbs, int[][] labels, int[][][] samples, long seed) {
-    int n = logProbs.length;
-    int vocab = validate(logProbs, labels, samples);
-    double[] rowWeight = rowWeights(logProbs);
-    double[][][] coef = new double[n][][];
-    double loss = 0;
-    double pgLoss = 0;
-    double nll = 0;
-    double gtFrac = 0;
-    long tokens = 0;
-    double[] c = new double[vocab];
-    for (int i = 0; i < n; i++) {
-      int len = logProbs[i].length;
-      coef[i] = new double[len][];
-      for (int t = 0; t < len; t++) {
-        double[] lp = logProbs[i][t];
-        int x = labels[i][t];
-        double[] q = candidateWeights(lp, samples, vocab, seed, i, t);
-        double lt = 0;
-        for (int v = 0; v < vocab; v++) {
-          double reward = v == x ? 1.0 : options.beta();
-          c[v] = -reward * q[v];
-          if (c[v] != 0) {
-            lt += c[v] * lp[v]; // skip undrawn ids: 0 · (−∞) would be NaN
-          }
-        }
-        pgLoss += rowWeight[i] * lt;
-        c[x] -= options.sftMix();
-        lt += -options.sftMix() * lp[x];
-        loss += rowWeight[i] * lt;
-        coef[i][t] = new double[vocab];
-        for (int v = 0; v < vocab; v++) {
-          coef[i][t][v] = rowWeight[i] * c[v];
-        }
-        nll -= lp[x];
-        gtFrac += q[x];
-        tokens++;
+    validate(logProbs, labels, samples);
+    Streaming stream = new Streaming(labels, samples, seed);
+    double[][][] coef = new double[logProbs.length][][];
+    for (int i = 0; i < logProbs.length; i++) {
+      coef[i] = new double[logProbs[i].length][];
+      for (int t = 0; t < logProbs[i].length; t++) {
+        coef[i][t] = stream.position(i, t, logProbs[i][t]);
       }
     }
-    Map<String, Double> metrics = new LinkedHashMap<>();
-    double perToken = 1.0 / Math.max(1, tokens);
-    metrics.put("otr/loss", loss);
-    metrics.put("otr/pg_loss", pgLoss);
-    metrics.put("otr/nll", nll * perToken);
-    metrics.put("otr/gt_sample_frac", gtFrac * perToken);
-    metrics.put("otr/tokens", (double) tokens);
-    return new OtrResult(loss, coef, metrics);
+    return stream.result(coef);
+  }
+
+  /**
+   * OTR over log-prob rows that arrive one position at a time, as {@code
+   * Policy.responseLogProbs} streams them: memory O(V) per position instead of [N][T][V]. Same
+   * draws, loss and coefficients as {@link #compute(float[][][], int[][], long)}.
+   *
+   * @param labels ground-truth response tokens, [N][T_i]
+   * @param seed draws are keyed by (seed, row, position)
+   */
+  public Streaming streaming(int[][] labels, long seed) {
+    return new Streaming(labels, null, seed);
+  }
+
+  /** Accumulates loss and metrics over the positions it is given; see {@link #streaming}. */
+  public final class Streaming {
+    private final int[][] labels;
+    private final int[][][] samples;
+    private final long seed;
+    private final double[] rowWeight;
+    private double loss;
+    private double pgLoss;
+    private double nll;
+    private double gtFrac;
+    private long tokens;
+
+    private Streaming(int[][] labels, int[][][] samples, long seed) {
+      this.labels = labels;
+      this.samples = samples;
+      this.seed = seed;
+      this.rowWeight = rowWeights(labels);
+    }
+
+    /** The same for float log-probs (what the policy streams). */
+    public double[] position(int i, int t, float[] logp) {
+      double[] lp = new double[logp.length];
+      for (int v = 0; v < lp.length; v++) {
+        lp[v] = logp[v];
+      }
+      return position(i, t, lp);
+    }
+
+    /** dLoss/dlog p(v) for every id v at position t of row i, given that position's log p. */
+    public double[] position(int i, int t, double[] lp) {
+      int vocab = lp.length;
+      int x = labels[i][t];
+      if (x < 0 || x >= vocab) {
+        throw new IllegalArgumentException(
+            "labels[" + i + "][" + t + "] = " + x + " is outside [0, " + vocab + ")");
+      }
+      double[] q = candidateWeights(lp, samples, vocab, seed, i, t);
+      double[] c = new double[vocab];
+      double lt = 0;
+      for (int v = 0; v < vocab; v++) {
+        double reward = v == x ? 1.0 : options.beta();
+        c[v] = -reward * q[v];
+        if (c[v] != 0) {
+          lt += c[v] * lp[v]; // skip undrawn ids: 0 · (−∞) would be NaN
+        }
+      }
+      pgLoss += rowWeight[i] * lt;
+      c[x] -= options.sftMix();
+      lt += -options.sftMix() * lp[x];
+      loss += rowWeight[i] * lt;
+      for (int v = 0; v < vocab; v++) {
+        c[v] *= rowWeight[i];
+      }
+      nll -= lp[x];
+      gtFrac += q[x];
+      tokens++;
+      return c;
+    }
+
+    /** Loss and metrics of the positions seen; {@code vocabCoef} is passed through. */
+    public OtrResult result(double[][][] vocabCoef) {
+      Map<String, Double> metrics = new LinkedHashMap<>();
+      double perToken = 1.0 / Math.max(1, tokens);
+      metrics.put("otr/loss", loss);
+      metrics.put("otr/pg_loss", pgLoss);
+      metrics.put("otr/nll", nll * perToken);
+      metrics.put("otr/gt_sample_frac", gtFrac * perToken);
+      metrics.put("otr/tokens", (double) tokens);
+      return new OtrResult(loss, vocabCoef, metrics);
+    }
   }
 
   /** Weight of each id among the candidates: n_v / K, or π′(v) in the expectation form. */
@@ -229,17 +278,17 @@ public final class OneTokenRolloutLoss {
   }
 
   /** Weight of each of row i's positions in the reduced loss; empty rows are skipped. */
-  private double[] rowWeights(double[][][] logProbs) {
-    int n = logProbs.length;
+  private double[] rowWeights(int[][] labels) {
+    int n = labels.length;
     long total = 0;
     int nonEmpty = 0;
-    for (double[][] row : logProbs) {
+    for (int[] row : labels) {
       total += row.length;
       nonEmpty += row.length > 0 ? 1 : 0;
     }
     double[] w = new double[n];
     for (int i = 0; i < n; i++) {
-      int len = logProbs[i].length;
+      int len = labels[i].length;
       if (len == 0) {
         continue;
       }

@@ -1,5 +1,8 @@
 package org.tokenrl.algorithms;
 
+import org.tokenrl.algorithms.TokenRewardRegularizedDpoLoss.TokenRewards;
+import org.tokenrl.algorithms.CriticalTokenDpoLoss.ContrastiveEstimation;
+
 /**
  * Inputs of a {@link PairObjective}, index p = pair. Every per-token array is ragged over the
  * RESPONSE tokens only (prompt and padding are not in it, so there is no mask): row p of every

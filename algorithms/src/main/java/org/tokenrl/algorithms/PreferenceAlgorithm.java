@@ -1,6 +1,8 @@
 package org.tokenrl.algorithms;
 
 import com.typesafe.config.Config;
+import org.tokenrl.algorithms.TokenRewardRegularizedDpoLoss.TokenRewards;
+import org.tokenrl.algorithms.CriticalTokenDpoLoss.ContrastiveEstimation;
 
 /**
  * A configured preference algorithm (dpo, treg, cdpo): the loss and what the trainer must put into

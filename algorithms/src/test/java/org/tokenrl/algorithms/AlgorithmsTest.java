@@ -12,6 +12,8 @@ import java.nio.file.Path;
 import java.util.Set;
 import java.util.TreeSet;
 import org.junit.jupiter.api.Test;
+import org.tokenrl.algorithms.ClippedPolicyObjective.KlEstimator;
+import org.tokenrl.algorithms.ClippedPolicyObjective.LossAggregation;
 
 /** The registry, strict config reading, and configs/algorithm/*.conf matching the code defaults. */
 class AlgorithmsTest {

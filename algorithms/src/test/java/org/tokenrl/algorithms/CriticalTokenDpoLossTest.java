@@ -10,6 +10,7 @@ import java.util.Random;
 import org.junit.jupiter.api.Test;
 import org.tokenrl.algorithms.CriticalTokenDpoLoss.Form;
 import org.tokenrl.algorithms.CriticalTokenDpoLoss.Options;
+import org.tokenrl.algorithms.CriticalTokenDpoLoss.ContrastiveEstimation;
 
 /** Spec §3.7 examples C1, C2; uniform weights are DPO; finite-difference gradients. */
 class CriticalTokenDpoLossTest {

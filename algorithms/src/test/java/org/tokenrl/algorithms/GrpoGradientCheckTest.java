@@ -6,7 +6,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 import org.tokenrl.algorithms.ClippedPolicyObjective.Options;
-import org.tokenrl.algorithms.LossAggregation.SeqMeanRows;
+import org.tokenrl.algorithms.ClippedPolicyObjective.LossAggregation.SeqMeanRows;
+import org.tokenrl.algorithms.ClippedPolicyObjective.KlEstimator;
+import org.tokenrl.algorithms.ClippedPolicyObjective.LossAggregation;
+import org.tokenrl.algorithms.ClippedPolicyObjective.PolicyLossInput;
+import org.tokenrl.algorithms.ClippedPolicyObjective.LossResult;
 
 /**
  * gradLogpNew against central finite differences of loss(logpNew), on random ragged batches, for

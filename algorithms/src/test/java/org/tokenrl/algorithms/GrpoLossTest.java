@@ -5,7 +5,11 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import org.junit.jupiter.api.Test;
 import org.tokenrl.algorithms.ClippedPolicyObjective.Options;
 import org.tokenrl.algorithms.ClippedPolicyObjective.TokenTerm;
-import org.tokenrl.algorithms.LossAggregation.SeqMeanRows;
+import org.tokenrl.algorithms.ClippedPolicyObjective.LossAggregation.SeqMeanRows;
+import org.tokenrl.algorithms.ClippedPolicyObjective.KlEstimator;
+import org.tokenrl.algorithms.ClippedPolicyObjective.LossAggregation;
+import org.tokenrl.algorithms.ClippedPolicyObjective.PolicyLossInput;
+import org.tokenrl.algorithms.ClippedPolicyObjective.LossResult;
 
 /** Spec §1.6 G-2 (a), (b) and G-3: per-token losses, gradients and every aggregation. */
 class GrpoLossTest {

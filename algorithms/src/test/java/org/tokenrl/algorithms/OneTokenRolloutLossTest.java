@@ -9,6 +9,7 @@ import java.util.Random;
 import org.junit.jupiter.api.Test;
 import org.tokenrl.algorithms.OneTokenRolloutLoss.Options;
 import org.tokenrl.algorithms.OneTokenRolloutLoss.Reduction;
+import org.tokenrl.algorithms.CriticalTokenDpoLoss.ContrastiveEstimation;
 
 /**
  * Spec §4.6 examples O1–O3 to 1e-9 on double log-probs, the float entry point the trainer uses,

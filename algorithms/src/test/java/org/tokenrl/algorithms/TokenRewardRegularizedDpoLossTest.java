@@ -9,6 +9,7 @@ import java.util.Random;
 import org.junit.jupiter.api.Test;
 import org.tokenrl.algorithms.DpoLoss.Variant;
 import org.tokenrl.algorithms.TokenRewardRegularizedDpoLoss.Options;
+import org.tokenrl.algorithms.TokenRewardRegularizedDpoLoss.TokenRewards;
 
 /** Spec §2.6 examples T1, T2; α = 0 is DPO; both weight modes against finite differences. */
 class TokenRewardRegularizedDpoLossTest {

@@ -1,6 +1,6 @@
 package org.tokenrl.distributed;
 
-import org.tokenrl.model.ModelConfig;
+import org.tokenrl.model.ModelSpec;
 
 /**
  * The Ray actor around a {@link RolloutWorker}: one per worker process. Arguments and results are
@@ -13,7 +13,7 @@ public class RolloutActor {
   private final RolloutWorker worker;
 
   /**
-   * @param modelConfigJson the policy's {@code ModelConfig} as JSON
+   * @param modelConfigJson the policy's {@code ModelSpec} as JSON (either architecture)
    * @param runConfig the resolved run config ({@link ActorRewards#render}) when this actor computes
    *     rewards ({@code distributed.rewards_on = actors}), else ""
    * @param projectRoot what the task's relative data paths resolve against
@@ -21,7 +21,7 @@ public class RolloutActor {
   public RolloutActor(String modelConfigJson, String runConfig, String projectRoot) {
     ActorRewards rewards =
         runConfig.isEmpty() ? null : ActorRewards.fromRendered(runConfig, projectRoot);
-    this.worker = new RolloutWorker(ModelConfig.fromJson(modelConfigJson), rewards);
+    this.worker = new RolloutWorker(ModelSpec.fromJson(modelConfigJson), rewards);
   }
 
   /** Loads the weights (if not held yet) and samples the slice; returns a {@link SliceResult}. */
@@ -38,6 +38,15 @@ public class RolloutActor {
     PausePoint.reach(PausePoint.LOAD_WEIGHTS);
     worker.loadWeights(weightsVersion, weights);
     return weightsVersion;
+  }
+
+  /**
+   * Releases the sampler's native memory and the worker's Arrow allocator before the pool kills
+   * this actor; throws if Arrow buffers are still outstanding (a leak), which the pool reports.
+   */
+  public boolean close() {
+    worker.close();
+    return true;
   }
 
   /** This actor's worker process id (tests kill it to check restarts). */

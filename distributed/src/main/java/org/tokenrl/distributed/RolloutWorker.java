@@ -8,7 +8,7 @@ import org.apache.arrow.memory.RootAllocator;
 import org.tokenrl.core.Rollout;
 import org.tokenrl.core.RolloutBatch;
 import org.tokenrl.model.Generation;
-import org.tokenrl.model.ModelConfig;
+import org.tokenrl.model.ModelSpec;
 import org.tokenrl.model.OptimizerConfig;
 import org.tokenrl.model.Policy;
 import org.tokenrl.rewards.RewardResult;
@@ -27,12 +27,12 @@ public final class RolloutWorker implements AutoCloseable {
   private long weightsVersion = Long.MIN_VALUE;
 
   /** A worker whose batches carry reward 0 (the trainer scores them). */
-  public RolloutWorker(ModelConfig model) {
+  public RolloutWorker(ModelSpec model) {
     this(model, null);
   }
 
   /** A worker that fills each batch's reward column with {@code rewards} (null: leaves it 0). */
-  public RolloutWorker(ModelConfig model, ActorRewards rewards) {
+  public RolloutWorker(ModelSpec model, ActorRewards rewards) {
     // The init seed does not matter: every version's weights are loaded before sampling.
     this.sampler = Policy.create(model, OptimizerConfig.defaults(0.0), 0);
     this.rewards = rewards;

@@ -2,8 +2,10 @@ package org.tokenrl.model;
 
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.function.Predicate;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.ops.transforms.Transforms;
+import org.nd4j.linalg.api.ops.impl.updaters.AdamUpdater;
+import org.nd4j.linalg.factory.Nd4j;
 
 /**
  * AdamW (Loshchilov and Hutter) with decoupled weight decay on matrices, over ND4J arrays:
@@ -14,9 +16,11 @@ import org.nd4j.linalg.ops.transforms.Transforms;
  *   p = p - lr * (m / (1-b1^t)) / (sqrt(v / (1-b2^t)) + eps)
  * </pre>
  *
- * Parameters are updated in place, so the SameDiff graphs holding them see the new values.
+ * Parameters are updated in place, so every layer holding them sees the new values. The moment
+ * updates run as ND4J's fused Adam op, which writes the step into the gradient buffer: a step
+ * allocates nothing of parameter size.
  */
-final class AdamW {
+final class AdamW implements AutoCloseable {
   private final OptimizerConfig cfg;
   private double learningRate;
   private long step;
@@ -31,8 +35,8 @@ final class AdamW {
     this.learningRate = cfg.learningRate();
     params.forEach(
         (name, p) -> {
-          m.put(name, p.ulike().assign(0));
-          v.put(name, p.ulike().assign(0));
+          m.put(name, Nd4j.zeros(p.dataType(), p.shape()));
+          v.put(name, Nd4j.zeros(p.dataType(), p.shape()));
         });
   }
 
@@ -60,19 +64,22 @@ final class AdamW {
   }
 
   /**
-   * One step. {@code grads} are scaled by {@code gradScale} (clipping) in place, so the caller must
-   * pass buffers it owns.
+   * One step. {@code grads} are scaled by {@code gradScale} (clipping) and then overwritten with
+   * the update, in place, so the caller must pass buffers it owns.
    */
   void apply(
       Map<String, INDArray> params,
       Map<String, INDArray> grads,
       double gradScale,
-      java.util.function.Predicate<String> decays) {
+      Predicate<String> decays) {
     step++;
     double b1 = cfg.beta1();
     double b2 = cfg.beta2();
     double bias1 = 1 - Math.pow(b1, step);
     double bias2 = 1 - Math.pow(b2, step);
+    // ND4J's fused adam_updater computes lr·sqrt(1-b2^t)/(1-b1^t) · m / (sqrt(v) + eps'); with
+    // eps' = eps·sqrt(1-b2^t) that is exactly lr · m̂ / (sqrt(v̂) + eps) — one pass over g, m, v.
+    double epsHat = cfg.eps() * Math.sqrt(bias2);
     for (Map.Entry<String, INDArray> e : params.entrySet()) {
       String name = e.getKey();
       INDArray p = e.getValue();
@@ -80,14 +87,23 @@ final class AdamW {
       if (gradScale != 1.0) {
         g.muli(gradScale);
       }
-      INDArray mi = m.get(name).muli(b1).addi(g.mul(1 - b1));
-      INDArray vi = v.get(name).muli(b2).addi(g.mul(g).muli(1 - b2));
-      INDArray denom = Transforms.sqrt(vi.div(bias2), false).addi(cfg.eps());
-      INDArray delta = mi.div(denom).muli(learningRate / bias1);
+      // in place: g becomes the update, v and m their new values
+      Nd4j.exec(
+          new AdamUpdater(
+              g, v.get(name), m.get(name), learningRate, b1, b2, epsHat, (int) (step - 1)));
+      if (learningRate == 0) {
+        continue; // the op swaps a zero step size for eps: moments move, weights must not
+      }
       if (cfg.weightDecay() > 0 && decays.test(name)) {
         p.muli(1 - learningRate * cfg.weightDecay());
       }
-      p.subi(delta);
+      p.subi(g);
     }
+  }
+
+  @Override
+  public void close() {
+    m.values().forEach(Ops::free);
+    v.values().forEach(Ops::free);
   }
 }

@@ -19,13 +19,14 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
+import org.tokenrl.core.DurableFiles;
 
 /**
  * A training checkpoint directory:
  *
  * <pre>
  *   model.safetensors      weights (float32, names of Policy.exportWeights)
- *   model.json             ModelConfig
+ *   model.json             ModelSpec (with "arch": gpt or llama)
  *   tokenizer.json         as given by the caller
  *   optimizer.safetensors  AdamW moments "m.NAME"/"v.NAME"; metadata: step, learning_rate, config
  *   trainer_state.json     opaque JSON from the caller (step, RNG state, ...)
@@ -127,11 +128,11 @@ public final class Checkpoint {
                 + "): the file is corrupted or was modified");
       }
     }
-    ModelConfig cfg = ModelConfig.fromJson(Files.readString(dir.resolve("model.json")));
+    ModelSpec cfg = ModelSpec.fromJson(Files.readString(dir.resolve("model.json")));
     SafeTensors.Contents opt = SafeTensors.read(dir.resolve("optimizer.safetensors"));
     OptimizerConfig optCfg =
         JSON.readValue(opt.metadata().get("optimizer_config"), OptimizerConfig.class);
-    Policy policy = Policy.create(cfg, optCfg, 0);
+    Policy policy = Policy.createForImport(cfg, optCfg);
     policy.importWeights(SafeTensors.read(dir.resolve("model.safetensors")).tensors());
     policy.importOptimizerState(
         opt.tensors(),
@@ -167,12 +168,9 @@ public final class Checkpoint {
   }
 
   private static void fsyncDirectory(Path dir) {
-    try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {
-      ch.force(true);
-    } catch (IOException e) {
-      // some file systems cannot open directories for fsync; the file contents are already synced
-    }
+    DurableFiles.fsyncDirectory(dir);
   }
+
 
   static String sha256(Path file) throws IOException {
     try {

@@ -1,31 +1,29 @@
 package org.tokenrl.model;
 
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.SplittableRandom;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.indexing.NDArrayIndex;
 
 /**
- * Autoregressive sampling for a {@link Policy}: either with the KV cache (prefill the left-padded
- * prompts with the full graph, which also returns every layer's K/V, then one decode-graph call per
- * new token) or, as the reference, by re-running the full graph on the whole sequence each step.
+ * Autoregressive sampling for a {@link Policy}: either with the KV cache (one forward pass over the
+ * left-padded prompts fills the cache, then one {@link Transformer#decode} step per new token for
+ * all rows at once) or, as the reference, by re-running the full forward pass on the whole
+ * right-padded sequences each step.
  */
 final class Generator {
-  private final ModelConfig cfg;
-  private final TransformerGraph graph;
+  private final Transformer model;
+  private final ModelSpec spec;
+  private final Scratch scratch;
 
-  Generator(TransformerGraph graph) {
-    this.cfg = graph.cfg;
-    this.graph = graph;
+  Generator(Transformer model, Scratch scratch) {
+    this.model = model;
+    this.spec = model.spec();
+    this.scratch = scratch;
   }
 
-  /**
-   * The generation loop. {@code logitsSink}, if given, receives each step's raw logits [B][V]
-   * (tests compare cached and uncached decoding with it).
-   */
   Generation run(
       int[][] prompts,
       SamplingParams params,
@@ -33,7 +31,6 @@ final class Generator {
       boolean useCache,
       List<double[][]> logitsSink) {
     int b = prompts.length;
-    int v = cfg.vocabSize();
     if (rowSeeds.length != b) {
       throw new IllegalArgumentException(
           "rowSeeds has " + rowSeeds.length + " seeds for " + b + " prompts");
@@ -45,15 +42,18 @@ final class Generator {
       }
       maxPrompt = Math.max(maxPrompt, prompts[i].length);
     }
-    if (maxPrompt + params.maxNewTokens() - 1 > cfg.maxSeqLen()) {
+    if (maxPrompt + params.maxNewTokens() - 1 > spec.maxSeqLen()) {
       throw new IllegalArgumentException(
           "longest prompt ("
               + maxPrompt
               + ") + maxNewTokens ("
               + params.maxNewTokens()
-              + ") - 1 exceeds model.maxSeqLen ("
-              + cfg.maxSeqLen()
-              + "): lower sampling.maxNewTokens or shorten the prompts");
+              + ") - 1 exceeds the model's "
+              + spec.maxSeqLen()
+              + " positions: lower sampling.maxNewTokens or shorten the prompts");
+    }
+    if (b == 0) {
+      return new Generation(new int[0][], new float[0][], new float[0][], new boolean[0]);
     }
     double temperature = params.scoringTemperature();
     SplittableRandom[] rngs = new SplittableRandom[b];
@@ -68,34 +68,35 @@ final class Generator {
       entropies.add(new ArrayList<>());
       active[i] = true;
     }
-    if (b == 0) {
-      return new Generation(new int[0][], new float[0][], new float[0][], new boolean[0]);
-    }
-    Decoder decoder = useCache ? new CachedDecoder(prompts, temperature) : null;
-    for (int step = 0; step < params.maxNewTokens(); step++) {
-      StepOutput out =
-          useCache
-              ? (step == 0 ? decoder.prefill() : decoder.next(lastTokens(tokens), step))
-              : fullStep(prompts, tokens, temperature);
-      if (logitsSink != null) {
-        logitsSink.add(out.logits);
-      }
-      boolean any = false;
-      for (int i = 0; i < b; i++) {
-        if (!active[i]) {
-          continue;
+    KvCache cache = useCache ? model.newCache(b, maxPrompt + params.maxNewTokens()) : null;
+    try {
+      for (int step = 0; step < params.maxNewTokens(); step++) {
+        double[][] logits = stepLogits(step, prompts, tokens, cache);
+        if (logitsSink != null) {
+          logitsSink.add(logits);
         }
-        int tok = Sampler.next(out.logits[i], params, rngs[i]);
-        tokens.get(i).add(tok);
-        logprobs.get(i).add((float) out.logp[i * v + tok]);
-        entropies.get(i).add((float) out.entropy[i]);
-        if (tok == params.eosId()) {
-          active[i] = false;
+        boolean any = false;
+        for (int i = 0; i < b; i++) {
+          if (!active[i]) {
+            continue;
+          }
+          int tok = Sampler.next(logits[i], params, rngs[i]);
+          double[] lpEnt = logProbAndEntropy(logits[i], tok, temperature);
+          tokens.get(i).add(tok);
+          logprobs.get(i).add((float) lpEnt[0]);
+          entropies.get(i).add((float) lpEnt[1]);
+          if (params.stops(tok)) {
+            active[i] = false;
+          }
+          any |= active[i];
         }
-        any |= active[i];
+        if (!any) {
+          break;
+        }
       }
-      if (!any) {
-        break;
+    } finally {
+      if (cache != null) {
+        cache.close();
       }
     }
     int[][] responses = new int[b][];
@@ -109,17 +110,39 @@ final class Generator {
     return new Generation(responses, lps, ents, active.clone());
   }
 
-  /** Logits [B][V], log-softmax at the sampling temperature [B*V] and entropies [B] of a step. */
-  private record StepOutput(double[][] logits, double[] logp, double[] entropy) {}
-
-  private interface Decoder {
-    StepOutput prefill();
-
-    StepOutput next(int[] lastTokens, int step);
+  /**
+   * Raw logits [B][V] at each row's last token: step 0 prefills the cache with one forward pass
+   * over the left-padded prompts, later steps decode the previous tokens; without a cache, a full
+   * forward pass over everything so far. Every activation lives in the scratch workspace.
+   */
+  private double[][] stepLogits(
+      int step, int[][] prompts, List<List<Integer>> tokens, KvCache cache) {
+    try (var ws = scratch.open()) {
+      INDArray hidden; // [B, d]
+      if (cache == null) {
+        hidden = lastRows(prompts, tokens);
+      } else if (step == 0) {
+        Batch batch = Batch.leftPadded(prompts, spec.maxSeqLen());
+        INDArray all = model.forward(batch, false); // [B·P, d]
+        model.fillCache(cache, batch);
+        hidden = lastSlots(all, batch);
+      } else {
+        int b = prompts.length;
+        int[] last = new int[b];
+        int[] positions = new int[b];
+        for (int i = 0; i < b; i++) {
+          List<Integer> t = tokens.get(i);
+          last[i] = t.get(t.size() - 1); // finished rows repeat their last token; ignored
+          positions[i] = prompts[i].length + step - 1;
+        }
+        hidden = model.decode(last, positions, cache);
+      }
+      return logits(hidden);
+    }
   }
 
-  /** The reference: the full graph over every row's prompt ++ generated tokens, left-padded. */
-  private StepOutput fullStep(int[][] prompts, List<List<Integer>> generated, double temp) {
+  /** The reference step: a full forward pass over prompt ++ generated, right-padded. */
+  private INDArray lastRows(int[][] prompts, List<List<Integer>> generated) {
     int[][] seqs = new int[prompts.length][];
     for (int i = 0; i < prompts.length; i++) {
       List<Integer> g = generated.get(i);
@@ -128,115 +151,57 @@ final class Generator {
         seqs[i][prompts[i].length + j] = g.get(j);
       }
     }
-    PackedBatch batch = PackedBatch.leftPadded(seqs);
-    Map<String, INDArray> out =
-        graph.full.output(batch.inputs(cfg, graph.dtype, temp), "logits", "logp", "entropy");
-    return lastSlots(batch, out);
+    Batch batch = Batch.rightPadded(seqs, spec.maxSeqLen());
+    return lastSlots(model.forward(batch, false), batch);
   }
 
-  /** Rows of the last slot of every sequence (all rows end there: left padding). */
-  private StepOutput lastSlots(PackedBatch batch, Map<String, INDArray> out) {
-    int v = cfg.vocabSize();
-    double[] logits = Tensors.toDoubles(out.get("logits")); // [NT, V]
-    double[] logp = Tensors.toDoubles(out.get("logp")); // [NT, V]
-    double[] entropy = Tensors.toDoubles(out.get("entropy")); // [NT]
-    double[][] rowLogits = new double[batch.rows][];
-    double[] rowLogp = new double[batch.rows * v];
-    double[] rowEntropy = new double[batch.rows];
-    for (int i = 0; i < batch.rows; i++) {
-      int r = batch.flatRow(i, batch.slots - 1);
-      rowLogits[i] = java.util.Arrays.copyOfRange(logits, r * v, (r + 1) * v);
-      System.arraycopy(logp, r * v, rowLogp, i * v, v);
-      rowEntropy[i] = entropy[r];
+  private static INDArray lastSlots(INDArray hidden, Batch batch) {
+    int[] rows = new int[batch.rows];
+    for (int i = 0; i < rows.length; i++) {
+      rows[i] = batch.flat(i, batch.length[i] - 1);
     }
-    return new StepOutput(rowLogits, rowLogp, rowEntropy);
+    return Nd4j.pullRows(hidden, 1, rows);
+  }
+
+  /** Raw logits [B][V] of the hidden rows, computed in chunks of rows. */
+  private double[][] logits(INDArray hidden) {
+    INDArray w = model.headWeight();
+    int b = (int) hidden.size(0);
+    int v = (int) w.size(0);
+    double[][] out = new double[b][];
+    int chunk = LmHead.chunkRows(w.size(0));
+    for (int from = 0; from < b; from += chunk) {
+      int to = Math.min(b, from + chunk);
+      INDArray h = hidden.get(NDArrayIndex.interval(from, to), NDArrayIndex.all());
+      INDArray z = Ops.mm(h, false, w, true); // [c, V], row-major
+      double[] flat = z.data().asDouble();
+      for (int r = from; r < to; r++) {
+        out[r] = java.util.Arrays.copyOfRange(flat, (r - from) * v, (r - from + 1) * v);
+      }
+      Ops.free(z);
+    }
+    return out;
   }
 
   /**
-   * KV-cache decoding. The cache has one slot per prompt slot (left-padded to P) plus one per
-   * decoded token; pad slots stay masked for the whole generation.
+   * log p(tok) and entropy of softmax(logits / temperature), in double, with one exp per id:
+   * H = −Σ p (z − lse) = lse − Σ p z for z = logits / temperature.
    */
-  private final class CachedDecoder implements Decoder {
-    private final int[][] prompts;
-    private final double temperature;
-    private final PackedBatch batch;
-    private final INDArray[] kCache;
-    private final INDArray[] vCache;
-
-    CachedDecoder(int[][] prompts, double temperature) {
-      this.prompts = prompts;
-      this.temperature = temperature;
-      this.batch = PackedBatch.leftPadded(prompts);
-      this.kCache = new INDArray[cfg.layers()];
-      this.vCache = new INDArray[cfg.layers()];
+  static double[] logProbAndEntropy(double[] logits, int tok, double temperature) {
+    double max = Double.NEGATIVE_INFINITY;
+    for (double z : logits) {
+      max = Math.max(max, z / temperature);
     }
-
-    @Override
-    public StepOutput prefill() {
-      List<String> names = new ArrayList<>(List.of("logits", "logp", "entropy"));
-      names.addAll(graph.prefillCacheOutputs());
-      Map<String, INDArray> out =
-          graph.full.output(batch.inputs(cfg, graph.dtype, temperature), names);
-      for (int l = 0; l < cfg.layers(); l++) {
-        kCache[l] = out.get("k_" + l); // [B, P, H, hd]
-        vCache[l] = out.get("v_" + l);
-      }
-      return lastSlots(batch, out);
+    double sum = 0;
+    double weighted = 0; // Σ e^(z − max) · (z − max)
+    for (double z : logits) {
+      double shifted = z / temperature - max;
+      double e = Math.exp(shifted);
+      sum += e;
+      weighted += e * shifted;
     }
-
-    @Override
-    public StepOutput next(int[] lastTokens, int step) {
-      int b = batch.rows;
-      int v = cfg.vocabSize();
-      int s = cfg.maxSeqLen();
-      int cacheLen = batch.slots + step - 1; // slots already cached; the new token gets this one
-      float[] tokens = new float[b * v];
-      float[] positions = new float[b * s];
-      float[] mask = new float[b * (cacheLen + 1)];
-      for (int i = 0; i < b; i++) {
-        tokens[i * v + lastTokens[i]] = 1f;
-        positions[i * s + prompts[i].length + step - 1] = 1f;
-        java.util.Arrays.fill(
-            mask,
-            i * (cacheLen + 1),
-            i * (cacheLen + 1) + batch.offset[i],
-            TransformerGraph.MASKED);
-      }
-      Map<String, INDArray> ph = new HashMap<>();
-      ph.put("tokens", Tensors.array(tokens, graph.dtype, b, v));
-      ph.put("positions", Tensors.array(positions, graph.dtype, b, s));
-      ph.put("attnMask", Tensors.array(mask, graph.dtype, b, cacheLen + 1, 1));
-      ph.put("headShape", Nd4j.createFromArray((long) b, 1, cfg.heads(), cfg.headDim()));
-      ph.put("invTemp", Nd4j.scalar(graph.dtype, 1.0 / temperature));
-      List<String> names = new ArrayList<>(List.of("logits", "logp", "entropy"));
-      for (int l = 0; l < cfg.layers(); l++) {
-        ph.put("kCache_" + l, kCache[l]);
-        ph.put("vCache_" + l, vCache[l]);
-        names.add("kOut_" + l);
-        names.add("vOut_" + l);
-      }
-      Map<String, INDArray> out = graph.decode.output(ph, names);
-      for (int l = 0; l < cfg.layers(); l++) {
-        kCache[l] = out.get("kOut_" + l); // [B, C+1, H, hd]
-        vCache[l] = out.get("vOut_" + l);
-      }
-      double[] logits = Tensors.toDoubles(out.get("logits")); // [B, V]
-      double[][] rows = new double[b][];
-      for (int i = 0; i < b; i++) {
-        rows[i] = java.util.Arrays.copyOfRange(logits, i * v, (i + 1) * v);
-      }
-      return new StepOutput(
-          rows, Tensors.toDoubles(out.get("logp")), Tensors.toDoubles(out.get("entropy")));
-    }
-  }
-
-  private static int[] lastTokens(List<List<Integer>> tokens) {
-    int[] last = new int[tokens.size()];
-    for (int i = 0; i < last.length; i++) {
-      List<Integer> t = tokens.get(i);
-      last[i] = t.get(t.size() - 1); // finished rows repeat their last token; output ignored
-    }
-    return last;
+    double logSum = Math.log(sum); // lse − max
+    return new double[] {logits[tok] / temperature - max - logSum, logSum - weighted / sum};
   }
 
   private static float[] unbox(List<Float> values) {

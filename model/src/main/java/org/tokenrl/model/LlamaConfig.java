@@ -32,7 +32,8 @@ public record LlamaConfig(
     double ropeTheta,
     boolean tieWordEmbeddings,
     int maxPositionEmbeddings,
-    boolean attentionBias) {
+    boolean attentionBias)
+    implements ModelSpec {
 
   public LlamaConfig {
     require(vocabSize >= 2, "model.vocab_size must be >= 2, got " + vocabSize);
@@ -59,6 +60,67 @@ public record LlamaConfig(
   /** SmolLM2-135M's shape (random weights unless loaded): the benchmark's and tests' large case. */
   public static LlamaConfig smollm2135m() {
     return new LlamaConfig(49152, 576, 1536, 30, 9, 3, 64, 1e-5, 100000, true, 8192, false);
+  }
+
+  @Override
+  public String arch() {
+    return "llama";
+  }
+
+  @Override
+  public int maxSeqLen() {
+    return maxPositionEmbeddings;
+  }
+
+  /** HF config.json's keys (snake_case) plus {@code "arch": "llama"}. */
+  @Override
+  public String toJson() {
+    com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();
+    com.fasterxml.jackson.databind.node.ObjectNode o = json.createObjectNode();
+    o.put("arch", arch());
+    o.put("vocab_size", vocabSize);
+    o.put("hidden_size", hiddenSize);
+    o.put("intermediate_size", intermediateSize);
+    o.put("num_hidden_layers", numHiddenLayers);
+    o.put("num_attention_heads", numAttentionHeads);
+    o.put("num_key_value_heads", numKeyValueHeads);
+    o.put("head_dim", headDim);
+    o.put("rms_norm_eps", rmsNormEps);
+    o.put("rope_theta", ropeTheta);
+    o.put("tie_word_embeddings", tieWordEmbeddings);
+    o.put("max_position_embeddings", maxPositionEmbeddings);
+    o.put("attention_bias", attentionBias);
+    return o.toString();
+  }
+
+  /** Reads {@link #toJson}'s output (every key required; {@code arch} optional). */
+  public static LlamaConfig fromJson(String text) {
+    com.fasterxml.jackson.databind.JsonNode o;
+    try {
+      o = new com.fasterxml.jackson.databind.ObjectMapper().readTree(text);
+    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+      throw new IllegalArgumentException("not a valid llama config JSON: " + e.getOriginalMessage());
+    }
+    java.util.function.Function<String, com.fasterxml.jackson.databind.JsonNode> key =
+        k -> {
+          if (!o.has(k)) {
+            throw new IllegalArgumentException("llama config JSON lacks \"" + k + "\": " + text);
+          }
+          return o.get(k);
+        };
+    return new LlamaConfig(
+        key.apply("vocab_size").asInt(),
+        key.apply("hidden_size").asInt(),
+        key.apply("intermediate_size").asInt(),
+        key.apply("num_hidden_layers").asInt(),
+        key.apply("num_attention_heads").asInt(),
+        key.apply("num_key_value_heads").asInt(),
+        key.apply("head_dim").asInt(),
+        key.apply("rms_norm_eps").asDouble(),
+        key.apply("rope_theta").asDouble(),
+        key.apply("tie_word_embeddings").asBoolean(),
+        key.apply("max_position_embeddings").asInt(),
+        key.apply("attention_bias").asBoolean());
   }
 
   private static void require(boolean ok, String message) {

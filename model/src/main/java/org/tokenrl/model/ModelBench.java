@@ -1,219 +1,197 @@
 package org.tokenrl.model;
 
-import java.util.ArrayList;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
-import java.util.Map;
 import java.util.Random;
+import java.util.function.LongFunction;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.nd4j.linalg.api.buffer.DataType;
-import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
 /**
- * {@code tokenrl bench}: training throughput of {@link Policy#update} against a plain ND4J GEMM of
- * similar size measured in the same run (the ceiling), and sampling throughput with and without the
- * KV cache. Options: {@code --quick} (fewer repetitions), {@code --compare-grad} (also time
- * SameDiff's calculateGradients against the fit() path used by update, on the notes' config (a)).
- * Run with OMP_NUM_THREADS=1.
+ * The policy engine's speed on the five cases of issue 10, measured through {@link Policy}'s public
+ * API only (create, update, generate, close), so the numbers compare directly with {@code
+ * experiments/bench/torch_model_bench.py}, which runs the same cases in PyTorch:
+ *
+ * <ul>
+ *   <li>train: one {@link Policy#update} of B rows, each a 1-token prompt and a T-token response,
+ *       with dLoss/dlogp = -1/(B·T) for every token (the SFT loss -mean logp): forward, log-probs
+ *       of the targets, backward and AdamW over every weight. Median step time.
+ *   <li>sample: {@link Policy#generate} of exactly N new tokens for B random P-token prompts
+ *       (multinomial sampling at temperature 1, no EOS, per-row seeds): prefill + KV-cache decode.
+ *       tokens/s counts new tokens.
+ * </ul>
+ *
+ * The CLI side (table, JSON, running PyTorch) lives in the trainer's BenchCommand.
  */
 public final class ModelBench {
   private ModelBench() {}
 
-  /** One training benchmark setting: model, batch rows and sequence length. */
-  private record TrainCase(String name, ModelConfig cfg, int batch, int seqLen) {}
+  /** What a case reports; {@link #key} is its JSON field name. */
+  public enum Metric {
+    TRAIN_STEP_MS("train_step_ms", "ms/step"),
+    TOKENS_PER_SEC("tokens_per_sec", "tokens/s");
 
-  public static void main(String[] args) {
-    List<String> opts = Arrays.asList(args);
-    boolean quick = opts.contains("--quick");
-    String omp = System.getenv("OMP_NUM_THREADS");
-    if (!"1".equals(omp)) {
-      System.out.println("warning: OMP_NUM_THREADS=" + omp + " (1 is about 2x faster on 2 cores)");
-    }
-    int steps = quick ? 3 : 8;
-    List<TrainCase> cases =
-        List.of(
-            new TrainCase(
-                "quickstart d128 L2 H4 V98", new ModelConfig(98, 128, 2, 4, 512, 64), 64, 16),
-            new TrainCase("d256 L6 H8 V98", new ModelConfig(98, 256, 6, 8, 1024, 128), 16, 128));
-    for (TrainCase c : cases) {
-      trainBench(c, quick ? 1 : 2, steps);
-    }
-    sampleBench(cases.get(0).cfg(), 64, 16, 32, quick ? 1 : 3);
-    if (opts.contains("--compare-grad")) {
-      compareGradientPaths(quick ? 2 : 4);
+    public final String key;
+    public final String unit;
+
+    Metric(String key, String unit) {
+      this.key = key;
+      this.unit = unit;
     }
   }
 
-  /** Analytic FLOPs of one update: 3x the forward GEMMs (one-hot embeddings, blocks, head). */
-  static double trainingFlops(ModelConfig c, int batch, int seqLen) {
-    double d = c.dModel();
-    double tokens = (double) batch * seqLen;
-    double perTokenParams =
-        c.vocabSize() * d
-            + c.maxSeqLen() * d
-            + c.layers() * (4 * d * d + 2 * d * c.dFF())
-            + d * c.vocabSize();
-    double attention = c.layers() * 4.0 * batch * seqLen * (double) seqLen * d; // QK^T and PV
-    return 3 * (2 * perTokenParams * tokens + attention);
-  }
+  /**
+   * A model the cases run on: a name and a factory from seed to a fresh policy; {@code factory}
+   * is null when this engine cannot build the model yet ({@code missing} says why).
+   */
+  public record BenchModel(String name, int vocabSize, LongFunction<Policy> factory, String missing) {}
 
-  private static void trainBench(TrainCase c, int warmup, int steps) {
-    try (Policy p = Policy.create(c.cfg(), OptimizerConfig.defaults(1e-4), 1)) {
-      Random rng = new Random(2);
-      int[][] prompts = new int[c.batch()][];
-      int[][] responses = new int[c.batch()][];
-      double[][] coef = new double[c.batch()][];
-      for (int i = 0; i < c.batch(); i++) {
-        prompts[i] = new int[] {rng.nextInt(c.cfg().vocabSize())};
-        responses[i] = rng.ints(c.seqLen(), 0, c.cfg().vocabSize()).toArray(); // T = seqLen slots
-        coef[i] = new double[c.seqLen()];
-        Arrays.fill(coef[i], -1.0 / (c.batch() * c.seqLen()));
-      }
-      for (int i = 0; i < warmup; i++) {
-        p.update(prompts, responses, coef, null, 1.0);
-      }
-      double[] times = new double[steps];
-      for (int i = 0; i < steps; i++) {
-        long t0 = System.nanoTime();
-        p.update(prompts, responses, coef, null, 1.0);
-        times[i] = (System.nanoTime() - t0) / 1e9;
-      }
-      double sec = median(times);
-      double[] fwd = new double[steps];
-      for (int i = 0; i < steps; i++) {
-        long t0 = System.nanoTime();
-        p.score(prompts, responses, 1.0);
-        fwd[i] = (System.nanoTime() - t0) / 1e9;
-      }
-      double flops = trainingFlops(c.cfg(), c.batch(), c.seqLen());
-      double gflops = flops / sec / 1e9;
-      long rows = (long) c.batch() * c.seqLen();
-      double ceiling = gemmGflops(rows, c.cfg().dModel(), c.cfg().dFF(), Math.max(3, steps));
-      System.out.printf(
-          "train  %-28s params=%,d batch=%d seq=%d: update %.1f ms (score %.1f ms), %,.0f tokens/s,"
-              + " %.2f GFLOP/step, %.1f GFLOP/s; ND4J mmul [%d x %d]x[%d x %d] %.1f GFLOP/s;"
-              + " ratio %.0f%%%n",
-          c.name(),
-          c.cfg().parameterCount(),
-          c.batch(),
-          c.seqLen(),
-          sec * 1e3,
-          median(fwd) * 1e3,
-          rows / sec,
-          flops / 1e9,
-          gflops,
-          rows,
-          c.cfg().dModel(),
-          c.cfg().dModel(),
-          c.cfg().dFF(),
-          ceiling,
-          100 * gflops / ceiling);
+  /**
+   * One case. For train cases {@code length} is T (response tokens a row); for sample cases it is
+   * the prompt length P and {@code newTokens} is N. {@code large} cases take fewer repetitions.
+   */
+  public record BenchCase(
+      String name,
+      Metric metric,
+      BenchModel model,
+      int batch,
+      int length,
+      int newTokens,
+      boolean large) {
+    boolean isTrain() {
+      return metric == Metric.TRAIN_STEP_MS;
     }
   }
 
-  /** Median GFLOP/s of a float32 [m, k] x [k, n] ND4J mmul. */
-  static double gemmGflops(long m, long k, long n, int reps) {
-    INDArray a = Nd4j.rand(DataType.FLOAT, m, k);
-    INDArray b = Nd4j.rand(DataType.FLOAT, k, n);
-    INDArray out = Nd4j.create(DataType.FLOAT, m, n);
-    double[] times = new double[reps * 5];
-    for (int i = -2; i < times.length; i++) {
-      long t0 = System.nanoTime();
-      a.mmul(b, out);
-      if (i >= 0) {
-        times[i] = (System.nanoTime() - t0) / 1e9;
-      }
-    }
-    return 2.0 * m * k * n / median(times) / 1e9;
-  }
-
-  private static void sampleBench(
-      ModelConfig cfg, int batch, int promptLen, int newTokens, int reps) {
-    try (Policy p = Policy.create(cfg, OptimizerConfig.defaults(1e-4), 3)) {
-      Random rng = new Random(4);
-      int[][] prompts = new int[batch][];
-      long[] seeds = new long[batch];
-      for (int i = 0; i < batch; i++) {
-        prompts[i] = rng.ints(promptLen, 0, cfg.vocabSize()).toArray();
-        seeds[i] = i;
-      }
-      SamplingParams params = new SamplingParams(1.0, 0, 1.0, newTokens, -1, false);
-      double cached = timeGeneration(() -> p.generate(prompts, params, seeds), reps);
-      double full = timeGeneration(() -> p.generateNoCache(prompts, params, seeds), reps);
-      double tokens = (double) batch * newTokens;
-      System.out.printf(
-          "sample batch=%d prompt=%d new=%d: KV cache %.0f ms (%,.0f tokens/s), recompute %.0f ms"
-              + " (%,.0f tokens/s), speed-up %.1fx%n",
-          batch,
-          promptLen,
-          newTokens,
-          cached * 1e3,
-          tokens / cached,
-          full * 1e3,
-          tokens / full,
-          full / cached);
+  /** A measured value, or NaN with the reason the case could not run. */
+  public record Result(BenchCase benchCase, double value, String missing) {
+    public boolean available() {
+      return missing == null;
     }
   }
 
-  private static double timeGeneration(Runnable run, int reps) {
-    run.run(); // warm-up
+  private static final OptimizerConfig OPTIMIZER = OptimizerConfig.defaults(1e-4);
+
+  /** tokenrl's character-level GPT (tied embedding, learned positions, pre-LN, GELU, d_ff = 4d). */
+  static BenchModel gpt(int dModel, int layers, int heads, int maxSeqLen) {
+    ModelConfig cfg = new ModelConfig(98, dModel, layers, heads, 4 * dModel, maxSeqLen);
+    return new BenchModel(
+        "gpt-d" + dModel + "-L" + layers, 98, seed -> Policy.create(cfg, OPTIMIZER, seed), null);
+  }
+
+  /**
+   * SmolLM2-135M's shape with random weights ({@link LlamaConfig#smollm2135m()}). The one place
+   * that needs the engine's llama architecture: until {@code Policy.create(LlamaConfig, ...)}
+   * exists, the llama cases report "not available".
+   */
+  static BenchModel llama135m() {
+    return new BenchModel(
+        "llama-135m",
+        LlamaConfig.smollm2135m().vocabSize(),
+        null,
+        "this engine has no llama architecture yet (Policy.create(LlamaConfig, ...))");
+  }
+
+  /** The five cases, in the issue's order and with its exact names. */
+  public static List<BenchCase> cases() {
+    BenchModel small = gpt(128, 2, 4, 64);
+    BenchModel deep = gpt(256, 6, 8, 128);
+    BenchModel llama = llama135m();
+    return List.of(
+        new BenchCase("gpt-d128-L2 train B64 T16", Metric.TRAIN_STEP_MS, small, 64, 16, 0, false),
+        new BenchCase("gpt-d256-L6 train B16 T128", Metric.TRAIN_STEP_MS, deep, 16, 128, 0, true),
+        new BenchCase(
+            "gpt-d128-L2 sample B64 P16 N32", Metric.TOKENS_PER_SEC, small, 64, 16, 32, false),
+        new BenchCase("llama-135m train B8 T64", Metric.TRAIN_STEP_MS, llama, 8, 64, 0, true),
+        new BenchCase(
+            "llama-135m sample B16 P32 N32", Metric.TOKENS_PER_SEC, llama, 16, 32, 32, true));
+  }
+
+  /**
+   * Warm-up, then the median of several repetitions; {@code quick} takes fewer. Repetition counts
+   * match the PyTorch script's: small cases 2 + 7 (quick 1 + 3), large ones 1 + 3 (quick 1 + 2).
+   */
+  public static Result run(BenchCase c, boolean quick) {
+    if (c.model().factory() == null) {
+      return new Result(c, Double.NaN, c.model().missing());
+    }
+    int warmup = quick || c.large() ? 1 : 2;
+    int reps = quick ? (c.large() ? 2 : 3) : (c.large() ? 3 : 7);
+    try (Policy p = c.model().factory().apply(1)) {
+      double value = c.isTrain() ? trainStepMs(p, c, warmup, reps) : tokensPerSec(p, c, warmup, reps);
+      return new Result(c, value, null);
+    }
+  }
+
+  private static double trainStepMs(Policy p, BenchCase c, int warmup, int reps) {
+    Random rng = new Random(2);
+    int vocab = c.model().vocabSize();
+    int[][] prompts = new int[c.batch()][];
+    int[][] responses = new int[c.batch()][];
+    double[][] coef = new double[c.batch()][];
+    for (int i = 0; i < c.batch(); i++) {
+      prompts[i] = new int[] {rng.nextInt(vocab)};
+      responses[i] = rng.ints(c.length(), 0, vocab).toArray();
+      coef[i] = new double[c.length()];
+      Arrays.fill(coef[i], -1.0 / ((double) c.batch() * c.length())); // dLoss/dlogp of -mean logp
+    }
+    return 1e3 * medianSeconds(() -> p.update(prompts, responses, coef, null, 1.0), warmup, reps);
+  }
+
+  private static double tokensPerSec(Policy p, BenchCase c, int warmup, int reps) {
+    Random rng = new Random(4);
+    int[][] prompts = new int[c.batch()][];
+    long[] seeds = new long[c.batch()];
+    for (int i = 0; i < c.batch(); i++) {
+      prompts[i] = rng.ints(c.length(), 0, c.model().vocabSize()).toArray();
+      seeds[i] = i;
+    }
+    SamplingParams params = new SamplingParams(1.0, 0, 1.0, c.newTokens(), -1, false);
+    double sec = medianSeconds(() -> p.generate(prompts, params, seeds), warmup, reps);
+    return (double) c.batch() * c.newTokens() / sec;
+  }
+
+  private static double medianSeconds(Runnable run, int warmup, int reps) {
+    for (int i = 0; i < warmup; i++) {
+      run.run();
+    }
     double[] times = new double[reps];
     for (int i = 0; i < reps; i++) {
       long t0 = System.nanoTime();
       run.run();
       times[i] = (System.nanoTime() - t0) / 1e9;
     }
-    return median(times);
+    Arrays.sort(times);
+    return times[reps / 2];
   }
 
   /**
-   * The notes' config (a) (d128 L4 H4 V64, 32 x 64 tokens): fit()-based update vs SameDiff's
-   * calculateGradients on the same graph and inputs, alternated to share machine noise.
+   * The OpenBLAS this process mapped, e.g. "OpenBLAS 0.3.21 /usr/lib/.../libopenblasp-r0.3.21.so"
+   * when the launcher found Debian's, or the javacpp preset's bundled 0.3.19 under ~/.javacpp. The
+   * preset does not expose openblas_get_config(), so the version is read from the file's real path.
    */
-  private static void compareGradientPaths(int reps) {
-    ModelConfig cfg = new ModelConfig(64, 128, 4, 4, 512, 64);
-    try (Policy p = Policy.create(cfg, OptimizerConfig.defaults(0.0), 1)) {
-      Random rng = new Random(5);
-      int[][] prompts = new int[32][];
-      int[][] responses = new int[32][];
-      double[][] coef = new double[32][];
-      for (int i = 0; i < 32; i++) {
-        prompts[i] = new int[] {0};
-        responses[i] = rng.ints(64, 0, 64).toArray();
-        coef[i] = new double[64];
-        Arrays.fill(coef[i], -1.0 / 2048);
+  public static String openBlasInUse() {
+    Nd4j.create(DataType.FLOAT, 1); // loads the native backend and its BLAS
+    try {
+      for (String line : Files.readAllLines(Path.of("/proc/self/maps"))) {
+        int slash = line.indexOf('/');
+        if (slash < 0 || !line.substring(slash).matches(".*/libopenblas[^/]*")) {
+          continue;
+        }
+        Path real = Path.of(line.substring(slash)).toRealPath();
+        Matcher v = Pattern.compile("(?:openblas-|-r)(\\d+\\.\\d+\\.\\d+)").matcher(real.toString());
+        String version = v.find() ? "OpenBLAS " + v.group(1) : "OpenBLAS (version unknown)";
+        String origin = real.toString().contains(".javacpp") ? " bundled with ND4J" : "";
+        return version + origin + ": " + real;
       }
-      int[][] seqs = new int[32][];
-      for (int i = 0; i < 32; i++) {
-        seqs[i] = new int[64];
-        seqs[i][0] = 0;
-        System.arraycopy(responses[i], 0, seqs[i], 1, 63);
-      }
-      Map<String, INDArray> ph = PackedBatch.rightPadded(seqs).inputs(cfg, DataType.FLOAT, 1.0);
-      ph.put("coef", Nd4j.rand(DataType.FLOAT, 32 * 64, 64));
-      List<String> names = new ArrayList<>(p.parameterShapes().keySet());
-      p.update(prompts, responses, coef, null, 1.0);
-      p.graph().full.calculateGradients(ph, names);
-      double[] fit = new double[reps];
-      double[] calc = new double[reps];
-      for (int i = 0; i < reps; i++) {
-        long t0 = System.nanoTime();
-        p.update(prompts, responses, coef, null, 1.0);
-        fit[i] = (System.nanoTime() - t0) / 1e9;
-        t0 = System.nanoTime();
-        p.graph().full.calculateGradients(ph, names);
-        calc[i] = (System.nanoTime() - t0) / 1e9;
-      }
-      System.out.printf(
-          "grad   config (a) d128 L4 H4 V64 32x64: update via fit() %.0f ms, calculateGradients"
-              + " %.0f ms (gradients only)%n",
-          median(fit) * 1e3, median(calc) * 1e3);
+      return "no libopenblas mapped in this process";
+    } catch (IOException | RuntimeException e) {
+      return "unknown (cannot read /proc/self/maps: " + e.getMessage() + ")";
     }
-  }
-
-  private static double median(double[] xs) {
-    double[] s = xs.clone();
-    Arrays.sort(s);
-    return s[s.length / 2];
   }
 }

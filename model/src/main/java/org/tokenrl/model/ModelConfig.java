@@ -17,7 +17,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
  * @param maxSeqLen number of learned positions: the longest input a forward pass may see
  */
 public record ModelConfig(
-    int vocabSize, int dModel, int layers, int heads, int dFF, int maxSeqLen) {
+    int vocabSize, int dModel, int layers, int heads, int dFF, int maxSeqLen) implements ModelSpec {
   private static final ObjectMapper JSON =
       new ObjectMapper().configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, true);
 
@@ -51,17 +51,34 @@ public record ModelConfig(
     return (long) vocabSize * d + (long) maxSeqLen * d + layers * perLayer + 2 * d;
   }
 
+  @Override
+  public String arch() {
+    return "gpt";
+  }
+
+  @Override
   public String toJson() {
     try {
-      return JSON.writeValueAsString(this);
+      com.fasterxml.jackson.databind.node.ObjectNode node = JSON.createObjectNode();
+      node.put("arch", arch());
+      node.setAll((com.fasterxml.jackson.databind.node.ObjectNode) JSON.valueToTree(this));
+      return JSON.writeValueAsString(node);
     } catch (JsonProcessingException e) {
       throw new IllegalStateException("cannot serialise " + this, e);
     }
   }
 
+  /** Reads {@link #toJson}'s output; the {@code "arch"} field is optional but must be gpt. */
   public static ModelConfig fromJson(String json) {
     try {
-      return JSON.readValue(json, ModelConfig.class);
+      com.fasterxml.jackson.databind.JsonNode tree = JSON.readTree(json);
+      if (tree instanceof com.fasterxml.jackson.databind.node.ObjectNode obj && obj.has("arch")) {
+        if (!"gpt".equals(obj.get("arch").asText())) {
+          throw new IllegalArgumentException("not a gpt model config: " + json);
+        }
+        obj.remove("arch");
+      }
+      return JSON.treeToValue(tree, ModelConfig.class);
     } catch (JsonProcessingException e) {
       throw new IllegalArgumentException(
           "not a valid model config JSON: " + e.getOriginalMessage(), e);

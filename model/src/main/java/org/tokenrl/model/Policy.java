@@ -1,71 +1,128 @@
 package org.tokenrl.model;
 
-import java.io.OutputStream;
-import java.io.PrintStream;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import org.nd4j.autodiff.listeners.At;
-import org.nd4j.autodiff.listeners.BaseListener;
-import org.nd4j.autodiff.listeners.ListenerVariables;
-import org.nd4j.autodiff.listeners.Operation;
-import org.nd4j.autodiff.samediff.SameDiff;
-import org.nd4j.autodiff.samediff.TrainingConfig;
-import org.nd4j.autodiff.samediff.internal.SameDiffOp;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.dataset.MultiDataSet;
+import org.nd4j.linalg.api.ops.DynamicCustomOp;
+import org.nd4j.linalg.factory.Nd4j;
 
 /**
- * The policy language model: a decoder-only transformer in SameDiff ({@link TransformerGraph}) that
- * scores, trains and samples. Sequences are {@code prompt ++ response}; every prompt must hold at
- * least one token (e.g. BOS), because response token t is predicted from everything before it. A
- * forward pass sees at most {@code maxSeqLen} tokens: {@code prompt.length + response.length <=
- * maxSeqLen + 1} (the last token is only a target).
+ * The policy language model: a decoder-only {@link Transformer} ({@link Gpt} or {@link Llama},
+ * chosen by the {@link ModelSpec}) that scores, trains and samples, with explicit forward and
+ * backward passes over ND4J arrays. Sequences are {@code prompt ++ response}; every prompt must
+ * hold at least one token (e.g. BOS), because response token t is predicted from everything before
+ * it. A forward pass sees at most {@code maxSeqLen} tokens: {@code prompt.length + response.length
+ * <= maxSeqLen + 1} (the last token is only a target).
+ *
+ * <p>No [N·T, V] array is ever built: tokens enter as ids, and the LM head, log-softmax, entropy
+ * and loss gradient run in chunks of rows ({@link LmHead}).
  *
  * <p>Instances are not shared between threads in the framework (each rollout worker holds its own
  * {@link #copy()}), but all public methods are synchronized so accidental sharing stays correct.
  */
 public final class Policy implements AutoCloseable {
-  /** Order of the fit() features; must match the TrainingConfig's feature mapping. */
-  private static final String[] FIT_FEATURES = {
-    "tokens", "positions", "attnMask", "headShape", "invTemp", "coef"
-  };
-
-  private static final Object GRAD_BUILD_LOCK = new Object();
-
-  private final ModelConfig cfg;
-  private final TransformerGraph graph;
+  private final ModelSpec spec;
+  private final DataType dtype;
+  private final Transformer model;
   private final AdamW adam;
   private final Generator generator;
-  private final LossListener lossListener = new LossListener();
-  private boolean trainingReady;
+  private final Scratch scratch;
   private boolean closed;
 
-  private Policy(ModelConfig cfg, OptimizerConfig opt, long seed, DataType dtype) {
-    this.cfg = cfg;
-    this.graph = new TransformerGraph(cfg, dtype, seed);
-    this.adam = new AdamW(opt, graph.params);
-    this.generator = new Generator(graph);
+  /** {@code seed} null: zero weights, for a copy whose weights are imported next. */
+  private Policy(ModelSpec spec, OptimizerConfig opt, Long seed, DataType dtype) {
+    this.spec = spec;
+    this.dtype = dtype;
+    this.model =
+        spec instanceof LlamaConfig llama
+            ? new Llama(llama, dtype, seed)
+            : new Gpt((ModelConfig) spec, dtype, seed);
+    this.adam = new AdamW(opt, model.params().values);
+    this.scratch = new Scratch("tokenrl-policy-" + System.identityHashCode(this));
+    this.generator = new Generator(model, scratch);
   }
 
   /** A model with weights drawn deterministically from {@code seed} (float32). */
-  public static Policy create(ModelConfig cfg, OptimizerConfig opt, long seed) {
-    return new Policy(cfg, opt, seed, DataType.FLOAT);
+  public static Policy create(ModelSpec spec, OptimizerConfig opt, long seed) {
+    return new Policy(spec, opt, seed, DataType.FLOAT);
+  }
+
+  /** A float32 model with zero weights, for callers that import every weight next. */
+  static Policy createForImport(ModelSpec spec, OptimizerConfig opt) {
+    return new Policy(spec, opt, null, DataType.FLOAT);
   }
 
   /** Same, in another floating-point type (DOUBLE for finite-difference gradient checks). */
-  static Policy create(ModelConfig cfg, OptimizerConfig opt, long seed, DataType dtype) {
-    return new Policy(cfg, opt, seed, dtype);
+  static Policy create(ModelSpec spec, OptimizerConfig opt, long seed, DataType dtype) {
+    return new Policy(spec, opt, seed, dtype);
   }
 
-  public ModelConfig config() {
-    return cfg;
+  public ModelSpec config() {
+    return spec;
   }
 
   public OptimizerConfig optimizerConfig() {
     return adam.config();
+  }
+
+  // ------------------------------------------------------------------ teacher forcing
+
+  /**
+   * prompt ++ response without its last token, right-padded; response token t of row i is the
+   * target predicted at flat row {@code rows[k]} of the batch, k enumerating (i, t) in order.
+   */
+  private record TeacherForced(Batch batch, int[] rows, int[] targets) {}
+
+  private TeacherForced teacherForced(int[][] prompts, int[][] responses, double temperature) {
+    if (prompts.length != responses.length) {
+      throw new IllegalArgumentException(
+          prompts.length + " prompts but " + responses.length + " responses");
+    }
+    if (!(temperature > 0)) {
+      throw new IllegalArgumentException("temperature must be > 0, got " + temperature);
+    }
+    int[][] inputs = new int[prompts.length][];
+    int scored = 0;
+    for (int i = 0; i < prompts.length; i++) {
+      if (prompts[i].length == 0) {
+        throw new IllegalArgumentException("prompt " + i + " is empty: start prompts with BOS");
+      }
+      int[] sequence = java.util.Arrays.copyOf(prompts[i], prompts[i].length + responses[i].length);
+      System.arraycopy(responses[i], 0, sequence, prompts[i].length, responses[i].length);
+      inputs[i] = java.util.Arrays.copyOf(sequence, sequence.length - 1);
+      scored += responses[i].length;
+    }
+    Batch batch = Batch.rightPadded(inputs, spec.maxSeqLen());
+    int[] rows = new int[scored];
+    int[] targets = new int[scored];
+    int k = 0;
+    for (int i = 0; i < prompts.length; i++) {
+      for (int t = 0; t < responses[i].length; t++) {
+        int y = responses[i][t];
+        if (y < 0 || y >= spec.vocabSize()) {
+          throw new IllegalArgumentException(
+              "response token "
+                  + y
+                  + " (row "
+                  + i
+                  + ") is outside the vocabulary [0, "
+                  + spec.vocabSize()
+                  + ")");
+        }
+        rows[k] = batch.flat(i, prompts[i].length - 1 + t);
+        targets[k++] = y;
+      }
+    }
+    return new TeacherForced(batch, rows, targets);
+  }
+
+  /** Final hidden states of the scored rows, [S, d]. */
+  private INDArray scoredHidden(TeacherForced tf, boolean train) {
+    INDArray hidden = model.forward(tf.batch, train); // [R, d]
+    return Nd4j.pullRows(hidden, 1, tf.rows);
   }
 
   // ------------------------------------------------------------------ scoring
@@ -76,48 +133,67 @@ public final class Policy implements AutoCloseable {
    */
   public synchronized TokenScores score(int[][] prompts, int[][] responses, double temperature) {
     checkOpen();
-    TeacherForced tf = TeacherForced.of(graph, prompts, responses, temperature);
-    double[][] logprobs = new double[prompts.length][];
-    double[][] entropies = new double[prompts.length][];
+    TeacherForced tf = teacherForced(prompts, responses, temperature);
     double[] lp = new double[0];
     double[] ent = new double[0];
-    if (tf.batch.slots > 0) {
-      Map<String, INDArray> ph = tf.placeholders();
-      ph.put("targets", tf.targetOneHot());
-      Map<String, INDArray> out = graph.full.output(ph, "tokLogp", "entropy");
-      lp = Tensors.toDoubles(out.get("tokLogp")); // [NT]
-      ent = Tensors.toDoubles(out.get("entropy")); // [NT]
-    }
-    for (int i = 0; i < prompts.length; i++) {
-      logprobs[i] = new double[responses[i].length];
-      entropies[i] = new double[responses[i].length];
-      for (int t = 0; t < responses[i].length; t++) {
-        logprobs[i][t] = lp[tf.flatRow(i, t)];
-        entropies[i][t] = ent[tf.flatRow(i, t)];
+    if (tf.rows.length > 0) {
+      try (var ws = scratch.open()) {
+        LmHead.Result r =
+          LmHead.run(
+              scoredHidden(tf, false),
+              model.headWeight(),
+              null,
+              tf.targets,
+              temperature,
+              null,
+              null,
+              null);
+        lp = r.logp();
+        ent = r.entropy();
       }
+    }
+    double[][] logprobs = new double[prompts.length][];
+    double[][] entropies = new double[prompts.length][];
+    int k = 0;
+    for (int i = 0; i < prompts.length; i++) {
+      logprobs[i] = java.util.Arrays.copyOfRange(lp, k, k + responses[i].length);
+      entropies[i] = java.util.Arrays.copyOfRange(ent, k, k + responses[i].length);
+      k += responses[i].length;
     }
     return new TokenScores(logprobs, entropies);
   }
 
-  /** Full log-softmax rows at each response position: [N][responses[i].length][vocab]. */
-  public synchronized float[][][] responseLogProbs(
-      int[][] prompts, int[][] responses, double temperature) {
+  /**
+   * Streams the full log-softmax row of logits/temperature at every response position to {@code
+   * visitor}, in order (row by row, position by position). Memory stays O(chunk · V).
+   */
+  public synchronized void responseLogProbs(
+      int[][] prompts, int[][] responses, double temperature, LogProbRows visitor) {
     checkOpen();
-    TeacherForced tf = TeacherForced.of(graph, prompts, responses, temperature);
-    int v = cfg.vocabSize();
-    float[] logp = new float[0];
-    if (tf.batch.slots > 0) {
-      logp = Tensors.toFloats(graph.full.output(tf.placeholders(), "logp").get("logp")); // [NT, V]
+    TeacherForced tf = teacherForced(prompts, responses, temperature);
+    if (tf.rows.length == 0) {
+      return;
     }
-    float[][][] rows = new float[prompts.length][][];
-    for (int i = 0; i < prompts.length; i++) {
-      rows[i] = new float[responses[i].length][];
+    int[] rowOf = new int[tf.rows.length];
+    int[] posOf = new int[tf.rows.length];
+    int k = 0;
+    for (int i = 0; i < responses.length; i++) {
       for (int t = 0; t < responses[i].length; t++) {
-        int from = tf.flatRow(i, t) * v;
-        rows[i][t] = java.util.Arrays.copyOfRange(logp, from, from + v);
+        rowOf[k] = i;
+        posOf[k++] = t;
       }
     }
-    return rows;
+    try (var ws = scratch.open()) {
+      LmHead.run(
+          scoredHidden(tf, false),
+          model.headWeight(),
+          null,
+          tf.targets,
+          temperature,
+          null,
+          null,
+          (row, s) -> visitor.accept(rowOf[s], posOf[s], row));
+    }
   }
 
   // ------------------------------------------------------------------ training
@@ -127,21 +203,21 @@ public final class Policy implements AutoCloseable {
    *
    * <pre>
    *   L = sum_{i,t} targetCoef[i][t] * logp(y_{i,t})
-   *     + sum_{i,t,v} vocabCoef[i][t][v] * logp(v | prefix)
+   *     + sum_{i,t} sum_j vocabCoef[i][t].values[j] * logp(vocabCoef[i][t].ids[j] | prefix)
    * </pre>
    *
    * where logp is the log-softmax of logits/temperature at response position t of row i. Passing
    * targetCoef = dLoss/dlogp from a previous {@link #score} call makes the parameter gradient that
    * of the caller's real loss (chain rule); e.g. SFT uses coef = -1/numTokens. {@code vocabCoef}
-   * may be null. Gradients are clipped to {@code gradClipNorm} (global L2 norm). If a coefficient,
-   * the loss or any gradient is NaN/Inf the step is skipped: weights and optimizer state stay
-   * bit-identical and the stats say why.
+   * (sparse per position, entries may be null) may be null. Gradients are clipped to {@code
+   * gradClipNorm} (global L2 norm). If a coefficient, the loss or any gradient is NaN/Inf the step
+   * is skipped: weights and optimizer state stay bit-identical and the stats say why.
    */
   public synchronized UpdateStats update(
       int[][] prompts,
       int[][] responses,
       double[][] targetCoef,
-      float[][][] vocabCoef,
+      VocabCoef[][] vocabCoef,
       double temperature) {
     Surrogate s = surrogate(prompts, responses, targetCoef, vocabCoef, temperature);
     if (s.skipReason != null) {
@@ -149,7 +225,7 @@ public final class Policy implements AutoCloseable {
     }
     double clip = adam.config().gradClipNorm();
     double scale = clip > 0 && s.gradNorm > clip ? clip / (s.gradNorm + 1e-6) : 1.0;
-    adam.apply(graph.params, s.gradients, scale, graph::decays);
+    adam.apply(model.params().values, s.gradients, scale, model.params()::decays);
     return new UpdateStats(s.loss, s.gradNorm, false, "");
   }
 
@@ -165,38 +241,58 @@ public final class Policy implements AutoCloseable {
       int[][] prompts,
       int[][] responses,
       double[][] targetCoef,
-      float[][][] vocabCoef,
+      VocabCoef[][] vocabCoef,
       double temperature) {
     checkOpen();
-    TeacherForced tf = TeacherForced.of(graph, prompts, responses, temperature);
+    TeacherForced tf = teacherForced(prompts, responses, temperature);
     String bad = checkCoefficients(responses, targetCoef, vocabCoef);
     if (bad != null) {
       return new Surrogate(Double.NaN, Double.NaN, Map.of(), bad);
     }
-    if (tf.batch.slots == 0) {
+    if (tf.rows.length == 0) {
       return new Surrogate(0, 0, Map.of(), "no response tokens to train on");
     }
-    Map<String, INDArray> ph = tf.placeholders();
-    ph.put("coef", tf.coefficients(targetCoef, vocabCoef));
-    ensureTrainingReady();
-    INDArray[] features = new INDArray[FIT_FEATURES.length];
-    for (int f = 0; f < features.length; f++) {
-      features[f] = ph.get(FIT_FEATURES[f]);
+    double[] coef = new double[tf.rows.length];
+    VocabCoef[] vocab = vocabCoef == null ? null : new VocabCoef[tf.rows.length];
+    int k = 0;
+    for (int i = 0; i < responses.length; i++) {
+      for (int t = 0; t < responses[i].length; t++) {
+        coef[k] = targetCoef[i][t];
+        if (vocab != null) {
+          vocab[k] = vocabCoef[i][t];
+        }
+        k++;
+      }
     }
-    lossListener.loss = Double.NaN;
-    lossListener.coef = ph.get("coef");
-    // fit() runs forward+backward; GradientCapture keeps each gradient and zeroes the update, so
-    // fit leaves the weights untouched and only AdamW may change them, after the checks below.
-    graph.full.fit(new MultiDataSet(features, new INDArray[0]), lossListener);
-    Map<String, INDArray> grads = new LinkedHashMap<>();
+    Params params = model.params();
+    params.zeroGrads();
     double squares = 0;
-    for (String name : graph.params.keySet()) {
-      INDArray g = ((GradientCapture.Buffer) graph.full.getUpdaterMap().get(name)).gradient();
-      grads.put(name, g);
-      double n = g.norm2Number().doubleValue();
-      squares += n * n;
+    double loss;
+    try (var ws = scratch.open()) {
+      INDArray hidden = model.forward(tf.batch, true); // [R, d]
+      LmHead.Result head =
+          LmHead.run(
+              Nd4j.pullRows(hidden, 1, tf.rows),
+              model.headWeight(),
+              model.headGrad(),
+              tf.targets,
+              temperature,
+              coef,
+              vocab,
+              null);
+      INDArray dHidden = Nd4j.zeros(dtype, hidden.shape()); // [R, d]: zero where nothing is scored
+      Nd4j.exec(
+          DynamicCustomOp.builder("scatter_add")
+              .addInputs(dHidden, Nd4j.createFromArray(tf.rows), head.dHidden())
+              .addOutputs(dHidden)
+              .build());
+      model.backward(dHidden);
+      for (INDArray g : params.grads.values()) {
+        double n = g.norm2Number().doubleValue();
+        squares += n * n;
+      }
+      loss = head.loss();
     }
-    double loss = lossListener.loss;
     double norm = Math.sqrt(squares);
     String reason = null;
     if (!Double.isFinite(loss)) {
@@ -204,20 +300,31 @@ public final class Policy implements AutoCloseable {
     } else if (!Double.isFinite(norm)) {
       reason = "non-finite gradient (global norm " + norm + ")";
     }
-    return new Surrogate(loss, norm, grads, reason);
+    return new Surrogate(loss, norm, params.grads, reason);
   }
 
-  TransformerGraph graph() {
-    return graph;
+  /** Raw logits [T][V] of every position of one sequence (tests compare against references). */
+  synchronized double[][] logits(int[] sequence) {
+    checkOpen();
+    Batch batch = Batch.rightPadded(new int[][] {sequence}, spec.maxSeqLen());
+    INDArray hidden = model.forward(batch, false); // [T, d]
+    INDArray z = Ops.mm(hidden, false, model.headWeight(), true); // [T, V]
+    double[][] out = z.toDoubleMatrix();
+    Ops.free(hidden, z);
+    return out;
   }
 
   /** The live parameter array (tests perturb it for finite differences). */
   INDArray parameter(String name) {
-    return graph.params.get(name);
+    return model.params().get(name);
   }
 
-  private static String checkCoefficients(
-      int[][] responses, double[][] targetCoef, float[][][] vocabCoef) {
+  Transformer model() {
+    return model;
+  }
+
+  private String checkCoefficients(
+      int[][] responses, double[][] targetCoef, VocabCoef[][] vocabCoef) {
     if (targetCoef == null || targetCoef.length != responses.length) {
       throw new IllegalArgumentException("targetCoef must have one row per response");
     }
@@ -243,40 +350,25 @@ public final class Policy implements AutoCloseable {
         continue;
       }
       if (vocabCoef.length != responses.length || vocabCoef[i].length != responses[i].length) {
-        throw new IllegalArgumentException("vocabCoef must be [N][responses[i].length][vocab]");
+        throw new IllegalArgumentException("vocabCoef must be [N][responses[i].length]");
       }
       for (int t = 0; t < vocabCoef[i].length; t++) {
-        for (float c : vocabCoef[i][t]) {
-          if (!Float.isFinite(c)) {
-            return "non-finite vocabCoef[" + i + "][" + t + "] entry " + c;
+        VocabCoef c = vocabCoef[i][t];
+        if (c == null) {
+          continue;
+        }
+        for (int j = 0; j < c.ids().length; j++) {
+          if (c.ids()[j] < 0 || c.ids()[j] >= spec.vocabSize()) {
+            throw new IllegalArgumentException(
+                "vocabCoef[" + i + "][" + t + "] names id " + c.ids()[j] + " outside the vocabulary");
+          }
+          if (!Float.isFinite(c.values()[j])) {
+            return "non-finite vocabCoef[" + i + "][" + t + "] entry " + c.values()[j];
           }
         }
       }
     }
     return null;
-  }
-
-  /** Builds the gradient graph once; silences the "Added differentiated op" lines it prints. */
-  private void ensureTrainingReady() {
-    if (trainingReady) {
-      return;
-    }
-    graph.full.setTrainingConfig(
-        new TrainingConfig.Builder()
-            .updater(new GradientCapture())
-            .dataSetFeatureMapping(FIT_FEATURES)
-            .markLabelsUnused()
-            .build());
-    synchronized (GRAD_BUILD_LOCK) {
-      PrintStream out = System.out;
-      System.setOut(new PrintStream(OutputStream.nullOutputStream()));
-      try {
-        graph.full.createGradFunction();
-      } finally {
-        System.setOut(out);
-      }
-    }
-    trainingReady = true;
   }
 
   public synchronized void setLearningRate(double lr) {
@@ -295,15 +387,15 @@ public final class Policy implements AutoCloseable {
   // ------------------------------------------------------------------ sampling
 
   /**
-   * Samples up to {@code maxNewTokens} per prompt with the KV-cache decode graph: the prompts are
-   * left-padded and prefilled by the full graph, then one decode-graph call per new token. Row i
-   * draws from its own RNG seeded by {@code rowSeeds[i]}.
+   * Samples up to {@code maxNewTokens} per prompt with the KV cache: the prompts are left-padded
+   * and prefilled in one forward pass, then one decode step per new token for all rows. Row i draws
+   * from its own RNG seeded by {@code rowSeeds[i]}.
    */
   public synchronized Generation generate(int[][] prompts, SamplingParams params, long[] rowSeeds) {
     return decodeLoop(prompts, params, rowSeeds, true, null);
   }
 
-  /** Same as {@link #generate} but re-running the full graph each step: the reference. */
+  /** Same as {@link #generate} but re-running the full forward pass each step: the reference. */
   public synchronized Generation generateNoCache(
       int[][] prompts, SamplingParams params, long[] rowSeeds) {
     return decodeLoop(prompts, params, rowSeeds, false, null);
@@ -325,30 +417,31 @@ public final class Policy implements AutoCloseable {
 
   // ------------------------------------------------------------------ weights
 
-  /** Parameter values as float copies, in a stable order with stable names. */
+  /**
+   * Parameter values as float copies, in a stable order with stable names: HF's tensor names and
+   * shapes for llama (row-major, nn.Linear weights [out, in]), the historic names for gpt.
+   */
   public synchronized LinkedHashMap<String, float[]> exportWeights() {
     checkOpen();
     LinkedHashMap<String, float[]> out = new LinkedHashMap<>();
-    graph.params.forEach((name, arr) -> out.put(name, Tensors.toFloats(arr)));
+    model.params().values.forEach((name, arr) -> out.put(name, Tensors.toFloats(arr)));
     return out;
   }
 
   /** Loads every parameter (names and sizes must match {@link #parameterShapes()}). */
   public synchronized void importWeights(Map<String, float[]> weights) {
     checkOpen();
-    assignAll(graph.params, weights, "weights");
+    assignAll(model.params().values, weights, "weights");
   }
 
   public synchronized Map<String, long[]> parameterShapes() {
-    Map<String, long[]> shapes = new LinkedHashMap<>();
-    graph.params.forEach((name, arr) -> shapes.put(name, arr.shape()));
-    return shapes;
+    return model.params().shapes();
   }
 
   /** Independent instance with the same weights and optimizer settings; fresh optimizer state. */
   public synchronized Policy copy() {
     checkOpen();
-    Policy p = new Policy(cfg, adam.config(), 0, graph.dtype);
+    Policy p = new Policy(spec, adam.config(), null, dtype);
     p.importWeights(exportWeights());
     p.setLearningRate(learningRate());
     return p;
@@ -409,50 +502,27 @@ public final class Policy implements AutoCloseable {
     }
     for (Map.Entry<String, INDArray> e : targets.entrySet()) {
       INDArray dst = e.getValue();
-      dst.assign(Tensors.array(values.get(e.getKey()), dst.dataType(), dst.shape()));
+      INDArray src = Tensors.array(values.get(e.getKey()), dst.dataType(), dst.shape());
+      dst.assign(src);
+      Ops.free(src);
     }
   }
 
+  /** Releases the native memory of weights, gradients and optimizer state. */
   @Override
   public synchronized void close() {
+    if (closed) {
+      return;
+    }
     closed = true;
+    model.params().close();
+    adam.close();
+    scratch.release();
   }
 
   private void checkOpen() {
     if (closed) {
       throw new IllegalStateException("this Policy is closed");
-    }
-  }
-
-  /**
-   * Computes the surrogate loss sum(coef * logp) from the {@code logp} activation during fit():
-   * fit() in this release never evaluates the scalar loss node (its gradient does not need it).
-   */
-  private static final class LossListener extends BaseListener {
-    INDArray coef;
-    double loss = Double.NaN;
-
-    @Override
-    public boolean isActive(Operation operation) {
-      return operation == Operation.TRAINING;
-    }
-
-    @Override
-    public ListenerVariables requiredVariables(SameDiff sd) {
-      return ListenerVariables.builder().trainingVariables("logp").build();
-    }
-
-    @Override
-    public void activationAvailable(
-        SameDiff sd,
-        At at,
-        org.nd4j.linalg.dataset.api.MultiDataSet batch,
-        SameDiffOp op,
-        String varName,
-        INDArray activation) {
-      if ("logp".equals(varName)) {
-        loss = activation.mul(coef).sumNumber().doubleValue();
-      }
     }
   }
 }

@@ -107,7 +107,11 @@ class PolicyGenerateTest {
         assertEquals(s.entropies()[i][t], g.entropies()[i][t], 1e-5, "entropy " + i + "," + t);
       }
     }
-    float[][][] rows = policy.responseLogProbs(PROMPTS, g.responses(), 0.8);
+    float[][][] rows = new float[PROMPTS.length][][];
+    for (int i = 0; i < PROMPTS.length; i++) {
+      rows[i] = new float[g.responses()[i].length][];
+    }
+    policy.responseLogProbs(PROMPTS, g.responses(), 0.8, (i, t, lp) -> rows[i][t] = lp.clone());
     for (int i = 0; i < PROMPTS.length; i++) {
       for (int t = 0; t < g.responses()[i].length; t++) {
         assertEquals(s.logprobs()[i][t], rows[i][t][g.responses()[i][t]], 1e-6);

@@ -40,12 +40,25 @@ class PolicyGradientTest {
     return c;
   }
 
+  /** Every entry of a dense [N][T][V] array as a sparse coefficient list. */
+  static VocabCoef[][] sparse(float[][][] dense) {
+    VocabCoef[][] out = new VocabCoef[dense.length][];
+    for (int i = 0; i < dense.length; i++) {
+      out[i] = new VocabCoef[dense[i].length];
+      for (int t = 0; t < dense[i].length; t++) {
+        int v = dense[i][t].length;
+        out[i][t] = new VocabCoef(java.util.stream.IntStream.range(0, v).toArray(), dense[i][t]);
+      }
+    }
+    return out;
+  }
+
   @Test
   void gradientMatchesCentralFiniteDifferences() {
     Policy policy = Policy.create(TINY, OptimizerConfig.defaults(1e-3), 7, DataType.DOUBLE);
     Random rng = new Random(1);
     double[][] coef = randomCoef(rng);
-    float[][][] vocabCoef = randomVocabCoef(rng, TINY.vocabSize());
+    VocabCoef[][] vocabCoef = sparse(randomVocabCoef(rng, TINY.vocabSize()));
     double temperature = 0.7;
     Policy.Surrogate s = policy.surrogate(PROMPTS, RESPONSES, coef, vocabCoef, temperature);
     assertTrue(s.skipReason() == null, s.skipReason());
@@ -102,7 +115,7 @@ class PolicyGradientTest {
       }
     }
     Map<String, INDArray> viaTarget = copy(policy.surrogate(PROMPTS, RESPONSES, coef, null, 1.0));
-    Map<String, INDArray> viaVocab = copy(policy.surrogate(PROMPTS, RESPONSES, zero, asVocab, 1.0));
+    Map<String, INDArray> viaVocab = copy(policy.surrogate(PROMPTS, RESPONSES, zero, sparse(asVocab), 1.0));
     viaTarget.forEach(
         (k, g) -> assertTrue(g.equalsWithEps(viaVocab.get(k), 1e-12), "gradient of " + k));
   }

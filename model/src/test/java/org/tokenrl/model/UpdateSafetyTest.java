@@ -56,7 +56,12 @@ class UpdateSafetyTest {
     vocab[1] = new float[4][CFG.vocabSize()];
     vocab[1][2][5] = Float.POSITIVE_INFINITY;
     UpdateStats s =
-        p.update(PROMPTS, RESPONSES, new double[][] {{0, 0, 0}, {0, 0, 0, 0}}, vocab, 1);
+        p.update(
+            PROMPTS,
+            RESPONSES,
+            new double[][] {{0, 0, 0}, {0, 0, 0, 0}},
+            PolicyGradientTest.sparse(vocab),
+            1);
     assertTrue(s.skipped());
     assertUnchanged(before, p);
   }

@@ -1,7 +1,6 @@
 package org.tokenrl.trainer;
 
 import com.typesafe.config.Config;
-import com.typesafe.config.ConfigFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -14,71 +13,61 @@ import org.tokenrl.model.Checkpoint;
 import org.tokenrl.model.Policy;
 import org.tokenrl.rollout.Task;
 import org.tokenrl.rollout.Tasks;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
 
 /**
  * {@code ./tokenrl eval <run dir> [task.key=value ...]}: greedy held-out accuracy of a run's
  * checkpoint, on the run's task or on a variant of it (e.g. longer numbers, to measure
  * generalisation beyond the training distribution).
  */
-final class EvalCommand implements Command {
-  static final String HELP =
+@Command(
+    name = "eval",
+    description = "held-out accuracy of a run's checkpoint, optionally on a changed task",
+    footer = EvalCommand.DETAILS)
+final class EvalCommand extends CliCommand {
+  static final String DETAILS =
       """
-      usage: ./tokenrl eval <run dir> [task.key=value ...] [--checkpoint DIR] [--size N]
 
       Greedy held-out exact-match accuracy of a trained policy, judged by the task's verifier.
       The task comes from the run's config.conf; task.* overrides change it for this evaluation
       only, e.g. to test on longer numbers than the run trained on:
         ./tokenrl eval runs/sft-20261130-101500 task.digits=3 task.min_digits=3
 
-      options:
-        --checkpoint DIR   evaluate this checkpoint (default: the run's newest step-* checkpoint)
-        --size N           held-out examples to evaluate (default: trainer.eval_size; 0 = all)
-        --help             this text
+      Prints one JSON line: {"accuracy": ..., "correct": ..., "examples": ..., "checkpoint": ...}.""";
 
-      Prints one JSON line: {"accuracy": ..., "correct": ..., "examples": ..., "checkpoint": ...}.
-      """;
+  @Option(
+      names = "--checkpoint",
+      paramLabel = "DIR",
+      description = "evaluate this checkpoint (default: the run's newest step-* checkpoint)")
+  private Path checkpoint;
+
+  @Option(
+      names = "--size",
+      paramLabel = "N",
+      description = "held-out examples to evaluate (default: trainer.eval_size; 0 = all)")
+  private Integer size;
+
+  @Parameters(index = "0", paramLabel = "<run dir>", description = "the run to evaluate")
+  private Path runDir;
+
+  @Parameters(
+      index = "1..*",
+      paramLabel = "task.key=value",
+      description = "changes to the run's task for this evaluation")
+  private List<String> overrides = new ArrayList<>();
 
   @Override
-  public String name() {
-    return "eval";
-  }
-
-  @Override
-  public String summary() {
-    return "held-out accuracy of a run's checkpoint, optionally on a changed task";
-  }
-
-  @Override
-  public int run(String[] args) {
-    Path runDir = null;
-    Path checkpoint = null;
-    Integer size = null;
-    List<String> overrides = new ArrayList<>();
+  int execute() {
     try {
-      for (int i = 0; i < args.length; i++) {
-        String a = args[i];
-        switch (a) {
-          case "--help", "-h" -> {
-            System.out.print(HELP);
-            return 0;
-          }
-          case "--checkpoint" -> checkpoint = Path.of(value(args, ++i, a));
-          case "--size" -> size = Integer.parseInt(value(args, ++i, a));
-          default -> {
-            if (a.startsWith("--")) {
-              throw new IllegalArgumentException("unknown option " + a);
-            } else if (a.contains("=")) {
-              overrides.add(a);
-            } else if (runDir == null) {
-              runDir = Path.of(a);
-            } else {
-              throw new IllegalArgumentException("unexpected argument '" + a + "'");
-            }
-          }
+      for (String o : overrides) {
+        if (!o.contains("=")) {
+          return fail("unexpected argument '" + o + "' (overrides look like task.key=value)");
         }
       }
-      if (runDir == null) {
-        throw new IllegalArgumentException("missing run directory");
+      if (size != null && size < 0) {
+        return fail("--size must be >= 0 (0 = all), got " + size);
       }
       Path run = runDir;
       RunDirectory dir = RunDirectory.existing(run);
@@ -90,6 +79,7 @@ final class EvalCommand implements Command {
                   .orElseThrow(
                       () -> new IllegalArgumentException(run + " has no step-* checkpoint yet"));
       Task task = Tasks.create(config.getConfig("task"), TrainCommand.projectRoot());
+      StartChecks.checkLengths(config, task); // a changed task must still fit the model
       Checkpoint.Loaded loaded = Checkpoints.load(ckpt);
       try (Policy policy = loaded.policy()) {
         PromptCodec codec = new PromptCodec(Tokenizers.fromJson(loaded.tokenizerJson()));
@@ -97,44 +87,29 @@ final class EvalCommand implements Command {
         int maxNew = MaxNewTokens.of(config, task);
         Evaluator evaluator = new Evaluator(task, n, codec, maxNew);
         double acc = evaluator.accuracy(policy);
-        System.out.printf(
-            Locale.ROOT,
-            "{\"accuracy\": %.6f, \"correct\": %d, \"examples\": %d, \"checkpoint\": \"%s\"}%n",
-            acc,
-            Math.round(acc * evaluator.size()),
-            evaluator.size(),
-            ckpt.toString().replace("\\", "\\\\").replace("\"", "\\\""));
+        console()
+            .out()
+            .printf(
+                Locale.ROOT,
+                "{\"accuracy\": %.6f, \"correct\": %d, \"examples\": %d, \"checkpoint\": \"%s\"}%n",
+                acc,
+                Math.round(acc * evaluator.size()),
+                evaluator.size(),
+                ckpt.toString().replace("\\", "\\\\").replace("\"", "\\\""));
       }
       return 0;
     } catch (ConfigException e) {
-      System.err.println(e.getMessage());
-      return 2;
+      throw e;
     } catch (RuntimeException e) {
-      System.err.println("tokenrl eval: " + e.getMessage() + " (see ./tokenrl eval --help)");
-      return 2;
+      return fail(e.getMessage() + " (see ./tokenrl eval --help)");
     }
   }
 
-  /** Applies {@code task.key=value} overrides; other keys are refused (the weights are fixed). */
+  /**
+   * Applies {@code task.key=value} overrides as strictly as train does (an unknown key or a wrong
+   * type is an error); other keys are refused, since the model and weights come from the run.
+   */
   static Config withTaskOverrides(Config config, List<String> overrides) {
-    Config out = config;
-    for (String o : overrides) {
-      String key = o.substring(0, o.indexOf('=')).trim();
-      if (!key.startsWith("task.")) {
-        throw new IllegalArgumentException(
-            "eval takes only task.* overrides (the model and weights come from the run), got '"
-                + o + "'");
-      }
-      Config layer = ConfigFactory.parseString(o);
-      out = layer.withFallback(out);
-    }
-    return out.resolve();
-  }
-
-  private static String value(String[] args, int i, String option) {
-    if (i >= args.length) {
-      throw new IllegalArgumentException(option + " needs a value");
-    }
-    return args[i];
+    return ConfigLoader.override(config, overrides, "task.");
   }
 }

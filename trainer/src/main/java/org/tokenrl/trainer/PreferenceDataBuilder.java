@@ -6,9 +6,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
 import java.util.function.Consumer;
-import org.tokenrl.algorithms.ContrastiveEstimation;
+import org.tokenrl.algorithms.CriticalTokenDpoLoss.ContrastiveEstimation;
 import org.tokenrl.algorithms.PreferenceAlgorithm;
-import org.tokenrl.algorithms.TokenRewards;
+import org.tokenrl.algorithms.TokenRewardRegularizedDpoLoss.TokenRewards;
 import org.tokenrl.core.RolloutBatch;
 import org.tokenrl.model.Policy;
 import org.tokenrl.model.SamplingParams;
@@ -24,7 +24,7 @@ import org.tokenrl.rollout.RowSeeds;
 import org.tokenrl.rollout.Task;
 
 /**
- * Builds a preference run's dataset once, when the main phase starts (spec preference-and-sft §1–3):
+ * Builds a preference run's dataset once, when the main phase starts (docs/preference.md):
  *
  * <ol>
  *   <li>pairs, from a JSONL file or on-policy: sample the policy on training prompts, judge each
@@ -199,7 +199,7 @@ final class PreferenceDataBuilder {
                 new CandidatePair(
                     untagged(ex.prompt()), prompt, rs.get(pair.chosen()), rs.get(pair.rejected())));
           }
-          // cDPO's SFT sets (spec §3.1 step 2): one correct trajectory per question; incorrect
+          // cDPO's SFT sets (docs/preference.md §4.1 step 2): one correct trajectory per question; incorrect
           // ones from the most frequent wrong answers until they cover `coverage` of them.
           PreferencePairing.positiveExample(correct, pick)
               .ifPresent(
@@ -234,7 +234,7 @@ final class PreferenceDataBuilder {
     return new Samples(pairs, posPrompts, pos, negPrompts, neg, false);
   }
 
-  /** cDPO weights 1 − s_t of every rejected token (spec §3.3), from fresh contrastive models. */
+  /** cDPO weights 1 − s_t of every rejected token (docs/preference.md §4.2), from fresh contrastive models. */
   private double[][] criticalWeights(
       Policy start, Samples samples, int[][] prompts, int[][] rejected) {
     Config s = algorithm.settings();
@@ -265,8 +265,8 @@ final class PreferenceDataBuilder {
         int to = Math.min(rejected.length, from + ChunkedScores.CHUNK);
         int[][] p = java.util.Arrays.copyOfRange(prompts, from, to);
         int[][] r = java.util.Arrays.copyOfRange(rejected, from, to);
-        float[][][] zPos = positive.responseLogProbs(p, r, 1.0);
-        float[][][] zNeg = negative.responseLogProbs(p, r, 1.0);
+        float[][][] zPos = logProbRows(positive, p, r);
+        float[][][] zNeg = logProbRows(negative, p, r);
         for (int i = 0; i < r.length; i++) {
           double[] scores = ContrastiveEstimation.scores(zPos[i], zNeg[i], r[i], lambda);
           boolean endsWithEos = r[i].length > 0 && r[i][r[i].length - 1] == eos;
@@ -275,6 +275,20 @@ final class PreferenceDataBuilder {
       }
       return weights;
     }
+  }
+
+  /**
+   * Full log-prob rows [rows][T_i][V] of one chunk of (prompt, response) pairs: the contrastive
+   * score of a token needs both models' whole rows at once, so one chunk of rows is held (memory
+   * O(chunk · T · V), bounded by ChunkedScores.CHUNK rows).
+   */
+  private static float[][][] logProbRows(Policy policy, int[][] prompts, int[][] responses) {
+    float[][][] rows = new float[responses.length][][];
+    for (int i = 0; i < rows.length; i++) {
+      rows[i] = new float[responses[i].length][];
+    }
+    policy.responseLogProbs(prompts, responses, 1.0, (i, t, logp) -> rows[i][t] = logp.clone());
+    return rows;
   }
 
   private int[][] templated(List<CandidatePair> pairs, String template) {

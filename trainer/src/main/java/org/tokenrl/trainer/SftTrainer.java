@@ -7,6 +7,7 @@ import org.tokenrl.algorithms.OneTokenRolloutLoss;
 import org.tokenrl.algorithms.OtrResult;
 import org.tokenrl.model.Policy;
 import org.tokenrl.model.UpdateStats;
+import org.tokenrl.model.VocabCoef;
 import org.tokenrl.rollout.Example;
 import org.tokenrl.rollout.RowSeeds;
 
@@ -61,18 +62,27 @@ final class SftTrainer {
     }
     Map<String, Double> m = new HashMap<>();
     double[][] coef;
-    float[][][] vocabCoef = null;
+    VocabCoef[][] vocabCoef = null;
     if (otr == null) {
       coef = meanNllCoefficients(answers);
     } else {
-      // All K candidates of every position come from the one teacher-forced pass's log-probs.
-      float[][][] logProbs = policy.responseLogProbs(prompts, answers, 1.0);
-      OtrResult result = otr.compute(logProbs, answers, RowSeeds.mix(phaseStep + batchOffset));
-      vocabCoef = toFloat(result.vocabCoef());
+      // All K candidates of every position come from the one teacher-forced pass's log-probs,
+      // streamed one position at a time; only the (sparse) coefficients are kept.
+      OneTokenRolloutLoss.Streaming stream =
+          otr.streaming(answers, RowSeeds.mix(phaseStep + batchOffset));
+      VocabCoef[][] sparse = new VocabCoef[answers.length][];
       coef = new double[answers.length][];
       for (int i = 0; i < answers.length; i++) {
+        sparse[i] = new VocabCoef[answers[i].length];
         coef[i] = new double[answers[i].length];
       }
+      policy.responseLogProbs(
+          prompts,
+          answers,
+          1.0,
+          (i, t, logp) -> sparse[i][t] = VocabCoef.ofDense(stream.position(i, t, logp)));
+      OtrResult result = stream.result(null);
+      vocabCoef = sparse;
       m.put("actor/loss", result.loss());
       m.putAll(result.metrics());
     }
@@ -105,19 +115,5 @@ final class SftTrainer {
       java.util.Arrays.fill(coef[i], -1.0 / Math.max(1, n));
     }
     return coef;
-  }
-
-  private static float[][][] toFloat(double[][][] x) {
-    float[][][] out = new float[x.length][][];
-    for (int i = 0; i < x.length; i++) {
-      out[i] = new float[x[i].length][];
-      for (int t = 0; t < x[i].length; t++) {
-        out[i][t] = new float[x[i][t].length];
-        for (int v = 0; v < x[i][t].length; v++) {
-          out[i][t][v] = (float) x[i][t][v];
-        }
-      }
-    }
-    return out;
   }
 }

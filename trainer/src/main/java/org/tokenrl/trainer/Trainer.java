@@ -4,9 +4,10 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.LongPredicate;
 import org.tokenrl.algorithms.CreditInput;
 import org.tokenrl.algorithms.DynamicSampling;
-import org.tokenrl.algorithms.LossResult;
+import org.tokenrl.algorithms.ClippedPolicyObjective.LossResult;
 import org.tokenrl.algorithms.RlAlgorithm;
 import org.tokenrl.algorithms.TokenCredit;
 import org.tokenrl.core.RolloutBatch;
@@ -31,6 +32,67 @@ import org.tokenrl.rollout.Task;
  * back-propagates exactly.
  */
 public final class Trainer {
+
+  /**
+   * What an RL step works with.
+   *
+   * @param policy the trained policy
+   * @param reference frozen start policy for the KL term; null when the algorithm has none
+   * @param pool samples G responses per prompt (in-process threads or Ray actors)
+   * @param task prompts, answers and the verifier behind train/accuracy
+   * @param reward the composite reward of the {@code rewards} block
+   * @param algorithm credit rule and objective (grpo, tempo, d3s)
+   * @param examples the training prompts, in a seeded order
+   * @param codec text to token ids and back
+   */
+  record Parts(
+      Policy policy,
+      Policy reference,
+      RolloutPool pool,
+      Task task,
+      CompositeReward reward,
+      RlAlgorithm algorithm,
+      ExampleStream<Example> examples,
+      PromptCodec codec) {}
+
+  /**
+   * The settings an RL step follows, read from the run config.
+   *
+   * @param promptsPerStep B, prompts per step (trainer.prompts_per_step)
+   * @param groupSize G, responses per prompt (trainer.group_size)
+   * @param totalSteps steps of the RL phase (trainer.steps), for the D³S schedule's progress
+   * @param seed run.seed; each step's sampling seed derives from it
+   * @param dynamicSampling off, drop or refill (trainer.dynamic_sampling)
+   * @param maxSamplingRounds refill's limit on sampling rounds (trainer.max_sampling_rounds)
+   * @param async sample the next step during this step's update (distributed.async)
+   * @param sampling temperature, top-k/p, response length (rollout.*)
+   * @param schedule learning rate per step (trainer.learning_rate, warmup_steps, lr_schedule)
+   * @param checkpointAfter whether the run checkpoints after a step (by RL-phase step); async
+   *     sampling never reaches across one, so a resumed run equals an uninterrupted one
+   */
+  record Settings(
+      int promptsPerStep,
+      int groupSize,
+      int totalSteps,
+      long seed,
+      String dynamicSampling,
+      int maxSamplingRounds,
+      boolean async,
+      SamplingParams sampling,
+      LearningRateSchedule schedule,
+      LongPredicate checkpointAfter) {
+    Settings {
+      if (!List.of("off", "drop", "refill").contains(dynamicSampling)) {
+        throw new IllegalArgumentException(
+            "trainer.dynamic_sampling must be off, drop or refill, got '" + dynamicSampling + "'");
+      }
+      if (maxSamplingRounds < 1) {
+        throw new IllegalArgumentException(
+            "trainer.max_sampling_rounds must be >= 1, got " + maxSamplingRounds);
+      }
+    }
+  }
+
   private final Policy policy;
   private final Policy reference; // frozen; null when the algorithm uses no KL term
   private final RolloutPool pool;
@@ -48,56 +110,33 @@ public final class Trainer {
   private final String dynamicSampling;
   private final int maxSamplingRounds;
   private final boolean async;
-  private final java.util.function.LongPredicate checkpointAfter; // by phase step
+  private final LongPredicate checkpointAfter; // by phase step
   // distributed.async: the next step's first batch, started before this step's update.
   private PendingBatch next;
   private long nextStep = -1;
+  // The last step's update batch and its credit, for the TEXT tab's rollout table.
+  private ScoredRollouts lastBatch;
+  private TokenCredit lastCredit;
 
-  Trainer(
-      Policy policy,
-      Policy reference,
-      RolloutPool pool,
-      Task task,
-      CompositeReward reward,
-      RlAlgorithm algorithm,
-      ExampleStream<Example> examples,
-      PromptCodec codec,
-      SamplingParams sampling,
-      LearningRateSchedule schedule,
-      int promptsPerStep,
-      int groupSize,
-      int totalSteps,
-      long seed,
-      String dynamicSampling,
-      int maxSamplingRounds,
-      boolean async,
-      java.util.function.LongPredicate checkpointAfter) {
-    this.policy = policy;
-    this.reference = reference;
-    this.pool = pool;
-    this.task = task;
-    this.reward = reward;
-    this.algorithm = algorithm;
-    this.examples = examples;
-    this.codec = codec;
-    this.sampling = sampling;
-    this.schedule = schedule;
-    this.promptsPerStep = promptsPerStep;
-    this.groupSize = groupSize;
-    this.totalSteps = totalSteps;
-    this.seed = seed;
-    this.dynamicSampling = dynamicSampling;
-    this.maxSamplingRounds = maxSamplingRounds;
-    this.async = async;
-    this.checkpointAfter = checkpointAfter;
-    if (!List.of("off", "drop", "refill").contains(dynamicSampling)) {
-      throw new IllegalArgumentException(
-          "trainer.dynamic_sampling must be off, drop or refill, got '" + dynamicSampling + "'");
-    }
-    if (maxSamplingRounds < 1) {
-      throw new IllegalArgumentException(
-          "trainer.max_sampling_rounds must be >= 1, got " + maxSamplingRounds);
-    }
+  Trainer(Parts parts, Settings settings) {
+    this.policy = parts.policy();
+    this.reference = parts.reference();
+    this.pool = parts.pool();
+    this.task = parts.task();
+    this.reward = parts.reward();
+    this.algorithm = parts.algorithm();
+    this.examples = parts.examples();
+    this.codec = parts.codec();
+    this.sampling = settings.sampling();
+    this.schedule = settings.schedule();
+    this.promptsPerStep = settings.promptsPerStep();
+    this.groupSize = settings.groupSize();
+    this.totalSteps = settings.totalSteps();
+    this.seed = settings.seed();
+    this.dynamicSampling = settings.dynamicSampling();
+    this.maxSamplingRounds = settings.maxSamplingRounds();
+    this.async = settings.async();
+    this.checkpointAfter = settings.checkpointAfter();
   }
 
   /** Runs RL step {@code step} (counting from 1 within the phase) and returns its metrics. */
@@ -171,6 +210,8 @@ public final class Trainer {
                     train.entropies(),
                     progress));
     timer.lap("credit");
+    lastBatch = train;
+    lastCredit = credit;
 
     // 4. Update: score under the current weights, loss and dloss/dlogp, one optimizer step;
     //    repeated for several updates per batch with the sampling log-probs as the old ones.
@@ -231,6 +272,19 @@ public final class Trainer {
     m.put("perf/rollout_tokens", (double) sampled.tokens());
     timer.addTo(m);
     return m;
+  }
+
+  /** The last step's update batch as a markdown table of its first rows (TEXT tab). */
+  String lastSamples(SampleTable table) {
+    if (lastBatch == null) {
+      return "";
+    }
+    List<String> prompts = new ArrayList<>();
+    for (int i = 0; i < lastBatch.rows(); i++) {
+      prompts.add(lastBatch.examples().get(i / groupSize).prompt());
+    }
+    return table.rollouts(
+        prompts, lastBatch.responses(), lastBatch.rewards(), lastCredit, codec.tokenizer());
   }
 
   /** At most {@code maxGroups} of the groups whose rewards are not all equal. */

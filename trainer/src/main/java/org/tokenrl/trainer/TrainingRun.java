@@ -8,8 +8,9 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.memory.RootAllocator;
 import org.tokenrl.algorithms.AlgorithmKind;
@@ -21,7 +22,9 @@ import org.tokenrl.core.CharTokenizer;
 import org.tokenrl.core.Tokenizer;
 import org.tokenrl.core.Tokenizers;
 import org.tokenrl.model.Checkpoint;
+import org.tokenrl.model.LlamaConfig;
 import org.tokenrl.model.ModelConfig;
+import org.tokenrl.model.ModelSpec;
 import org.tokenrl.model.OptimizerConfig;
 import org.tokenrl.model.Policy;
 import org.tokenrl.model.SamplingParams;
@@ -31,23 +34,70 @@ import org.tokenrl.rollout.RolloutPool;
 import org.tokenrl.rollout.RolloutPoolContext;
 import org.tokenrl.rollout.RolloutPools;
 import org.tokenrl.rollout.Task;
-import org.tokenrl.rollout.Tasks;
 
 /**
- * A whole run: an optional SFT warm-up, then the main algorithm, with held-out evaluation,
- * checkpoints, metrics and resume. Global steps count SFT steps first, then main-phase steps.
+ * A whole run, read top to bottom in {@link #run}: check the config, load or create the policy, an
+ * optional SFT warm-up, then the main algorithm, with held-out evaluation, checkpoints, metrics and
+ * resume. Global steps count SFT steps first, then main-phase steps.
  */
 final class TrainingRun {
   private static final ObjectMapper JSON = new ObjectMapper();
   private final Config c;
   private final RunDirectory dir;
   private final Path projectRoot;
+  private final Console console;
   private long stopAfterStep = Long.MAX_VALUE;
 
-  TrainingRun(Config config, RunDirectory dir, Path projectRoot) {
+  // What the run trains on and for how long (set by prepare()).
+  private long seed;
+  private Task task;
+  private String algorithmName;
+  private AlgorithmKind kind;
+  private int sftSteps;
+  private int mainSteps;
+  private long total;
+
+  // The policy and the objects every phase shares (set by startPolicy() and run()).
+  private Policy policy;
+  private Tokenizer tokenizer;
+  private PromptCodec codec;
+  private Evaluator evaluator;
+  private ExampleStream<Example> examples;
+  private ExampleStream<Example> sftExamples; // with quality tags: tagged good and bad answers
+  private RunLog log;
+  // Arrow memory: one child allocator per user, closed before the root. Closing one with buffers
+  // still outstanding throws, so a leak fails the run (and every test of it) and names its owner.
+  private BufferAllocator rolloutMemory;
+  private BufferAllocator preferenceMemory;
+  private Progress progress;
+  private RolloutPool pool; // RL only
+  private Policy reference; // RL with a KL term only
+  private PreferenceEval preferenceEval; // preference algorithms only
+  private Trainer rl; // RL only
+  private SampleTable samples; // the TEXT tab's sample tables
+
+  // Carried from step to step (and across a resume through the checkpoint's trainer state).
+  private double lastEval = Double.NaN;
+  private double sftAccuracy = Double.NaN;
+  private double skippedTotal;
+  private volatile long currentStep; // the step in progress, for the message on Ctrl-C
+  private final List<String> resumeWarnings = new ArrayList<>();
+
+  /** One optimizer step of a phase, {@code phaseStep} counting from 1; returns its metrics. */
+  @FunctionalInterface
+  private interface PhaseStep {
+    Map<String, Double> step(long phaseStep);
+  }
+
+  TrainingRun(Config config, RunDirectory dir, Path projectRoot, Console console) {
     this.c = config;
     this.dir = dir;
     this.projectRoot = projectRoot;
+    this.console = console;
+  }
+
+  TrainingRun(Config config, RunDirectory dir, Path projectRoot) {
+    this(config, dir, projectRoot, Console.system());
   }
 
   /** Stops after this global step as if the process were killed (no final checkpoint): for tests. */
@@ -58,172 +108,40 @@ final class TrainingRun {
 
   /** Trains to the configured number of steps; returns the final held-out accuracy. */
   double run(boolean resume) {
-    long seed = c.getLong("run.seed");
-    Task task = Tasks.create(c.getConfig("task"), projectRoot);
-    String algorithmName = c.getString("algorithm.name");
-    AlgorithmKind kind = Algorithms.kind(algorithmName);
-    validateAlgorithm(kind); // a bad algorithm key fails now, not after the warm-up
-    int sftSteps = c.getInt("sft.steps");
-    int mainSteps = c.getInt("trainer.steps");
-    long total = (long) sftSteps + mainSteps;
+    prepare();
+    long done = startPolicy(resume);
+    codec = new PromptCodec(tokenizer);
+    samples = SampleTable.fromConfig(c);
+    evaluator =
+        new Evaluator(task, c.getInt("trainer.eval_size"), codec, MaxNewTokens.of(c, task))
+            .keepSamples(samples.rows());
+    examples = new ExampleStream<>(task.train(), seed);
+    sftExamples = new ExampleStream<>(task.sftExamples(), seed);
 
-    Tokenizer tokenizer = CharTokenizer.ascii();
-    Policy policy;
-    long done = 0;
-    double sftAccuracy = Double.NaN;
-    Optional<Path> latest = resume ? dir.latestCheckpoint() : Optional.empty();
-    if (resume && latest.isEmpty()) {
-      throw new IllegalStateException(
-          dir.path() + " has no checkpoint to resume from; start it again without --resume");
-    }
-    if (latest.isPresent()) {
-      Checkpoint.Loaded loaded = Checkpoints.load(latest.get());
-      policy = loaded.policy();
-      tokenizer = Tokenizers.fromJson(loaded.tokenizerJson());
-      JsonNode state = readJson(loaded.trainerStateJson());
-      done = state.path("global_step").asLong();
-      sftAccuracy = state.path("sft_eval_accuracy").asDouble(Double.NaN);
-      MetricsLog.truncateAfter(dir.metrics(), done);
-    } else if (!c.getString("run.init_from").isBlank()) {
-      policy = initialPolicy(c.getString("run.init_from"), modelConfig(tokenizer), seed);
-    } else {
-      policy = Policy.create(modelConfig(tokenizer), optimizerConfig(), seed);
-    }
-    PromptCodec codec = new PromptCodec(tokenizer);
-    int maxNew = MaxNewTokens.of(c, task);
-    Evaluator evaluator = new Evaluator(task, c.getInt("trainer.eval_size"), codec, maxNew);
-    ExampleStream<Example> examples = new ExampleStream<>(task.train(), seed);
-    // SFT data: with quality tags, good-tagged correct and bad-tagged corrupted answers.
-    ExampleStream<Example> sftExamples = new ExampleStream<>(task.sftExamples(), seed);
-
-    try (RunLog log = new RunLog(dir, resume);
-        BufferAllocator allocator = new RootAllocator()) {
-      log.info(
-          String.format(
-              "tokenrl: %s on task %s, model %,d parameters, run dir %s",
-              (sftSteps > 0 ? "sft warm-up then " : "") + algorithmName,
-              task.name(),
-              policy.config().parameterCount(),
-              dir.path()));
-      if (done > 0) {
-        log.info("resumed from checkpoint at step " + done + " of " + total);
-      } else if (!c.getString("run.init_from").isBlank()) {
-        log.info("weights initialised from " + c.getString("run.init_from"));
-      }
-      Progress progress = new Progress(total, sftSteps);
-      SftTrainer sft =
-          new SftTrainer(
-              policy,
-              sftExamples,
-              codec,
-              c.getInt("sft.batch_size"),
-              LearningRateSchedule.of(
-                  c.getDouble("sft.learning_rate"), c.getInt("sft.warmup_steps"), sftSteps, "constant"),
-              null,
-              0);
-      SftTrainer supervised = null;
-      PreferenceTrainer preference = null;
-      PreferenceEval preferenceEval = null;
-      Trainer rl = null;
-      RolloutPool pool = null;
-      Policy reference = null;
-      double lastEval = Double.NaN;
-      double skippedTotal = 0;
+    try (RunLog runLog = new RunLog(dir, resume, console);
+        BufferAllocator rootAllocator = new RootAllocator();
+        BufferAllocator rollouts = rootAllocator.newChildAllocator("rollout batches", 0, Long.MAX_VALUE);
+        BufferAllocator pairs = rootAllocator.newChildAllocator("preference pairs", 0, Long.MAX_VALUE)) {
+      log = runLog;
+      rolloutMemory = rollouts;
+      preferenceMemory = pairs;
+      log.startSession(c, done);
+      announce(done);
+      progress = new Progress(total, sftSteps);
+      // Ctrl-C (or a kill) ends the JVM through its shutdown hooks: say where the run stopped and
+      // how to continue it, instead of exiting silently.
+      Thread interrupted = new Thread(() -> console.err().println(stoppedMessage()));
+      Runtime.getRuntime().addShutdownHook(interrupted);
       try {
-        // A distributed pool (a Ray cluster) starts before the warm-up, so one that cannot start
-        // fails at once instead of after the SFT phase.
-        if (kind == AlgorithmKind.RL
-            && done < total
-            && !c.getString("distributed.backend").equals(RolloutPools.LOCAL)) {
-          pool = RolloutPools.create(new RolloutPoolContext(policy, c, allocator));
+        startDistributedPool(done);
+        if (!warmUp(done)) {
+          return Double.NaN;
         }
-        for (long step = done + 1; step <= total; step++) {
-          boolean inSft = step <= sftSteps;
-          long phaseStep = inSft ? step : step - sftSteps;
-          Map<String, Double> m;
-          if (inSft) {
-            m = sft.step(phaseStep);
-          } else if (kind == AlgorithmKind.SUPERVISED) {
-            if (supervised == null) {
-              SupervisedAlgorithm algorithm = Algorithms.createSupervised(c.getConfig("algorithm"));
-              supervised =
-                  new SftTrainer(
-                      policy,
-                      sftExamples,
-                      codec,
-                      c.getInt("sft.batch_size"),
-                      mainSchedule(mainSteps),
-                      algorithm.oneTokenRollout(),
-                      sftSteps);
-            }
-            m = supervised.step(phaseStep);
-          } else if (kind == AlgorithmKind.PREFERENCE) {
-            if (preference == null) {
-              PreferenceAlgorithm algorithm = Algorithms.createPreference(c.getConfig("algorithm"));
-              PreferenceSetup setup =
-                  PreferenceSetup.prepare(
-                      c, dir, projectRoot, algorithm, policy, task, codec, allocator, log, seed);
-              preference =
-                  new PreferenceTrainer(
-                      policy,
-                      algorithm,
-                      setup.data(),
-                      c.getInt("preference.batch_pairs"),
-                      mainSchedule(mainSteps),
-                      seed);
-              preferenceEval = setup.eval();
-              log.info(
-                  String.format(
-                      "held-out preference pairs at the start: logp accuracy %.4f (%d pairs)",
-                      preferenceEval.evaluate(policy).getOrDefault("eval/logp_accuracy", Double.NaN),
-                      preferenceEval.pairs().size()));
-            }
-            m = preference.step(phaseStep);
-          } else {
-            if (rl == null) {
-              RlAlgorithm algorithm = Algorithms.create(c.getConfig("algorithm"));
-              reference = referencePolicy(algorithm, policy, tokenizer, phaseStep);
-              if (pool == null) {
-                pool = RolloutPools.create(new RolloutPoolContext(policy, c, allocator));
-              }
-              pool.syncWeights(step - 1, policy.exportWeights());
-              rl = newTrainer(policy, reference, pool, task, algorithm, examples, codec, tokenizer, mainSteps, seed);
-            }
-            m = rl.step(phaseStep);
-          }
-          if (m.getOrDefault("optim/skipped", 0.0) > 0) {
-            skippedTotal += m.get("optim/skipped");
-            log.warn(
-                "step " + step + ": non-finite loss or gradient; update skipped, weights untouched");
-          }
-          m.put("optim/skipped_total", skippedTotal);
-          boolean last = step == total;
-          int evalEvery = c.getInt("trainer.eval_every");
-          boolean sftEnd = inSft && step == sftSteps;
-          if (last || sftEnd || (evalEvery > 0 && phaseStep % evalEvery == 0)) {
-            lastEval = evaluator.accuracy(policy);
-            m.put("eval/accuracy", lastEval);
-            if (preferenceEval != null) {
-              m.putAll(preferenceEval.evaluate(policy));
-            }
-          }
-          if (sftEnd) {
-            sftAccuracy = lastEval;
-            log.info(String.format("held-out accuracy after the SFT warm-up: %.4f", sftAccuracy));
-          }
-          log.metrics(step, m);
-          if (step % Math.max(1, c.getInt("trainer.progress_every")) == 0 || last) {
-            String phase = inSft ? "sft" : algorithmName;
-            log.info(progress.line(phase, step, m, lastEval));
-          }
-          if (checkpointAt(step, total)) {
-            saveCheckpoint(policy, tokenizer, step, sftAccuracy);
-          }
-          if (step >= stopAfterStep) {
-            return Double.NaN;
-          }
+        if (!mainPhase(Math.max(done, sftSteps))) {
+          return Double.NaN;
         }
       } finally {
+        removeHook(interrupted);
         if (pool != null) {
           pool.close();
         }
@@ -231,31 +149,289 @@ final class TrainingRun {
           reference.close();
         }
       }
-      if (done >= total) {
-        lastEval = evaluator.accuracy(policy);
-      }
-      if (sftSteps > 0) {
-        log.info(
-            String.format(
-                "held-out accuracy: %.4f after SFT warm-up -> %.4f after %s (%d eval examples)",
-                sftAccuracy, lastEval, algorithmName, evaluator.size()));
-      } else {
-        log.info(
-            String.format(
-                "held-out accuracy: %.4f (%d eval examples)", lastEval, evaluator.size()));
-      }
-      log.info("run directory: " + dir.path() + "  (tensorboard --logdir " + dir.path() + ")");
-      policy.close();
-      return lastEval;
+      return finish(done);
     }
   }
 
-  private void validateAlgorithm(AlgorithmKind kind) {
-    Config block = c.getConfig("algorithm");
-    switch (kind) {
-      case RL -> Algorithms.create(block);
-      case PREFERENCE -> Algorithms.createPreference(block);
-      case SUPERVISED -> Algorithms.createSupervised(block);
+  /**
+   * Reads what the run trains and runs {@link StartChecks}, so settings, data files, the algorithm
+   * and the rewards fail now, not after the warm-up.
+   */
+  private void prepare() {
+    seed = c.getLong("run.seed");
+    task = StartChecks.run(c, projectRoot);
+    algorithmName = c.getString("algorithm.name");
+    kind = Algorithms.kind(algorithmName);
+    sftSteps = c.getInt("sft.steps");
+    mainSteps = c.getInt("trainer.steps");
+    total = (long) sftSteps + mainSteps;
+  }
+
+  /**
+   * The policy to train: the newest intact checkpoint when resuming, {@code run.init_from}'s
+   * weights, or a fresh initialisation. Returns the global steps already done.
+   */
+  private long startPolicy(boolean resume) {
+    tokenizer = CharTokenizer.ascii();
+    if (resume) {
+      IntactCheckpoint intact = newestIntactCheckpoint();
+      policy = intact.loaded().policy();
+      tokenizer = Tokenizers.fromJson(intact.loaded().tokenizerJson());
+      JsonNode state = intact.state();
+      long done = state.path("global_step").asLong();
+      sftAccuracy = state.path("sft_eval_accuracy").asDouble(Double.NaN);
+      // The checkpoint's copy of its step's metrics line repairs one cut by a crash.
+      MetricsLog.repairForResume(
+          dir.metrics(),
+          done,
+          state.hasNonNull("metrics_line") ? state.get("metrics_line").asText() : null);
+      return done;
+    }
+    if (!c.getString("run.init_from").isBlank()) {
+      policy = initialPolicy(c.getString("run.init_from"), modelConfig(tokenizer), seed);
+    } else {
+      policy = Policy.create(modelConfig(tokenizer), optimizerConfig(), seed);
+    }
+    return 0;
+  }
+
+  private void announce(long done) {
+    log.info(
+        String.format(
+            "tokenrl: %s on task %s, model %,d parameters, run dir %s",
+            (sftSteps > 0 ? "sft warm-up then " : "") + algorithmName,
+            task.name(),
+            policy.config().parameterCount(),
+            dir.path()));
+    resumeWarnings.forEach(log::warn);
+    if (done > 0) {
+      log.info("resumed from checkpoint at step " + done + " of " + total);
+    } else if (!c.getString("run.init_from").isBlank()) {
+      log.info("weights initialised from " + c.getString("run.init_from"));
+    }
+  }
+
+  /**
+   * A distributed pool (a Ray cluster) starts before the warm-up, so one that cannot start fails
+   * at once instead of after the SFT phase.
+   */
+  private void startDistributedPool(long done) {
+    if (kind == AlgorithmKind.RL
+        && done < total
+        && !c.getString("distributed.backend").equals(RolloutPools.LOCAL)) {
+      pool = RolloutPools.create(new RolloutPoolContext(policy, c, rolloutMemory));
+      log.info("rollouts: " + pool.description());
+    }
+  }
+
+  /** The SFT warm-up's remaining steps (global steps done+1 .. sft.steps). */
+  private boolean warmUp(long done) {
+    SftTrainer sft =
+        new SftTrainer(
+            policy,
+            sftExamples,
+            codec,
+            c.getInt("sft.batch_size"),
+            LearningRateSchedule.of(
+                c.getDouble("sft.learning_rate"), c.getInt("sft.warmup_steps"), sftSteps, "constant"),
+            null,
+            0);
+    return steps("sft", done, sftSteps, 0, sft::step);
+  }
+
+  /** The main algorithm's remaining steps (global steps after .. total). */
+  private boolean mainPhase(long after) {
+    if (after >= total) {
+      return true;
+    }
+    long firstPhaseStep = after - sftSteps + 1;
+    PhaseStep step =
+        switch (kind) {
+          case SUPERVISED -> supervisedPhase();
+          case PREFERENCE -> preferencePhase();
+          case RL -> rlPhase(after, firstPhaseStep);
+        };
+    return steps(algorithmName, after, total, sftSteps, step);
+  }
+
+  /** sft or otr on the ground-truth answers, continuing through the warm-up's data. */
+  private PhaseStep supervisedPhase() {
+    SupervisedAlgorithm algorithm = Algorithms.createSupervised(c.getConfig("algorithm"));
+    return new SftTrainer(
+            policy,
+            sftExamples,
+            codec,
+            c.getInt("sft.batch_size"),
+            mainSchedule(),
+            algorithm.oneTokenRollout(),
+            sftSteps)
+        ::step;
+  }
+
+  /** dpo, treg or cdpo on pairs built (or read from the run's cache) now, after the warm-up. */
+  private PhaseStep preferencePhase() {
+    PreferenceAlgorithm algorithm = Algorithms.createPreference(c.getConfig("algorithm"));
+    PreferenceSetup setup =
+        PreferenceSetup.prepare(
+            c, dir, projectRoot, algorithm, policy, task, codec, preferenceMemory, log, seed);
+    PreferenceTrainer preference =
+        new PreferenceTrainer(
+            policy,
+            algorithm,
+            setup.data(),
+            c.getInt("preference.batch_pairs"),
+            mainSchedule(),
+            seed);
+    preferenceEval = setup.eval();
+    log.info(
+        String.format(
+            "held-out preference pairs at the start: logp accuracy %.4f (%d pairs)",
+            preferenceEval.evaluate(policy).getOrDefault("eval/logp_accuracy", Double.NaN),
+            preferenceEval.pairs().size()));
+    return preference::step;
+  }
+
+  /** grpo, tempo or d3s: rollouts from the pool, rewards, credit, clipped objective. */
+  private PhaseStep rlPhase(long after, long firstPhaseStep) {
+    RlAlgorithm algorithm = Algorithms.create(c.getConfig("algorithm"));
+    reference = referencePolicy(algorithm, firstPhaseStep);
+    if (pool == null) {
+      pool = RolloutPools.create(new RolloutPoolContext(policy, c, rolloutMemory));
+      log.info("rollouts: " + pool.description());
+    }
+    pool.syncWeights(after, policy.exportWeights());
+    Trainer.Parts parts =
+        new Trainer.Parts(
+            policy,
+            reference,
+            pool,
+            task,
+            CompositeReward.fromConfig(c),
+            algorithm,
+            examples,
+            codec);
+    rl = new Trainer(parts, rlSettings());
+    return rl::step;
+  }
+
+  /**
+   * Global steps after+1 .. last of one phase: the step, then held-out evaluation, metrics, the
+   * progress line and checkpoints. Returns false when stopped early by {@link #stopAfter}.
+   */
+  private boolean steps(String phase, long after, long last, long phaseStart, PhaseStep stepper) {
+    int evalEvery = c.getInt("trainer.eval_every");
+    for (long step = after + 1; step <= last; step++) {
+      currentStep = step;
+      long phaseStep = step - phaseStart;
+      Map<String, Double> m = stepper.step(phaseStep);
+      if (m.getOrDefault("optim/skipped", 0.0) > 0) {
+        skippedTotal += m.get("optim/skipped");
+        log.warn(
+            "step " + step + ": non-finite loss or gradient; update skipped, weights untouched");
+      }
+      m.put("optim/skipped_total", skippedTotal);
+      boolean runEnd = step == total;
+      boolean sftEnd = step == sftSteps;
+      boolean evaluated = runEnd || sftEnd || (evalEvery > 0 && phaseStep % evalEvery == 0);
+      if (evaluated) {
+        lastEval = evaluator.accuracy(policy);
+        m.put("eval/accuracy", lastEval);
+        if (preferenceEval != null) {
+          m.putAll(preferenceEval.evaluate(policy));
+        }
+        if (samples.rows() > 0) {
+          log.text(SampleTable.EVAL_TAG, samples.eval(evaluator.samples()), step);
+        }
+      }
+      if (rl != null && phaseStart == sftSteps && samples.rolloutsAt(phaseStep, evaluated)) {
+        log.text(SampleTable.ROLLOUT_TAG, rl.lastSamples(samples), step);
+      }
+      if (sftEnd) {
+        sftAccuracy = lastEval;
+        log.info(String.format("held-out accuracy after the SFT warm-up: %.4f", sftAccuracy));
+      }
+      String metricsLine = log.metrics(step, m);
+      if (step % Math.max(1, c.getInt("trainer.progress_every")) == 0 || runEnd) {
+        log.info(progress.line(phase, step, m, lastEval));
+      }
+      if (checkpointAt(step, total)) {
+        log.sync(); // the logs up to this step are durable before the checkpoint exists
+        saveCheckpoint(step, metricsLine);
+      }
+      if (step >= stopAfterStep) {
+        log.abandon();
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /** The closing summary; returns the final held-out accuracy. */
+  private double finish(long done) {
+    if (done >= total) {
+      lastEval = evaluator.accuracy(policy);
+    }
+    if (sftSteps > 0) {
+      log.info(
+          String.format(
+              "held-out accuracy: %.4f after SFT warm-up -> %.4f after %s (%d eval examples)",
+              sftAccuracy, lastEval, algorithmName, evaluator.size()));
+    } else {
+      log.info(
+          String.format("held-out accuracy: %.4f (%d eval examples)", lastEval, evaluator.size()));
+    }
+    log.info("run directory: " + dir.path() + "  (tensorboard --logdir " + dir.path() + ")");
+    log.succeeded();
+    policy.close();
+    return lastEval;
+  }
+
+  private record IntactCheckpoint(Checkpoint.Loaded loaded, JsonNode state) {}
+
+  /**
+   * The newest checkpoint that loads (checksums, files, trainer state); each newer one that does
+   * not is named in a warning. A run whose checkpoints are all damaged cannot resume.
+   */
+  private IntactCheckpoint newestIntactCheckpoint() {
+    List<Path> newestFirst = dir.checkpointsNewestFirst();
+    if (newestFirst.isEmpty()) {
+      throw new IllegalStateException(
+          dir.path() + " has no checkpoint to resume from; start it again without --resume");
+    }
+    List<String> damaged = new ArrayList<>();
+    for (Path candidate : newestFirst) {
+      try {
+        Checkpoint.Loaded loaded = Checkpoints.load(candidate);
+        JsonNode state = readJson(loaded.trainerStateJson());
+        if (!damaged.isEmpty()) {
+          resumeWarnings.add(
+              "checkpoint " + String.join(", ", damaged) + " is damaged; resuming from the newest"
+                  + " intact one, " + candidate.getFileName());
+        }
+        return new IntactCheckpoint(loaded, state);
+      } catch (RuntimeException e) {
+        damaged.add(candidate.getFileName() + " (" + e.getMessage() + ")");
+      }
+    }
+    throw new IllegalStateException(
+        "no intact checkpoint in " + dir.checkpoints() + " to resume from: "
+            + String.join("; ", damaged));
+  }
+
+  private String stoppedMessage() {
+    String last =
+        dir.latestCheckpoint()
+            .map(p -> "the last checkpoint is " + p.getFileName())
+            .orElse("no checkpoint was written yet");
+    return "tokenrl: stopped during step " + currentStep + " of " + total + "; " + last
+        + ". Continue with: ./tokenrl train --resume " + dir.path();
+  }
+
+  private static void removeHook(Thread hook) {
+    try {
+      Runtime.getRuntime().removeShutdownHook(hook);
+    } catch (IllegalStateException e) {
+      // the JVM is already shutting down: the hook is running
     }
   }
 
@@ -266,7 +442,7 @@ final class TrainingRun {
   }
 
   /** The main phase's learning-rate schedule (trainer.*). */
-  private LearningRateSchedule mainSchedule(int mainSteps) {
+  private LearningRateSchedule mainSchedule() {
     return LearningRateSchedule.of(
         c.getDouble("trainer.learning_rate"),
         c.getInt("trainer.warmup_steps"),
@@ -274,17 +450,8 @@ final class TrainingRun {
         c.getString("trainer.lr_schedule"));
   }
 
-  private Trainer newTrainer(
-      Policy policy,
-      Policy reference,
-      RolloutPool pool,
-      Task task,
-      RlAlgorithm algorithm,
-      ExampleStream<Example> examples,
-      PromptCodec codec,
-      Tokenizer tokenizer,
-      int mainSteps,
-      long seed) {
+  /** The trainer.* and rollout.* settings of the RL phase. */
+  private Trainer.Settings rlSettings() {
     SamplingParams sampling =
         new SamplingParams(
             c.getDouble("rollout.temperature"),
@@ -293,17 +460,7 @@ final class TrainingRun {
             MaxNewTokens.of(c, task),
             tokenizer.eos(),
             false);
-    return new Trainer(
-        policy,
-        reference,
-        pool,
-        task,
-        CompositeReward.fromConfig(c),
-        algorithm,
-        examples,
-        codec,
-        sampling,
-        mainSchedule(mainSteps),
+    return new Trainer.Settings(
         c.getInt("trainer.prompts_per_step"),
         c.getInt("trainer.group_size"),
         mainSteps,
@@ -311,12 +468,13 @@ final class TrainingRun {
         c.getString("trainer.dynamic_sampling"),
         c.getInt("trainer.max_sampling_rounds"),
         c.getBoolean("distributed.async"),
-        phaseStep -> checkpointAt(phaseStep + c.getInt("sft.steps"), mainSteps + c.getInt("sft.steps")));
+        sampling,
+        mainSchedule(),
+        phaseStep -> checkpointAt(phaseStep + sftSteps, total));
   }
 
   /** The frozen policy of the RL start, kept on disk so a resumed run uses the same one. */
-  private Policy referencePolicy(
-      RlAlgorithm algorithm, Policy policy, Tokenizer tokenizer, long phaseStep) {
+  private Policy referencePolicy(RlAlgorithm algorithm, long phaseStep) {
     if (!algorithm.needsReference()) {
       return null;
     }
@@ -328,9 +486,10 @@ final class TrainingRun {
     return policy.copy();
   }
 
-  private void saveCheckpoint(Policy policy, Tokenizer tokenizer, long step, double sftAccuracy) {
+  private void saveCheckpoint(long step, String metricsLine) {
     ObjectNode state = JSON.createObjectNode();
     state.put("global_step", step);
+    state.put("metrics_line", metricsLine);
     if (!Double.isNaN(sftAccuracy)) {
       state.put("sft_eval_accuracy", sftAccuracy);
     }
@@ -343,7 +502,7 @@ final class TrainingRun {
    * directory, or a run directory whose newest checkpoint is used. E.g. several algorithms
    * compared from one shared SFT start.
    */
-  private Policy initialPolicy(String from, ModelConfig expected, long seed) {
+  private Policy initialPolicy(String from, ModelSpec expected, long seed) {
     Path path = projectRoot.resolve(from);
     Path checkpoint = path;
     if (Files.isRegularFile(path.resolve(RunDirectory.CONFIG))) {
@@ -372,15 +531,72 @@ final class TrainingRun {
     }
   }
 
-  private ModelConfig modelConfig(Tokenizer tokenizer) {
+  /**
+   * The model block as a {@link ModelSpec}: {@code model.arch} picks the architecture; gpt's
+   * vocabulary is the tokenizer's, llama's {@code vocab_size} must cover it. Bad values are one
+   * line naming the HOCON key.
+   */
+  private ModelSpec modelConfig(Tokenizer tokenizer) {
+    return modelSpec(c, tokenizer);
+  }
+
+  static ModelSpec modelSpec(Config c, Tokenizer tokenizer) {
     Config m = c.getConfig("model");
-    return new ModelConfig(
-        tokenizer.vocabSize(),
-        m.getInt("d_model"),
-        m.getInt("layers"),
-        m.getInt("heads"),
-        m.getInt("d_ff"),
-        m.getInt("max_seq_len"));
+    String arch = m.getString("arch");
+    return switch (arch) {
+      case "gpt" -> new ModelConfig(
+          tokenizer.vocabSize(),
+          m.getInt("d_model"),
+          m.getInt("layers"),
+          m.getInt("heads"),
+          m.getInt("d_ff"),
+          m.getInt("max_seq_len"));
+      case "llama" -> llamaConfig(m, tokenizer);
+      default -> throw new IllegalArgumentException(
+          "model.arch must be gpt or llama, got '" + arch + "'");
+    };
+  }
+
+  private static LlamaConfig llamaConfig(Config m, Tokenizer tokenizer) {
+    int vocab = m.getInt("vocab_size");
+    if (vocab < tokenizer.vocabSize()) {
+      throw new IllegalArgumentException(
+          "model.vocab_size ("
+              + vocab
+              + ") is smaller than the tokenizer's vocabulary ("
+              + tokenizer.vocabSize()
+              + ")");
+    }
+    int hidden = m.getInt("hidden_size");
+    int heads = m.getInt("num_attention_heads");
+    if (heads < 1) {
+      throw new IllegalArgumentException("model.num_attention_heads must be >= 1, got " + heads);
+    }
+    int headDim = m.getInt("head_dim");
+    if (headDim == 0) {
+      if (hidden % heads != 0) {
+        throw new IllegalArgumentException(
+            "model.hidden_size ("
+                + hidden
+                + ") must be divisible by model.num_attention_heads ("
+                + heads
+                + ") unless model.head_dim is set (> 0)");
+      }
+      headDim = hidden / heads;
+    }
+    return new LlamaConfig(
+        vocab,
+        hidden,
+        m.getInt("intermediate_size"),
+        m.getInt("num_hidden_layers"),
+        heads,
+        m.getInt("num_key_value_heads"),
+        headDim,
+        m.getDouble("rms_norm_eps"),
+        m.getDouble("rope_theta"),
+        m.getBoolean("tie_word_embeddings"),
+        m.getInt("max_position_embeddings"),
+        m.getBoolean("attention_bias"));
   }
 
   private OptimizerConfig optimizerConfig() {

@@ -1,0 +1,44 @@
+package org.tokenrl.model;
+
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.api.ops.DynamicCustomOp;
+import org.nd4j.linalg.factory.Nd4j;
+
+/**
+ * Row lookup in a [rows, d] table by index, and its gradient: the output gradient of each lookup is
+ * scatter-added into the table's gradient row (repeated ids accumulate). No one-hot input exists.
+ */
+final class Embedding {
+  private final INDArray table;
+  private final INDArray dTable;
+  private int[] ids;
+
+  Embedding(Params p, String name) {
+    table = p.get(name);
+    dTable = p.grad(name);
+  }
+
+  /** ids [R] -> rows [R, d]. */
+  INDArray forward(int[] ids, boolean train) {
+    long rows = table.size(0);
+    for (int id : ids) {
+      if (id < 0 || id >= rows) {
+        throw new IllegalArgumentException(
+            "token id " + id + " is outside the embedding table [0, " + rows + ")");
+      }
+    }
+    this.ids = train ? ids : null;
+    return Nd4j.pullRows(table, 1, ids);
+  }
+
+  void backward(INDArray dy) {
+    INDArray idx = Nd4j.createFromArray(ids);
+    // in place: dTable[ids[r]] += dy[r]
+    Nd4j.exec(
+        DynamicCustomOp.builder("scatter_add")
+            .addInputs(dTable, idx, dy)
+            .addOutputs(dTable)
+            .build());
+    ids = null;
+  }
+}

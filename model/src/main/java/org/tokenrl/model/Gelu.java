@@ -1,0 +1,29 @@
+package org.tokenrl.model;
+
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.api.ops.impl.transforms.strict.GELU;
+import org.nd4j.linalg.api.ops.impl.transforms.strict.GELUDerivative;
+import org.nd4j.linalg.factory.Nd4j;
+
+/**
+ * GELU in its sigmoid approximation {@code y = x · σ(1.702 x)} — ND4J's {@code gelu} op, the one
+ * SameDiff's {@code nn.gelu} used, so gpt models keep their math — with ND4J's matching derivative
+ * op: one fused pass each way instead of a chain of elementwise temporaries.
+ */
+final class Gelu {
+  private INDArray x;
+
+  INDArray forward(INDArray x, boolean train) {
+    INDArray y = x.ulike();
+    Nd4j.exec(new GELU(x, y));
+    this.x = train ? x : null;
+    return y;
+  }
+
+  INDArray backward(INDArray dy) {
+    INDArray grad = x.ulike();
+    Nd4j.exec(new GELUDerivative(x, grad));
+    x = null;
+    return grad.muli(dy);
+  }
+}

@@ -1,0 +1,51 @@
+package org.tokenrl.model;
+
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.ops.transforms.Transforms;
+
+/**
+ * LayerNorm over the last dimension: {@code y = (x - mean) / sqrt(var + eps) * gain + bias}.
+ *
+ * <p>Backward, with x̂ the normalised input and r = 1/sqrt(var + eps): dx = r · (dx̂ − mean(dx̂) −
+ * x̂ · mean(dx̂ · x̂)) where dx̂ = dy · gain.
+ */
+final class LayerNorm {
+  static final double EPS = 1e-5;
+  private final INDArray gain;
+  private final INDArray bias;
+  private final INDArray dGain;
+  private final INDArray dBias;
+  private INDArray xhat; // [R, d]
+  private INDArray rstd; // [R, 1]
+
+  LayerNorm(Params p, String prefix) {
+    gain = p.get(prefix + "gain");
+    bias = p.get(prefix + "bias");
+    dGain = p.grad(prefix + "gain");
+    dBias = p.grad(prefix + "bias");
+  }
+
+  /** x [R, d] -> y [R, d]. */
+  INDArray forward(INDArray x, boolean train) {
+    INDArray xc = x.sub(x.mean(true, 1));
+    INDArray r = Transforms.pow(xc.mul(xc).mean(true, 1).addi(EPS), -0.5, false);
+    INDArray xh = xc.muli(r);
+    INDArray y = xh.mulRowVector(gain).addiRowVector(bias);
+    if (train) {
+      xhat = xh;
+      rstd = r;
+    }
+    return y;
+  }
+
+  INDArray backward(INDArray dy) {
+    dGain.addi(dy.mul(xhat).sum(0));
+    dBias.addi(dy.sum(0));
+    INDArray dxh = dy.mulRowVector(gain);
+    INDArray proj = dxh.mul(xhat).mean(true, 1);
+    INDArray dx = dxh.subi(dxh.mean(true, 1)).subi(xhat.mul(proj)).muli(rstd);
+    xhat = null;
+    rstd = null;
+    return dx;
+  }
+}

@@ -1,0 +1,206 @@
+package org.tokenrl.model;
+
+import java.util.Random;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+/**
+ * The Llama family ({@link LlamaConfig}: Llama 2/3, Mistral, Qwen2, SmolLM2) under Hugging Face's
+ * parameter names and [out, in] weight layout. G = num_key_value_heads, H = num_attention_heads,
+ * hd = head_dim, F = intermediate_size.
+ *
+ * <pre>
+ *   x = embed_tokens[ids]                                          [R, d]
+ *   per layer:  h = input_layernorm(x)                             RMSNorm
+ *               q = rope(h·q_projᵀ (+b)) [R, H·hd]   k = rope(h·k_projᵀ (+b)), v = h·v_projᵀ (+b) [R, G·hd]
+ *               x += attn(q, k, v)·o_projᵀ                         causal, GQA
+ *               h = post_attention_layernorm(x)
+ *               x += (silu(h·gate_projᵀ) ⊙ h·up_projᵀ)·down_projᵀ   SwiGLU, [R, F] inside
+ *   hidden = norm(x)                                               logits = hidden · (lm_head or embed_tokens)ᵀ
+ * </pre>
+ */
+final class Llama implements Transformer {
+  private final LlamaConfig cfg;
+  private final Params p;
+  private final Embedding embed;
+  private final Layer[] layers;
+  private final RmsNorm norm;
+  private final Rope rope;
+  private final String head;
+  private Rope.Angles angles;
+  private int n;
+  private int t;
+
+  private static final class Layer {
+    final RmsNorm inputNorm;
+    final RmsNorm postNorm;
+    final Linear q;
+    final Linear k;
+    final Linear v;
+    final Linear o;
+    final Linear gate;
+    final Linear up;
+    final Linear down;
+    final Attention attn;
+    final SwiGlu swiglu = new SwiGlu();
+
+    Layer(Params p, int i, LlamaConfig c) {
+      String b = "model.layers." + i + ".";
+      String a = b + "self_attn.";
+      inputNorm = new RmsNorm(p, b + "input_layernorm.weight", c.rmsNormEps());
+      postNorm = new RmsNorm(p, b + "post_attention_layernorm.weight", c.rmsNormEps());
+      q = new Linear(p, a + "q_proj.weight", c.attentionBias() ? a + "q_proj.bias" : null, true);
+      k = new Linear(p, a + "k_proj.weight", c.attentionBias() ? a + "k_proj.bias" : null, true);
+      v = new Linear(p, a + "v_proj.weight", c.attentionBias() ? a + "v_proj.bias" : null, true);
+      o = new Linear(p, a + "o_proj.weight", null, true);
+      gate = new Linear(p, b + "mlp.gate_proj.weight", null, true);
+      up = new Linear(p, b + "mlp.up_proj.weight", null, true);
+      down = new Linear(p, b + "mlp.down_proj.weight", null, true);
+      attn = new Attention(c.numAttentionHeads(), c.numKeyValueHeads(), c.headDim());
+    }
+  }
+
+  /** Weights drawn from {@code seed}, or zeros when it is null (weights loaded next). */
+  Llama(LlamaConfig cfg, DataType dtype, Long seed) {
+    this.cfg = cfg;
+    this.p = new Params(dtype, seed != null);
+    init(seed);
+    embed = new Embedding(p, "model.embed_tokens.weight");
+    layers = new Layer[cfg.numHiddenLayers()];
+    for (int i = 0; i < layers.length; i++) {
+      layers[i] = new Layer(p, i, cfg);
+    }
+    norm = new RmsNorm(p, "model.norm.weight", cfg.rmsNormEps());
+    rope = new Rope(cfg.headDim(), cfg.ropeTheta(), dtype);
+    head = cfg.tieWordEmbeddings() ? "model.embed_tokens.weight" : "lm_head.weight";
+  }
+
+  /** HF's init: normal(0, 0.02) matrices, unit norms, zero biases (random weights until loaded). */
+  private void init(Long seed) {
+    Random rng = new Random(seed == null ? 0 : seed);
+    long d = cfg.hiddenSize();
+    long q = (long) cfg.numAttentionHeads() * cfg.headDim();
+    long kv = (long) cfg.numKeyValueHeads() * cfg.headDim();
+    long f = cfg.intermediateSize();
+    double std = 0.02;
+    p.gaussian("model.embed_tokens.weight", rng, std, cfg.vocabSize(), d);
+    for (int i = 0; i < cfg.numHiddenLayers(); i++) {
+      String b = "model.layers." + i + ".";
+      String a = b + "self_attn.";
+      p.gaussian(a + "q_proj.weight", rng, std, q, d);
+      p.gaussian(a + "k_proj.weight", rng, std, kv, d);
+      p.gaussian(a + "v_proj.weight", rng, std, kv, d);
+      if (cfg.attentionBias()) {
+        p.constant(a + "q_proj.bias", 0.0, q);
+        p.constant(a + "k_proj.bias", 0.0, kv);
+        p.constant(a + "v_proj.bias", 0.0, kv);
+      }
+      p.gaussian(a + "o_proj.weight", rng, std, d, q);
+      p.gaussian(b + "mlp.gate_proj.weight", rng, std, f, d);
+      p.gaussian(b + "mlp.up_proj.weight", rng, std, f, d);
+      p.gaussian(b + "mlp.down_proj.weight", rng, std, d, f);
+      p.constant(b + "input_layernorm.weight", 1.0, d);
+      p.constant(b + "post_attention_layernorm.weight", 1.0, d);
+    }
+    p.constant("model.norm.weight", 1.0, d);
+    if (!cfg.tieWordEmbeddings()) {
+      p.gaussian("lm_head.weight", rng, std, cfg.vocabSize(), d);
+    }
+  }
+
+  @Override
+  public ModelSpec spec() {
+    return cfg;
+  }
+
+  @Override
+  public Params params() {
+    return p;
+  }
+
+  @Override
+  public INDArray headWeight() {
+    return p.get(head);
+  }
+
+  @Override
+  public INDArray headGrad() {
+    return p.grad(head);
+  }
+
+  @Override
+  public INDArray forward(Batch batch, boolean train) {
+    n = batch.rows;
+    t = batch.slots;
+    INDArray mask = batch.mask(p.dtype); // [N, 1, T, T]
+    angles = rope.angles(batch.positions);
+    INDArray x = embed.forward(batch.ids, train); // [R, d]
+    for (Layer l : layers) {
+      INDArray h = l.inputNorm.forward(x, train);
+      INDArray q = rope.forward(l.q.forward(h, train), angles); // [R, H·hd]
+      INDArray k = rope.forward(l.k.forward(h, train), angles); // [R, G·hd]
+      INDArray a = l.attn.forward(q, k, l.v.forward(h, train), mask, n, t);
+      x = x.add(l.o.forward(a, train));
+      INDArray h2 = l.postNorm.forward(x, train);
+      INDArray m = l.swiglu.forward(l.gate.forward(h2, train), l.up.forward(h2, train), train);
+      x = x.add(l.down.forward(m, train));
+    }
+    return norm.forward(x, train);
+  }
+
+  @Override
+  public void backward(INDArray dHidden) {
+    INDArray dx = norm.backward(dHidden); // [R, d]
+    for (int i = layers.length - 1; i >= 0; i--) {
+      Layer l = layers[i];
+      INDArray[] dgu = l.swiglu.backward(l.down.backward(dx));
+      INDArray dh2 = l.gate.backward(dgu[0]).addi(l.up.backward(dgu[1]));
+      dx = dx.add(l.postNorm.backward(dh2));
+      INDArray[] dqkv = l.attn.backward(l.o.backward(dx), n, t);
+      INDArray dh =
+          l.q.backward(rope.backward(dqkv[0], angles))
+              .addi(l.k.backward(rope.backward(dqkv[1], angles)))
+              .addi(l.v.backward(dqkv[2]));
+      dx = dx.add(l.inputNorm.backward(dh));
+    }
+    embed.backward(dx);
+    angles = null;
+  }
+
+  @Override
+  public KvCache newCache(int rows, int capacity) {
+    return new KvCache(
+        layers.length, rows, cfg.numKeyValueHeads(), cfg.headDim(), capacity, p.dtype);
+  }
+
+  @Override
+  public void fillCache(KvCache cache, Batch prompts) {
+    for (int i = 0; i < layers.length; i++) {
+      KvCache.slots(cache.keys[i], 0, prompts.slots).assign(layers[i].attn.keys());
+      KvCache.slots(cache.values[i], 0, prompts.slots).assign(layers[i].attn.values());
+    }
+    cache.prefilled(prompts);
+  }
+
+  @Override
+  public INDArray decode(int[] tokens, int[] positions, KvCache cache) {
+    INDArray mask = cache.stepMask(); // [B, 1, 1, len + 1]
+    int len = cache.length() + 1;
+    Rope.Angles step = rope.angles(positions);
+    INDArray x = embed.forward(tokens, false); // [B, d]
+    for (int i = 0; i < layers.length; i++) {
+      Layer l = layers[i];
+      INDArray h = l.inputNorm.forward(x, false);
+      INDArray k = rope.forward(l.k.forward(h, false), step);
+      cache.write(i, k, l.v.forward(h, false));
+      INDArray q = rope.forward(l.q.forward(h, false), step);
+      INDArray a = l.attn.decode(q, cache.keys[i], cache.values[i], len, mask);
+      x = x.add(l.o.forward(a, false));
+      INDArray h2 = l.postNorm.forward(x, false);
+      INDArray m = l.swiglu.forward(l.gate.forward(h2, false), l.up.forward(h2, false), false);
+      x = x.add(l.down.forward(m, false));
+    }
+    cache.advance();
+    return norm.forward(x, false);
+  }
+}

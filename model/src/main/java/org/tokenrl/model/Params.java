@@ -1,0 +1,92 @@
+package org.tokenrl.model;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Random;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+/**
+ * A model's trainable arrays by name, each with a gradient buffer of the same shape. Arrays are
+ * stored in the layout their exported name promises (row-major, HF's [out, in] for llama linears),
+ * and only ever changed in place, so every layer holding a reference sees updates at once.
+ */
+final class Params implements AutoCloseable {
+  final DataType dtype;
+  final LinkedHashMap<String, INDArray> values = new LinkedHashMap<>();
+  final LinkedHashMap<String, INDArray> grads = new LinkedHashMap<>();
+  private final boolean random;
+
+  Params(DataType dtype) {
+    this(dtype, true);
+  }
+
+  /**
+   * @param random false: {@link #gaussian} gives zeros, for a model whose weights are loaded next
+   *     (drawing 134M normals only to overwrite them costs seconds)
+   */
+  Params(DataType dtype, boolean random) {
+    this.dtype = dtype;
+    this.random = random;
+  }
+
+  INDArray get(String name) {
+    INDArray p = values.get(name);
+    if (p == null) {
+      throw new IllegalStateException("no parameter " + name);
+    }
+    return p;
+  }
+
+  INDArray grad(String name) {
+    return grads.get(name);
+  }
+
+  /** Normal(0, std) values drawn from {@code rng}: the same seed gives the same weights anywhere. */
+  INDArray gaussian(String name, Random rng, double std, long... shape) {
+    if (!random) {
+      return add(name, Nd4j.zeros(dtype, shape));
+    }
+    long n = 1;
+    for (long s : shape) {
+      n *= s;
+    }
+    float[] values = new float[Math.toIntExact(n)];
+    for (int i = 0; i < values.length; i++) {
+      values[i] = (float) (std * rng.nextGaussian());
+    }
+    return add(name, Tensors.array(values, dtype, shape));
+  }
+
+  INDArray constant(String name, double value, long... shape) {
+    return add(name, Nd4j.valueArrayOf(shape, value, dtype));
+  }
+
+  private INDArray add(String name, INDArray value) {
+    values.put(name, value);
+    grads.put(name, Nd4j.zeros(dtype, value.shape()));
+    return value;
+  }
+
+  /** Matrices (linear weights, embeddings) get weight decay; gains and biases do not. */
+  boolean decays(String name) {
+    return values.get(name).rank() == 2;
+  }
+
+  void zeroGrads() {
+    grads.values().forEach(g -> g.assign(0));
+  }
+
+  Map<String, long[]> shapes() {
+    Map<String, long[]> shapes = new LinkedHashMap<>();
+    values.forEach((name, arr) -> shapes.put(name, arr.shape()));
+    return shapes;
+  }
+
+  @Override
+  public void close() {
+    values.values().forEach(Ops::free);
+    grads.values().forEach(Ops::free);
+  }
+}

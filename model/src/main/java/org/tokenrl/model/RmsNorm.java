@@ -1,0 +1,46 @@
+package org.tokenrl.model;
+
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.ops.transforms.Transforms;
+
+/**
+ * RMSNorm (Llama): {@code y = x / sqrt(mean(x²) + eps) * weight}, no centring, no bias.
+ *
+ * <p>Backward, with r = 1/sqrt(mean(x²) + eps) and x̂ = x·r: dx = r · (dx̂ − x̂ · mean(dx̂ · x̂))
+ * where dx̂ = dy · weight.
+ */
+final class RmsNorm {
+  private final INDArray weight;
+  private final INDArray dWeight;
+  private final double eps;
+  private INDArray xhat; // [R, d]
+  private INDArray rms; // [R, 1] = r
+
+  RmsNorm(Params p, String name, double eps) {
+    weight = p.get(name);
+    dWeight = p.grad(name);
+    this.eps = eps;
+  }
+
+  /** x [R, d] -> y [R, d]. */
+  INDArray forward(INDArray x, boolean train) {
+    INDArray r = Transforms.pow(x.mul(x).mean(true, 1).addi(eps), -0.5, false);
+    INDArray xh = x.mul(r);
+    INDArray y = xh.mulRowVector(weight);
+    if (train) {
+      xhat = xh;
+      rms = r;
+    }
+    return y;
+  }
+
+  INDArray backward(INDArray dy) {
+    dWeight.addi(dy.mul(xhat).sum(0));
+    INDArray dxh = dy.mulRowVector(weight);
+    INDArray proj = dxh.mul(xhat).mean(true, 1);
+    INDArray dx = dxh.subi(xhat.mul(proj)).muli(rms);
+    xhat = null;
+    rms = null;
+    return dx;
+  }
+}

@@ -1,0 +1,120 @@
+package org.tokenrl.trainer;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Locale;
+import java.util.OptionalDouble;
+import org.tokenrl.model.ModelBench;
+import org.tokenrl.model.ModelBench.BenchCase;
+import org.tokenrl.model.ModelBench.Metric;
+import org.tokenrl.model.ModelBench.Result;
+
+/**
+ * {@code ./tokenrl bench model}: runs {@link ModelBench}'s cases and prints a table (default) or
+ * one JSON object per case; with --vs-torch each case is followed by the same case in PyTorch, so
+ * both see the same machine load, and the ratio tokenrl/PyTorch is printed (step time for train
+ * cases: lower is better; tokens/s for sample cases: higher is better).
+ */
+final class ModelBenchRun {
+  private final boolean quick;
+  private final boolean json;
+  private final boolean vsTorch;
+  private final String only;
+
+  ModelBenchRun(boolean quick, boolean json, boolean vsTorch, String only) {
+    this.quick = quick;
+    this.json = json;
+    this.vsTorch = vsTorch;
+    this.only = only;
+  }
+
+  void run() {
+    // Context goes to stderr with --json so stdout stays one JSON object per case.
+    PrintStream info = json ? System.err : System.out;
+    info.println("blas: " + ModelBench.openBlasInUse());
+    info.println(
+        "OMP_NUM_THREADS=" + System.getenv("OMP_NUM_THREADS") + ", load average " + loadAverage());
+    TorchBaseline torch = vsTorch ? TorchBaseline.probe(TrainCommand.projectRoot()) : null;
+    if (torch != null) {
+      info.println("torch: " + torch.description());
+    }
+    if (!json) {
+      System.out.printf(
+          "%-32s %18s%s%n",
+          "case", "tokenrl", torch == null ? "" : String.format("%18s %8s", "PyTorch", "ratio"));
+    }
+    for (BenchCase c : ModelBench.cases()) {
+      if (!c.name().contains(only)) {
+        continue;
+      }
+      Result r = ModelBench.run(c, quick);
+      OptionalDouble t =
+          torch == null ? OptionalDouble.empty() : torch.measure(c.name(), c.metric().key, quick);
+      System.out.println(json ? jsonLine(r, torch, t) : tableLine(r, torch, t));
+    }
+    if (torch != null && !torch.available() && !json) {
+      System.out.println("PyTorch comparison skipped: " + torch.description());
+    }
+  }
+
+  private static String tableLine(Result r, TorchBaseline torch, OptionalDouble t) {
+    Metric m = r.benchCase().metric();
+    String ours = r.available() ? value(r.value(), m) : "not available";
+    StringBuilder line = new StringBuilder(String.format("%-32s %18s", r.benchCase().name(), ours));
+    if (torch != null) {
+      line.append(String.format(" %18s", t.isPresent() ? value(t.getAsDouble(), m) : "-"));
+      line.append(
+          String.format(
+              " %8s",
+              r.available() && t.isPresent()
+                  ? String.format(Locale.ROOT, "%.2fx", r.value() / t.getAsDouble())
+                  : "-"));
+    }
+    if (!r.available()) {
+      line.append("  (").append(r.missing()).append(')');
+    }
+    return line.toString();
+  }
+
+  private static String value(double v, Metric m) {
+    return String.format(Locale.ROOT, "%,.1f %s", v, m.unit);
+  }
+
+  /**
+   * {"case":...,"train_step_ms":...}; with --vs-torch also "torch_<field>" and "ratio"; a case
+   * that cannot run has a null value and a "missing" reason.
+   */
+  private static String jsonLine(Result r, TorchBaseline torch, OptionalDouble t) {
+    String key = r.benchCase().metric().key;
+    StringBuilder s = new StringBuilder("{\"case\":\"").append(r.benchCase().name()).append("\",");
+    s.append('"').append(key).append("\":").append(r.available() ? number(r.value()) : "null");
+    if (torch != null) {
+      s.append(",\"torch_").append(key).append("\":");
+      s.append(t.isPresent() ? number(t.getAsDouble()) : "null");
+      s.append(",\"ratio\":");
+      s.append(
+          r.available() && t.isPresent()
+              ? String.format(Locale.ROOT, "%.3f", r.value() / t.getAsDouble())
+              : "null");
+    }
+    if (!r.available()) {
+      s.append(",\"missing\":\"").append(r.missing().replace("\"", "'")).append('"');
+    }
+    return s.append('}').toString();
+  }
+
+  private static String number(double v) {
+    return String.format(Locale.ROOT, "%.1f", v);
+  }
+
+  private static String loadAverage() {
+    try {
+      String[] f = Files.readString(Path.of("/proc/loadavg")).trim().split("\\s+");
+      return f[0] + " " + f[1] + " " + f[2];
+    } catch (IOException | RuntimeException e) {
+      return "unknown";
+    }
+  }
+}
