@@ -235,8 +235,16 @@ class RayFaultToleranceTest {
     return out;
   }
 
+  /**
+   * The tensor bytes of a checkpoint's model.safetensors (after the 8-byte length and the JSON
+   * header, whose metadata key order may differ between runs).
+   */
   private static byte[] weights(Path run, int step) throws IOException {
-    return Files.readAllBytes(
-        run.resolve(String.format("checkpoints/step-%07d/model.safetensors", step)));
+    byte[] all =
+        Files.readAllBytes(
+            run.resolve(String.format("checkpoints/step-%07d/model.safetensors", step)));
+    long header =
+        java.nio.ByteBuffer.wrap(all, 0, 8).order(java.nio.ByteOrder.LITTLE_ENDIAN).getLong();
+    return Arrays.copyOfRange(all, 8 + (int) header, all.length);
   }
 }
