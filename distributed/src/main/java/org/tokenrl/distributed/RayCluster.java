@@ -19,7 +19,8 @@ import org.tokenrl.core.JvmFlags;
  * This JVM's connection to a Ray cluster. Ray's Java API is one static runtime per JVM, so pools
  * share it: the first {@link #acquire} connects (starting a local head when no address is
  * configured), the last {@link #release} disconnects, and a shutdown hook disconnects on exit and
- * Ctrl-C. A head started here is stopped with it (Ray's driver runs {@code ray stop --force}).
+ * Ctrl-C. A head started here ({@link LocalRayHead}: loopback only) is stopped with it; a user's
+ * cluster keeps running.
  *
  * <p>Start-up problems the user fixes outside the code (no or another Python ray, nothing at the
  * address, a head that does not come up) are {@link ConfigException}s: the CLI prints their one
@@ -35,6 +36,7 @@ final class RayCluster {
 
   private static int users;
   private static Thread shutdownHook;
+  private static LocalRayHead head; // null when joined to a user's cluster
 
   private RayCluster() {}
 
@@ -49,6 +51,9 @@ final class RayCluster {
       checkPythonRay("ray");
       if (!cfg.address().isEmpty()) {
         checkReachable(cfg.address());
+      }
+      if (cfg.address().isEmpty()) {
+        head = LocalRayHead.start("ray", cfg.initTimeoutSeconds());
       }
       setRayProperties(cfg);
       init(cfg);
@@ -80,6 +85,16 @@ final class RayCluster {
         Ray.shutdown();
       }
     }
+    LocalRayHead started = head;
+    head = null;
+    if (started != null) {
+      started.close();
+    }
+  }
+
+  /** The head this JVM started for its run, if any (tests inspect its processes). */
+  static synchronized LocalRayHead localHead() {
+    return head;
   }
 
   /**
@@ -132,29 +147,30 @@ final class RayCluster {
   private static void setRayProperties(DistributedConfig cfg) {
     clearRayProperties();
     System.setProperty("ray.run-mode", "CLUSTER");
-    List<String> head =
-        new ArrayList<>(List.of("--include-dashboard=false", "--disable-usage-stats"));
-    if (!cfg.address().isEmpty()) {
+    if (head != null) {
+      // The head started here listens on loopback only; the driver's own gRPC server binds by
+      // its node IP like every Ray server, so it joins as 127.0.0.1 too.
+      System.setProperty("ray.address", head.address());
+      System.setProperty("ray.node-ip", LocalRayHead.LOOPBACK);
+    } else {
       System.setProperty("ray.address", cfg.address());
     }
-    // (A local head binds to this machine's own address: Ray 2.39's 'ray start' replaces a
-    // --node-ip-address of 127.0.0.1 with it, so the driver is not pinned to loopback either.)
     System.setProperty("ray.job.code-search-path", CodeSearchPath.ofThisJvm());
     List<String> jvm = new ArrayList<>(JvmFlags.required()); // the same flags as the driver's
     jvm.add("-Xmx" + cfg.workerHeap());
     // ND4J frees off-heap buffers only on GC: bound them like the driver's.
     jvm.add("-Dorg.bytedeco.javacpp.maxbytes=2g");
     jvm.add("-Dorg.bytedeco.javacpp.maxphysicalbytes=6g");
+    String pause = System.getProperty(PausePoint.PROPERTY, "");
+    if (!pause.isEmpty()) {
+      jvm.add("-D" + PausePoint.PROPERTY + "=" + pause); // fault-tolerance tests only
+    }
     for (int i = 0; i < jvm.size(); i++) {
       System.setProperty("ray.job.jvm-options." + i, jvm.get(i));
     }
     // One OpenMP thread per actor: actors are the unit of parallelism, and on a small machine
     // N actors x all-core thread pools only contend.
     System.setProperty("ray.job.runtime-env.env-vars.OMP_NUM_THREADS", "1");
-    // Only for a head started here: no dashboard (saves a process and start-up time).
-    for (int i = 0; i < head.size(); i++) {
-      System.setProperty("ray.head-args." + i, head.get(i));
-    }
     // Ray reads its settings through Typesafe Config, which caches system properties.
     ConfigFactory.invalidateCaches();
   }
@@ -163,7 +179,8 @@ final class RayCluster {
     for (String key : List.copyOf(System.getProperties().stringPropertyNames())) {
       if (key.startsWith("ray.job.jvm-options.")
           || key.startsWith("ray.head-args.")
-          || key.equals("ray.address")) {
+          || key.equals("ray.address")
+          || key.equals("ray.node-ip")) {
         System.clearProperty(key);
       }
     }
@@ -176,7 +193,7 @@ final class RayCluster {
     thread.setDaemon(true);
     thread.start();
     String where =
-        cfg.address().isEmpty() ? "a local Ray head ('ray start --head')" : "the Ray cluster at "
+        cfg.address().isEmpty() ? "the local Ray head at " + head.address() : "the Ray cluster at "
             + cfg.address();
     try {
       init.get(cfg.initTimeoutSeconds(), TimeUnit.SECONDS);

@@ -3,9 +3,11 @@ package org.tokenrl.distributed;
 import io.ray.api.ActorHandle;
 import io.ray.api.ObjectRef;
 import io.ray.api.Ray;
-import io.ray.api.exception.RayActorException;
 import io.ray.api.exception.RayException;
 import io.ray.api.exception.RayTimeoutException;
+import io.ray.api.id.ActorId;
+import io.ray.api.runtimecontext.ActorInfo;
+import io.ray.api.runtimecontext.ActorState;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -41,10 +43,15 @@ import org.tokenrl.rollout.RolloutPoolContext;
  * column filled ({@link #computesRewards()}); a reward that fails on an actor stops the step with
  * the actor's message.
  *
- * <p>Faults: actors are created with {@code max_restarts = distributed.ray.max_restarts}. A call
- * that fails because its actor died is sent again (Ray restarts the actor; the new one reloads the
- * weights from the reference the call carries), at most that many times per call, and counted in
- * {@code distributed/actor_restarts}. Every wait is bounded by {@code call_timeout_s}.
+ * <p>Faults: actors are created with {@code max_restarts = distributed.ray.max_restarts}, which
+ * Ray counts per actor over its whole life, i.e. the run. When a call fails, the pool asks whether
+ * the actor died (it waits until the actor answers a ping and compares Ray's restart count with
+ * the count when the call was sent) or its code threw: a dead actor's call is sent again to the
+ * process Ray started in its place (which loads the weights the call refers to), so the step's
+ * rows are the same; a throwing call stops the run with the actor's message; an actor Ray will not
+ * restart any more stops it with one line naming {@code distributed.ray.max_restarts}. {@code
+ * distributed/actor_restarts} is Ray's count, summed over the actors. Every wait is bounded by
+ * {@code call_timeout_s}.
  */
 public final class RayRolloutPool implements RolloutPool {
   private final DistributedConfig cfg;
@@ -52,7 +59,6 @@ public final class RayRolloutPool implements RolloutPool {
   private final List<ActorHandle<RolloutActor>> actors = new ArrayList<>();
   private ObjectRef<byte[]> weights;
   private long weightsVersion;
-  private long restarts;
   private double syncMillis = Double.NaN;
   private volatile Map<String, Double> lastRewardMetrics = Map.of();
   private double transportMillis = Double.NaN;
@@ -235,14 +241,22 @@ public final class RayRolloutPool implements RolloutPool {
   }
 
   /**
-   * {@code distributed/actor_restarts} (calls re-sent after their actor died, cumulative), {@code
+   * {@code distributed/actor_restarts} (Ray's restart count summed over the actors), {@code
    * distributed/weight_sync_ms} and {@code distributed/transport_ms} (Arrow
    * batches read and concatenated on the driver, last step).
    */
   @Override
   public Map<String, Double> metrics() {
     Map<String, Double> m = new LinkedHashMap<>();
-    m.put("distributed/actor_restarts", (double) restarts);
+    double restarts = 0;
+    if (closed) {
+      restarts = Double.NaN;
+    } else {
+      for (long r : rayRestarts()) {
+        restarts += r;
+      }
+    }
+    m.put("distributed/actor_restarts", restarts);
     m.put("distributed/weight_sync_ms", syncMillis);
     m.put("distributed/transport_ms", transportMillis);
     return m;
@@ -312,13 +326,21 @@ public final class RayRolloutPool implements RolloutPool {
     return awaitAll(all, call, timeoutSeconds, what);
   }
 
-  /** Calls submitted to some actors, with the deadline of the whole round. */
+  /**
+   * Calls submitted to some actors, with the deadline of the whole round and each actor's Ray
+   * restart count when the round was sent.
+   */
   private record Submitted<T>(
-      List<Integer> actors, List<ObjectRef<T>> refs, Call<T> call, long deadline, int timeoutSeconds) {}
+      List<Integer> actors,
+      List<ObjectRef<T>> refs,
+      long[] restartsAtSubmit,
+      Call<T> call,
+      long deadline,
+      int timeoutSeconds) {}
 
   /**
    * Submits {@code call} to each listed actor at once, then collects the results in order. A call
-   * whose actor died is submitted again (Ray restarts the actor) up to {@code max_restarts} times.
+   * whose actor died is submitted again once Ray has restarted the actor ({@link #diedAndIsBack}).
    * All waits together end {@code timeoutSeconds} after the submission.
    */
   private <T> List<T> awaitAll(List<Integer> which, Call<T> call, int timeoutSeconds, String what) {
@@ -326,13 +348,14 @@ public final class RayRolloutPool implements RolloutPool {
   }
 
   private <T> Submitted<T> submit(List<Integer> which, Call<T> call, int timeoutSeconds) {
+    long[] restarts = rayRestarts();
     List<ObjectRef<T>> refs = new ArrayList<>();
     for (int i : which) {
       refs.add(call.submit(i));
     }
     // One deadline for the whole round: the calls run in parallel.
     long deadline = System.currentTimeMillis() + timeoutSeconds * 1000L;
-    return new Submitted<>(which, refs, call, deadline, timeoutSeconds);
+    return new Submitted<>(which, refs, restarts, call, deadline, timeoutSeconds);
   }
 
   private <T> List<T> collect(Submitted<T> s, String what) {
@@ -340,23 +363,11 @@ public final class RayRolloutPool implements RolloutPool {
     for (int j = 0; j < s.actors().size(); j++) {
       int actor = s.actors().get(j);
       ObjectRef<T> ref = s.refs().get(j);
-      for (int attempt = 0; ; attempt++) {
+      long restartsBefore = s.restartsAtSubmit()[actor];
+      while (true) {
         try {
           results.add(Ray.get(ref, Math.max(1, s.deadline() - System.currentTimeMillis())));
           break;
-        } catch (RayActorException e) {
-          if (attempt >= cfg.maxRestarts()) {
-            throw new IllegalStateException(
-                "rollout actor " + actor + " died " + (attempt + 1) + " times during '" + what
-                    + "' (distributed.ray.max_restarts = " + cfg.maxRestarts()
-                    + "); see the worker logs in /tmp/ray/session_latest/logs",
-                e);
-          }
-          restarts++;
-          // Ray restarts the actor in a new worker JVM (seconds on a busy machine); calls made
-          // meanwhile fail at once with "the actor is restarting", so wait until it answers.
-          awaitAlive(actor, s.deadline(), what);
-          ref = s.call().submit(actor);
         } catch (RayTimeoutException e) {
           throw new IllegalStateException(
               "rollout actor " + actor + " did not finish '" + what + "' within "
@@ -366,9 +377,18 @@ public final class RayRolloutPool implements RolloutPool {
                   + "); see the worker logs in /tmp/ray/session_latest/logs",
               e);
         } catch (RayException e) {
-          // The call itself threw (e.g. a reward function on the actor): pass its message on.
-          throw new IllegalStateException(
-              "rollout actor " + actor + " failed during '" + what + "': " + remoteMessage(e), e);
+          // The same exception types arrive when the actor's process died (a RayActorException,
+          // or another RayException around an I/O error when it died while its result was
+          // on the way) and when its code threw: ask Ray and the actor which one it was.
+          long restartsNow = diedAndIsBack(actor, restartsBefore, e, s.deadline(), what);
+          if (restartsNow < 0) {
+            throw new IllegalStateException(
+                "rollout actor " + actor + " failed during '" + what + "': " + remoteMessage(e),
+                e);
+          }
+          // The restarted actor holds no weights: the call carries their reference and version.
+          restartsBefore = restartsNow;
+          ref = s.call().submit(actor);
         }
       }
     }
@@ -384,25 +404,59 @@ public final class RayRolloutPool implements RolloutPool {
     return t.getMessage() == null ? t.toString() : t.getMessage();
   }
 
+  /** Ray's messages about a dead actor run over several lines; the CLI prints one. */
+  private static String firstLine(String message) {
+    int nl = message.indexOf('\n');
+    return (nl < 0 ? message : message.substring(0, nl)).strip();
+  }
+
   /**
-   * Polls a restarted actor with a cheap call until it answers, for at most the start-up bound
-   * (init_timeout_s) and never past {@code callDeadline}.
+   * After a call to {@code actor} failed with {@code failure}: waits until the actor answers a
+   * ping, then decides from Ray's restart count whether it died. Returns Ray's new restart count
+   * when it died and runs again (the call should be re-sent), -1 when the same actor process is
+   * alive (its code threw). Throws when Ray will not restart it (restarts used up) or it does not
+   * come back within the start-up bound.
+   *
+   * <p>A process that died never answers the ping, and Ray increments the actor's restart count
+   * before a new process can answer, so "answers, count unchanged" means the call's own code
+   * failed; "answers, count grown" means it died (and Ray restarted it) after the call was sent.
    */
-  private void awaitAlive(int actor, long callDeadline, String what) {
+  private long diedAndIsBack(int actor, long restartsBefore, RayException failure,
+      long callDeadline, String what) {
     long deadline =
         Math.min(callDeadline, System.currentTimeMillis() + cfg.initTimeoutSeconds() * 1000L);
     long pause = 200;
     while (true) {
+      ActorInfo info = actorInfo(actor);
+      if (info != null && info.state == ActorState.DEAD) {
+        throw new IllegalStateException(
+            "rollout actor " + actor + " died during '" + what + "' and Ray will not restart it:"
+                + " it was restarted " + info.numRestarts + " times and"
+                + " distributed.ray.max_restarts = " + cfg.maxRestarts() + " bounds the restarts"
+                + " of each actor over the whole run (" + firstLine(remoteMessage(failure))
+                + "); see the worker logs in /tmp/ray/session_latest/logs",
+            failure);
+      }
       long left = deadline - System.currentTimeMillis();
       if (left <= 0) {
         throw new IllegalStateException(
-            "rollout actor " + actor + " died during '" + what + "' and was not back within"
-                + " distributed.ray.init_timeout_s; see the worker logs in /tmp/ray/session_latest/logs");
+            "rollout actor " + actor + " failed during '" + what + "' ("
+                + firstLine(remoteMessage(failure)) + ") and did not answer again within"
+                + " distributed.ray.init_timeout_s = " + cfg.initTimeoutSeconds()
+                + " s; see the worker logs in"
+                + " /tmp/ray/session_latest/logs",
+            failure);
       }
       try {
         Ray.get(actors.get(actor).task(RolloutActor::pid).remote(), Math.max(1, left));
-        return;
-      } catch (RayActorException e) {
+        ActorInfo now = actorInfo(actor);
+        long restarts = now == null ? restartsBefore : now.numRestarts;
+        return restarts > restartsBefore ? restarts : -1;
+      } catch (RayTimeoutException e) {
+        // The deadline passed inside the ping: the next turn reports it.
+      } catch (RayException e) {
+        // Not reachable: dead, or Ray is restarting it in a new worker JVM (seconds on a busy
+        // machine).
         try {
           Thread.sleep(Math.min(pause, Math.max(1, left)));
         } catch (InterruptedException interrupted) {
@@ -410,10 +464,34 @@ public final class RayRolloutPool implements RolloutPool {
           throw new IllegalStateException("interrupted while waiting for rollout actor " + actor);
         }
         pause = Math.min(2_000, pause * 2);
-      } catch (RayTimeoutException e) {
-        // The deadline passed inside the call: the next loop turn reports it.
       }
     }
+  }
+
+  /** What Ray's GCS knows about actor {@code i} (state, restart count), or null. */
+  private ActorInfo actorInfo(int i) {
+    ActorId id = actors.get(i).getId();
+    for (ActorInfo info : Ray.getRuntimeContext().getAllActorInfo()) {
+      if (info.actorId.equals(id)) {
+        return info;
+      }
+    }
+    return null;
+  }
+
+  /** Each actor's restart count as Ray counts it (0 for one the GCS does not list). */
+  private long[] rayRestarts() {
+    long[] out = new long[actors.size()];
+    List<ActorInfo> all = Ray.getRuntimeContext().getAllActorInfo();
+    for (int i = 0; i < actors.size(); i++) {
+      ActorId id = actors.get(i).getId();
+      for (ActorInfo info : all) {
+        if (info.actorId.equals(id)) {
+          out[i] = info.numRestarts;
+        }
+      }
+    }
+    return out;
   }
 
   private void checkOpen() {
@@ -421,5 +499,4 @@ public final class RayRolloutPool implements RolloutPool {
       throw new IllegalStateException("the Ray rollout pool is closed");
     }
   }
-
 }

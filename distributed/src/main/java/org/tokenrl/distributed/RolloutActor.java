@@ -27,11 +27,15 @@ public class RolloutActor {
   /** Loads the weights (if not held yet) and samples the slice; returns a {@link SliceResult}. */
   public byte[] generate(byte[] request, long weightsVersion, byte[] weights) {
     worker.loadWeights(weightsVersion, weights);
-    return worker.generate(SliceRequest.fromBytes(request)).toBytes();
+    PausePoint.reach(PausePoint.GENERATE);
+    byte[] result = worker.generate(SliceRequest.fromBytes(request)).toBytes();
+    PausePoint.reach(PausePoint.RESULT);
+    return result;
   }
 
   /** Loads a weights version ahead of the next generate; returns it once held. */
   public long loadWeights(long weightsVersion, byte[] weights) {
+    PausePoint.reach(PausePoint.LOAD_WEIGHTS);
     worker.loadWeights(weightsVersion, weights);
     return weightsVersion;
   }
