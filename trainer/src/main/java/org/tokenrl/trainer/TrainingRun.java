@@ -24,6 +24,7 @@ import org.tokenrl.model.Checkpoint;
 import org.tokenrl.model.LlamaConfig;
 import org.tokenrl.model.ModelConfig;
 import org.tokenrl.model.ModelSpec;
+import org.tokenrl.model.PretrainedModel;
 import org.tokenrl.model.OptimizerConfig;
 import org.tokenrl.model.Policy;
 import org.tokenrl.model.SamplingParams;
@@ -167,10 +168,21 @@ final class TrainingRun {
       MetricsLog.truncateAfter(dir.metrics(), done);
       return done;
     }
+    PretrainedModel pretrained =
+        c.getString("model.path").isBlank()
+            ? null
+            : PretrainedStart.load(c, projectRoot, console.err()::println);
+    if (pretrained != null) {
+      tokenizer = pretrained.tokenizer();
+    }
+    ModelSpec spec = pretrained != null ? pretrained.config() : modelConfig(tokenizer);
     if (!c.getString("run.init_from").isBlank()) {
-      policy = initialPolicy(c.getString("run.init_from"), modelConfig(tokenizer), seed);
+      // run.init_from's weights replace model.path's (which then gives shape and tokenizer).
+      policy = initialPolicy(c.getString("run.init_from"), spec, seed);
+    } else if (pretrained != null) {
+      policy = pretrained.newPolicy(optimizerConfig());
     } else {
-      policy = Policy.create(modelConfig(tokenizer), optimizerConfig(), seed);
+      policy = Policy.create(spec, optimizerConfig(), seed);
     }
     return 0;
   }
