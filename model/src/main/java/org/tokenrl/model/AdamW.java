@@ -4,8 +4,8 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.function.Predicate;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.api.ops.impl.updaters.AdamUpdater;
 import org.nd4j.linalg.factory.Nd4j;
-import org.nd4j.linalg.ops.transforms.Transforms;
 
 /**
  * AdamW (Loshchilov and Hutter) with decoupled weight decay on matrices, over ND4J arrays:
@@ -16,8 +16,9 @@ import org.nd4j.linalg.ops.transforms.Transforms;
  *   p = p - lr * (m / (1-b1^t)) / (sqrt(v / (1-b2^t)) + eps)
  * </pre>
  *
- * Parameters are updated in place, so every layer holding them sees the new values. One scratch
- * array per parameter shape is reused across steps, so a step allocates nothing of parameter size.
+ * Parameters are updated in place, so every layer holding them sees the new values. The moment
+ * updates run as ND4J's fused Adam op, which writes the step into the gradient buffer: a step
+ * allocates nothing of parameter size.
  */
 final class AdamW implements AutoCloseable {
   private final OptimizerConfig cfg;
@@ -28,7 +29,6 @@ final class AdamW implements AutoCloseable {
   final LinkedHashMap<String, INDArray> m = new LinkedHashMap<>();
 
   final LinkedHashMap<String, INDArray> v = new LinkedHashMap<>();
-  private final Map<String, INDArray> scratch = new LinkedHashMap<>();
 
   AdamW(OptimizerConfig cfg, Map<String, INDArray> params) {
     this.cfg = cfg;
@@ -64,8 +64,8 @@ final class AdamW implements AutoCloseable {
   }
 
   /**
-   * One step. {@code grads} are scaled by {@code gradScale} (clipping) in place, so the caller must
-   * pass buffers it owns.
+   * One step. {@code grads} are scaled by {@code gradScale} (clipping) and then overwritten with
+   * the update, in place, so the caller must pass buffers it owns.
    */
   void apply(
       Map<String, INDArray> params,
@@ -77,6 +77,9 @@ final class AdamW implements AutoCloseable {
     double b2 = cfg.beta2();
     double bias1 = 1 - Math.pow(b1, step);
     double bias2 = 1 - Math.pow(b2, step);
+    // ND4J's fused adam_updater computes lr·sqrt(1-b2^t)/(1-b1^t) · m / (sqrt(v) + eps'); with
+    // eps' = eps·sqrt(1-b2^t) that is exactly lr · m̂ / (sqrt(v̂) + eps) — one pass over g, m, v.
+    double epsHat = cfg.eps() * Math.sqrt(bias2);
     for (Map.Entry<String, INDArray> e : params.entrySet()) {
       String name = e.getKey();
       INDArray p = e.getValue();
@@ -84,16 +87,14 @@ final class AdamW implements AutoCloseable {
       if (gradScale != 1.0) {
         g.muli(gradScale);
       }
-      INDArray tmp = scratch.computeIfAbsent(java.util.Arrays.toString(p.shape()), k -> p.ulike());
-      INDArray mi = m.get(name).muli(b1).addi(tmp.assign(g).muli(1 - b1));
-      INDArray vi = v.get(name).muli(b2).addi(tmp.assign(g).muli(g).muli(1 - b2));
-      // tmp = sqrt(v / bias2) + eps, then m / tmp * lr / bias1
-      Transforms.sqrt(tmp.assign(vi).divi(bias2), false).addi(cfg.eps());
-      tmp.rdivi(mi).muli(learningRate / bias1);
+      // in place: g becomes the update, v and m their new values
+      Nd4j.exec(
+          new AdamUpdater(
+              g, v.get(name), m.get(name), learningRate, b1, b2, epsHat, (int) (step - 1)));
       if (cfg.weightDecay() > 0 && decays.test(name)) {
         p.muli(1 - learningRate * cfg.weightDecay());
       }
-      p.subi(tmp);
+      p.subi(g);
     }
   }
 
@@ -101,6 +102,5 @@ final class AdamW implements AutoCloseable {
   public void close() {
     m.values().forEach(Ops::free);
     v.values().forEach(Ops::free);
-    scratch.values().forEach(Ops::free);
   }
 }

@@ -78,9 +78,9 @@ final class Attention {
    */
   INDArray decode(INDArray q, INDArray kCache, INDArray vCache, int len, INDArray mask) {
     long b = q.size(0);
-    INDArray q4 = q.reshape('c', b, kvHeads, rep, headDim);
     INDArray kUsed = kCache.get(NDArrayIndex.all(), NDArrayIndex.all(), NDArrayIndex.interval(0, len));
     INDArray vUsed = vCache.get(NDArrayIndex.all(), NDArrayIndex.all(), NDArrayIndex.interval(0, len));
+    INDArray q4 = q.reshape('c', b, kvHeads, rep, headDim);
     INDArray s = Ops.bmm(q4, false, kUsed, true).muli(scale).addi(mask); // [B, G, rep, len]
     INDArray p = Ops.softmaxLast(s);
     INDArray o = Ops.bmm(p, false, vUsed, false); // [B, G, rep, hd]

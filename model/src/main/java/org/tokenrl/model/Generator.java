@@ -16,10 +16,12 @@ import org.nd4j.linalg.indexing.NDArrayIndex;
 final class Generator {
   private final Transformer model;
   private final ModelSpec spec;
+  private final Scratch scratch;
 
-  Generator(Transformer model) {
+  Generator(Transformer model, Scratch scratch) {
     this.model = model;
     this.spec = model.spec();
+    this.scratch = scratch;
   }
 
   Generation run(
@@ -66,29 +68,10 @@ final class Generator {
       entropies.add(new ArrayList<>());
       active[i] = true;
     }
-    KvCache cache = null;
+    KvCache cache = useCache ? model.newCache(b, maxPrompt + params.maxNewTokens()) : null;
     try {
       for (int step = 0; step < params.maxNewTokens(); step++) {
-        INDArray hidden; // [B, d] at each row's last token
-        if (!useCache) {
-          hidden = lastRows(prompts, tokens);
-        } else if (step == 0) {
-          Batch batch = Batch.leftPadded(prompts, spec.maxSeqLen());
-          cache = model.newCache(b, maxPrompt + params.maxNewTokens());
-          INDArray all = model.forward(batch, false); // [B·P, d]
-          model.fillCache(cache, batch);
-          hidden = lastSlots(all, batch);
-        } else {
-          int[] last = new int[b];
-          int[] positions = new int[b];
-          for (int i = 0; i < b; i++) {
-            List<Integer> t = tokens.get(i);
-            last[i] = t.get(t.size() - 1); // finished rows repeat their last token; ignored
-            positions[i] = prompts[i].length + step - 1;
-          }
-          hidden = model.decode(last, positions, cache);
-        }
-        double[][] logits = logits(hidden);
+        double[][] logits = stepLogits(step, prompts, tokens, cache);
         if (logitsSink != null) {
           logitsSink.add(logits);
         }
@@ -127,6 +110,37 @@ final class Generator {
     return new Generation(responses, lps, ents, active.clone());
   }
 
+  /**
+   * Raw logits [B][V] at each row's last token: step 0 prefills the cache with one forward pass
+   * over the left-padded prompts, later steps decode the previous tokens; without a cache, a full
+   * forward pass over everything so far. Every activation lives in the scratch workspace.
+   */
+  private double[][] stepLogits(
+      int step, int[][] prompts, List<List<Integer>> tokens, KvCache cache) {
+    try (var ws = scratch.open()) {
+      INDArray hidden; // [B, d]
+      if (cache == null) {
+        hidden = lastRows(prompts, tokens);
+      } else if (step == 0) {
+        Batch batch = Batch.leftPadded(prompts, spec.maxSeqLen());
+        INDArray all = model.forward(batch, false); // [B·P, d]
+        model.fillCache(cache, batch);
+        hidden = lastSlots(all, batch);
+      } else {
+        int b = prompts.length;
+        int[] last = new int[b];
+        int[] positions = new int[b];
+        for (int i = 0; i < b; i++) {
+          List<Integer> t = tokens.get(i);
+          last[i] = t.get(t.size() - 1); // finished rows repeat their last token; ignored
+          positions[i] = prompts[i].length + step - 1;
+        }
+        hidden = model.decode(last, positions, cache);
+      }
+      return logits(hidden);
+    }
+  }
+
   /** The reference step: a full forward pass over prompt ++ generated, right-padded. */
   private INDArray lastRows(int[][] prompts, List<List<Integer>> generated) {
     int[][] seqs = new int[prompts.length][];
@@ -153,14 +167,17 @@ final class Generator {
   private double[][] logits(INDArray hidden) {
     INDArray w = model.headWeight();
     int b = (int) hidden.size(0);
+    int v = (int) w.size(0);
     double[][] out = new double[b][];
     int chunk = LmHead.chunkRows(w.size(0));
     for (int from = 0; from < b; from += chunk) {
       int to = Math.min(b, from + chunk);
       INDArray h = hidden.get(NDArrayIndex.interval(from, to), NDArrayIndex.all());
-      INDArray z = Ops.mm(h, false, w, true); // [c, V]
-      double[][] rows = z.toDoubleMatrix();
-      System.arraycopy(rows, 0, out, from, to - from);
+      INDArray z = Ops.mm(h, false, w, true); // [c, V], row-major
+      double[] flat = z.data().asDouble();
+      for (int r = from; r < to; r++) {
+        out[r] = java.util.Arrays.copyOfRange(flat, (r - from) * v, (r - from + 1) * v);
+      }
       Ops.free(z);
     }
     return out;

@@ -1,6 +1,8 @@
 package org.tokenrl.model;
 
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.api.ops.DynamicCustomOp;
+import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.ops.transforms.Transforms;
 
 /**
@@ -16,8 +18,8 @@ import org.nd4j.linalg.ops.transforms.Transforms;
  * then dh = dlogits · W and dW += dlogitsᵀ · h, chunk by chunk.
  */
 final class LmHead {
-  /** Upper bound on the elements of one logits chunk (16 MB of float32). */
-  static long chunkElements = 1L << 22; // tests lower it to exercise several chunks
+  /** Upper bound on the elements of one logits chunk. */
+  static long chunkElements = 1L << 24; // 64 MB of float32; tests lower it
 
   /** Largest logits chunk (elements) allocated so far: tests assert no [N·T, V] array appears. */
   static volatile long largestChunk;
@@ -57,7 +59,7 @@ final class LmHead {
     double loss = 0;
     INDArray dHidden = dW == null ? null : Ops.empty(hidden.dataType(), s, hidden.size(1));
     int chunk = chunkRows(v);
-    float[] rowBuf = (rows != null || vocabCoef != null) ? new float[v] : null;
+    float[] rowBuf = rows != null ? new float[v] : null;
     for (int from = 0; from < s; from += chunk) {
       int to = Math.min(s, from + chunk);
       int c = to - from;
@@ -72,50 +74,42 @@ final class LmHead {
       INDArray lp = z.subiColumnVector(Transforms.log(sum, true)); // z is now log p
       INDArray p = e.diviColumnVector(sum); // e is now p
       double[] ent = lp.mul(p).sum(1).neg().toDoubleVector();
-      double[] lpHost = rowBuf == null ? null : lp.data().asDouble(); // [c·V], only when needed
+      // The sparse entries (row, id, coefficient) of this chunk: targets first, then vocabCoef.
+      Sparse sp = Sparse.of(from, c, targets, targetCoef, vocabCoef);
+      double[] picked = sp.size() == 0 ? new double[0] : gatherNd(lp, sp.index()); // log p there
       double[] scale = new double[c]; // c_r + Σ a_rv, multiplies −p in dL/dz
+      for (int j = 0; j < sp.size(); j++) {
+        if (j < sp.targets()) {
+          logp[from + sp.row()[j]] = picked[j];
+        }
+        if (sp.coef()[j] != 0) {
+          loss += sp.coef()[j] * picked[j];
+          scale[sp.row()[j]] += sp.coef()[j];
+        }
+      }
       for (int i = 0; i < c; i++) {
         int r = from + i;
         entropy[r] = ent[i];
-        int y = targets[r];
-        logp[r] = y >= 0 ? lp.getDouble(i, y) : Double.NaN;
-        double cr = targetCoef == null ? 0 : targetCoef[r];
-        if (y >= 0 && cr != 0) {
-          loss += cr * logp[r];
+        if (targets[r] < 0) {
+          logp[r] = Double.NaN;
         }
-        scale[i] = cr;
-        VocabCoef a = vocabCoef == null ? null : vocabCoef[r];
-        if (a != null) {
-          for (int j = 0; j < a.ids().length; j++) {
-            scale[i] += a.values()[j];
-            if (a.values()[j] != 0) {
-              loss += a.values()[j] * lpHost[i * v + a.ids()[j]];
-            }
-          }
-        }
-        if (rows != null) {
-          for (int k = 0; k < v; k++) {
-            rowBuf[k] = (float) lpHost[i * v + k];
-          }
-          rows.accept(rowBuf, r);
+      }
+      if (rows != null) {
+        float[] lpHost = lp.data().asFloat(); // [c·V]
+        for (int i = 0; i < c; i++) {
+          System.arraycopy(lpHost, i * v, rowBuf, 0, v);
+          rows.accept(rowBuf, from + i);
         }
       }
       if (dW != null) {
         // dz = −p · scale_r, then the sparse terms: + c_r at y_r, + a_rv at v
-        INDArray dz = p.muliColumnVector(
-            org.nd4j.linalg.factory.Nd4j.create(scale, new long[] {c, 1}, p.dataType()).negi());
-        for (int i = 0; i < c; i++) {
-          int r = from + i;
-          if (targets[r] >= 0 && targetCoef != null && targetCoef[r] != 0) {
-            dz.putScalar(i, targets[r], dz.getDouble(i, targets[r]) + targetCoef[r]);
-          }
-          VocabCoef a = vocabCoef == null ? null : vocabCoef[r];
-          if (a != null) {
-            for (int j = 0; j < a.ids().length; j++) {
-              int id = a.ids()[j];
-              dz.putScalar(i, id, dz.getDouble(i, id) + a.values()[j]);
-            }
-          }
+        INDArray dz = p.muliColumnVector(Nd4j.create(scale, new long[] {c, 1}, p.dataType()).negi());
+        if (sp.size() > 0) {
+          Nd4j.exec(
+              DynamicCustomOp.builder("scatter_nd_add")
+                  .addInputs(dz, sp.index(), Nd4j.create(sp.coef(), new long[] {sp.size()}, dz.dataType()))
+                  .addOutputs(dz)
+                  .build());
         }
         dz.muli(invTemp); // dL/dlogits
         INDArray dh = dHidden.get(
@@ -127,5 +121,55 @@ final class LmHead {
       Ops.free(z, e);
     }
     return new Result(logp, entropy, loss, dHidden);
+  }
+
+  /** a[index[j, 0], index[j, 1]] for every j, as one op. */
+  private static double[] gatherNd(INDArray a, INDArray index) {
+    INDArray out = Nd4j.createUninitialized(a.dataType(), index.size(0));
+    Nd4j.exec(DynamicCustomOp.builder("gather_nd").addInputs(a, index).addOutputs(out).build());
+    return out.toDoubleVector();
+  }
+
+  /**
+   * The sparse coefficients of one chunk as (chunk row, id, coefficient) triples, targets first
+   * (one per row with a target, coefficient 0 when none is given) and then the vocabCoef entries;
+   * {@code index} is the [size, 2] (row, id) array the gather/scatter ops take.
+   */
+  private record Sparse(int[] row, double[] coef, int targets, INDArray index) {
+    int size() {
+      return row.length;
+    }
+
+    static Sparse of(
+        int from, int c, int[] targets, double[] targetCoef, VocabCoef[] vocabCoef) {
+      int n = 0;
+      int t = 0;
+      for (int i = 0; i < c; i++) {
+        t += targets[from + i] >= 0 ? 1 : 0;
+        VocabCoef a = vocabCoef == null ? null : vocabCoef[from + i];
+        n += a == null ? 0 : a.ids().length;
+      }
+      int[] row = new int[t + n];
+      double[] coef = new double[t + n];
+      int[][] index = new int[t + n][];
+      int k = 0;
+      for (int i = 0; i < c; i++) {
+        int y = targets[from + i];
+        if (y >= 0) {
+          row[k] = i;
+          coef[k] = targetCoef == null ? 0 : targetCoef[from + i];
+          index[k++] = new int[] {i, y};
+        }
+      }
+      for (int i = 0; i < c; i++) {
+        VocabCoef a = vocabCoef == null ? null : vocabCoef[from + i];
+        for (int j = 0; a != null && j < a.ids().length; j++) {
+          row[k] = i;
+          coef[k] = a.values()[j];
+          index[k++] = new int[] {i, a.ids()[j]};
+        }
+      }
+      return new Sparse(row, coef, t, k == 0 ? null : Nd4j.createFromArray(index));
+    }
   }
 }

@@ -29,6 +29,7 @@ public final class Policy implements AutoCloseable {
   private final Transformer model;
   private final AdamW adam;
   private final Generator generator;
+  private final Scratch scratch;
   private boolean closed;
 
   private Policy(ModelSpec spec, OptimizerConfig opt, long seed, DataType dtype) {
@@ -39,7 +40,8 @@ public final class Policy implements AutoCloseable {
             ? new Llama(llama, dtype, seed)
             : new Gpt((ModelConfig) spec, dtype, seed);
     this.adam = new AdamW(opt, model.params().values);
-    this.generator = new Generator(model);
+    this.scratch = new Scratch("tokenrl-policy-" + System.identityHashCode(this));
+    this.generator = new Generator(model, scratch);
   }
 
   /** A model with weights drawn deterministically from {@code seed} (float32). */
@@ -129,7 +131,8 @@ public final class Policy implements AutoCloseable {
     double[] lp = new double[0];
     double[] ent = new double[0];
     if (tf.rows.length > 0) {
-      LmHead.Result r =
+      try (var ws = scratch.open()) {
+        LmHead.Result r =
           LmHead.run(
               scoredHidden(tf, false),
               model.headWeight(),
@@ -139,8 +142,9 @@ public final class Policy implements AutoCloseable {
               null,
               null,
               null);
-      lp = r.logp();
-      ent = r.entropy();
+        lp = r.logp();
+        ent = r.entropy();
+      }
     }
     double[][] logprobs = new double[prompts.length][];
     double[][] entropies = new double[prompts.length][];
@@ -173,15 +177,17 @@ public final class Policy implements AutoCloseable {
         posOf[k++] = t;
       }
     }
-    LmHead.run(
-        scoredHidden(tf, false),
-        model.headWeight(),
-        null,
-        tf.targets,
-        temperature,
-        null,
-        null,
-        (row, s) -> visitor.accept(rowOf[s], posOf[s], row));
+    try (var ws = scratch.open()) {
+      LmHead.run(
+          scoredHidden(tf, false),
+          model.headWeight(),
+          null,
+          tf.targets,
+          temperature,
+          null,
+          null,
+          (row, s) -> visitor.accept(rowOf[s], posOf[s], row));
+    }
   }
 
   // ------------------------------------------------------------------ training
@@ -254,32 +260,33 @@ public final class Policy implements AutoCloseable {
     }
     Params params = model.params();
     params.zeroGrads();
-    INDArray hidden = model.forward(tf.batch, true); // [R, d]
-    LmHead.Result head =
-        LmHead.run(
-            Nd4j.pullRows(hidden, 1, tf.rows),
-            model.headWeight(),
-            model.headGrad(),
-            tf.targets,
-            temperature,
-            coef,
-            vocab,
-            null);
-    INDArray dHidden = Nd4j.zeros(dtype, hidden.shape()); // [R, d]: zero where nothing is scored
-    Nd4j.exec(
-        DynamicCustomOp.builder("scatter_add")
-            .addInputs(dHidden, Nd4j.createFromArray(tf.rows), head.dHidden())
-            .addOutputs(dHidden)
-            .build());
-    Ops.free(hidden, head.dHidden());
-    model.backward(dHidden);
-    Ops.free(dHidden);
     double squares = 0;
-    for (INDArray g : params.grads.values()) {
-      double n = g.norm2Number().doubleValue();
-      squares += n * n;
+    double loss;
+    try (var ws = scratch.open()) {
+      INDArray hidden = model.forward(tf.batch, true); // [R, d]
+      LmHead.Result head =
+          LmHead.run(
+              Nd4j.pullRows(hidden, 1, tf.rows),
+              model.headWeight(),
+              model.headGrad(),
+              tf.targets,
+              temperature,
+              coef,
+              vocab,
+              null);
+      INDArray dHidden = Nd4j.zeros(dtype, hidden.shape()); // [R, d]: zero where nothing is scored
+      Nd4j.exec(
+          DynamicCustomOp.builder("scatter_add")
+              .addInputs(dHidden, Nd4j.createFromArray(tf.rows), head.dHidden())
+              .addOutputs(dHidden)
+              .build());
+      model.backward(dHidden);
+      for (INDArray g : params.grads.values()) {
+        double n = g.norm2Number().doubleValue();
+        squares += n * n;
+      }
+      loss = head.loss();
     }
-    double loss = head.loss();
     double norm = Math.sqrt(squares);
     String reason = null;
     if (!Double.isFinite(loss)) {
@@ -504,6 +511,7 @@ public final class Policy implements AutoCloseable {
     closed = true;
     model.params().close();
     adam.close();
+    scratch.release();
   }
 
   private void checkOpen() {

@@ -1,25 +1,33 @@
 /**
- * The SameDiff policy engine of tokenrl: a small decoder-only transformer that scores, trains and
- * samples on the CPU.
+ * The policy engine of tokenrl: decoder-only language models that score, train and sample on the
+ * CPU with explicit forward and backward passes over ND4J arrays.
  *
- * <p>Architecture ({@link org.tokenrl.model.ModelConfig}): one-hot token embedding times a matrix
- * (tied with the LM head), learned positions (also one-hot times a matrix), pre-LayerNorm blocks
- * of causal multi-head attention and a GELU MLP without linear biases, a final LayerNorm, and a
- * hand-written log-softmax. One-hot embeddings and the hand-written log-softmax work around two
- * gradient bugs of SameDiff 1.0.0-M2.1 (more than one gather per graph; logSoftmax's gradient),
- * and are cheap for the ~100-token character vocabularies this project uses.
+ * <p>Architectures ({@link org.tokenrl.model.ModelSpec}, chosen by {@code model.arch}): {@link
+ * org.tokenrl.model.Gpt} ({@code gpt}, {@link org.tokenrl.model.ModelConfig}: learned positions,
+ * LayerNorm, GELU, tied head; the from-scratch model) and {@link org.tokenrl.model.Llama} ({@code
+ * llama}, {@link org.tokenrl.model.LlamaConfig}: RMSNorm, rotary embeddings in HF's rotate_half
+ * layout, SwiGLU, grouped-query attention, optional q/k/v biases, tied or untied head; parameters
+ * under Hugging Face's tensor names and shapes). Each is one readable file over shared layers, each
+ * layer with its backward pass, checked against finite differences: {@link
+ * org.tokenrl.model.Linear}, {@link org.tokenrl.model.LayerNorm}, {@link
+ * org.tokenrl.model.RmsNorm}, {@link org.tokenrl.model.Gelu}, {@link org.tokenrl.model.SwiGlu},
+ * {@link org.tokenrl.model.Rope}, {@link org.tokenrl.model.Attention}, {@link
+ * org.tokenrl.model.Embedding} and the chunked {@link org.tokenrl.model.LmHead}.
  *
- * <p>{@code TransformerGraph} builds two graphs over the same parameter arrays: the full graph
- * over padded [N, T] batches (scoring, training, prefill, and reference decoding) and a one-token
- * decode graph with per-layer K/V caches as placeholders. Parameters are only changed in place,
- * so a training step is seen by the sampler at once.
+ * <p>Real vocabularies: tokens enter as ids (embedding lookup, scatter-add gradient); the LM head,
+ * log-softmax, entropy and loss gradient run in chunks of rows, so no [N·T, V] array exists. The
+ * {@link org.tokenrl.model.Policy} methods that need whole distributions stream them ({@link
+ * org.tokenrl.model.LogProbRows}) or take them sparse ({@link org.tokenrl.model.VocabCoef}).
  *
- * <p>Training ({@link org.tokenrl.model.Policy#update}): {@code SameDiff.fit} computes the
- * gradients of the surrogate loss {@code sum(coef * logp)}; a capturing "updater" keeps them and
- * turns fit's own update into zeros, then {@code AdamW} applies global-norm clipping and the step
- * in Java, after checking loss and gradient norm for NaN/Inf (a bad step changes nothing).
+ * <p>Training ({@link org.tokenrl.model.Policy#update}): forward, chunked head, backward into
+ * per-parameter gradient buffers, global-norm clipping and {@code AdamW}, after checking loss and
+ * gradient norm for NaN/Inf (a bad step changes nothing). Activations live in a per-policy ND4J
+ * workspace ({@code Scratch}) reused by every pass. Sampling prefills a {@link
+ * org.tokenrl.model.KvCache} (n_kv_heads wide) with one forward pass over left-padded prompts and
+ * decodes one token for all rows per step.
  *
  * <p>Persistence: {@link org.tokenrl.model.SafeTensors} (the standard safetensors format, F32) and
- * {@link org.tokenrl.model.Checkpoint} (checksummed directory, atomic replace).
+ * {@link org.tokenrl.model.Checkpoint} (checksummed directory, atomic replace; model.json names the
+ * architecture).
  */
 package org.tokenrl.model;
