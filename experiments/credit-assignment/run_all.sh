@@ -37,4 +37,4 @@ for task in $TASKS; do
   done
 done
 printf '%s\n' "${jobs_list[@]}" | run_jobs "$JOBS"
-python3 "$HERE/summarize.py" "$HERE/runs"
+"$HERE/summarize.sh" --tasks "$TASKS"

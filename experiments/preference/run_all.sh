@@ -51,4 +51,4 @@ done
 if [[ ${#jobs_list[@]} -gt 0 ]]; then
   printf '%s\n' "${jobs_list[@]}" | run_jobs "$JOBS"
 fi
-python3 "$HERE/summarize.py" "$HERE/runs"
+python3 "$HERE/summarize.py" "$HERE/runs"   # ./tokenrl compare --json plus the extra columns

@@ -1,64 +1,55 @@
 #!/usr/bin/env python3
-"""Summarises experiments/preference/runs into a Markdown table (mean ± std over seeds)."""
-import json
-import statistics
+"""The preference table: `./tokenrl compare` columns plus what lives outside metrics.jsonl — the
+pairs built (train.log), the held-out log-prob accuracy before the first step (train.log) and the
+accuracy of the seed's shared SFT start (the sft_start-seedN run the algorithms start from)."""
 import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from tables import fmt  # noqa: E402
-
-ORDER = ["dpo", "treg", "cdpo", "dpo_b1", "treg_b1", "cdpo_b01"]
+from tables import compare, fmt, label, stat  # noqa: E402
 
 
-def run_stats(run_dir: Path):
-    rows = [json.loads(line) for line in (run_dir / "metrics.jsonl").read_text().splitlines()]
-    main = [r for r in rows if "pref/accuracy" in r]
-    if not main:
+def log_value(run_dir, marker, after):
+    """The word after `after` on the first train.log line holding `marker` and `after`."""
+    log = Path(run_dir) / "train.log"
+    for line in log.read_text().splitlines() if log.exists() else []:
+        if marker in line and after in line:
+            return line.split(after)[1].split(" ")[0]
+    return None
+
+
+def start_accuracy(run_dir):
+    """Held-out accuracy at the end of the seed's SFT start run (compare's final accuracy there)."""
+    seed = Path(run_dir).name.split("-")[-1]
+    start = Path(run_dir).parent / f"sft_start-{seed}"
+    if not start.exists():
         return None
-    start_rows = [json.loads(l) for l in
-                  (run_dir.parent / ("sft_start-" + run_dir.name.split("-")[-1]) / "metrics.jsonl")
-                  .read_text().splitlines()] if (run_dir.parent / ("sft_start-" + run_dir.name.split("-")[-1])).exists() else []
-    sft_end = [r for r in start_rows if r.get("eval/accuracy") is not None][-1:]
-    evals = [r for r in main if r.get("eval/accuracy") is not None]
-    log = (run_dir / "train.log").read_text()
-    pairs = next((l.split("preference pairs: ")[1].split(" ")[0]
-                  for l in log.splitlines() if "preference pairs: " in l and " from " in l), "?")
-    logp_start = next((float(l.split("logp accuracy ")[1].split(" ")[0])
-                       for l in log.splitlines() if "held-out preference pairs at the start" in l), None)
-    return {
-        "logp_start": logp_start,
-        "start": sft_end[0]["eval/accuracy"] if sft_end else float("nan"),
-        "final": evals[-1]["eval/accuracy"],
-        "pref_final": evals[-1].get("eval/pref_accuracy"),
-        "logp_final": evals[-1].get("eval/logp_accuracy"),
-        "train_pref": statistics.mean(r["pref/accuracy"] for r in main[-10:]),
-        "margin": statistics.mean(r["pref/reward_margin"] for r in main[-10:]),
-        "pairs": pairs,
-        "seconds": sum(r.get("perf/time_step", 0.0) for r in main),
-    }
-
-
+    value = compare(start)["groups"][0]["stats"]["final_accuracy"]["mean"]
+    return value
 
 
 def main(root: Path):
+    runs = sorted(d for d in root.glob("*-seed*") if not d.name.startswith("sft_start-"))
+    report = compare(*runs, "--metric", "pref/accuracy:last10", "--metric",
+                     "pref/reward_margin:last10", "--metric", "eval/pref_accuracy",
+                     "--metric", "eval/logp_accuracy")
     print("| run | seeds | pairs | SFT start acc | final acc | held-out pref acc "
-          "| held-out logp acc (start → end) | train pref acc, last 10 | reward margin, last 10 | wall time s |")
+          "| held-out logp acc (start → end) | train pref acc, last 10 | reward margin, last 10 "
+          "| wall time s |")
     print("|---|---|---|---|---|---|---|---|---|---|")
-    for name in ORDER:
-        stats = [s for s in (run_stats(d) for d in sorted(root.glob(f"{name}-seed*"))
-                             if (d / "metrics.jsonl").exists()) if s]
-        if not stats:
-            continue
-        print(f"| {name} | {len(stats)} | {'/'.join(s['pairs'] for s in stats)} "
-              f"| {fmt([s['start'] for s in stats], '.3f')} "
-              f"| {fmt([s['final'] for s in stats], '.3f')} "
-              f"| {fmt([s['pref_final'] for s in stats], '.3f')} "
-              f"| {fmt([s['logp_start'] for s in stats], '.3f')} → "
-              f"{fmt([s['logp_final'] for s in stats], '.3f')} "
-              f"| {fmt([s['train_pref'] for s in stats], '.3f')} "
-              f"| {fmt([s['margin'] for s in stats], '.3f')} "
-              f"| {fmt([s['seconds'] for s in stats], '.0f')} |")
+    for g in report["groups"]:
+        dirs = [r["dir"] for r in g["runs"]]
+        pairs = "/".join(log_value(d, " from ", "preference pairs: ") or "?" for d in dirs)
+        logp_start = [log_value(d, "held-out preference pairs at the start", "logp accuracy ")
+                      for d in dirs]
+        print(f"| {label(g)} | {g['seeds']} | {pairs} "
+              f"| {fmt([start_accuracy(d) for d in dirs], '.3f')} "
+              f"| {stat(g, 'final_accuracy', '.3f')} | {stat(g, 'eval/pref_accuracy', '.3f')} "
+              f"| {fmt([float(v) for v in logp_start if v], '.3f')} → "
+              f"{stat(g, 'eval/logp_accuracy', '.3f')} "
+              f"| {stat(g, 'pref/accuracy:last10', '.3f')} "
+              f"| {stat(g, 'pref/reward_margin:last10', '.3f')} "
+              f"| {stat(g, 'main_wall_seconds', '.0f')} |")
 
 
 if __name__ == "__main__":

@@ -36,4 +36,4 @@ for dir in "$HERE"/runs/*-seed*; do
   [[ -f "$dir/longer.json" ]] && continue
   "$ROOT/tokenrl" eval "$dir" task.digits=3 task.min_digits=3 --size 500 > "$dir/longer.json"
 done
-python3 "$HERE/summarize.py" "$HERE/runs"
+python3 "$HERE/summarize.py" "$HERE/runs"   # ./tokenrl compare --json plus the extra columns

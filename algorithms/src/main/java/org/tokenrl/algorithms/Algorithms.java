@@ -4,6 +4,7 @@ import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import java.util.Locale;
 import java.util.Set;
+import org.tokenrl.core.StrictSettings;
 
 /**
  * Registry of algorithms, built from an {@code algorithm { name = ..., ... }} block. Each algorithm
@@ -15,6 +16,9 @@ import java.util.Set;
  */
 public final class Algorithms {
   private Algorithms() {}
+
+  /** Reads algorithm blocks strictly; errors name keys as {@code algorithm.<key>}. */
+  static final StrictSettings SETTINGS = new StrictSettings("algorithm", "algorithm.");
 
   /** Keys that select an algorithm rather than configure it. */
   static final Set<String> NAME_KEYS = Set.of("name");
@@ -135,7 +139,7 @@ public final class Algorithms {
 
   /** Plain SFT: teacher-forced NLL of the labels; it has no keys of its own (see sft.conf). */
   private static SupervisedAlgorithm sft(Config block) {
-    Config c = Settings.resolve(block, ConfigFactory.empty(), NAME_KEYS, "sft");
-    return new SupervisedAlgorithm("sft", null, Settings.with(c, "name", "sft"));
+    Config c = SETTINGS.resolve(block, ConfigFactory.empty(), NAME_KEYS, "sft");
+    return new SupervisedAlgorithm("sft", null, StrictSettings.with(c, "name", "sft"));
   }
 }

@@ -7,7 +7,7 @@ import org.tokenrl.algorithms.ClippedPolicyObjective.LossAggregation.SeqMeanRows
 
 /**
  * The PPO-style clipped surrogate with optional dual clip and KL penalty shared by GRPO, TEMPO and
- * D3S (spec §1.2 steps 2–5), computed on plain arrays with its exact gradient in logpNew.
+ * D3S (docs/grpo.md §2–§4), computed on plain arrays with its exact gradient in logpNew.
  *
  * <p>Per token, with ρ = exp(clamp(logpNew − logpOld, ±20)):
  *
@@ -61,13 +61,13 @@ public final class ClippedPolicyObjective {
     /** Reads the objective keys of a resolved {@code algorithm} block. */
     public static Options from(Config c) {
       return new Options(
-          Settings.number(c, "clip_eps_low"),
-          Settings.number(c, "clip_eps_high"),
-          Settings.number(c, "dual_clip_c"),
-          Settings.number(c, "kl_beta"),
-          Settings.choice(c, "kl_estimator", KlEstimator.class),
-          Settings.choice(c, "loss_agg", LossAggregation.class),
-          Settings.choice(c, "seq_mean_rows", SeqMeanRows.class));
+          Algorithms.SETTINGS.number(c, "clip_eps_low"),
+          Algorithms.SETTINGS.number(c, "clip_eps_high"),
+          Algorithms.SETTINGS.number(c, "dual_clip_c"),
+          Algorithms.SETTINGS.number(c, "kl_beta"),
+          Algorithms.SETTINGS.choice(c, "kl_estimator", KlEstimator.class),
+          Algorithms.SETTINGS.choice(c, "loss_agg", LossAggregation.class),
+          Algorithms.SETTINGS.choice(c, "seq_mean_rows", SeqMeanRows.class));
     }
   }
 
@@ -176,7 +176,7 @@ public final class ClippedPolicyObjective {
   }
 
   /**
-   * Loss and gradient of one token (spec §1.2 steps 2–4).
+   * Loss and gradient of one token (docs/grpo.md §2–§3).
    *
    * @param logpRef NaN when there is no reference policy (then KL is NaN and not added)
    */
@@ -219,8 +219,8 @@ public final class ClippedPolicyObjective {
   }
 
   /**
-   * Per-token estimators of KL(π_θ || π_ref) from one sample, with x = logpNew − logpRef (spec §1.2
-   * step 4, Schulman's k1/k2/k3). Each returns its value and its derivative in logpNew.
+   * Per-token estimators of KL(π_θ || π_ref) from one sample, with x = logpNew − logpRef
+   * (docs/grpo.md §3, Schulman's k1/k2/k3). Each returns its value and its derivative in logpNew.
    */
   public enum KlEstimator {
     /** x; unbiased, can be negative (verl "kl"). */
@@ -269,7 +269,7 @@ public final class ClippedPolicyObjective {
   }
 
   /**
-   * How per-token losses become one scalar (spec §1.2 step 5). M is the loss mask, D the normaliser
+   * How per-token losses become one scalar (docs/grpo.md §4). M is the loss mask, D the normaliser
    * mask (equal to M except under D3S {@code loss_denominator = full}), N the number of rows, N' the
    * row count of the per-sequence modes, L = max_completion_length.
    */

@@ -4,9 +4,10 @@ import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import org.tokenrl.core.StrictSettings;
 
 /**
- * cDPO, "Critical Tokens Matter" (Lin et al., ICML 2025, arXiv 2411.19943; spec §3): DPO whose
+ * cDPO, "Critical Tokens Matter" (Lin et al., ICML 2025, arXiv 2411.19943; docs/preference.md §4): DPO whose
  * rejected reward weighs each token by w_t = 1 − s_t from {@link ContrastiveEstimation}, so the
  * update concentrates on the tokens that made the answer wrong.
  *
@@ -59,22 +60,22 @@ public final class CriticalTokenDpoLoss implements PairObjective {
           """);
 
   static PreferenceAlgorithm create(Config block) {
-    Config c = Settings.resolve(block, DEFAULTS, Algorithms.NAME_KEYS, "cdpo");
-    Options o = new Options(Settings.number(c, "beta"), Settings.choice(c, "form", Form.class));
-    double lambda = Settings.number(c, "lambda");
+    Config c = Algorithms.SETTINGS.resolve(block, DEFAULTS, Algorithms.NAME_KEYS, "cdpo");
+    Options o = new Options(Algorithms.SETTINGS.number(c, "beta"), Algorithms.SETTINGS.choice(c, "form", Form.class));
+    double lambda = Algorithms.SETTINGS.number(c, "lambda");
     if (!(lambda >= 0)) {
       throw new IllegalArgumentException("algorithm.lambda must be >= 0, got " + lambda);
     }
-    double eos = Settings.number(c, "eos_weight");
+    double eos = Algorithms.SETTINGS.number(c, "eos_weight");
     if (!(eos >= 0 && eos <= 1)) {
       throw new IllegalArgumentException("algorithm.eos_weight must be in [0,1], got " + eos);
     }
-    Settings.fraction(c, "negative_coverage");
+    Algorithms.SETTINGS.fraction(c, "negative_coverage");
     if (c.getInt("contrastive_sft_steps") < 1 || c.getInt("contrastive_batch_size") < 1) {
       throw new IllegalArgumentException(
           "algorithm.contrastive_sft_steps and contrastive_batch_size must be >= 1");
     }
-    if (!(Settings.number(c, "contrastive_learning_rate") > 0)) {
+    if (!(Algorithms.SETTINGS.number(c, "contrastive_learning_rate") > 0)) {
       throw new IllegalArgumentException("algorithm.contrastive_learning_rate must be > 0");
     }
     return new PreferenceAlgorithm(
@@ -83,7 +84,7 @@ public final class CriticalTokenDpoLoss implements PairObjective {
         false,
         true,
         o.form() == Form.PER_POSITION,
-        Settings.with(c, "name", "cdpo"));
+        StrictSettings.with(c, "name", "cdpo"));
   }
 
   private final Options options;
@@ -204,8 +205,8 @@ public final class CriticalTokenDpoLoss implements PairObjective {
   }
 
   /**
-   * cDPO's token-level contrastive estimation (Lin et al., arXiv 2411.19943, Eq. 1; spec §3.3): a
-   * model fine-tuned on correct answers (positive) and one fine-tuned on incorrect answers (negative)
+   * cDPO's token-level contrastive estimation (Lin et al., arXiv 2411.19943, Eq. 1;
+   * docs/preference.md §4.2): a model fine-tuned on correct answers (positive) and one fine-tuned on incorrect answers (negative)
    * score each token of a rejected response,
    *
    * <pre>

@@ -8,9 +8,10 @@ import java.util.LinkedHashSet;
 import java.util.Map;
 import java.util.Set;
 import java.util.stream.IntStream;
+import org.tokenrl.core.StrictSettings;
 
 /**
- * D³S, dynamic dual-level down-sampling (Wang et al., arXiv 2509.22115; spec §2), on top of any
+ * D³S, dynamic dual-level down-sampling (Wang et al., arXiv 2509.22115; docs/d3s.md), on top of any
  * base credit assigner (GRPO or TEMPO). The base advantages are left unchanged; D³S only narrows
  * the keep-mask:
  *
@@ -21,9 +22,9 @@ import java.util.stream.IntStream;
  *   <li>tokens: of the kept samples' tokens, the top k = max(1, ⌊K·count⌋) by |A_it|·H_it.
  * </ol>
  *
- * Choices where the spec is silent: a sample's advantage is the mean of its token advantages (A_i
+ * Choices where the sources are silent (docs/d3s.md): a sample's advantage is the mean of its token advantages (A_i
  * for GRPO); the pool holds only responses with at least one base keep-token (truncated ones under
- * {@code mask_truncated} are not candidates); ties go to the lowest flat index (spec §0).
+ * {@code mask_truncated} are not candidates); ties go to the lowest flat index (docs/d3s.md §6).
  */
 public final class D3s implements CreditAssigner {
 
@@ -35,7 +36,7 @@ public final class D3s implements CreditAssigner {
 
   /** What the loss normaliser counts after down-sampling. */
   public enum LossDenominator {
-    /** the kept tokens, so a small K does not shrink the gradient (spec's recommendation) */
+    /** the kept tokens, so a small K does not shrink the gradient (docs/d3s.md §5) */
     KEPT,
     /** the base mask, as TRL's top-entropy option does */
     FULL
@@ -67,12 +68,12 @@ public final class D3s implements CreditAssigner {
 
     static Options from(Config c) {
       return new Options(
-          Settings.fraction(c, "n_init"),
-          Settings.fraction(c, "n_final"),
-          Settings.fraction(c, "k_init"),
-          Settings.fraction(c, "k_final"),
-          Settings.choice(c, "sample_mode", SampleMode.class),
-          Settings.choice(c, "loss_denominator", LossDenominator.class));
+          Algorithms.SETTINGS.fraction(c, "n_init"),
+          Algorithms.SETTINGS.fraction(c, "n_final"),
+          Algorithms.SETTINGS.fraction(c, "k_init"),
+          Algorithms.SETTINGS.fraction(c, "k_final"),
+          Algorithms.SETTINGS.choice(c, "sample_mode", SampleMode.class),
+          Algorithms.SETTINGS.choice(c, "loss_denominator", LossDenominator.class));
     }
 
     /** N_s(p), the fraction of the pool kept. */
@@ -91,7 +92,7 @@ public final class D3s implements CreditAssigner {
   }
 
   /**
-   * D³S's own keys; the schedule endpoints are the spec's [guess] values (the paper's are
+   * D³S's own keys; the schedule endpoints are guesses (docs/d3s.md) (the paper's are
    * unpublished). Documented in configs/algorithm/d3s.conf; every other key goes to the base.
    */
   static final Config DEFAULTS =
@@ -126,7 +127,7 @@ public final class D3s implements CreditAssigner {
     }
     RlAlgorithm b;
     try {
-      b = Algorithms.create(Settings.with(rest, "name", base));
+      b = Algorithms.create(StrictSettings.with(rest, "name", base));
     } catch (IllegalArgumentException e) {
       throw new IllegalArgumentException(
           "d3s on base '"
@@ -145,7 +146,7 @@ public final class D3s implements CreditAssigner {
         b.objective(),
         b.updatesPerBatch(),
         o.needsEntropies(),
-        Settings.with(own.withFallback(b.settings()), "name", "d3s"));
+        StrictSettings.with(own.withFallback(b.settings()), "name", "d3s"));
   }
 
   private final Options options;
@@ -244,7 +245,7 @@ public final class D3s implements CreditAssigner {
 
   /**
    * The m-subset of {@code pool} with the largest variance of {@code a}, ascending. An optimal
-   * subset is always "the k largest ∪ the m−k smallest" for some k (PODS lemma, spec §2.2), so
+   * subset is always "the k largest ∪ the m−k smallest" for some k (PODS lemma, docs/d3s.md §3), so
    * every k is tried in O(1) with prefix sums over the sorted values: O(n log n) overall. Ties in
    * value go to the lowest index; ties in variance to the smallest k. m ≥ |pool| keeps everything.
    */

@@ -5,9 +5,10 @@ import com.typesafe.config.ConfigFactory;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import org.tokenrl.core.StrictSettings;
 
 /**
- * DPO (Rafailov et al., arXiv 2305.18290) as in TRL's DPOTrainer (spec §1.2–1.3). Per pair, with
+ * DPO (Rafailov et al., arXiv 2305.18290) as in TRL's DPOTrainer (docs/preference.md §2). Per pair, with
  * sequence log-probs as sums over response tokens:
  *
  * <pre>
@@ -58,9 +59,9 @@ public final class DpoLoss implements PairObjective {
 
     static Options from(Config c) {
       return new Options(
-          Settings.number(c, "beta"),
-          Settings.choice(c, "loss", Variant.class),
-          Settings.number(c, "label_smoothing"));
+          Algorithms.SETTINGS.number(c, "beta"),
+          Algorithms.SETTINGS.choice(c, "loss", Variant.class),
+          Algorithms.SETTINGS.number(c, "label_smoothing"));
     }
   }
 
@@ -74,9 +75,9 @@ public final class DpoLoss implements PairObjective {
           """);
 
   static PreferenceAlgorithm create(Config block) {
-    Config c = Settings.resolve(block, DEFAULTS, Algorithms.NAME_KEYS, "dpo");
+    Config c = Algorithms.SETTINGS.resolve(block, DEFAULTS, Algorithms.NAME_KEYS, "dpo");
     return new PreferenceAlgorithm(
-        "dpo", new DpoLoss(Options.from(c)), false, false, false, Settings.with(c, "name", "dpo"));
+        "dpo", new DpoLoss(Options.from(c)), false, false, false, StrictSettings.with(c, "name", "dpo"));
   }
 
   private final Options options;

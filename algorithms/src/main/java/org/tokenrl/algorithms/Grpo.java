@@ -7,7 +7,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * GRPO group-relative advantages (DeepSeekMath, arXiv 2402.03300; spec §1.2 step 1), broadcast to
+ * GRPO group-relative advantages (DeepSeekMath, arXiv 2402.03300; docs/grpo.md §1), broadcast to
  * every token of a response. The loss is the shared {@link ClippedPolicyObjective}.
  *
  * <pre>
@@ -43,12 +43,12 @@ public final class Grpo implements CreditAssigner {
 
     static Options from(Config c) {
       return new Options(
-          Settings.choice(c, "scale_rewards", ScaleRewards.class), Settings.number(c, "eps_adv"));
+          Algorithms.SETTINGS.choice(c, "scale_rewards", ScaleRewards.class), Algorithms.SETTINGS.number(c, "eps_adv"));
     }
   }
 
   /**
-   * GRPO's keys and their defaults (TRL HEAD, spec §1.3); documented in
+   * GRPO's keys and their defaults (TRL HEAD, docs/grpo.md §5); documented in
    * configs/algorithm/grpo.conf.
    */
   static final Config DEFAULTS =
@@ -60,7 +60,7 @@ public final class Grpo implements CreditAssigner {
 
   static RlAlgorithm create(Config block) {
     Config c =
-        Settings.resolve(
+        Algorithms.SETTINGS.resolve(
             block, DEFAULTS.withFallback(RlAlgorithm.COMMON_DEFAULTS), Algorithms.NAME_KEYS, "grpo");
     return RlAlgorithm.assemble("grpo", c, new Grpo(Options.from(c)), false);
   }

@@ -5,9 +5,10 @@ import com.typesafe.config.ConfigFactory;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.SplittableRandom;
+import org.tokenrl.core.StrictSettings;
 
 /**
- * OTR, one-token rollout (Ming et al., arXiv 2509.26313; spec §4, provisional: from the abstract
+ * OTR, one-token rollout (Ming et al., arXiv 2509.26313; docs/otr.md, provisional: from the abstract
  * and public reviews). SFT with teacher forcing where every response position is a one-step
  * episode: K candidates are drawn from the detached, temperature-scaled π′ = softmax(z/τ), each
  * rewarded 1 if it is the ground-truth token x_t and β otherwise, and REINFORCE is applied with
@@ -73,15 +74,15 @@ public final class OneTokenRolloutLoss {
     static Options from(Config c) {
       return new Options(
           c.getInt("k"),
-          Settings.number(c, "temperature"),
-          Settings.number(c, "beta"),
-          Settings.choice(c, "reduction", Reduction.class),
-          Settings.number(c, "sft_mix"),
+          Algorithms.SETTINGS.number(c, "temperature"),
+          Algorithms.SETTINGS.number(c, "beta"),
+          Algorithms.SETTINGS.choice(c, "reduction", Reduction.class),
+          Algorithms.SETTINGS.number(c, "sft_mix"),
           c.getBoolean("expectation"));
     }
   }
 
-  /** OTR's keys; documented in configs/algorithm/otr.conf (β, τ are guesses, spec §4.3). */
+  /** OTR's keys; documented in configs/algorithm/otr.conf (β, τ are guesses, docs/otr.md §1). */
   static final Config DEFAULTS =
       ConfigFactory.parseString(
           """
@@ -94,9 +95,9 @@ public final class OneTokenRolloutLoss {
           """);
 
   static SupervisedAlgorithm create(Config block) {
-    Config c = Settings.resolve(block, DEFAULTS, Algorithms.NAME_KEYS, "otr");
+    Config c = Algorithms.SETTINGS.resolve(block, DEFAULTS, Algorithms.NAME_KEYS, "otr");
     return new SupervisedAlgorithm(
-        "otr", new OneTokenRolloutLoss(Options.from(c)), Settings.with(c, "name", "otr"));
+        "otr", new OneTokenRolloutLoss(Options.from(c)), StrictSettings.with(c, "name", "otr"));
   }
 
   private final Options options;

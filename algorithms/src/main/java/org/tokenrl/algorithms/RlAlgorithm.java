@@ -4,6 +4,7 @@ import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import org.tokenrl.core.StrictSettings;
 
 /**
  * A configured RL algorithm: what the trainer calls and the few options that change its loop.
@@ -63,7 +64,7 @@ public record RlAlgorithm(
         new ClippedPolicyObjective(ClippedPolicyObjective.Options.from(c)),
         updates,
         needsEntropies,
-        Settings.with(c, "name", name));
+        StrictSettings.with(c, "name", name));
   }
 
   /**

@@ -1,7 +1,7 @@
 package org.tokenrl.algorithms;
 
 /**
- * Numerically stable σ, log σ and softplus (spec §0.3). The naive {@code log(1/(1+exp(−x)))}
+ * Numerically stable σ, log σ and softplus (docs/preference.md §1.3). The naive {@code log(1/(1+exp(−x)))}
  * returns −∞ for x ≲ −710; these stay finite everywhere.
  */
 final class Sigmoids {

@@ -8,7 +8,7 @@ import java.util.Map;
 import org.tokenrl.algorithms.Grpo.GroupStats;
 
 /**
- * TEMPO token advantages (Tran, Yao, Yu, arXiv 2509.18314; spec §3), as in the official {@code
+ * TEMPO token advantages (Tran, Yao, Yu, arXiv 2509.18314; docs/tempo.md), as in the official {@code
  * compute_tempo_outcome_advantage} but O(G·T) per group through a prefix trie.
  *
  * <p>Per group, the responses form a trie rooted at the empty prefix; node s holds the mean reward
@@ -43,7 +43,7 @@ public final class Tempo implements CreditAssigner {
 
     static Options from(Config c) {
       return new Options(
-          c.getBoolean("norm_std"), Settings.number(c, "eps_adv"), Settings.number(c, "td_weight"));
+          c.getBoolean("norm_std"), Algorithms.SETTINGS.number(c, "eps_adv"), Algorithms.SETTINGS.number(c, "td_weight"));
     }
   }
 
@@ -62,7 +62,7 @@ public final class Tempo implements CreditAssigner {
 
   static RlAlgorithm create(Config block) {
     Config c =
-        Settings.resolve(
+        Algorithms.SETTINGS.resolve(
             block,
             DEFAULTS.withFallback(RlAlgorithm.COMMON_DEFAULTS),
             Algorithms.NAME_KEYS,

@@ -22,7 +22,7 @@ public record TokenCredit(
   /**
    * Whether any kept token has a non-zero advantage. Without one the policy-gradient term is 0 and
    * only a KL penalty could move the model, so a trainer with kl_beta = 0 may skip the update (the
-   * spec's choice for D3S batches whose advantages are all 0).
+   * choice for D3S batches whose advantages are all 0, docs/d3s.md §6).
    */
   public boolean hasSignal() {
     for (int i = 0; i < advantages.length; i++) {

@@ -4,9 +4,10 @@ import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import org.tokenrl.core.StrictSettings;
 
 /**
- * T-REG (Zhou et al., ACL 2025, arXiv 2412.02685; spec §2, provisional: built from third-party
+ * T-REG (Zhou et al., ACL 2025, arXiv 2412.02685; docs/preference.md §3, provisional: built from third-party
  * summaries): DPO plus a token-weighted LM term that pulls DPO's implicit token rewards towards
  * self-generated ones r̂ ({@link TokenRewards}). Per pair:
  *
@@ -45,7 +46,7 @@ public final class TokenRewardRegularizedDpoLoss implements PairObjective {
           .withFallback(DpoLoss.DEFAULTS);
 
   static PreferenceAlgorithm create(Config block) {
-    Config c = Settings.resolve(block, DEFAULTS, Algorithms.NAME_KEYS, "treg");
+    Config c = Algorithms.SETTINGS.resolve(block, DEFAULTS, Algorithms.NAME_KEYS, "treg");
     for (String key : new String[] {"better_template", "worse_template"}) {
       if (!c.getString(key).contains("{prompt}")) {
         throw new IllegalArgumentException(
@@ -55,14 +56,14 @@ public final class TokenRewardRegularizedDpoLoss implements PairObjective {
     }
     Options o =
         new Options(
-            DpoLoss.Options.from(c), Settings.number(c, "alpha"), c.getBoolean("detach_weight"));
+            DpoLoss.Options.from(c), Algorithms.SETTINGS.number(c, "alpha"), c.getBoolean("detach_weight"));
     return new PreferenceAlgorithm(
         "treg",
         new TokenRewardRegularizedDpoLoss(o),
         true,
         false,
         false,
-        Settings.with(c, "name", "treg"));
+        StrictSettings.with(c, "name", "treg"));
   }
 
   private final Options options;
@@ -132,7 +133,7 @@ public final class TokenRewardRegularizedDpoLoss implements PairObjective {
   }
 
   /**
-   * T-REG's self-generated token rewards by contrastive prompting (spec §2.3 step A): the same
+   * T-REG's self-generated token rewards by contrastive prompting (docs/preference.md §3.1): the same
    * response is teacher-forced after a "write a better answer" prompt and a "write a worse answer"
    * prompt, and each token is rewarded by how much more likely the better prompt makes it.
    */

@@ -90,27 +90,13 @@ class TempoTest {
   void zeroTdWeightIsGrpoWithTheSameEpsilon() {
     TokenCredit c = new Tempo(new Options(true, 1e-6, 0.0)).assign(CreditInput.of(T1R, T1, 4));
     double[] grpo = Grpo.advantages(T1R, 4, new Grpo.Options(Grpo.ScaleRewards.GROUP, 1e-6));
+    double[][] reference = TempoReference.advantages(T1, T1R, true, 1e-6, 0.0);
     for (int i = 0; i < 4; i++) {
-      for (double a : c.advantages()[i]) {
-        assertEquals(grpo[i], a, TOL);
+      for (int t = 0; t < T1[i].length; t++) {
+        assertEquals(grpo[i], c.advantages()[i][t], TOL);
+        assertEquals(reference[i][t], c.advantages()[i][t], TOL);
       }
     }
-  }
-
-  /**
-   * The definition, directly: V of a prefix is the mean reward of the responses that share it,
-   * found by comparing every response with every other, position by position.
-   */
-  private static double prefixValue(int[][] tok, double[] r, int[] prefixOf, int length) {
-    double sum = 0;
-    int count = 0;
-    for (int j = 0; j < tok.length; j++) {
-      if (tok[j].length >= length && Arrays.equals(tok[j], 0, length, prefixOf, 0, length)) {
-        sum += r[j];
-        count++;
-      }
-    }
-    return sum / count;
   }
 
   @Test
@@ -141,17 +127,17 @@ class TempoTest {
       boolean normStd = rnd.nextBoolean();
       double w = rnd.nextBoolean() ? 1.0 : rnd.nextDouble();
       TokenCredit c = new Tempo(new Options(normStd, 1e-6, w)).assign(CreditInput.of(r, tok, g));
-      GroupStats s = GroupStats.of(r, 0, g);
+      double[][] expectedRows = TempoReference.advantages(tok, r, normStd, 1e-6, w);
       long branching = 0;
       long tokens = 0;
       for (int i = 0; i < g; i++) {
         assertEquals(tok[i].length, c.advantages()[i].length);
         for (int t = 0; t < tok[i].length; t++) {
-          double delta = prefixValue(tok, r, tok[i], t + 1) - prefixValue(tok, r, tok[i], t);
-          double a = r[i] - s.mean() + w * delta;
-          double expected = s.constant() ? 0 : normStd ? a / (s.std() + 1e-6) : a;
           assertEquals(
-              expected, c.advantages()[i][t], 1e-9, "rep " + rep + " response " + i + " t " + t);
+              expectedRows[i][t],
+              c.advantages()[i][t],
+              1e-9,
+              "rep " + rep + " response " + i + " t " + t);
           int sharedBefore = 0;
           int sharedAfter = 0;
           for (int[] other : tok) {

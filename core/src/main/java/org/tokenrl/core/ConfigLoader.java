@@ -179,8 +179,30 @@ public final class ConfigLoader {
     return new ResolvedConfig(resolve(parse(renderedFile)), List.of(display(renderedFile)));
   }
 
+  /**
+   * Applies command-line {@code key=value} overrides to an already resolved config (a run's
+   * config.conf), as strictly as {@link #load}: every key must exist in it with the same type, an
+   * unknown one gets the closest valid key, and only keys under {@code allowedPrefix} may change.
+   */
+  public static Config override(Config resolved, List<String> overrides, String allowedPrefix) {
+    ConfigSchema schema = new ConfigSchema();
+    schema.addKeys(resolved.root(), List.of());
+    Config out = resolved;
+    for (String o : overrides) {
+      Layer layer = parseOverride(o, Map.of(), new TreeMap<>());
+      String key = o.substring(0, o.indexOf('=')).strip();
+      if (!key.startsWith(allowedPrefix)) {
+        throw new ConfigException(
+            "config error: only " + allowedPrefix + "* overrides are allowed here, got " + layer.source);
+      }
+      schema.check(layer.config.root(), layer.source);
+      out = layer.config.withFallback(out);
+    }
+    return resolve(out);
+  }
+
   /** A path as the user would write it: relative to the working directory when inside it. */
-  static String display(Path path) {
+  public static String display(Path path) {
     Path cwd = Path.of("").toAbsolutePath();
     Path absolute = path.toAbsolutePath().normalize();
     return absolute.startsWith(cwd) && !absolute.equals(cwd)

@@ -6,17 +6,12 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
-import java.nio.file.AtomicMoveNotSupportedException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.function.IntFunction;
 import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.vector.FieldVector;
-import org.apache.arrow.vector.Float4Vector;
 import org.apache.arrow.vector.IntVector;
 import org.apache.arrow.vector.VectorSchemaRoot;
 import org.apache.arrow.vector.complex.ListVector;
@@ -91,18 +86,22 @@ public final class PreferenceBatch implements AutoCloseable {
       for (int i = 0; i < n; i++) {
         ids.set(i, pairs.get(i).pairId());
       }
-      writeInts(root, PreferenceSchema.PROMPT_IDS, n, i -> pairs.get(i).promptIds());
-      writeInts(root, PreferenceSchema.CHOSEN_IDS, n, i -> pairs.get(i).chosenIds());
-      writeInts(root, PreferenceSchema.REJECTED_IDS, n, i -> pairs.get(i).rejectedIds());
-      writeFloats(
-          root, PreferenceSchema.REF_CHOSEN_LOGPROBS, n, i -> pairs.get(i).refChosenLogprobs());
-      writeFloats(
-          root, PreferenceSchema.REF_REJECTED_LOGPROBS, n, i -> pairs.get(i).refRejectedLogprobs());
-      writeFloats(
-          root, PreferenceSchema.CHOSEN_TOKEN_WEIGHTS, n, i -> pairs.get(i).chosenTokenWeights());
-      writeFloats(
-          root,
-          PreferenceSchema.REJECTED_TOKEN_WEIGHTS,
+      ListColumns.writeInts(list(root, PreferenceSchema.PROMPT_IDS), n, i -> pairs.get(i).promptIds());
+      ListColumns.writeInts(list(root, PreferenceSchema.CHOSEN_IDS), n, i -> pairs.get(i).chosenIds());
+      ListColumns.writeInts(
+          list(root, PreferenceSchema.REJECTED_IDS), n, i -> pairs.get(i).rejectedIds());
+      ListColumns.writeFloats(
+          list(root, PreferenceSchema.REF_CHOSEN_LOGPROBS), n, i -> pairs.get(i).refChosenLogprobs());
+      ListColumns.writeFloats(
+          list(root, PreferenceSchema.REF_REJECTED_LOGPROBS),
+          n,
+          i -> pairs.get(i).refRejectedLogprobs());
+      ListColumns.writeFloats(
+          list(root, PreferenceSchema.CHOSEN_TOKEN_WEIGHTS),
+          n,
+          i -> pairs.get(i).chosenTokenWeights());
+      ListColumns.writeFloats(
+          list(root, PreferenceSchema.REJECTED_TOKEN_WEIGHTS),
           n,
           i -> pairs.get(i).rejectedTokenWeights());
       root.setRowCount(n);
@@ -150,38 +149,24 @@ public final class PreferenceBatch implements AutoCloseable {
   }
 
   /**
-   * Writes this batch as an Arrow IPC file ({@code .arrow}), atomically: to a temporary file in
-   * the same directory, then moved over {@code path}, so a reader (or a crash) never sees half a
-   * cache.
+   * Writes this batch as an Arrow IPC file ({@code .arrow}), atomically ({@link DurableFiles}):
+   * a reader, a crash or a power loss never sees half a cache.
    */
   public void writeFile(Path path) {
-    Path absolute = path.toAbsolutePath();
-    Path tmp = null;
     try {
-      tmp = Files.createTempFile(absolute.getParent(), "." + absolute.getFileName(), ".tmp");
-      try (FileChannel channel = FileChannel.open(tmp, StandardOpenOption.WRITE);
-          ArrowFileWriter writer = new ArrowFileWriter(root, null, channel)) {
-        writeOneBatch(writer);
-      }
-      try {
-        Files.move(
-            tmp, absolute, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-      } catch (AtomicMoveNotSupportedException e) {
-        Files.move(tmp, absolute, StandardCopyOption.REPLACE_EXISTING);
-      }
-      tmp = null;
+      DurableFiles.replace(
+          path,
+          channel -> {
+            try (ArrowFileWriter writer = new ArrowFileWriter(root, null, channel)) {
+              writeOneBatch(writer);
+              channel.force(true); // before the writer closes the channel
+            }
+          });
     } catch (IOException e) {
       throw new UncheckedIOException("cannot write preference batch file " + path, e);
-    } finally {
-      if (tmp != null) {
-        try {
-          Files.deleteIfExists(tmp);
-        } catch (IOException ignored) {
-          // the original error matters more
-        }
-      }
     }
   }
+
 
   private static void writeOneBatch(ArrowWriter writer) throws IOException {
     writer.start();
@@ -205,35 +190,35 @@ public final class PreferenceBatch implements AutoCloseable {
   }
 
   public int[] promptIds(int row) {
-    return ints(promptIds, checkRow(row));
+    return ListColumns.ints(promptIds, checkRow(row));
   }
 
   public int[] chosenIds(int row) {
-    return ints(chosenIds, checkRow(row));
+    return ListColumns.ints(chosenIds, checkRow(row));
   }
 
   public int[] rejectedIds(int row) {
-    return ints(rejectedIds, checkRow(row));
+    return ListColumns.ints(rejectedIds, checkRow(row));
   }
 
   /** Reference log-prob of each chosen response token. */
   public float[] refChosenLogprobs(int row) {
-    return floats(refChosen, checkRow(row));
+    return ListColumns.floats(refChosen, checkRow(row));
   }
 
   /** Reference log-prob of each rejected response token. */
   public float[] refRejectedLogprobs(int row) {
-    return floats(refRejected, checkRow(row));
+    return ListColumns.floats(refRejected, checkRow(row));
   }
 
   /** Token weights of the chosen response, or null when the pair has none. */
   public float[] chosenTokenWeights(int row) {
-    return floats(chosenWeights, checkRow(row));
+    return ListColumns.floats(chosenWeights, checkRow(row));
   }
 
   /** Token weights of the rejected response, or null when the pair has none. */
   public float[] rejectedTokenWeights(int row) {
-    return floats(rejectedWeights, checkRow(row));
+    return ListColumns.floats(rejectedWeights, checkRow(row));
   }
 
   public PreferencePair pair(int row) {
@@ -257,12 +242,12 @@ public final class PreferenceBatch implements AutoCloseable {
     return out;
   }
 
-  /** Σ_t log π_ref(chosen_t) per pair, summed in double: DPO's {@code refc} (spec §1.2). */
+  /** Σ_t log π_ref(chosen_t) per pair, summed in double: DPO's {@code refc} (docs/preference.md §2). */
   public double[] refChosenLogprobSums() {
     return sums(refChosen);
   }
 
-  /** Σ_t log π_ref(rejected_t) per pair, summed in double: DPO's {@code refr} (spec §1.2). */
+  /** Σ_t log π_ref(rejected_t) per pair, summed in double: DPO's {@code refr} (docs/preference.md §2). */
   public double[] refRejectedLogprobSums() {
     return sums(refRejected);
   }
@@ -335,69 +320,14 @@ public final class PreferenceBatch implements AutoCloseable {
     }
   }
 
-  private static void writeInts(
-      VectorSchemaRoot root, String name, int n, IntFunction<int[]> rows) {
-    ListVector list = (ListVector) root.getVector(name);
-    list.allocateNew();
-    IntVector data = (IntVector) list.getDataVector();
-    for (int i = 0; i < n; i++) {
-      int[] values = rows.apply(i);
-      int start = list.startNewValue(i);
-      for (int j = 0; j < values.length; j++) {
-        data.setSafe(start + j, values[j]);
-      }
-      list.endValue(i, values.length);
-    }
-  }
-
-  /** Writes float lists; a null row becomes a null list (the weight columns). */
-  private static void writeFloats(
-      VectorSchemaRoot root, String name, int n, IntFunction<float[]> rows) {
-    ListVector list = (ListVector) root.getVector(name);
-    list.allocateNew();
-    Float4Vector data = (Float4Vector) list.getDataVector();
-    for (int i = 0; i < n; i++) {
-      float[] values = rows.apply(i);
-      if (values == null) {
-        list.setNull(i);
-        continue;
-      }
-      int start = list.startNewValue(i);
-      for (int j = 0; j < values.length; j++) {
-        data.setSafe(start + j, values[j]);
-      }
-      list.endValue(i, values.length);
-    }
-  }
-
-  private static int[] ints(ListVector list, int row) {
-    IntVector data = (IntVector) list.getDataVector();
-    int start = list.getElementStartIndex(row);
-    int[] out = new int[list.getElementEndIndex(row) - start];
-    for (int j = 0; j < out.length; j++) {
-      out[j] = data.get(start + j);
-    }
-    return out;
-  }
-
-  /** The row's floats, or null for a null row. */
-  private static float[] floats(ListVector list, int row) {
-    if (list.isNull(row)) {
-      return null;
-    }
-    Float4Vector data = (Float4Vector) list.getDataVector();
-    int start = list.getElementStartIndex(row);
-    float[] out = new float[list.getElementEndIndex(row) - start];
-    for (int j = 0; j < out.length; j++) {
-      out[j] = data.get(start + j);
-    }
-    return out;
+  private static ListVector list(VectorSchemaRoot root, String name) {
+    return (ListVector) root.getVector(name);
   }
 
   private double[] sums(ListVector list) {
     double[] out = new double[size()];
     for (int i = 0; i < out.length; i++) {
-      for (float v : floats(list, i)) {
+      for (float v : ListColumns.floats(list, i)) {
         out[i] += v;
       }
     }

@@ -3,7 +3,7 @@ package org.tokenrl.core;
 /**
  * One preference pair in token ids, with the reference model's log-probs cached beside it: row of
  * a {@link PreferenceBatch}. {@code chosenIds} and {@code rejectedIds} are the responses only; the
- * model sees {@code promptIds ++ chosenIds} (ids concatenated, never re-tokenized, spec §0.4).
+ * model sees {@code promptIds ++ chosenIds} (ids concatenated, never re-tokenized, docs/preference.md §1.2).
  *
  * <p>{@code refChosenLogprobs[t]} is log π_ref(chosen[t] | prompt, chosen[<t]), one per response
  * token; likewise for rejected. The optional token weights (T-REG's r̂, or cDPO's 1 − s on the
@@ -32,7 +32,7 @@ public record PreferencePair(
     if (chosenIds.length == 0 || rejectedIds.length == 0) {
       throw new IllegalArgumentException(
           where + ": " + (chosenIds.length == 0 ? "chosen" : "rejected")
-              + " response is empty; drop such pairs when loading data (spec §1.5)");
+              + " response is empty; drop such pairs when loading data (docs/preference.md §2.1)");
     }
     checkLength(where, "ref chosen log-probs", refChosenLogprobs, "chosen", chosenIds.length);
     checkLength(

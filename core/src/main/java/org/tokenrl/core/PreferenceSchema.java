@@ -36,9 +36,9 @@ public final class PreferenceSchema {
   public enum TokenWeights {
     /** No weights: every weight cell is null (plain DPO). */
     NONE("none"),
-    /** T-REG's token rewards r̂ in (−0.5, 0.5), on both responses (spec §2.3). */
+    /** T-REG's token rewards r̂ in (−0.5, 0.5), on both responses (docs/preference.md §3.1). */
     TREG("treg"),
-    /** cDPO's 1 − s_t on the rejected response; chosen weights null (spec §3.3). */
+    /** cDPO's 1 − s_t on the rejected response; chosen weights null (docs/preference.md §4.2). */
     CDPO("cdpo");
 
     private final String label;

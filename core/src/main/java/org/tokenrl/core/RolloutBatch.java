@@ -4,7 +4,6 @@ import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
 import java.nio.IntBuffer;
 import java.nio.channels.FileChannel;
@@ -15,11 +14,8 @@ import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.function.IntFunction;
-import org.apache.arrow.memory.ArrowBuf;
 import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.vector.BitVector;
-import org.apache.arrow.vector.BitVectorHelper;
 import org.apache.arrow.vector.FieldVector;
 import org.apache.arrow.vector.Float8Vector;
 import org.apache.arrow.vector.IntVector;
@@ -31,7 +27,6 @@ import org.apache.arrow.vector.ipc.ArrowFileWriter;
 import org.apache.arrow.vector.ipc.ArrowReader;
 import org.apache.arrow.vector.ipc.ArrowStreamReader;
 import org.apache.arrow.vector.ipc.ArrowStreamWriter;
-import org.apache.arrow.vector.types.pojo.Schema;
 import org.apache.arrow.vector.util.VectorBatchAppender;
 
 /**
@@ -86,10 +81,10 @@ public final class RolloutBatch implements AutoCloseable {
     VectorSchemaRoot root = VectorSchemaRoot.create(RolloutSchema.schema(groupSize), allocator);
     try {
       int n = rows.size();
-      writeIntLists(vector(root, RolloutSchema.PROMPT_IDS), n, i -> rows.get(i).promptIds());
-      writeIntLists(vector(root, RolloutSchema.RESPONSE_IDS), n, i -> rows.get(i).responseIds());
-      writeFloatLists(vector(root, RolloutSchema.LOGPROBS), n, i -> rows.get(i).logprobs());
-      writeFloatLists(vector(root, RolloutSchema.ENTROPIES), n, i -> rows.get(i).entropies());
+      ListColumns.writeInts(vector(root, RolloutSchema.PROMPT_IDS), n, i -> rows.get(i).promptIds());
+      ListColumns.writeInts(vector(root, RolloutSchema.RESPONSE_IDS), n, i -> rows.get(i).responseIds());
+      ListColumns.writeFloats(vector(root, RolloutSchema.LOGPROBS), n, i -> rows.get(i).logprobs());
+      ListColumns.writeFloats(vector(root, RolloutSchema.ENTROPIES), n, i -> rows.get(i).entropies());
       IntVector exampleIds = vector(root, RolloutSchema.EXAMPLE_ID);
       IntVector groups = vector(root, RolloutSchema.GROUP);
       BitVector truncated = vector(root, RolloutSchema.TRUNCATED);
@@ -266,19 +261,19 @@ public final class RolloutBatch implements AutoCloseable {
   // ---------------------------------------------------------------- per-row access
 
   public int[] promptIds(int row) {
-    return ints(promptIds, checkRow(row));
+    return ListColumns.ints(promptIds, checkRow(row));
   }
 
   public int[] responseIds(int row) {
-    return ints(responseIds, checkRow(row));
+    return ListColumns.ints(responseIds, checkRow(row));
   }
 
   public float[] logprobs(int row) {
-    return floats(logprobs, checkRow(row));
+    return ListColumns.floats(logprobs, checkRow(row));
   }
 
   public float[] entropies(int row) {
-    return floats(entropies, checkRow(row));
+    return ListColumns.floats(entropies, checkRow(row));
   }
 
   public int responseLength(int row) {
@@ -397,7 +392,7 @@ public final class RolloutBatch implements AutoCloseable {
 
   public double[] rewards() {
     double[] out = new double[size()];
-    view(rewards.getDataBuffer(), 0, (long) out.length * Double.BYTES).asDoubleBuffer().get(out);
+    ListColumns.view(rewards.getDataBuffer(), 0, (long) out.length * Double.BYTES).asDoubleBuffer().get(out);
     return out;
   }
 
@@ -408,7 +403,7 @@ public final class RolloutBatch implements AutoCloseable {
           "setRewards needs one reward per row: batch has " + size() + " rows, got "
               + values.length);
     }
-    view(rewards.getDataBuffer(), 0, (long) values.length * Double.BYTES)
+    ListColumns.view(rewards.getDataBuffer(), 0, (long) values.length * Double.BYTES)
         .asDoubleBuffer()
         .put(values);
   }
@@ -565,97 +560,17 @@ public final class RolloutBatch implements AutoCloseable {
     }
   }
 
-  /** A little-endian view of {@code bytes} bytes of {@code buf} from {@code offset}. */
-  private static ByteBuffer view(ArrowBuf buf, long offset, long bytes) {
-    if (bytes == 0) {
-      return ByteBuffer.allocate(0).order(ByteOrder.LITTLE_ENDIAN);
-    }
-    return buf.nioBuffer(offset, Math.toIntExact(bytes)).order(ByteOrder.LITTLE_ENDIAN);
-  }
-
-  /** Marks the first {@code count} slots of a validity buffer as set. */
-  private static void setAllValid(ArrowBuf validity, int count) {
-    int fullBytes = count / 8;
-    validity.setOne(0L, (long) fullBytes);
-    for (int i = fullBytes * 8; i < count; i++) {
-      BitVectorHelper.setBit(validity, i);
-    }
-  }
-
-  /**
-   * Allocates a list column of {@code n} rows and {@code total} elements of {@code width} bytes,
-   * marks all elements valid and returns a view of the element data.
-   */
-  private static ByteBuffer allocateList(ListVector list, int n, long total, int width) {
-    if (total * width > Integer.MAX_VALUE) {
-      throw new IllegalArgumentException(
-          "column '" + list.getName() + "' would hold " + total
-              + " elements, over Arrow's 2 GiB per-buffer limit: split the batch");
-    }
-    list.setInitialTotalCapacity(Math.max(n, 1), (int) total);
-    list.allocateNew();
-    FieldVector child = list.getDataVector();
-    setAllValid(child.getValidityBuffer(), (int) total);
-    return view(child.getDataBuffer(), 0, total * width);
-  }
-
-  private static void writeIntLists(ListVector list, int n, IntFunction<int[]> rowValues) {
-    long total = 0;
-    for (int i = 0; i < n; i++) {
-      total += rowValues.apply(i).length;
-    }
-    IntBuffer data = allocateList(list, n, total, Integer.BYTES).asIntBuffer();
-    for (int i = 0; i < n; i++) {
-      int[] values = rowValues.apply(i);
-      data.put(list.startNewValue(i), values);
-      list.endValue(i, values.length);
-    }
-  }
-
-  private static void writeFloatLists(ListVector list, int n, IntFunction<float[]> rowValues) {
-    long total = 0;
-    for (int i = 0; i < n; i++) {
-      total += rowValues.apply(i).length;
-    }
-    FloatBuffer data = allocateList(list, n, total, Float.BYTES).asFloatBuffer();
-    for (int i = 0; i < n; i++) {
-      float[] values = rowValues.apply(i);
-      data.put(list.startNewValue(i), values);
-      list.endValue(i, values.length);
-    }
-  }
-
   /** Elements of {@code list} from row 0's start to the last row's end, as an int view. */
   private IntBuffer intElements(ListVector list) {
     int n = size();
     long end = n == 0 ? 0 : list.getElementEndIndex(n - 1);
-    return view(list.getDataVector().getDataBuffer(), 0, end * Integer.BYTES).asIntBuffer();
+    return ListColumns.view(list.getDataVector().getDataBuffer(), 0, end * Integer.BYTES).asIntBuffer();
   }
 
   private FloatBuffer floatElements(ListVector list) {
     int n = size();
     long end = n == 0 ? 0 : list.getElementEndIndex(n - 1);
-    return view(list.getDataVector().getDataBuffer(), 0, end * Float.BYTES).asFloatBuffer();
-  }
-
-  private static int[] ints(ListVector list, int row) {
-    int start = list.getElementStartIndex(row);
-    int[] out = new int[list.getElementEndIndex(row) - start];
-    view(list.getDataVector().getDataBuffer(), (long) start * Integer.BYTES,
-            (long) out.length * Integer.BYTES)
-        .asIntBuffer()
-        .get(out);
-    return out;
-  }
-
-  private static float[] floats(ListVector list, int row) {
-    int start = list.getElementStartIndex(row);
-    float[] out = new float[list.getElementEndIndex(row) - start];
-    view(list.getDataVector().getDataBuffer(), (long) start * Float.BYTES,
-            (long) out.length * Float.BYTES)
-        .asFloatBuffer()
-        .get(out);
-    return out;
+    return ListColumns.view(list.getDataVector().getDataBuffer(), 0, end * Float.BYTES).asFloatBuffer();
   }
 
   private int[][] allInts(ListVector list) {
@@ -682,7 +597,7 @@ public final class RolloutBatch implements AutoCloseable {
 
   private int[] column(IntVector vector) {
     int[] out = new int[size()];
-    view(vector.getDataBuffer(), 0, (long) out.length * Integer.BYTES).asIntBuffer().get(out);
+    ListColumns.view(vector.getDataBuffer(), 0, (long) out.length * Integer.BYTES).asIntBuffer().get(out);
     return out;
   }
 }

@@ -133,7 +133,7 @@ class PreferenceBatchTest {
       assertArrayEquals(new int[] {6}, b.rejectedIds(0));
       assertArrayEquals(new float[] {0.25f, 0f, -0.5f}, b.chosenTokenWeights(0));
       assertNull(b.rejectedTokenWeights(0));
-      // Sums in double of the stored floats (the spec's D1 reference sums, as float inputs).
+      // Sums in double of the stored floats (docs/preference.md §2.2 D1's reference sums, as float inputs).
       assertEquals((double) -1.2f + (double) -2.1f + (double) -0.7f, b.refChosenLogprobSums()[0], 0);
       assertEquals(-4.0, b.refChosenLogprobSums()[0], 1e-6);
       assertEquals(-1.0, b.refRejectedLogprobSums()[0], 0);

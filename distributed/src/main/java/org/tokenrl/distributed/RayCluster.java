@@ -13,6 +13,7 @@ import java.util.concurrent.FutureTask;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.tokenrl.core.ConfigException;
+import org.tokenrl.core.JvmFlags;
 
 /**
  * This JVM's connection to a Ray cluster. Ray's Java API is one static runtime per JVM, so pools
@@ -31,20 +32,6 @@ import org.tokenrl.core.ConfigException;
 final class RayCluster {
   /** The io.ray jars' version (root pom {@code ray.version}); the Python package must match. */
   static final String RAY_VERSION = "2.39.0";
-
-  /** JVM options every actor needs: Arrow reflects into java.nio, Ray's serializer elsewhere. */
-  static final List<String> WORKER_JVM_FLAGS =
-      List.of(
-          "-XX:+IgnoreUnrecognizedVMOptions",
-          "--add-opens=java.base/java.nio=ALL-UNNAMED",
-          "--add-opens=java.base/java.lang=ALL-UNNAMED",
-          "--add-opens=java.base/java.util=ALL-UNNAMED",
-          "--add-opens=java.base/java.util.concurrent=ALL-UNNAMED",
-          "--add-opens=java.base/java.math=ALL-UNNAMED",
-          "--add-opens=java.base/java.net=ALL-UNNAMED",
-          "--add-opens=java.base/java.text=ALL-UNNAMED",
-          "--sun-misc-unsafe-memory-access=allow",
-          "--enable-native-access=ALL-UNNAMED");
 
   private static int users;
   private static Thread shutdownHook;
@@ -118,6 +105,15 @@ final class RayCluster {
     }
   }
 
+  /** The IP address of the cluster's first node (the head this JVM joined), or "?" if unknown. */
+  static String nodeAddress() {
+    try {
+      return Ray.getRuntimeContext().getAllNodeInfo().get(0).nodeAddress;
+    } catch (RuntimeException e) {
+      return "?";
+    }
+  }
+
   /** Fails fast, with what to do, when nothing listens at a configured cluster address. */
   static void checkReachable(String address) {
     int colon = address.lastIndexOf(':');
@@ -144,7 +140,7 @@ final class RayCluster {
     // (A local head binds to this machine's own address: Ray 2.39's 'ray start' replaces a
     // --node-ip-address of 127.0.0.1 with it, so the driver is not pinned to loopback either.)
     System.setProperty("ray.job.code-search-path", CodeSearchPath.ofThisJvm());
-    List<String> jvm = new ArrayList<>(WORKER_JVM_FLAGS);
+    List<String> jvm = new ArrayList<>(JvmFlags.required()); // the same flags as the driver's
     jvm.add("-Xmx" + cfg.workerHeap());
     // ND4J frees off-heap buffers only on GC: bound them like the driver's.
     jvm.add("-Dorg.bytedeco.javacpp.maxbytes=2g");

@@ -36,6 +36,15 @@ public class RolloutActor {
     return weightsVersion;
   }
 
+  /**
+   * Releases the sampler's native memory and the worker's Arrow allocator before the pool kills
+   * this actor; throws if Arrow buffers are still outstanding (a leak), which the pool reports.
+   */
+  public boolean close() {
+    worker.close();
+    return true;
+  }
+
   /** This actor's worker process id (tests kill it to check restarts). */
   public long pid() {
     return ProcessHandle.current().pid();

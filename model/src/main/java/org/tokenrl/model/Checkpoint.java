@@ -19,6 +19,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
+import org.tokenrl.core.DurableFiles;
 
 /**
  * A training checkpoint directory:
@@ -167,12 +168,9 @@ public final class Checkpoint {
   }
 
   private static void fsyncDirectory(Path dir) {
-    try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {
-      ch.force(true);
-    } catch (IOException e) {
-      // some file systems cannot open directories for fsync; the file contents are already synced
-    }
+    DurableFiles.fsyncDirectory(dir);
   }
+
 
   static String sha256(Path file) throws IOException {
     try {

@@ -12,7 +12,7 @@ final class BleuMath {
   private BleuMath() {}
 
   /**
-   * NLTK {@code corpus_bleu} (and {@code sentence_bleu}, a corpus of one), spec §4.3.
+   * NLTK {@code corpus_bleu} (and {@code sentence_bleu}, a corpus of one), docs/tensorbleu.md §2, §4.
    *
    * @param num clipped matches per order (summed over sentences for a corpus)
    * @param den candidate n-grams per order, each sentence's count already floored at 1
@@ -53,7 +53,7 @@ final class BleuMath {
   }
 
   /**
-   * TensorBLEU {@code tensor_sentence_bleu} (spec §4.5): raw denominators (0 for orders longer than
+   * TensorBLEU {@code tensor_sentence_bleu} (docs/tensorbleu.md §5): raw denominators (0 for orders longer than
    * the candidate), no early exit, code-specific smoothing, log(p + 1e-12).
    *
    * @param den valid candidate windows per order (0 when the candidate is shorter than n)
@@ -85,7 +85,7 @@ final class BleuMath {
   }
 
   /**
-   * TensorBLEU {@code tensor_corpus_bleu} (spec §4.5). The caller has already zeroed num and den
+   * TensorBLEU {@code tensor_corpus_bleu} (docs/tensorbleu.md §5). The caller has already zeroed num and den
    * of orders the code skips (some candidate shorter than n).
    */
   static double tensorBleuCorpus(long[] num, long[] den, long c, long r, BleuConfig cfg) {

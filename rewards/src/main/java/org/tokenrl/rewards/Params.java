@@ -3,6 +3,7 @@ package org.tokenrl.rewards;
 import com.typesafe.config.Config;
 import java.util.Set;
 import java.util.TreeSet;
+import org.tokenrl.core.StrictSettings;
 
 /**
  * A built-in reward's parameters, read from its {@code rewards} entry with defaults. Keys the
@@ -11,10 +12,12 @@ import java.util.TreeSet;
 final class Params {
   private final Config entry;
   private final String reward;
+  private final StrictSettings strict;
 
-  private Params(Config entry, String reward) {
+  private Params(Config entry, String reward, StrictSettings strict) {
     this.entry = entry;
     this.reward = reward;
+    this.strict = strict;
   }
 
   /** Checks that each key of {@code entry} is name, weight or one of {@code keys}. */
@@ -22,14 +25,9 @@ final class Params {
     Set<String> known = new TreeSet<>(Set.of(keys));
     known.add(RewardRegistry.NAME);
     known.add(CompositeReward.WEIGHT);
-    for (String key : entry.root().keySet()) {
-      if (!known.contains(key)) {
-        throw new IllegalArgumentException(
-            "rewards entry '" + reward + "' has unknown key '" + key + "' (known: "
-                + String.join(", ", known) + ")");
-      }
-    }
-    return new Params(entry, reward);
+    StrictSettings strict = new StrictSettings("rewards entry", reward + ".");
+    strict.requireKnownKeys(entry, known, reward);
+    return new Params(entry, reward, strict);
   }
 
   boolean bool(String key, boolean fallback) {
@@ -55,8 +53,6 @@ final class Params {
 
   /** Fails with the reward and key named unless {@code ok}. */
   void require(boolean ok, String key, String rule) {
-    if (!ok) {
-      throw new IllegalArgumentException(reward + "." + key + " " + rule);
-    }
+    strict.require(ok, key, rule);
   }
 }

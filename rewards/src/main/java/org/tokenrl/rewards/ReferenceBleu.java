@@ -5,7 +5,7 @@ import java.util.Map;
 
 /**
  * NLTK-exact BLEU as a plain loop over sentences with one {@code HashMap} of n-gram counts per
- * sentence and reference, a line-by-line port of NLTK's {@code modified_precision} (spec §4.4).
+ * sentence and reference, a line-by-line port of NLTK's {@code modified_precision} (docs/tensorbleu.md §1).
  * It is the baseline {@link TensorBleu} is benchmarked against and an independent check of its
  * batch counting; the final formula is shared ({@link BleuMath}).
  */

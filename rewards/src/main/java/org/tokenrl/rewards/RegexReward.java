@@ -25,7 +25,10 @@ public final class RegexReward implements RewardFunction {
     try {
       pattern = Pattern.compile(source);
     } catch (PatternSyntaxException e) {
-      throw new IllegalArgumentException(NAME + ".pattern is not a valid regex: " + e.getMessage());
+      // getMessage() spans three lines (pattern and caret): keep the error to one.
+      throw new IllegalArgumentException(
+          NAME + ".pattern '" + source + "' is not a valid regex: " + e.getDescription()
+              + " near index " + e.getIndex());
     }
   }
 

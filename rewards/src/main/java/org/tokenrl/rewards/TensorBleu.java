@@ -4,7 +4,7 @@ import java.util.Arrays;
 
 /**
  * Per-sentence and corpus BLEU on token ids, computed for the whole batch at once (TensorBLEU,
- * Filipek 2025, spec §4.2) and equal to NLTK in {@link BleuMode#NLTK_EXACT} (spec §4.3).
+ * Filipek 2025, docs/tensorbleu.md §1) and equal to NLTK in {@link BleuMode#NLTK_EXACT} (docs/tensorbleu.md §2).
  *
  * <p>Algorithm, per order n, over all candidate and reference n-grams of the batch together:
  *
@@ -148,7 +148,7 @@ public final class TensorBleu {
 
   /**
    * TensorBLEU corpus mode drops reference slot i at order n for every sentence when any
-   * sentence's slot i has fewer than n non-pad tokens (spec §4.5 item 7).
+   * sentence's slot i has fewer than n non-pad tokens (docs/tensorbleu.md §5 item 7).
    */
   private boolean[][] droppedSlots(Batch batch) {
     boolean[][] dropped = new boolean[cfg.maxN() + 1][batch.maxRefs + 1];

@@ -47,6 +47,11 @@ public final class InProcessRolloutPool implements RolloutPool {
             });
   }
 
+  @Override
+  public String description() {
+    return "in-process, " + workers.size() + (workers.size() == 1 ? " thread" : " threads");
+  }
+
   /** Submits one contiguous slice per worker thread; the batch is assembled in await. */
   @Override
   public PendingBatch start(

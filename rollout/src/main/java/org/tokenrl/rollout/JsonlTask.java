@@ -4,8 +4,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Random;
 import java.util.Set;
 import org.tokenrl.core.ConfigException;
@@ -27,6 +29,7 @@ public final class JsonlTask implements Task {
   private final boolean qualityTags;
   private final List<Example> train;
   private final List<Example> heldOut;
+  private final Map<Integer, String> originById = new HashMap<>();
 
   public JsonlTask(ConfigReader config, Path projectRoot) {
     this.path = config.string("path");
@@ -66,10 +69,12 @@ public final class JsonlTask implements Task {
     }
     List<Example> trainExamples = new ArrayList<>();
     for (Row row : trainRows) {
+      originById.put(trainExamples.size(), row.where());
       trainExamples.add(new Example(trainExamples.size(), row.prompt(), row.answer()));
     }
     List<Example> heldOutExamples = new ArrayList<>();
     for (Row row : heldOutRows) {
+      originById.put(trainExamples.size() + heldOutExamples.size(), row.where());
       heldOutExamples.add(
           new Example(trainExamples.size() + heldOutExamples.size(), row.prompt(), row.answer()));
     }
@@ -77,7 +82,7 @@ public final class JsonlTask implements Task {
     this.heldOut = List.copyOf(heldOutExamples);
   }
 
-  private record Row(int line, String prompt, String answer) {}
+  private record Row(int line, String where, String prompt, String answer) {}
 
   private static List<Row> read(ConfigReader config, String key, Path projectRoot) {
     String shown = config.string(key);
@@ -89,7 +94,7 @@ public final class JsonlTask implements Task {
     }
     List<Row> rows = new ArrayList<>();
     for (JsonLines.Line line : JsonLines.read(file, shown, "{\"prompt\": ..., \"answer\": ...}")) {
-      rows.add(new Row(line.number(), line.text("prompt"), line.text("answer")));
+      rows.add(new Row(line.number(), line.where(), line.text("prompt"), line.text("answer")));
     }
     return rows;
   }
@@ -112,6 +117,11 @@ public final class JsonlTask implements Task {
   @Override
   public boolean isCorrect(Example example, String response) {
     return response.strip().equals(example.answer());
+  }
+
+  @Override
+  public String origin(Example example) {
+    return originById.get(example.id());
   }
 
   @Override

@@ -10,7 +10,7 @@ import org.tokenrl.core.ConfigException;
  * Preference pairs from a JSON Lines file, one {@code {"prompt": ..., "chosen": ..., "rejected":
  * ...}} object per line (other fields ignored, blank lines skipped). All three are printable
  * ASCII; the responses must be non-empty and differ, since an empty response has no tokens to
- * score and identical responses give DPO nothing to learn (spec §1.5).
+ * score and identical responses give DPO nothing to learn (docs/preference.md §2.1).
  */
 public final class PreferenceJsonl {
   private static final String SHAPE = "{\"prompt\": ..., \"chosen\": ..., \"rejected\": ...}";

@@ -22,7 +22,7 @@ public final class PreferencePairing {
   /** A pair of sample indices: {@code chosen} is preferred over {@code rejected}. */
   public record Pair(int chosen, int rejected) {}
 
-  /** cDPO's coverage of incorrect samples for the negative model's SFT set (spec §3.1 step 2). */
+  /** cDPO's coverage of incorrect samples for the negative model's SFT set (docs/preference.md §4.1 step 2). */
   public static final double CDPO_NEGATIVE_COVERAGE = 0.5;
 
   private PreferencePairing() {}
@@ -63,7 +63,7 @@ public final class PreferencePairing {
 
   /**
    * cDPO's positive-model SFT sample: one correct response picked uniformly with {@code random}
-   * (spec §3.1 step 2), or empty when none is correct.
+   * (docs/preference.md §4.1 step 2), or empty when none is correct.
    */
   public static OptionalInt positiveExample(boolean[] correct, Random random) {
     List<Integer> indices = new ArrayList<>();
@@ -78,7 +78,7 @@ public final class PreferencePairing {
   }
 
   /**
-   * cDPO's negative-model SFT samples (spec §3.1 step 2): group the incorrect samples by final
+   * cDPO's negative-model SFT samples (docs/preference.md §4.1 step 2): group the incorrect samples by final
    * answer, most frequent first, and take the first sample of each group until the taken groups
    * hold at least {@code coverage} of all incorrect samples. The paper's example: answers a×3,
    * b×2, c..g×1 with coverage 0.5 take a and b (5 of 10).
@@ -104,7 +104,7 @@ public final class PreferencePairing {
   }
 
   /**
-   * cDPO's preference pair for one question (spec §3.1 step 3): walk the answer groups of all
+   * cDPO's preference pair for one question (docs/preference.md §4.1 step 3): walk the answer groups of all
    * samples in order of decreasing frequency; the first correct sample met becomes chosen, the
    * first incorrect one rejected. Empty unless there is at least one of each.
    *

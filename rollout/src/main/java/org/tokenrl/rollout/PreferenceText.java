@@ -3,7 +3,7 @@ package org.tokenrl.rollout;
 /**
  * One preference pair as text: a prompt and two responses to it, {@code chosen} preferred over
  * {@code rejected}. Tokenize the prompt and each response separately and concatenate the ids
- * (spec §0.4), so cached token weights line up with the training tokens.
+ * (docs/preference.md §1.2), so cached token weights line up with the training tokens.
  */
 public record PreferenceText(String prompt, String chosen, String rejected) {
   public PreferenceText {

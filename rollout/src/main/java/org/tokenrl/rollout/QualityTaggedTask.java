@@ -71,6 +71,12 @@ public final class QualityTaggedTask implements Task {
   }
 
   @Override
+  public String origin(Example example) {
+    Example original = innerById.get(example.id());
+    return original == null ? null : inner.origin(original);
+  }
+
+  @Override
   public List<Example> train() {
     return train;
   }

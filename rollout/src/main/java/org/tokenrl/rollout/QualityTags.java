@@ -6,7 +6,7 @@ import org.tokenrl.core.ConfigReader;
 /**
  * The two quality tags put before a prompt ({@code good:47+38=}, {@code bad:47+38=}), so that a
  * small model trained from scratch learns what "a better answer" and "a worse answer" mean and
- * T-REG's contrastive prompting (spec §2.3) has two prompts to compare.
+ * T-REG's contrastive prompting (docs/preference.md §3.1) has two prompts to compare.
  *
  * <p>Tags are plain prefixes, non-empty, printable ASCII, and neither is a prefix of the other,
  * so a tagged prompt always says which tag it carries.

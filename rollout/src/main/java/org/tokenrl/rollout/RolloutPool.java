@@ -60,6 +60,12 @@ public interface RolloutPool extends AutoCloseable {
     return Map.of();
   }
 
+  /**
+   * Where rollouts run, for the run's start-up line: e.g. "in-process, 2 threads" or "Ray, 2
+   * actors at 10.0.0.5:6379".
+   */
+  String description();
+
   /** Pool-specific counters (e.g. actor restarts) to add to the step metrics. */
   default Map<String, Double> metrics() {
     return Map.of();

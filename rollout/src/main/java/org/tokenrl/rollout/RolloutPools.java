@@ -16,10 +16,21 @@ public final class RolloutPools {
       return new InProcessRolloutPool(
           context.policy(), context.config().getInt("rollout.workers"), context.allocator());
     }
+    return provider(backend).create(context);
+  }
+
+  /** Fails, naming the key and the backends there are, unless {@code backend} can be created. */
+  public static void checkAvailable(String backend) {
+    if (!backend.equals(LOCAL)) {
+      provider(backend);
+    }
+  }
+
+  private static RolloutPoolProvider provider(String backend) {
     List<String> known = new ArrayList<>(List.of(LOCAL));
     for (RolloutPoolProvider provider : ServiceLoader.load(RolloutPoolProvider.class)) {
       if (provider.backend().equals(backend)) {
-        return provider.create(context);
+        return provider;
       }
       known.add(provider.backend());
     }

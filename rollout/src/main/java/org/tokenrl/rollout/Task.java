@@ -20,6 +20,14 @@ public interface Task {
   /** Whether {@code response} solves {@code example}. */
   boolean isCorrect(Example example, String response);
 
+  /**
+   * Where {@code example} was read, as {@code file:line} for error messages; null for generated
+   * examples.
+   */
+  default String origin(Example example) {
+    return null;
+  }
+
   /** One line for logs and help: what the prompts look like and how answers are judged. */
   String description();
 

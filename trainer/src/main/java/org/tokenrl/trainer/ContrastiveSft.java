@@ -5,7 +5,7 @@ import java.util.List;
 import org.tokenrl.model.Policy;
 
 /**
- * cDPO's positive / negative model training (spec preference-and-sft §3.1 step 2): a copy of the
+ * cDPO's positive / negative model training (docs/preference.md §4.1 step 2): a copy of the
  * starting policy fine-tuned with teacher-forced NLL on given trajectories (token ids, as
  * sampled). The paper uses LoRA adapters on a large model; a full fine-tune of a copy is the same
  * idea for the small models trained here.

@@ -124,7 +124,7 @@ final class CreditCommand extends CliCommand {
     if (algorithm == null) {
       return fail("--algorithm is required (see ./tokenrl credit --help)");
     }
-    RlAlgorithm algo;
+    final RlAlgorithm algo;
     try {
       Config block =
           ConfigFactory.parseString(String.join("\n", overrides))
@@ -139,28 +139,17 @@ final class CreditCommand extends CliCommand {
 
     ObjectMapper json = new ObjectMapper().enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
     CreditHtml page = html == null ? null : new CreditHtml(algo.settings());
-    try (BufferedReader reader = open(input, stdin)) {
-      String line;
-      int lineNo = 0;
-      while ((line = reader.readLine()) != null) {
-        lineNo++;
-        if (line.isBlank()) {
-          continue;
-        }
-        CreditInput group;
-        TokenCredit credit;
-        try {
-          group = parse(json, line, progress);
-          credit = algo.credit().assign(group);
-        } catch (IllegalArgumentException e) {
-          throw new BadInput(input + ":" + lineNo + ": " + e.getMessage());
-        }
-        out.println(json.writeValueAsString(toJson(json, credit)));
-        if (page != null) {
-          page.addGroup(lineNo, group, credit);
-        }
-      }
-    }
+    forEachLine(
+        input,
+        stdin,
+        (lineNo, line) -> {
+          CreditInput group = parse(json, line, progress);
+          TokenCredit credit = algo.credit().assign(group);
+          out.println(json.writeValueAsString(toJson(json, credit)));
+          if (page != null) {
+            page.addGroup(lineNo, group, credit);
+          }
+        });
     if (page != null) {
       Files.writeString(html, page.render(), StandardCharsets.UTF_8);
     }
@@ -174,26 +163,16 @@ final class CreditCommand extends CliCommand {
     ObjectMapper json = new ObjectMapper().enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
     PairCreditHtml page =
         html == null ? null : new PairCreditHtml(credit.settings(), credit.isTreg());
-    try (BufferedReader reader = open(input, stdin)) {
-      String line;
-      int lineNo = 0;
-      while ((line = reader.readLine()) != null) {
-        lineNo++;
-        if (line.isBlank()) {
-          continue;
-        }
-        PairCredit.Row[] rows;
-        try {
-          rows = credit.score(readJson(json, line));
-        } catch (IllegalArgumentException e) {
-          throw new BadInput(input + ":" + lineNo + ": " + e.getMessage());
-        }
-        out.println(json.writeValueAsString(credit.toJson(json, rows)));
-        if (page != null) {
-          page.addPair(lineNo, rows);
-        }
-      }
-    }
+    forEachLine(
+        input,
+        stdin,
+        (lineNo, line) -> {
+          PairCredit.Row[] rows = credit.score(readJson(json, line));
+          out.println(json.writeValueAsString(credit.toJson(json, rows)));
+          if (page != null) {
+            page.addPair(lineNo, rows);
+          }
+        });
     if (page != null) {
       Files.writeString(html, page.render(), StandardCharsets.UTF_8);
     }
@@ -260,6 +239,32 @@ final class CreditCommand extends CliCommand {
       return json.readTree(line);
     } catch (JsonProcessingException e) {
       throw new IllegalArgumentException("not valid JSON: " + e.getOriginalMessage());
+    }
+  }
+
+  /** Handles one non-blank input line; an IllegalArgumentException is bad input on that line. */
+  @FunctionalInterface
+  private interface LineHandler {
+    void handle(int lineNo, String line) throws IOException;
+  }
+
+  /** Calls {@code handler} for each non-blank line; bad input is reported as {@code FILE:LINE}. */
+  private static void forEachLine(String input, InputStream stdin, LineHandler handler)
+      throws BadInput, IOException {
+    try (BufferedReader reader = open(input, stdin)) {
+      String line;
+      int lineNo = 0;
+      while ((line = reader.readLine()) != null) {
+        lineNo++;
+        if (line.isBlank()) {
+          continue;
+        }
+        try {
+          handler.handle(lineNo, line);
+        } catch (IllegalArgumentException e) {
+          throw new BadInput(input + ":" + lineNo + ": " + e.getMessage());
+        }
+      }
     }
   }
 

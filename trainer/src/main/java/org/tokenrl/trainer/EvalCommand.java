@@ -1,7 +1,6 @@
 package org.tokenrl.trainer;
 
 import com.typesafe.config.Config;
-import com.typesafe.config.ConfigFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -67,6 +66,9 @@ final class EvalCommand extends CliCommand {
           return fail("unexpected argument '" + o + "' (overrides look like task.key=value)");
         }
       }
+      if (size != null && size < 0) {
+        return fail("--size must be >= 0 (0 = all), got " + size);
+      }
       Path run = runDir;
       RunDirectory dir = RunDirectory.existing(run);
       Config config = withTaskOverrides(ConfigLoader.loadResolved(dir.config()).config(), overrides);
@@ -77,6 +79,7 @@ final class EvalCommand extends CliCommand {
                   .orElseThrow(
                       () -> new IllegalArgumentException(run + " has no step-* checkpoint yet"));
       Task task = Tasks.create(config.getConfig("task"), TrainCommand.projectRoot());
+      StartChecks.checkLengths(config, task); // a changed task must still fit the model
       Checkpoint.Loaded loaded = Checkpoints.load(ckpt);
       try (Policy policy = loaded.policy()) {
         PromptCodec codec = new PromptCodec(Tokenizers.fromJson(loaded.tokenizerJson()));
@@ -102,19 +105,11 @@ final class EvalCommand extends CliCommand {
     }
   }
 
-  /** Applies {@code task.key=value} overrides; other keys are refused (the weights are fixed). */
+  /**
+   * Applies {@code task.key=value} overrides as strictly as train does (an unknown key or a wrong
+   * type is an error); other keys are refused, since the model and weights come from the run.
+   */
   static Config withTaskOverrides(Config config, List<String> overrides) {
-    Config out = config;
-    for (String o : overrides) {
-      String key = o.substring(0, o.indexOf('=')).trim();
-      if (!key.startsWith("task.")) {
-        throw new IllegalArgumentException(
-            "eval takes only task.* overrides (the model and weights come from the run), got '"
-                + o + "'");
-      }
-      Config layer = ConfigFactory.parseString(o);
-      out = layer.withFallback(out);
-    }
-    return out.resolve();
+    return ConfigLoader.override(config, overrides, "task.");
   }
 }

@@ -14,6 +14,8 @@ final class Evaluator {
   private final List<Example> heldOut;
   private final PromptCodec codec;
   private final int maxNewTokens;
+  private int keepSamples;
+  private List<SampleTable.EvalRow> samples = List.of();
 
   Evaluator(Task task, int evalSize, PromptCodec codec, int maxNewTokens) {
     this.task = task;
@@ -23,6 +25,17 @@ final class Evaluator {
     this.maxNewTokens = maxNewTokens;
   }
 
+  /** Keeps the first {@code n} greedy answers of each evaluation for {@link #samples()}. */
+  Evaluator keepSamples(int n) {
+    this.keepSamples = n;
+    return this;
+  }
+
+  /** The first greedy answers of the last evaluation (for the TEXT tab). */
+  List<SampleTable.EvalRow> samples() {
+    return samples;
+  }
+
   double accuracy(Policy policy) {
     if (heldOut.isEmpty()) {
       return Double.NaN;
@@ -30,6 +43,7 @@ final class Evaluator {
     SamplingParams greedy =
         new SamplingParams(1.0, 0, 1.0, maxNewTokens, codec.tokenizer().eos(), true);
     int correct = 0;
+    List<SampleTable.EvalRow> kept = new java.util.ArrayList<>();
     for (int from = 0; from < heldOut.size(); from += CHUNK) {
       List<Example> chunk = heldOut.subList(from, Math.min(heldOut.size(), from + CHUNK));
       int[][] prompts = new int[chunk.size()][];
@@ -38,11 +52,18 @@ final class Evaluator {
       }
       Generation g = policy.generate(prompts, greedy, new long[chunk.size()]);
       for (int i = 0; i < chunk.size(); i++) {
-        if (task.isCorrect(chunk.get(i), codec.response(g.responses()[i]))) {
+        String response = codec.response(g.responses()[i]);
+        boolean ok = task.isCorrect(chunk.get(i), response);
+        if (ok) {
           correct++;
+        }
+        if (kept.size() < keepSamples) {
+          kept.add(
+              new SampleTable.EvalRow(chunk.get(i).prompt(), response, chunk.get(i).answer(), ok));
         }
       }
     }
+    samples = kept;
     return (double) correct / heldOut.size();
   }
 

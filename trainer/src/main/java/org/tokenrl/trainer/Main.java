@@ -37,7 +37,8 @@ public final class Main implements Callable<Integer> {
           FetchCommand::new,
           TokenizeCommand::new,
           GenerateCommand::new,
-          ExportCommand::new);
+          ExportCommand::new,
+          CompareCommand::new);
 
   /** Commands that still parse their own arguments (bench, while its benchmarks are rewritten). */
   private static final List<Supplier<org.tokenrl.trainer.Command>> SELF_PARSING = List.of(BenchCommand::new);

@@ -2,16 +2,23 @@ package org.tokenrl.trainer;
 
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.JsonParser;
+import java.io.BufferedWriter;
 import java.io.IOException;
 import java.io.StringWriter;
 import java.io.UncheckedIOException;
 import java.io.Writer;
+import java.nio.channels.Channels;
+import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import org.tokenrl.core.DurableFiles;
 
 /**
  * Appends one JSON object per training step to a {@code metrics.jsonl} file, e.g. {@code
@@ -26,6 +33,7 @@ public final class MetricsLog implements AutoCloseable {
   private static final JsonFactory JSON = new JsonFactory();
 
   private final Path file;
+  private final FileChannel channel;
   private final Writer out;
 
   /**
@@ -40,20 +48,23 @@ public final class MetricsLog implements AutoCloseable {
       if (parent != null) {
         Files.createDirectories(parent);
       }
-      this.out =
-          Files.newBufferedWriter(
+      this.channel =
+          FileChannel.open(
               file,
-              StandardCharsets.UTF_8,
               StandardOpenOption.CREATE,
               StandardOpenOption.WRITE,
               append ? StandardOpenOption.APPEND : StandardOpenOption.TRUNCATE_EXISTING);
+      this.out = new BufferedWriter(Channels.newWriter(channel, StandardCharsets.UTF_8));
     } catch (IOException e) {
       throw new UncheckedIOException("cannot open metrics log " + file, e);
     }
   }
 
-  /** Writes one line for {@code step}; a null or non-finite value is written as null. */
-  public synchronized void write(long step, Map<String, Double> metrics) {
+  /**
+   * Writes one line for {@code step}; a null or non-finite value is written as null. Returns the
+   * line (without its newline).
+   */
+  public synchronized String write(long step, Map<String, Double> metrics) {
     for (String key : metrics.keySet()) {
       if (key == null || key.equals("step")) {
         throw new IllegalArgumentException(
@@ -85,6 +96,17 @@ public final class MetricsLog implements AutoCloseable {
     } catch (IOException e) {
       throw new UncheckedIOException("cannot write metrics log " + file, e);
     }
+    return line.toString();
+  }
+
+  /** Flushes and fsyncs: every line written so far survives a crash or power loss. */
+  public synchronized void sync() {
+    try {
+      out.flush();
+      channel.force(false);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot sync metrics log " + file, e);
+    }
   }
 
   @Override
@@ -97,25 +119,52 @@ public final class MetricsLog implements AutoCloseable {
   }
 
   /**
-   * Drops the lines of steps after {@code lastStep}: a resumed run redoes those steps, so its
-   * metrics.jsonl ends up as if the run had never stopped.
+   * Prepares the file for a run resumed after {@code lastStep}: keeps the complete lines of steps
+   * up to {@code lastStep} and drops the rest (a resumed run redoes those steps, so its
+   * metrics.jsonl ends up as if the run had never stopped) and any line cut short by a crash. If
+   * the line of {@code lastStep} itself is missing or cut, {@code checkpointLine} (the copy the
+   * checkpoint holds, or null) takes its place. The file is rewritten atomically.
    */
-  public static void truncateAfter(Path file, long lastStep) {
-    if (!Files.exists(file)) {
-      return;
-    }
+  public static void repairForResume(Path file, long lastStep, String checkpointLine) {
     try {
-      java.util.List<String> kept = new java.util.ArrayList<>();
-      for (String line : Files.readAllLines(file, StandardCharsets.UTF_8)) {
-        java.util.regex.Matcher m = STEP.matcher(line);
-        if (m.find() && Long.parseLong(m.group(1)) <= lastStep) {
-          kept.add(line);
+      List<String> kept = new ArrayList<>();
+      boolean haveLast = false;
+      if (Files.exists(file)) {
+        for (String line : Files.readAllLines(file, StandardCharsets.UTF_8)) {
+          long step = stepOfCompleteLine(line);
+          if (step >= 0 && step <= lastStep) {
+            kept.add(line);
+            haveLast |= step == lastStep;
+          }
         }
       }
-      Files.write(file, kept, StandardCharsets.UTF_8);
+      if (!haveLast && checkpointLine != null && stepOfCompleteLine(checkpointLine) == lastStep) {
+        kept.add(checkpointLine);
+      }
+      StringBuilder text = new StringBuilder();
+      for (String line : kept) {
+        text.append(line).append('\n');
+      }
+      DurableFiles.writeString(file, text.toString());
     } catch (IOException e) {
       throw new UncheckedIOException("cannot rewrite " + file, e);
     }
+  }
+
+  /** The step of a complete metrics line (a whole JSON object starting with "step"), else −1. */
+  private static long stepOfCompleteLine(String line) {
+    java.util.regex.Matcher m = STEP.matcher(line);
+    if (!m.find()) {
+      return -1;
+    }
+    try (JsonParser p = JSON.createParser(line)) {
+      while (p.nextToken() != null) {
+        // reads to the end: a cut line fails here
+      }
+    } catch (IOException e) {
+      return -1;
+    }
+    return Long.parseLong(m.group(1));
   }
 
   private static final java.util.regex.Pattern STEP =

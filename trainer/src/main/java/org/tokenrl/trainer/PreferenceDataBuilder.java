@@ -24,7 +24,7 @@ import org.tokenrl.rollout.RowSeeds;
 import org.tokenrl.rollout.Task;
 
 /**
- * Builds a preference run's dataset once, when the main phase starts (spec preference-and-sft §1–3):
+ * Builds a preference run's dataset once, when the main phase starts (docs/preference.md):
  *
  * <ol>
  *   <li>pairs, from a JSONL file or on-policy: sample the policy on training prompts, judge each
@@ -199,7 +199,7 @@ final class PreferenceDataBuilder {
                 new CandidatePair(
                     untagged(ex.prompt()), prompt, rs.get(pair.chosen()), rs.get(pair.rejected())));
           }
-          // cDPO's SFT sets (spec §3.1 step 2): one correct trajectory per question; incorrect
+          // cDPO's SFT sets (docs/preference.md §4.1 step 2): one correct trajectory per question; incorrect
           // ones from the most frequent wrong answers until they cover `coverage` of them.
           PreferencePairing.positiveExample(correct, pick)
               .ifPresent(
@@ -234,7 +234,7 @@ final class PreferenceDataBuilder {
     return new Samples(pairs, posPrompts, pos, negPrompts, neg, false);
   }
 
-  /** cDPO weights 1 − s_t of every rejected token (spec §3.3), from fresh contrastive models. */
+  /** cDPO weights 1 − s_t of every rejected token (docs/preference.md §4.2), from fresh contrastive models. */
   private double[][] criticalWeights(
       Policy start, Samples samples, int[][] prompts, int[][] rejected) {
     Config s = algorithm.settings();

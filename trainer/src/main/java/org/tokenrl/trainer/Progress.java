@@ -2,25 +2,38 @@ package org.tokenrl.trainer;
 
 import java.util.HashMap;
 import java.util.Map;
+import java.util.function.LongSupplier;
 
 /**
  * The console progress line: step/total, reward, accuracy, tokens/s and ETA. The ETA charges each
  * remaining step at the average speed of its own phase (an RL step costs far more than an SFT
- * step), using the average of all phases seen so far for a phase that has not started.
+ * step), using the average of all phases seen so far for a phase that has not started. No ETA is
+ * shown before {@link #MIN_STEPS_FOR_ETA} steps of the current phase were timed: the first steps
+ * of a phase carry its start-up (JIT, rollout workers), and one of them extrapolated over the
+ * whole run once gave "ETA 1h57m" for a 2-minute run.
  */
 final class Progress {
+  static final int MIN_STEPS_FOR_ETA = 5;
   private final long totalSteps;
   private final long sftSteps;
+  private final LongSupplier clock;
   private final Map<Boolean, double[]> secondsAndSteps = new HashMap<>();
-  private long lastNanos = System.nanoTime();
+  private long lastNanos;
 
   Progress(long totalSteps, long sftSteps) {
+    this(totalSteps, sftSteps, System::nanoTime);
+  }
+
+  /** With {@code clock} in nanoseconds (tests pass their own). */
+  Progress(long totalSteps, long sftSteps, LongSupplier clock) {
     this.totalSteps = totalSteps;
     this.sftSteps = sftSteps;
+    this.clock = clock;
+    this.lastNanos = clock.getAsLong();
   }
 
   String line(String phase, long globalStep, Map<String, Double> m, double lastEval) {
-    long now = System.nanoTime();
+    long now = clock.getAsLong();
     boolean inSft = globalStep <= sftSteps;
     double[] acc = secondsAndSteps.computeIfAbsent(inSft, k -> new double[2]);
     acc[0] += (now - lastNanos) / 1e9;
@@ -40,7 +53,9 @@ final class Progress {
     }
     append(sb, "kl", m.get("actor/kl"), "%.4f");
     sb.append(String.format(" | %,.0f tok/s", m.getOrDefault("perf/tokens_per_sec", 0.0)));
-    sb.append(" | ETA ").append(duration(eta));
+    if (acc[1] >= MIN_STEPS_FOR_ETA) {
+      sb.append(" | ETA ").append(duration(eta));
+    }
     return sb.toString();
   }
 

@@ -28,7 +28,8 @@ record RunDirectory(Path path) {
             ? Path.of("runs", name + "-" + LocalDateTime.now().format(
                 DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")))
             : Path.of(runDir);
-    if (Files.exists(path.resolve(METRICS))) {
+    RunDirectory dir = new RunDirectory(path);
+    if (dir.latestCheckpoint().isPresent()) {
       throw new IllegalStateException(
           "run directory "
               + path
@@ -36,12 +37,34 @@ record RunDirectory(Path path) {
               + path
               + " or choose another trainer.run_dir");
     }
+    // A run that stopped before its first checkpoint has nothing to resume: a fresh start takes
+    // its directory over, without the stale metrics, events, reference model or preference cache.
+    dir.clearUnfinishedStart();
     try {
       Files.createDirectories(path.resolve("checkpoints"));
     } catch (IOException e) {
       throw new UncheckedIOException("cannot create run directory " + path, e);
     }
-    return new RunDirectory(path);
+    return dir;
+  }
+
+  /** Deletes what a start that never reached a checkpoint left behind (train.log is kept). */
+  private void clearUnfinishedStart() {
+    if (!Files.isRegularFile(path.resolve(CONFIG))) {
+      return; // not a tokenrl run directory: touch nothing
+    }
+    try (Stream<Path> s = Files.list(path)) {
+      for (Path p : s.toList()) {
+        String name = p.getFileName().toString();
+        if (name.equals(METRICS) || name.equals(CONFIG) || name.contains("tfevents")) {
+          Files.delete(p);
+        } else if (name.equals("checkpoints") || name.equals("preference")) {
+          deleteTree(p);
+        }
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot reuse run directory " + path, e);
+    }
   }
 
   static RunDirectory existing(Path path) {
@@ -81,6 +104,13 @@ record RunDirectory(Path path) {
     return listCheckpoints().stream().reduce((a, b) -> b);
   }
 
+  /** The step checkpoints, newest first. */
+  List<Path> checkpointsNewestFirst() {
+    List<Path> all = new java.util.ArrayList<>(listCheckpoints());
+    java.util.Collections.reverse(all);
+    return all;
+  }
+
   /** Deletes all but the newest {@code keep} step checkpoints. */
   void pruneCheckpoints(int keep) {
     List<Path> all = listCheckpoints();
@@ -100,10 +130,6 @@ record RunDirectory(Path path) {
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
-  }
-
-  static long stepOf(Path checkpoint) {
-    return Long.parseLong(checkpoint.getFileName().toString().substring(CHECKPOINT_PREFIX.length()));
   }
 
   private static void deleteTree(Path dir) {

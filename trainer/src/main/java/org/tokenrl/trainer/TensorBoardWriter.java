@@ -4,6 +4,8 @@ import java.io.BufferedOutputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
+import java.nio.channels.Channels;
+import java.nio.channels.FileChannel;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.nio.charset.StandardCharsets;
@@ -30,10 +32,12 @@ public final class TensorBoardWriter implements AutoCloseable {
   /** Equal-width buckets per histogram (TensorBoard's own summary API defaults to 30). */
   static final int HISTOGRAM_BUCKETS = 30;
 
-  private static final int DT_STRING = 7; // tensorflow DataType enum
+  private static final int DT_FLOAT = 1; // tensorflow DataType enum
+  private static final int DT_STRING = 7;
 
   private final Path file;
   private final OutputStream out;
+  private final FileChannel channel;
   private boolean closed;
 
   /** Creates {@code logDir} if needed and a new events file in it. */
@@ -48,17 +52,18 @@ public final class TensorBoardWriter implements AutoCloseable {
               + "."
               + ProcessHandle.current().pid();
       Path candidate = logDir.resolve(base);
-      OutputStream stream = null;
+      FileChannel ch = null;
       // Two writers started in the same second in one process would collide: number the later.
-      for (int n = 1; stream == null; n++) {
+      for (int n = 1; ch == null; n++) {
         try {
-          stream = Files.newOutputStream(candidate, StandardOpenOption.CREATE_NEW);
+          ch = FileChannel.open(candidate, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
         } catch (FileAlreadyExistsException e) {
           candidate = logDir.resolve(base + "." + n);
         }
       }
       this.file = candidate;
-      this.out = new BufferedOutputStream(stream, 1 << 16);
+      this.channel = ch;
+      this.out = new BufferedOutputStream(Channels.newOutputStream(ch), 1 << 16);
       writeEvent(event(0).string(3, FILE_VERSION));
       out.flush();
     } catch (IOException e) {
@@ -73,7 +78,7 @@ public final class TensorBoardWriter implements AutoCloseable {
 
   /** A scalar; TensorBoard stores it as a float ({@code simple_value}). */
   public synchronized void scalar(String tag, double value, long step) {
-    Proto summaryValue = new Proto().string(1, checkTag(tag)).fixed32(2, (float) value);
+    Protobuf summaryValue = new Protobuf().string(1, checkTag(tag)).fixed32(2, (float) value);
     writeSummary(summaryValue, step);
   }
 
@@ -97,7 +102,7 @@ public final class TensorBoardWriter implements AutoCloseable {
         sumSquares += v * v;
       }
     }
-    Proto histo = new Proto();
+    Protobuf histo = new Protobuf();
     if (num == 0) {
       histo.fixed64(1, 0).fixed64(2, 0).fixed64(3, 0).fixed64(4, 0).fixed64(5, 0);
     } else {
@@ -126,19 +131,36 @@ public final class TensorBoardWriter implements AutoCloseable {
           .packedDoubles(6, limits)
           .packedDoubles(7, counts);
     }
-    writeSummary(new Proto().string(1, checkTag(tag)).message(5, histo), step);
+    writeSummary(new Protobuf().string(1, checkTag(tag)).message(5, histo), step);
   }
 
   /** Text for TensorBoard's Text tab (rendered as markdown). */
   public synchronized void text(String tag, String text, long step) {
-    Proto tensor =
-        new Proto()
+    Protobuf tensor =
+        new Protobuf()
             .varint(1, DT_STRING)
-            .message(2, new Proto()) // scalar shape
+            .message(2, new Protobuf()) // scalar shape
             .bytes(8, text.getBytes(StandardCharsets.UTF_8));
-    Proto metadata = new Proto().message(1, new Proto().string(1, "text"));
+    Protobuf metadata = new Protobuf().message(1, new Protobuf().string(1, "text"));
     writeSummary(
-        new Proto().string(1, checkTag(tag)).message(8, tensor).message(9, metadata), step);
+        new Protobuf().string(1, checkTag(tag)).message(8, tensor).message(9, metadata), step);
+  }
+
+  /**
+   * A summary whose data lives in its metadata, as TensorBoard's hparams plugin expects: an empty
+   * float tensor (shape [0]) with {@code plugin_data {plugin_name, content}}. TensorBoard keeps the
+   * first metadata it sees for a (run, tag), so such a tag is written once per run.
+   */
+  public synchronized void pluginData(String tag, String pluginName, byte[] content, long step) {
+    Protobuf emptyTensor =
+        new Protobuf()
+            .varint(1, DT_FLOAT)
+            .message(2, new Protobuf().message(2, new Protobuf().varint(1, 0))); // dim {size: 0}
+    Protobuf metadata =
+        new Protobuf().message(1, new Protobuf().string(1, pluginName).bytes(2, content));
+    writeSummary(
+        new Protobuf().string(1, checkTag(tag)).message(8, emptyTensor).message(9, metadata),
+        step);
   }
 
   public synchronized void flush() {
@@ -147,6 +169,16 @@ public final class TensorBoardWriter implements AutoCloseable {
       out.flush();
     } catch (IOException e) {
       throw new UncheckedIOException("cannot flush TensorBoard events file " + file, e);
+    }
+  }
+
+  /** Flushes and fsyncs: every event written so far survives a crash or power loss. */
+  public synchronized void sync() {
+    flush();
+    try {
+      channel.force(false);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot sync TensorBoard events file " + file, e);
     }
   }
 
@@ -163,23 +195,75 @@ public final class TensorBoardWriter implements AutoCloseable {
     }
   }
 
-  // ---------------------------------------------------------------- encoding
-
-  private static Proto event(long step) {
-    return new Proto().fixed64(1, System.currentTimeMillis() / 1000.0).varint(2, step);
+  /**
+   * Removes from the events files in {@code dir}, other than {@code keep}, every record that holds
+   * {@code tag}. A resumed run drops its earlier session-end status this way: TensorBoard keeps the
+   * first metadata it reads for a tag, so the old status would otherwise hide the new one.
+   */
+  static void removeTag(Path dir, Path keep, String tag) {
+    byte[] needle = tag.getBytes(StandardCharsets.UTF_8);
+    try (java.util.stream.Stream<Path> files = Files.list(dir)) {
+      for (Path f : files.filter(p -> p.getFileName().toString().contains("tfevents")).toList()) {
+        if (f.equals(keep)) {
+          continue;
+        }
+        byte[] all = Files.readAllBytes(f);
+        ByteArrayOutputStream kept = new ByteArrayOutputStream(all.length);
+        boolean changed = false;
+        int pos = 0;
+        while (pos + 12 <= all.length) {
+          long length = 0;
+          for (int i = 7; i >= 0; i--) {
+            length = length << 8 | (all[pos + i] & 0xFF);
+          }
+          int end = (int) Math.min(all.length, pos + 12 + length + 4);
+          if (contains(all, pos + 12, (int) Math.min(length, all.length - pos - 12), needle)) {
+            changed = true;
+          } else {
+            kept.write(all, pos, end - pos);
+          }
+          pos = end;
+        }
+        kept.write(all, pos, all.length - pos); // a torn last record stays as it was
+        if (changed) {
+          Files.write(f, kept.toByteArray());
+        }
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot rewrite TensorBoard events files in " + dir, e);
+    }
   }
 
-  private void writeSummary(Proto summaryValue, long step) {
+  private static boolean contains(byte[] b, int from, int length, byte[] needle) {
+    outer:
+    for (int i = from; i + needle.length <= from + length; i++) {
+      for (int j = 0; j < needle.length; j++) {
+        if (b[i + j] != needle[j]) {
+          continue outer;
+        }
+      }
+      return true;
+    }
+    return false;
+  }
+
+  // ---------------------------------------------------------------- encoding
+
+  private static Protobuf event(long step) {
+    return new Protobuf().fixed64(1, System.currentTimeMillis() / 1000.0).varint(2, step);
+  }
+
+  private void writeSummary(Protobuf summaryValue, long step) {
     checkOpen();
     try {
-      writeEvent(event(step).message(5, new Proto().message(1, summaryValue)));
+      writeEvent(event(step).message(5, new Protobuf().message(1, summaryValue)));
     } catch (IOException e) {
       throw new UncheckedIOException("cannot write to TensorBoard events file " + file, e);
     }
   }
 
   /** One TFRecord: length, masked CRC of the length, data, masked CRC of the data. */
-  private void writeEvent(Proto event) throws IOException {
+  private void writeEvent(Protobuf event) throws IOException {
     byte[] data = event.toByteArray();
     byte[] header = new byte[12];
     putLittleEndian(header, 0, data.length, 8);
@@ -223,75 +307,6 @@ public final class TensorBoardWriter implements AutoCloseable {
       return InetAddress.getLocalHost().getHostName().replaceAll("[^A-Za-z0-9._-]", "_");
     } catch (IOException e) {
       return "localhost";
-    }
-  }
-
-  /** The few protobuf wire-format pieces an Event needs. */
-  private static final class Proto {
-    private final ByteArrayOutputStream buf = new ByteArrayOutputStream();
-
-    Proto varint(int field, long value) {
-      tag(field, 0);
-      rawVarint(value);
-      return this;
-    }
-
-    Proto fixed64(int field, double value) {
-      tag(field, 1);
-      rawLittleEndian(Double.doubleToRawLongBits(value), 8);
-      return this;
-    }
-
-    Proto fixed32(int field, float value) {
-      tag(field, 5);
-      rawLittleEndian(Float.floatToRawIntBits(value), 4);
-      return this;
-    }
-
-    Proto bytes(int field, byte[] value) {
-      tag(field, 2);
-      rawVarint(value.length);
-      buf.writeBytes(value);
-      return this;
-    }
-
-    Proto string(int field, String value) {
-      return bytes(field, value.getBytes(StandardCharsets.UTF_8));
-    }
-
-    Proto message(int field, Proto value) {
-      return bytes(field, value.toByteArray());
-    }
-
-    Proto packedDoubles(int field, double[] values) {
-      tag(field, 2);
-      rawVarint(8L * values.length);
-      for (double v : values) {
-        rawLittleEndian(Double.doubleToRawLongBits(v), 8);
-      }
-      return this;
-    }
-
-    byte[] toByteArray() {
-      return buf.toByteArray();
-    }
-
-    private void tag(int field, int wireType) {
-      rawVarint((long) field << 3 | wireType);
-    }
-
-    private void rawVarint(long value) {
-      while ((value & ~0x7FL) != 0) {
-        buf.write((int) ((value & 0x7F) | 0x80));
-        value >>>= 7;
-      }
-      buf.write((int) value);
-    }
-
-    private void rawLittleEndian(long value, int bytes) {
-      for (int i = 0; i < bytes; i++) {
-        buf.write((int) (value >>> (8 * i)));
-      }
     }
   }
 }

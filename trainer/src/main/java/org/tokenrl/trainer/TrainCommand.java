@@ -6,6 +6,7 @@ import java.util.ArrayList;
 import java.util.List;
 import org.tokenrl.core.ConfigException;
 import org.tokenrl.core.ConfigLoader;
+import org.tokenrl.core.DurableFiles;
 import org.tokenrl.core.ResolvedConfig;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -80,11 +81,13 @@ final class TrainCommand extends CliCommand {
           return fail("missing run config (see ./tokenrl train --help)");
         }
         resolved = ConfigLoader.load(configRoot(runFile), runFile, overrides);
+        // Everything that can be checked is, before the run directory exists.
+        StartChecks.run(resolved.config(), projectRoot());
         dir =
             RunDirectory.createNew(
                 resolved.config().getString("trainer.run_dir"),
                 resolved.config().getString("run.name"));
-        Files.writeString(dir.config(), resolved.render());
+        DurableFiles.writeString(dir.config(), resolved.render());
       }
     } catch (ConfigException e) {
       throw e;

@@ -114,6 +114,9 @@ public final class Trainer {
   // distributed.async: the next step's first batch, started before this step's update.
   private PendingBatch next;
   private long nextStep = -1;
+  // The last step's update batch and its credit, for the TEXT tab's rollout table.
+  private ScoredRollouts lastBatch;
+  private TokenCredit lastCredit;
 
   Trainer(Parts parts, Settings settings) {
     this.policy = parts.policy();
@@ -207,6 +210,8 @@ public final class Trainer {
                     train.entropies(),
                     progress));
     timer.lap("credit");
+    lastBatch = train;
+    lastCredit = credit;
 
     // 4. Update: score under the current weights, loss and dloss/dlogp, one optimizer step;
     //    repeated for several updates per batch with the sampling log-probs as the old ones.
@@ -267,6 +272,19 @@ public final class Trainer {
     m.put("perf/rollout_tokens", (double) sampled.tokens());
     timer.addTo(m);
     return m;
+  }
+
+  /** The last step's update batch as a markdown table of its first rows (TEXT tab). */
+  String lastSamples(SampleTable table) {
+    if (lastBatch == null) {
+      return "";
+    }
+    List<String> prompts = new ArrayList<>();
+    for (int i = 0; i < lastBatch.rows(); i++) {
+      prompts.add(lastBatch.examples().get(i / groupSize).prompt());
+    }
+    return table.rollouts(
+        prompts, lastBatch.responses(), lastBatch.rewards(), lastCredit, codec.tokenizer());
   }
 
   /** At most {@code maxGroups} of the groups whose rewards are not all equal. */

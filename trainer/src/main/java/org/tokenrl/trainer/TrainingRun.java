@@ -8,8 +8,9 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.memory.RootAllocator;
 import org.tokenrl.algorithms.AlgorithmKind;
@@ -34,7 +35,6 @@ import org.tokenrl.rollout.RolloutPool;
 import org.tokenrl.rollout.RolloutPoolContext;
 import org.tokenrl.rollout.RolloutPools;
 import org.tokenrl.rollout.Task;
-import org.tokenrl.rollout.Tasks;
 
 /**
  * A whole run, read top to bottom in {@link #run}: check the config, load or create the policy, an
@@ -66,16 +66,23 @@ final class TrainingRun {
   private ExampleStream<Example> examples;
   private ExampleStream<Example> sftExamples; // with quality tags: tagged good and bad answers
   private RunLog log;
-  private BufferAllocator allocator;
+  // Arrow memory: one child allocator per user, closed before the root. Closing one with buffers
+  // still outstanding throws, so a leak fails the run (and every test of it) and names its owner.
+  private BufferAllocator rolloutMemory;
+  private BufferAllocator preferenceMemory;
   private Progress progress;
   private RolloutPool pool; // RL only
   private Policy reference; // RL with a KL term only
   private PreferenceEval preferenceEval; // preference algorithms only
+  private Trainer rl; // RL only
+  private SampleTable samples; // the TEXT tab's sample tables
 
   // Carried from step to step (and across a resume through the checkpoint's trainer state).
   private double lastEval = Double.NaN;
   private double sftAccuracy = Double.NaN;
   private double skippedTotal;
+  private volatile long currentStep; // the step in progress, for the message on Ctrl-C
+  private final List<String> resumeWarnings = new ArrayList<>();
 
   /** One optimizer step of a phase, {@code phaseStep} counting from 1; returns its metrics. */
   @FunctionalInterface
@@ -105,16 +112,27 @@ final class TrainingRun {
     prepare();
     long done = startPolicy(resume);
     codec = new PromptCodec(tokenizer);
-    evaluator = new Evaluator(task, c.getInt("trainer.eval_size"), codec, MaxNewTokens.of(c, task));
+    samples = SampleTable.fromConfig(c);
+    evaluator =
+        new Evaluator(task, c.getInt("trainer.eval_size"), codec, MaxNewTokens.of(c, task))
+            .keepSamples(samples.rows());
     examples = new ExampleStream<>(task.train(), seed);
     sftExamples = new ExampleStream<>(task.sftExamples(), seed);
 
     try (RunLog runLog = new RunLog(dir, resume, console);
-        BufferAllocator rootAllocator = new RootAllocator()) {
+        BufferAllocator rootAllocator = new RootAllocator();
+        BufferAllocator rollouts = rootAllocator.newChildAllocator("rollout batches", 0, Long.MAX_VALUE);
+        BufferAllocator pairs = rootAllocator.newChildAllocator("preference pairs", 0, Long.MAX_VALUE)) {
       log = runLog;
-      allocator = rootAllocator;
+      rolloutMemory = rollouts;
+      preferenceMemory = pairs;
+      log.startSession(c, done);
       announce(done);
       progress = new Progress(total, sftSteps);
+      // Ctrl-C (or a kill) ends the JVM through its shutdown hooks: say where the run stopped and
+      // how to continue it, instead of exiting silently.
+      Thread interrupted = new Thread(() -> console.err().println(stoppedMessage()));
+      Runtime.getRuntime().addShutdownHook(interrupted);
       try {
         startDistributedPool(done);
         if (!warmUp(done)) {
@@ -124,6 +142,7 @@ final class TrainingRun {
           return Double.NaN;
         }
       } finally {
+        removeHook(interrupted);
         if (pool != null) {
           pool.close();
         }
@@ -135,37 +154,38 @@ final class TrainingRun {
     }
   }
 
-  /** Reads what the run trains and checks the algorithm block, so a bad key fails before work. */
+  /**
+   * Reads what the run trains and runs {@link StartChecks}, so settings, data files, the algorithm
+   * and the rewards fail now, not after the warm-up.
+   */
   private void prepare() {
     seed = c.getLong("run.seed");
-    task = Tasks.create(c.getConfig("task"), projectRoot);
+    task = StartChecks.run(c, projectRoot);
     algorithmName = c.getString("algorithm.name");
     kind = Algorithms.kind(algorithmName);
-    validateAlgorithm(kind); // a bad algorithm key fails now, not after the warm-up
     sftSteps = c.getInt("sft.steps");
     mainSteps = c.getInt("trainer.steps");
     total = (long) sftSteps + mainSteps;
   }
 
   /**
-   * The policy to train: the newest checkpoint when resuming, {@code run.init_from}'s weights, or
-   * a fresh initialisation. Returns the global steps already done.
+   * The policy to train: the newest intact checkpoint when resuming, {@code run.init_from}'s
+   * weights, or a fresh initialisation. Returns the global steps already done.
    */
   private long startPolicy(boolean resume) {
     tokenizer = CharTokenizer.ascii();
-    Optional<Path> latest = resume ? dir.latestCheckpoint() : Optional.empty();
-    if (resume && latest.isEmpty()) {
-      throw new IllegalStateException(
-          dir.path() + " has no checkpoint to resume from; start it again without --resume");
-    }
-    if (latest.isPresent()) {
-      Checkpoint.Loaded loaded = Checkpoints.load(latest.get());
-      policy = loaded.policy();
-      tokenizer = Tokenizers.fromJson(loaded.tokenizerJson());
-      JsonNode state = readJson(loaded.trainerStateJson());
+    if (resume) {
+      IntactCheckpoint intact = newestIntactCheckpoint();
+      policy = intact.loaded().policy();
+      tokenizer = Tokenizers.fromJson(intact.loaded().tokenizerJson());
+      JsonNode state = intact.state();
       long done = state.path("global_step").asLong();
       sftAccuracy = state.path("sft_eval_accuracy").asDouble(Double.NaN);
-      MetricsLog.truncateAfter(dir.metrics(), done);
+      // The checkpoint's copy of its step's metrics line repairs one cut by a crash.
+      MetricsLog.repairForResume(
+          dir.metrics(),
+          done,
+          state.hasNonNull("metrics_line") ? state.get("metrics_line").asText() : null);
       return done;
     }
     PretrainedModel pretrained =
@@ -195,6 +215,7 @@ final class TrainingRun {
             task.name(),
             policy.config().parameterCount(),
             dir.path()));
+    resumeWarnings.forEach(log::warn);
     if (done > 0) {
       log.info("resumed from checkpoint at step " + done + " of " + total);
     } else if (!c.getString("run.init_from").isBlank()) {
@@ -210,7 +231,8 @@ final class TrainingRun {
     if (kind == AlgorithmKind.RL
         && done < total
         && !c.getString("distributed.backend").equals(RolloutPools.LOCAL)) {
-      pool = RolloutPools.create(new RolloutPoolContext(policy, c, allocator));
+      pool = RolloutPools.create(new RolloutPoolContext(policy, c, rolloutMemory));
+      log.info("rollouts: " + pool.description());
     }
   }
 
@@ -263,7 +285,7 @@ final class TrainingRun {
     PreferenceAlgorithm algorithm = Algorithms.createPreference(c.getConfig("algorithm"));
     PreferenceSetup setup =
         PreferenceSetup.prepare(
-            c, dir, projectRoot, algorithm, policy, task, codec, allocator, log, seed);
+            c, dir, projectRoot, algorithm, policy, task, codec, preferenceMemory, log, seed);
     PreferenceTrainer preference =
         new PreferenceTrainer(
             policy,
@@ -286,7 +308,8 @@ final class TrainingRun {
     RlAlgorithm algorithm = Algorithms.create(c.getConfig("algorithm"));
     reference = referencePolicy(algorithm, firstPhaseStep);
     if (pool == null) {
-      pool = RolloutPools.create(new RolloutPoolContext(policy, c, allocator));
+      pool = RolloutPools.create(new RolloutPoolContext(policy, c, rolloutMemory));
+      log.info("rollouts: " + pool.description());
     }
     pool.syncWeights(after, policy.exportWeights());
     Trainer.Parts parts =
@@ -299,7 +322,8 @@ final class TrainingRun {
             algorithm,
             examples,
             codec);
-    return new Trainer(parts, rlSettings())::step;
+    rl = new Trainer(parts, rlSettings());
+    return rl::step;
   }
 
   /**
@@ -309,6 +333,7 @@ final class TrainingRun {
   private boolean steps(String phase, long after, long last, long phaseStart, PhaseStep stepper) {
     int evalEvery = c.getInt("trainer.eval_every");
     for (long step = after + 1; step <= last; step++) {
+      currentStep = step;
       long phaseStep = step - phaseStart;
       Map<String, Double> m = stepper.step(phaseStep);
       if (m.getOrDefault("optim/skipped", 0.0) > 0) {
@@ -319,25 +344,34 @@ final class TrainingRun {
       m.put("optim/skipped_total", skippedTotal);
       boolean runEnd = step == total;
       boolean sftEnd = step == sftSteps;
-      if (runEnd || sftEnd || (evalEvery > 0 && phaseStep % evalEvery == 0)) {
+      boolean evaluated = runEnd || sftEnd || (evalEvery > 0 && phaseStep % evalEvery == 0);
+      if (evaluated) {
         lastEval = evaluator.accuracy(policy);
         m.put("eval/accuracy", lastEval);
         if (preferenceEval != null) {
           m.putAll(preferenceEval.evaluate(policy));
         }
+        if (samples.rows() > 0) {
+          log.text(SampleTable.EVAL_TAG, samples.eval(evaluator.samples()), step);
+        }
+      }
+      if (rl != null && phaseStart == sftSteps && samples.rolloutsAt(phaseStep, evaluated)) {
+        log.text(SampleTable.ROLLOUT_TAG, rl.lastSamples(samples), step);
       }
       if (sftEnd) {
         sftAccuracy = lastEval;
         log.info(String.format("held-out accuracy after the SFT warm-up: %.4f", sftAccuracy));
       }
-      log.metrics(step, m);
+      String metricsLine = log.metrics(step, m);
       if (step % Math.max(1, c.getInt("trainer.progress_every")) == 0 || runEnd) {
         log.info(progress.line(phase, step, m, lastEval));
       }
       if (checkpointAt(step, total)) {
-        saveCheckpoint(step);
+        log.sync(); // the logs up to this step are durable before the checkpoint exists
+        saveCheckpoint(step, metricsLine);
       }
       if (step >= stopAfterStep) {
+        log.abandon();
         return false;
       }
     }
@@ -359,16 +393,57 @@ final class TrainingRun {
           String.format("held-out accuracy: %.4f (%d eval examples)", lastEval, evaluator.size()));
     }
     log.info("run directory: " + dir.path() + "  (tensorboard --logdir " + dir.path() + ")");
+    log.succeeded();
     policy.close();
     return lastEval;
   }
 
-  private void validateAlgorithm(AlgorithmKind kind) {
-    Config block = c.getConfig("algorithm");
-    switch (kind) {
-      case RL -> Algorithms.create(block);
-      case PREFERENCE -> Algorithms.createPreference(block);
-      case SUPERVISED -> Algorithms.createSupervised(block);
+  private record IntactCheckpoint(Checkpoint.Loaded loaded, JsonNode state) {}
+
+  /**
+   * The newest checkpoint that loads (checksums, files, trainer state); each newer one that does
+   * not is named in a warning. A run whose checkpoints are all damaged cannot resume.
+   */
+  private IntactCheckpoint newestIntactCheckpoint() {
+    List<Path> newestFirst = dir.checkpointsNewestFirst();
+    if (newestFirst.isEmpty()) {
+      throw new IllegalStateException(
+          dir.path() + " has no checkpoint to resume from; start it again without --resume");
+    }
+    List<String> damaged = new ArrayList<>();
+    for (Path candidate : newestFirst) {
+      try {
+        Checkpoint.Loaded loaded = Checkpoints.load(candidate);
+        JsonNode state = readJson(loaded.trainerStateJson());
+        if (!damaged.isEmpty()) {
+          resumeWarnings.add(
+              "checkpoint " + String.join(", ", damaged) + " is damaged; resuming from the newest"
+                  + " intact one, " + candidate.getFileName());
+        }
+        return new IntactCheckpoint(loaded, state);
+      } catch (RuntimeException e) {
+        damaged.add(candidate.getFileName() + " (" + e.getMessage() + ")");
+      }
+    }
+    throw new IllegalStateException(
+        "no intact checkpoint in " + dir.checkpoints() + " to resume from: "
+            + String.join("; ", damaged));
+  }
+
+  private String stoppedMessage() {
+    String last =
+        dir.latestCheckpoint()
+            .map(p -> "the last checkpoint is " + p.getFileName())
+            .orElse("no checkpoint was written yet");
+    return "tokenrl: stopped during step " + currentStep + " of " + total + "; " + last
+        + ". Continue with: ./tokenrl train --resume " + dir.path();
+  }
+
+  private static void removeHook(Thread hook) {
+    try {
+      Runtime.getRuntime().removeShutdownHook(hook);
+    } catch (IllegalStateException e) {
+      // the JVM is already shutting down: the hook is running
     }
   }
 
@@ -423,9 +498,10 @@ final class TrainingRun {
     return policy.copy();
   }
 
-  private void saveCheckpoint(long step) {
+  private void saveCheckpoint(long step, String metricsLine) {
     ObjectNode state = JSON.createObjectNode();
     state.put("global_step", step);
+    state.put("metrics_line", metricsLine);
     if (!Double.isNaN(sftAccuracy)) {
       state.put("sft_eval_accuracy", sftAccuracy);
     }

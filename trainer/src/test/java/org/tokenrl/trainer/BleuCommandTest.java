@@ -3,11 +3,11 @@ package org.tokenrl.trainer;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.math.BigDecimal;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.tokenrl.core.PrintedDecimal;
 import org.tokenrl.rewards.BleuConfig;
 import org.tokenrl.rewards.Smoothing;
 import org.tokenrl.rewards.TensorBleu;
@@ -44,13 +44,13 @@ class BleuCommandTest {
                 new int[][][] {{{5, 6, 7, 8, 9, 11}}, {{3, 4, 5, 3, 6}, {7, 3, 8}}});
     assertEquals(Double.toString(expected[0]), lines[0]);
     assertEquals(Double.toString(expected[1]), lines[1]);
-    assertPrinted("0.0955442792", Double.parseDouble(lines[1]), "B-2 method1");
+    PrintedDecimal.assertMatches("0.0955442792", Double.parseDouble(lines[1]), "B-2 method1");
   }
 
   @Test
   void defaultSmoothingIsMethod0LikeNltk() {
     Result r = run(B2);
-    assertPrinted("1.5319719891e-231", Double.parseDouble(r.out.strip()), "B-2 m0");
+    PrintedDecimal.assertMatches("1.5319719891e-231", Double.parseDouble(r.out.strip()), "B-2 m0");
   }
 
   @Test
@@ -60,9 +60,9 @@ class BleuCommandTest {
             + "{\"candidate\": [5,6], \"references\": [[5,6,7]]}\n";
     Result nltk = run(in, "--corpus");
     assertEquals(1, nltk.lines().length);
-    assertPrinted("0.6431870218", Double.parseDouble(nltk.out.strip()), "C-1");
+    PrintedDecimal.assertMatches("0.6431870218", Double.parseDouble(nltk.out.strip()), "C-1");
     Result compat = run(in, "--corpus", "--mode", "tensorbleu", "--smoothing", "method3");
-    assertPrinted("0.5033210450", Double.parseDouble(compat.out.strip()), "C-1 exp");
+    PrintedDecimal.assertMatches("0.5033210450", Double.parseDouble(compat.out.strip()), "C-1 exp");
   }
 
   @Test
@@ -81,7 +81,7 @@ class BleuCommandTest {
     Files.writeString(file, B1 + "\n");
     Result r = run("", "--input", file.toString());
     assertEquals(0, r.code, r.err);
-    assertPrinted("0.7598356857", Double.parseDouble(r.out.strip()), "B-1");
+    PrintedDecimal.assertMatches("0.7598356857", Double.parseDouble(r.out.strip()), "B-1");
     assertEquals(2, run("", "--input", dir.resolve("missing.jsonl").toString()).code);
   }
 
@@ -115,16 +115,5 @@ class BleuCommandTest {
     assertEquals(2, unknown.code);
     assertTrue(unknown.err.contains("Unknown option: '--fast'"), unknown.err);
     assertEquals(1, unknown.err.strip().lines().count(), unknown.err);
-  }
-
-  /** {@code actual} equals the printed decimal to its last printed digit (or 1e-9 relative). */
-  private static void assertPrinted(String printed, double actual, String what) {
-    BigDecimal e = new BigDecimal(printed);
-    double expected = e.doubleValue();
-    double halfUnit = 0.5 * Math.pow(10, -e.scale());
-    double tol = Math.max(1e-9 * Math.abs(expected), expected == 0 ? 0 : halfUnit);
-    assertTrue(
-        Math.abs(actual - expected) <= tol,
-        what + ": expected " + printed + " but got " + actual);
   }
 }

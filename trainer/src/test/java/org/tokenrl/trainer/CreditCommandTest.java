@@ -5,11 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -19,7 +15,7 @@ import org.tokenrl.algorithms.Algorithms;
 import org.tokenrl.algorithms.CreditInput;
 import org.tokenrl.algorithms.TokenCredit;
 
-/** {@code tokenrl credit} end to end: spec values through JSON lines, errors, the HTML page. */
+/** {@code tokenrl credit} end to end: the docs/ worked examples through JSON lines, errors, the HTML page. */
 class CreditCommandTest {
   private static final ObjectMapper JSON = new ObjectMapper();
 

@@ -31,6 +31,24 @@ class EvalCommandTest {
     CliRun model = CliRun.of("eval", runDir.toString(), "model.layers=4");
     assertEquals(2, model.code());
     assertTrue(model.err().contains("only task.* overrides"), model.err());
+    // As strict as train: a typo is one line naming the key and the closest valid one.
+    CliRun typo = CliRun.of("eval", runDir.toString(), "task.digts=3");
+    assertEquals(2, typo.code());
+    assertTrue(
+        typo.err().strip().equals(
+            "config error: unknown key 'task.digts' in command-line override 'task.digts=3'"
+                + " (did you mean 'task.digits'?)"),
+        typo.err());
+    CliRun wrongType = CliRun.of("eval", runDir.toString(), "task.digits=two");
+    assertEquals(2, wrongType.code());
+    assertTrue(wrongType.err().contains("'task.digits' must be an integer"), wrongType.err());
+    CliRun negative = CliRun.of("eval", runDir.toString(), "--size", "-3");
+    assertEquals(2, negative.code());
+    assertTrue(negative.err().contains("--size must be >= 0"), negative.err());
+    CliRun tooLong =
+        CliRun.of("eval", runDir.toString(), "task.digits=9", "task.min_digits=9", "task.ops=[\"*\"]");
+    assertEquals(2, tooLong.code());
+    assertTrue(tooLong.err().contains("but model.max_seq_len = "), tooLong.err());
     CliRun missing = CliRun.of("eval", tmp.resolve("nope").toString());
     assertEquals(2, missing.code());
     assertTrue(missing.err().contains("not a tokenrl run directory"), missing.err());

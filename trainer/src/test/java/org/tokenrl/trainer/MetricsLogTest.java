@@ -115,6 +115,40 @@ class MetricsLogTest {
   }
 
   @Test
+  void repairForResumeDropsLaterAndCutLinesAndRestoresTheCheckpointLine() throws IOException {
+    Path file = tmp.resolve("metrics.jsonl");
+    String line4;
+    try (MetricsLog log = new MetricsLog(file, false)) {
+      for (int step = 1; step <= 3; step++) {
+        log.write(step, Map.of("x", (double) step));
+      }
+      line4 = log.write(4, Map.of("x", 4.0, "y", 0.25));
+      log.sync();
+    }
+    // A crash cut step 4's line in the middle (power loss before the page reached the disk).
+    String text = Files.readString(file);
+    Files.writeString(file, text.substring(0, text.length() - 8));
+    MetricsLog.repairForResume(file, 4, line4);
+    assertEquals(List.of(1L, 2L, 3L, 4L), steps(file));
+    assertEquals(0.25, readLines(file).get(3).get("y").asDouble());
+    // Lines after the checkpoint go (the resumed run redoes those steps); a complete line of the
+    // checkpoint step is kept as it is.
+    try (MetricsLog log = new MetricsLog(file, true)) {
+      log.write(5, Map.of("x", 5.0));
+    }
+    MetricsLog.repairForResume(file, 4, null);
+    assertEquals(List.of(1L, 2L, 3L, 4L), steps(file));
+    // Without the checkpoint's copy a cut line is dropped, never kept half.
+    text = Files.readString(file);
+    Files.writeString(file, text.substring(0, text.length() - 5));
+    MetricsLog.repairForResume(file, 4, null);
+    assertEquals(List.of(1L, 2L, 3L), steps(file));
+    try (var s = Files.list(tmp)) {
+      assertEquals(1, s.count(), "no temporary file left beside metrics.jsonl");
+    }
+  }
+
+  @Test
   void linesAreVisibleBeforeClose() throws IOException {
     Path file = tmp.resolve("metrics.jsonl");
     try (MetricsLog log = new MetricsLog(file, false)) {

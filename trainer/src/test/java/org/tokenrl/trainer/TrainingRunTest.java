@@ -17,15 +17,30 @@ import org.junit.jupiter.api.io.TempDir;
 import org.tokenrl.core.ConfigLoader;
 import org.tokenrl.core.ResolvedConfig;
 
-/** Short end-to-end runs of the real pipeline on a tiny model: SFT warm-up then GRPO. */
+/**
+ * Short end-to-end runs of the real pipeline on a tiny model: SFT warm-up then GRPO. The runs add a
+ * BLEU reward to the task's 0/1 reward: after 3 SFT steps almost every answer is wrong, so the task
+ * reward alone is 0 in every group and GRPO would have nothing to update; BLEU's partial credit
+ * gives every step a signal, and {@link #assertRlStepsUpdated} checks that the weights moved.
+ */
 class TrainingRunTest {
   static final Path ROOT = TrainCommand.projectRoot();
+  /** Task reward plus BLEU partial credit, so the RL steps of a tiny run have a signal. */
+  static final String PARTIAL_CREDIT =
+      "rewards=[{name=task, weight=1.0}, {name=bleu, weight=1.0, smoothing=method1}]";
 
   @TempDir Path tmp;
 
   static ResolvedConfig tinyConfig(Path runDir, String... extra) {
-    List<String> overrides =
-        new ArrayList<>(
+    List<String> overrides = tinyOverrides(runDir);
+    overrides.addAll(List.of(extra));
+    return ConfigLoader.load(
+        ROOT.resolve("configs"), ROOT.resolve("configs/quickstart.conf"), overrides);
+  }
+
+  /** The overrides that make the quickstart tiny and fast, writing to {@code runDir}. */
+  static List<String> tinyOverrides(Path runDir) {
+    return new ArrayList<>(
             List.of(
                 "model.d_model=32",
                 "model.layers=1",
@@ -39,10 +54,8 @@ class TrainingRunTest {
                 "trainer.eval_every=2",
                 "trainer.eval_size=16",
                 "trainer.checkpoint_every=2",
+                PARTIAL_CREDIT,
                 "trainer.run_dir=\"" + runDir + "\""));
-    overrides.addAll(List.of(extra));
-    return ConfigLoader.load(
-        ROOT.resolve("configs"), ROOT.resolve("configs/quickstart.conf"), overrides);
   }
 
   static Path train(Path runDir, long stopAfter, String... extra) throws IOException {
@@ -51,6 +64,54 @@ class TrainingRunTest {
     Files.writeString(dir.config(), cfg.render());
     new TrainingRun(cfg.config(), dir, ROOT).stopAfter(stopAfter).run(false);
     return runDir;
+  }
+
+  /**
+   * Every RL step of the run updated the weights: a non-empty update with a finite non-zero gradient
+   * and no skipped step, and between the two kept checkpoints (global steps 4 and 6 of 3 SFT + 3 RL)
+   * the optimizer took one step per RL step and the weights changed. So two runs that agree agree
+   * on trained weights, not on an untouched model.
+   */
+  static void assertRlStepsUpdated(Path runDir) throws IOException {
+    int rlSteps = 0;
+    for (JsonNode step : metrics(runDir)) {
+      if (!step.has("train/reward_mean")) {
+        continue; // an SFT step
+      }
+      rlSteps++;
+      assertTrue(step.has("actor/loss"), "RL step without an update: " + step);
+      assertTrue(step.get("train/update_row_frac").asDouble() > 0, "nothing updated: " + step);
+      double gradNorm = step.get("optim/grad_norm").asDouble();
+      assertTrue(Double.isFinite(gradNorm) && gradNorm > 0, "no gradient: " + step);
+      assertEquals(0.0, step.get("optim/skipped").asDouble(), "skipped update: " + step);
+    }
+    assertTrue(rlSteps >= 2, "the run has RL steps: " + rlSteps);
+    RunDirectory dir = RunDirectory.existing(runDir);
+    try (var early = Checkpoints.load(dir.checkpoint(4)).policy();
+        var late = Checkpoints.load(dir.checkpoint(6)).policy()) {
+      assertEquals(2, late.optimizerStep() - early.optimizerStep(), "optimizer steps in steps 5-6");
+      var a = early.exportWeights();
+      var b = late.exportWeights();
+      boolean changed = false;
+      for (String k : a.keySet()) {
+        changed |= !java.util.Arrays.equals(a.get(k), b.get(k));
+      }
+      assertTrue(changed, "RL steps 5-6 changed the weights");
+    }
+  }
+
+  /**
+   * Asserts that the RL lines of two runs carry the compared metrics, so an equality of two absent
+   * values (both read as 0) cannot pass.
+   */
+  static void assertRlMetricsPresent(List<JsonNode> lines, String... keys) {
+    for (JsonNode step : lines) {
+      if (step.has("train/reward_mean")) {
+        for (String key : keys) {
+          assertTrue(step.has(key), "RL step lacks " + key + ": " + step);
+        }
+      }
+    }
   }
 
   /** metrics.jsonl lines with the timing fields (perf/*) removed. */
@@ -81,12 +142,15 @@ class TrainingRunTest {
     for (String key :
         List.of(
             "train/reward_mean", "train/reward_std", "train/accuracy", "eval/accuracy",
-            "actor/entropy", "rollout/response_len_mean", "optim/lr", "optim/grad_norm",
+            "actor/entropy", "actor/loss", "rollout/response_len_mean", "optim/lr", "optim/grad_norm",
             "perf/tokens_per_sec", "perf/time_rollout", "perf/time_update")) {
       assertTrue(last.has(key), "last step lacks " + key + ": " + last);
     }
     assertTrue(Files.isRegularFile(run.resolve("config.conf")));
     assertTrue(Files.isRegularFile(run.resolve("train.log")));
+    assertTrue(
+        Files.readString(run.resolve("train.log")).contains("rollouts: in-process, 2 threads"),
+        "the start-up lines say where rollouts run");
     try (var s = Files.list(run)) {
       assertTrue(s.anyMatch(p -> p.getFileName().toString().contains("tfevents")));
     }
@@ -100,6 +164,7 @@ class TrainingRunTest {
   void sameSeedSameMetrics() throws IOException {
     Path a = train(tmp.resolve("a"), Long.MAX_VALUE);
     Path b = train(tmp.resolve("b"), Long.MAX_VALUE);
+    assertRlStepsUpdated(a);
     assertEquals(metricsWithoutTiming(a), metricsWithoutTiming(b));
   }
 
@@ -109,8 +174,16 @@ class TrainingRunTest {
     // Killed after step 5: the last checkpoint is step 4, so step 5 is redone after resume.
     Path killed = train(tmp.resolve("killed"), 5);
     assertEquals(5, Files.readAllLines(killed.resolve("metrics.jsonl")).size());
+    // ... and the crash also cut the checkpoint step's metrics line in the middle: resume restores
+    // it from the checkpoint instead of keeping half a line.
+    List<String> lines = Files.readAllLines(killed.resolve("metrics.jsonl"));
+    Files.writeString(
+        killed.resolve("metrics.jsonl"),
+        String.join("\n", lines.subList(0, 3)) + "\n" + lines.get(3).substring(0, 20));
     RunDirectory dir = RunDirectory.existing(killed);
     new TrainingRun(ConfigLoader.loadResolved(dir.config()).config(), dir, ROOT).run(true);
+    assertRlStepsUpdated(full);
+    assertRlStepsUpdated(killed);
     assertEquals(metricsWithoutTiming(full), metricsWithoutTiming(killed));
   }
 
@@ -120,7 +193,7 @@ class TrainingRunTest {
     // refill keeps sampling fresh prompts until the round limit and then trains on what it found.
     Path a =
         train(tmp.resolve("a"), Long.MAX_VALUE, "sft.steps=0", "trainer.dynamic_sampling=refill",
-            "trainer.max_sampling_rounds=3");
+            "trainer.max_sampling_rounds=3", "rewards=[{name=task, weight=1.0}]");
     for (JsonNode step : metrics(a)) {
       if (!step.has("dynamic/rounds")) {
         continue;
@@ -190,6 +263,7 @@ class TrainingRunTest {
     // Checkpoints after global steps 2, 4, 6 (checkpoint_every = 2; 3 SFT steps, then 4 RL).
     Path a = train(tmp.resolve("a"), Long.MAX_VALUE, "distributed.async=true", "trainer.steps=4");
     Path b = train(tmp.resolve("b"), Long.MAX_VALUE, "distributed.async=true", "trainer.steps=4");
+    assertRlMetricsPresent(metrics(a), "actor/loss", "distributed/weight_staleness");
     assertEquals(metricsWithoutTiming(a), metricsWithoutTiming(b));
     List<Double> staleness = new ArrayList<>();
     for (JsonNode step : metrics(a)) {
@@ -197,9 +271,9 @@ class TrainingRunTest {
         staleness.add(step.get("distributed/weight_staleness").asDouble());
       }
     }
-    // The first RL step (global 4) samples with the current weights; the next is not started
-    // before step 4's update because a checkpoint follows step 4; global 6 and 7 were started
-    // during the step before them, one weight version behind.
+    // The first RL step (global 4) samples with the current weights; global 5 is not started
+    // before step 4's update because a checkpoint follows step 4; global 6 was started during
+    // step 5, one weight version behind; global 7 again is not, because a checkpoint follows 6.
     assertEquals(List.of(0.0, 0.0, 1.0, 0.0), staleness);
     Path sync = train(tmp.resolve("sync"), Long.MAX_VALUE, "trainer.steps=4");
     for (JsonNode step : metrics(sync)) {
@@ -215,6 +289,9 @@ class TrainingRunTest {
     Path killed = train(tmp.resolve("killed"), 6, "distributed.async=true", "trainer.steps=4");
     RunDirectory dir = RunDirectory.existing(killed);
     new TrainingRun(ConfigLoader.loadResolved(dir.config()).config(), dir, ROOT).run(true);
+    assertRlMetricsPresent(metrics(full), "actor/loss", "distributed/weight_staleness");
+    assertTrue(metrics(full).stream().anyMatch(m -> m.path("distributed/weight_staleness").asDouble() == 1.0),
+        "one step was sampled ahead");
     assertEquals(metricsWithoutTiming(full), metricsWithoutTiming(killed));
   }
 }

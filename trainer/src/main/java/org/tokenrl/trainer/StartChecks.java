@@ -1,0 +1,127 @@
+package org.tokenrl.trainer;
+
+import com.typesafe.config.Config;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.tokenrl.algorithms.AlgorithmKind;
+import org.tokenrl.algorithms.Algorithms;
+import org.tokenrl.core.ConfigException;
+import org.tokenrl.rewards.CompositeReward;
+import org.tokenrl.rollout.Example;
+import org.tokenrl.rollout.PreferenceJsonl;
+import org.tokenrl.rollout.PreferenceText;
+import org.tokenrl.rollout.RolloutPools;
+import org.tokenrl.rollout.Task;
+import org.tokenrl.rollout.Tasks;
+
+/**
+ * Everything about a run's settings and data that can be checked before any work: value ranges,
+ * the task and its data files (every example against the model's context), the algorithm, the
+ * reward definitions and a preference data file. The CLI runs these before it creates the run
+ * directory, so a bad input costs one line and leaves nothing behind; the run repeats them, so a
+ * resumed run or a test gets the same checks.
+ */
+final class StartChecks {
+  private StartChecks() {}
+
+  /** Runs every check; returns the task, already built. */
+  static Task run(Config c, Path projectRoot) {
+    ConfigRanges.check(c);
+    Task task = Tasks.create(c.getConfig("task"), projectRoot);
+    AlgorithmKind kind = Algorithms.kind(c.getString("algorithm.name"));
+    Config algorithm = c.getConfig("algorithm");
+    switch (kind) {
+      case RL -> {
+        Algorithms.create(algorithm);
+        if (c.getList("rewards").isEmpty()) {
+          throw new ConfigException(
+              "config error: rewards is empty; an RL run needs at least one, e.g."
+                  + " rewards=[{name=task, weight=1.0}]");
+        }
+        CompositeReward.fromConfig(c); // regexes compile, classes load, options parse
+      }
+      case PREFERENCE -> {
+        Algorithms.createPreference(algorithm);
+        if (c.getString("preference.source").equals("jsonl")) {
+          checkPreferenceFile(c, projectRoot);
+        }
+      }
+      case SUPERVISED -> Algorithms.createSupervised(algorithm);
+    }
+    checkLengths(c, task);
+    RolloutPools.checkAvailable(c.getString("distributed.backend"));
+    String initFrom = c.getString("run.init_from");
+    if (!initFrom.isBlank() && !Files.isDirectory(projectRoot.resolve(initFrom))) {
+      throw new ConfigException(
+          "config error: run.init_from = " + initFrom + " is neither a checkpoint nor a run"
+              + " directory (looked for " + projectRoot.resolve(initFrom).toAbsolutePath() + ")");
+    }
+    return task;
+  }
+
+  /**
+   * Every example must fit the model's learned positions: teacher forcing sees BOS + prompt +
+   * answer + EOS (one position less, the last token being only a target), sampling sees BOS +
+   * prompt + the response limit.
+   */
+  static void checkLengths(Config c, Task task) {
+    int context = c.getInt("model.max_seq_len");
+    int maxNew = MaxNewTokens.of(c, task);
+    for (Example ex : task.sftExamples()) {
+      int needed = ex.prompt().length() + ex.answer().length() + 1;
+      if (needed > context) {
+        throw tooLong(task, ex, needed + " positions for prompt and answer", context);
+      }
+    }
+    for (List<Example> split : List.of(task.train(), task.heldOut())) {
+      for (Example ex : split) {
+        int needed = ex.prompt().length() + maxNew;
+        if (needed > context) {
+          throw tooLong(
+              task, ex, needed + " positions for the prompt and " + maxNew + " new tokens"
+                  + (c.getInt("rollout.max_new_tokens") > 0
+                      ? " (rollout.max_new_tokens)"
+                      : " (the longest answer + 3)"),
+              context);
+        }
+      }
+    }
+  }
+
+  private static ConfigException tooLong(Task task, Example ex, String needs, int context) {
+    String where = task.origin(ex);
+    return new ConfigException(
+        (where != null ? where + ": " : "task " + task.name() + ", prompt '" + shorten(ex.prompt())
+            + "': ")
+            + "needs " + needs + " but model.max_seq_len = " + context
+            + " (shorten the example or raise model.max_seq_len)");
+  }
+
+  private static String shorten(String s) {
+    return s.length() <= 40 ? s : s.substring(0, 37) + "...";
+  }
+
+  /** The pairs file parses and at least one pair fits the model (longer ones are dropped). */
+  private static void checkPreferenceFile(Config c, Path projectRoot) {
+    String file = c.getString("preference.path");
+    if (file.isBlank()) {
+      throw new ConfigException(
+          "config error: preference.source = jsonl needs preference.path (a file of {\"prompt\","
+              + " \"chosen\", \"rejected\"} lines)");
+    }
+    List<PreferenceText> pairs = PreferenceJsonl.read(projectRoot.resolve(file));
+    int context = c.getInt("model.max_seq_len");
+    boolean anyFits = false;
+    for (PreferenceText p : pairs) {
+      // BOS + prompt, then the longer response + EOS; the last token is only a target.
+      anyFits |= p.prompt().length() + Math.max(p.chosen().length(), p.rejected().length()) + 1
+          <= context;
+    }
+    if (!anyFits) {
+      throw new ConfigException(
+          file + ": none of its " + pairs.size() + " pairs fits model.max_seq_len = " + context
+              + " (shorten them or raise model.max_seq_len)");
+    }
+  }
+}
