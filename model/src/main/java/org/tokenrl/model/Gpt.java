@@ -53,9 +53,29 @@ final class Gpt implements Transformer {
   }
 
   Gpt(ModelConfig cfg, org.nd4j.linalg.api.buffer.DataType dtype, long seed) {
+    this(cfg, dtype, seed, LoraConfig.NONE, new LoraAdapter.State());
+  }
+
+  private java.util.List<LoraAdapter> adapters = java.util.List.of();
+
+  @Override
+  public java.util.List<LoraAdapter> adapters() {
+    return adapters;
+  }
+
+  /** With LoRA (targets wq, wk, wv, wo, w1, w2), the weights are frozen and adapters train. */
+  Gpt(
+      ModelConfig cfg,
+      org.nd4j.linalg.api.buffer.DataType dtype,
+      long seed,
+      LoraConfig lora,
+      LoraAdapter.State loraState) {
     this.cfg = cfg;
     this.p = new Params(dtype);
     init(seed);
+    if (lora.enabled()) {
+      p.freezeAll(); // before the layers read their gradient buffers (null = frozen)
+    }
     wte = new Embedding(p, "wte");
     wpe = new Embedding(p, "wpe");
     blocks = new Block[cfg.layers()];
@@ -63,6 +83,19 @@ final class Gpt implements Transformer {
       blocks[l] = new Block(p, "blocks." + l + ".", cfg);
     }
     lnf = new LayerNorm(p, "lnf.");
+    if (lora.enabled()) {
+      java.util.LinkedHashMap<String, Linear> linears = new java.util.LinkedHashMap<>();
+      for (int l = 0; l < blocks.length; l++) {
+        String b = "blocks." + l + ".";
+        linears.put(b + "attn.wq", blocks[l].wq);
+        linears.put(b + "attn.wk", blocks[l].wk);
+        linears.put(b + "attn.wv", blocks[l].wv);
+        linears.put(b + "attn.wo", blocks[l].wo);
+        linears.put(b + "mlp.w1", blocks[l].w1);
+        linears.put(b + "mlp.w2", blocks[l].w2);
+      }
+      adapters = LoraAdapter.attachAll(p, lora, loraState, seed, linears);
+    }
   }
 
   /** GPT-2 style init; residual output projections scaled by 1/sqrt(2·layers). */
