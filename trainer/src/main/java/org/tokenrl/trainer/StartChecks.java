@@ -65,8 +65,19 @@ final class StartChecks {
    * answer + EOS (one position less, the last token being only a target), sampling sees BOS +
    * prompt + the response limit.
    */
+  /**
+   * The positions a model sees: gpt's learned ones (model.max_seq_len), a llama model's
+   * max_position_embeddings. Lengths are counted in characters, an upper bound on byte-level BPE
+   * tokens of ASCII text, so the check never refuses an example that fits.
+   */
+  private static int context(Config c) {
+    boolean llama =
+        !c.getString("model.path").isBlank() || c.getString("model.arch").equals("llama");
+    return llama ? c.getInt("model.max_position_embeddings") : c.getInt("model.max_seq_len");
+  }
+
   static void checkLengths(Config c, Task task) {
-    int context = c.getInt("model.max_seq_len");
+    int context = context(c);
     int maxNew = MaxNewTokens.of(c, task);
     for (Example ex : task.sftExamples()) {
       int needed = ex.prompt().length() + ex.answer().length() + 1;
@@ -111,7 +122,7 @@ final class StartChecks {
               + " \"chosen\", \"rejected\"} lines)");
     }
     List<PreferenceText> pairs = PreferenceJsonl.read(projectRoot.resolve(file));
-    int context = c.getInt("model.max_seq_len");
+    int context = context(c);
     boolean anyFits = false;
     for (PreferenceText p : pairs) {
       // BOS + prompt, then the longer response + EOS; the last token is only a target.
