@@ -91,6 +91,9 @@ final class AdamW implements AutoCloseable {
       Nd4j.exec(
           new AdamUpdater(
               g, v.get(name), m.get(name), learningRate, b1, b2, epsHat, (int) (step - 1)));
+      if (learningRate == 0) {
+        continue; // the op swaps a zero step size for eps: moments move, weights must not
+      }
       if (cfg.weightDecay() > 0 && decays.test(name)) {
         p.muli(1 - learningRate * cfg.weightDecay());
       }

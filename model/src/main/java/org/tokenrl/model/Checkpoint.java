@@ -132,7 +132,7 @@ public final class Checkpoint {
     SafeTensors.Contents opt = SafeTensors.read(dir.resolve("optimizer.safetensors"));
     OptimizerConfig optCfg =
         JSON.readValue(opt.metadata().get("optimizer_config"), OptimizerConfig.class);
-    Policy policy = Policy.create(cfg, optCfg, 0);
+    Policy policy = Policy.createForImport(cfg, optCfg);
     policy.importWeights(SafeTensors.read(dir.resolve("model.safetensors")).tensors());
     policy.importOptimizerState(
         opt.tensors(),

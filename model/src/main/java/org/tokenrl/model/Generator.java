@@ -183,23 +183,25 @@ final class Generator {
     return out;
   }
 
-  /** log p(tok) and entropy of softmax(logits / temperature), in double. */
+  /**
+   * log p(tok) and entropy of softmax(logits / temperature), in double, with one exp per id:
+   * H = −Σ p (z − lse) = lse − Σ p z for z = logits / temperature.
+   */
   static double[] logProbAndEntropy(double[] logits, int tok, double temperature) {
     double max = Double.NEGATIVE_INFINITY;
     for (double z : logits) {
       max = Math.max(max, z / temperature);
     }
     double sum = 0;
+    double weighted = 0; // Σ e^(z − max) · (z − max)
     for (double z : logits) {
-      sum += Math.exp(z / temperature - max);
+      double shifted = z / temperature - max;
+      double e = Math.exp(shifted);
+      sum += e;
+      weighted += e * shifted;
     }
-    double lse = max + Math.log(sum);
-    double entropy = 0;
-    for (double z : logits) {
-      double lp = z / temperature - lse;
-      entropy -= Math.exp(lp) * lp;
-    }
-    return new double[] {logits[tok] / temperature - lse, entropy};
+    double logSum = Math.log(sum); // lse − max
+    return new double[] {logits[tok] / temperature - max - logSum, logSum - weighted / sum};
   }
 
   private static float[] unbox(List<Float> values) {

@@ -52,7 +52,7 @@ final class Gpt implements Transformer {
     }
   }
 
-  Gpt(ModelConfig cfg, org.nd4j.linalg.api.buffer.DataType dtype, long seed) {
+  Gpt(ModelConfig cfg, org.nd4j.linalg.api.buffer.DataType dtype, Long seed) {
     this(cfg, dtype, seed, LoraConfig.NONE, new LoraAdapter.State());
   }
 
@@ -63,15 +63,18 @@ final class Gpt implements Transformer {
     return adapters;
   }
 
-  /** With LoRA (targets wq, wk, wv, wo, w1, w2), the weights are frozen and adapters train. */
+  /**
+   * Weights drawn from {@code seed}, or zeros when it is null (weights loaded next). With LoRA
+   * (targets wq, wk, wv, wo, w1, w2), these weights are frozen and only the adapters train.
+   */
   Gpt(
       ModelConfig cfg,
       org.nd4j.linalg.api.buffer.DataType dtype,
-      long seed,
+      Long seed,
       LoraConfig lora,
       LoraAdapter.State loraState) {
     this.cfg = cfg;
-    this.p = new Params(dtype);
+    this.p = new Params(dtype, seed != null);
     init(seed);
     if (lora.enabled()) {
       p.freezeAll(); // before the layers read their gradient buffers (null = frozen)
@@ -94,13 +97,13 @@ final class Gpt implements Transformer {
         linears.put(b + "mlp.w1", blocks[l].w1);
         linears.put(b + "mlp.w2", blocks[l].w2);
       }
-      adapters = LoraAdapter.attachAll(p, lora, loraState, seed, linears);
+      adapters = LoraAdapter.attachAll(p, lora, loraState, seed == null ? 0 : seed, linears);
     }
   }
 
   /** GPT-2 style init; residual output projections scaled by 1/sqrt(2·layers). */
-  private void init(long seed) {
-    Random rng = new Random(seed);
+  private void init(Long seed) {
+    Random rng = new Random(seed == null ? 0 : seed);
     int d = cfg.dModel();
     double residualStd = 0.02 / Math.sqrt(2.0 * cfg.layers());
     p.gaussian("wte", rng, 0.02, cfg.vocabSize(), d);

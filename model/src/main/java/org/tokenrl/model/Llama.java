@@ -60,7 +60,7 @@ final class Llama implements Transformer {
     }
   }
 
-  Llama(LlamaConfig cfg, DataType dtype, long seed) {
+  Llama(LlamaConfig cfg, DataType dtype, Long seed) {
     this(cfg, dtype, seed, LoraConfig.NONE, new LoraAdapter.State());
   }
 
@@ -71,10 +71,13 @@ final class Llama implements Transformer {
     return adapters;
   }
 
-  /** With LoRA, the weights drawn (or later imported) here are frozen and adapters train. */
-  Llama(LlamaConfig cfg, DataType dtype, long seed, LoraConfig lora, LoraAdapter.State loraState) {
+  /**
+   * Weights drawn from {@code seed}, or zeros when it is null (weights loaded next). With LoRA,
+   * these weights (drawn or imported later) are frozen and only the adapters train.
+   */
+  Llama(LlamaConfig cfg, DataType dtype, Long seed, LoraConfig lora, LoraAdapter.State loraState) {
     this.cfg = cfg;
-    this.p = new Params(dtype);
+    this.p = new Params(dtype, seed != null);
     init(seed);
     if (lora.enabled()) {
       p.freezeAll(); // before the layers read their gradient buffers (null = frozen)
@@ -100,13 +103,13 @@ final class Llama implements Transformer {
         linears.put(b + "mlp.up_proj", l.up);
         linears.put(b + "mlp.down_proj", l.down);
       }
-      adapters = LoraAdapter.attachAll(p, lora, loraState, seed, linears);
+      adapters = LoraAdapter.attachAll(p, lora, loraState, seed == null ? 0 : seed, linears);
     }
   }
 
   /** HF's init: normal(0, 0.02) matrices, unit norms, zero biases (random weights until loaded). */
-  private void init(long seed) {
-    Random rng = new Random(seed);
+  private void init(Long seed) {
+    Random rng = new Random(seed == null ? 0 : seed);
     long d = cfg.hiddenSize();
     long q = (long) cfg.numAttentionHeads() * cfg.headDim();
     long kv = (long) cfg.numKeyValueHeads() * cfg.headDim();

@@ -16,9 +16,19 @@ final class Params implements AutoCloseable {
   final DataType dtype;
   final LinkedHashMap<String, INDArray> values = new LinkedHashMap<>();
   final LinkedHashMap<String, INDArray> grads = new LinkedHashMap<>();
+  private final boolean random;
 
   Params(DataType dtype) {
+    this(dtype, true);
+  }
+
+  /**
+   * @param random false: {@link #gaussian} gives zeros, for a model whose weights are loaded next
+   *     (drawing 134M normals only to overwrite them costs seconds)
+   */
+  Params(DataType dtype, boolean random) {
     this.dtype = dtype;
+    this.random = random;
   }
 
   INDArray get(String name) {
@@ -35,6 +45,9 @@ final class Params implements AutoCloseable {
 
   /** Normal(0, std) values drawn from {@code rng}: the same seed gives the same weights anywhere. */
   INDArray gaussian(String name, Random rng, double std, long... shape) {
+    if (!random) {
+      return add(name, Nd4j.zeros(dtype, shape));
+    }
     long n = 1;
     for (long s : shape) {
       n *= s;

@@ -37,7 +37,8 @@ public final class Policy implements AutoCloseable {
   private final Map<String, float[]> frozenAdapters; // the view's adapters; null = adapters off
   private boolean closed;
 
-  private Policy(ModelSpec spec, OptimizerConfig opt, long seed, DataType dtype, LoraConfig lora) {
+  /** {@code seed} null: zero weights, for a copy whose weights are imported next. */
+  private Policy(ModelSpec spec, OptimizerConfig opt, Long seed, DataType dtype, LoraConfig lora) {
     this.spec = spec;
     this.dtype = dtype;
     this.lora = lora;
@@ -81,6 +82,11 @@ public final class Policy implements AutoCloseable {
    */
   public static Policy create(ModelSpec spec, OptimizerConfig opt, long seed, LoraConfig lora) {
     return new Policy(spec, opt, seed, DataType.FLOAT, lora);
+  }
+
+  /** A float32 model with zero weights, for callers that import every weight next. */
+  static Policy createForImport(ModelSpec spec, OptimizerConfig opt) {
+    return new Policy(spec, opt, null, DataType.FLOAT, LoraConfig.NONE);
   }
 
   /** Same, in another floating-point type (DOUBLE for finite-difference gradient checks). */
@@ -576,7 +582,7 @@ public final class Policy implements AutoCloseable {
   /** Independent instance with the same weights and optimizer settings; fresh optimizer state. */
   public synchronized Policy copy() {
     checkOpen();
-    Policy p = new Policy(spec, adam.config(), 0, dtype, lora);
+    Policy p = new Policy(spec, adam.config(), null, dtype, lora);
     p.importWeights(exportWeights());
     p.setLearningRate(learningRate());
     return p;

@@ -58,4 +58,16 @@ class AdamWTest {
       }
     }
   }
+
+  @Test
+  void zeroLearningRateMovesTheMomentsButNotTheWeights() {
+    OptimizerConfig cfg = new OptimizerConfig(0.0, 0.9, 0.95, 1e-8, 0.1, 1.0);
+    INDArray w = Nd4j.create(new double[] {0.5, -0.25, 1}, new long[] {1, 3}, DataType.DOUBLE);
+    INDArray before = w.dup();
+    AdamW adam = new AdamW(cfg, Map.of("w", w));
+    INDArray g = Nd4j.create(new double[] {1, 2, -3}, new long[] {1, 3}, DataType.DOUBLE);
+    adam.apply(Map.of("w", w), Map.of("w", g), 1.0, name -> true);
+    assertEquals(before, w);
+    assertEquals(0.1, adam.m.get("w").getDouble(0), 1e-12);
+  }
 }

@@ -98,6 +98,29 @@ class LlamaTest {
   }
 
   @Test
+  void checkpointRoundTripKeepsArchitectureWeightsAndOptimizerState(@TempDir Path dir)
+      throws Exception {
+    try (Policy p = Policy.create(TINY, OptimizerConfig.defaults(1e-2), 3)) {
+      double[][] coef = {{-1, -1, -1}, {-1, -1, -1, -1}, {-1}};
+      p.update(PROMPTS, RESPONSES, coef, null, 1.0);
+      Checkpoint.save(dir.resolve("ckpt"), p, "{}", "{}");
+      assertTrue(Files.readString(dir.resolve("ckpt/model.json")).contains("\"arch\":\"llama\""));
+      try (Policy q = Checkpoint.load(dir.resolve("ckpt")).policy()) {
+        assertEquals(TINY, q.config());
+        assertEquals(1, q.optimizerStep());
+        Map<String, float[]> w = q.exportWeights();
+        p.exportWeights().forEach((k, v) -> assertArrayEquals(v, w.get(k), k));
+        Map<String, float[]> s = q.exportOptimizerState();
+        p.exportOptimizerState().forEach((k, v) -> assertArrayEquals(v, s.get(k), k));
+        assertArrayEquals(
+            p.score(PROMPTS, RESPONSES, 1.0).logprobs()[0],
+            q.score(PROMPTS, RESPONSES, 1.0).logprobs()[0],
+            0.0);
+      }
+    }
+  }
+
+  @Test
   void logitsMatchTheIndependentNumpyReference(@TempDir Path dir) throws Exception {
     for (LlamaConfig cfg : new LlamaConfig[] {TINY, TIED}) {
       try (Policy p = Policy.create(cfg, OptimizerConfig.defaults(1e-3), 5)) {

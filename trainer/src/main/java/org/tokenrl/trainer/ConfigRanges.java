@@ -88,6 +88,10 @@ final class ConfigRanges {
     RANGES.put("distributed.ray.max_restarts", AT_LEAST_0);
     RANGES.put("distributed.ray.init_timeout_s", AT_LEAST_1);
     RANGES.put("distributed.ray.call_timeout_s", AT_LEAST_1);
+    RANGES.put("tensorboard.samples", AT_LEAST_0);
+    RANGES.put("tensorboard.samples_every", AT_LEAST_0);
+    RANGES.put("tensorboard.sample_chars", AT_LEAST_1);
+    RANGES.put("tensorboard.sample_tokens", AT_LEAST_1);
     RANGES.put("model.d_model", AT_LEAST_1);
     RANGES.put("model.layers", AT_LEAST_1);
     RANGES.put("model.heads", AT_LEAST_1);

@@ -39,7 +39,11 @@ class TensorBoardTabsTest {
     Path logdir = tmp.resolve("runs");
     Path grpo =
         TrainingRunTest.train(
-            logdir.resolve("grpo"), Long.MAX_VALUE, "tensorboard.samples=" + SAMPLES, "run.seed=7");
+            logdir.resolve("grpo"),
+            Long.MAX_VALUE,
+            "tensorboard.samples=" + SAMPLES,
+            "run.seed=7",
+            "rewards=[{name=task, weight=1.0}]"); // exact match only: rewards are 0 or 1
     Path tempo =
         TrainingRunTest.train(
             logdir.resolve("tempo"), Long.MAX_VALUE, "algorithm=tempo", "tensorboard.samples=0");
