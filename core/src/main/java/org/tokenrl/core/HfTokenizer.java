@@ -54,6 +54,7 @@ public final class HfTokenizer implements Tokenizer {
   private final int eos;
   private final int pad;
   private final Set<Integer> stopIds;
+  private final String chatTemplate;
 
   /** {@code source} names the file in errors. */
   public HfTokenizer(String tokenizerJson, Specials specials, String source) throws IOException {
@@ -90,6 +91,33 @@ public final class HfTokenizer implements Tokenizer {
       stops.add(id(s, "stop token", source));
     }
     stopIds = Collections.unmodifiableSet(stops);
+    chatTemplate = null;
+  }
+
+  private HfTokenizer(HfTokenizer base, String chatTemplate) {
+    this.tokenizerJson = base.tokenizerJson;
+    this.specials = base.specials;
+    this.native_ = base.native_;
+    this.idToToken = base.idToToken;
+    this.tokenToId = base.tokenToId;
+    this.bos = base.bos;
+    this.eos = base.eos;
+    this.pad = base.pad;
+    this.stopIds = base.stopIds;
+    this.chatTemplate = chatTemplate;
+  }
+
+  /**
+   * The same tokenizer carrying the model's chat template (as transformers' tokenizer carries
+   * {@code chat_template}), so a checkpoint's tokenizer JSON keeps it.
+   */
+  public HfTokenizer withChatTemplate(String template) {
+    return new HfTokenizer(this, template);
+  }
+
+  /** The model's Jinja chat template, or null. */
+  public String chatTemplate() {
+    return chatTemplate;
   }
 
   /**
@@ -277,6 +305,9 @@ public final class HfTokenizer implements Tokenizer {
       node.put("pad_token", specials.pad());
       ArrayNode stops = node.putArray("stop_tokens");
       specials.stops().forEach(stops::add);
+      if (chatTemplate != null) {
+        node.put("chat_template", chatTemplate);
+      }
       return node.toString();
     } catch (IOException e) {
       throw new IllegalStateException("tokenizer.json was valid when loaded", e);
@@ -286,7 +317,7 @@ public final class HfTokenizer implements Tokenizer {
   static HfTokenizer fromToJson(JsonNode node) throws IOException {
     List<String> stops = new java.util.ArrayList<>();
     node.path("stop_tokens").forEach(s -> stops.add(s.asText()));
-    return new HfTokenizer(
+    HfTokenizer t = new HfTokenizer(
         node.path("tokenizer").toString(),
         new Specials(
             textOrNull(node.path("bos_token")),
@@ -294,6 +325,9 @@ public final class HfTokenizer implements Tokenizer {
             textOrNull(node.path("pad_token")),
             stops),
         "tokenizer JSON");
+    return node.path("chat_template").isTextual()
+        ? t.withChatTemplate(node.path("chat_template").asText())
+        : t;
   }
 
   private static String textOrNull(JsonNode n) {

@@ -15,7 +15,7 @@ import org.tokenrl.core.HfTokenizer;
  * under HF names ({@link LlamaWeights}, float32, q/k in HF's rotary layout), its tokenizer and
  * chat template. This is what {@code Policy.importWeights} and the chat renderer consume.
  *
- * @param chatTemplate Jinja source, or null when the model has none
+ * @param chatTemplate Jinja source, or null when the model has none (also carried by the tokenizer)
  */
 public record PretrainedModel(
     LlamaConfig config,
@@ -46,11 +46,14 @@ public record PretrainedModel(
     };
   }
 
-  /** Only the tokenizer (no weights are read): for tokenising without loading the model. */
+  /** Only the tokenizer with its chat template (no weights are read). */
   public static HfTokenizer loadTokenizer(Path path) throws IOException {
     return switch (ModelSource.detect(path)) {
-      case HF_DIRECTORY -> HfTokenizer.fromDirectory(path);
-      case GGUF_FILE -> GgufTokenizer.load(Gguf.open(path));
+      case HF_DIRECTORY -> HfTokenizer.fromDirectory(path).withChatTemplate(chatTemplate(path));
+      case GGUF_FILE -> {
+        Gguf g = Gguf.open(path);
+        yield GgufTokenizer.load(g).withChatTemplate(GgufTokenizer.chatTemplate(g));
+      }
       case TOKENRL_CHECKPOINT -> throw new IOException(
           path + " is a tokenrl checkpoint, not a pretrained model (give the model it was trained"
               + " from, or export the checkpoint with ./tokenrl export)");
@@ -62,16 +65,17 @@ public record PretrainedModel(
     SafeTensors.Contents c = SafeTensors.readModel(dir);
     LinkedHashMap<String, float[]> weights =
         LlamaWeights.checked(config, c.tensors(), c.shapes(), dir.toString());
-    HfTokenizer tokenizer = HfTokenizer.fromDirectory(dir);
-    return new PretrainedModel(config, weights, tokenizer, chatTemplate(dir), dir);
+    String template = chatTemplate(dir);
+    HfTokenizer tokenizer = HfTokenizer.fromDirectory(dir).withChatTemplate(template);
+    return new PretrainedModel(config, weights, tokenizer, template, dir);
   }
 
   public static PretrainedModel fromGguf(Path file) throws IOException {
     Gguf g = Gguf.open(file);
     LlamaConfig config = GgufModels.config(g);
-    HfTokenizer tokenizer = GgufTokenizer.load(g);
-    return new PretrainedModel(
-        config, GgufModels.weights(g, config), tokenizer, GgufTokenizer.chatTemplate(g), file);
+    String template = GgufTokenizer.chatTemplate(g);
+    HfTokenizer tokenizer = GgufTokenizer.load(g).withChatTemplate(template);
+    return new PretrainedModel(config, GgufModels.weights(g, config), tokenizer, template, file);
   }
 
   /**

@@ -34,11 +34,11 @@ public final class Main implements Callable<Integer> {
           EvalCommand::new,
           CreditCommand::new,
           BleuCommand::new,
+          CompareCommand::new,
           FetchCommand::new,
           TokenizeCommand::new,
           GenerateCommand::new,
-          ExportCommand::new,
-          CompareCommand::new);
+          ExportCommand::new);
 
   /** Commands that still parse their own arguments (bench, while its benchmarks are rewritten). */
   private static final List<Supplier<org.tokenrl.trainer.Command>> SELF_PARSING = List.of(BenchCommand::new);

@@ -268,20 +268,28 @@ final class RunComparison {
   }
 
   /**
-   * The columns that name the groups: differing keys, taken greedily (names first — keys ending
-   * in ".name" or ".base" — then the keys with the most distinct values), each kept only if it
-   * splits groups the columns before it leave together. So GRPO vs TEMPO shows algorithm.name, not
+   * The columns that name the groups: the differing names (keys ending in ".name" or ".base"),
+   * then other differing keys, most distinct values first, each kept only if it splits groups the
+   * columns before it leave together. So GRPO vs TEMPO shows algorithm.name, not
    * also every default that differs between the two algorithm files.
    */
   private static List<String> labelColumns(List<Map<String, String>> configs, Set<String> keys) {
     List<String> ordered = new ArrayList<>(keys);
     ordered.sort(
-        java.util.Comparator.comparing((String k) -> !(k.endsWith(".name") || k.endsWith(".base")))
+        java.util.Comparator.comparing((String k) -> !isName(k))
             .thenComparing(k -> -distinct(configs, k))
             .thenComparing(k -> k));
     List<String> chosen = new ArrayList<>();
-    int parts = 1;
     for (String key : ordered) {
+      if (isName(key)) {
+        chosen.add(key); // names always show: "d3s" alone would hide its base algorithm
+      }
+    }
+    int parts = partitions(configs, chosen);
+    for (String key : ordered) {
+      if (parts == configs.size()) {
+        break;
+      }
       List<String> trial = new ArrayList<>(chosen);
       trial.add(key);
       int p = partitions(configs, trial);
@@ -289,11 +297,12 @@ final class RunComparison {
         chosen.add(key);
         parts = p;
       }
-      if (parts == configs.size()) {
-        break;
-      }
     }
     return chosen;
+  }
+
+  private static boolean isName(String key) {
+    return key.endsWith(".name") || key.endsWith(".base");
   }
 
   private static int distinct(List<Map<String, String>> configs, String key) {

@@ -71,7 +71,8 @@ class ModelCommandsTest {
     Files.writeString(ckpt.resolve("trainer_state.json"), "{}");
     CliRun export = CliRun.of("export", ckpt.toString(), "--hf", tmp.resolve("out").toString());
     assertEquals(2, export.code());
-    assertTrue(export.err().contains("tokenrl run or checkpoint"), export.err());
+    assertTrue(export.err().contains("cannot load checkpoint " + ckpt), export.err());
+    assertEquals(1, export.err().strip().split("\n").length, export.err());
     CliRun exists = CliRun.of("export", "smollm2-135m-instruct", "--hf", tmp.toString());
     assertEquals(2, exists.code());
     assertTrue(exists.err().contains("already exists"), exists.err());
@@ -100,5 +101,30 @@ class ModelCommandsTest {
     CliRun bad = CliRun.of("generate", "--model", "smollm2-135m-instruct", "--prompt", "x", "--system", "y");
     assertEquals(2, bad.code());
     assertTrue(bad.err().contains("--system needs --chat"), bad.err());
+  }
+
+  @Test
+  void aLlamaCheckpointWithTheModelsTokenizerExportsToAnHfDirectory() throws Exception {
+    // A small llama with SmolLM2's vocabulary and tokenizer (as a run from model.path saves it).
+    org.tokenrl.model.LlamaConfig cfg =
+        new org.tokenrl.model.LlamaConfig(49152, 8, 16, 1, 2, 1, 4, 1e-5, 10000, true, 64, false);
+    org.tokenrl.core.HfTokenizer smol =
+        org.tokenrl.model.PretrainedModel.loadTokenizer(
+            Path.of(CliRun.of("fetch", "smollm2-135m-instruct").out().strip()));
+    Path ckpt = tmp.resolve("run/step-1");
+    try (org.tokenrl.model.Policy p =
+        org.tokenrl.model.Policy.create(cfg, org.tokenrl.model.OptimizerConfig.defaults(1e-3), 3)) {
+      org.tokenrl.model.Checkpoint.save(ckpt, p, smol.toJson(), "{}");
+      Path out = tmp.resolve("hf");
+      CliRun export = CliRun.of("export", ckpt.toString(), "--hf", out.toString(), "--dtype", "fp32");
+      assertEquals(0, export.code(), export.err());
+      org.tokenrl.model.PretrainedModel back = org.tokenrl.model.PretrainedModel.load(out);
+      assertEquals(cfg, back.config());
+      for (var e : p.exportWeights().entrySet()) {
+        org.junit.jupiter.api.Assertions.assertArrayEquals(e.getValue(), back.weights().get(e.getKey()), e.getKey());
+      }
+      assertEquals(smol.chatTemplate(), back.chatTemplate());
+      assertTrue(back.chatTemplate().contains("SmolLM"));
+    }
   }
 }
