@@ -97,6 +97,20 @@ final class ConfigRanges {
     RANGES.put("model.heads", AT_LEAST_1);
     RANGES.put("model.d_ff", AT_LEAST_1);
     RANGES.put("model.max_seq_len", atLeast(2));
+    // llama (HF config.json's names); head_dim 0 = hidden_size / num_attention_heads
+    RANGES.put("model.vocab_size", AT_LEAST_1);
+    RANGES.put("model.hidden_size", AT_LEAST_1);
+    RANGES.put("model.intermediate_size", AT_LEAST_1);
+    RANGES.put("model.num_hidden_layers", AT_LEAST_1);
+    RANGES.put("model.num_attention_heads", AT_LEAST_1);
+    RANGES.put("model.num_key_value_heads", AT_LEAST_1);
+    RANGES.put("model.head_dim", AT_LEAST_0);
+    RANGES.put("model.rms_norm_eps", POSITIVE);
+    RANGES.put("model.rope_theta", POSITIVE);
+    RANGES.put("model.max_position_embeddings", atLeast(2));
+    RANGES.put("model.lora.rank", AT_LEAST_0);
+    RANGES.put("model.lora.alpha", POSITIVE);
+    RANGES.put("model.lora.dropout", FRACTION_OPEN_TOP);
 
     CHOICES.put("trainer.lr_schedule", List.of("constant", "cosine"));
     CHOICES.put("trainer.dynamic_sampling", List.of("off", "drop", "refill"));
