@@ -32,6 +32,10 @@ final class Embedding {
   }
 
   void backward(INDArray dy) {
+    if (dTable == null) { // frozen (LoRA): nothing to accumulate
+      ids = null;
+      return;
+    }
     INDArray idx = Nd4j.createFromArray(ids);
     // in place: dTable[ids[r]] += dy[r]
     Nd4j.exec(

@@ -52,11 +52,33 @@ final class Gpt implements Transformer {
     }
   }
 
-  /** Weights drawn from {@code seed}, or zeros when it is null (weights loaded next). */
   Gpt(ModelConfig cfg, org.nd4j.linalg.api.buffer.DataType dtype, Long seed) {
+    this(cfg, dtype, seed, LoraConfig.NONE, new LoraAdapter.State());
+  }
+
+  private java.util.List<LoraAdapter> adapters = java.util.List.of();
+
+  @Override
+  public java.util.List<LoraAdapter> adapters() {
+    return adapters;
+  }
+
+  /**
+   * Weights drawn from {@code seed}, or zeros when it is null (weights loaded next). With LoRA
+   * (targets wq, wk, wv, wo, w1, w2), these weights are frozen and only the adapters train.
+   */
+  Gpt(
+      ModelConfig cfg,
+      org.nd4j.linalg.api.buffer.DataType dtype,
+      Long seed,
+      LoraConfig lora,
+      LoraAdapter.State loraState) {
     this.cfg = cfg;
     this.p = new Params(dtype, seed != null);
     init(seed);
+    if (lora.enabled()) {
+      p.freezeAll(); // before the layers read their gradient buffers (null = frozen)
+    }
     wte = new Embedding(p, "wte");
     wpe = new Embedding(p, "wpe");
     blocks = new Block[cfg.layers()];
@@ -64,6 +86,19 @@ final class Gpt implements Transformer {
       blocks[l] = new Block(p, "blocks." + l + ".", cfg);
     }
     lnf = new LayerNorm(p, "lnf.");
+    if (lora.enabled()) {
+      java.util.LinkedHashMap<String, Linear> linears = new java.util.LinkedHashMap<>();
+      for (int l = 0; l < blocks.length; l++) {
+        String b = "blocks." + l + ".";
+        linears.put(b + "attn.wq", blocks[l].wq);
+        linears.put(b + "attn.wk", blocks[l].wk);
+        linears.put(b + "attn.wv", blocks[l].wv);
+        linears.put(b + "attn.wo", blocks[l].wo);
+        linears.put(b + "mlp.w1", blocks[l].w1);
+        linears.put(b + "mlp.w2", blocks[l].w2);
+      }
+      adapters = LoraAdapter.attachAll(p, lora, loraState, seed == null ? 0 : seed, linears);
+    }
   }
 
   /** GPT-2 style init; residual output projections scaled by 1/sqrt(2·layers). */

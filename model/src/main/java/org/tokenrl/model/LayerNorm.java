@@ -39,8 +39,10 @@ final class LayerNorm {
   }
 
   INDArray backward(INDArray dy) {
-    dGain.addi(dy.mul(xhat).sum(0));
-    dBias.addi(dy.sum(0));
+    if (dGain != null) { // null: frozen (LoRA)
+      dGain.addi(dy.mul(xhat).sum(0));
+      dBias.addi(dy.sum(0));
+    }
     INDArray dxh = dy.mulRowVector(gain);
     INDArray proj = dxh.mul(xhat).mean(true, 1);
     INDArray dx = dxh.subi(dxh.mean(true, 1)).subi(xhat.mul(proj)).muli(rstd);

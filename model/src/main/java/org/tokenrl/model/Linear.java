@@ -15,6 +15,7 @@ final class Linear {
   private final INDArray db;
   private final boolean outIn;
   private INDArray x;
+  private LoraAdapter adapter; // null: a plain linear
 
   Linear(Params p, String weight, String bias, boolean outIn) {
     this.w = p.get(weight);
@@ -22,6 +23,24 @@ final class Linear {
     this.b = bias == null ? null : p.get(bias);
     this.db = bias == null ? null : p.grad(bias);
     this.outIn = outIn;
+  }
+
+  /** Adds a low-rank adapter beside the (then frozen) weight. */
+  void attach(LoraAdapter adapter) {
+    this.adapter = adapter;
+  }
+
+  LoraAdapter adapter() {
+    return adapter;
+  }
+
+  long inFeatures() {
+    return outIn ? w.size(1) : w.size(0);
+  }
+
+  /** A new array: the weight plus {@code deltaOutIn} [out, in], in the weight's own layout. */
+  INDArray merged(INDArray deltaOutIn) {
+    return w.dup('c').addi(outIn ? deltaOutIn.dup('c') : deltaOutIn.transpose().dup('c'));
   }
 
   long outFeatures() {
@@ -35,11 +54,21 @@ final class Linear {
       y.addiRowVector(b);
     }
     this.x = train ? x : null;
+    INDArray delta = adapter == null ? null : adapter.forward(x, train); // null while off
+    if (delta != null) {
+      y.addi(delta);
+    }
     return y;
   }
 
   /** dy [R, out] -> dx [R, in]; adds dW (and db) to the gradient buffers. */
   INDArray backward(INDArray dy) {
+    INDArray dxAdapter = adapter == null ? null : adapter.backward(dy);
+    if (dw == null) { // frozen base weight (LoRA): no dW
+      x = null;
+      INDArray dx = Ops.mm(dy, false, w, !outIn);
+      return dxAdapter == null ? dx : dx.addi(dxAdapter);
+    }
     if (outIn) {
       Ops.gemm(dy, true, x, false, dw, 1.0); // dW [out, in] += dyᵀ · x
     } else {
@@ -49,6 +78,7 @@ final class Linear {
       db.addi(dy.sum(0));
     }
     x = null;
-    return Ops.mm(dy, false, w, !outIn); // dx = dy · W
+    INDArray dx = Ops.mm(dy, false, w, !outIn); // dx = dy · W
+    return dxAdapter == null ? dx : dx.addi(dxAdapter);
   }
 }

@@ -60,11 +60,28 @@ final class Llama implements Transformer {
     }
   }
 
-  /** Weights drawn from {@code seed}, or zeros when it is null (weights loaded next). */
   Llama(LlamaConfig cfg, DataType dtype, Long seed) {
+    this(cfg, dtype, seed, LoraConfig.NONE, new LoraAdapter.State());
+  }
+
+  private java.util.List<LoraAdapter> adapters = java.util.List.of();
+
+  @Override
+  public java.util.List<LoraAdapter> adapters() {
+    return adapters;
+  }
+
+  /**
+   * Weights drawn from {@code seed}, or zeros when it is null (weights loaded next). With LoRA,
+   * these weights (drawn or imported later) are frozen and only the adapters train.
+   */
+  Llama(LlamaConfig cfg, DataType dtype, Long seed, LoraConfig lora, LoraAdapter.State loraState) {
     this.cfg = cfg;
     this.p = new Params(dtype, seed != null);
     init(seed);
+    if (lora.enabled()) {
+      p.freezeAll(); // before the layers read their gradient buffers (null = frozen)
+    }
     embed = new Embedding(p, "model.embed_tokens.weight");
     layers = new Layer[cfg.numHiddenLayers()];
     for (int i = 0; i < layers.length; i++) {
@@ -73,6 +90,21 @@ final class Llama implements Transformer {
     norm = new RmsNorm(p, "model.norm.weight", cfg.rmsNormEps());
     rope = new Rope(cfg.headDim(), cfg.ropeTheta(), dtype);
     head = cfg.tieWordEmbeddings() ? "model.embed_tokens.weight" : "lm_head.weight";
+    if (lora.enabled()) {
+      java.util.LinkedHashMap<String, Linear> linears = new java.util.LinkedHashMap<>();
+      for (int i = 0; i < layers.length; i++) {
+        String b = "model.layers." + i + ".";
+        Layer l = layers[i];
+        linears.put(b + "self_attn.q_proj", l.q);
+        linears.put(b + "self_attn.k_proj", l.k);
+        linears.put(b + "self_attn.v_proj", l.v);
+        linears.put(b + "self_attn.o_proj", l.o);
+        linears.put(b + "mlp.gate_proj", l.gate);
+        linears.put(b + "mlp.up_proj", l.up);
+        linears.put(b + "mlp.down_proj", l.down);
+      }
+      adapters = LoraAdapter.attachAll(p, lora, loraState, seed == null ? 0 : seed, linears);
+    }
   }
 
   /** HF's init: normal(0, 0.02) matrices, unit norms, zero biases (random weights until loaded). */

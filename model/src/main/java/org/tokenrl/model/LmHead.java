@@ -36,7 +36,8 @@ final class LmHead {
   /**
    * @param hidden final hidden states of the scored rows, [S, d]
    * @param w head weight [V, d]
-   * @param dW head weight gradient to add to, or null when not training
+   * @param dW head weight gradient to add to, or null when the head does not train (scoring, or
+   *     a frozen head); dL/dhidden is computed whenever {@code targetCoef} is given
    * @param targets target id per row (-1: none)
    * @param targetCoef c_r per row (null: zeros)
    * @param vocabCoef a_r per row (null or null entries: zeros)
@@ -57,7 +58,7 @@ final class LmHead {
     double[] logp = new double[s];
     double[] entropy = new double[s];
     double loss = 0;
-    INDArray dHidden = dW == null ? null : Ops.empty(hidden.dataType(), s, hidden.size(1));
+    INDArray dHidden = targetCoef == null ? null : Ops.empty(hidden.dataType(), s, hidden.size(1));
     int chunk = chunkRows(v);
     float[] rowBuf = rows != null ? new float[v] : null;
     for (int from = 0; from < s; from += chunk) {
@@ -101,7 +102,7 @@ final class LmHead {
           rows.accept(rowBuf, from + i);
         }
       }
-      if (dW != null) {
+      if (targetCoef != null) {
         // dz = −p · scale_r, then the sparse terms: + c_r at y_r, + a_rv at v
         INDArray dz = p.muliColumnVector(Nd4j.create(scale, new long[] {c, 1}, p.dataType()).negi());
         if (sp.size() > 0) {
@@ -116,7 +117,9 @@ final class LmHead {
             org.nd4j.linalg.indexing.NDArrayIndex.interval(from, to),
             org.nd4j.linalg.indexing.NDArrayIndex.all());
         dh.assign(Ops.mm(dz, false, w, false)); // [c, d]
-        Ops.gemm(dz, true, h, false, dW, 1.0); // dW [V, d] += dzᵀ · h
+        if (dW != null) { // null: a frozen head (LoRA)
+          Ops.gemm(dz, true, h, false, dW, 1.0); // dW [V, d] += dzᵀ · h
+        }
       }
       Ops.free(z, e);
     }

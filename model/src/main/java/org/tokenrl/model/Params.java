@@ -69,6 +69,28 @@ final class Params implements AutoCloseable {
     return value;
   }
 
+  /**
+   * Freezes every parameter added so far (LoRA's base): their gradient buffers are dropped, so no
+   * gradient is computed or stored for them, and {@link #trainable()} leaves them out. Call before
+   * the layers are built (they read {@link #grad} once, and null means frozen).
+   */
+  void freezeAll() {
+    grads.values().forEach(Ops::free);
+    grads.clear();
+  }
+
+  /** The parameters that train (all, unless {@link #freezeAll} was called before adapters). */
+  LinkedHashMap<String, INDArray> trainable() {
+    LinkedHashMap<String, INDArray> out = new LinkedHashMap<>();
+    grads.keySet().forEach(name -> out.put(name, values.get(name)));
+    return out;
+  }
+
+  /** Adds a parameter with the given values (adapter matrices). */
+  INDArray put(String name, INDArray value) {
+    return add(name, value);
+  }
+
   /** Matrices (linear weights, embeddings) get weight decay; gains and biases do not. */
   boolean decays(String name) {
     return values.get(name).rank() == 2;

@@ -30,34 +30,162 @@ public final class Policy implements AutoCloseable {
   private final AdamW adam;
   private final Generator generator;
   private final Scratch scratch;
+  private final LoraConfig lora;
+  private final LoraAdapter.State loraState;
+  private final LinkedHashMap<String, INDArray> trainable; // all parameters, or LoRA's adapters
+  private final Policy viewOf; // a reference view: scores with frozen adapters of viewOf's model
+  private final Map<String, float[]> frozenAdapters; // the view's adapters; null = adapters off
   private boolean closed;
 
   /** {@code seed} null: zero weights, for a copy whose weights are imported next. */
-  private Policy(ModelSpec spec, OptimizerConfig opt, Long seed, DataType dtype) {
+  private Policy(ModelSpec spec, OptimizerConfig opt, Long seed, DataType dtype, LoraConfig lora) {
     this.spec = spec;
     this.dtype = dtype;
+    this.lora = lora;
+    this.loraState = new LoraAdapter.State();
     this.model =
         spec instanceof LlamaConfig llama
-            ? new Llama(llama, dtype, seed)
-            : new Gpt((ModelConfig) spec, dtype, seed);
-    this.adam = new AdamW(opt, model.params().values);
+            ? new Llama(llama, dtype, seed, lora, loraState)
+            : new Gpt((ModelConfig) spec, dtype, seed, lora, loraState);
+    this.trainable = model.params().trainable();
+    this.adam = new AdamW(opt, trainable);
     this.scratch = new Scratch("tokenrl-policy-" + System.identityHashCode(this));
     this.generator = new Generator(model, scratch);
+    this.viewOf = null;
+    this.frozenAdapters = null;
+  }
+
+  /** A reference view of {@code of}: same model, adapters frozen at {@code adapters} (or off). */
+  private Policy(Policy of, Map<String, float[]> adapters) {
+    this.spec = of.spec;
+    this.dtype = of.dtype;
+    this.lora = of.lora;
+    this.loraState = of.loraState;
+    this.model = of.model;
+    this.trainable = of.trainable;
+    this.adam = of.adam;
+    this.scratch = of.scratch;
+    this.generator = of.generator;
+    this.viewOf = of;
+    this.frozenAdapters = adapters;
   }
 
   /** A model with weights drawn deterministically from {@code seed} (float32). */
   public static Policy create(ModelSpec spec, OptimizerConfig opt, long seed) {
-    return new Policy(spec, opt, seed, DataType.FLOAT);
+    return new Policy(spec, opt, seed, DataType.FLOAT, LoraConfig.NONE);
+  }
+
+  /**
+   * With LoRA adapters ({@code lora.rank > 0}): every weight drawn here (or imported later) is
+   * frozen, only the adapters get gradients and AdamW moments. Adapter values depend on {@code
+   * seed}.
+   */
+  public static Policy create(ModelSpec spec, OptimizerConfig opt, long seed, LoraConfig lora) {
+    return new Policy(spec, opt, seed, DataType.FLOAT, lora);
   }
 
   /** A float32 model with zero weights, for callers that import every weight next. */
   static Policy createForImport(ModelSpec spec, OptimizerConfig opt) {
-    return new Policy(spec, opt, null, DataType.FLOAT);
+    return new Policy(spec, opt, null, DataType.FLOAT, LoraConfig.NONE);
   }
 
   /** Same, in another floating-point type (DOUBLE for finite-difference gradient checks). */
   static Policy create(ModelSpec spec, OptimizerConfig opt, long seed, DataType dtype) {
-    return new Policy(spec, opt, seed, dtype);
+    return new Policy(spec, opt, seed, dtype, LoraConfig.NONE);
+  }
+
+  static Policy create(
+      ModelSpec spec, OptimizerConfig opt, long seed, DataType dtype, LoraConfig lora) {
+    return new Policy(spec, opt, seed, dtype, lora);
+  }
+
+  public LoraConfig lora() {
+    return lora;
+  }
+
+  /**
+   * The KL reference without a second copy of the base: a view of this policy that scores with
+   * the adapters switched off ({@code keepCurrentAdapters = false}, the base model) or with a
+   * frozen copy of the adapters as they are now (after an SFT warm-up). Only {@link #score} is
+   * supported; closing the view frees nothing. Needs LoRA.
+   */
+  public synchronized Policy referenceView(boolean keepCurrentAdapters) {
+    checkOpen();
+    if (!lora.enabled()) {
+      throw new IllegalStateException("a reference view needs LoRA adapters (model.lora.rank > 0)");
+    }
+    return new Policy(this, keepCurrentAdapters ? adapterWeights() : null);
+  }
+
+  /** Scores as the view's reference: adapters off, or swapped for the frozen copy meanwhile. */
+  private TokenScores scoreAsReference(
+      Map<String, float[]> frozen, int[][] prompts, int[][] responses, double temperature) {
+    synchronized (this) {
+      if (frozen == null) {
+        loraState.enabled = false;
+        try {
+          return score(prompts, responses, temperature);
+        } finally {
+          loraState.enabled = true;
+        }
+      }
+      LinkedHashMap<String, float[]> live = adapterWeights();
+      assignAll(adapterParams(), frozen, "adapters");
+      try {
+        return score(prompts, responses, temperature);
+      } finally {
+        assignAll(adapterParams(), live, "adapters");
+      }
+    }
+  }
+
+  private LinkedHashMap<String, INDArray> adapterParams() {
+    LinkedHashMap<String, INDArray> out = new LinkedHashMap<>();
+    for (LoraAdapter a : model.adapters()) {
+      out.put(a.module + ".lora_A.weight", a.a());
+      out.put(a.module + ".lora_B.weight", a.b());
+    }
+    return out;
+  }
+
+  /**
+   * The adapters as float copies: {@code <module>.lora_A.weight} [r, in] and {@code
+   * <module>.lora_B.weight} [out, r] in model order (empty without LoRA).
+   */
+  public synchronized LinkedHashMap<String, float[]> adapterWeights() {
+    LinkedHashMap<String, float[]> out = new LinkedHashMap<>();
+    adapterParams().forEach((name, arr) -> out.put(name, Tensors.toFloats(arr)));
+    return out;
+  }
+
+  /**
+   * The weights with every adapter merged in, W + (alpha/r)·B·A, under the base names and shapes
+   * (what an HF export writes); the same as {@link #exportWeights} without LoRA.
+   */
+  public synchronized LinkedHashMap<String, float[]> mergedWeights() {
+    checkOpen();
+    LinkedHashMap<String, float[]> out = new LinkedHashMap<>();
+    Map<String, INDArray> adapters = adapterParams();
+    Map<String, LoraAdapter> byWeight = new HashMap<>();
+    for (LoraAdapter a : model.adapters()) {
+      byWeight.put(a.module + ".weight", a); // llama: HF's <module>.weight
+      byWeight.put(a.module, a); // gpt: the weight's name is the module path
+    }
+    model.params().values.forEach(
+        (name, arr) -> {
+          if (adapters.containsKey(name)) {
+            return;
+          }
+          LoraAdapter a = byWeight.get(name);
+          if (a == null) {
+            out.put(name, Tensors.toFloats(arr));
+            return;
+          }
+          INDArray merged = a.target.merged(a.delta());
+          out.put(name, Tensors.toFloats(merged));
+          Ops.free(merged);
+        });
+    return out;
   }
 
   public ModelSpec config() {
@@ -132,6 +260,9 @@ public final class Policy implements AutoCloseable {
    * (logits/temperature), teacher-forced on prompt++response.
    */
   public synchronized TokenScores score(int[][] prompts, int[][] responses, double temperature) {
+    if (viewOf != null) {
+      return viewOf.scoreAsReference(frozenAdapters, prompts, responses, temperature);
+    }
     checkOpen();
     TeacherForced tf = teacherForced(prompts, responses, temperature);
     double[] lp = new double[0];
@@ -225,7 +356,7 @@ public final class Policy implements AutoCloseable {
     }
     double clip = adam.config().gradClipNorm();
     double scale = clip > 0 && s.gradNorm > clip ? clip / (s.gradNorm + 1e-6) : 1.0;
-    adam.apply(model.params().values, s.gradients, scale, model.params()::decays);
+    adam.apply(trainable, s.gradients, scale, model.params()::decays);
     return new UpdateStats(s.loss, s.gradNorm, false, "");
   }
 
@@ -269,6 +400,7 @@ public final class Policy implements AutoCloseable {
     double squares = 0;
     double loss;
     try (var ws = scratch.open()) {
+      loraState.dropoutStep = adam.step() + 1; // adapter dropout masks: a function of the step
       INDArray hidden = model.forward(tf.batch, true); // [R, d]
       LmHead.Result head =
           LmHead.run(
@@ -428,9 +560,18 @@ public final class Policy implements AutoCloseable {
     return out;
   }
 
-  /** Loads every parameter (names and sizes must match {@link #parameterShapes()}). */
+  /**
+   * Loads every parameter (names and sizes must match {@link #parameterShapes()}); with LoRA the
+   * base weights alone may be given (the adapters keep their values).
+   */
   public synchronized void importWeights(Map<String, float[]> weights) {
     checkOpen();
+    if (lora.enabled() && weights.keySet().stream().noneMatch(n -> n.contains(".lora_"))) {
+      LinkedHashMap<String, INDArray> base = new LinkedHashMap<>(model.params().values);
+      base.keySet().removeAll(adapterParams().keySet());
+      assignAll(base, weights, "weights");
+      return;
+    }
     assignAll(model.params().values, weights, "weights");
   }
 
@@ -441,7 +582,7 @@ public final class Policy implements AutoCloseable {
   /** Independent instance with the same weights and optimizer settings; fresh optimizer state. */
   public synchronized Policy copy() {
     checkOpen();
-    Policy p = new Policy(spec, adam.config(), null, dtype);
+    Policy p = new Policy(spec, adam.config(), null, dtype, lora);
     p.importWeights(exportWeights());
     p.setLearningRate(learningRate());
     return p;
@@ -511,6 +652,9 @@ public final class Policy implements AutoCloseable {
   /** Releases the native memory of weights, gradients and optimizer state. */
   @Override
   public synchronized void close() {
+    if (viewOf != null) {
+      return; // a view owns nothing
+    }
     if (closed) {
       return;
     }

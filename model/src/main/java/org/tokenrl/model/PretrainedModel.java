@@ -103,6 +103,15 @@ public record PretrainedModel(
     return null;
   }
 
+  /**
+   * The same with LoRA adapters on the (frozen) loaded weights; adapters drawn from {@code seed}.
+   */
+  public Policy newPolicy(OptimizerConfig optimizer, LoraConfig lora, long seed) {
+    Policy policy = Policy.create(config, optimizer, seed, lora);
+    policy.importWeights(weights);
+    return policy;
+  }
+
   /** A float32 llama policy holding these weights (they replace the seeded initialisation). */
   public Policy newPolicy(OptimizerConfig optimizer) {
     Policy policy = Policy.create(config, optimizer, 0L);

@@ -35,7 +35,9 @@ final class RmsNorm {
   }
 
   INDArray backward(INDArray dy) {
-    dWeight.addi(dy.mul(xhat).sum(0));
+    if (dWeight != null) { // null: frozen (LoRA)
+      dWeight.addi(dy.mul(xhat).sum(0));
+    }
     INDArray dxh = dy.mulRowVector(weight);
     INDArray proj = dxh.mul(xhat).mean(true, 1);
     INDArray dx = dxh.subi(xhat.mul(proj)).muli(rms);

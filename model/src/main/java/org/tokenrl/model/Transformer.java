@@ -9,6 +9,11 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * {@link LmHead} applies {@link #headWeight()} in chunks of rows.
  */
 interface Transformer {
+  /** The LoRA adapters, in model order (empty without LoRA). */
+  default java.util.List<LoraAdapter> adapters() {
+    return java.util.List.of();
+  }
+
   ModelSpec spec();
 
   Params params();

@@ -26,6 +26,8 @@ public final class ArithTask extends GeneratedTask {
     this(config, Operands.read(config));
   }
 
+  private final boolean chat;
+
   private ArithTask(ConfigReader config, Operands operands) {
     super(
         "arith",
@@ -36,10 +38,31 @@ public final class ArithTask extends GeneratedTask {
             config.fullKey("digits") + " or " + config.fullKey("ops"),
             operands::problem),
         operands.describe());
+    this.chat = operands.chat();
   }
 
+  /**
+   * Plain prompts need the exact integer; a chat model's answer ({@code task.chat}) is correct when
+   * the last integer it writes is the result ("8 + 3 = 11.", "The answer is 11.").
+   */
+  @Override
+  public boolean isCorrect(Example example, String response) {
+    if (!chat) {
+      return super.isCorrect(example, response);
+    }
+    java.util.regex.Matcher m = LAST_INTEGER.matcher(response);
+    String last = null;
+    while (m.find()) {
+      last = m.group();
+    }
+    return example.answer().equals(last);
+  }
+
+  private static final java.util.regex.Pattern LAST_INTEGER =
+      java.util.regex.Pattern.compile("-?\\d+");
+
   /** The settings that define the problem space. */
-  private record Operands(List<String> ops, int digits, int minDigits) {
+  private record Operands(List<String> ops, int digits, int minDigits, boolean chat) {
     static Operands read(ConfigReader config) {
       List<String> ops = List.copyOf(new LinkedHashSet<>(config.stringList("ops")));
       if (ops.isEmpty() || !ALL_OPS.containsAll(ops)) {
@@ -49,7 +72,7 @@ public final class ArithTask extends GeneratedTask {
       }
       int digits = config.integer("digits", 1, 9);
       int minDigits = config.has("min_digits") ? config.integer("min_digits", 1, digits) : 1;
-      return new Operands(ops, digits, minDigits);
+      return new Operands(ops, digits, minDigits, config.bool("chat", false));
     }
 
     long low() {
@@ -75,7 +98,8 @@ public final class ArithTask extends GeneratedTask {
       long a = random.nextLong(low(), high() + 1);
       long b = random.nextLong(low(), high() + 1);
       String key = commutative(op) ? Math.min(a, b) + op + Math.max(a, b) : a + op + b;
-      return new GeneratedSplit.Problem(key, a + op + b + "=", Long.toString(apply(op, a, b)));
+      String prompt = chat ? "What is " + a + " " + op + " " + b + "?" : a + op + b + "=";
+      return new GeneratedSplit.Problem(key, prompt, Long.toString(apply(op, a, b)));
     }
 
     String describe() {

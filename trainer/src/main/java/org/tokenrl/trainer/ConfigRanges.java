@@ -108,6 +108,9 @@ final class ConfigRanges {
     RANGES.put("model.rms_norm_eps", POSITIVE);
     RANGES.put("model.rope_theta", POSITIVE);
     RANGES.put("model.max_position_embeddings", atLeast(2));
+    RANGES.put("model.lora.rank", AT_LEAST_0);
+    RANGES.put("model.lora.alpha", POSITIVE);
+    RANGES.put("model.lora.dropout", FRACTION_OPEN_TOP);
 
     CHOICES.put("model.arch", List.of("gpt", "llama"));
     CHOICES.put("trainer.lr_schedule", List.of("constant", "cosine"));

@@ -35,8 +35,19 @@ final class GenerateCommand extends CliCommand {
       description = "HF model directory, .gguf file, or a known name (smollm2-135m-instruct)")
   private String model;
 
-  @Option(names = "--prompt", required = true, paramLabel = "TEXT", description = "the prompt")
+  @Option(names = "--prompt", paramLabel = "TEXT", description = "the prompt")
   private String prompt;
+
+  @Option(
+      names = "--prompts-file",
+      paramLabel = "FILE",
+      description =
+          "one prompt per line, completed in batches (--batch); prints one JSON line per prompt"
+              + " {\"prompt\", \"text\", \"ids\"}")
+  private java.nio.file.Path promptsFile;
+
+  @Option(names = "--batch", paramLabel = "N", description = "rows per batch with --prompts-file (default 16)")
+  private int batch = 16;
 
   @Option(names = "--chat", description = "wrap the prompt as a user turn in the chat template")
   private boolean chat;
@@ -64,6 +75,9 @@ final class GenerateCommand extends CliCommand {
 
   @Override
   int execute() throws Exception {
+    if ((prompt == null) == (promptsFile == null)) {
+      return fail("give exactly one of --prompt and --prompts-file");
+    }
     if (system != null && !chat) {
       return fail("--system needs --chat");
     }
@@ -78,18 +92,19 @@ final class GenerateCommand extends CliCommand {
     }
     PretrainedModel m;
     int[] promptIds;
+    List<String> texts;
     try {
       m = PretrainedModel.load(ModelArgument.resolve(model, console()));
-      if (chat) {
-        List<ChatTemplate.Message> messages = new ArrayList<>();
-        if (system != null) {
-          messages.add(new ChatTemplate.Message("system", system));
-        }
-        messages.add(new ChatTemplate.Message("user", prompt));
-        promptIds = m.encodeChat(messages, true);
-      } else {
-        promptIds = m.tokenizer().encode(prompt);
+      texts =
+          promptsFile == null
+              ? List.of(prompt)
+              : java.nio.file.Files.readAllLines(promptsFile).stream()
+                  .filter(l -> !l.isBlank())
+                  .toList();
+      if (promptsFile != null) {
+        return generateAll(m, texts);
       }
+      promptIds = encode(m, prompt);
     } catch (IOException | ChatTemplate.TemplateException e) {
       throw new BadInput(e.getMessage());
     }
@@ -98,16 +113,7 @@ final class GenerateCommand extends CliCommand {
           "prompt (" + promptIds.length + " tokens) + --max-new-tokens " + maxNewTokens
               + " exceeds the model's context of " + m.config().maxPositionEmbeddings());
     }
-    boolean greedy = temperature == 0;
-    SamplingParams params =
-        new SamplingParams(
-            greedy ? 1.0 : temperature,
-            0,
-            topP,
-            maxNewTokens,
-            m.tokenizer().eos(),
-            greedy,
-            m.tokenizer().stopIds());
+    SamplingParams params = params(m);
     int[] ids;
     try (Policy policy = m.newPolicy(OptimizerConfig.defaults(1e-5))) {
       Generation g = policy.generate(new int[][] {promptIds}, params, new long[] {seed});
@@ -128,6 +134,63 @@ final class GenerateCommand extends CliCommand {
       console().out().println(JSON.writeValueAsString(o));
     } else {
       console().out().println(text);
+    }
+    return 0;
+  }
+
+  private int[] encode(PretrainedModel m, String text) throws IOException {
+    if (!chat) {
+      return m.tokenizer().encode(text);
+    }
+    List<ChatTemplate.Message> messages = new ArrayList<>();
+    if (system != null) {
+      messages.add(new ChatTemplate.Message("system", system));
+    }
+    messages.add(new ChatTemplate.Message("user", text));
+    return m.encodeChat(messages, true);
+  }
+
+  private SamplingParams params(PretrainedModel m) {
+    boolean greedy = temperature == 0;
+    return new SamplingParams(
+        greedy ? 1.0 : temperature,
+        0,
+        topP,
+        maxNewTokens,
+        m.tokenizer().eos(),
+        greedy,
+        m.tokenizer().stopIds());
+  }
+
+  /** --prompts-file: batches of left-padded prompts, one JSON line per prompt in file order. */
+  private int generateAll(PretrainedModel m, List<String> texts) throws IOException {
+    if (batch < 1) {
+      return fail("--batch must be >= 1, got " + batch);
+    }
+    SamplingParams params = params(m);
+    try (Policy policy = m.newPolicy(OptimizerConfig.defaults(1e-5))) {
+      for (int from = 0; from < texts.size(); from += batch) {
+        int to = Math.min(texts.size(), from + batch);
+        int[][] prompts = new int[to - from][];
+        long[] seeds = new long[to - from];
+        for (int i = from; i < to; i++) {
+          prompts[i - from] = encode(m, texts.get(i));
+          seeds[i - from] = seed + i;
+        }
+        Generation g = policy.generate(prompts, params, seeds);
+        for (int i = from; i < to; i++) {
+          int[] ids = g.responses()[i - from];
+          ObjectNode o = JSON.createObjectNode();
+          o.put("prompt", texts.get(i));
+          o.put("text", m.tokenizer().decode(ids));
+          ArrayNode n = o.putArray("ids");
+          for (int id : ids) {
+            n.add(id);
+          }
+          console().out().println(JSON.writeValueAsString(o));
+        }
+        console().out().flush();
+      }
     }
     return 0;
   }

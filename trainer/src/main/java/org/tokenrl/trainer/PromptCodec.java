@@ -3,10 +3,23 @@ package org.tokenrl.trainer;
 import java.util.Arrays;
 import org.tokenrl.core.Tokenizer;
 
-/** How examples become token ids: prompts start with BOS, answers end with EOS. */
-record PromptCodec(Tokenizer tokenizer) {
+/**
+ * How examples become token ids: prompts start with BOS, or with {@code task.chat} go through the
+ * model's chat template ({@link ChatFormat}); answers end with EOS (for a chat model its end-of-turn
+ * token, e.g. {@code <|im_end|>}).
+ *
+ * @param chat null for plain prompts
+ */
+record PromptCodec(Tokenizer tokenizer, ChatFormat chat) {
+
+  PromptCodec(Tokenizer tokenizer) {
+    this(tokenizer, null);
+  }
 
   int[] prompt(String text) {
+    if (chat != null) {
+      return chat.encode(text);
+    }
     int[] body = tokenizer.encode(text);
     int[] ids = new int[body.length + 1];
     ids[0] = tokenizer.bos();

@@ -93,7 +93,10 @@ final class StartChecks {
 
   /** The key holding the longest sequence a pass may see: it differs between architectures. */
   static String contextKey(Config c) {
-    return c.getString("model.arch").equals("llama")
+    // A model.path model is a llama-family model whatever model.arch says.
+    boolean llama =
+        !c.getString("model.path").isBlank() || c.getString("model.arch").equals("llama");
+    return llama
         ? "model.max_position_embeddings"
         : "model.max_seq_len";
   }

@@ -19,6 +19,10 @@ import org.tokenrl.algorithms.PreferenceAlgorithm;
 import org.tokenrl.algorithms.SupervisedAlgorithm;
 import org.tokenrl.algorithms.RlAlgorithm;
 import org.tokenrl.core.CharTokenizer;
+import org.tokenrl.core.ChatTemplate;
+import org.tokenrl.core.ConfigException;
+import org.tokenrl.core.HfTokenizer;
+import org.tokenrl.model.LoraConfig;
 import org.tokenrl.core.Tokenizer;
 import org.tokenrl.core.Tokenizers;
 import org.tokenrl.model.Checkpoint;
@@ -60,6 +64,7 @@ final class TrainingRun {
 
   // The policy and the objects every phase shares (set by startPolicy() and run()).
   private Policy policy;
+  private ChatTemplate chatTemplate; // model.path's, when it has one
   private Tokenizer tokenizer;
   private PromptCodec codec;
   private Evaluator evaluator;
@@ -111,7 +116,7 @@ final class TrainingRun {
   double run(boolean resume) {
     prepare();
     long done = startPolicy(resume);
-    codec = new PromptCodec(tokenizer);
+    codec = new PromptCodec(tokenizer, chatFormat());
     samples = SampleTable.fromConfig(c);
     evaluator =
         new Evaluator(task, c.getInt("trainer.eval_size"), codec, MaxNewTokens.of(c, task))
@@ -194,15 +199,16 @@ final class TrainingRun {
             : PretrainedStart.load(c, projectRoot, console.err()::println);
     if (pretrained != null) {
       tokenizer = pretrained.tokenizer();
+      chatTemplate = pretrained.chatTemplate() == null ? null : chatTemplateOf(pretrained);
     }
     ModelSpec spec = pretrained != null ? pretrained.config() : modelConfig(tokenizer);
     if (!c.getString("run.init_from").isBlank()) {
       // run.init_from's weights replace model.path's (which then gives shape and tokenizer).
       policy = initialPolicy(c.getString("run.init_from"), spec, seed);
     } else if (pretrained != null) {
-      policy = pretrained.newPolicy(optimizerConfig());
+      policy = pretrained.newPolicy(optimizerConfig(), loraConfig(), seed);
     } else {
-      policy = Policy.create(spec, optimizerConfig(), seed);
+      policy = Policy.create(spec, optimizerConfig(), seed, loraConfig());
     }
     return 0;
   }
@@ -490,6 +496,11 @@ final class TrainingRun {
     if (!algorithm.needsReference()) {
       return null;
     }
+    if (policy.lora().enabled()) {
+      // No second copy of the base: the base with adapters off, or (after an SFT warm-up) with
+      // a frozen copy of the warm-up's adapters.
+      return policy.referenceView(sftSteps > 0);
+    }
     Path path = dir.referenceCheckpoint();
     if (Files.isDirectory(path) && phaseStep > 1) {
       return Checkpoints.load(path).policy();
@@ -609,6 +620,47 @@ final class TrainingRun {
         m.getBoolean("tie_word_embeddings"),
         m.getInt("max_position_embeddings"),
         m.getBoolean("attention_bias"));
+  }
+
+  /** model.lora: rank 0 = full fine-tuning. */
+  private LoraConfig loraConfig() {
+    Config l = c.getConfig("model.lora");
+    int rank = l.getInt("rank");
+    if (rank < 0) {
+      throw new ConfigException("config error: 'model.lora.rank' must be >= 0, got " + rank);
+    }
+    double dropout = l.getDouble("dropout");
+    if (!(dropout >= 0 && dropout < 1)) {
+      throw new ConfigException(
+          "config error: 'model.lora.dropout' must be in [0, 1), got " + dropout);
+    }
+    List<String> targets = l.getStringList("targets");
+    if (rank > 0 && targets.isEmpty()) {
+      throw new ConfigException("config error: 'model.lora.targets' is empty");
+    }
+    return rank == 0 ? LoraConfig.NONE : new LoraConfig(rank, l.getDouble("alpha"), dropout, targets);
+  }
+
+  private static ChatTemplate chatTemplateOf(PretrainedModel m) {
+    try {
+      return m.chat();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /** task.chat: the model's chat template; null for plain prompts. */
+  private ChatFormat chatFormat() {
+    if (!c.getBoolean("task.chat")) {
+      return null;
+    }
+    if (chatTemplate == null || !(tokenizer instanceof HfTokenizer hf)) {
+      throw new ConfigException(
+          "config error: 'task.chat = true' needs model.path (a pretrained model with a chat"
+              + " template), got model.path = \"" + c.getString("model.path") + "\"");
+    }
+    return new ChatFormat(
+        chatTemplate, hf, c.getString("task.system"), c.getString("task.instruction"));
   }
 
   private OptimizerConfig optimizerConfig() {
