@@ -11,14 +11,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.util.Comparator;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.stream.Stream;
 import org.tokenrl.core.DurableFiles;
 
 /**
@@ -74,7 +69,7 @@ public final class Checkpoint {
       writeText(tmp.resolve("trainer_state.json"), trainerStateJson);
       Map<String, String> sums = new LinkedHashMap<>();
       for (String f : FILES) {
-        sums.put(f, sha256(tmp.resolve(f)));
+        sums.put(f, FileTrees.sha256(tmp.resolve(f)));
       }
       writeText(tmp.resolve(CHECKSUMS), JSON.writeValueAsString(sums));
       fsyncDirectory(tmp);
@@ -83,14 +78,14 @@ public final class Checkpoint {
         Files.delete(old); // only reserve a fresh name for the rename
         Files.move(target, old, StandardCopyOption.ATOMIC_MOVE);
         Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE);
-        deleteRecursively(old);
+        FileTrees.deleteRecursively(old);
       } else {
         Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE);
       }
       fsyncDirectory(parent);
     } finally {
       if (Files.exists(tmp)) {
-        deleteRecursively(tmp);
+        FileTrees.deleteRecursively(tmp);
       }
     }
   }
@@ -114,7 +109,7 @@ public final class Checkpoint {
         throw new IOException("checkpoint " + dir + " is missing " + f);
       }
       String expected = sums.get(f);
-      String actual = sha256(file);
+      String actual = FileTrees.sha256(file);
       if (!actual.equals(expected)) {
         throw new IOException(
             "checksum mismatch for "
@@ -172,26 +167,5 @@ public final class Checkpoint {
   }
 
 
-  static String sha256(Path file) throws IOException {
-    try {
-      MessageDigest md = MessageDigest.getInstance("SHA-256");
-      try (var in = Files.newInputStream(file)) {
-        byte[] buf = new byte[1 << 16];
-        for (int n; (n = in.read(buf)) > 0; ) {
-          md.update(buf, 0, n);
-        }
-      }
-      return HexFormat.of().formatHex(md.digest());
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException("SHA-256 unavailable", e);
-    }
-  }
 
-  private static void deleteRecursively(Path root) throws IOException {
-    try (Stream<Path> walk = Files.walk(root)) {
-      for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
-        Files.delete(p);
-      }
-    }
-  }
 }

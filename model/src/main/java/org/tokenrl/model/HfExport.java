@@ -10,11 +10,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.stream.Stream;
 import org.tokenrl.core.HfTokenizer;
 
 /**
@@ -73,7 +71,7 @@ public final class HfExport {
         Files.move(tmp, target);
       }
     } finally {
-      deleteRecursively(tmp);
+      FileTrees.deleteRecursively(tmp);
     }
   }
 
@@ -145,16 +143,4 @@ public final class HfExport {
     }
   }
 
-  private static void deleteRecursively(Path dir) throws IOException {
-    if (!Files.exists(dir)) {
-      return;
-    }
-    List<Path> all = new ArrayList<>();
-    try (Stream<Path> s = Files.walk(dir)) {
-      s.sorted(Comparator.reverseOrder()).forEach(all::add);
-    }
-    for (Path p : all) {
-      Files.deleteIfExists(p);
-    }
-  }
 }

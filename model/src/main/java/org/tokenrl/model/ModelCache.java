@@ -1,7 +1,6 @@
 package org.tokenrl.model;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
 import java.nio.file.AtomicMoveNotSupportedException;
@@ -10,15 +9,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.util.ArrayList;
-import java.util.Comparator;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
-import java.util.stream.Stream;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipInputStream;
 
@@ -100,7 +93,7 @@ public final class ModelCache {
         Files.createDirectories(entry);
         Files.move(staged, entry.resolve(m.fileName()));
         if (Files.exists(dir)) {
-          deleteRecursively(dir); // a leftover without the file (an older layout or a crash)
+          FileTrees.deleteRecursively(dir); // a leftover without the file (an older layout or a crash)
         }
         try {
           Files.move(entry, dir, StandardCopyOption.ATOMIC_MOVE);
@@ -108,7 +101,7 @@ public final class ModelCache {
           Files.move(entry, dir);
         }
       } finally {
-        deleteRecursively(work);
+        FileTrees.deleteRecursively(work);
       }
       return file;
     }
@@ -181,36 +174,12 @@ public final class ModelCache {
   }
 
   static void checkSha256(Path file, String expected) throws IOException {
-    String got = sha256(file);
+    String got = FileTrees.sha256(file);
     if (!got.equals(expected)) {
       throw new IOException(
           file.getFileName() + ": sha256 " + got + " differs from the pinned " + expected);
     }
   }
 
-  static String sha256(Path file) throws IOException {
-    try (InputStream in = Files.newInputStream(file)) {
-      MessageDigest md = MessageDigest.getInstance("SHA-256");
-      byte[] buf = new byte[1 << 20];
-      for (int n; (n = in.read(buf)) > 0; ) {
-        md.update(buf, 0, n);
-      }
-      return HexFormat.of().formatHex(md.digest());
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException(e);
-    }
-  }
 
-  private static void deleteRecursively(Path dir) throws IOException {
-    if (!Files.exists(dir)) {
-      return;
-    }
-    List<Path> all = new ArrayList<>();
-    try (Stream<Path> s = Files.walk(dir)) {
-      s.sorted(Comparator.reverseOrder()).forEach(all::add);
-    }
-    for (Path p : all) {
-      Files.deleteIfExists(p);
-    }
-  }
 }

@@ -52,7 +52,7 @@ class ModelCacheTest {
     for (Path p : paths) {
       assertEquals(file, p);
     }
-    assertEquals(SIX.fileSha256(), ModelCache.sha256(file));
+    assertEquals(SIX.fileSha256(), FileTrees.sha256(file));
     assertEquals(1, progress.stream().filter(l -> l.startsWith("fetching six-test")).count());
     try (Stream<Path> s = Files.list(tmp.resolve("cache"))) {
       // Only the entry and its lock file remain: no temporary directories.
