@@ -1,5 +1,8 @@
 package org.tokenrl.model;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
@@ -20,8 +23,10 @@ import org.tokenrl.core.DurableFiles;
  * A training checkpoint directory:
  *
  * <pre>
- *   model.safetensors      weights (float32, names of Policy.exportWeights)
- *   model.json             ModelSpec (with "arch": gpt or llama)
+ *   model.safetensors      weights (float32, names of Policy.exportWeights); with LoRA on a
+ *                          pretrained base, the adapters alone
+ *   model.json             ModelSpec (with "arch": gpt or llama), plus "lora" {rank, alpha,
+ *                          dropout, targets} and "base_model" {path, sha256} when they apply
  *   tokenizer.json         as given by the caller
  *   optimizer.safetensors  AdamW moments "m.NAME"/"v.NAME"; metadata: step, learning_rate, config
  *   trainer_state.json     opaque JSON from the caller (step, RNG state, ...)
@@ -58,12 +63,15 @@ public final class Checkpoint {
     String name = target.getFileName().toString();
     Path tmp = Files.createTempDirectory(parent, "." + name + ".tmp-");
     try {
+      BaseModel base = policy.baseModel();
+      LinkedHashMap<String, float[]> weights =
+          base != null ? policy.adapterWeights() : policy.exportWeights();
       SafeTensors.write(
           tmp.resolve("model.safetensors"),
-          policy.exportWeights(),
+          weights,
           policy.parameterShapes(),
           Map.of("format", "pt", "producer", "tokenrl"));
-      writeText(tmp.resolve("model.json"), policy.config().toJson());
+      writeText(tmp.resolve("model.json"), modelJson(policy));
       writeText(tmp.resolve("tokenizer.json"), tokenizerJson);
       writeOptimizer(tmp.resolve("optimizer.safetensors"), policy);
       writeText(tmp.resolve("trainer_state.json"), trainerStateJson);
@@ -123,11 +131,28 @@ public final class Checkpoint {
                 + "): the file is corrupted or was modified");
       }
     }
-    ModelSpec cfg = ModelSpec.fromJson(Files.readString(dir.resolve("model.json")));
+    String modelJson = Files.readString(dir.resolve("model.json"));
+    ModelSpec cfg = ModelSpec.fromJson(modelJson);
+    JsonNode extra = JSON.readTree(modelJson);
+    LoraConfig lora = loraOf(extra.path("lora"));
     SafeTensors.Contents opt = SafeTensors.read(dir.resolve("optimizer.safetensors"));
     OptimizerConfig optCfg =
         JSON.readValue(opt.metadata().get("optimizer_config"), OptimizerConfig.class);
-    Policy policy = Policy.createForImport(cfg, optCfg);
+    Policy policy;
+    if (extra.has("base_model")) {
+      BaseModel base =
+          new BaseModel(
+              Path.of(extra.path("base_model").path("path").asText()),
+              extra.path("base_model").path("sha256").asText());
+      try {
+        base.verify();
+      } catch (IOException e) {
+        throw new IOException("checkpoint " + dir + ": " + e.getMessage(), e);
+      }
+      policy = PretrainedModel.load(base.path()).newPolicy(optCfg, lora, 0);
+    } else {
+      policy = Policy.createForImport(cfg, optCfg, lora);
+    }
     policy.importWeights(SafeTensors.read(dir.resolve("model.safetensors")).tensors());
     policy.importOptimizerState(
         opt.tensors(),
@@ -137,6 +162,36 @@ public final class Checkpoint {
         policy,
         Files.readString(dir.resolve("tokenizer.json")),
         Files.readString(dir.resolve("trainer_state.json")));
+  }
+
+  /** The spec's JSON, with the LoRA settings and the base model when the policy has them. */
+  private static String modelJson(Policy policy) throws IOException {
+    ObjectNode json = (ObjectNode) JSON.readTree(policy.config().toJson());
+    LoraConfig lora = policy.lora();
+    if (lora.enabled()) {
+      ObjectNode l = json.putObject("lora");
+      l.put("rank", lora.rank());
+      l.put("alpha", lora.alpha());
+      l.put("dropout", lora.dropout());
+      lora.targets().forEach(l.putArray("targets")::add);
+    }
+    BaseModel base = policy.baseModel();
+    if (base != null) {
+      ObjectNode b = json.putObject("base_model");
+      b.put("path", base.path().toString());
+      b.put("sha256", base.sha256());
+    }
+    return JSON.writeValueAsString(json);
+  }
+
+  private static LoraConfig loraOf(JsonNode l) {
+    if (l.isMissingNode()) {
+      return LoraConfig.NONE;
+    }
+    java.util.List<String> targets = new java.util.ArrayList<>();
+    l.path("targets").forEach(t -> targets.add(t.asText()));
+    return new LoraConfig(
+        l.path("rank").asInt(), l.path("alpha").asDouble(), l.path("dropout").asDouble(), targets);
   }
 
   private static void writeOptimizer(Path path, Policy policy) throws IOException {

@@ -123,8 +123,7 @@ final class Generator {
         hidden = lastRows(prompts, tokens);
       } else if (step == 0) {
         Batch batch = Batch.leftPadded(prompts, spec.maxSeqLen());
-        INDArray all = model.forward(batch, false); // [B·P, d]
-        model.fillCache(cache, batch);
+        INDArray all = model.prefill(batch, cache); // [B·P, d]
         hidden = lastSlots(all, batch);
       } else {
         int b = prompts.length;

@@ -183,12 +183,14 @@ final class Gpt implements Transformer {
   }
 
   @Override
-  public void fillCache(KvCache cache, Batch prompts) {
+  public INDArray prefill(Batch prompts, KvCache cache) {
+    INDArray hidden = forward(prompts, false);
     for (int l = 0; l < blocks.length; l++) {
       KvCache.slots(cache.keys[l], 0, prompts.slots).assign(blocks[l].attn.keys());
       KvCache.slots(cache.values[l], 0, prompts.slots).assign(blocks[l].attn.values());
     }
     cache.prefilled(prompts);
+    return hidden;
   }
 
   @Override

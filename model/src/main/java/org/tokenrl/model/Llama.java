@@ -162,22 +162,52 @@ final class Llama implements Transformer {
 
   @Override
   public INDArray forward(Batch batch, boolean train) {
+    return forward(batch, train, null);
+  }
+
+  /**
+   * Without {@code train}, each layer runs in a child arena (only the residual stream [R, d]
+   * survives it), so scoring and prefill hold one layer's temporaries, not all 30 layers'.
+   */
+  private INDArray forward(Batch batch, boolean train, KvCache prefill) {
     n = batch.rows;
     t = batch.slots;
     INDArray mask = batch.mask(p.dtype); // [N, 1, T, T]
     angles = rope.angles(batch.positions);
     INDArray x = embed.forward(batch.ids, train); // [R, d]
-    for (Layer l : layers) {
-      INDArray h = l.inputNorm.forward(x, train);
-      INDArray q = rope.forward(l.q.forward(h, train), angles); // [R, H·hd]
-      INDArray k = rope.forward(l.k.forward(h, train), angles); // [R, G·hd]
-      INDArray a = l.attn.forward(q, k, l.v.forward(h, train), mask, n, t);
-      x = x.add(l.o.forward(a, train));
-      INDArray h2 = l.postNorm.forward(x, train);
-      INDArray m = l.swiglu.forward(l.gate.forward(h2, train), l.up.forward(h2, train), train);
-      x = x.add(l.down.forward(m, train));
+    for (int i = 0; i < layers.length; i++) {
+      Layer l = layers[i];
+      if (train) {
+        x = layerForward(l, x, mask, true);
+        continue;
+      }
+      INDArray xIn = x;
+      int layer = i;
+      x =
+          Scratch.inChild(
+              x,
+              () -> {
+                INDArray out = layerForward(l, xIn, mask, false);
+                if (prefill != null) {
+                  KvCache.slots(prefill.keys[layer], 0, t).assign(l.attn.keys());
+                  KvCache.slots(prefill.values[layer], 0, t).assign(l.attn.values());
+                }
+                return out;
+              });
     }
     return norm.forward(x, train);
+  }
+
+  /** The residual stream after layer l, [R, d]. */
+  private INDArray layerForward(Layer l, INDArray x, INDArray mask, boolean train) {
+    INDArray h = l.inputNorm.forward(x, train);
+    INDArray q = rope.forward(l.q.forward(h, train), angles); // [R, H·hd]
+    INDArray k = rope.forward(l.k.forward(h, train), angles); // [R, G·hd]
+    INDArray a = l.attn.forward(q, k, l.v.forward(h, train), mask, n, t);
+    INDArray mid = x.add(l.o.forward(a, train));
+    INDArray h2 = l.postNorm.forward(mid, train);
+    INDArray m = l.swiglu.forward(l.gate.forward(h2, train), l.up.forward(h2, train), train);
+    return mid.addi(l.down.forward(m, train));
   }
 
   @Override
@@ -185,18 +215,24 @@ final class Llama implements Transformer {
     INDArray dx = norm.backward(dHidden); // [R, d]
     for (int i = layers.length - 1; i >= 0; i--) {
       Layer l = layers[i];
-      INDArray[] dgu = l.swiglu.backward(l.down.backward(dx));
-      INDArray dh2 = l.gate.backward(dgu[0]).addi(l.up.backward(dgu[1]));
-      dx = dx.add(l.postNorm.backward(dh2));
-      INDArray[] dqkv = l.attn.backward(l.o.backward(dx), n, t);
-      INDArray dh =
-          l.q.backward(rope.backward(dqkv[0], angles))
-              .addi(l.k.backward(rope.backward(dqkv[1], angles)))
-              .addi(l.v.backward(dqkv[2]));
-      dx = dx.add(l.inputNorm.backward(dh));
+      INDArray dxOut = dx;
+      dx = Scratch.inChild(dxOut, () -> layerBackward(l, dxOut));
     }
     embed.backward(dx);
     angles = null;
+  }
+
+  /** dL/dx after layer l [R, d] -> dL/dx before it; adds the layer's parameter gradients. */
+  private INDArray layerBackward(Layer l, INDArray dx) {
+    INDArray[] dgu = l.swiglu.backward(l.down.backward(dx));
+    INDArray dh2 = l.gate.backward(dgu[0]).addi(l.up.backward(dgu[1]));
+    INDArray dMid = dx.add(l.postNorm.backward(dh2));
+    INDArray[] dqkv = l.attn.backward(l.o.backward(dMid), n, t);
+    INDArray dh =
+        l.q.backward(rope.backward(dqkv[0], angles))
+            .addi(l.k.backward(rope.backward(dqkv[1], angles)))
+            .addi(l.v.backward(dqkv[2]));
+    return dMid.addi(l.inputNorm.backward(dh));
   }
 
   @Override
@@ -206,12 +242,10 @@ final class Llama implements Transformer {
   }
 
   @Override
-  public void fillCache(KvCache cache, Batch prompts) {
-    for (int i = 0; i < layers.length; i++) {
-      KvCache.slots(cache.keys[i], 0, prompts.slots).assign(layers[i].attn.keys());
-      KvCache.slots(cache.values[i], 0, prompts.slots).assign(layers[i].attn.values());
-    }
+  public INDArray prefill(Batch prompts, KvCache cache) {
+    INDArray hidden = forward(prompts, false, cache);
     cache.prefilled(prompts);
+    return hidden;
   }
 
   @Override

@@ -19,6 +19,7 @@ final class LoraAdapter {
   static final class State {
     boolean enabled = true;
     long dropoutStep;
+    int pass; // which pass of the step: each pass of a split batch draws its own masks
   }
 
   final String module;
@@ -133,7 +134,8 @@ final class LoraAdapter {
 
   /** Inverted dropout: keep with 1-p, scaled by 1/(1-p); seeded by (optimizer step, adapter). */
   private INDArray dropoutMask(long rows, long cols) {
-    SplittableRandom rng = new SplittableRandom(state.dropoutStep * 1_000_003L + index);
+    SplittableRandom rng = new SplittableRandom(
+            state.dropoutStep * 1_000_003L + index + state.pass * 0x9E3779B97F4A7C15L);
     float keep = (float) (1.0 / (1.0 - dropout));
     float[] m = new float[Math.toIntExact(rows * cols)];
     for (int i = 0; i < m.length; i++) {

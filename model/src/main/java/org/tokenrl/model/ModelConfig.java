@@ -78,6 +78,9 @@ public record ModelConfig(
         }
         obj.remove("arch");
       }
+      if (tree instanceof com.fasterxml.jackson.databind.node.ObjectNode obj) {
+        obj.remove(java.util.List.of("lora", "base_model")); // a checkpoint's, read by Checkpoint
+      }
       return JSON.treeToValue(tree, ModelConfig.class);
     } catch (JsonProcessingException e) {
       throw new IllegalArgumentException(

@@ -36,6 +36,11 @@ public final class Policy implements AutoCloseable {
   private final Policy viewOf; // a reference view: scores with frozen adapters of viewOf's model
   private final Map<String, float[]> frozenAdapters; // the view's adapters; null = adapters off
   private boolean closed;
+  private int passTokens = DEFAULT_PASS_TOKENS;
+  private BaseModel base; // the pretrained weights under LoRA adapters, when loaded from one
+
+  /** Default of {@link #setPassTokens}. */
+  public static final int DEFAULT_PASS_TOKENS = 4096;
 
   /** {@code seed} null: zero weights, for a copy whose weights are imported next. */
   private Policy(ModelSpec spec, OptimizerConfig opt, Long seed, DataType dtype, LoraConfig lora) {
@@ -85,8 +90,8 @@ public final class Policy implements AutoCloseable {
   }
 
   /** A float32 model with zero weights, for callers that import every weight next. */
-  static Policy createForImport(ModelSpec spec, OptimizerConfig opt) {
-    return new Policy(spec, opt, null, DataType.FLOAT, LoraConfig.NONE);
+  static Policy createForImport(ModelSpec spec, OptimizerConfig opt, LoraConfig lora) {
+    return new Policy(spec, opt, null, DataType.FLOAT, lora);
   }
 
   /** Same, in another floating-point type (DOUBLE for finite-difference gradient checks). */
@@ -101,6 +106,56 @@ public final class Policy implements AutoCloseable {
 
   public LoraConfig lora() {
     return lora;
+  }
+
+  /** The pretrained weights these LoRA adapters sit on, or null (not LoRA, or random weights). */
+  public BaseModel baseModel() {
+    return viewOf != null ? viewOf.baseModel() : base;
+  }
+
+  void setBaseModel(BaseModel base) {
+    this.base = base;
+  }
+
+  /**
+   * Padded tokens (rows × longest sequence) one forward/backward pass may hold. Larger batches are
+   * scored and trained as several passes in order, their gradients added up before the one
+   * optimizer step, so activation memory is bounded by this budget and not by the batch. A single
+   * row longer than the budget is still one pass.
+   */
+  public synchronized void setPassTokens(int tokens) {
+    if (tokens < 1) {
+      throw new IllegalArgumentException("pass tokens must be >= 1, got " + tokens);
+    }
+    passTokens = tokens;
+  }
+
+  public synchronized int passTokens() {
+    return viewOf != null ? viewOf.passTokens() : passTokens;
+  }
+
+  /** Consecutive row ranges [from, to), each within the pass budget (or a single row). */
+  List<int[]> passes(int[][] prompts, int[][] responses) {
+    List<int[]> out = new java.util.ArrayList<>();
+    int from = 0;
+    int longest = 0;
+    for (int i = 0; i < prompts.length; i++) {
+      int len = prompts[i].length + responses[i].length - 1;
+      if (i > from && (long) Math.max(longest, len) * (i - from + 1) > passTokens) {
+        out.add(new int[] {from, i});
+        from = i;
+        longest = 0;
+      }
+      longest = Math.max(longest, len);
+    }
+    if (from < prompts.length) {
+      out.add(new int[] {from, prompts.length});
+    }
+    return out;
+  }
+
+  private static int[][] rows(int[][] all, int[] pass) {
+    return java.util.Arrays.copyOfRange(all, pass[0], pass[1]);
   }
 
   /**
@@ -204,7 +259,8 @@ public final class Policy implements AutoCloseable {
    */
   private record TeacherForced(Batch batch, int[] rows, int[] targets) {}
 
-  private TeacherForced teacherForced(int[][] prompts, int[][] responses, double temperature) {
+  /** The checks every scoring or training call makes on the whole batch before any pass. */
+  private void validate(int[][] prompts, int[][] responses, double temperature) {
     if (prompts.length != responses.length) {
       throw new IllegalArgumentException(
           prompts.length + " prompts but " + responses.length + " responses");
@@ -212,12 +268,41 @@ public final class Policy implements AutoCloseable {
     if (!(temperature > 0)) {
       throw new IllegalArgumentException("temperature must be > 0, got " + temperature);
     }
-    int[][] inputs = new int[prompts.length][];
-    int scored = 0;
     for (int i = 0; i < prompts.length; i++) {
       if (prompts[i].length == 0) {
         throw new IllegalArgumentException("prompt " + i + " is empty: start prompts with BOS");
       }
+      int len = prompts[i].length + responses[i].length - 1;
+      if (len > spec.maxSeqLen()) {
+        throw new IllegalArgumentException(
+            "row "
+                + i
+                + " holds "
+                + len
+                + " tokens but the model sees at most "
+                + spec.maxSeqLen()
+                + " positions: shorten prompts/responses or use a model with more positions");
+      }
+      for (int y : responses[i]) {
+        if (y < 0 || y >= spec.vocabSize()) {
+          throw new IllegalArgumentException(
+              "response token "
+                  + y
+                  + " (row "
+                  + i
+                  + ") is outside the vocabulary [0, "
+                  + spec.vocabSize()
+                  + ")");
+        }
+      }
+    }
+  }
+
+  /** One pass's rows (already validated) as a right-padded batch with its scored rows. */
+  private TeacherForced teacherForced(int[][] prompts, int[][] responses, double temperature) {
+    int[][] inputs = new int[prompts.length][];
+    int scored = 0;
+    for (int i = 0; i < prompts.length; i++) {
       int[] sequence = java.util.Arrays.copyOf(prompts[i], prompts[i].length + responses[i].length);
       System.arraycopy(responses[i], 0, sequence, prompts[i].length, responses[i].length);
       inputs[i] = java.util.Arrays.copyOf(sequence, sequence.length - 1);
@@ -229,19 +314,8 @@ public final class Policy implements AutoCloseable {
     int k = 0;
     for (int i = 0; i < prompts.length; i++) {
       for (int t = 0; t < responses[i].length; t++) {
-        int y = responses[i][t];
-        if (y < 0 || y >= spec.vocabSize()) {
-          throw new IllegalArgumentException(
-              "response token "
-                  + y
-                  + " (row "
-                  + i
-                  + ") is outside the vocabulary [0, "
-                  + spec.vocabSize()
-                  + ")");
-        }
         rows[k] = batch.flat(i, prompts[i].length - 1 + t);
-        targets[k++] = y;
+        targets[k++] = responses[i][t];
       }
     }
     return new TeacherForced(batch, rows, targets);
@@ -264,32 +338,35 @@ public final class Policy implements AutoCloseable {
       return viewOf.scoreAsReference(frozenAdapters, prompts, responses, temperature);
     }
     checkOpen();
-    TeacherForced tf = teacherForced(prompts, responses, temperature);
-    double[] lp = new double[0];
-    double[] ent = new double[0];
-    if (tf.rows.length > 0) {
-      try (var ws = scratch.open()) {
-        LmHead.Result r =
-          LmHead.run(
-              scoredHidden(tf, false),
-              model.headWeight(),
-              null,
-              tf.targets,
-              temperature,
-              null,
-              null,
-              null);
-        lp = r.logp();
-        ent = r.entropy();
-      }
-    }
+    validate(prompts, responses, temperature);
     double[][] logprobs = new double[prompts.length][];
     double[][] entropies = new double[prompts.length][];
-    int k = 0;
-    for (int i = 0; i < prompts.length; i++) {
-      logprobs[i] = java.util.Arrays.copyOfRange(lp, k, k + responses[i].length);
-      entropies[i] = java.util.Arrays.copyOfRange(ent, k, k + responses[i].length);
-      k += responses[i].length;
+    for (int[] pass : passes(prompts, responses)) {
+      TeacherForced tf = teacherForced(rows(prompts, pass), rows(responses, pass), temperature);
+      double[] lp = new double[0];
+      double[] ent = new double[0];
+      if (tf.rows.length > 0) {
+        try (var ws = scratch.open()) {
+          LmHead.Result r =
+              LmHead.run(
+                  scoredHidden(tf, false),
+                  model.headWeight(),
+                  null,
+                  tf.targets,
+                  temperature,
+                  null,
+                  null,
+                  null);
+          lp = r.logp();
+          ent = r.entropy();
+        }
+      }
+      int k = 0;
+      for (int i = pass[0]; i < pass[1]; i++) {
+        logprobs[i] = java.util.Arrays.copyOfRange(lp, k, k + responses[i].length);
+        entropies[i] = java.util.Arrays.copyOfRange(ent, k, k + responses[i].length);
+        k += responses[i].length;
+      }
     }
     return new TokenScores(logprobs, entropies);
   }
@@ -301,29 +378,32 @@ public final class Policy implements AutoCloseable {
   public synchronized void responseLogProbs(
       int[][] prompts, int[][] responses, double temperature, LogProbRows visitor) {
     checkOpen();
-    TeacherForced tf = teacherForced(prompts, responses, temperature);
-    if (tf.rows.length == 0) {
-      return;
-    }
-    int[] rowOf = new int[tf.rows.length];
-    int[] posOf = new int[tf.rows.length];
-    int k = 0;
-    for (int i = 0; i < responses.length; i++) {
-      for (int t = 0; t < responses[i].length; t++) {
-        rowOf[k] = i;
-        posOf[k++] = t;
+    validate(prompts, responses, temperature);
+    for (int[] pass : passes(prompts, responses)) {
+      TeacherForced tf = teacherForced(rows(prompts, pass), rows(responses, pass), temperature);
+      if (tf.rows.length == 0) {
+        continue;
       }
-    }
-    try (var ws = scratch.open()) {
-      LmHead.run(
-          scoredHidden(tf, false),
-          model.headWeight(),
-          null,
-          tf.targets,
-          temperature,
-          null,
-          null,
-          (row, s) -> visitor.accept(rowOf[s], posOf[s], row));
+      int[] rowOf = new int[tf.rows.length];
+      int[] posOf = new int[tf.rows.length];
+      int k = 0;
+      for (int i = pass[0]; i < pass[1]; i++) {
+        for (int t = 0; t < responses[i].length; t++) {
+          rowOf[k] = i;
+          posOf[k++] = t;
+        }
+      }
+      try (var ws = scratch.open()) {
+        LmHead.run(
+            scoredHidden(tf, false),
+            model.headWeight(),
+            null,
+            tf.targets,
+            temperature,
+            null,
+            null,
+            (row, s) -> visitor.accept(rowOf[s], posOf[s], row));
+      }
     }
   }
 
@@ -375,18 +455,54 @@ public final class Policy implements AutoCloseable {
       VocabCoef[][] vocabCoef,
       double temperature) {
     checkOpen();
-    TeacherForced tf = teacherForced(prompts, responses, temperature);
+    validate(prompts, responses, temperature);
     String bad = checkCoefficients(responses, targetCoef, vocabCoef);
     if (bad != null) {
       return new Surrogate(Double.NaN, Double.NaN, Map.of(), bad);
     }
-    if (tf.rows.length == 0) {
+    if (java.util.Arrays.stream(responses).allMatch(r -> r.length == 0)) {
       return new Surrogate(0, 0, Map.of(), "no response tokens to train on");
+    }
+    Params params = model.params();
+    params.zeroGrads();
+    double loss = 0;
+    loraState.dropoutStep = adam.step() + 1; // adapter dropout masks: a function of the step
+    List<int[]> passes = passes(prompts, responses);
+    for (int pass = 0; pass < passes.size(); pass++) {
+      loraState.pass = pass;
+      loss += accumulateGradients(prompts, responses, targetCoef, vocabCoef, temperature, passes.get(pass));
+    }
+    double squares = 0;
+    for (INDArray g : params.grads.values()) {
+      double n = g.norm2Number().doubleValue();
+      squares += n * n;
+    }
+    double norm = Math.sqrt(squares);
+    String reason = null;
+    if (!Double.isFinite(loss)) {
+      reason = "non-finite loss " + loss;
+    } else if (!Double.isFinite(norm)) {
+      reason = "non-finite gradient (global norm " + norm + ")";
+    }
+    return new Surrogate(loss, norm, params.grads, reason);
+  }
+
+  /** Forward and backward of the rows of one pass; adds to the gradients, returns its loss share. */
+  private double accumulateGradients(
+      int[][] prompts,
+      int[][] responses,
+      double[][] targetCoef,
+      VocabCoef[][] vocabCoef,
+      double temperature,
+      int[] pass) {
+    TeacherForced tf = teacherForced(rows(prompts, pass), rows(responses, pass), temperature);
+    if (tf.rows.length == 0) {
+      return 0;
     }
     double[] coef = new double[tf.rows.length];
     VocabCoef[] vocab = vocabCoef == null ? null : new VocabCoef[tf.rows.length];
     int k = 0;
-    for (int i = 0; i < responses.length; i++) {
+    for (int i = pass[0]; i < pass[1]; i++) {
       for (int t = 0; t < responses[i].length; t++) {
         coef[k] = targetCoef[i][t];
         if (vocab != null) {
@@ -395,12 +511,7 @@ public final class Policy implements AutoCloseable {
         k++;
       }
     }
-    Params params = model.params();
-    params.zeroGrads();
-    double squares = 0;
-    double loss;
     try (var ws = scratch.open()) {
-      loraState.dropoutStep = adam.step() + 1; // adapter dropout masks: a function of the step
       INDArray hidden = model.forward(tf.batch, true); // [R, d]
       LmHead.Result head =
           LmHead.run(
@@ -419,20 +530,8 @@ public final class Policy implements AutoCloseable {
               .addOutputs(dHidden)
               .build());
       model.backward(dHidden);
-      for (INDArray g : params.grads.values()) {
-        double n = g.norm2Number().doubleValue();
-        squares += n * n;
-      }
-      loss = head.loss();
+      return head.loss();
     }
-    double norm = Math.sqrt(squares);
-    String reason = null;
-    if (!Double.isFinite(loss)) {
-      reason = "non-finite loss " + loss;
-    } else if (!Double.isFinite(norm)) {
-      reason = "non-finite gradient (global norm " + norm + ")";
-    }
-    return new Surrogate(loss, norm, params.grads, reason);
   }
 
   /** Raw logits [T][V] of every position of one sequence (tests compare against references). */
@@ -566,6 +665,10 @@ public final class Policy implements AutoCloseable {
    */
   public synchronized void importWeights(Map<String, float[]> weights) {
     checkOpen();
+    if (lora.enabled() && weights.keySet().stream().allMatch(n -> n.contains(".lora_"))) {
+      assignAll(adapterParams(), weights, "adapters");
+      return;
+    }
     if (lora.enabled() && weights.keySet().stream().noneMatch(n -> n.contains(".lora_"))) {
       LinkedHashMap<String, INDArray> base = new LinkedHashMap<>(model.params().values);
       base.keySet().removeAll(adapterParams().keySet());
@@ -583,6 +686,7 @@ public final class Policy implements AutoCloseable {
   public synchronized Policy copy() {
     checkOpen();
     Policy p = new Policy(spec, adam.config(), null, dtype, lora);
+    p.base = base;
     p.importWeights(exportWeights());
     p.setLearningRate(learningRate());
     return p;

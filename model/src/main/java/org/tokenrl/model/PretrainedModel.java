@@ -109,6 +109,13 @@ public record PretrainedModel(
   public Policy newPolicy(OptimizerConfig optimizer, LoraConfig lora, long seed) {
     Policy policy = Policy.create(config, optimizer, seed, lora);
     policy.importWeights(weights);
+    if (lora.enabled()) {
+      try {
+        policy.setBaseModel(BaseModel.of(source)); // LoRA checkpoints then hold the adapters only
+      } catch (IOException e) {
+        throw new java.io.UncheckedIOException(e);
+      }
+    }
     return policy;
   }
 

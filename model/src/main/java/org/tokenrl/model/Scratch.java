@@ -1,11 +1,13 @@
 package org.tokenrl.model;
 
+import java.util.function.Supplier;
 import org.nd4j.linalg.api.memory.MemoryWorkspace;
 import org.nd4j.linalg.api.memory.conf.WorkspaceConfiguration;
 import org.nd4j.linalg.api.memory.enums.AllocationPolicy;
 import org.nd4j.linalg.api.memory.enums.LearningPolicy;
 import org.nd4j.linalg.api.memory.enums.ResetPolicy;
 import org.nd4j.linalg.api.memory.enums.SpillPolicy;
+import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
 /**
@@ -36,10 +38,29 @@ final class Scratch {
     return Nd4j.getWorkspaceManager().getAndActivateWorkspace(CONFIG, id);
   }
 
-  /** Frees the calling thread's arena (each thread has its own). */
+  /**
+   * Frees the calling thread's arena (each thread has its own). The child arena of {@link
+   * #inChild} is per thread and shared by all policies, so it stays for the thread's next pass.
+   */
   void release() {
     if (Nd4j.getWorkspaceManager().checkIfWorkspaceExists(id)) {
       Nd4j.getWorkspaceManager().getWorkspaceForCurrentThread(id).destroyWorkspace(true);
     }
+  }
+
+  private static final String CHILD = "tokenrl-layer-pass";
+
+  /**
+   * Runs one layer's share of a pass in a child arena and copies its result, shaped like {@code
+   * resultLike}, into the enclosing arena: the layer's temporaries are gone before the next layer
+   * starts, so a backward pass holds one layer's temporaries at a time instead of all of them until
+   * the step ends.
+   */
+  static INDArray inChild(INDArray resultLike, Supplier<INDArray> layerPass) {
+    INDArray out = resultLike.ulike(); // in the enclosing arena
+    try (MemoryWorkspace ws = Nd4j.getWorkspaceManager().getAndActivateWorkspace(CONFIG, CHILD)) {
+      out.assign(layerPass.get());
+    }
+    return out;
   }
 }

@@ -32,8 +32,11 @@ interface Transformer {
   /** An empty cache for {@code rows} sequences of up to {@code capacity} slots. */
   KvCache newCache(int rows, int capacity);
 
-  /** Copies the keys/values of the last forward pass (a left-padded prompt batch) into the cache. */
-  void fillCache(KvCache cache, Batch prompts);
+  /**
+   * The forward pass over a left-padded prompt batch that also writes every layer's keys and
+   * values into the (empty) cache; returns the hidden states [R, d] as {@link #forward} does.
+   */
+  INDArray prefill(Batch prompts, KvCache cache);
 
   /**
    * One new token per row at the cache's next slot: tokens [B], positions [B] -> hidden [B, d].

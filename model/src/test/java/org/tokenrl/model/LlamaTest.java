@@ -77,6 +77,38 @@ class LlamaTest {
   }
 
   @Test
+  void aBatchSplitIntoPassesHasTheSameScoresLossAndGradients() {
+    LoraConfig lora = new LoraConfig(2, 4.0, 0.0, List.of("q_proj", "down_proj"));
+    Policy whole = Policy.create(TINY, OptimizerConfig.defaults(1e-3), 7, DataType.DOUBLE, lora);
+    Policy split = Policy.create(TINY, OptimizerConfig.defaults(1e-3), 7, DataType.DOUBLE, lora);
+    split.setPassTokens(6); // rows of 5, 4 and 5 tokens: one row per pass
+    assertEquals(1, whole.passes(PROMPTS, RESPONSES).size());
+    assertEquals(3, split.passes(PROMPTS, RESPONSES).size());
+    Random rng = new Random(5);
+    double[][] coef = new double[RESPONSES.length][];
+    for (int i = 0; i < coef.length; i++) {
+      coef[i] = rng.doubles(RESPONSES[i].length, -1, 1).toArray();
+    }
+    // B is zero at init: one step first, so the adapters' gradients all flow
+    whole.update(PROMPTS, RESPONSES, coef, null, 1.0);
+    split.update(PROMPTS, RESPONSES, coef, null, 1.0);
+    TokenScores a = whole.score(PROMPTS, RESPONSES, 0.8);
+    TokenScores b = split.score(PROMPTS, RESPONSES, 0.8);
+    for (int i = 0; i < PROMPTS.length; i++) {
+      assertArrayEquals(a.logprobs()[i], b.logprobs()[i], 1e-12);
+      assertArrayEquals(a.entropies()[i], b.entropies()[i], 1e-12);
+    }
+    Policy.Surrogate sw = whole.surrogate(PROMPTS, RESPONSES, coef, null, 0.8);
+    Map<String, double[]> gw = new java.util.LinkedHashMap<>();
+    sw.gradients().forEach((k, g) -> gw.put(k, g.dup().data().asDouble()));
+    Policy.Surrogate ss = split.surrogate(PROMPTS, RESPONSES, coef, null, 0.8);
+    assertTrue(sw.gradNorm() > 0);
+    assertEquals(sw.loss(), ss.loss(), 1e-12);
+    assertEquals(sw.gradNorm(), ss.gradNorm(), 1e-12);
+    ss.gradients().forEach((k, g) -> assertArrayEquals(gw.get(k), g.data().asDouble(), 1e-12, k));
+  }
+
+  @Test
   void parametersUseHuggingFaceNamesAndShapes() {
     try (Policy p = Policy.create(TINY, OptimizerConfig.defaults(1e-3), 1)) {
       Map<String, long[]> shapes = p.parameterShapes();

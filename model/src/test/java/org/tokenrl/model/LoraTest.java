@@ -15,6 +15,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.tokenrl.core.HfTokenizer;
 import org.tokenrl.core.PythonRunner;
 
 /**
@@ -96,6 +97,54 @@ class LoraTest {
     randomiseB(p, 3);
     assertTrue(p.parameterShapes().containsKey("blocks.0.attn.wq.lora_A.weight"));
     checkFiniteDifferences(p, new Random(4));
+  }
+
+  @Test
+  void checkpointsHoldAdaptersAndTheBaseDigestAndRefuseAChangedBase(@TempDir Path dir)
+      throws Exception {
+    // A tiny pretrained base as an HF directory (SmolLM2's tokenizer, random small weights).
+    HfTokenizer tokenizer = PretrainedModel.loadTokenizer(SmolLm2.gguf());
+    LlamaConfig tiny = new LlamaConfig(49152, 16, 24, 2, 4, 2, 4, 1e-5, 10000, true, 32, false);
+    Path base = dir.resolve("base");
+    try (Policy random = Policy.create(tiny, OptimizerConfig.defaults(1e-2), 9)) {
+      HfExport.write(base, tiny, random.exportWeights(), tokenizer, null, SafeTensors.DType.F32);
+    }
+    Path ckpt = dir.resolve("ckpt");
+    TokenScores trained;
+    LinkedHashMap<String, float[]> adapters;
+    try (Policy p =
+        PretrainedModel.load(base).newPolicy(OptimizerConfig.defaults(1e-2), LORA, 5)) {
+      for (int step = 0; step < 2; step++) {
+        assertFalse(p.update(PROMPTS, RESPONSES, coef(new Random(step)), null, 1.0).skipped());
+      }
+      trained = p.score(PROMPTS, RESPONSES, 1.0);
+      adapters = p.adapterWeights();
+      Checkpoint.save(ckpt, p, "{}", "{}");
+    }
+    // The checkpoint's weights file holds the adapters alone, its model.json the base's digest.
+    SafeTensors.Contents saved = SafeTensors.read(ckpt.resolve("model.safetensors"));
+    assertEquals(adapters.keySet(), saved.tensors().keySet());
+    String modelJson = java.nio.file.Files.readString(ckpt.resolve("model.json"));
+    assertTrue(modelJson.contains(BaseModel.digest(base)), modelJson);
+    try (Policy back = Checkpoint.load(ckpt).policy()) {
+      assertEquals(2, back.optimizerStep());
+      TokenScores again = back.score(PROMPTS, RESPONSES, 1.0);
+      for (int i = 0; i < PROMPTS.length; i++) {
+        assertArrayEquals(trained.logprobs()[i], again.logprobs()[i], 0.0);
+      }
+      assertFalse(
+          java.util.Arrays.equals(
+              adapters.values().iterator().next(), new float[adapters.values().iterator().next().length]));
+    }
+    // Another base under the same path: refused, naming both digests.
+    FileTrees.deleteRecursively(base);
+    try (Policy other = Policy.create(tiny, OptimizerConfig.defaults(1e-2), 10)) {
+      HfExport.write(base, tiny, other.exportWeights(), tokenizer, null, SafeTensors.DType.F32);
+    }
+    java.io.IOException e =
+        org.junit.jupiter.api.Assertions.assertThrows(
+            java.io.IOException.class, () -> Checkpoint.load(ckpt));
+    assertTrue(e.getMessage().contains("has changed"), e.getMessage());
   }
 
   @Test

@@ -60,6 +60,7 @@ final class ConfigRanges {
     RANGES.put("trainer.steps", AT_LEAST_0);
     RANGES.put("trainer.prompts_per_step", AT_LEAST_1);
     RANGES.put("trainer.group_size", AT_LEAST_1);
+    RANGES.put("trainer.micro_batch_tokens", AT_LEAST_1);
     RANGES.put("trainer.learning_rate", AT_LEAST_0);
     RANGES.put("trainer.warmup_steps", AT_LEAST_0);
     RANGES.put("trainer.eval_every", AT_LEAST_0);

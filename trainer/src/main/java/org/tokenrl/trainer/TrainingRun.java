@@ -116,6 +116,7 @@ final class TrainingRun {
   double run(boolean resume) {
     prepare();
     long done = startPolicy(resume);
+    policy.setPassTokens(c.getInt("trainer.micro_batch_tokens"));
     codec = new PromptCodec(tokenizer, chatFormat());
     samples = SampleTable.fromConfig(c);
     evaluator =
@@ -502,11 +503,15 @@ final class TrainingRun {
       return policy.referenceView(sftSteps > 0);
     }
     Path path = dir.referenceCheckpoint();
+    Policy reference;
     if (Files.isDirectory(path) && phaseStep > 1) {
-      return Checkpoints.load(path).policy();
+      reference = Checkpoints.load(path).policy();
+    } else {
+      Checkpoints.save(path, policy, tokenizer.toJson(), "{}");
+      reference = policy.copy();
     }
-    Checkpoints.save(path, policy, tokenizer.toJson(), "{}");
-    return policy.copy();
+    reference.setPassTokens(policy.passTokens());
+    return reference;
   }
 
   private void saveCheckpoint(long step, String metricsLine) {

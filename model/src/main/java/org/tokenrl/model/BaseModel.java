@@ -1,0 +1,69 @@
+package org.tokenrl.model;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.stream.Stream;
+
+/**
+ * The pretrained weights a LoRA policy adapts: where they were read from and a SHA-256 over their
+ * bytes. A LoRA checkpoint stores only the adapters plus this, and loading it re-reads the base and
+ * refuses one whose bytes changed. The digest of a GGUF file is the file's own; of a Hugging Face
+ * directory, one digest over config.json and every .safetensors file in name order.
+ */
+public record BaseModel(Path path, String sha256) {
+  /** Reads the base at {@code path} and computes its digest. */
+  public static BaseModel of(Path path) throws IOException {
+    Path p = path.toAbsolutePath().normalize();
+    return new BaseModel(p, digest(p));
+  }
+
+  /** Fails with a message naming both digests when the base at {@link #path} is not this one. */
+  public void verify() throws IOException {
+    if (!Files.exists(path)) {
+      throw new IOException(
+          "the base model " + path + " the adapters were trained on is missing: restore it there");
+    }
+    String now = digest(path);
+    if (!now.equals(sha256)) {
+      throw new IOException(
+          "the base model "
+              + path
+              + " has changed (sha256 "
+              + now
+              + ", the adapters were trained on "
+              + sha256
+              + "): adapters only fit the exact base they were trained on");
+    }
+  }
+
+  static String digest(Path path) throws IOException {
+    if (!Files.isDirectory(path)) {
+      return FileTrees.sha256(path);
+    }
+    List<Path> files;
+    try (Stream<Path> s = Files.list(path)) {
+      files =
+          s.filter(
+                  f -> {
+                    String n = f.getFileName().toString();
+                    return n.equals("config.json") || n.endsWith(".safetensors");
+                  })
+              .sorted()
+              .toList();
+    }
+    try {
+      MessageDigest md = MessageDigest.getInstance("SHA-256");
+      for (Path f : files) {
+        md.update((f.getFileName() + "=" + FileTrees.sha256(f) + "\n").getBytes());
+      }
+      return HexFormat.of().formatHex(md.digest());
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+}
