@@ -44,7 +44,7 @@ public final class Algorithms {
   private static final Registry<Factory<SupervisedAlgorithm>> SUPERVISED =
       new Registry<Factory<SupervisedAlgorithm>>("supervised algorithm")
           .register("sft", Algorithms::sft)
-          .register("otr", OneTokenRolloutLoss::create);
+          .register("otr", Otr::create);
 
   /** Every name with its kind; registering a name under two kinds fails at class load. */
   private static final Registry<AlgorithmKind> KINDS = new Registry<>("algorithm");

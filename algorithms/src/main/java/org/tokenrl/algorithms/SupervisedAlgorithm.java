@@ -10,4 +10,4 @@ import com.typesafe.config.Config;
  * @param settings the resolved {@code algorithm} block, for logging
  */
 public record SupervisedAlgorithm(
-    String name, OneTokenRolloutLoss oneTokenRollout, Config settings) {}
+    String name, Otr oneTokenRollout, Config settings) {}

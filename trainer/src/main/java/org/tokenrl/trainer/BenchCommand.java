@@ -1,97 +1,123 @@
 package org.tokenrl.trainer;
 
-import java.util.ArrayList;
-import java.util.Arrays;
-import java.util.List;
+import org.tokenrl.rewards.Smoothing;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 
-/** {@code ./tokenrl bench [model|bleu|rollout] [options]}: speed measured against baselines. */
-final class BenchCommand implements Command {
-  static final String HELP =
-      """
-      usage: ./tokenrl bench [model|bleu|rollout] [--quick] [model options]
-
-        model (default)  the policy engine on issue 10's five cases: training step time of the
-                         gpt-d128-L2, gpt-d256-L6 and llama-135m models and KV-cache sampling
-                         tokens/s; prints which OpenBLAS the run uses
-        bleu             per-sentence TensorBLEU against NLTK's sentence_bleu and a plain Java loop
-        rollout          rollout tokens/s in-process and on a local Ray cluster with 1 and 2 actors,
-                         and the per-step cost of Arrow transport and weight sync
-        --quick          fewer repetitions
-
-      model options:
-        --json           one JSON object per case, e.g. {"case":"gpt-d128-L2 train B64 T16",
-                         "train_step_ms":215.3} (the human-readable table is the default)
-        --vs-torch       also run experiments/bench/torch_model_bench.py case by case with
-                         /usr/bin/python3 (or $TOKENRL_TORCH_PYTHON) and print the ratios
-                         tokenrl/PyTorch (step time for train cases, tokens/s for sample cases)
-        --only TEXT      run only the cases whose name contains TEXT
-        --cpu-time       time with the process's CPU time instead of wall time (both sides): on a
-                         machine shared with other jobs it is far less disturbed by their load
-      """;
-
+/**
+ * {@code ./tokenrl bench [model|bleu|rollout] [options]}: speed measured against baselines run in
+ * the same process. Without a benchmark name it runs {@code model} with its defaults.
+ */
+@Command(
+    name = "bench",
+    description = "measure training, sampling, rollout and BLEU speed (model: also against PyTorch)",
+    subcommands = {BenchCommand.Model.class, BenchCommand.Bleu.class, BenchCommand.Rollout.class},
+    footer = {"", "Without a benchmark name, runs 'model' with its defaults."})
+final class BenchCommand extends CliCommand {
   @Override
-  public String name() {
-    return "bench";
+  int execute() {
+    return new Model().execute();
   }
 
-  @Override
-  public String summary() {
-    return "measure training, sampling, rollout and BLEU speed (model: also against PyTorch)";
-  }
+  @Command(
+      name = "model",
+      description = {
+        "the policy engine: training step time of the gpt-d128-L2, gpt-d256-L6 and llama-135m",
+        "models and KV-cache sampling tokens/s; prints which OpenBLAS the run uses"
+      })
+  static final class Model extends CliCommand {
+    @Option(names = "--quick", description = "fewer repetitions")
+    boolean quick;
 
-  @Override
-  public int run(String[] args) {
-    if (Arrays.asList(args).contains("--help")) {
-      System.out.print(HELP);
+    @Option(
+        names = "--json",
+        description =
+            "one JSON object per case, e.g. {\"case\":\"gpt-d128-L2 train B64 T16\","
+                + "\"train_step_ms\":215.3} (the table is the default)")
+    boolean json;
+
+    @Option(
+        names = "--vs-torch",
+        description =
+            "also run experiments/bench/torch_model_bench.py case by case with /usr/bin/python3"
+                + " (or $TOKENRL_TORCH_PYTHON) and print the ratios tokenrl/PyTorch")
+    boolean vsTorch;
+
+    @Option(names = "--only", paramLabel = "TEXT", description = "only the cases whose name contains TEXT")
+    String only = "";
+
+    @Option(
+        names = "--cpu-time",
+        description =
+            "time with the process's CPU time instead of wall time (both sides): far less"
+                + " disturbed by other jobs on a shared machine")
+    boolean cpuTime;
+
+    @Override
+    int execute() {
+      new ModelBenchRun(quick, json, vsTorch, only, cpuTime).run();
       return 0;
     }
-    String what = args.length > 0 && !args[0].startsWith("--") ? args[0] : "model";
-    String[] rest =
-        args.length > 0 && !args[0].startsWith("--")
-            ? Arrays.copyOfRange(args, 1, args.length)
-            : args;
-    switch (what) {
-      case "model" -> {
-        return runModel(rest);
-      }
-      case "bleu" -> BleuBenchmark.main(rest);
-      case "rollout" -> RolloutBench.main(rest);
-      default -> {
-        System.err.println("tokenrl bench: unknown benchmark '" + what + "'\n" + HELP);
-        return 2;
-      }
-    }
-    return 0;
   }
 
-  private static int runModel(String[] args) {
-    boolean quick = false;
-    boolean json = false;
-    boolean vsTorch = false;
-    boolean cpuTime = false;
-    String only = "";
-    List<String> unknown = new ArrayList<>();
-    for (int i = 0; i < args.length; i++) {
-      switch (args[i]) {
-        case "--quick" -> quick = true;
-        case "--json" -> json = true;
-        case "--vs-torch" -> vsTorch = true;
-        case "--cpu-time" -> cpuTime = true;
-        case "--only" -> {
-          if (i + 1 == args.length) {
-            System.err.println("tokenrl bench model: --only needs a case-name fragment");
-            return 2;
-          }
-          only = args[++i];
-        }
-        default -> unknown.add(args[i]);
+  @Command(
+      name = "bleu",
+      description = "per-sentence TensorBLEU against NLTK's sentence_bleu and a plain Java loop")
+  static final class Bleu extends CliCommand {
+    @Option(names = "--quick", description = "batch sizes and lengths 64 and 256 only")
+    boolean quick;
+
+    @Option(names = "--vocab", paramLabel = "V", description = "token ids drawn from [0, V) (default ${DEFAULT-VALUE})")
+    int vocab = 32000;
+
+    @Option(
+        names = "--overlap",
+        paramLabel = "P",
+        description = "share of candidate tokens copied from the reference (default ${DEFAULT-VALUE})")
+    double overlap = 0.5;
+
+    @Option(
+        names = "--smoothing",
+        paramLabel = "methodK",
+        description = "NLTK smoothing method0..method7 (default ${DEFAULT-VALUE})")
+    String smoothing = "method1";
+
+    @Option(names = "--no-nltk", description = "skip the NLTK baseline")
+    boolean noNltk;
+
+    @Option(names = "--nd4j", description = "also time ND4J's unique and bincount against the Java radix sort")
+    boolean nd4j;
+
+    @Override
+    int execute() {
+      if (vocab < 1 || !(overlap >= 0 && overlap <= 1)) {
+        return fail("--vocab must be >= 1 and --overlap in [0, 1]");
       }
+      Smoothing s;
+      try {
+        s = Smoothing.parse(smoothing);
+      } catch (IllegalArgumentException e) {
+        return fail("--smoothing: " + e.getMessage());
+      }
+      BleuBenchmark.run(quick, !noNltk, nd4j, vocab, overlap, s);
+      return 0;
     }
-    if (!unknown.isEmpty()) {
-      System.err.println("tokenrl bench model: unknown option " + unknown.get(0) + "\n" + HELP);
-      return 2;
+  }
+
+  @Command(
+      name = "rollout",
+      description = {
+        "rollout tokens/s in-process and on a local Ray cluster with 1 and 2 actors, and the",
+        "per-step cost of Arrow transport and weight sync"
+      })
+  static final class Rollout extends CliCommand {
+    @Option(names = "--quick", description = "3 rounds instead of 8")
+    boolean quick;
+
+    @Override
+    int execute() {
+      RolloutBench.run(quick);
+      return 0;
     }
-    new ModelBenchRun(quick, json, vsTorch, only, cpuTime).run();
-    return 0;
   }
 }

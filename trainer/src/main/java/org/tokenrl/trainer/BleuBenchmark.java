@@ -35,29 +35,9 @@ import org.tokenrl.rewards.TensorBleu;
 public final class BleuBenchmark {
   private BleuBenchmark() {}
 
-  public static void main(String[] args) {
-    boolean quick = false;
-    boolean nltk = true;
-    boolean nd4j = false;
-    int vocab = 32000;
-    double overlap = 0.5;
-    Smoothing smoothing = Smoothing.METHOD1;
-    for (int i = 0; i < args.length; i++) {
-      switch (args[i]) {
-        case "--quick" -> quick = true;
-        case "--no-nltk" -> nltk = false;
-        case "--nd4j" -> nd4j = true;
-        case "--vocab" -> vocab = Integer.parseInt(args[++i]);
-        case "--overlap" -> overlap = Double.parseDouble(args[++i]);
-        case "--smoothing" -> smoothing = Smoothing.parse(args[++i]);
-        default -> {
-          System.err.println(
-              "usage: tokenrl bench bleu [--quick] [--vocab V] [--overlap P]"
-                  + " [--smoothing methodK] [--no-nltk] [--nd4j]");
-          System.exit(2);
-        }
-      }
-    }
+  /** Runs the benchmark; options as {@code ./tokenrl bench bleu --help} describes them. */
+  static void run(
+      boolean quick, boolean nltk, boolean nd4j, int vocab, double overlap, Smoothing smoothing) {
     int[] sizes = quick ? new int[] {64, 256} : new int[] {64, 256, 1024};
     BleuConfig cfg = BleuConfig.of(4, smoothing);
     System.out.printf(

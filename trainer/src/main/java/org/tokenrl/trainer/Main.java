@@ -1,12 +1,10 @@
 package org.tokenrl.trainer;
 
 import java.io.PrintWriter;
-import java.util.List;
 import java.util.concurrent.Callable;
+import java.util.List;
 import java.util.function.Supplier;
 import picocli.CommandLine;
-import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.Model.UnmatchedArgsBinding;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.UnmatchedArgumentException;
 
@@ -38,10 +36,8 @@ public final class Main implements Callable<Integer> {
           FetchCommand::new,
           TokenizeCommand::new,
           GenerateCommand::new,
-          ExportCommand::new);
-
-  /** Commands that still parse their own arguments (bench, while its benchmarks are rewritten). */
-  private static final List<Supplier<org.tokenrl.trainer.Command>> SELF_PARSING = List.of(BenchCommand::new);
+          ExportCommand::new,
+          BenchCommand::new);
 
   @CommandLine.Option(
       names = {"-h", "--help"},
@@ -81,13 +77,9 @@ public final class Main implements Callable<Integer> {
     CommandLine cli = new CommandLine(new Main(console));
     for (Supplier<CliCommand> factory : COMMANDS) {
       CliCommand command = factory.get();
-      command.console(console);
       cli.addSubcommand(command);
     }
-    for (Supplier<org.tokenrl.trainer.Command> factory : SELF_PARSING) {
-      org.tokenrl.trainer.Command command = factory.get();
-      cli.addSubcommand(command.name(), selfParsing(command));
-    }
+    giveConsole(cli, console);
     cli.setOut(new PrintWriter(console.out(), true));
     cli.setErr(new PrintWriter(console.err(), true));
     cli.setUsageHelpWidth(100);
@@ -112,23 +104,13 @@ public final class Main implements Callable<Integer> {
     return CliCommand.BAD_INPUT;
   }
 
-  /** Wraps a command that reads its own arguments: everything after its name is passed on. */
-  private static CommandLine selfParsing(org.tokenrl.trainer.Command command) {
-    String[][] rest = {new String[0]};
-    Callable<Integer> run = () -> command.run(rest[0]);
-    CommandSpec spec = CommandSpec.wrapWithoutInspection(run);
-    spec.usageMessage().description(command.summary());
-    spec.parser().unmatchedArgumentsAllowed(true).unmatchedOptionsArePositionalParams(true);
-    spec.addUnmatchedArgsBinding(
-        UnmatchedArgsBinding.forStringArrayConsumer(
-            new picocli.CommandLine.Model.ISetter() {
-              @Override
-              @SuppressWarnings("unchecked")
-              public <T> T set(T value) {
-                rest[0] = (String[]) value;
-                return null;
-              }
-            }));
-    return new CommandLine(spec);
+  /** Every command, nested ones included (bench's benchmarks), writes to the given console. */
+  private static void giveConsole(CommandLine cli, Console console) {
+    for (CommandLine sub : cli.getSubcommands().values()) {
+      if (sub.getCommand() instanceof CliCommand command) {
+        command.console(console);
+      }
+      giveConsole(sub, console);
+    }
   }
 }

@@ -48,8 +48,7 @@ final class RolloutBench {
     }
   }
 
-  static void main(String[] args) {
-    boolean quick = Arrays.asList(args).contains("--quick");
+  static void run(boolean quick) {
     int rounds = quick ? 3 : 8;
     Path root = TrainCommand.projectRoot();
     SamplingParams sampling = new SamplingParams(1.0, 0, 1.0, NEW_TOKENS, -1, false);

@@ -3,7 +3,7 @@ package org.tokenrl.trainer;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import org.tokenrl.algorithms.OneTokenRolloutLoss;
+import org.tokenrl.algorithms.Otr;
 import org.tokenrl.algorithms.OtrResult;
 import org.tokenrl.model.Policy;
 import org.tokenrl.model.UpdateStats;
@@ -23,7 +23,7 @@ final class SftTrainer {
   private final PromptCodec codec;
   private final int batchSize;
   private final LearningRateSchedule schedule;
-  private final OneTokenRolloutLoss otr; // null: plain NLL
+  private final Otr otr; // null: plain NLL
   private final long batchOffset;
 
   /**
@@ -37,7 +37,7 @@ final class SftTrainer {
       PromptCodec codec,
       int batchSize,
       LearningRateSchedule schedule,
-      OneTokenRolloutLoss otr,
+      Otr otr,
       long batchOffset) {
     this.policy = policy;
     this.examples = examples;
@@ -68,7 +68,7 @@ final class SftTrainer {
     } else {
       // All K candidates of every position come from the one teacher-forced pass's log-probs,
       // streamed one position at a time; only the (sparse) coefficients are kept.
-      OneTokenRolloutLoss.Streaming stream =
+      Otr.Streaming stream =
           otr.streaming(answers, RowSeeds.mix(phaseStep + batchOffset));
       VocabCoef[][] sparse = new VocabCoef[answers.length][];
       coef = new double[answers.length][];

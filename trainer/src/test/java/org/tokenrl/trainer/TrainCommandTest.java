@@ -60,6 +60,17 @@ class TrainCommandTest {
     assertTrue(train.out().contains("--resume"), train.out());
     CliRun unknown = run("frobnicate");
     assertEquals(2, unknown.code());
+    CliRun bench = run("bench", "--help");
+    assertEquals(0, bench.code());
+    for (String benchmark : new String[] {"model", "bleu", "rollout"}) {
+      assertTrue(bench.out().contains(benchmark), bench.out());
+    }
+    CliRun badBenchmark = run("bench", "bleu", "--vocab", "0");
+    assertEquals(2, badBenchmark.code());
+    assertEquals(1, badBenchmark.err().strip().lines().count(), badBenchmark.err());
+    CliRun badOption = run("bench", "model", "--fast");
+    assertEquals(2, badOption.code());
+    assertTrue(badOption.err().contains("--fast"), badOption.err());
   }
 
   @Test

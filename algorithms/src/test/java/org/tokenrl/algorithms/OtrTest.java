@@ -7,15 +7,15 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.Random;
 import org.junit.jupiter.api.Test;
-import org.tokenrl.algorithms.OneTokenRolloutLoss.Options;
-import org.tokenrl.algorithms.OneTokenRolloutLoss.Reduction;
+import org.tokenrl.algorithms.Otr.Options;
+import org.tokenrl.algorithms.Otr.Reduction;
 import org.tokenrl.algorithms.Cdpo.ContrastiveEstimation;
 
 /**
  * Spec §4.6 examples O1–O3 to 1e-9 on double log-probs, the float entry point the trainer uses,
  * the sampler, and MC → expectation.
  */
-class OneTokenRolloutLossTest {
+class OtrTest {
   private static final double TOL = 1e-9;
   private static final double[] Z = {2.0, 1.0, 0.5, -1.0};
 
@@ -36,8 +36,8 @@ class OneTokenRolloutLossTest {
     return out;
   }
 
-  private static OneTokenRolloutLoss otr(double tau, double beta, Reduction r, boolean exp) {
-    return new OneTokenRolloutLoss(new Options(256, tau, beta, r, 0, exp));
+  private static Otr otr(double tau, double beta, Reduction r, boolean exp) {
+    return new Otr(new Options(256, tau, beta, r, 0, exp));
   }
 
   /** ∂L/∂z_j = Σ_v c_v (δ_vj − p_j) with p = softmax(z): what the policy's backward computes. */
@@ -53,7 +53,7 @@ class OneTokenRolloutLossTest {
     return g;
   }
 
-  private static OtrResult single(OneTokenRolloutLoss loss, int... samples) {
+  private static OtrResult single(Otr loss, int... samples) {
     return loss.compute(
         new double[][][] {{logSoftmax(Z)}}, new int[][] {{1}}, new int[][][] {{samples}});
   }
@@ -84,11 +84,11 @@ class OneTokenRolloutLossTest {
     assertArrayEquals(new double[] {0, -0.2242078180, 0, 0}, c, TOL);
     assertArrayEquals(
         new double[] {0.6094600376, 0.2242078180, 0.1359889158, 0.03034322856},
-        OneTokenRolloutLoss.temperedProbabilities(logSoftmax(Z), 1.0),
+        Otr.temperedProbabilities(logSoftmax(Z), 1.0),
         TOL);
     assertArrayEquals(
         new double[] {0.4958763312, 0.2545913974, 0.1824227076, 0.06710956374},
-        OneTokenRolloutLoss.temperedProbabilities(logSoftmax(Z), 1.5),
+        Otr.temperedProbabilities(logSoftmax(Z), 1.5),
         TOL);
   }
 
@@ -143,8 +143,8 @@ class OneTokenRolloutLossTest {
     Random rnd = new Random(2);
     float[][][] lp = randomLogProbs(rnd, new int[] {3, 0, 5}, 7);
     int[][] gt = {{1, 2, 3}, {}, {0, 6, 6, 1, 2}};
-    OneTokenRolloutLoss loss =
-        new OneTokenRolloutLoss(new Options(16, 1.3, -0.2, Reduction.SEQ_MEAN, 0.5, false));
+    Otr loss =
+        new Otr(new Options(16, 1.3, -0.2, Reduction.SEQ_MEAN, 0.5, false));
     OtrResult r = loss.compute(lp, gt, 42L);
     double surrogate = 0;
     for (int i = 0; i < lp.length; i++) {
@@ -163,8 +163,8 @@ class OneTokenRolloutLossTest {
     Random rnd = new Random(4);
     float[][][] lp = randomLogProbs(rnd, new int[] {4, 6}, 9);
     int[][] gt = {{0, 1, 2, 3}, {0, 1, 2, 3, 4, 5}};
-    OneTokenRolloutLoss loss =
-        new OneTokenRolloutLoss(new Options(8, 1.5, -0.1, Reduction.TOKEN_MEAN, 0, false));
+    Otr loss =
+        new Otr(new Options(8, 1.5, -0.1, Reduction.TOKEN_MEAN, 0, false));
     OtrResult a = loss.compute(lp, gt, 7L);
     OtrResult b = loss.compute(lp, gt, 7L);
     OtrResult alone =
@@ -184,8 +184,8 @@ class OneTokenRolloutLossTest {
   void samplerMatchesTheTemperedDistribution() {
     double[] lp = logSoftmax(new double[] {2, 1, 0.5, -1, -30});
     int k = 200_000;
-    int[] ids = OneTokenRolloutLoss.draw(lp, 1.5, k, OneTokenRolloutLoss.key(1, 0, 0));
-    double[] q = OneTokenRolloutLoss.temperedProbabilities(lp, 1.5);
+    int[] ids = Otr.draw(lp, 1.5, k, Otr.key(1, 0, 0));
+    double[] q = Otr.temperedProbabilities(lp, 1.5);
     int[] counts = new int[5];
     for (int j = 0; j < k; j++) {
       counts[ids[j]]++;
@@ -203,10 +203,10 @@ class OneTokenRolloutLossTest {
     float[][][] lp = randomLogProbs(rnd, new int[] {6, 3}, 12);
     int[][] gt = {{0, 3, 5, 11, 2, 2}, {7, 1, 0}};
     int k = 50_000;
-    OneTokenRolloutLoss mc =
-        new OneTokenRolloutLoss(new Options(k, 1.5, -0.1, Reduction.SEQ_MEAN, 0, false));
-    OneTokenRolloutLoss exact =
-        new OneTokenRolloutLoss(new Options(k, 1.5, -0.1, Reduction.SEQ_MEAN, 0, true));
+    Otr mc =
+        new Otr(new Options(k, 1.5, -0.1, Reduction.SEQ_MEAN, 0, false));
+    Otr exact =
+        new Otr(new Options(k, 1.5, -0.1, Reduction.SEQ_MEAN, 0, true));
     OtrResult e = exact.compute(lp, gt, 0L);
     OtrResult m = mc.compute(lp, gt, 123L);
     // per-position std of R·log p is < max|log p| ≈ 10; averaged over ≥ 3 positions

@@ -26,7 +26,7 @@ import org.tokenrl.core.StrictSettings;
  * forward passes. The uniforms come from a SplittableRandom keyed by (seed, row, position), so the
  * draws are deterministic and do not depend on the other rows of the batch.
  */
-public final class OneTokenRolloutLoss {
+public final class Otr {
 
   /** How per-position losses become one scalar. */
   public enum Reduction {
@@ -97,12 +97,12 @@ public final class OneTokenRolloutLoss {
   static SupervisedAlgorithm create(Config block) {
     Config c = Algorithms.SETTINGS.resolve(block, DEFAULTS, Algorithms.NAME_KEYS, "otr");
     return new SupervisedAlgorithm(
-        "otr", new OneTokenRolloutLoss(Options.from(c)), StrictSettings.with(c, "name", "otr"));
+        "otr", new Otr(Options.from(c)), StrictSettings.with(c, "name", "otr"));
   }
 
   private final Options options;
 
-  public OneTokenRolloutLoss(Options options) {
+  public Otr(Options options) {
     this.options = options;
   }
 
