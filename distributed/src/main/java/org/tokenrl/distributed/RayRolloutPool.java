@@ -16,6 +16,8 @@ import java.util.Map;
 import org.apache.arrow.memory.BufferAllocator;
 import org.tokenrl.core.ConfigException;
 import org.tokenrl.core.RolloutBatch;
+import org.tokenrl.model.Policy;
+import org.tokenrl.model.SafeTensors;
 import org.tokenrl.model.SamplingParams;
 import org.tokenrl.rollout.PendingBatch;
 import org.tokenrl.rollout.PromptRequest;
@@ -27,8 +29,8 @@ import org.tokenrl.rollout.RolloutPoolContext;
  * contiguous slice of the step's prompts with the same per-row seeds as the in-process pool, so
  * the batch is the same for the same weights and seed.
  *
- * <p>Data path: weights go into the object store once per {@link #syncWeights} (a {@link
- * WeightBlob}, with a version number); every generate call carries that object reference and its
+ * <p>Data path: weights go into the object store once per {@link #syncWeights} (the bytes of a
+ * safetensors file, with a version number; under LoRA the adapters alone); every generate call carries that object reference and its
  * version, and an actor loads a version it does not hold before sampling. Slices come back as
  * Arrow IPC bytes and are concatenated here in prompt order (group-major).
  *
@@ -60,6 +62,8 @@ public final class RayRolloutPool implements RolloutPool {
   private ObjectRef<byte[]> weights;
   private long weightsVersion;
   private double syncMillis = Double.NaN;
+  private long syncBytes;
+  private Map<String, long[]> shapes; // every parameter's shape, for the safetensors header
   private volatile Map<String, Double> lastRewardMetrics = Map.of();
   private double transportMillis = Double.NaN;
   private boolean closed;
@@ -80,10 +84,14 @@ public final class RayRolloutPool implements RolloutPool {
     RayCluster.acquire(cfg);
     RayRolloutPool pool = new RayRolloutPool(cfg, context.allocator());
     try {
-      String model = context.policy().config().toJson();
+      Policy policy = context.policy();
+      pool.shapes = policy.parameterShapes();
+      String model = policy.config().toJson();
+      String lora = policy.lora().enabled() ? policy.lora().toJson().toString() : "";
+      String base = policy.baseModel() != null ? policy.baseModel().toJson().toString() : "";
       for (int i = 0; i < cfg.actors(); i++) {
         pool.actors.add(
-            Ray.actor(RolloutActor::new, model, runConfig, root)
+            Ray.actor(RolloutActor::new, model, runConfig, root, lora, base)
                 .setMaxRestarts(cfg.maxRestarts())
                 .remote());
       }
@@ -92,7 +100,9 @@ public final class RayRolloutPool implements RolloutPool {
           i -> pool.actors.get(i).task(RolloutActor::pid).remote(),
           cfg.initTimeoutSeconds(),
           "start");
-      pool.syncWeights(-1, context.policy().exportWeights());
+      // Actors on a pretrained base loaded it themselves: they need the adapters alone.
+      pool.syncWeights(
+          -1, policy.baseModel() != null ? policy.weightsToSync() : policy.exportWeights());
       return pool;
     } catch (RuntimeException e) {
       pool.close();
@@ -228,7 +238,11 @@ public final class RayRolloutPool implements RolloutPool {
   public void syncWeights(long version, Map<String, float[]> newWeights) {
     checkOpen();
     long t0 = System.nanoTime();
-    ObjectRef<byte[]> ref = Ray.put(WeightBlob.encode(newWeights));
+    byte[] safetensors =
+        SafeTensors.toBytes(
+            new LinkedHashMap<>(newWeights), shapes, Map.of("weights_version", Long.toString(version)));
+    syncBytes = safetensors.length;
+    ObjectRef<byte[]> ref = Ray.put(safetensors);
     weights = ref;
     weightsVersion = version;
     if (!cfg.async()) {
@@ -258,6 +272,7 @@ public final class RayRolloutPool implements RolloutPool {
     }
     m.put("distributed/actor_restarts", restarts);
     m.put("distributed/weight_sync_ms", syncMillis);
+    m.put("distributed/weight_sync_bytes", (double) syncBytes);
     m.put("distributed/transport_ms", transportMillis);
     return m;
   }

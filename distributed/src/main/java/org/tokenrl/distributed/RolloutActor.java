@@ -4,7 +4,7 @@ import org.tokenrl.model.ModelSpec;
 
 /**
  * The Ray actor around a {@link RolloutWorker}: one per worker process. Arguments and results are
- * byte arrays (a {@link SliceRequest}, a {@link WeightBlob}, an Arrow IPC stream), which Ray moves
+ * byte arrays (a {@link SliceRequest}, safetensors bytes of the weights, an Arrow IPC stream), which Ray moves
  * as raw bytes; weights arrive as an object-store reference that Ray resolves before the call.
  *
  * <p>Public with public methods: Ray creates and calls it reflectively in the worker JVM.
@@ -17,11 +17,24 @@ public class RolloutActor {
    * @param runConfig the resolved run config ({@link ActorRewards#render}) when this actor computes
    *     rewards ({@code distributed.rewards_on = actors}), else ""
    * @param projectRoot what the task's relative data paths resolve against
+   * @param loraJson the policy's {@code LoraConfig} as JSON ("" without LoRA)
+   * @param baseJson the {@code BaseModel} under the adapters ("" when none): the actor loads it
+   *     once from its path (same path on every node, digest checked) and then receives only the
+   *     adapters at each weight sync
    */
-  public RolloutActor(String modelConfigJson, String runConfig, String projectRoot) {
+  public RolloutActor(
+      String modelConfigJson,
+      String runConfig,
+      String projectRoot,
+      String loraJson,
+      String baseJson)
+      throws java.io.IOException {
     ActorRewards rewards =
         runConfig.isEmpty() ? null : ActorRewards.fromRendered(runConfig, projectRoot);
-    this.worker = new RolloutWorker(ModelSpec.fromJson(modelConfigJson), rewards);
+    this.worker =
+        new RolloutWorker(
+            RolloutWorker.sampler(ModelSpec.fromJson(modelConfigJson), loraJson, baseJson),
+            rewards);
   }
 
   /** Loads the weights (if not held yet) and samples the slice; returns a {@link SliceResult}. */

@@ -7,10 +7,13 @@ import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.memory.RootAllocator;
 import org.tokenrl.core.Rollout;
 import org.tokenrl.core.RolloutBatch;
+import org.tokenrl.model.BaseModel;
 import org.tokenrl.model.Generation;
+import org.tokenrl.model.LoraConfig;
 import org.tokenrl.model.ModelSpec;
 import org.tokenrl.model.OptimizerConfig;
 import org.tokenrl.model.Policy;
+import org.tokenrl.model.SafeTensors;
 import org.tokenrl.rewards.RewardResult;
 import org.tokenrl.rollout.PromptRequest;
 import org.tokenrl.rollout.RowSeeds;
@@ -34,8 +37,26 @@ public final class RolloutWorker implements AutoCloseable {
   /** A worker that fills each batch's reward column with {@code rewards} (null: leaves it 0). */
   public RolloutWorker(ModelSpec model, ActorRewards rewards) {
     // The init seed does not matter: every version's weights are loaded before sampling.
-    this.sampler = Policy.create(model, OptimizerConfig.defaults(0.0), 0);
+    this(Policy.create(model, OptimizerConfig.defaults(0.0), 0), rewards);
+  }
+
+  /** A worker sampling with {@code sampler} (it owns it from now on). */
+  RolloutWorker(Policy sampler, ActorRewards rewards) {
+    this.sampler = sampler;
     this.rewards = rewards;
+  }
+
+  /**
+   * The sampler an actor holds: the spec's model, with LoRA adapters when {@code loraJson} names
+   * them, on the pretrained base {@code baseJson} names (read once here) when there is one.
+   */
+  static Policy sampler(ModelSpec model, String loraJson, String baseJson)
+      throws java.io.IOException {
+    com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();
+    LoraConfig lora = loraJson.isEmpty() ? LoraConfig.NONE : LoraConfig.fromJson(json.readTree(loraJson));
+    BaseModel base = baseJson.isEmpty() ? null : BaseModel.fromJson(json.readTree(baseJson));
+    OptimizerConfig none = OptimizerConfig.defaults(0.0);
+    return base != null ? base.newPolicy(none, lora) : Policy.create(model, none, 0, lora);
   }
 
   /** The version of the weights held (Long.MIN_VALUE before the first load). */
@@ -43,10 +64,18 @@ public final class RolloutWorker implements AutoCloseable {
     return weightsVersion;
   }
 
-  /** Loads {@code blob} ({@link WeightBlob}) as {@code version}, unless that version is held. */
-  public void loadWeights(long version, byte[] blob) {
+  /**
+   * Loads {@code safetensors} (a safetensors file's bytes: every weight, or the LoRA adapters
+   * alone) as {@code version}, unless that version is held already.
+   */
+  public void loadWeights(long version, byte[] safetensors) {
     if (version != weightsVersion) {
-      sampler.importWeights(WeightBlob.decode(blob));
+      try {
+        sampler.importWeights(
+            SafeTensors.fromBytes(safetensors, "weights version " + version).tensors());
+      } catch (java.io.IOException e) {
+        throw new IllegalArgumentException(e.getMessage(), e);
+      }
       weightsVersion = version;
     }
   }

@@ -3,6 +3,10 @@ package org.tokenrl.distributed;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
 
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -10,9 +14,12 @@ import java.util.Map;
 import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.memory.RootAllocator;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.tokenrl.core.PythonRunner;
 import org.tokenrl.core.RolloutBatch;
 import org.tokenrl.model.OptimizerConfig;
 import org.tokenrl.model.Policy;
+import org.tokenrl.model.SafeTensors;
 import org.tokenrl.model.SamplingParams;
 import org.tokenrl.rollout.InProcessRolloutPool;
 import org.tokenrl.rollout.PromptRequest;
@@ -20,22 +27,37 @@ import org.tokenrl.rollout.RolloutPool;
 
 /** The actor's work without Ray: wire formats and slice sampling. */
 class RolloutWorkerTest {
+  /** Weights travel as a safetensors file's bytes: the real package reads them, and so do we. */
   @Test
-  void weightBlobRoundTripsNamesOrderAndBits() {
-    Map<String, float[]> w = new LinkedHashMap<>();
-    w.put("blocks.0.attn.wq", new float[] {1.5f, -0f, Float.NaN, Float.MIN_VALUE});
-    w.put("émbed", new float[] {});
+  void weightBytesAreASafetensorsFileAndRoundTripBits(@TempDir Path dir) throws Exception {
+    LinkedHashMap<String, float[]> w = new LinkedHashMap<>();
+    w.put("model.layers.0.self_attn.q_proj.lora_A.weight", new float[] {1.5f, -0f, Float.MIN_VALUE, 7f});
     w.put("ln.g", new float[] {3f});
-    Map<String, float[]> back = WeightBlob.decode(WeightBlob.encode(w));
+    Map<String, long[]> shapes = Map.of(w.keySet().iterator().next(), new long[] {2, 2}, "ln.g", new long[] {1});
+    byte[] bytes = SafeTensors.toBytes(w, shapes, Map.of("weights_version", "7"));
+    Map<String, float[]> back = SafeTensors.fromBytes(bytes, "test").tensors();
     assertEquals(List.copyOf(w.keySet()), List.copyOf(back.keySet()));
     for (String k : w.keySet()) {
-      assertEquals(w.get(k).length, back.get(k).length);
       for (int i = 0; i < w.get(k).length; i++) {
-        assertEquals(
-            Float.floatToRawIntBits(w.get(k)[i]), Float.floatToRawIntBits(back.get(k)[i]));
+        assertEquals(Float.floatToRawIntBits(w.get(k)[i]), Float.floatToRawIntBits(back.get(k)[i]));
       }
     }
-    assertThrows(IllegalArgumentException.class, () -> WeightBlob.decode(new byte[] {1, 2, 3}));
+    Path file = dir.resolve("w.safetensors");
+    Files.write(file, bytes);
+    String out =
+        PythonRunner.run(
+            "import sys\n"
+                + "from safetensors import safe_open\n"
+                + "with safe_open(sys.argv[1], framework='numpy') as f:\n"
+                + "    print(f.metadata()['weights_version'])\n"
+                + "    for k in f.keys():\n"
+                + "        t = f.get_tensor(k)\n"
+                + "        print(k, list(t.shape), str(t.dtype), float(t.sum()))\n",
+            file.toString());
+    assertTrue(out.contains("7\n"), out);
+    assertTrue(out.contains("model.layers.0.self_attn.q_proj.lora_A.weight [2, 2] float32 8.5"), out);
+    assertTrue(out.contains("ln.g [1] float32 3.0"), out);
+    assertThrows(Exception.class, () -> SafeTensors.fromBytes(new byte[] {1, 2, 3}, "junk"));
   }
 
   @Test
@@ -68,7 +90,8 @@ class RolloutWorkerTest {
         InProcessRolloutPool local = new InProcessRolloutPool(policy, 1, allocator);
         RolloutWorker a = new RolloutWorker(RayRolloutPoolTest.MODEL);
         RolloutWorker b = new RolloutWorker(RayRolloutPoolTest.MODEL)) {
-      byte[] blob = WeightBlob.encode(policy.exportWeights());
+      byte[] blob =
+          SafeTensors.toBytes(policy.exportWeights(), policy.parameterShapes(), Map.of());
       a.loadWeights(1, blob);
       b.loadWeights(1, blob);
       assertEquals(1, a.weightsVersion());

@@ -41,6 +41,31 @@ public record BaseModel(Path path, String sha256) {
     }
   }
 
+  /**
+   * A policy with LoRA adapters on this base, after checking its digest; adapters start as a fresh
+   * initialisation (callers import trained ones next).
+   */
+  public Policy newPolicy(OptimizerConfig optimizer, LoraConfig lora) throws IOException {
+    verify();
+    return PretrainedModel.load(path).newPolicy(optimizer, lora, 0);
+  }
+
+  /** {"path", "sha256"}; {@link #fromJson} reads it back. */
+  public com.fasterxml.jackson.databind.node.ObjectNode toJson() {
+    var json = new com.fasterxml.jackson.databind.ObjectMapper().createObjectNode();
+    json.put("path", path.toString());
+    json.put("sha256", sha256);
+    return json;
+  }
+
+  /** {@link #toJson}'s output, or null for a missing node. */
+  public static BaseModel fromJson(com.fasterxml.jackson.databind.JsonNode json) {
+    if (json == null || json.isMissingNode() || json.isNull()) {
+      return null;
+    }
+    return new BaseModel(Path.of(json.path("path").asText()), json.path("sha256").asText());
+  }
+
   static String digest(Path path) throws IOException {
     if (!Files.isDirectory(path)) {
       return FileTrees.sha256(path);

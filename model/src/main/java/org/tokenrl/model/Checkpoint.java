@@ -134,22 +134,18 @@ public final class Checkpoint {
     String modelJson = Files.readString(dir.resolve("model.json"));
     ModelSpec cfg = ModelSpec.fromJson(modelJson);
     JsonNode extra = JSON.readTree(modelJson);
-    LoraConfig lora = loraOf(extra.path("lora"));
+    LoraConfig lora = LoraConfig.fromJson(extra.path("lora"));
     SafeTensors.Contents opt = SafeTensors.read(dir.resolve("optimizer.safetensors"));
     OptimizerConfig optCfg =
         JSON.readValue(opt.metadata().get("optimizer_config"), OptimizerConfig.class);
     Policy policy;
     if (extra.has("base_model")) {
-      BaseModel base =
-          new BaseModel(
-              Path.of(extra.path("base_model").path("path").asText()),
-              extra.path("base_model").path("sha256").asText());
+      BaseModel base = BaseModel.fromJson(extra.path("base_model"));
       try {
-        base.verify();
+        policy = base.newPolicy(optCfg, lora);
       } catch (IOException e) {
         throw new IOException("checkpoint " + dir + ": " + e.getMessage(), e);
       }
-      policy = PretrainedModel.load(base.path()).newPolicy(optCfg, lora, 0);
     } else {
       policy = Policy.createForImport(cfg, optCfg, lora);
     }
@@ -167,31 +163,13 @@ public final class Checkpoint {
   /** The spec's JSON, with the LoRA settings and the base model when the policy has them. */
   private static String modelJson(Policy policy) throws IOException {
     ObjectNode json = (ObjectNode) JSON.readTree(policy.config().toJson());
-    LoraConfig lora = policy.lora();
-    if (lora.enabled()) {
-      ObjectNode l = json.putObject("lora");
-      l.put("rank", lora.rank());
-      l.put("alpha", lora.alpha());
-      l.put("dropout", lora.dropout());
-      lora.targets().forEach(l.putArray("targets")::add);
+    if (policy.lora().enabled()) {
+      json.set("lora", policy.lora().toJson());
     }
-    BaseModel base = policy.baseModel();
-    if (base != null) {
-      ObjectNode b = json.putObject("base_model");
-      b.put("path", base.path().toString());
-      b.put("sha256", base.sha256());
+    if (policy.baseModel() != null) {
+      json.set("base_model", policy.baseModel().toJson());
     }
     return JSON.writeValueAsString(json);
-  }
-
-  private static LoraConfig loraOf(JsonNode l) {
-    if (l.isMissingNode()) {
-      return LoraConfig.NONE;
-    }
-    java.util.List<String> targets = new java.util.ArrayList<>();
-    l.path("targets").forEach(t -> targets.add(t.asText()));
-    return new LoraConfig(
-        l.path("rank").asInt(), l.path("alpha").asDouble(), l.path("dropout").asDouble(), targets);
   }
 
   private static void writeOptimizer(Path path, Policy policy) throws IOException {

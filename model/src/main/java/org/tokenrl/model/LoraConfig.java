@@ -31,6 +31,28 @@ public record LoraConfig(int rank, double alpha, double dropout, List<String> ta
     return rank > 0;
   }
 
+  /** {"rank", "alpha", "dropout", "targets"}; {@link #fromJson} reads it back. */
+  public com.fasterxml.jackson.databind.node.ObjectNode toJson() {
+    var json = new com.fasterxml.jackson.databind.ObjectMapper().createObjectNode();
+    json.put("rank", rank);
+    json.put("alpha", alpha);
+    json.put("dropout", dropout);
+    targets.forEach(json.putArray("targets")::add);
+    return json;
+  }
+
+  /** {@link #toJson}'s output; a missing node is {@link #NONE}. */
+  public static LoraConfig fromJson(com.fasterxml.jackson.databind.JsonNode json) {
+    if (json == null || json.isMissingNode() || json.isNull()) {
+      return NONE;
+    }
+    List<String> targets = new java.util.ArrayList<>();
+    json.path("targets").forEach(t -> targets.add(t.asText()));
+    return new LoraConfig(
+        json.path("rank").asInt(), json.path("alpha").asDouble(), json.path("dropout").asDouble(),
+        targets);
+  }
+
   /** alpha / rank: the factor on B·A (PEFT's default, not rsLoRA's alpha/sqrt(rank)). */
   public double scaling() {
     return alpha / rank;

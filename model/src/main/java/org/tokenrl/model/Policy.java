@@ -214,6 +214,14 @@ public final class Policy implements AutoCloseable {
   }
 
   /**
+   * What a sampler copy of this policy needs at each weight sync: the adapters alone under LoRA
+   * (the base is frozen, so a copy made once keeps it), every weight otherwise.
+   */
+  public synchronized LinkedHashMap<String, float[]> weightsToSync() {
+    return lora.enabled() ? adapterWeights() : exportWeights();
+  }
+
+  /**
    * The weights with every adapter merged in, W + (alpha/r)·B·A, under the base names and shapes
    * (what an HF export writes); the same as {@link #exportWeights} without LoRA.
    */

@@ -69,6 +69,40 @@ public final class SafeTensors {
       Map<String, String> metadata,
       DType dtype)
       throws IOException {
+    ObjectNode header = header(tensors, shapes, metadata, dtype);
+    try (FileChannel ch =
+        FileChannel.open(
+            path,
+            StandardOpenOption.CREATE,
+            StandardOpenOption.TRUNCATE_EXISTING,
+            StandardOpenOption.WRITE)) {
+      writeTo(ch, header, tensors, dtype);
+      ch.force(true);
+    }
+  }
+
+  /**
+   * The same file as bytes in memory (float32): how weights travel through Ray's object store, so
+   * what a rollout actor receives is a standard safetensors file any tool can read.
+   */
+  public static byte[] toBytes(
+      LinkedHashMap<String, float[]> tensors, Map<String, long[]> shapes, Map<String, String> metadata) {
+    ObjectNode header = header(tensors, shapes, metadata, DType.F32);
+    java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+    try {
+      writeTo(java.nio.channels.Channels.newChannel(out), header, tensors, DType.F32);
+    } catch (IOException e) {
+      throw new java.io.UncheckedIOException(e); // memory only: not expected
+    }
+    return out.toByteArray();
+  }
+
+  /** The JSON header: metadata, then each tensor's dtype, shape and data offsets in order. */
+  private static ObjectNode header(
+      LinkedHashMap<String, float[]> tensors,
+      Map<String, long[]> shapes,
+      Map<String, String> metadata,
+      DType dtype) {
     ObjectNode header = JSON.createObjectNode();
     if (metadata != null && !metadata.isEmpty()) {
       ObjectNode meta = header.putObject(METADATA);
@@ -96,6 +130,15 @@ public final class SafeTensors {
       t.putArray("data_offsets").add(offset).add(end);
       offset = end;
     }
+    return header;
+  }
+
+  private static void writeTo(
+      java.nio.channels.WritableByteChannel ch,
+      ObjectNode header,
+      LinkedHashMap<String, float[]> tensors,
+      DType dtype)
+      throws IOException {
     byte[] json = JSON.writeValueAsBytes(header);
     int padded = (json.length + 7) / 8 * 8;
     ByteBuffer head = ByteBuffer.allocate(8 + padded).order(ByteOrder.LITTLE_ENDIAN);
@@ -104,35 +147,27 @@ public final class SafeTensors {
       head.put((byte) ' ');
     }
     head.flip();
-    try (FileChannel ch =
-        FileChannel.open(
-            path,
-            StandardOpenOption.CREATE,
-            StandardOpenOption.TRUNCATE_EXISTING,
-            StandardOpenOption.WRITE)) {
-      writeFully(ch, head);
-      ByteBuffer buf = ByteBuffer.allocate(1 << 20).order(ByteOrder.LITTLE_ENDIAN);
-      for (float[] values : tensors.values()) {
-        for (float x : values) {
-          if (!buf.hasRemaining()) {
-            buf.flip();
-            writeFully(ch, buf);
-            buf.clear();
-          }
-          switch (dtype) {
-            case F32 -> buf.putFloat(x);
-            case F16 -> buf.putShort(HalfFloats.floatToFp16(x));
-            case BF16 -> buf.putShort(HalfFloats.floatToBf16(x));
-          }
+    writeFully(ch, head);
+    ByteBuffer buf = ByteBuffer.allocate(1 << 20).order(ByteOrder.LITTLE_ENDIAN);
+    for (float[] values : tensors.values()) {
+      for (float x : values) {
+        if (!buf.hasRemaining()) {
+          buf.flip();
+          writeFully(ch, buf);
+          buf.clear();
+        }
+        switch (dtype) {
+          case F32 -> buf.putFloat(x);
+          case F16 -> buf.putShort(HalfFloats.floatToFp16(x));
+          case BF16 -> buf.putShort(HalfFloats.floatToBf16(x));
         }
       }
-      buf.flip();
-      writeFully(ch, buf);
-      ch.force(true);
     }
+    buf.flip();
+    writeFully(ch, buf);
   }
 
-  private static void writeFully(FileChannel ch, ByteBuffer buf) throws IOException {
+  private static void writeFully(java.nio.channels.WritableByteChannel ch, ByteBuffer buf) throws IOException {
     while (buf.hasRemaining()) {
       ch.write(buf);
     }
@@ -144,68 +179,82 @@ public final class SafeTensors {
    */
   public static Contents read(Path path) throws IOException {
     try (FileChannel ch = FileChannel.open(path, StandardOpenOption.READ)) {
-      long size = ch.size();
-      if (size < 8) {
-        throw new IOException(path + ": not a safetensors file (only " + size + " bytes)");
-      }
-      ByteBuffer lenBuf = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN);
-      readFully(ch, lenBuf, path);
-      long headerLen = lenBuf.flip().getLong();
-      if (headerLen < 2 || headerLen > size - 8 || headerLen > Integer.MAX_VALUE) {
-        throw new IOException(
-            path + ": not a safetensors file or truncated (header length " + headerLen
-                + ", file size " + size + ")");
-      }
-      ByteBuffer headBuf = ByteBuffer.allocate((int) headerLen);
-      readFully(ch, headBuf, path);
-      JsonNode header;
-      try {
-        header = JSON.readTree(new String(headBuf.array(), StandardCharsets.UTF_8).trim());
-      } catch (IOException e) {
-        throw new IOException(path + ": not a safetensors file (header is not JSON)");
-      }
-      if (header == null || !header.isObject()) {
-        throw new IOException(path + ": not a safetensors file (header is not a JSON object)");
-      }
-      long dataStart = 8 + headerLen;
-      LinkedHashMap<String, float[]> tensors = new LinkedHashMap<>();
-      Map<String, long[]> shapes = new LinkedHashMap<>();
-      Map<String, String> metadata = new LinkedHashMap<>();
-      for (Iterator<Map.Entry<String, JsonNode>> it = header.fields(); it.hasNext(); ) {
-        Map.Entry<String, JsonNode> e = it.next();
-        if (e.getKey().equals(METADATA)) {
-          e.getValue()
-              .fields()
-              .forEachRemaining(m -> metadata.put(m.getKey(), m.getValue().asText()));
-          continue;
-        }
-        String name = e.getKey();
-        JsonNode t = e.getValue();
-        DType dtype = dtypeOf(path, name, t.path("dtype").asText());
-        long[] shape = new long[t.path("shape").size()];
-        for (int i = 0; i < shape.length; i++) {
-          shape[i] = t.path("shape").get(i).asLong();
-        }
-        long count = product(shape);
-        long begin = t.path("data_offsets").path(0).asLong(-1);
-        long end = t.path("data_offsets").path(1).asLong(-1);
-        if (begin < 0 || end - begin != dtype.bytes * count || count > Integer.MAX_VALUE) {
-          throw new IOException(
-              path + ": tensor '" + name + "' has inconsistent data_offsets/shape");
-        }
-        if (dataStart + end > size) {
-          throw new IOException(
-              path + ": truncated safetensors file (tensor '" + name + "' ends at byte "
-                  + (dataStart + end) + ", file has " + size + ")");
-        }
-        ByteBuffer data =
-            ch.map(FileChannel.MapMode.READ_ONLY, dataStart + begin, end - begin)
-                .order(ByteOrder.LITTLE_ENDIAN);
-        tensors.put(name, decode(data, dtype, (int) count));
-        shapes.put(name, shape);
-      }
-      return new Contents(tensors, shapes, metadata);
+      return parse(
+          path.toString(),
+          ch.size(),
+          (offset, length) ->
+              ch.map(FileChannel.MapMode.READ_ONLY, offset, length).order(ByteOrder.LITTLE_ENDIAN));
     }
+  }
+
+  /** Reads {@link #toBytes}'s output (any float32/16 safetensors bytes); {@code what} names it. */
+  public static Contents fromBytes(byte[] bytes, String what) throws IOException {
+    return parse(
+        what,
+        bytes.length,
+        (offset, length) ->
+            ByteBuffer.wrap(bytes, (int) offset, (int) length).slice().order(ByteOrder.LITTLE_ENDIAN));
+  }
+
+  /** A byte range of a file or an array. */
+  private interface Bytes {
+    ByteBuffer range(long offset, long length) throws IOException;
+  }
+
+  private static Contents parse(String what, long size, Bytes bytes) throws IOException {
+    if (size < 8) {
+      throw new IOException(what + ": not a safetensors file (only " + size + " bytes)");
+    }
+    long headerLen = bytes.range(0, 8).getLong();
+    if (headerLen < 2 || headerLen > size - 8 || headerLen > Integer.MAX_VALUE) {
+      throw new IOException(
+          what + ": not a safetensors file or truncated (header length " + headerLen
+              + ", file size " + size + ")");
+    }
+    ByteBuffer headBuf = bytes.range(8, headerLen);
+    byte[] head = new byte[(int) headerLen];
+    headBuf.get(head);
+    JsonNode header;
+    try {
+      header = JSON.readTree(new String(head, StandardCharsets.UTF_8).trim());
+    } catch (IOException e) {
+      throw new IOException(what + ": not a safetensors file (header is not JSON)");
+    }
+    if (header == null || !header.isObject()) {
+      throw new IOException(what + ": not a safetensors file (header is not a JSON object)");
+    }
+    long dataStart = 8 + headerLen;
+    LinkedHashMap<String, float[]> tensors = new LinkedHashMap<>();
+    Map<String, long[]> shapes = new LinkedHashMap<>();
+    Map<String, String> metadata = new LinkedHashMap<>();
+    for (Iterator<Map.Entry<String, JsonNode>> it = header.fields(); it.hasNext(); ) {
+      Map.Entry<String, JsonNode> e = it.next();
+      if (e.getKey().equals(METADATA)) {
+        e.getValue().fields().forEachRemaining(m -> metadata.put(m.getKey(), m.getValue().asText()));
+        continue;
+      }
+      String name = e.getKey();
+      JsonNode t = e.getValue();
+      DType dtype = dtypeOf(what, name, t.path("dtype").asText());
+      long[] shape = new long[t.path("shape").size()];
+      for (int i = 0; i < shape.length; i++) {
+        shape[i] = t.path("shape").get(i).asLong();
+      }
+      long count = product(shape);
+      long begin = t.path("data_offsets").path(0).asLong(-1);
+      long end = t.path("data_offsets").path(1).asLong(-1);
+      if (begin < 0 || end - begin != dtype.bytes * count || count > Integer.MAX_VALUE) {
+        throw new IOException(what + ": tensor '" + name + "' has inconsistent data_offsets/shape");
+      }
+      if (dataStart + end > size) {
+        throw new IOException(
+            what + ": truncated safetensors file (tensor '" + name + "' ends at byte "
+                + (dataStart + end) + ", file has " + size + ")");
+      }
+      tensors.put(name, decode(bytes.range(dataStart + begin, end - begin), dtype, (int) count));
+      shapes.put(name, shape);
+    }
+    return new Contents(tensors, shapes, metadata);
   }
 
   /**
@@ -258,7 +307,7 @@ public final class SafeTensors {
     return new Contents(tensors, shapes, metadata);
   }
 
-  private static DType dtypeOf(Path path, String tensor, String dtype) throws IOException {
+  private static DType dtypeOf(String path, String tensor, String dtype) throws IOException {
     for (DType d : DType.values()) {
       if (d.name().equals(dtype)) {
         return d;

@@ -246,7 +246,7 @@ public final class Trainer {
     timer.lap("update");
 
     // 5. Sync the new weights to the rollout workers.
-    pool.syncWeights(step, policy.exportWeights());
+    pool.syncWeights(step, policy.weightsToSync());
     timer.lap("sync");
 
     // 6. Log: rewards and accuracy over everything sampled this step, credit over what trained.

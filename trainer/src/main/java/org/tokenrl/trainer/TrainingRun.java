@@ -318,7 +318,7 @@ final class TrainingRun {
       pool = RolloutPools.create(new RolloutPoolContext(policy, c, rolloutMemory));
       log.info("rollouts: " + pool.description());
     }
-    pool.syncWeights(after, policy.exportWeights());
+    pool.syncWeights(after, policy.weightsToSync());
     Trainer.Parts parts =
         new Trainer.Parts(
             policy,
