@@ -13,6 +13,26 @@ import org.tokenrl.core.HfTokenizer;
  */
 record ChatFormat(ChatTemplate template, HfTokenizer tokenizer, String system, String instruction) {
 
+  /**
+   * The run's chat format ({@code task.chat}, {@code task.system}, {@code task.instruction}) with
+   * the chat template the tokenizer carries (a pretrained model's, also kept in checkpoints, so a
+   * resumed run and {@code ./tokenrl eval} render prompts exactly as the run did); null without
+   * {@code task.chat}.
+   */
+  static ChatFormat of(com.typesafe.config.Config c, org.tokenrl.core.Tokenizer tokenizer) {
+    if (!c.getBoolean("task.chat")) {
+      return null;
+    }
+    if (!(tokenizer instanceof HfTokenizer hf) || hf.chatTemplate() == null) {
+      throw new org.tokenrl.core.ConfigException(
+          "config error: 'task.chat = true' needs model.path (a pretrained model with a chat"
+              + " template), got model.path = \"" + c.getString("model.path") + "\"");
+    }
+    ChatTemplate template =
+        new ChatTemplate(hf.chatTemplate(), hf.specials().bos(), hf.specials().eos());
+    return new ChatFormat(template, hf, c.getString("task.system"), c.getString("task.instruction"));
+  }
+
   /** The user message of a task prompt. */
   String userText(String prompt) {
     return instruction.isEmpty() ? prompt : prompt + " " + instruction;

@@ -5,6 +5,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Locale;
 import org.tokenrl.core.ConfigException;
 import org.tokenrl.core.ConfigLoader;
@@ -49,6 +50,13 @@ final class EvalCommand extends CliCommand {
       description = "held-out examples to evaluate (default: trainer.eval_size; 0 = all)")
   private Integer size;
 
+  @Option(
+      names = "--base",
+      description =
+          "a LoRA run: evaluate the pretrained base it started from (its adapters zeroed), on the"
+              + " same held-out prompts")
+  private boolean base;
+
   @Parameters(index = "0", paramLabel = "<run dir>", description = "the run to evaluate")
   private Path runDir;
 
@@ -82,7 +90,17 @@ final class EvalCommand extends CliCommand {
       StartChecks.checkLengths(config, task); // a changed task must still fit the model
       Checkpoint.Loaded loaded = Checkpoints.load(ckpt);
       try (Policy policy = loaded.policy()) {
-        PromptCodec codec = new PromptCodec(Tokenizers.fromJson(loaded.tokenizerJson()));
+        org.tokenrl.core.Tokenizer tokenizer = Tokenizers.fromJson(loaded.tokenizerJson());
+        PromptCodec codec = new PromptCodec(tokenizer, ChatFormat.of(config, tokenizer));
+        if (base) {
+          if (!policy.lora().enabled()) {
+            return fail("--base needs a LoRA run (model.lora.rank > 0): " + ckpt + " has none");
+          }
+          // B = 0 makes every adapter's product zero: exactly the pretrained base.
+          Map<String, float[]> adapters = policy.adapterWeights();
+          adapters.replaceAll((name, v) -> name.endsWith("lora_B.weight") ? new float[v.length] : v);
+          policy.importWeights(adapters);
+        }
         int n = size != null ? size : config.getInt("trainer.eval_size");
         int maxNew = MaxNewTokens.of(config, task);
         Evaluator evaluator = new Evaluator(task, n, codec, maxNew);

@@ -12,6 +12,7 @@ import org.tokenrl.model.HfExport;
 import org.tokenrl.model.LlamaConfig;
 import org.tokenrl.model.Policy;
 import org.tokenrl.model.ModelSource;
+import org.tokenrl.model.PeftExport;
 import org.tokenrl.model.PretrainedModel;
 import org.tokenrl.model.SafeTensors;
 import picocli.CommandLine.Command;
@@ -19,10 +20,11 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /**
- * {@code ./tokenrl export SOURCE --hf OUT}: writes a Hugging Face model directory. SOURCE is a
- * tokenrl run directory (its newest checkpoint) or checkpoint of a llama model started from {@code
- * model.path}, or a pretrained model (a .gguf file, an HF directory, or a known name). The
- * from-scratch gpt models and character-tokenizer runs are refused.
+ * {@code ./tokenrl export SOURCE --hf OUT}: writes a Hugging Face model directory (LoRA adapters
+ * merged into the weights). SOURCE is a tokenrl run directory (its newest checkpoint) or checkpoint
+ * of a llama model started from {@code model.path}, or a pretrained model (a .gguf file, an HF
+ * directory, or a known name). The from-scratch gpt models and character-tokenizer runs are
+ * refused. {@code --adapter OUT} instead writes a LoRA run's adapters in PEFT's layout.
  */
 @Command(
     name = "export",
@@ -32,7 +34,10 @@ import picocli.CommandLine.Parameters;
           + " .gguf file, an HF directory or a known model name: the output holds"
           + " config.json, model.safetensors (HF names), tokenizer.json, tokenizer_config.json"
           + " (with the chat template), special_tokens_map.json and generation_config.json, for"
-          + " transformers, vLLM or llama.cpp's converter."
+          + " transformers, vLLM or llama.cpp's converter. A LoRA run's adapters are merged"
+          + " into the weights (W + alpha/r · B·A); --adapter OUT writes the adapters alone in"
+          + " PEFT's layout instead (adapter_model.safetensors and adapter_config.json, for"
+          + " PeftModel.from_pretrained on the base model)."
     })
 final class ExportCommand extends CliCommand {
   @Parameters(
@@ -40,8 +45,14 @@ final class ExportCommand extends CliCommand {
       description = "run dir, checkpoint, .gguf file, HF directory or known model name")
   private String source;
 
-  @Option(names = "--hf", required = true, paramLabel = "OUT", description = "directory to create")
+  @Option(names = "--hf", paramLabel = "OUT", description = "HF model directory to create")
   private Path out;
+
+  @Option(
+      names = "--adapter",
+      paramLabel = "OUT",
+      description = "PEFT adapter directory to create (a LoRA run or checkpoint only)")
+  private Path adapterOut;
 
   @Option(
       names = "--dtype",
@@ -57,8 +68,15 @@ final class ExportCommand extends CliCommand {
           case "fp32", "f32", "float32" -> SafeTensors.DType.F32;
           default -> throw new BadInput("--dtype must be bf16 or fp32, got '" + dtype + "'");
         };
-    if (Files.exists(out)) {
-      return fail(out + " already exists");
+    if ((out == null) == (adapterOut == null)) {
+      return fail("give exactly one of --hf OUT (a full model) and --adapter OUT (LoRA adapters)");
+    }
+    Path target = out != null ? out : adapterOut;
+    if (Files.exists(target)) {
+      return fail(target + " already exists");
+    }
+    if (adapterOut != null) {
+      return exportAdapters();
     }
     Path path = ModelArgument.resolve(source, console());
     Exportable m;
@@ -83,6 +101,57 @@ final class ExportCommand extends CliCommand {
     return 0;
   }
 
+  /** {@code --adapter}: the newest checkpoint's LoRA adapters in PEFT's layout. */
+  private int exportAdapters() throws Exception {
+    Path checkpoint = checkpointOf(Path.of(source));
+    if (checkpoint == null) {
+      throw new BadInput(
+          source + " is not a tokenrl run or checkpoint: --adapter exports a LoRA run's adapters");
+    }
+    try (Policy policy = load(checkpoint).policy()) {
+      if (!policy.lora().enabled()) {
+        throw new BadInput(
+            checkpoint + " has no LoRA adapters (model.lora.rank = 0): export it with --hf OUT");
+      }
+      String base = policy.baseModel() != null ? policy.baseModel().path().toString() : "";
+      PeftExport.write(adapterOut, policy, base);
+      console()
+          .err()
+          .printf(
+              Locale.ROOT,
+              "exported %d LoRA matrices (rank %d) of %s to %s%n",
+              policy.adapterWeights().size(),
+              policy.lora().rank(),
+              checkpoint,
+              adapterOut);
+    }
+    console().out().println(adapterOut);
+    return 0;
+  }
+
+  /** The checkpoint a run directory's newest or a checkpoint path names; null for anything else. */
+  private static Path checkpointOf(Path path) throws BadInput, IOException {
+    Path checkpoint = path;
+    if (Files.isRegularFile(path.resolve(RunDirectory.CONFIG))) {
+      checkpoint =
+          RunDirectory.existing(path)
+              .latestCheckpoint()
+              .orElseThrow(() -> new BadInput(path + ": the run has no checkpoint yet"));
+    }
+    return Files.isDirectory(checkpoint)
+            && ModelSource.detect(checkpoint) == ModelSource.TOKENRL_CHECKPOINT
+        ? checkpoint
+        : null;
+  }
+
+  private static Checkpoint.Loaded load(Path checkpoint) throws BadInput {
+    try {
+      return Checkpoint.load(checkpoint);
+    } catch (IOException | RuntimeException e) {
+      throw new BadInput("cannot load checkpoint " + checkpoint + ": " + e.getMessage());
+    }
+  }
+
   /** What an HF directory is written from. */
   private record Exportable(LlamaConfig config, Map<String, float[]> weights, HfTokenizer tokenizer) {}
 
@@ -91,20 +160,9 @@ final class ExportCommand extends CliCommand {
    * of a llama model started from one (its tokenizer JSON carries the HF tokenizer and template).
    */
   private static Exportable exportable(Path path) throws IOException, BadInput {
-    Path checkpoint = path;
-    if (Files.isRegularFile(path.resolve(RunDirectory.CONFIG))) {
-      checkpoint =
-          RunDirectory.existing(path)
-              .latestCheckpoint()
-              .orElseThrow(() -> new BadInput(path + ": the run has no checkpoint yet"));
-    }
-    if (Files.isDirectory(checkpoint) && ModelSource.detect(checkpoint) == ModelSource.TOKENRL_CHECKPOINT) {
-      Checkpoint.Loaded loaded;
-      try {
-        loaded = Checkpoint.load(checkpoint);
-      } catch (IOException | RuntimeException e) {
-        throw new BadInput("cannot load checkpoint " + checkpoint + ": " + e.getMessage());
-      }
+    Path checkpoint = checkpointOf(path);
+    if (checkpoint != null) {
+      Checkpoint.Loaded loaded = load(checkpoint);
       try (Policy policy = loaded.policy()) {
         if (!(policy.config() instanceof LlamaConfig config)) {
           throw new BadInput(
@@ -116,7 +174,7 @@ final class ExportCommand extends CliCommand {
               checkpoint + " was trained with tokenrl's character tokenizer, which has no"
                   + " Hugging Face equivalent; start runs from model.path to export them");
         }
-        return new Exportable(config, policy.exportWeights(), tokenizer);
+        return new Exportable(config, policy.mergedWeights(), tokenizer);
       }
     }
     PretrainedModel m = PretrainedModel.load(path);

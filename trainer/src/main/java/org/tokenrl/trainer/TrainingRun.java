@@ -19,7 +19,6 @@ import org.tokenrl.algorithms.PreferenceAlgorithm;
 import org.tokenrl.algorithms.SupervisedAlgorithm;
 import org.tokenrl.algorithms.RlAlgorithm;
 import org.tokenrl.core.CharTokenizer;
-import org.tokenrl.core.ChatTemplate;
 import org.tokenrl.core.ConfigException;
 import org.tokenrl.core.HfTokenizer;
 import org.tokenrl.model.LoraConfig;
@@ -64,7 +63,6 @@ final class TrainingRun {
 
   // The policy and the objects every phase shares (set by startPolicy() and run()).
   private Policy policy;
-  private ChatTemplate chatTemplate; // model.path's, when it has one
   private Tokenizer tokenizer;
   private PromptCodec codec;
   private Evaluator evaluator;
@@ -117,7 +115,7 @@ final class TrainingRun {
     prepare();
     long done = startPolicy(resume);
     policy.setPassTokens(c.getInt("trainer.micro_batch_tokens"));
-    codec = new PromptCodec(tokenizer, chatFormat());
+    codec = new PromptCodec(tokenizer, ChatFormat.of(c, tokenizer));
     samples = SampleTable.fromConfig(c);
     evaluator =
         new Evaluator(task, c.getInt("trainer.eval_size"), codec, MaxNewTokens.of(c, task))
@@ -200,7 +198,6 @@ final class TrainingRun {
             : PretrainedStart.load(c, projectRoot, console.err()::println);
     if (pretrained != null) {
       tokenizer = pretrained.tokenizer();
-      chatTemplate = pretrained.chatTemplate() == null ? null : chatTemplateOf(pretrained);
     }
     ModelSpec spec = pretrained != null ? pretrained.config() : modelConfig(tokenizer);
     if (!c.getString("run.init_from").isBlank()) {
@@ -263,6 +260,9 @@ final class TrainingRun {
     if (after >= total) {
       return true;
     }
+    if (after == 0 && sftSteps == 0 && c.getBoolean("trainer.eval_before_train")) {
+      evaluateStart();
+    }
     long firstPhaseStep = after - sftSteps + 1;
     PhaseStep step =
         switch (kind) {
@@ -271,6 +271,20 @@ final class TrainingRun {
           case RL -> rlPhase(after, firstPhaseStep);
         };
     return steps(algorithmName, after, total, sftSteps, step);
+  }
+
+  /**
+   * Held-out accuracy of the starting policy, logged at step 0, when no warm-up measures it: the
+   * first point of the curve and the "start" that compare reports (verl's val_before_train).
+   */
+  private void evaluateStart() {
+    lastEval = evaluator.accuracy(policy);
+    sftAccuracy = lastEval;
+    log.metrics(0, new java.util.LinkedHashMap<>(Map.of("eval/accuracy", lastEval)));
+    if (samples.rows() > 0) {
+      log.text(SampleTable.EVAL_TAG, samples.eval(evaluator.samples()), 0);
+    }
+    log.info(String.format("held-out accuracy before training: %.4f", lastEval));
   }
 
   /** sft or otr on the ground-truth answers, continuing through the warm-up's data. */
@@ -644,28 +658,6 @@ final class TrainingRun {
       throw new ConfigException("config error: 'model.lora.targets' is empty");
     }
     return rank == 0 ? LoraConfig.NONE : new LoraConfig(rank, l.getDouble("alpha"), dropout, targets);
-  }
-
-  private static ChatTemplate chatTemplateOf(PretrainedModel m) {
-    try {
-      return m.chat();
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
-  }
-
-  /** task.chat: the model's chat template; null for plain prompts. */
-  private ChatFormat chatFormat() {
-    if (!c.getBoolean("task.chat")) {
-      return null;
-    }
-    if (chatTemplate == null || !(tokenizer instanceof HfTokenizer hf)) {
-      throw new ConfigException(
-          "config error: 'task.chat = true' needs model.path (a pretrained model with a chat"
-              + " template), got model.path = \"" + c.getString("model.path") + "\"");
-    }
-    return new ChatFormat(
-        chatTemplate, hf, c.getString("task.system"), c.getString("task.instruction"));
   }
 
   private OptimizerConfig optimizerConfig() {

@@ -127,4 +127,67 @@ class ModelCommandsTest {
       assertTrue(back.chatTemplate().contains("SmolLM"));
     }
   }
+
+  @Test
+  void aLoraRunExportsMergedWeightsWithHfAndPeftAdaptersWithAdapter() throws Exception {
+    org.tokenrl.model.LlamaConfig cfg =
+        new org.tokenrl.model.LlamaConfig(49152, 8, 16, 1, 2, 1, 4, 1e-5, 10000, true, 64, false);
+    org.tokenrl.core.HfTokenizer smol =
+        org.tokenrl.model.PretrainedModel.loadTokenizer(
+            Path.of(CliRun.of("fetch", "smollm2-135m-instruct").out().strip()));
+    Path base = tmp.resolve("base");
+    try (org.tokenrl.model.Policy random =
+        org.tokenrl.model.Policy.create(cfg, org.tokenrl.model.OptimizerConfig.defaults(1e-3), 4)) {
+      org.tokenrl.model.HfExport.write(
+          base, cfg, random.exportWeights(), smol, null, org.tokenrl.model.SafeTensors.DType.F32);
+    }
+    org.tokenrl.model.LoraConfig lora =
+        new org.tokenrl.model.LoraConfig(2, 4.0, 0.0, java.util.List.of("q_proj", "down_proj"));
+    Path ckpt = tmp.resolve("lora-run/step-2");
+    java.util.Map<String, float[]> merged;
+    try (org.tokenrl.model.Policy p =
+        org.tokenrl.model.PretrainedModel.load(base)
+            .newPolicy(org.tokenrl.model.OptimizerConfig.defaults(1e-2), lora, 5)) {
+      int[][] prompts = {{1, 5, 9}, {1, 7}};
+      int[][] responses = {{3, 4}, {8, 2, 6}};
+      double[][] coef = {{-0.5, 0.3}, {0.2, -0.4, 0.1}};
+      for (int step = 0; step < 2; step++) {
+        assertTrue(!p.update(prompts, responses, coef, null, 1.0).skipped());
+      }
+      merged = p.mergedWeights();
+      org.tokenrl.model.Checkpoint.save(ckpt, p, smol.toJson(), "{}");
+    }
+    Path hf = tmp.resolve("merged");
+    CliRun full = CliRun.of("export", ckpt.toString(), "--hf", hf.toString(), "--dtype", "fp32");
+    assertEquals(0, full.code(), full.err());
+    org.tokenrl.model.PretrainedModel back = org.tokenrl.model.PretrainedModel.load(hf);
+    for (var e : merged.entrySet()) {
+      org.junit.jupiter.api.Assertions.assertArrayEquals(
+          e.getValue(), back.weights().get(e.getKey()), e.getKey());
+    }
+    Path peft = tmp.resolve("peft");
+    CliRun adapters = CliRun.of("export", ckpt.toString(), "--adapter", peft.toString());
+    assertEquals(0, adapters.code(), adapters.err());
+    String out =
+        org.tokenrl.core.PythonRunner.run(
+            "import sys, json\n"
+                + "from safetensors.numpy import load_file\n"
+                + "t = load_file(sys.argv[1] + '/adapter_model.safetensors')\n"
+                + "for k in sorted(t): print(k, list(t[k].shape))\n"
+                + "c = json.load(open(sys.argv[1] + '/adapter_config.json'))\n"
+                + "print(c['peft_type'], c['r'], c['lora_alpha'], sorted(c['target_modules']),"
+                + " c['base_model_name_or_path'])\n",
+            peft.toString());
+    assertTrue(out.contains("base_model.model.model.layers.0.self_attn.q_proj.lora_A.weight [2, 8]"), out);
+    assertTrue(out.contains("base_model.model.model.layers.0.mlp.down_proj.lora_B.weight [8, 2]"), out);
+    assertTrue(out.contains("LORA 2 4.0 ['down_proj', 'q_proj'] " + base.toAbsolutePath().normalize()), out);
+
+    CliRun both = CliRun.of("export", ckpt.toString(), "--hf", tmp.resolve("x").toString(),
+        "--adapter", tmp.resolve("y").toString());
+    assertEquals(2, both.code());
+    assertEquals(1, both.err().strip().lines().count(), both.err());
+    CliRun notLora = CliRun.of("export", "smollm2-135m-instruct", "--adapter", tmp.resolve("z").toString());
+    assertEquals(2, notLora.code());
+    assertTrue(notLora.err().contains("--adapter exports a LoRA run"), notLora.err());
+  }
 }
