@@ -218,6 +218,11 @@ public final class HfTokenizer implements Tokenizer {
     return encode(text, true);
   }
 
+  @Override
+  public int[] encodePlain(String text) {
+    return encode(text, false);
+  }
+
   /**
    * With {@code addSpecialTokens} false the post-processor adds nothing (what transformers does
    * for a rendered chat template, which already holds its BOS); special tokens in the text still

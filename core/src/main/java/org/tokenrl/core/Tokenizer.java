@@ -13,6 +13,14 @@ import java.util.Set;
 public interface Tokenizer {
   int[] encode(String text);
 
+  /**
+   * {@code text} alone, without the special tokens a tokenizer's post-processor may add (a Llama 3
+   * BOS): what a prompt body, an answer or a reference is made of.
+   */
+  default int[] encodePlain(String text) {
+    return encode(text);
+  }
+
   /** Decodes ids to text, leaving out special tokens. */
   String decode(int[] ids);
 

@@ -101,7 +101,8 @@ public final class ActorRewards {
             responseTexts,
             references,
             batch.truncatedFlags(),
-            (row, text) -> task.isCorrect(rowExamples.get(row), text));
+            (row, text) -> task.isCorrect(rowExamples.get(row), text),
+            tokenizer::encodePlain);
     try {
       return reward.score(input);
     } catch (RuntimeException e) {

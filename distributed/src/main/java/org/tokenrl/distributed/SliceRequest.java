@@ -35,6 +35,11 @@ public record SliceRequest(
       out.writeInt(params.maxNewTokens());
       out.writeInt(params.eosId());
       out.writeBoolean(params.greedy());
+      int[] stops = params.stopIds().stream().mapToInt(Integer::intValue).sorted().toArray();
+      out.writeInt(stops.length);
+      for (int id : stops) {
+        out.writeInt(id);
+      }
       out.writeInt(prompts.size());
       for (PromptRequest p : prompts) {
         out.writeInt(p.exampleId());
@@ -57,14 +62,18 @@ public record SliceRequest(
       int firstPrompt = in.readInt();
       int groupSize = in.readInt();
       long seed = in.readLong();
+      double temperature = in.readDouble();
+      int topK = in.readInt();
+      double topP = in.readDouble();
+      int maxNewTokens = in.readInt();
+      int eosId = in.readInt();
+      boolean greedy = in.readBoolean();
+      java.util.Set<Integer> stops = new java.util.HashSet<>();
+      for (int n = in.readInt(); n > 0; n--) {
+        stops.add(in.readInt()); // e.g. a chat model's <|im_end|> besides its EOS
+      }
       SamplingParams params =
-          new SamplingParams(
-              in.readDouble(),
-              in.readInt(),
-              in.readDouble(),
-              in.readInt(),
-              in.readInt(),
-              in.readBoolean());
+          new SamplingParams(temperature, topK, topP, maxNewTokens, eosId, greedy, stops);
       PromptRequest[] prompts = new PromptRequest[in.readInt()];
       for (int i = 0; i < prompts.length; i++) {
         int exampleId = in.readInt();

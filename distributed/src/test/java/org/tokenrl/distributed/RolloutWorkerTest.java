@@ -62,7 +62,7 @@ class RolloutWorkerTest {
 
   @Test
   void sliceRequestRoundTrips() {
-    SamplingParams params = new SamplingParams(0.7, 5, 0.9, 12, 3, false);
+    SamplingParams params = new SamplingParams(0.7, 5, 0.9, 12, 3, false, java.util.Set.of(2, 9));
     List<PromptRequest> prompts =
         List.of(
             new PromptRequest(4, new int[] {0, 5, 6}, "a=ü"),

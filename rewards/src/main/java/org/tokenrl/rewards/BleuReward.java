@@ -43,7 +43,7 @@ public final class BleuReward implements RewardFunction {
     int[][] candidates = new int[n][];
     int[][][] references = new int[n][][];
     for (int i = 0; i < n; i++) {
-      candidates[i] = input.responseTexts().get(i).codePoints().toArray();
+      candidates[i] = input.responseTokens(i); // the generated token ids (TensorBLEU's token-id BLEU)
       String reference = input.requireReference(i);
       String[] parts =
           separator.isEmpty()
@@ -51,7 +51,7 @@ public final class BleuReward implements RewardFunction {
               : reference.split(Pattern.quote(separator), -1);
       references[i] = new int[parts.length][];
       for (int r = 0; r < parts.length; r++) {
-        references[i][r] = parts[r].codePoints().toArray();
+        references[i][r] = input.tokens(parts[r]);
       }
     }
     return RewardScores.of(bleu.sentenceBleu(candidates, references));

@@ -18,6 +18,9 @@ import java.util.List;
  * @param references the task's reference answers (entries may be null)
  * @param truncated whether a response hit {@code rollout.max_new_tokens} before it ended
  * @param verifier the task's verifier; may be null when the task has none
+ * @param encoder the run's tokenizer, text to ids without special tokens: how token-id rewards
+ *     (BLEU) tokenise references; null: Unicode code points (the character tokenizer's ids up to
+ *     a relabelling, which leaves BLEU unchanged)
  */
 public record RewardInput(
     int groupSize,
@@ -27,7 +30,22 @@ public record RewardInput(
     List<String> responseTexts,
     List<String> references,
     boolean[] truncated,
-    RowVerifier verifier) {
+    RowVerifier verifier,
+    java.util.function.Function<String, int[]> encoder) {
+
+  /** Without a tokenizer: token-id rewards use code points. */
+  public RewardInput(
+      int groupSize,
+      int[][] promptIds,
+      int[][] responseIds,
+      List<String> promptTexts,
+      List<String> responseTexts,
+      List<String> references,
+      boolean[] truncated,
+      RowVerifier verifier) {
+    this(groupSize, promptIds, responseIds, promptTexts, responseTexts, references, truncated,
+        verifier, null);
+  }
 
   public RewardInput {
     if (groupSize < 1) {
@@ -67,6 +85,23 @@ public record RewardInput(
   }
 
   /**
+   * Row {@code i}'s response as the token ids a token-id reward compares: the generated ids
+   * without the stop token that ended the row (code points without a tokenizer).
+   */
+  public int[] responseTokens(int i) {
+    if (encoder == null) {
+      return responseTexts.get(i).codePoints().toArray();
+    }
+    int[] ids = responseIds[i];
+    return truncated[i] || ids.length == 0 ? ids : java.util.Arrays.copyOf(ids, ids.length - 1);
+  }
+
+  /** {@code text} (a reference) as token ids, with the same tokenizer as the responses. */
+  public int[] tokens(String text) {
+    return encoder == null ? text.codePoints().toArray() : encoder.apply(text);
+  }
+
+  /**
    * Row {@code index} alone, as a batch of one with group size 1; its verifier still checks
    * against the original row. Used to find which sample a failing reward function chokes on.
    */
@@ -81,6 +116,7 @@ public record RewardInput(
         List.of(responseTexts.get(index)),
         Collections.singletonList(references.get(index)),
         new boolean[] {truncated[index]},
-        rowVerifier);
+        rowVerifier,
+        encoder);
   }
 }

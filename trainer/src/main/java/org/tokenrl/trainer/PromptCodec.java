@@ -20,7 +20,7 @@ record PromptCodec(Tokenizer tokenizer, ChatFormat chat) {
     if (chat != null) {
       return chat.encode(text);
     }
-    int[] body = tokenizer.encode(text);
+    int[] body = tokenizer.encodePlain(text);
     int[] ids = new int[body.length + 1];
     ids[0] = tokenizer.bos();
     System.arraycopy(body, 0, ids, 1, body.length);
@@ -28,7 +28,7 @@ record PromptCodec(Tokenizer tokenizer, ChatFormat chat) {
   }
 
   int[] answer(String text) {
-    int[] body = tokenizer.encode(text);
+    int[] body = tokenizer.encodePlain(text);
     int[] ids = Arrays.copyOf(body, body.length + 1);
     ids[body.length] = tokenizer.eos();
     return ids;

@@ -375,7 +375,8 @@ public final class Trainer {
         texts,
         references,
         truncated,
-        (row, text) -> task.isCorrect(batchExamples.get(row / groupSize), text));
+        (row, text) -> task.isCorrect(batchExamples.get(row / groupSize), text),
+        codec.tokenizer()::encodePlain);
   }
 
   private static boolean[] truncatedFlags(RolloutBatch batch) {
