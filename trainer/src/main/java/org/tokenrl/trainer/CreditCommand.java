@@ -63,8 +63,8 @@ import picocli.CommandLine.Parameters;
       "--algorithm cdpo: one pair per line, {\"rejected\": [ids], \"z_pos\": [[logits] per"
           + " token], \"z_neg\": [[...]], \"eos\": optional bool}",
       "--pairs RUN_DIR/preference/pairs.arrow: the T-REG token rewards or cDPO critical-token"
-          + " weights a run computed and cached for its pairs (tokens shown as characters of the"
-          + " built-in tokenizer)",
+          + " weights a run computed and cached for its pairs (tokens shown with the run's"
+          + " tokenizer: characters, or a pretrained model's subword pieces)",
       ""
     })
 final class CreditCommand extends CliCommand {
@@ -79,6 +79,14 @@ final class CreditCommand extends CliCommand {
       paramLabel = "FILE",
       description = "read from FILE; - (default) reads stdin")
   private String input = "-";
+
+  @Option(
+      names = "--model",
+      paramLabel = "MODEL",
+      description =
+          "show tokens in the HTML page as this model's subword pieces (spaces as ␣): a known name,"
+              + " .gguf file or HF directory (default: token ids; --pairs: the run's tokenizer)")
+  private String model;
 
   @Option(names = "--html", paramLabel = "OUT.html", description = "also write a colour page")
   private Path html;
@@ -119,7 +127,8 @@ final class CreditCommand extends CliCommand {
     InputStream stdin = console().in();
     PrintStream out = console().out();
     if (cached != null) {
-      return cachedPairs(cached, limit, html, out);
+      org.tokenrl.core.Tokenizer tokenizer = modelTokenizer();
+      return cachedPairs(cached, limit, html, out, tokenizer != null ? tokenizer : runTokenizer(cached));
     }
     if (algorithm == null) {
       return fail("--algorithm is required (see ./tokenrl credit --help)");
@@ -130,7 +139,7 @@ final class CreditCommand extends CliCommand {
           ConfigFactory.parseString(String.join("\n", overrides))
               .withValue("name", ConfigValueFactory.fromAnyRef(algorithm));
       if (Algorithms.kind(algorithm) != AlgorithmKind.RL) {
-        return pairs(PairCredit.create(block), input, html, stdin, out);
+        return pairs(PairCredit.create(block), input, html, stdin, out, modelTokenizer());
       }
       algo = Algorithms.create(block);
     } catch (IllegalArgumentException | com.typesafe.config.ConfigException e) {
@@ -138,7 +147,7 @@ final class CreditCommand extends CliCommand {
     }
 
     ObjectMapper json = new ObjectMapper().enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
-    CreditHtml page = html == null ? null : new CreditHtml(algo.settings());
+    CreditHtml page = html == null ? null : new CreditHtml(algo.settings(), modelTokenizer());
     forEachLine(
         input,
         stdin,
@@ -158,11 +167,16 @@ final class CreditCommand extends CliCommand {
 
   /** The treg/cdpo path: one pair per line. */
   private static int pairs(
-      PairCredit credit, String input, Path html, InputStream stdin, PrintStream out)
+      PairCredit credit,
+      String input,
+      Path html,
+      InputStream stdin,
+      PrintStream out,
+      org.tokenrl.core.Tokenizer tokenizer)
       throws BadInput, IOException {
     ObjectMapper json = new ObjectMapper().enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
     PairCreditHtml page =
-        html == null ? null : new PairCreditHtml(credit.settings(), credit.isTreg());
+        html == null ? null : new PairCreditHtml(credit.settings(), credit.isTreg(), tokenizer);
     forEachLine(
         input,
         stdin,
@@ -180,7 +194,8 @@ final class CreditCommand extends CliCommand {
   }
 
   /** The token weights a treg / cdpo run cached with its pairs, first {@code limit} pairs. */
-  private static int cachedPairs(Path file, int limit, Path html, PrintStream out)
+  private static int cachedPairs(
+      Path file, int limit, Path html, PrintStream out, org.tokenrl.core.Tokenizer tokenizer)
       throws BadInput, IOException {
     if (!Files.isRegularFile(file)) {
       throw new BadInput(
@@ -199,7 +214,7 @@ final class CreditCommand extends CliCommand {
       PairCreditHtml page =
           html == null
               ? null
-              : new PairCreditHtml(credit.settings(), credit.isTreg(), CharTokenizer.ascii());
+              : new PairCreditHtml(credit.settings(), credit.isTreg(), tokenizer);
       for (int i = 0; i < Math.min(limit, batch.size()); i++) {
         PairCredit.Row[] rows;
         if (kind == TokenWeights.TREG) {
@@ -232,6 +247,38 @@ final class CreditCommand extends CliCommand {
       }
     }
     return 0;
+  }
+
+  /** --model's tokenizer, or null. */
+  private org.tokenrl.core.Tokenizer modelTokenizer() throws BadInput {
+    if (model == null) {
+      return null;
+    }
+    try {
+      return org.tokenrl.model.PretrainedModel.loadTokenizer(ModelArgument.resolve(model, console()));
+    } catch (IOException e) {
+      throw new BadInput("--model " + model + ": " + e.getMessage());
+    }
+  }
+
+  /**
+   * The tokenizer of the run whose {@code <run>/preference/pairs.arrow} this is (its newest
+   * checkpoint's), else the built-in character tokenizer.
+   */
+  private static org.tokenrl.core.Tokenizer runTokenizer(Path pairsFile) {
+    Path run = pairsFile.toAbsolutePath().getParent().getParent();
+    try {
+      if (Files.isRegularFile(run.resolve(RunDirectory.CONFIG))) {
+        java.util.Optional<Path> ckpt = RunDirectory.existing(run).latestCheckpoint();
+        if (ckpt.isPresent()) {
+          return org.tokenrl.core.Tokenizers.fromJson(
+              Files.readString(ckpt.get().resolve("tokenizer.json")));
+        }
+      }
+    } catch (IOException | RuntimeException e) {
+      // fall through: characters of the built-in tokenizer
+    }
+    return CharTokenizer.ascii();
   }
 
   private static JsonNode readJson(ObjectMapper json, String line) {

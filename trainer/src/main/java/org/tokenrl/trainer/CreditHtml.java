@@ -23,7 +23,15 @@ final class CreditHtml {
   private final Config settings;
   private final List<Group> groups = new ArrayList<>();
 
+  private final org.tokenrl.core.Tokenizer tokenizer; // null: show token ids
+
   CreditHtml(Config settings) {
+    this(settings, null);
+  }
+
+  /** Tokens shown as the tokenizer's pieces (spaces visible as ␣), the id in the tooltip. */
+  CreditHtml(Config settings, org.tokenrl.core.Tokenizer tokenizer) {
+    this.tokenizer = tokenizer;
     this.settings = settings;
   }
 
@@ -93,11 +101,12 @@ final class CreditHtml {
               .append(luminance(c) < 140 ? "#fff" : "#000")
               .append("\" title=\"t=")
               .append(t)
+              .append(tokenizer == null ? "" : " id=" + tok[t])
               .append(" A=")
               .append(fmt(a))
               .append(kept ? "" : " (dropped)")
               .append("\">")
-              .append(tok[t])
+              .append(tokenizer == null ? String.valueOf(tok[t]) : escape(TokenPieces.piece(tok[t], tokenizer)))
               .append("</span>");
         }
         h.append("</td></tr>\n");

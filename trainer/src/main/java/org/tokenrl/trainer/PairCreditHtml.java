@@ -99,10 +99,6 @@ final class PairCreditHtml {
     if (tokenizer == null) {
       return String.valueOf(id);
     }
-    if (id == tokenizer.eos()) {
-      return "&lt;eos&gt;";
-    }
-    String text = tokenizer.decode(new int[] {id});
-    return text.isEmpty() ? "#" + id : CreditHtml.escape(text).replace(" ", "&nbsp;");
+    return CreditHtml.escape(TokenPieces.piece(id, tokenizer));
   }
 }

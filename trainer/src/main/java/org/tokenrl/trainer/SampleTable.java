@@ -107,7 +107,7 @@ final class SampleTable {
         String value = String.format(Locale.ROOT, "%+.2f", a);
         creditCell
             .append(t == 0 ? "" : " ")
-            .append(escape(piece(ids[t], tokenizer)))
+            .append(escape(TokenPieces.piece(ids[t], tokenizer)))
             .append(':')
             .append(credit.keep()[i][t] ? value : "(" + value + ")");
       }
@@ -125,15 +125,6 @@ final class SampleTable {
           .append(" |\n");
     }
     return md.toString();
-  }
-
-  /** A token as a visible piece: end of sequence and blanks get symbols. */
-  private static String piece(int id, Tokenizer tokenizer) {
-    if (id == tokenizer.eos()) {
-      return "⟨eos⟩";
-    }
-    String s = tokenizer.decode(new int[] {id});
-    return s.isEmpty() ? "⟨" + id + "⟩" : s.replace(" ", "␣").replace("\n", "⏎");
   }
 
   /** Text cut to the configured length, escaped for a markdown table cell. */

@@ -143,6 +143,29 @@ class CreditCommandTest {
         "legend and strike-through");
   }
 
+  /** With --model, the page shows the model's subword pieces (spaces visible), ids in tooltips. */
+  @Test
+  void withAModelTheHtmlShowsSubwordPieces(@TempDir Path dir) throws Exception {
+    org.tokenrl.core.HfTokenizer smol =
+        org.tokenrl.model.PretrainedModel.loadTokenizer(
+            Path.of(CliRun.of("fetch", "smollm2-135m-instruct").out().strip()));
+    int[] good = smol.encode("The capital of France is Paris.", false);
+    int[] bad = smol.encode("The capital of France is Lyon.", false);
+    String line =
+        "{\"responses\": ["
+            + java.util.Arrays.toString(good)
+            + ","
+            + java.util.Arrays.toString(bad)
+            + "], \"rewards\": [1, 0]}";
+    Path html = dir.resolve("credit.html");
+    Run r = run(line, "--algorithm", "grpo", "--model", "smollm2-135m-instruct", "--html", html.toString());
+    assertEquals(0, r.status(), r.err());
+    String page = Files.readString(html);
+    assertTrue(page.contains(">␣capital</span>"), page);
+    assertTrue(page.contains(">␣Paris</span>") && page.contains(">␣Lyon</span>"), page);
+    assertTrue(page.contains("id=" + good[1]), page);
+  }
+
   @Test
   void colourScaleIsWhiteAtZeroBlueForPositiveRedForNegative() {
     assertEquals(List.of(255, 255, 255), List.of(box(CreditHtml.color(0))));
