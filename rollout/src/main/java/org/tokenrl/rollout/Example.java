@@ -1,13 +1,29 @@
 package org.tokenrl.rollout;
 
+import java.util.List;
+
 /**
  * One prompt with its reference answer. Both use only printable ASCII, the alphabet of the
  * character tokenizer; {@code id} is unique within a task (train and held-out together).
+ *
+ * @param messages a chat conversation the model answers (a JSONL task's {@code "messages"}), ending
+ *     in a user turn whose text is {@code prompt}; empty for a plain prompt
  */
-public record Example(int id, String prompt, String answer) {
+public record Example(int id, String prompt, String answer, List<Turn> messages) {
+  /** One chat turn: role {@code system}, {@code user} or {@code assistant}. */
+  public record Turn(String role, String content) {}
+
+  public Example(int id, String prompt, String answer) {
+    this(id, prompt, answer, List.of());
+  }
+
   public Example {
     requirePrintableAscii("prompt", prompt);
     requirePrintableAscii("answer", answer);
+    messages = List.copyOf(messages);
+    for (Turn t : messages) {
+      requirePrintableAscii(t.role() + " message", t.content());
+    }
   }
 
   /** The first character of {@code text} outside printable ASCII (' '..'~'), or -1. */

@@ -14,9 +14,12 @@ import org.tokenrl.core.ConfigException;
 import org.tokenrl.core.ConfigReader;
 
 /**
- * Prompts and answers from a JSON Lines file, one {@code {"prompt": ..., "answer": ...}} object
- * per line (other fields are ignored, blank lines skipped). The verifier is exact match after
- * trimming.
+ * Prompts and answers from a JSON Lines file, one {@code {"prompt": ..., "answer": ...}} or {@code
+ * {"messages": [{"role": ..., "content": ...}, ...], "answer": ...}} object per line (other fields
+ * are ignored, blank lines skipped). A conversation ends in the user turn the model answers and
+ * needs {@code task.chat = true}. The verifier ({@code match}): {@code exact} (default; equal after
+ * trimming), {@code contains} (the answer appears in the response) or {@code last_number} (the last
+ * number written in the response equals the answer's, as arith judges).
  *
  * <p>Config keys: {@code path} (relative paths resolve against the project root), and either
  * {@code eval_fraction} (that share of the lines, picked with {@code seed}, is held out) or {@code
@@ -30,9 +33,16 @@ public final class JsonlTask implements Task {
   private final List<Example> train;
   private final List<Example> heldOut;
   private final Map<Integer, String> originById = new HashMap<>();
+  private final String match;
 
   public JsonlTask(ConfigReader config, Path projectRoot) {
     this.path = config.string("path");
+    this.match = config.has("match") ? config.string("match") : "exact";
+    if (!List.of("exact", "contains", "last_number").contains(match)) {
+      throw new ConfigException(
+          "config error: '" + config.fullKey("match") + "' must be exact, contains or last_number,"
+              + " got '" + match + "'");
+    }
     this.qualityTags = config.bool("quality_tags", false);
     List<Row> rows = read(config, "path", projectRoot);
     List<Row> trainRows = new ArrayList<>();
@@ -60,8 +70,8 @@ public final class JsonlTask implements Task {
       trainRows.sort((a, b) -> Integer.compare(a.line(), b.line()));
     }
     Set<String> heldOutPrompts = new HashSet<>();
-    heldOutRows.forEach(row -> heldOutPrompts.add(row.prompt()));
-    trainRows.removeIf(row -> heldOutPrompts.contains(row.prompt()));
+    heldOutRows.forEach(row -> heldOutPrompts.add(row.key()));
+    trainRows.removeIf(row -> heldOutPrompts.contains(row.key()));
     if (trainRows.isEmpty()) {
       throw new ConfigException(
           "config error: no training examples left in " + path + " after holding out "
@@ -70,19 +80,26 @@ public final class JsonlTask implements Task {
     List<Example> trainExamples = new ArrayList<>();
     for (Row row : trainRows) {
       originById.put(trainExamples.size(), row.where());
-      trainExamples.add(new Example(trainExamples.size(), row.prompt(), row.answer()));
+      trainExamples.add(new Example(trainExamples.size(), row.prompt(), row.answer(), row.messages()));
     }
     List<Example> heldOutExamples = new ArrayList<>();
     for (Row row : heldOutRows) {
       originById.put(trainExamples.size() + heldOutExamples.size(), row.where());
       heldOutExamples.add(
-          new Example(trainExamples.size() + heldOutExamples.size(), row.prompt(), row.answer()));
+          new Example(
+              trainExamples.size() + heldOutExamples.size(), row.prompt(), row.answer(), row.messages()));
     }
     this.train = List.copyOf(trainExamples);
     this.heldOut = List.copyOf(heldOutExamples);
   }
 
-  private record Row(int line, String where, String prompt, String answer) {}
+  private record Row(
+      int line, String where, String prompt, String answer, List<Example.Turn> messages) {
+    /** What makes two rows the same question: the prompt, or the whole conversation. */
+    String key() {
+      return messages.isEmpty() ? prompt : messages.toString();
+    }
+  }
 
   private static List<Row> read(ConfigReader config, String key, Path projectRoot) {
     String shown = config.string(key);
@@ -93,10 +110,46 @@ public final class JsonlTask implements Task {
               + file.toAbsolutePath() + "; relative paths resolve against the project root)");
     }
     List<Row> rows = new ArrayList<>();
-    for (JsonLines.Line line : JsonLines.read(file, shown, "{\"prompt\": ..., \"answer\": ...}")) {
-      rows.add(new Row(line.number(), line.where(), line.text("prompt"), line.text("answer")));
+    String shape = "{\"prompt\": ..., \"answer\": ...} or {\"messages\": [...], \"answer\": ...}";
+    for (JsonLines.Line line : JsonLines.read(file, shown, shape)) {
+      if (line.object().has("messages")) {
+        List<Example.Turn> turns = turns(line);
+        rows.add(
+            new Row(line.number(), line.where(), turns.get(turns.size() - 1).content(),
+                line.text("answer"), turns));
+      } else {
+        rows.add(new Row(line.number(), line.where(), line.text("prompt"), line.text("answer"), List.of()));
+      }
     }
     return rows;
+  }
+
+  /** A line's "messages": role/content objects, ending in the user turn to answer. */
+  private static List<Example.Turn> turns(JsonLines.Line line) {
+    com.fasterxml.jackson.databind.JsonNode messages = line.object().get("messages");
+    if (!messages.isArray() || messages.isEmpty()) {
+      throw new ConfigException(line.where() + ": \"messages\" must be a non-empty array");
+    }
+    List<Example.Turn> turns = new ArrayList<>();
+    for (com.fasterxml.jackson.databind.JsonNode m : messages) {
+      String role = m.path("role").asText("");
+      if (!List.of("system", "user", "assistant").contains(role) || !m.path("content").isTextual()) {
+        throw new ConfigException(
+            line.where() + ": every message needs \"role\" (system, user or assistant) and a"
+                + " string \"content\", got " + m);
+      }
+      String content = m.get("content").textValue();
+      if (Example.firstNonPrintable(content) >= 0) {
+        throw new ConfigException(line.where() + ": " + Example.describeNonPrintable(role + " message", content));
+      }
+      turns.add(new Example.Turn(role, content));
+    }
+    if (!turns.get(turns.size() - 1).role().equals("user")) {
+      throw new ConfigException(
+          line.where() + ": the last message must be the user turn the model answers, got "
+              + turns.get(turns.size() - 1).role());
+    }
+    return turns;
   }
 
   @Override
@@ -116,7 +169,11 @@ public final class JsonlTask implements Task {
 
   @Override
   public boolean isCorrect(Example example, String response) {
-    return response.strip().equals(example.answer());
+    return switch (match) {
+      case "contains" -> response.contains(example.answer().strip());
+      case "last_number" -> LastNumber.same(example.answer(), response);
+      default -> response.strip().equals(example.answer());
+    };
   }
 
   @Override
@@ -127,7 +184,7 @@ public final class JsonlTask implements Task {
   @Override
   public String description() {
     return "jsonl: " + train.size() + " train and " + heldOut.size() + " held-out examples from "
-        + path + ", answers judged by exact match";
+        + path + ", answers judged by " + match.replace('_', ' ') + " match";
   }
 
   @Override

@@ -50,6 +50,47 @@ class JsonlTaskTest {
   }
 
   @Test
+  void readsConversationsAndJudgesByTheChosenMatch() throws IOException {
+    Files.createDirectories(dir.resolve("data"));
+    Files.writeString(
+        dir.resolve("data/chat.jsonl"),
+        "{\"messages\": [{\"role\": \"system\", \"content\": \"Be brief.\"},"
+            + " {\"role\": \"user\", \"content\": \"What is 2 + 2?\"}], \"answer\": \"4\"}\n"
+            + "{\"prompt\": \"What is 3 + 3?\", \"answer\": \"6\"}\n"
+            + "{\"messages\": [{\"role\": \"user\", \"content\": \"Hi\"},"
+            + " {\"role\": \"assistant\", \"content\": \"Hello!\"},"
+            + " {\"role\": \"user\", \"content\": \"What is 5 + 5?\"}], \"answer\": \"10\"}\n");
+    Task task = jsonl(dir, "path = data/chat.jsonl, eval_path = data/chat.jsonl, match = last_number");
+    Example first = task.heldOut().get(0);
+    assertEquals("What is 2 + 2?", first.prompt());
+    assertEquals(List.of(new Example.Turn("system", "Be brief."), new Example.Turn("user", "What is 2 + 2?")),
+        first.messages());
+    assertTrue(task.heldOut().get(1).messages().isEmpty());
+    assertEquals(3, task.heldOut().get(2).messages().size());
+    assertTrue(task.isCorrect(first, "2 + 2 = 4."));
+    assertTrue(task.isCorrect(first, "The answer is 4.0"));
+    assertFalse(task.isCorrect(first, "4 or maybe 5"));
+    Task contains = jsonl(dir, "path = data/chat.jsonl, eval_path = data/chat.jsonl, match = contains");
+    assertTrue(contains.isCorrect(first, "It is 4, of course"));
+    assertTrue(
+        assertThrows(ConfigException.class,
+                () -> jsonl(dir, "path = data/chat.jsonl, eval_path = data/chat.jsonl, match = fuzzy"))
+            .getMessage().contains("match"));
+  }
+
+  @Test
+  void badConversationsNameTheLine() throws IOException {
+    String lastNotUser =
+        error("{\"messages\": [{\"role\": \"user\", \"content\": \"Hi\"},"
+            + " {\"role\": \"assistant\", \"content\": \"Hello\"}], \"answer\": \"x\"}\n");
+    assertTrue(lastNotUser.contains("data/train.jsonl:1") && lastNotUser.contains("last message"), lastNotUser);
+    String badRole =
+        error("{\"prompt\": \"a\", \"answer\": \"b\"}\n"
+            + "{\"messages\": [{\"role\": \"robot\", \"content\": \"Hi\"}], \"answer\": \"x\"}\n");
+    assertTrue(badRole.contains("data/train.jsonl:2") && badRole.contains("role"), badRole);
+  }
+
+  @Test
   void fractionSplitIsSeededAndDisjoint() {
     Task a = jsonl(RESOURCES, "path = tiny.jsonl, eval_fraction = 0.3");
     Task b = jsonl(RESOURCES, "path = tiny.jsonl, eval_fraction = 0.3");

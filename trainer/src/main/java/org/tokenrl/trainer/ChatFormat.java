@@ -46,4 +46,21 @@ record ChatFormat(ChatTemplate template, HfTokenizer tokenizer, String system, S
     messages.add(new ChatTemplate.Message("user", userText(prompt)));
     return tokenizer.encode(template.render(messages, true), false);
   }
+
+  /**
+   * A JSONL conversation as given; {@code task.system} is added only when it has no system turn
+   * of its own, and {@code task.instruction} follows its last (user) turn.
+   */
+  int[] encode(List<org.tokenrl.rollout.Example.Turn> conversation) {
+    List<ChatTemplate.Message> messages = new ArrayList<>();
+    if (!system.isEmpty() && conversation.stream().noneMatch(t -> t.role().equals("system"))) {
+      messages.add(new ChatTemplate.Message("system", system));
+    }
+    for (int i = 0; i < conversation.size(); i++) {
+      org.tokenrl.rollout.Example.Turn t = conversation.get(i);
+      boolean last = i == conversation.size() - 1;
+      messages.add(new ChatTemplate.Message(t.role(), last ? userText(t.content()) : t.content()));
+    }
+    return tokenizer.encode(template.render(messages, true), false);
+  }
 }

@@ -48,7 +48,7 @@ final class Evaluator {
       List<Example> chunk = heldOut.subList(from, Math.min(heldOut.size(), from + CHUNK));
       int[][] prompts = new int[chunk.size()][];
       for (int i = 0; i < chunk.size(); i++) {
-        prompts[i] = codec.prompt(chunk.get(i).prompt());
+        prompts[i] = codec.prompt(chunk.get(i));
       }
       Generation g = policy.generate(prompts, greedy, new long[chunk.size()]);
       for (int i = 0; i < chunk.size(); i++) {

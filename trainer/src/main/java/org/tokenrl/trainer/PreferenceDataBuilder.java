@@ -172,7 +172,7 @@ final class PreferenceDataBuilder {
       List<Example> chunk = examples.subList(from, Math.min(examples.size(), from + SAMPLE_CHUNK));
       List<PromptRequest> requests = new ArrayList<>();
       for (Example ex : chunk) {
-        requests.add(new PromptRequest(ex.id(), codec.prompt(ex.prompt()), ex.answer()));
+        requests.add(new PromptRequest(ex.id(), codec.prompt(ex), ex.answer()));
       }
       try (RolloutBatch batch =
           pool.generate(requests, n, params, RowSeeds.mix(seed * 7_919L + from))) {

@@ -38,7 +38,7 @@ final class PreferenceEval {
       pairs.add(
           new CandidatePair(
               ex.prompt(),
-              codec.prompt(ex.prompt()),
+              codec.prompt(ex),
               codec.answer(ex.answer()),
               codec.answer(task.corruptAnswer(ex, rnd))));
     }

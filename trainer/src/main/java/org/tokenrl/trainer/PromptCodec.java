@@ -16,6 +16,18 @@ record PromptCodec(Tokenizer tokenizer, ChatFormat chat) {
     this(tokenizer, null);
   }
 
+  /** The example's prompt ids: its conversation when it has one, else its prompt text. */
+  int[] prompt(org.tokenrl.rollout.Example example) {
+    if (example.messages().isEmpty()) {
+      return prompt(example.prompt());
+    }
+    if (chat == null) {
+      throw new IllegalStateException(
+          "a conversation (\"messages\") needs task.chat = true"); // StartChecks reports it first
+    }
+    return chat.encode(example.messages());
+  }
+
   int[] prompt(String text) {
     if (chat != null) {
       return chat.encode(text);

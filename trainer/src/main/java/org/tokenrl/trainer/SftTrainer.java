@@ -56,7 +56,7 @@ final class SftTrainer {
     int[][] answers = new int[batch.size()][];
     long allTokens = 0;
     for (int i = 0; i < batch.size(); i++) {
-      prompts[i] = codec.prompt(batch.get(i).prompt());
+      prompts[i] = codec.prompt(batch.get(i));
       answers[i] = codec.answer(batch.get(i).answer());
       allTokens += prompts[i].length + answers[i].length;
     }

@@ -50,6 +50,7 @@ final class StartChecks {
       case SUPERVISED -> Algorithms.createSupervised(algorithm);
     }
     checkLengths(c, task);
+    checkConversations(c, task);
     RolloutPools.checkAvailable(c.getString("distributed.backend"));
     String initFrom = c.getString("run.init_from");
     if (!initFrom.isBlank() && !Files.isDirectory(projectRoot.resolve(initFrom))) {
@@ -58,6 +59,24 @@ final class StartChecks {
               + " directory (looked for " + projectRoot.resolve(initFrom).toAbsolutePath() + ")");
     }
     return task;
+  }
+
+  /** A JSONL conversation ("messages") is rendered by the chat template: it needs task.chat. */
+  static void checkConversations(Config c, Task task) {
+    if (c.getBoolean("task.chat")) {
+      return;
+    }
+    for (List<org.tokenrl.rollout.Example> split : List.of(task.train(), task.heldOut())) {
+      for (org.tokenrl.rollout.Example ex : split) {
+        if (!ex.messages().isEmpty()) {
+          String where = task.origin(ex);
+          throw new ConfigException(
+              (where != null ? where + ": " : "")
+                  + "a \"messages\" conversation needs task.chat = true (and model.path, a"
+                  + " pretrained model with a chat template)");
+        }
+      }
+    }
   }
 
   /**

@@ -299,7 +299,7 @@ public final class Trainer {
   private List<PromptRequest> requests(List<Example> batchExamples) {
     List<PromptRequest> requests = new ArrayList<>();
     for (Example ex : batchExamples) {
-      requests.add(new PromptRequest(ex.id(), codec.prompt(ex.prompt()), ex.answer()));
+      requests.add(new PromptRequest(ex.id(), codec.prompt(ex), ex.answer()));
     }
     return requests;
   }
