@@ -19,14 +19,36 @@ import org.tokenrl.model.SafeTensors;
 /**
  * configs/smollm2-arith.conf, shrunk to 2 GRPO steps of 2 prompts × 4 samples and a few tokens, on
  * the real SmolLM2-135M-Instruct (from the project's model cache) with LoRA and chat prompts: the
- * RL steps took updates and moved the adapters (B starts at exactly zero), the base did not train.
+ * RL steps took updates and moved the adapters (B starts at exactly zero), the base did not train,
+ * the checkpoints hold the adapters and the base's digest only, and a run stopped after step 1
+ * and resumed ends with the uninterrupted run's adapters, bit for bit.
  */
 class SmolLm2GrpoTest {
   @TempDir Path tmp;
 
   @Test
-  void twoGrpoStepsOnSmolLm2ChangeTheAdapters() throws Exception {
+  void twoGrpoStepsOnSmolLm2ChangeTheAdaptersAndResumeExactly() throws Exception {
     Path runDir = tmp.resolve("run");
+    RunDirectory dir = run(runDir, Long.MAX_VALUE);
+    checkTrained(dir);
+    Path stopped = tmp.resolve("stopped");
+    RunDirectory killed = run(stopped, 1);
+    new TrainingRun(ConfigLoader.loadResolved(killed.config()).config(), killed, TrainingRunTest.ROOT)
+        .run(true);
+    Map<String, float[]> full =
+        SafeTensors.read(dir.latestCheckpoint().orElseThrow().resolve("model.safetensors")).tensors();
+    Map<String, float[]> resumed =
+        SafeTensors.read(killed.latestCheckpoint().orElseThrow().resolve("model.safetensors")).tensors();
+    assertEquals(full.keySet(), resumed.keySet());
+    for (String k : full.keySet()) {
+      assertTrue(java.util.Arrays.equals(full.get(k), resumed.get(k)), k);
+    }
+    String modelJson =
+        Files.readString(killed.latestCheckpoint().orElseThrow().resolve("model.json"));
+    assertTrue(modelJson.contains("\"base_model\"") && modelJson.contains("sha256"), modelJson);
+  }
+
+  private RunDirectory run(Path runDir, long stopAfter) throws Exception {
     ResolvedConfig cfg =
         ConfigLoader.load(
             TrainingRunTest.ROOT.resolve("configs"),
@@ -47,12 +69,16 @@ class SmolLm2GrpoTest {
                 "trainer.group_size=4",
                 "trainer.eval_every=0",
                 "trainer.eval_size=4",
-                "trainer.checkpoint_every=0",
+                "trainer.checkpoint_every=1",
+                "trainer.eval_before_train=false",
                 "trainer.run_dir=\"" + runDir + "\""));
     RunDirectory dir = RunDirectory.createNew(runDir.toString(), "smol");
     Files.writeString(dir.config(), cfg.render());
-    new TrainingRun(cfg.config(), dir, TrainingRunTest.ROOT).run(false);
+    new TrainingRun(cfg.config(), dir, TrainingRunTest.ROOT).stopAfter(stopAfter).run(false);
+    return dir;
+  }
 
+  private static void checkTrained(RunDirectory dir) throws Exception {
     ObjectMapper json = new ObjectMapper();
     List<String> lines = Files.readAllLines(dir.metrics());
     assertEquals(2, lines.size(), "one metrics line per GRPO step");
@@ -77,6 +103,7 @@ class SmolLm2GrpoTest {
     }
     assertEquals(30 * 7, adapters, "rank-8 adapters on the 7 projections of 30 layers");
     assertEquals(adapters, moved, "every B left zero: the RL steps trained the adapters");
-    assertFalse(w.containsKey("lm_head.weight"), "SmolLM2's head is tied to the embedding");
+    assertEquals(2 * adapters, w.size(), "a LoRA checkpoint holds the adapters alone");
+    assertFalse(w.containsKey("model.embed_tokens.weight"), "no copy of the base");
   }
 }

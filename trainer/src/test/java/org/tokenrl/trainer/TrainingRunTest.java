@@ -194,6 +194,11 @@ class TrainingRunTest {
     Path a =
         train(tmp.resolve("a"), Long.MAX_VALUE, "sft.steps=0", "trainer.dynamic_sampling=refill",
             "trainer.max_sampling_rounds=3", "rewards=[{name=task, weight=1.0}]");
+    // No warm-up: the starting policy is evaluated first, logged at step 0.
+    JsonNode start = metrics(a).get(0);
+    assertEquals(0, start.path("step").asInt(), start.toString());
+    assertTrue(start.has("eval/accuracy") && !start.has("train/reward_mean"), start.toString());
+    assertTrue(Files.readString(a.resolve("train.log")).contains("held-out accuracy before training"));
     for (JsonNode step : metrics(a)) {
       if (!step.has("dynamic/rounds")) {
         continue;
