@@ -147,6 +147,51 @@ class RayRolloutPoolTest {
     trained.close();
   }
 
+  /**
+   * LoRA on a pretrained base: the actors read the base from its path themselves, every sync
+   * carries the adapters alone (distributed/weight_sync_bytes is their safetensors size, a small
+   * fraction of the model), and the tokens equal the in-process pool's.
+   */
+  @Test
+  void loraActorsLoadTheBaseOnceAndReceiveOnlyTheAdapters(@org.junit.jupiter.api.io.TempDir Path dir)
+      throws Exception {
+    org.tokenrl.core.HfTokenizer tokenizer =
+        org.tokenrl.model.PretrainedModel.loadTokenizer(
+            org.tokenrl.model.ModelCache.standard().resolve("smollm2-135m-instruct", s -> {}));
+    org.tokenrl.model.LlamaConfig tiny =
+        new org.tokenrl.model.LlamaConfig(49152, 16, 24, 2, 4, 2, 4, 1e-5, 10000, true, 64, false);
+    Path base = dir.resolve("base");
+    try (Policy random = Policy.create(tiny, OptimizerConfig.defaults(1e-3), 3)) {
+      org.tokenrl.model.HfExport.write(
+          base, tiny, random.exportWeights(), tokenizer, null, org.tokenrl.model.SafeTensors.DType.F32);
+    }
+    org.tokenrl.model.LoraConfig lora =
+        new org.tokenrl.model.LoraConfig(2, 4.0, 0.0, List.of("q_proj", "v_proj", "down_proj"));
+    try (Policy lp =
+            org.tokenrl.model.PretrainedModel.load(base)
+                .newPolicy(OptimizerConfig.defaults(1e-3), lora, 5);
+        RolloutPool pool =
+            RolloutPools.create(
+                new RolloutPoolContext(lp, config("distributed.ray.actors=2"), allocator));
+        InProcessRolloutPool inProcess = new InProcessRolloutPool(lp, 1, allocator)) {
+      Map<String, float[]> adapters = lp.weightsToSync();
+      assertTrue(adapters.keySet().stream().allMatch(k -> k.contains(".lora_")), adapters.keySet().toString());
+      Random rng = new Random(9);
+      adapters.forEach((k, v) -> { for (int j = 0; j < v.length; j++) v[j] = (float) rng.nextGaussian(); });
+      pool.syncWeights(1, adapters);
+      inProcess.syncWeights(1, adapters);
+      long adapterValues = adapters.values().stream().mapToLong(v -> v.length).sum();
+      double bytes = pool.metrics().get("distributed/weight_sync_bytes");
+      assertTrue(bytes > 4 * adapterValues && bytes < 4 * adapterValues + 4096, bytes + " bytes");
+      assertTrue(bytes < 0.05 * 4 * tiny.parameterCount(), "a fraction of the full model: " + bytes);
+      List<PromptRequest> prompts = prompts(4, 31);
+      try (RolloutBatch expected = inProcess.generate(prompts, 2, SAMPLING, 8);
+          RolloutBatch actual = pool.generate(prompts, 2, SAMPLING, 8)) {
+        assertSameRollouts(expected, actual);
+      }
+    }
+  }
+
   @Test
   void aStartedBatchKeepsTheWeightsItStartedWith() {
     Map<String, float[]> older = policy.exportWeights();
