@@ -169,7 +169,7 @@ public final class Checkpoint {
     if (policy.baseModel() != null) {
       json.set("base_model", policy.baseModel().toJson());
     }
-    return JSON.writeValueAsString(json);
+    return new ObjectMapper().writeValueAsString(json); // compact, as the spec writes itself
   }
 
   private static void writeOptimizer(Path path, Policy policy) throws IOException {

@@ -60,7 +60,8 @@ class JsonlTaskTest {
             + "{\"messages\": [{\"role\": \"user\", \"content\": \"Hi\"},"
             + " {\"role\": \"assistant\", \"content\": \"Hello!\"},"
             + " {\"role\": \"user\", \"content\": \"What is 5 + 5?\"}], \"answer\": \"10\"}\n");
-    Task task = jsonl(dir, "path = data/chat.jsonl, eval_path = data/chat.jsonl, match = last_number");
+    Files.writeString(dir.resolve("data/train.jsonl"), "{\"prompt\": \"What is 1 + 1?\", \"answer\": \"2\"}\n");
+    Task task = jsonl(dir, "path = data/train.jsonl, eval_path = data/chat.jsonl, match = last_number");
     Example first = task.heldOut().get(0);
     assertEquals("What is 2 + 2?", first.prompt());
     assertEquals(List.of(new Example.Turn("system", "Be brief."), new Example.Turn("user", "What is 2 + 2?")),
@@ -70,11 +71,11 @@ class JsonlTaskTest {
     assertTrue(task.isCorrect(first, "2 + 2 = 4."));
     assertTrue(task.isCorrect(first, "The answer is 4.0"));
     assertFalse(task.isCorrect(first, "4 or maybe 5"));
-    Task contains = jsonl(dir, "path = data/chat.jsonl, eval_path = data/chat.jsonl, match = contains");
+    Task contains = jsonl(dir, "path = data/train.jsonl, eval_path = data/chat.jsonl, match = contains");
     assertTrue(contains.isCorrect(first, "It is 4, of course"));
     assertTrue(
         assertThrows(ConfigException.class,
-                () -> jsonl(dir, "path = data/chat.jsonl, eval_path = data/chat.jsonl, match = fuzzy"))
+                () -> jsonl(dir, "path = data/train.jsonl, eval_path = data/chat.jsonl, match = fuzzy"))
             .getMessage().contains("match"));
   }
 
@@ -129,7 +130,8 @@ class JsonlTaskTest {
     assertTrue(error(good + "\n{\"prompt\": \"x\", \"answer\": \"1\"\n")
         .startsWith("data/train.jsonl:3: not valid JSON: "));
     assertEquals("data/train.jsonl:1: expected a JSON object like {\"prompt\": ...,"
-        + " \"answer\": ...}, got array", error("[1, 2]\n"));
+        + " \"answer\": ...} or {\"messages\": [...], \"answer\": ...}, got array",
+        error("[1, 2]\n"));
     assertTrue(error("{\"prompt\": \"caf\u00e9\", \"answer\": \"1\"}\n")
         .startsWith("data/train.jsonl:1: \"prompt\" contains character U+00E9 at position 3"));
   }
