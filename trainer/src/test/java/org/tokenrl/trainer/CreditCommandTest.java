@@ -253,7 +253,7 @@ class CreditCommandTest {
     assertEquals(0.25, node.get("token_reward_chosen").get(0).asDouble(), 1e-12);
     assertEquals(0.5, node.get("token_reward_rejected").get(1).asDouble(), 1e-12);
     String page = java.nio.file.Files.readString(html);
-    assertTrue(page.contains("&lt;eos&gt;"), "tokens are shown as text");
+    assertTrue(page.contains("⟨eos⟩"), "tokens are shown as text");
 
     Run c = run("", "--pairs", cdpo.toString());
     assertEquals(0, c.status(), c.err());
