@@ -132,6 +132,26 @@ public final class RayRolloutPool implements RolloutPool {
     return Path.of(System.getProperty("tokenrl.root", ".")).toAbsolutePath().normalize();
   }
 
+  /**
+   * The weights' ref inside a list: Ray resolves a top-level ref argument before every call (a copy
+   * of the bytes into the actor each step), but leaves a nested one to the actor, which fetches it
+   * only for a version it does not hold.
+   */
+  private static List<ObjectRef<byte[]>> nested(ObjectRef<byte[]> ref) {
+    List<ObjectRef<byte[]>> list = new ArrayList<>(1);
+    list.add(ref);
+    return list;
+  }
+
+  /** Weight fetches per actor so far (tests: a held version is not fetched again). */
+  long[] weightFetches() {
+    long[] out = new long[actors.size()];
+    for (int i = 0; i < out.length; i++) {
+      out[i] = Ray.get(actors.get(i).task(RolloutActor::weightFetches).remote());
+    }
+    return out;
+  }
+
   /** True with {@code distributed.rewards_on = actors}: batches come back scored. */
   @Override
   public boolean computesRewards() {
@@ -168,7 +188,10 @@ public final class RayRolloutPool implements RolloutPool {
               new SliceRequest(
                       starts[i], prompts.subList(starts[i], starts[i + 1]), groupSize, params, seed)
                   .toBytes();
-          return actors.get(i).task(RolloutActor::generate, request, version, weightsRef).remote();
+          return actors
+              .get(i)
+              .task(RolloutActor::generate, request, version, nested(weightsRef))
+              .remote();
         };
     Submitted<byte[]> submitted = submit(busy, call, cfg.callTimeoutSeconds());
     return () -> {
@@ -247,7 +270,7 @@ public final class RayRolloutPool implements RolloutPool {
     weightsVersion = version;
     if (!cfg.async()) {
       awaitAll(
-          i -> actors.get(i).task(RolloutActor::loadWeights, version, ref).remote(),
+          i -> actors.get(i).task(RolloutActor::loadWeights, version, nested(ref)).remote(),
           cfg.callTimeoutSeconds(),
           "load weights");
     }

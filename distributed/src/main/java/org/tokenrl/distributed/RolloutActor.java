@@ -1,16 +1,21 @@
 package org.tokenrl.distributed;
 
+import io.ray.api.ObjectRef;
+import io.ray.api.Ray;
+import java.util.List;
 import org.tokenrl.model.ModelSpec;
 
 /**
  * The Ray actor around a {@link RolloutWorker}: one per worker process. Arguments and results are
  * byte arrays (a {@link SliceRequest}, safetensors bytes of the weights, an Arrow IPC stream), which Ray moves
- * as raw bytes; weights arrive as an object-store reference that Ray resolves before the call.
+ * as raw bytes; weights arrive as an object-store reference the actor fetches only for a version
+ * it does not hold.
  *
  * <p>Public with public methods: Ray creates and calls it reflectively in the worker JVM.
  */
 public class RolloutActor {
   private final RolloutWorker worker;
+  private long fetches;
 
   /**
    * @param modelConfigJson the policy's {@code ModelSpec} as JSON (either architecture)
@@ -37,20 +42,36 @@ public class RolloutActor {
             rewards);
   }
 
-  /** Loads the weights (if not held yet) and samples the slice; returns a {@link SliceResult}. */
-  public byte[] generate(byte[] request, long weightsVersion, byte[] weights) {
-    worker.loadWeights(weightsVersion, weights);
+  /**
+   * Loads the weights (if not held yet) and samples the slice; returns a {@link SliceResult}. The
+   * weights' object ref travels inside a list, which Ray does not resolve: the bytes are fetched
+   * only when this actor does not hold {@code weightsVersion} (e.g. after a restart).
+   */
+  public byte[] generate(byte[] request, long weightsVersion, List<ObjectRef<byte[]>> weights) {
+    load(weightsVersion, weights);
     PausePoint.reach(PausePoint.GENERATE);
     byte[] result = worker.generate(SliceRequest.fromBytes(request)).toBytes();
     PausePoint.reach(PausePoint.RESULT);
     return result;
   }
 
-  /** Loads a weights version ahead of the next generate; returns it once held. */
-  public long loadWeights(long weightsVersion, byte[] weights) {
+  /** Loads a weights version ahead of the next generate (unless held); returns it once held. */
+  public long loadWeights(long weightsVersion, List<ObjectRef<byte[]>> weights) {
     PausePoint.reach(PausePoint.LOAD_WEIGHTS);
-    worker.loadWeights(weightsVersion, weights);
+    load(weightsVersion, weights);
     return weightsVersion;
+  }
+
+  /** How many times this actor fetched weight bytes from the object store (tests). */
+  public long weightFetches() {
+    return fetches;
+  }
+
+  private void load(long weightsVersion, List<ObjectRef<byte[]>> weights) {
+    if (worker.weightsVersion() != weightsVersion) {
+      fetches++;
+      worker.loadWeights(weightsVersion, Ray.get(weights.get(0)));
+    }
   }
 
   /**

@@ -130,6 +130,7 @@ class RayRolloutPoolTest {
     weights.values().forEach(w -> w[0] += 0.5f);
     local.syncWeights(3, weights);
     ray.syncWeights(3, weights);
+    long[] fetchesAfterSync = ray.weightFetches();
     for (long seed : new long[] {11, 12}) {
       List<PromptRequest> prompts = prompts(6, seed);
       try (RolloutBatch expected = local.generate(prompts, 4, SAMPLING, seed);
@@ -143,6 +144,13 @@ class RayRolloutPoolTest {
     try (RolloutBatch expected = local.generate(odd, 3, SAMPLING, 5);
         RolloutBatch actual = ray.generate(odd, 3, SAMPLING, 5)) {
       assertSameRollouts(expected, actual);
+    }
+    // Three generate calls per actor with the version they hold: no weight bytes fetched again.
+    assertArrayEquals(fetchesAfterSync, ray.weightFetches());
+    ray.syncWeights(31, weights); // versions are never reused with other weights (the trainer's are steps)
+    long[] afterNewVersion = ray.weightFetches();
+    for (int i = 0; i < afterNewVersion.length; i++) {
+      assertEquals(fetchesAfterSync[i] + 1, afterNewVersion[i], "actor " + i + " fetched version 31 once");
     }
     trained.close();
   }
