@@ -36,6 +36,13 @@ final class ModelBenchRun {
     // Context goes to stderr with --json so stdout stays one JSON object per case.
     PrintStream info = json ? System.err : System.out;
     info.println("blas: " + ModelBench.openBlasInUse());
+    String core = System.getenv("OPENBLAS_CORETYPE");
+    // PyTorch (--vs-torch) inherits this process's environment, so both sides run the same kernels.
+    info.println(
+        "blas kernels: "
+            + (core == null || core.isBlank()
+                ? "OpenBLAS's own CPU detection (OPENBLAS_CORETYPE unset)"
+                : core + " (OPENBLAS_CORETYPE; the launcher sets it from the CPU's flags)"));
     info.println(
         "OMP_NUM_THREADS="
             + System.getenv("OMP_NUM_THREADS")
