@@ -22,7 +22,8 @@ Cases:
            loss = -mean(logp), backward, AdamW over every weight. Median step time.
   sample = prefill the prompts (P tokens each), then KV-cache decoding with multinomial sampling
            for exactly N new tokens a row (no early stop); tokens/s = B*N / wall time.
-Each case warms up first and reports the median of several repetitions (--quick: fewer).
+Each case warms up first (small cases for at least 5 s, as tokenrl's side) and reports the median
+of several repetitions (--quick: fewer).
 --cpu-time measures the process's CPU time instead of wall time: on a machine shared with other
 jobs a one-thread run's CPU time is far less disturbed by the load (same flag in ./tokenrl bench model).
 """
@@ -227,9 +228,16 @@ def sample_tokens_per_sec(model, vocab, batch, prompt_len, new_tokens, warmup, r
 CLOCK = time.perf_counter  # time.process_time with --cpu-time
 
 
+WARMUP_SECONDS = 5.0  # small cases; the same rule as ./tokenrl bench model (ModelBench.java)
+
+
 def timed(fn, warmup, reps):
-    for _ in range(warmup):
+    """Warm up for `warmup` runs (and WARMUP_SECONDS when warmup > 1), then the median of `reps`."""
+    start = time.perf_counter()
+    done = 0
+    while done < warmup or (warmup > 1 and time.perf_counter() - start < WARMUP_SECONDS):
         fn()
+        done += 1
     times = []
     for _ in range(reps):
         t0 = CLOCK()
@@ -247,7 +255,7 @@ def main():
     global CLOCK
     if a.cpu_time:
         CLOCK = time.process_time
-    small, large = (1, 3) if a.quick else (2, 7), (1, 2) if a.quick else (1, 3)
+    small, large = (1, 3) if a.quick else (2, 9), (1, 2) if a.quick else (1, 3)
     cases = [
         ("gpt-d128-L2 train B64 T16", "train_step_ms",
          lambda: train_step_ms(gpt(128, 2, 4, 64), 98, 64, 16, *small)),

@@ -55,7 +55,10 @@ final class Generator {
     if (b == 0) {
       return new Generation(new int[0][], new float[0][], new float[0][], new boolean[0]);
     }
-    double temperature = params.scoringTemperature();
+    int vocab = (int) model.headWeight().size(0);
+    double[] work = new double[vocab]; // the sampler's exponentials
+    // Without a sink, every step's logits go into the same rows (6 MB a step at B16 x 49k).
+    double[][] reused = logitsSink == null ? new double[b][vocab] : null;
     SplittableRandom[] rngs = new SplittableRandom[b];
     List<List<Integer>> tokens = new ArrayList<>();
     List<List<Float>> logprobs = new ArrayList<>();
@@ -71,7 +74,8 @@ final class Generator {
     KvCache cache = useCache ? model.newCache(b, maxPrompt + params.maxNewTokens()) : null;
     try {
       for (int step = 0; step < params.maxNewTokens(); step++) {
-        double[][] logits = stepLogits(step, prompts, tokens, cache);
+        double[][] logits = stepLogits(step, prompts, tokens, cache, reused);
+
         if (logitsSink != null) {
           logitsSink.add(logits);
         }
@@ -80,11 +84,11 @@ final class Generator {
           if (!active[i]) {
             continue;
           }
-          int tok = Sampler.next(logits[i], params, rngs[i]);
-          double[] lpEnt = logProbAndEntropy(logits[i], tok, temperature);
+          Sampler.Draw draw = Sampler.draw(logits[i], params, rngs[i], work);
+          int tok = draw.token();
           tokens.get(i).add(tok);
-          logprobs.get(i).add((float) lpEnt[0]);
-          entropies.get(i).add((float) lpEnt[1]);
+          logprobs.get(i).add((float) draw.logProb());
+          entropies.get(i).add((float) draw.entropy());
           if (params.stops(tok)) {
             active[i] = false;
           }
@@ -116,7 +120,7 @@ final class Generator {
    * forward pass over everything so far. Every activation lives in the scratch workspace.
    */
   private double[][] stepLogits(
-      int step, int[][] prompts, List<List<Integer>> tokens, KvCache cache) {
+      int step, int[][] prompts, List<List<Integer>> tokens, KvCache cache, double[][] into) {
     try (var ws = scratch.open()) {
       INDArray hidden; // [B, d]
       if (cache == null) {
@@ -136,7 +140,7 @@ final class Generator {
         }
         hidden = model.decode(last, positions, cache);
       }
-      return logits(hidden);
+      return logits(hidden, into);
     }
   }
 
@@ -162,45 +166,24 @@ final class Generator {
     return Nd4j.pullRows(hidden, 1, rows);
   }
 
-  /** Raw logits [B][V] of the hidden rows, computed in chunks of rows. */
-  private double[][] logits(INDArray hidden) {
+  /**
+   * Raw logits [B][V] of the hidden rows, computed in chunks of rows, written into {@code into}
+   * when given (else new rows).
+   */
+  private double[][] logits(INDArray hidden, double[][] into) {
     INDArray w = model.headWeight();
     int b = (int) hidden.size(0);
     int v = (int) w.size(0);
-    double[][] out = new double[b][];
+    double[][] out = into != null ? into : new double[b][v];
     int chunk = LmHead.chunkRows(w.size(0));
     for (int from = 0; from < b; from += chunk) {
       int to = Math.min(b, from + chunk);
       INDArray h = hidden.get(NDArrayIndex.interval(from, to), NDArrayIndex.all());
-      INDArray z = Ops.mm(h, false, w, true); // [c, V], row-major
-      double[] flat = z.data().asDouble();
-      for (int r = from; r < to; r++) {
-        out[r] = java.util.Arrays.copyOfRange(flat, (r - from) * v, (r - from + 1) * v);
-      }
+      INDArray z = Ops.mm(h, false, w, true); // [c, V], row-major, a fresh buffer (offset 0)
+      Tensors.copyRows(z, out, from);
       Ops.free(z);
     }
     return out;
-  }
-
-  /**
-   * log p(tok) and entropy of softmax(logits / temperature), in double, with one exp per id:
-   * H = −Σ p (z − lse) = lse − Σ p z for z = logits / temperature.
-   */
-  static double[] logProbAndEntropy(double[] logits, int tok, double temperature) {
-    double max = Double.NEGATIVE_INFINITY;
-    for (double z : logits) {
-      max = Math.max(max, z / temperature);
-    }
-    double sum = 0;
-    double weighted = 0; // Σ e^(z − max) · (z − max)
-    for (double z : logits) {
-      double shifted = z / temperature - max;
-      double e = Math.exp(shifted);
-      sum += e;
-      weighted += e * shifted;
-    }
-    double logSum = Math.log(sum); // lse − max
-    return new double[] {logits[tok] / temperature - max - logSum, logSum - weighted / sum};
   }
 
   private static float[] unbox(List<Float> values) {

@@ -107,20 +107,24 @@ public final class ModelBench {
   }
 
   /**
-   * Warm-up, then the median of several repetitions; {@code quick} takes fewer. Repetition counts
-   * match the PyTorch script's: small cases 2 + 7 (quick 1 + 3), large ones 1 + 3 (quick 1 + 2).
-   * {@code cpuTime} times with the process's CPU time instead of wall time: on a machine shared
-   * with other jobs, a one-thread run's CPU time is far less disturbed by their load.
+   * Warm-up, then the median of several repetitions; {@code quick} takes fewer. Small cases warm
+   * up for at least 2 repetitions and {@link #WARMUP_SECONDS} (a JVM compiles its hot paths for
+   * seconds: measured, the first seconds of the small sampling case ran up to 2x slower than the
+   * steady state a training run lives in) and take the median of 9 (quick: 1 + 3); large ones 1 +
+   * 3 (quick 1 + 2). The PyTorch script applies the same rule. {@code cpuTime} times with the
+   * process's CPU time instead of wall time: on a machine shared with other jobs, a one-thread
+   * run's CPU time is far less disturbed by their load.
    */
   public static Result run(BenchCase c, boolean quick, boolean cpuTime) {
     LongSupplier clock = cpuTime ? ModelBench::processCpuNanos : System::nanoTime;
     int warmup = quick || c.large() ? 1 : 2;
-    int reps = quick ? (c.large() ? 2 : 3) : (c.large() ? 3 : 7);
+    double warmupSeconds = quick || c.large() ? 0 : WARMUP_SECONDS;
+    int reps = quick ? (c.large() ? 2 : 3) : (c.large() ? 3 : 9);
     try (Policy p = c.model().factory().apply(1)) {
       double value =
           c.isTrain()
-              ? trainStepMs(p, c, clock, warmup, reps)
-              : tokensPerSec(p, c, clock, warmup, reps);
+              ? trainStepMs(p, c, clock, new Reps(warmup, warmupSeconds, reps))
+              : tokensPerSec(p, c, clock, new Reps(warmup, warmupSeconds, reps));
       return new Result(c, value, null);
     } catch (RuntimeException | OutOfMemoryError e) {
       // One failing case (typically memory on a small machine) should not hide the others.
@@ -129,7 +133,7 @@ public final class ModelBench {
   }
 
   private static double trainStepMs(
-      Policy p, BenchCase c, LongSupplier clock, int warmup, int reps) {
+      Policy p, BenchCase c, LongSupplier clock, Reps reps) {
     Random rng = new Random(2);
     int vocab = c.model().vocabSize();
     int[][] prompts = new int[c.batch()][];
@@ -142,11 +146,11 @@ public final class ModelBench {
       Arrays.fill(coef[i], -1.0 / ((double) c.batch() * c.length())); // dLoss/dlogp of -mean logp
     }
     return 1e3
-        * medianSeconds(() -> p.update(prompts, responses, coef, null, 1.0), clock, warmup, reps);
+        * medianSeconds(() -> p.update(prompts, responses, coef, null, 1.0), clock, reps);
   }
 
   private static double tokensPerSec(
-      Policy p, BenchCase c, LongSupplier clock, int warmup, int reps) {
+      Policy p, BenchCase c, LongSupplier clock, Reps reps) {
     Random rng = new Random(4);
     int[][] prompts = new int[c.batch()][];
     long[] seeds = new long[c.batch()];
@@ -155,22 +159,31 @@ public final class ModelBench {
       seeds[i] = i;
     }
     SamplingParams params = new SamplingParams(1.0, 0, 1.0, c.newTokens(), -1, false);
-    double sec = medianSeconds(() -> p.generate(prompts, params, seeds), clock, warmup, reps);
+    double sec = medianSeconds(() -> p.generate(prompts, params, seeds), clock, reps);
     return (double) c.batch() * c.newTokens() / sec;
   }
 
-  private static double medianSeconds(Runnable run, LongSupplier clock, int warmup, int reps) {
-    for (int i = 0; i < warmup; i++) {
+  /** Warm-up: at least {@code warmup} runs and {@code warmupSeconds} of wall time; then {@code n}. */
+  private record Reps(int warmup, double warmupSeconds, int n) {}
+
+  /** Warm-up of small cases, in seconds of wall time (the PyTorch script's WARMUP_SECONDS). */
+  public static final double WARMUP_SECONDS = 5.0;
+
+  private static double medianSeconds(Runnable run, LongSupplier clock, Reps reps) {
+    long start = System.nanoTime();
+    int warmed = 0;
+    while (warmed < reps.warmup() || (System.nanoTime() - start) / 1e9 < reps.warmupSeconds()) {
       run.run();
+      warmed++;
     }
-    double[] times = new double[reps];
-    for (int i = 0; i < reps; i++) {
+    double[] times = new double[reps.n()];
+    for (int i = 0; i < times.length; i++) {
       long t0 = clock.getAsLong();
       run.run();
       times[i] = (clock.getAsLong() - t0) / 1e9;
     }
     Arrays.sort(times);
-    return times[reps / 2];
+    return times[times.length / 2];
   }
 
   /** CPU time of every thread of this process (native BLAS/OpenMP threads included). */

@@ -25,6 +25,9 @@ final class Ops {
 
   /** {@code out = op(a) · op(b) + beta · out}; op transposes when the flag is set. */
   static INDArray gemm(INDArray a, boolean ta, INDArray b, boolean tb, INDArray out, double beta) {
+    if (CpuBlas.gemm(a, ta, b, tb, out, beta)) {
+      return out;
+    }
     return Nd4j.gemm(a, b, out, ta, tb, 1.0, beta);
   }
 

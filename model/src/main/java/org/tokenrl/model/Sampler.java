@@ -11,6 +11,37 @@ import java.util.SplittableRandom;
 final class Sampler {
   private Sampler() {}
 
+  /** A drawn token with its log-prob and the entropy of the distribution it was scored under. */
+  record Draw(int token, double logProb, double entropy) {}
+
+  /**
+   * Draws the next token and scores it under softmax(logits / scoring temperature). Unfiltered
+   * sampling shares one pass of exponentials between the draw and the score (the exponentials are
+   * the decode loop's largest Java cost at a 49k vocabulary); other modes score separately.
+   */
+  static Draw draw(double[] logits, SamplingParams params, SplittableRandom rng, double[] work) {
+    if (params.greedy() || params.topK() > 0 || params.topP() < 1) {
+      int tok = next(logits, params, rng);
+      double[] lpEnt = logProbAndEntropy(logits, tok, params.scoringTemperature());
+      return new Draw(tok, lpEnt[0], lpEnt[1]);
+    }
+    double t = params.temperature();
+    double u = rng.nextDouble();
+    double max = logits[argmax(logits)] / t;
+    double total = 0;
+    double weighted = 0; // Σ e^(z/t − max) · (z/t − max), for the entropy
+    for (int i = 0; i < logits.length; i++) {
+      double shifted = logits[i] / t - max;
+      double e = Math.exp(shifted);
+      work[i] = e;
+      total += e;
+      weighted += e * shifted;
+    }
+    int tok = inverseCdf(work, logits.length, u * total, logits);
+    double logSum = Math.log(total);
+    return new Draw(tok, logits[tok] / t - max - logSum, logSum - weighted / total);
+  }
+
   static int next(double[] logits, SamplingParams params, SplittableRandom rng) {
     int v = logits.length;
     if (params.greedy()) {
@@ -70,15 +101,40 @@ final class Sampler {
       probs[i] = Math.exp(logits[i] / temperature - max);
       total += probs[i];
     }
-    double target = u * total;
+    return inverseCdf(probs, logits.length, u * total, logits);
+  }
+
+  /** The first id whose cumulative weight exceeds {@code target} (target below the total). */
+  private static int inverseCdf(double[] weights, int n, double target, double[] logits) {
     double acc = 0;
-    for (int i = 0; i < logits.length; i++) {
-      acc += probs[i];
+    for (int i = 0; i < n; i++) {
+      acc += weights[i];
       if (target < acc) {
         return i;
       }
     }
     return argmax(logits); // u*total rounded up to the total
+  }
+
+  /**
+   * log p(tok) and entropy of softmax(logits / temperature), in double, with one exp per id:
+   * H = −Σ p (z − lse) = lse − Σ p z for z = logits / temperature.
+   */
+  static double[] logProbAndEntropy(double[] logits, int tok, double temperature) {
+    double max = Double.NEGATIVE_INFINITY;
+    for (double z : logits) {
+      max = Math.max(max, z / temperature);
+    }
+    double sum = 0;
+    double weighted = 0; // Σ e^(z − max) · (z − max)
+    for (double z : logits) {
+      double shifted = z / temperature - max;
+      double e = Math.exp(shifted);
+      sum += e;
+      weighted += e * shifted;
+    }
+    double logSum = Math.log(sum); // lse − max
+    return new double[] {logits[tok] / temperature - max - logSum, logSum - weighted / sum};
   }
 
   static int argmax(double[] logits) {
