@@ -74,14 +74,20 @@ final class Attention {
 
   /**
    * One new query per row against a cache: q [B, H·hd], caches [B, G, C, hd] of which the first
-   * {@code len} slots are used, mask [B, 1, 1, len] -> [B, H·hd].
+   * {@code len} slots are used, mask [B, 1, 1, C] of which the same -> [B, H·hd].
    */
   INDArray decode(INDArray q, INDArray kCache, INDArray vCache, int len, INDArray mask) {
     long b = q.size(0);
+    INDArray out = Ops.empty(q.dataType(), b, (long) heads * headDim);
+    if (CpuKernels.attendOneQuery(q, kCache, vCache, len, mask, heads, scale, out)) {
+      return out;
+    }
     INDArray kUsed = kCache.get(NDArrayIndex.all(), NDArrayIndex.all(), NDArrayIndex.interval(0, len));
     INDArray vUsed = vCache.get(NDArrayIndex.all(), NDArrayIndex.all(), NDArrayIndex.interval(0, len));
     INDArray q4 = q.reshape('c', b, kvHeads, rep, headDim);
-    INDArray s = Ops.bmm(q4, false, kUsed, true).muli(scale).addi(mask); // [B, G, rep, len]
+    INDArray maskUsed =
+        mask.get(NDArrayIndex.all(), NDArrayIndex.all(), NDArrayIndex.all(), NDArrayIndex.interval(0, len));
+    INDArray s = Ops.bmm(q4, false, kUsed, true).muli(scale).addi(maskUsed); // [B, G, rep, len]
     INDArray p = Ops.softmaxLast(s);
     INDArray o = Ops.bmm(p, false, vUsed, false); // [B, G, rep, hd]
     return o.reshape('c', b, (long) heads * headDim);

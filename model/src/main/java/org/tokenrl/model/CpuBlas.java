@@ -6,6 +6,7 @@ import static org.bytedeco.openblas.global.openblas_nolapack.CblasTrans;
 
 import org.bytedeco.javacpp.DoublePointer;
 import org.bytedeco.javacpp.FloatPointer;
+import org.bytedeco.javacpp.Pointer;
 import org.bytedeco.openblas.global.openblas_nolapack;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -100,52 +101,53 @@ final class CpuBlas {
       long fits = Math.min(SMALL_OUTPUT / m, SMALL_PRODUCT / ((long) m * k));
       block = (int) Math.max(16, Math.min(n, fits / 16 * 16));
     }
+    Pointer ap = pointer(a);
+    Pointer bp = pointer(b);
+    Pointer cp = pointer(c);
     for (int from = 0; from < n; from += block) {
       int cols = Math.min(block, n - from);
       // Column block [from, from + cols) of op(B): rows of B when B is read transposed.
       long bOffset = (long) from * (transB ? lb.ld : 1);
-      call(type, transA, transB, m, cols, k, a, 0, la.ld, b, bOffset, lb.ld, beta, c, from, ldc);
+      call(type, transA, transB, m, cols, k, 1.0,
+          ap.position(0), la.ld, bp.position(bOffset), lb.ld, beta, cp.position(from), ldc);
     }
     return true;
   }
 
-  private static void call(
+  /**
+   * Row-major {@code c = alpha · op(a) · op(b) + beta · c} on raw pointers (their positions are
+   * the first elements): FloatPointers for FLOAT, DoublePointers for DOUBLE.
+   */
+  static void call(
       DataType type,
       boolean transA,
       boolean transB,
       int m,
       int n,
       int k,
-      INDArray a,
-      long aOffset,
+      double alpha,
+      Pointer a,
       int lda,
-      INDArray b,
-      long bOffset,
+      Pointer b,
       int ldb,
       double beta,
-      INDArray c,
-      long cOffset,
+      Pointer c,
       int ldc) {
     int opA = transA ? CblasTrans : CblasNoTrans;
     int opB = transB ? CblasTrans : CblasNoTrans;
     if (type == DataType.FLOAT) {
-      openblas_nolapack.cblas_sgemm(
-          CblasRowMajor, opA, opB, m, n, k, 1f,
-          floats(a, aOffset), lda, floats(b, bOffset), ldb, (float) beta, floats(c, cOffset), ldc);
+      openblas_nolapack.cblas_sgemm(CblasRowMajor, opA, opB, m, n, k, (float) alpha,
+          (FloatPointer) a, lda, (FloatPointer) b, ldb, (float) beta, (FloatPointer) c, ldc);
     } else {
-      openblas_nolapack.cblas_dgemm(
-          CblasRowMajor, opA, opB, m, n, k, 1.0,
-          doubles(a, aOffset), lda, doubles(b, bOffset), ldb, beta, doubles(c, cOffset), ldc);
+      openblas_nolapack.cblas_dgemm(CblasRowMajor, opA, opB, m, n, k, alpha,
+          (DoublePointer) a, lda, (DoublePointer) b, ldb, beta, (DoublePointer) c, ldc);
     }
   }
 
-  // An array's data() buffer starts at its first element, views included.
-  private static FloatPointer floats(INDArray x, long offset) {
-    return new FloatPointer(x.data().addressPointer()).position(offset);
-  }
-
-  private static DoublePointer doubles(INDArray x, long offset) {
-    return new DoublePointer(x.data().addressPointer()).position(offset);
+  /** A typed pointer to an array's first element (data() starts there, views included). */
+  static Pointer pointer(INDArray x) {
+    Pointer p = x.data().addressPointer();
+    return x.dataType() == DataType.FLOAT ? new FloatPointer(p) : new DoublePointer(p);
   }
 
   /** How BLAS reads a rank-2 array in place: row- or column-major with a leading dimension. */

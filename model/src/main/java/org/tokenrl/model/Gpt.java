@@ -195,7 +195,7 @@ final class Gpt implements Transformer {
 
   @Override
   public INDArray decode(int[] tokens, int[] positions, KvCache cache) {
-    INDArray mask = cache.stepMask(); // [B, 1, 1, len + 1]
+    INDArray mask = cache.stepMask(); // [B, 1, 1, C], slots [0, len) in use
     int len = cache.length() + 1;
     INDArray x = wte.forward(tokens, false).addi(wpe.forward(positions, false)); // [B, d]
     for (int l = 0; l < blocks.length; l++) {

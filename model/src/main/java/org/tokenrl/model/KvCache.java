@@ -57,6 +57,9 @@ final class KvCache implements AutoCloseable {
     if (length >= capacity) {
       throw new IllegalStateException("KV cache full (" + capacity + " slots)");
     }
+    if (CpuKernels.writeSlot(keys[layer], length, k) && CpuKernels.writeSlot(values[layer], length, v)) {
+      return;
+    }
     long b = k.size(0);
     long g = keys[layer].size(1);
     long hd = keys[layer].size(3);
@@ -64,7 +67,10 @@ final class KvCache implements AutoCloseable {
     slots(values[layer], length, length + 1).assign(v.reshape('c', b, g, 1, hd));
   }
 
-  /** Mask of the slots in use including the one being written, [B, 1, 1, length + 1]. */
+  /**
+   * Opens the slot being written and returns the whole mask [B, 1, 1, C]: its first length + 1
+   * slots are the ones in use.
+   */
   INDArray stepMask() {
     mask.get(
             NDArrayIndex.all(),
@@ -72,12 +78,7 @@ final class KvCache implements AutoCloseable {
             NDArrayIndex.all(),
             NDArrayIndex.point(length))
         .assign(0);
-    return mask.get(
-            NDArrayIndex.all(),
-            NDArrayIndex.all(),
-            NDArrayIndex.all(),
-            NDArrayIndex.interval(0, length + 1))
-        .dup('c');
+    return mask;
   }
 
   void advance() {

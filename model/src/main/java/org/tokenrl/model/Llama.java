@@ -250,7 +250,7 @@ final class Llama implements Transformer {
 
   @Override
   public INDArray decode(int[] tokens, int[] positions, KvCache cache) {
-    INDArray mask = cache.stepMask(); // [B, 1, 1, len + 1]
+    INDArray mask = cache.stepMask(); // [B, 1, 1, C], slots [0, len) in use
     int len = cache.length() + 1;
     Rope.Angles step = rope.angles(positions);
     INDArray x = embed.forward(tokens, false); // [B, d]

@@ -6,10 +6,11 @@ import org.nd4j.linalg.api.ops.impl.transforms.custom.SoftMax;
 import org.nd4j.linalg.factory.Nd4j;
 
 /**
- * The few ND4J calls the engine is built from. Matrix products go through {@link Nd4j#gemm} (the
- * libnd4j matmul op: it takes row- or column-major operands by flipping BLAS's transpose flags, so
- * a transposed view costs no copy) into arrays we allocate; everything else is ND4J's own
- * elementwise, broadcast and reduction ops, so another backend runs the same code.
+ * The few ND4J calls the engine is built from. Matrix products go into arrays we allocate: on the
+ * CPU backend straight to OpenBLAS ({@link CpuBlas}), elsewhere through {@link Nd4j#gemm} (the
+ * libnd4j matmul op); either way row- or column-major operands only flip BLAS's transpose flags,
+ * so a transposed view costs no copy. Everything else is ND4J's own elementwise, broadcast and
+ * reduction ops, so another backend runs the same code.
  */
 final class Ops {
   private Ops() {}

@@ -24,6 +24,12 @@ final class RmsNorm {
 
   /** x [R, d] -> y [R, d]. */
   INDArray forward(INDArray x, boolean train) {
+    if (!train) {
+      INDArray y = Ops.empty(x.dataType(), x.shape());
+      if (CpuKernels.rmsNorm(x, weight, eps, y)) {
+        return y;
+      }
+    }
     INDArray r = Transforms.pow(x.mul(x).mean(true, 1).addi(eps), -0.5, false);
     INDArray xh = x.mul(r);
     INDArray y = xh.mulRowVector(weight);

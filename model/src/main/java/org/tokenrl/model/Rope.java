@@ -55,6 +55,10 @@ final class Rope {
 
   /** x [R, nh·hd] -> rotated [R, nh·hd]. */
   INDArray forward(INDArray x, Angles a) {
+    INDArray rotated = Ops.empty(x.dataType(), x.shape());
+    if (CpuKernels.rope(x, a.cos(), a.sin(), headDim, rotated)) {
+      return rotated;
+    }
     long rows = x.size(0);
     INDArray x3 = x.reshape('c', rows, x.size(1) / headDim, headDim);
     INDArray y = swap(x3).muli(a.sin()).addi(x3.mul(a.cos()));

@@ -14,6 +14,12 @@ final class SwiGlu {
 
   /** gate [R, F], up [R, F] -> h [R, F]. */
   INDArray forward(INDArray gate, INDArray up, boolean train) {
+    if (!train) {
+      INDArray h = Ops.empty(gate.dataType(), gate.shape());
+      if (CpuKernels.swiglu(gate, up, h)) {
+        return h;
+      }
+    }
     INDArray s = Transforms.sigmoid(gate, true);
     INDArray h = gate.mul(s).muli(up);
     if (train) {

@@ -1,0 +1,155 @@
+package org.tokenrl.model;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Supplier;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+/**
+ * The CPU inference kernels against the ND4J ops they stand in for (run with the kernels switched
+ * off), layer by layer in float and double, then whole generations of a gpt and a GQA llama model
+ * with mixed prompt lengths: same greedy tokens, same logits.
+ */
+class CpuKernelsTest {
+  @AfterEach
+  void kernelsBackOn() {
+    CpuKernels.enabled = CpuBlas.ENABLED;
+  }
+
+  /** The layer's output with the kernels on, then off; asserts the kernel path was taken. */
+  private static INDArray[] bothWays(Supplier<INDArray> layer) {
+    CpuKernels.enabled = true;
+    INDArray withKernels = layer.get().dup();
+    CpuKernels.enabled = false;
+    INDArray withNd4j = layer.get().dup();
+    CpuKernels.enabled = true;
+    return new INDArray[] {withKernels, withNd4j};
+  }
+
+  private static void assertSame(INDArray[] pair, DataType type, String what) {
+    double tol = type == DataType.DOUBLE ? 1e-12 : 2e-6;
+    double scale = Math.max(1e-30, pair[1].amaxNumber().doubleValue());
+    double diff = pair[0].sub(pair[1]).amaxNumber().doubleValue();
+    assertTrue(diff / scale < tol, what + " " + type + ": relative difference " + diff / scale);
+  }
+
+  @Test
+  void normsRopeAndSwigluMatchNd4jOps() {
+    for (DataType type : new DataType[] {DataType.FLOAT, DataType.DOUBLE}) {
+      Nd4j.getRandom().setSeed(3);
+      Params p = new Params(type);
+      p.put("ln.gain", Nd4j.randn(type, 24).addi(1));
+      p.put("ln.bias", Nd4j.randn(type, 24));
+      p.put("rms", Nd4j.randn(type, 24).addi(1));
+      INDArray x = Nd4j.randn(type, 5, 24).muli(3).addi(2);
+      LayerNorm ln = new LayerNorm(p, "ln.");
+      assertSame(bothWays(() -> ln.forward(x, false)), type, "LayerNorm");
+      RmsNorm rms = new RmsNorm(p, "rms", 1e-5);
+      assertSame(bothWays(() -> rms.forward(x, false)), type, "RMSNorm");
+      Rope rope = new Rope(8, 10_000, type);
+      Rope.Angles angles = rope.angles(new int[] {0, 3, 7, 1, 20});
+      assertSame(bothWays(() -> rope.forward(x, angles)), type, "RoPE");
+      INDArray up = Nd4j.randn(type, 5, 24);
+      SwiGlu swiglu = new SwiGlu();
+      assertSame(bothWays(() -> swiglu.forward(x, up, false)), type, "SwiGLU");
+      // the kernels ran (they decline what they cannot read in place, silently)
+      INDArray y = x.ulike();
+      assertTrue(CpuKernels.layerNorm(x, p.get("ln.gain"), p.get("ln.bias"), 1e-5, y));
+      assertTrue(CpuKernels.rmsNorm(x, p.get("rms"), 1e-5, y));
+      assertTrue(CpuKernels.rope(x, angles.cos(), angles.sin(), 8, y));
+      assertTrue(CpuKernels.swiglu(x, up, y));
+      assertFalse(CpuKernels.swiglu(x.transpose(), up.transpose(), y.transpose()), "column-major");
+      p.close();
+    }
+  }
+
+  @Test
+  void oneQueryAttentionAndCacheWritesMatchNd4jOps() {
+    for (DataType type : new DataType[] {DataType.FLOAT, DataType.DOUBLE}) {
+      Nd4j.getRandom().setSeed(5);
+      int b = 3;
+      int heads = 6;
+      int groups = 2;
+      int hd = 4;
+      int capacity = 9;
+      int len = 7;
+      Attention attn = new Attention(heads, groups, hd);
+      INDArray q = Nd4j.randn(type, b, heads * hd);
+      INDArray keys = Nd4j.randn(type, b, groups, capacity, hd);
+      INDArray values = Nd4j.randn(type, b, groups, capacity, hd);
+      INDArray mask = Nd4j.zeros(type, b, 1, 1, capacity);
+      mask.putScalar(new long[] {0, 0, 0, 0}, Batch.MASKED); // a pad slot of row 0
+      mask.putScalar(new long[] {2, 0, 0, 1}, Batch.MASKED);
+      assertSame(bothWays(() -> attn.decode(q, keys, values, len, mask)), type, "attention");
+      assertTrue(CpuKernels.attendOneQuery(q, keys, values, len, mask, heads, 0.5, q.ulike()));
+      assertTrue(CpuKernels.writeSlot(keys.dup(), 3, q.get(
+          org.nd4j.linalg.indexing.NDArrayIndex.all(),
+          org.nd4j.linalg.indexing.NDArrayIndex.interval(0, groups * hd)).dup()));
+
+      INDArray kv = Nd4j.randn(type, b, groups * hd);
+      INDArray[] caches = bothWays(() -> {
+        INDArray cache = keys.dup();
+        try (KvCache c = new KvCache(1, b, groups, hd, capacity, type)) {
+          c.keys[0].assign(cache);
+          c.values[0].assign(cache);
+          for (int i = 0; i < 4; i++) {
+            c.advance();
+          }
+          c.write(0, kv, kv.mul(2));
+          return Nd4j.concat(0, c.keys[0].dup(), c.values[0].dup());
+        }
+      });
+      assertSame(caches, type, "cache write");
+      assertFalse(caches[0].equals(Nd4j.concat(0, keys, keys)), "the write changed the cache");
+    }
+  }
+
+  @Test
+  void generationsWithAndWithoutKernelsAgree() {
+    LlamaConfig gqa = new LlamaConfig(13, 16, 24, 2, 4, 2, 4, 1e-5, 500, true, 32, false);
+    ModelConfig gpt = new ModelConfig(13, 16, 2, 2, 32, 24);
+    int[][] prompts = {{0, 1, 2}, {0}, {0, 4, 5, 6, 7, 8}, {0, 9}};
+    long[] seeds = {1, 2, 3, 4};
+    SamplingParams greedy = new SamplingParams(1.0, 0, 1.0, 8, -1, true);
+    SamplingParams sampled = new SamplingParams(1.0, 0, 1.0, 8, -1, false);
+    List<Supplier<Policy>> models = List.of(
+        () -> Policy.create(gqa, OptimizerConfig.defaults(1e-3), 9),
+        () -> Policy.create(gpt, OptimizerConfig.defaults(1e-3), 9));
+    for (Supplier<Policy> model : models) {
+      try (Policy p = model.get()) {
+        p.parameter(p.parameterShapes().keySet().iterator().next()).muli(20); // peaked distributions
+        for (SamplingParams params : new SamplingParams[] {greedy, sampled}) {
+          List<double[][]> on = new ArrayList<>();
+          List<double[][]> off = new ArrayList<>();
+          CpuKernels.enabled = true;
+          Generation a = p.decodeLoop(prompts, params, seeds, true, on);
+          CpuKernels.enabled = false;
+          Generation b = p.decodeLoop(prompts, params, seeds, true, off);
+          CpuKernels.enabled = true;
+          for (int i = 0; i < prompts.length; i++) {
+            assertArrayEquals(b.responses()[i], a.responses()[i], "row " + i);
+          }
+          double worst = 0;
+          for (int step = 0; step < on.size(); step++) {
+            for (int i = 0; i < prompts.length; i++) {
+              for (int k = 0; k < on.get(step)[i].length; k++) {
+                worst = Math.max(worst, Math.abs(on.get(step)[i][k] - off.get(step)[i][k]));
+              }
+            }
+          }
+          assertEquals(off.size(), on.size());
+          assertTrue(worst < 1e-4, "max logit difference " + worst);
+        }
+      }
+    }
+  }
+}
