@@ -24,6 +24,13 @@ final class Attention {
   private INDArray k4; // [N, G, T, hd]
   private INDArray v4; // [N, G, T, hd]
   private INDArray p4; // [N, G, rep·T, T]
+  // The CPU kernel path keeps the inputs as they came and the probabilities [N, H, T, T].
+  private INDArray qRows; // [R, H·hd]
+  private INDArray kRows; // [R, G·hd]
+  private INDArray vRows; // [R, G·hd]
+  private INDArray probs; // [N, H, T, T]
+  private int n;
+  private int t;
 
   Attention(int heads, int kvHeads, int headDim) {
     this.heads = heads;
@@ -35,10 +42,16 @@ final class Attention {
 
   /** Keys and values of the last forward pass, [N, G, T, hd] (copied into a KV cache). */
   INDArray keys() {
+    if (k4 == null && kRows != null) {
+      k4 = toHeads(kRows, n, t, kvHeads);
+    }
     return k4;
   }
 
   INDArray values() {
+    if (v4 == null && vRows != null) {
+      v4 = toHeads(vRows, n, t, kvHeads);
+    }
     return v4;
   }
 
@@ -47,6 +60,19 @@ final class Attention {
    * the backward pass needs (and the keys/values for a cache) until the next call.
    */
   INDArray forward(INDArray q, INDArray k, INDArray v, INDArray mask, int n, int t) {
+    this.n = n;
+    this.t = t;
+    q4 = k4 = v4 = p4 = null;
+    INDArray out = Ops.empty(q.dataType(), q.shape());
+    INDArray p = Ops.empty(q.dataType(), n, heads, t, t);
+    if (CpuKernels.attend(q, k, v, mask, n, t, heads, scale, out, p)) {
+      qRows = q;
+      kRows = k;
+      vRows = v;
+      probs = p;
+      return out;
+    }
+    qRows = kRows = vRows = probs = null;
     q4 = toHeads(q, n, t, heads).reshape('c', n, kvHeads, (long) rep * t, headDim);
     k4 = toHeads(k, n, t, kvHeads);
     v4 = toHeads(v, n, t, kvHeads);
@@ -59,6 +85,21 @@ final class Attention {
 
   /** dOut [R, H·hd] -> {dq [R, H·hd], dk [R, G·hd], dv [R, G·hd]}. */
   INDArray[] backward(INDArray dOut, int n, int t) {
+    if (probs != null) {
+      INDArray dq = Ops.empty(dOut.dataType(), qRows.shape());
+      INDArray dk = Ops.empty(dOut.dataType(), kRows.shape());
+      INDArray dv = Ops.empty(dOut.dataType(), vRows.shape());
+      if (CpuKernels.attendBackward(dOut, qRows, kRows, vRows, probs, n, t, heads, scale, dq, dk, dv)) {
+        qRows = kRows = vRows = probs = null;
+        return new INDArray[] {dq, dk, dv};
+      }
+      // dOut in a layout the kernel declines: the ND4J ops below, from the kept inputs.
+      q4 = toHeads(qRows, n, t, heads).reshape('c', n, kvHeads, (long) rep * t, headDim);
+      keys();
+      values();
+      p4 = probs.reshape('c', n, kvHeads, (long) rep * t, t);
+      qRows = kRows = vRows = probs = null;
+    }
     INDArray dO = toHeads(dOut, n, t, heads).reshape('c', n, kvHeads, (long) rep * t, headDim);
     INDArray dV = Ops.bmm(p4, true, dO, false); // [N, G, T, hd]
     INDArray dP = Ops.bmm(dO, false, v4, true); // [N, G, rep·T, T]

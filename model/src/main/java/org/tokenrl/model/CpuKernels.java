@@ -27,59 +27,113 @@ final class CpuKernels {
   static volatile boolean enabled =
       CpuBlas.ENABLED && !"false".equals(System.getProperty("tokenrl.cpuKernels"));
 
-  /** y [R, d] = (x − mean) / sqrt(var + eps) · gain + bias, row by row. */
-  static boolean layerNorm(INDArray x, INDArray gain, INDArray bias, double eps, INDArray y) {
+  /**
+   * LayerNorm ({@code centre}) or RMSNorm, row by row: y = x̂ · gain (+ bias) with x̂ = (x − c) · r,
+   * r = 1 / sqrt(mean((x − c)²) + eps), c = mean(x) or 0. For training, x̂ [R, d] and r [R, 1] are
+   * written to {@code xhat} and {@code rstd} when given. {@code bias} may be null.
+   */
+  static boolean norm(
+      INDArray x, boolean centre, INDArray gain, INDArray bias, double eps, INDArray y,
+      INDArray xhat, INDArray rstd) {
     Buf in = Buf.of(x);
     Buf g = Buf.of(gain);
-    Buf b = Buf.of(bias);
+    Buf b = bias == null ? null : Buf.of(bias);
     Buf out = Buf.of(y);
-    if (in == null || g == null || b == null || out == null) {
+    Buf xh = xhat == null ? null : Buf.of(xhat);
+    Buf rs = rstd == null ? null : Buf.of(rstd);
+    if (in == null || g == null || out == null || (bias != null && b == null)
+        || (xhat != null && xh == null) || (rstd != null && rs == null)) {
       return false;
     }
     int rows = (int) x.size(0);
     int d = (int) x.size(1);
+    double[] gv = g.read(0, new double[d], d);
+    double[] bv = b == null ? null : b.read(0, new double[d], d);
+    double[] row = new double[d];
+    double[] yRow = new double[d];
+    double[] scales = new double[rows];
     for (int r = 0; r < rows; r++) {
       int base = r * d;
-      double sum = 0;
-      for (int j = 0; j < d; j++) {
-        sum += in.get(base + j);
+      in.read(base, row, d);
+      double mean = 0;
+      if (centre) {
+        for (int j = 0; j < d; j++) {
+          mean += row[j];
+        }
+        mean /= d;
       }
-      double mean = sum / d;
       double sq = 0;
       for (int j = 0; j < d; j++) {
-        double c = in.get(base + j) - mean;
-        sq += c * c;
+        row[j] -= mean;
+        sq += row[j] * row[j];
       }
-      double rstd = 1.0 / Math.sqrt(sq / d + eps);
+      double scale = 1.0 / Math.sqrt(sq / d + eps);
       for (int j = 0; j < d; j++) {
-        out.set(base + j, (in.get(base + j) - mean) * rstd * g.get(j) + b.get(j));
+        row[j] *= scale;
+        yRow[j] = bv == null ? row[j] * gv[j] : row[j] * gv[j] + bv[j];
       }
+      out.write(base, yRow, d);
+      if (xh != null) {
+        xh.write(base, row, d);
+      }
+      scales[r] = scale;
+    }
+    if (rs != null) {
+      rs.write(0, scales, rows);
     }
     return true;
   }
 
-  /** y [R, d] = x / sqrt(mean(x²) + eps) · weight, row by row. */
-  static boolean rmsNorm(INDArray x, INDArray weight, double eps, INDArray y) {
-    Buf in = Buf.of(x);
-    Buf w = Buf.of(weight);
-    Buf out = Buf.of(y);
-    if (in == null || w == null || out == null) {
+  /**
+   * Backward of {@link #norm}: dx = r · (dx̂ − mean(dx̂) − x̂ · mean(dx̂ · x̂)) with dx̂ = dy · gain
+   * (the mean(dx̂) term only when centred); adds Σ_rows dy · x̂ to {@code dGain} and Σ_rows dy to
+   * {@code dBias} when they are not null (null: frozen).
+   */
+  static boolean normBackward(
+      INDArray dy, boolean centre, INDArray gain, INDArray xhat, INDArray rstd, INDArray dGain,
+      INDArray dBias, INDArray dx) {
+    Buf dout = Buf.of(dy);
+    Buf g = Buf.of(gain);
+    Buf xh = Buf.of(xhat);
+    Buf rs = Buf.of(rstd);
+    Buf din = Buf.of(dx);
+    Buf dg = dGain == null ? null : Buf.of(dGain);
+    Buf db = dBias == null ? null : Buf.of(dBias);
+    if (dout == null || g == null || xh == null || rs == null || din == null
+        || (dGain != null && dg == null) || (dBias != null && db == null)) {
       return false;
     }
-    int rows = (int) x.size(0);
-    int d = (int) x.size(1);
+    int rows = (int) dy.size(0);
+    int d = (int) dy.size(1);
+    double[] gv = g.read(0, new double[d], d);
+    double[] scales = rs.read(0, new double[rows], rows);
+    double[] gainSum = new double[d];
+    double[] biasSum = new double[d];
+    double[] dyRow = new double[d];
+    double[] hRow = new double[d];
+    double[] dxRow = new double[d];
     for (int r = 0; r < rows; r++) {
       int base = r * d;
-      double sq = 0;
+      dout.read(base, dyRow, d);
+      xh.read(base, hRow, d);
+      double meanD = 0;
+      double meanDx = 0;
       for (int j = 0; j < d; j++) {
-        double v = in.get(base + j);
-        sq += v * v;
+        double dh = dyRow[j] * gv[j];
+        meanD += dh;
+        meanDx += dh * hRow[j];
+        gainSum[j] += dyRow[j] * hRow[j];
+        biasSum[j] += dyRow[j];
       }
-      double rms = 1.0 / Math.sqrt(sq / d + eps);
+      meanD = centre ? meanD / d : 0;
+      meanDx /= d;
       for (int j = 0; j < d; j++) {
-        out.set(base + j, in.get(base + j) * rms * w.get(j));
+        dxRow[j] = scales[r] * (dyRow[j] * gv[j] - meanD - hRow[j] * meanDx);
       }
+      din.write(base, dxRow, d);
     }
+    addInto(dg, gainSum);
+    addInto(db, biasSum);
     return true;
   }
 
@@ -98,16 +152,21 @@ final class CpuKernels {
     int rows = (int) x.size(0);
     int width = (int) x.size(1);
     int half = headDim / 2;
+    double[] row = new double[width];
+    double[] rotated = new double[width];
+    double[] cosRow = new double[headDim];
+    double[] sinRow = new double[headDim];
     for (int r = 0; r < rows; r++) {
+      in.read(r * width, row, width);
+      c.read(r * headDim, cosRow, headDim);
+      s.read(r * headDim, sinRow, headDim);
       for (int head = 0; head < width; head += headDim) {
-        int base = r * width + head;
         for (int j = 0; j < headDim; j++) {
-          int partner = j < half ? j + half : j - half;
-          double v = in.get(base + j) * c.get(r * headDim + j)
-              + in.get(base + partner) * s.get(r * headDim + j);
-          out.set(base + j, v);
+          int partner = head + (j < half ? j + half : j - half);
+          rotated[head + j] = row[head + j] * cosRow[j] + row[partner] * sinRow[j];
         }
       }
+      out.write(r * width, rotated, width);
     }
     return true;
   }
@@ -120,10 +179,18 @@ final class CpuKernels {
     if (g == null || u == null || o == null) {
       return false;
     }
-    long n = gate.length();
-    for (int i = 0; i < n; i++) {
-      double v = g.get(i);
-      o.set(i, v / (1.0 + Math.exp(-v)) * u.get(i));
+    int n = (int) gate.length();
+    int chunk = Math.min(n, 4096);
+    double[] gv = new double[chunk];
+    double[] uv = new double[chunk];
+    for (int from = 0; from < n; from += chunk) {
+      int len = Math.min(chunk, n - from);
+      g.read(from, gv, len);
+      u.read(from, uv, len);
+      for (int i = 0; i < len; i++) {
+        gv[i] = gv[i] / (1.0 + Math.exp(-gv[i])) * uv[i];
+      }
+      o.write(from, gv, len);
     }
     return true;
   }
@@ -182,6 +249,123 @@ final class CpuKernels {
     return true;
   }
 
+  /**
+   * Attention of one pass: q [R, H·hd], k and v [R, G·hd] with R = N·T rows, mask [N, 1, T, T]
+   * additive (causal plus padding). Writes out [R, H·hd] and the probabilities p [N, H, T, T] the
+   * backward pass needs. Heads are read in place with the rows' stride (no [N, H, T, hd] copies);
+   * query head h reads key/value head h / rep.
+   */
+  static boolean attend(
+      INDArray q, INDArray k, INDArray v, INDArray mask, int n, int t, int heads, double scale,
+      INDArray out, INDArray p) {
+    DataType type = q.dataType();
+    Buf m = Buf.of(mask);
+    Buf probs = Buf.of(p);
+    if (m == null || probs == null || !sameType(type, q, k, v, out, p)
+        || Buf.of(q) == null || Buf.of(k) == null || Buf.of(v) == null || Buf.of(out) == null) {
+      return false;
+    }
+    int hd = (int) (q.size(1) / heads);
+    int groups = (int) (k.size(1) / hd);
+    int rep = heads / groups;
+    int ldq = heads * hd;
+    int ldk = groups * hd;
+    Pointer qp = CpuBlas.pointer(q);
+    Pointer kp = CpuBlas.pointer(k);
+    Pointer vp = CpuBlas.pointer(v);
+    Pointer op = CpuBlas.pointer(out);
+    Pointer pp = CpuBlas.pointer(p);
+    for (int row = 0; row < n; row++) {
+      for (int h = 0; h < heads; h++) {
+        long qAt = (long) row * t * ldq + (long) h * hd;
+        long kAt = (long) row * t * ldk + (long) (h / rep) * hd;
+        long pAt = ((long) row * heads + h) * t * t;
+        CpuBlas.call(type, false, true, t, t, hd, scale,
+            qp.position(qAt), ldq, kp.position(kAt), ldk, 0.0, pp.position(pAt), t);
+        for (int i = 0; i < t; i++) {
+          softmaxRow(probs, (int) pAt + i * t, t, m, (row * t + i) * t);
+        }
+        CpuBlas.call(type, false, false, t, hd, t, 1.0,
+            pp.position(pAt), t, vp.position(kAt), ldk, 0.0, op.position(qAt), ldq);
+      }
+    }
+    return true;
+  }
+
+  /**
+   * Backward of {@link #attend} from dOut [R, H·hd]: writes dq [R, H·hd], dk and dv [R, G·hd].
+   * Per head, with P its probabilities: dV += Pᵀ dO, dP = dO Vᵀ, dS = P ⊙ (dP − rowsum(dP ⊙ P)) ·
+   * scale, dQ = dS K, dK += dSᵀ Q (the rep query heads of a group add into its dK and dV).
+   */
+  static boolean attendBackward(
+      INDArray dOut, INDArray q, INDArray k, INDArray v, INDArray p, int n, int t, int heads,
+      double scale, INDArray dq, INDArray dk, INDArray dv) {
+    DataType type = q.dataType();
+    Buf probs = Buf.of(p);
+    if (probs == null || !sameType(type, dOut, k, v, p, dq, dk, dv)
+        || Buf.of(dOut) == null || Buf.of(q) == null || Buf.of(k) == null || Buf.of(v) == null
+        || Buf.of(dq) == null || Buf.of(dk) == null || Buf.of(dv) == null) {
+      return false;
+    }
+    int hd = (int) (q.size(1) / heads);
+    int groups = (int) (k.size(1) / hd);
+    int rep = heads / groups;
+    int ldq = heads * hd;
+    int ldk = groups * hd;
+    INDArray dScores = Ops.empty(type, t, t);
+    Buf ds = Buf.of(dScores);
+    Pointer dop = CpuBlas.pointer(dOut);
+    Pointer qp = CpuBlas.pointer(q);
+    Pointer kp = CpuBlas.pointer(k);
+    Pointer vp = CpuBlas.pointer(v);
+    Pointer pp = CpuBlas.pointer(p);
+    Pointer dsp = CpuBlas.pointer(dScores);
+    Pointer dqp = CpuBlas.pointer(dq);
+    Pointer dkp = CpuBlas.pointer(dk);
+    Pointer dvp = CpuBlas.pointer(dv);
+    double[] dRow = new double[t];
+    double[] pRow = new double[t];
+    for (int row = 0; row < n; row++) {
+      for (int h = 0; h < heads; h++) {
+        long qAt = (long) row * t * ldq + (long) h * hd;
+        long kAt = (long) row * t * ldk + (long) (h / rep) * hd;
+        long pAt = ((long) row * heads + h) * t * t;
+        double beta = h % rep == 0 ? 0.0 : 1.0; // the group's first head overwrites, others add
+        CpuBlas.call(type, true, false, t, hd, t, 1.0,
+            pp.position(pAt), t, dop.position(qAt), ldq, beta, dvp.position(kAt), ldk);
+        CpuBlas.call(type, false, true, t, t, hd, 1.0,
+            dop.position(qAt), ldq, vp.position(kAt), ldk, 0.0, dsp.position(0), t);
+        for (int i = 0; i < t; i++) {
+          ds.read(i * t, dRow, t);
+          probs.read((int) pAt + i * t, pRow, t);
+          double dot = 0;
+          for (int j = 0; j < t; j++) {
+            dot += dRow[j] * pRow[j];
+          }
+          for (int j = 0; j < t; j++) {
+            dRow[j] = pRow[j] * (dRow[j] - dot) * scale;
+          }
+          ds.write(i * t, dRow, t);
+        }
+        CpuBlas.call(type, false, false, t, hd, t, 1.0,
+            dsp.position(0), t, kp.position(kAt), ldk, 0.0, dqp.position(qAt), ldq);
+        CpuBlas.call(type, true, false, t, hd, t, 1.0,
+            dsp.position(0), t, qp.position(qAt), ldq, beta, dkp.position(kAt), ldk);
+      }
+    }
+    Ops.free(dScores);
+    return true;
+  }
+
+  private static boolean sameType(DataType type, INDArray... arrays) {
+    for (INDArray a : arrays) {
+      if (a.dataType() != type) {
+        return false;
+      }
+    }
+    return true;
+  }
+
   /** cache [B, G, C, hd] at {@code slot} = kv [B, G·hd]: one decode step's keys or values. */
   static boolean writeSlot(INDArray cache, int slot, INDArray kv) {
     Buf to = Buf.of(cache);
@@ -193,13 +377,11 @@ final class CpuKernels {
     int groups = (int) cache.size(1);
     int capacity = (int) cache.size(2);
     int hd = (int) cache.size(3);
+    double[] head = new double[hd];
     for (int r = 0; r < rows; r++) {
       for (int g = 0; g < groups; g++) {
-        int src = (r * groups + g) * hd;
-        int dst = ((r * groups + g) * capacity + slot) * hd;
-        for (int j = 0; j < hd; j++) {
-          to.set(dst + j, from.get(src + j));
-        }
+        from.read((r * groups + g) * hd, head, hd);
+        to.write(((r * groups + g) * capacity + slot) * hd, head, hd);
       }
     }
     return true;
@@ -207,20 +389,31 @@ final class CpuKernels {
 
   /** In place: s[at, at + n) += mask[maskAt, maskAt + n), then softmax. */
   private static void softmaxRow(Buf s, int at, int n, Buf mask, int maskAt) {
+    double[] row = s.read(at, new double[n], n);
+    double[] m = mask.read(maskAt, new double[n], n);
     double max = Double.NEGATIVE_INFINITY;
     for (int j = 0; j < n; j++) {
-      double v = s.get(at + j) + mask.get(maskAt + j);
-      s.set(at + j, v);
-      max = Math.max(max, v);
+      row[j] += m[j];
+      max = Math.max(max, row[j]);
     }
     double total = 0;
     for (int j = 0; j < n; j++) {
-      double e = Math.exp(s.get(at + j) - max);
-      s.set(at + j, e);
-      total += e;
+      row[j] = Math.exp(row[j] - max);
+      total += row[j];
     }
     for (int j = 0; j < n; j++) {
-      s.set(at + j, s.get(at + j) / total);
+      row[j] /= total;
+    }
+    s.write(at, row, n);
+  }
+
+  private static void addInto(Buf target, double[] values) {
+    if (target != null) {
+      double[] current = target.read(0, new double[values.length], values.length);
+      for (int j = 0; j < values.length; j++) {
+        current[j] += values[j];
+      }
+      target.write(0, current, values.length);
     }
   }
 
@@ -229,9 +422,11 @@ final class CpuKernels {
    * written as doubles. An array's data() buffer starts at its first element, views included.
    */
   private abstract static class Buf {
-    abstract double get(int i);
+    /** dst[0, n) = elements [at, at + n); returns dst. */
+    abstract double[] read(int at, double[] dst, int n);
 
-    abstract void set(int i, double v);
+    /** Elements [at, at + n) = src[0, n). */
+    abstract void write(int at, double[] src, int n);
 
     static Buf of(INDArray x) {
       if (!enabled || x.isEmpty() || x.length() > Integer.MAX_VALUE) {
@@ -263,19 +458,36 @@ final class CpuKernels {
 
   private static final class Floats extends Buf {
     private final FloatBuffer f;
+    private float[] scratch = new float[0];
 
     Floats(FloatBuffer f) {
       this.f = f;
     }
 
-    @Override
-    double get(int i) {
-      return f.get(i);
+    private float[] scratch(int n) {
+      if (scratch.length < n) {
+        scratch = new float[n];
+      }
+      return scratch;
     }
 
     @Override
-    void set(int i, double v) {
-      f.put(i, (float) v);
+    double[] read(int at, double[] dst, int n) {
+      float[] tmp = scratch(n);
+      f.get(at, tmp, 0, n);
+      for (int i = 0; i < n; i++) {
+        dst[i] = tmp[i];
+      }
+      return dst;
+    }
+
+    @Override
+    void write(int at, double[] src, int n) {
+      float[] tmp = scratch(n);
+      for (int i = 0; i < n; i++) {
+        tmp[i] = (float) src[i];
+      }
+      f.put(at, tmp, 0, n);
     }
   }
 
@@ -287,13 +499,14 @@ final class CpuKernels {
     }
 
     @Override
-    double get(int i) {
-      return d.get(i);
+    double[] read(int at, double[] dst, int n) {
+      d.get(at, dst, 0, n);
+      return dst;
     }
 
     @Override
-    void set(int i, double v) {
-      d.put(i, v);
+    void write(int at, double[] src, int n) {
+      d.put(at, src, 0, n);
     }
   }
 }

@@ -27,16 +27,18 @@ final class LayerNorm {
 
   /** x [R, d] -> y [R, d]. */
   INDArray forward(INDArray x, boolean train) {
-    if (!train) {
-      INDArray y = Ops.empty(x.dataType(), x.shape());
-      if (CpuKernels.layerNorm(x, gain, bias, EPS, y)) {
-        return y;
-      }
+    INDArray y = Ops.empty(x.dataType(), x.shape());
+    INDArray xh = train ? Ops.empty(x.dataType(), x.shape()) : null;
+    INDArray r = train ? Ops.empty(x.dataType(), x.size(0), 1) : null;
+    if (CpuKernels.norm(x, true, gain, bias, EPS, y, xh, r)) {
+      xhat = xh;
+      rstd = r;
+      return y;
     }
     INDArray xc = x.sub(x.mean(true, 1));
-    INDArray r = Transforms.pow(xc.mul(xc).mean(true, 1).addi(EPS), -0.5, false);
-    INDArray xh = xc.muli(r);
-    INDArray y = xh.mulRowVector(gain).addiRowVector(bias);
+    r = Transforms.pow(xc.mul(xc).mean(true, 1).addi(EPS), -0.5, false);
+    xh = xc.muli(r);
+    y = xh.mulRowVector(gain).addiRowVector(bias);
     if (train) {
       xhat = xh;
       rstd = r;
@@ -45,6 +47,12 @@ final class LayerNorm {
   }
 
   INDArray backward(INDArray dy) {
+    INDArray out = Ops.empty(dy.dataType(), dy.shape());
+    if (CpuKernels.normBackward(dy, true, gain, xhat, rstd, dGain, dBias, out)) {
+      xhat = null;
+      rstd = null;
+      return out;
+    }
     if (dGain != null) { // null: frozen (LoRA)
       dGain.addi(dy.mul(xhat).sum(0));
       dBias.addi(dy.sum(0));

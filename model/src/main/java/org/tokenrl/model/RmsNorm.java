@@ -24,15 +24,17 @@ final class RmsNorm {
 
   /** x [R, d] -> y [R, d]. */
   INDArray forward(INDArray x, boolean train) {
-    if (!train) {
-      INDArray y = Ops.empty(x.dataType(), x.shape());
-      if (CpuKernels.rmsNorm(x, weight, eps, y)) {
-        return y;
-      }
+    INDArray y = Ops.empty(x.dataType(), x.shape());
+    INDArray xh = train ? Ops.empty(x.dataType(), x.shape()) : null;
+    INDArray r = train ? Ops.empty(x.dataType(), x.size(0), 1) : null;
+    if (CpuKernels.norm(x, false, weight, null, eps, y, xh, r)) {
+      xhat = xh;
+      rms = r;
+      return y;
     }
-    INDArray r = Transforms.pow(x.mul(x).mean(true, 1).addi(eps), -0.5, false);
-    INDArray xh = x.mul(r);
-    INDArray y = xh.mulRowVector(weight);
+    r = Transforms.pow(x.mul(x).mean(true, 1).addi(eps), -0.5, false);
+    xh = x.mul(r);
+    y = xh.mulRowVector(weight);
     if (train) {
       xhat = xh;
       rms = r;
@@ -41,6 +43,12 @@ final class RmsNorm {
   }
 
   INDArray backward(INDArray dy) {
+    INDArray out = Ops.empty(dy.dataType(), dy.shape());
+    if (CpuKernels.normBackward(dy, false, weight, xhat, rms, dWeight, null, out)) {
+      xhat = null;
+      rms = null;
+      return out;
+    }
     if (dWeight != null) { // null: frozen (LoRA)
       dWeight.addi(dy.mul(xhat).sum(0));
     }

@@ -63,11 +63,53 @@ class CpuKernelsTest {
       assertSame(bothWays(() -> swiglu.forward(x, up, false)), type, "SwiGLU");
       // the kernels ran (they decline what they cannot read in place, silently)
       INDArray y = x.ulike();
-      assertTrue(CpuKernels.layerNorm(x, p.get("ln.gain"), p.get("ln.bias"), 1e-5, y));
-      assertTrue(CpuKernels.rmsNorm(x, p.get("rms"), 1e-5, y));
+      assertTrue(CpuKernels.norm(x, true, p.get("ln.gain"), p.get("ln.bias"), 1e-5, y, null, null));
+      assertTrue(CpuKernels.norm(x, false, p.get("rms"), null, 1e-5, y, null, null));
       assertTrue(CpuKernels.rope(x, angles.cos(), angles.sin(), 8, y));
       assertTrue(CpuKernels.swiglu(x, up, y));
       assertFalse(CpuKernels.swiglu(x.transpose(), up.transpose(), y.transpose()), "column-major");
+      p.close();
+    }
+  }
+
+  @Test
+  void trainingForwardAndBackwardMatchNd4jOps() {
+    for (DataType type : new DataType[] {DataType.FLOAT, DataType.DOUBLE}) {
+      Nd4j.getRandom().setSeed(9);
+      Params p = new Params(type);
+      p.put("ln.gain", Nd4j.randn(type, 24).addi(1));
+      p.put("ln.bias", Nd4j.randn(type, 24));
+      p.put("rms", Nd4j.randn(type, 24).addi(1));
+      INDArray x = Nd4j.randn(type, 10, 24).muli(3).addi(1);
+      INDArray dy = Nd4j.randn(type, 10, 24);
+      LayerNorm ln = new LayerNorm(p, "ln.");
+      assertSame(bothWays(() -> {
+        p.zeroGrads();
+        INDArray y = ln.forward(x, true);
+        INDArray dx = ln.backward(dy);
+        return Nd4j.concat(0, y, dx, p.grad("ln.gain").reshape(1, 24), p.grad("ln.bias").reshape(1, 24));
+      }), type, "LayerNorm train");
+      RmsNorm rms = new RmsNorm(p, "rms", 1e-5);
+      assertSame(bothWays(() -> {
+        p.zeroGrads();
+        INDArray y = rms.forward(x, true);
+        return Nd4j.concat(0, y, rms.backward(dy), p.grad("rms").reshape(1, 24));
+      }), type, "RMSNorm train");
+      // GQA attention over 2 sequences of 5 slots, the second left-padded by 2
+      int n = 2;
+      int t = 5;
+      Attention attn = new Attention(6, 2, 4);
+      INDArray q = Nd4j.randn(type, n * t, 24);
+      INDArray k = Nd4j.randn(type, n * t, 8);
+      INDArray v = Nd4j.randn(type, n * t, 8);
+      INDArray dOut = Nd4j.randn(type, n * t, 24);
+      INDArray mask = Batch.leftPadded(new int[][] {{1, 2, 3, 4, 5}, {1, 2, 3}}, 8).mask(type);
+      assertSame(bothWays(() -> {
+        INDArray out = attn.forward(q, k, v, mask, n, t);
+        INDArray keys = attn.keys().reshape(n * t, 8).dup();
+        INDArray[] d = attn.backward(dOut, n, t);
+        return Nd4j.concat(1, out, d[0], d[1], d[2], keys);
+      }), type, "attention train");
       p.close();
     }
   }
