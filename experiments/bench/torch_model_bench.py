@@ -24,8 +24,8 @@ Cases:
            for exactly N new tokens a row (no early stop); tokens/s = B*N / wall time.
 Each case warms up first (small cases for at least 5 s, as tokenrl's side) and reports the median
 of several repetitions (--quick: fewer).
---cpu-time measures the process's CPU time instead of wall time: on a machine shared with other
-jobs a one-thread run's CPU time is far less disturbed by the load (same flag in ./tokenrl bench model).
+--cpu-time measures the main thread's CPU time instead of wall time: with one thread it does all
+the work, and other jobs' load stays out of the number (same flag in ./tokenrl bench model).
 """
 import argparse
 import json
@@ -225,7 +225,7 @@ def sample_tokens_per_sec(model, vocab, batch, prompt_len, new_tokens, warmup, r
     return batch * new_tokens / timed(run, warmup, reps)
 
 
-CLOCK = time.perf_counter  # time.process_time with --cpu-time
+CLOCK = time.perf_counter  # time.thread_time with --cpu-time
 
 
 WARMUP_SECONDS = 5.0  # small cases; the same rule as ./tokenrl bench model (ModelBench.java)
@@ -250,11 +250,11 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--quick", action="store_true", help="fewer repetitions")
     ap.add_argument("--only", default="", help="run the cases whose name contains this text")
-    ap.add_argument("--cpu-time", action="store_true", help="time with process CPU time, not wall time")
+    ap.add_argument("--cpu-time", action="store_true", help="time with the main thread's CPU time, not wall time")
     a = ap.parse_args()
     global CLOCK
     if a.cpu_time:
-        CLOCK = time.process_time
+        CLOCK = time.thread_time
     small, large = (1, 3) if a.quick else (2, 9), (1, 2) if a.quick else (1, 3)
     cases = [
         ("gpt-d128-L2 train B64 T16", "train_step_ms",

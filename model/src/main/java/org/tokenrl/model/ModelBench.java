@@ -112,11 +112,12 @@ public final class ModelBench {
    * seconds: measured, the first seconds of the small sampling case ran up to 2x slower than the
    * steady state a training run lives in) and take the median of 9 (quick: 1 + 3); large ones 1 +
    * 3 (quick 1 + 2). The PyTorch script applies the same rule. {@code cpuTime} times with the
-   * process's CPU time instead of wall time: on a machine shared with other jobs, a one-thread
-   * run's CPU time is far less disturbed by their load.
+   * CPU time of the thread running the case instead of wall time: with one BLAS thread all the
+   * work runs on it, so other jobs' load, the hypervisor's steal time and the JVM's compiler and
+   * GC threads stay out of the number (the PyTorch script uses its main thread's time likewise).
    */
   public static Result run(BenchCase c, boolean quick, boolean cpuTime) {
-    LongSupplier clock = cpuTime ? ModelBench::processCpuNanos : System::nanoTime;
+    LongSupplier clock = cpuTime ? ModelBench::threadCpuNanos : System::nanoTime;
     int warmup = quick || c.large() ? 1 : 2;
     double warmupSeconds = quick || c.large() ? 0 : WARMUP_SECONDS;
     int reps = quick ? (c.large() ? 2 : 3) : (c.large() ? 3 : 9);
@@ -186,10 +187,9 @@ public final class ModelBench {
     return times[times.length / 2];
   }
 
-  /** CPU time of every thread of this process (native BLAS/OpenMP threads included). */
-  private static long processCpuNanos() {
-    return ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean())
-        .getProcessCpuTime();
+  /** CPU time of the calling thread (with OMP_NUM_THREADS=1 OpenBLAS computes on it too). */
+  private static long threadCpuNanos() {
+    return ManagementFactory.getThreadMXBean().getCurrentThreadCpuTime();
   }
 
   /**

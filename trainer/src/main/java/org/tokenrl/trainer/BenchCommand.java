@@ -54,8 +54,9 @@ final class BenchCommand extends CliCommand {
     @Option(
         names = "--cpu-time",
         description =
-            "time with the process's CPU time instead of wall time (both sides): far less"
-                + " disturbed by other jobs on a shared machine")
+            "time with the CPU time of the thread running each case instead of wall time (both"
+                + " sides; with one BLAS thread it does all the work): far less disturbed by other"
+                + " jobs, a busy hypervisor, or the JVM's compiler threads")
     boolean cpuTime;
 
     @Override

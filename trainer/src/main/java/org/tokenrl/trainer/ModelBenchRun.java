@@ -49,7 +49,7 @@ final class ModelBenchRun {
             + ", load average "
             + loadAverage()
             + ", clock: "
-            + (cpuTime ? "process CPU time" : "wall time"));
+            + (cpuTime ? "CPU time of the benchmark thread" : "wall time"));
     TorchBaseline torch = vsTorch ? TorchBaseline.probe(TrainCommand.projectRoot()) : null;
     if (torch != null) {
       info.println("torch: " + torch.description());
