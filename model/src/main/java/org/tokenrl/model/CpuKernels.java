@@ -171,6 +171,39 @@ final class CpuKernels {
     return true;
   }
 
+  /**
+   * Backward of GELU's sigmoid form y = x·σ(1.702x) from the forward's x and y, without an
+   * exponential: σ = y / x (½ at x = 0), dx = dy · (σ + 1.702·x·σ·(1 − σ)). ND4J's derivative op
+   * recomputes the exponential per element, which made GELU's backward the gpt step's largest
+   * elementwise cost.
+   */
+  static boolean geluBackward(INDArray x, INDArray y, INDArray dy, INDArray dx) {
+    Buf xs = Buf.of(x);
+    Buf ys = Buf.of(y);
+    Buf gs = Buf.of(dy);
+    Buf out = Buf.of(dx);
+    if (xs == null || ys == null || gs == null || out == null) {
+      return false;
+    }
+    int n = (int) x.length();
+    int chunk = Math.min(n, 8192);
+    double[] xv = new double[chunk];
+    double[] yv = new double[chunk];
+    double[] gv = new double[chunk];
+    for (int from = 0; from < n; from += chunk) {
+      int len = Math.min(chunk, n - from);
+      xs.read(from, xv, len);
+      ys.read(from, yv, len);
+      gs.read(from, gv, len);
+      for (int i = 0; i < len; i++) {
+        double sig = xv[i] == 0 ? 0.5 : yv[i] / xv[i];
+        gv[i] *= sig + 1.702 * xv[i] * sig * (1 - sig);
+      }
+      out.write(from, gv, len);
+    }
+    return true;
+  }
+
   /** out = silu(gate) · up, elementwise. */
   static boolean swiglu(INDArray gate, INDArray up, INDArray out) {
     Buf g = Buf.of(gate);
@@ -231,16 +264,21 @@ final class CpuKernels {
     Pointer vp = CpuBlas.pointer(vCache);
     Pointer sp = CpuBlas.pointer(scores);
     Pointer op = CpuBlas.pointer(out);
+    double[] block = new double[rep * len];
+    double[] maskRowValues = new double[len];
     for (int row = 0; row < b; row++) {
+      m.read(row * maskRow, maskRowValues, len);
       for (int g = 0; g < groups; g++) {
         long cacheAt = ((long) row * groups + g) * capacity * hd;
         long queryAt = ((long) row * heads + (long) g * rep) * hd;
         long scoreAt = ((long) row * groups + g) * rep * len;
         CpuBlas.call(type, false, true, rep, len, hd, scale,
             qp.position(queryAt), hd, kp.position(cacheAt), hd, 0.0, sp.position(scoreAt), len);
+        s.read((int) scoreAt, block, rep * len);
         for (int r = 0; r < rep; r++) {
-          softmaxRow(s, (int) scoreAt + r * len, len, m, row * maskRow);
+          softmaxRow(block, r * len, len, maskRowValues, 0);
         }
+        s.write((int) scoreAt, block, rep * len);
         CpuBlas.call(type, false, false, rep, hd, len, 1.0,
             sp.position(scoreAt), len, vp.position(cacheAt), hd, 0.0, op.position(queryAt), hd);
       }
@@ -275,16 +313,21 @@ final class CpuKernels {
     Pointer vp = CpuBlas.pointer(v);
     Pointer op = CpuBlas.pointer(out);
     Pointer pp = CpuBlas.pointer(p);
+    double[] block = new double[t * t];
+    double[] maskBlock = new double[t * t];
     for (int row = 0; row < n; row++) {
+      m.read(row * t * t, maskBlock, t * t);
       for (int h = 0; h < heads; h++) {
         long qAt = (long) row * t * ldq + (long) h * hd;
         long kAt = (long) row * t * ldk + (long) (h / rep) * hd;
         long pAt = ((long) row * heads + h) * t * t;
         CpuBlas.call(type, false, true, t, t, hd, scale,
             qp.position(qAt), ldq, kp.position(kAt), ldk, 0.0, pp.position(pAt), t);
+        probs.read((int) pAt, block, t * t);
         for (int i = 0; i < t; i++) {
-          softmaxRow(probs, (int) pAt + i * t, t, m, (row * t + i) * t);
+          softmaxRow(block, i * t, t, maskBlock, i * t);
         }
+        probs.write((int) pAt, block, t * t);
         CpuBlas.call(type, false, false, t, hd, t, 1.0,
             pp.position(pAt), t, vp.position(kAt), ldk, 0.0, op.position(qAt), ldq);
       }
@@ -323,8 +366,8 @@ final class CpuKernels {
     Pointer dqp = CpuBlas.pointer(dq);
     Pointer dkp = CpuBlas.pointer(dk);
     Pointer dvp = CpuBlas.pointer(dv);
-    double[] dRow = new double[t];
-    double[] pRow = new double[t];
+    double[] dBlock = new double[t * t];
+    double[] pBlock = new double[t * t];
     for (int row = 0; row < n; row++) {
       for (int h = 0; h < heads; h++) {
         long qAt = (long) row * t * ldq + (long) h * hd;
@@ -335,18 +378,18 @@ final class CpuKernels {
             pp.position(pAt), t, dop.position(qAt), ldq, beta, dvp.position(kAt), ldk);
         CpuBlas.call(type, false, true, t, t, hd, 1.0,
             dop.position(qAt), ldq, vp.position(kAt), ldk, 0.0, dsp.position(0), t);
-        for (int i = 0; i < t; i++) {
-          ds.read(i * t, dRow, t);
-          probs.read((int) pAt + i * t, pRow, t);
+        ds.read(0, dBlock, t * t);
+        probs.read((int) pAt, pBlock, t * t);
+        for (int i = 0; i < t * t; i += t) {
           double dot = 0;
-          for (int j = 0; j < t; j++) {
-            dot += dRow[j] * pRow[j];
+          for (int j = i; j < i + t; j++) {
+            dot += dBlock[j] * pBlock[j];
           }
-          for (int j = 0; j < t; j++) {
-            dRow[j] = pRow[j] * (dRow[j] - dot) * scale;
+          for (int j = i; j < i + t; j++) {
+            dBlock[j] = pBlock[j] * (dBlock[j] - dot) * scale;
           }
-          ds.write(i * t, dRow, t);
         }
+        ds.write(0, dBlock, t * t);
         CpuBlas.call(type, false, false, t, hd, t, 1.0,
             dsp.position(0), t, kp.position(kAt), ldk, 0.0, dqp.position(qAt), ldq);
         CpuBlas.call(type, true, false, t, hd, t, 1.0,
@@ -387,25 +430,35 @@ final class CpuKernels {
     return true;
   }
 
-  /** In place: s[at, at + n) += mask[maskAt, maskAt + n), then softmax. */
-  private static void softmaxRow(Buf s, int at, int n, Buf mask, int maskAt) {
-    double[] row = s.read(at, new double[n], n);
-    double[] m = mask.read(maskAt, new double[n], n);
+  /**
+   * In place: s[at, at + n) += mask[maskAt, maskAt + n), then softmax. Masked slots (−1e9) get
+   * probability 0 without an exponential: half of a causal score block.
+   */
+  private static void softmaxRow(double[] s, int at, int n, double[] mask, int maskAt) {
     double max = Double.NEGATIVE_INFINITY;
     for (int j = 0; j < n; j++) {
-      row[j] += m[j];
-      max = Math.max(max, row[j]);
+      s[at + j] += mask[maskAt + j];
+      max = Math.max(max, s[at + j]);
     }
     double total = 0;
-    for (int j = 0; j < n; j++) {
-      row[j] = Math.exp(row[j] - max);
-      total += row[j];
+    for (int j = at; j < at + n; j++) {
+      double e = mask[maskAt + j - at] <= HIDDEN ? 0 : Math.exp(s[j] - max);
+      s[j] = e;
+      total += e;
     }
-    for (int j = 0; j < n; j++) {
-      row[j] /= total;
+    if (total == 0) { // every slot hidden: no row of ours, but then as the ND4J softmax does
+      for (int j = at; j < at + n; j++) {
+        s[j] = Math.exp(s[j] - max);
+        total += s[j];
+      }
     }
-    s.write(at, row, n);
+    for (int j = at; j < at + n; j++) {
+      s[j] /= total;
+    }
   }
+
+  /** Mask values at or below this hide a slot ({@link Batch#MASKED} is −1e9). */
+  private static final double HIDDEN = Batch.MASKED / 2.0;
 
   private static void addInto(Buf target, double[] values) {
     if (target != null) {

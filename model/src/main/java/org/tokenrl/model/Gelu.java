@@ -12,15 +12,23 @@ import org.nd4j.linalg.factory.Nd4j;
  */
 final class Gelu {
   private INDArray x;
+  private INDArray y;
 
   INDArray forward(INDArray x, boolean train) {
     INDArray y = x.ulike();
     Nd4j.exec(new GELU(x, y));
     this.x = train ? x : null;
+    this.y = train ? y : null; // the next linear keeps it anyway
     return y;
   }
 
   INDArray backward(INDArray dy) {
+    INDArray dx = Ops.empty(dy.dataType(), dy.shape());
+    if (CpuKernels.geluBackward(x, y, dy, dx)) {
+      x = y = null;
+      return dx;
+    }
+    y = null;
     INDArray grad = x.ulike();
     Nd4j.exec(new GELUDerivative(x, grad));
     x = null;
