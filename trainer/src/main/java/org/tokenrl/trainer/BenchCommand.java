@@ -15,7 +15,7 @@ import picocli.CommandLine.Option;
     footer = {"", "Without a benchmark name, runs 'model' with its defaults."})
 final class BenchCommand extends CliCommand {
   @Override
-  int execute() {
+  int execute() throws BadInput {
     return new Model().execute();
   }
 
@@ -59,9 +59,20 @@ final class BenchCommand extends CliCommand {
                 + " jobs, a busy hypervisor, or the JVM's compiler threads")
     boolean cpuTime;
 
+    @Option(
+        names = "--rounds",
+        paramLabel = "N",
+        description =
+            "run each case N times, alternating with PyTorch under --vs-torch, and report the"
+                + " medians (the ratio is the median of the rounds' ratios; default 1)")
+    int rounds = 1;
+
     @Override
-    int execute() {
-      new ModelBenchRun(quick, json, vsTorch, only, cpuTime).run();
+    int execute() throws BadInput {
+      if (rounds < 1) {
+        throw new BadInput("--rounds must be at least 1, got " + rounds);
+      }
+      new ModelBenchRun(quick, json, vsTorch, only, cpuTime, rounds).run();
       return 0;
     }
   }

@@ -23,8 +23,11 @@ final class ModelBenchRun {
   private final boolean vsTorch;
   private final String only;
   private final boolean cpuTime;
+  private final int rounds;
 
-  ModelBenchRun(boolean quick, boolean json, boolean vsTorch, String only, boolean cpuTime) {
+  ModelBenchRun(
+      boolean quick, boolean json, boolean vsTorch, String only, boolean cpuTime, int rounds) {
+    this.rounds = rounds;
     this.quick = quick;
     this.cpuTime = cpuTime;
     this.json = json;
@@ -63,12 +66,41 @@ final class ModelBenchRun {
       if (!c.name().contains(only)) {
         continue;
       }
-      Result r = ModelBench.run(c, quick, cpuTime);
+      // Rounds alternate the two sides, so a slow spell of a shared machine hits both.
+      double[] ours = new double[rounds];
+      double[] theirs = new double[rounds];
+      double[] ratios = new double[rounds];
+      Result r = null;
+      for (int i = 0; i < rounds; i++) {
+        r = ModelBench.run(c, quick, cpuTime);
+        OptionalDouble t =
+            torch == null
+                ? OptionalDouble.empty()
+                : torch.measure(c.name(), c.metric().key, quick, cpuTime);
+        ours[i] = r.available() ? r.value() : Double.NaN;
+        theirs[i] = t.orElse(Double.NaN);
+        ratios[i] = ours[i] / theirs[i];
+      }
+      if (r.available()) {
+        r = new Result(c, median(ours), null);
+      }
       OptionalDouble t =
-          torch == null
-              ? OptionalDouble.empty()
-              : torch.measure(c.name(), c.metric().key, quick, cpuTime);
-      System.out.println(json ? jsonLine(r, vsTorch, t) : tableLine(r, vsTorch, t));
+          Double.isNaN(median(theirs)) ? OptionalDouble.empty() : OptionalDouble.of(median(theirs));
+      String line = json ? jsonLine(r, vsTorch, t) : tableLine(r, vsTorch, t);
+      if (rounds > 1 && r.available() && t.isPresent()) {
+        // the ratio reported is the median of the rounds' ratios
+        StringBuilder each = new StringBuilder();
+        for (double x : ratios) {
+          each.append(each.length() == 0 ? "" : json ? "," : " ")
+              .append(String.format(Locale.ROOT, json ? "%.3f" : "%.2fx", x));
+        }
+        line = json
+            ? line.replaceFirst("\"ratio\":[0-9.]+", String.format(Locale.ROOT,
+                "\"ratio\":%.3f,\"round_ratios\":[%s]", median(ratios), each))
+            : line.replaceFirst("[0-9.]+x$", String.format(Locale.ROOT, "%.2fx", median(ratios)))
+                + "   rounds: " + each;
+      }
+      System.out.println(line);
     }
     if (torch != null && !torch.available() && !json) {
       System.out.println("PyTorch comparison skipped: " + torch.description());
@@ -119,6 +151,12 @@ final class ModelBenchRun {
       s.append(",\"error\":\"").append(r.error().replace("\"", "'")).append('"');
     }
     return s.append('}').toString();
+  }
+
+  private static double median(double[] values) {
+    double[] sorted = values.clone();
+    java.util.Arrays.sort(sorted);
+    return sorted[sorted.length / 2];
   }
 
   private static String number(double v) {
