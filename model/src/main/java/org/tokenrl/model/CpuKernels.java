@@ -2,7 +2,6 @@ package org.tokenrl.model;
 
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.nio.DoubleBuffer;
 import java.nio.FloatBuffer;
 import org.bytedeco.javacpp.Pointer;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -17,7 +16,7 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * of a [64, 128] activation took 0.37 ms where the arithmetic takes microseconds, and attention
  * over the cache (strided views, a batched matmul of tiny products) took 45% of a decode step
  * (experiments/bench/README.md). Each kernel returns false, having done nothing, when the arrays
- * are not row-major contiguous float or double on the CPU backend; the callers then run their
+ * are not row-major contiguous float arrays on the CPU backend; the callers then run their
  * ND4J ops, which is also the path on other backends (CUDA). Statistics accumulate in double.
  */
 final class CpuKernels {
@@ -47,11 +46,11 @@ final class CpuKernels {
     }
     int rows = (int) x.size(0);
     int d = (int) x.size(1);
-    double[] gv = g.read(0, new double[d], d);
-    double[] bv = b == null ? null : b.read(0, new double[d], d);
-    double[] row = new double[d];
-    double[] yRow = new double[d];
-    double[] scales = new double[rows];
+    float[] gv = g.read(0, new float[d], d);
+    float[] bv = b == null ? null : b.read(0, new float[d], d);
+    float[] row = new float[d];
+    float[] yRow = new float[d];
+    float[] scales = new float[rows];
     for (int r = 0; r < rows; r++) {
       int base = r * d;
       in.read(base, row, d);
@@ -62,15 +61,23 @@ final class CpuKernels {
         }
         mean /= d;
       }
+      float c = (float) mean;
       double sq = 0;
       for (int j = 0; j < d; j++) {
-        row[j] -= mean;
+        row[j] -= c;
         sq += row[j] * row[j];
       }
-      double scale = 1.0 / Math.sqrt(sq / d + eps);
+      float scale = (float) (1.0 / Math.sqrt(sq / d + eps));
       for (int j = 0; j < d; j++) {
         row[j] *= scale;
-        yRow[j] = bv == null ? row[j] * gv[j] : row[j] * gv[j] + bv[j];
+      }
+      for (int j = 0; j < d; j++) {
+        yRow[j] = row[j] * gv[j];
+      }
+      if (bv != null) {
+        for (int j = 0; j < d; j++) {
+          yRow[j] += bv[j];
+        }
       }
       out.write(base, yRow, d);
       if (xh != null) {
@@ -105,13 +112,13 @@ final class CpuKernels {
     }
     int rows = (int) dy.size(0);
     int d = (int) dy.size(1);
-    double[] gv = g.read(0, new double[d], d);
-    double[] scales = rs.read(0, new double[rows], rows);
-    double[] gainSum = new double[d];
-    double[] biasSum = new double[d];
-    double[] dyRow = new double[d];
-    double[] hRow = new double[d];
-    double[] dxRow = new double[d];
+    float[] gv = g.read(0, new float[d], d);
+    float[] scales = rs.read(0, new float[rows], rows);
+    float[] gainSum = new float[d];
+    float[] biasSum = new float[d];
+    float[] dyRow = new float[d];
+    float[] hRow = new float[d];
+    float[] dxRow = new float[d];
     for (int r = 0; r < rows; r++) {
       int base = r * d;
       dout.read(base, dyRow, d);
@@ -127,8 +134,11 @@ final class CpuKernels {
       }
       meanD = centre ? meanD / d : 0;
       meanDx /= d;
+      float sr = scales[r];
+      float md = (float) meanD;
+      float mdx = (float) meanDx;
       for (int j = 0; j < d; j++) {
-        dxRow[j] = scales[r] * (dyRow[j] * gv[j] - meanD - hRow[j] * meanDx);
+        dxRow[j] = sr * (dyRow[j] * gv[j] - md - hRow[j] * mdx);
       }
       din.write(base, dxRow, d);
     }
@@ -152,10 +162,10 @@ final class CpuKernels {
     int rows = (int) x.size(0);
     int width = (int) x.size(1);
     int half = headDim / 2;
-    double[] row = new double[width];
-    double[] rotated = new double[width];
-    double[] cosRow = new double[headDim];
-    double[] sinRow = new double[headDim];
+    float[] row = new float[width];
+    float[] rotated = new float[width];
+    float[] cosRow = new float[headDim];
+    float[] sinRow = new float[headDim];
     for (int r = 0; r < rows; r++) {
       in.read(r * width, row, width);
       c.read(r * headDim, cosRow, headDim);
@@ -187,17 +197,17 @@ final class CpuKernels {
     }
     int n = (int) x.length();
     int chunk = Math.min(n, 8192);
-    double[] xv = new double[chunk];
-    double[] yv = new double[chunk];
-    double[] gv = new double[chunk];
+    float[] xv = new float[chunk];
+    float[] yv = new float[chunk];
+    float[] gv = new float[chunk];
     for (int from = 0; from < n; from += chunk) {
       int len = Math.min(chunk, n - from);
       xs.read(from, xv, len);
       ys.read(from, yv, len);
       gs.read(from, gv, len);
       for (int i = 0; i < len; i++) {
-        double sig = xv[i] == 0 ? 0.5 : yv[i] / xv[i];
-        gv[i] *= sig + 1.702 * xv[i] * sig * (1 - sig);
+        float sig = xv[i] == 0 ? 0.5f : yv[i] / xv[i];
+        gv[i] *= sig + 1.702f * xv[i] * sig * (1 - sig);
       }
       out.write(from, gv, len);
     }
@@ -214,14 +224,14 @@ final class CpuKernels {
     }
     int n = (int) gate.length();
     int chunk = Math.min(n, 4096);
-    double[] gv = new double[chunk];
-    double[] uv = new double[chunk];
+    float[] gv = new float[chunk];
+    float[] uv = new float[chunk];
     for (int from = 0; from < n; from += chunk) {
       int len = Math.min(chunk, n - from);
       g.read(from, gv, len);
       u.read(from, uv, len);
       for (int i = 0; i < len; i++) {
-        gv[i] = gv[i] / (1.0 + Math.exp(-gv[i])) * uv[i];
+        gv[i] = (float) (gv[i] / (1.0 + Math.exp(-gv[i])) * uv[i]);
       }
       o.write(from, gv, len);
     }
@@ -264,8 +274,8 @@ final class CpuKernels {
     Pointer vp = CpuBlas.pointer(vCache);
     Pointer sp = CpuBlas.pointer(scores);
     Pointer op = CpuBlas.pointer(out);
-    double[] block = new double[rep * len];
-    double[] maskRowValues = new double[len];
+    float[] block = new float[rep * len];
+    float[] maskRowValues = new float[len];
     for (int row = 0; row < b; row++) {
       m.read(row * maskRow, maskRowValues, len);
       for (int g = 0; g < groups; g++) {
@@ -313,8 +323,8 @@ final class CpuKernels {
     Pointer vp = CpuBlas.pointer(v);
     Pointer op = CpuBlas.pointer(out);
     Pointer pp = CpuBlas.pointer(p);
-    double[] block = new double[t * t];
-    double[] maskBlock = new double[t * t];
+    float[] block = new float[t * t];
+    float[] maskBlock = new float[t * t];
     for (int row = 0; row < n; row++) {
       m.read(row * t * t, maskBlock, t * t);
       for (int h = 0; h < heads; h++) {
@@ -366,8 +376,8 @@ final class CpuKernels {
     Pointer dqp = CpuBlas.pointer(dq);
     Pointer dkp = CpuBlas.pointer(dk);
     Pointer dvp = CpuBlas.pointer(dv);
-    double[] dBlock = new double[t * t];
-    double[] pBlock = new double[t * t];
+    float[] dBlock = new float[t * t];
+    float[] pBlock = new float[t * t];
     for (int row = 0; row < n; row++) {
       for (int h = 0; h < heads; h++) {
         long qAt = (long) row * t * ldq + (long) h * hd;
@@ -385,8 +395,10 @@ final class CpuKernels {
           for (int j = i; j < i + t; j++) {
             dot += dBlock[j] * pBlock[j];
           }
+          float dt = (float) dot;
+          float sc = (float) scale;
           for (int j = i; j < i + t; j++) {
-            dBlock[j] = pBlock[j] * (dBlock[j] - dot) * scale;
+            dBlock[j] = pBlock[j] * (dBlock[j] - dt) * sc;
           }
         }
         ds.write(0, dBlock, t * t);
@@ -420,7 +432,7 @@ final class CpuKernels {
     int groups = (int) cache.size(1);
     int capacity = (int) cache.size(2);
     int hd = (int) cache.size(3);
-    double[] head = new double[hd];
+    float[] head = new float[hd];
     for (int r = 0; r < rows; r++) {
       for (int g = 0; g < groups; g++) {
         from.read((r * groups + g) * hd, head, hd);
@@ -434,7 +446,7 @@ final class CpuKernels {
    * In place: s[at, at + n) += mask[maskAt, maskAt + n), then softmax. Masked slots (−1e9) get
    * probability 0 without an exponential: half of a causal score block.
    */
-  private static void softmaxRow(double[] s, int at, int n, double[] mask, int maskAt) {
+  private static void softmaxRow(float[] s, int at, int n, float[] mask, int maskAt) {
     double max = Double.NEGATIVE_INFINITY;
     for (int j = 0; j < n; j++) {
       s[at + j] += mask[maskAt + j];
@@ -442,27 +454,28 @@ final class CpuKernels {
     }
     double total = 0;
     for (int j = at; j < at + n; j++) {
-      double e = mask[maskAt + j - at] <= HIDDEN ? 0 : Math.exp(s[j] - max);
+      float e = mask[maskAt + j - at] <= HIDDEN ? 0f : (float) Math.exp(s[j] - max);
       s[j] = e;
       total += e;
     }
     if (total == 0) { // every slot hidden: no row of ours, but then as the ND4J softmax does
       for (int j = at; j < at + n; j++) {
-        s[j] = Math.exp(s[j] - max);
+        s[j] = (float) Math.exp(s[j] - max);
         total += s[j];
       }
     }
+    float inv = (float) (1.0 / total);
     for (int j = at; j < at + n; j++) {
-      s[j] /= total;
+      s[j] *= inv;
     }
   }
 
   /** Mask values at or below this hide a slot ({@link Batch#MASKED} is −1e9). */
   private static final double HIDDEN = Batch.MASKED / 2.0;
 
-  private static void addInto(Buf target, double[] values) {
+  private static void addInto(Buf target, float[] values) {
     if (target != null) {
-      double[] current = target.read(0, new double[values.length], values.length);
+      float[] current = target.read(0, new float[values.length], values.length);
       for (int j = 0; j < values.length; j++) {
         current[j] += values[j];
       }
@@ -471,29 +484,41 @@ final class CpuKernels {
   }
 
   /**
-   * The elements of a row-major contiguous float or double array on the CPU backend, read and
-   * written as doubles. An array's data() buffer starts at its first element, views included.
+   * The elements of a row-major contiguous float array on the CPU backend, copied in and out of
+   * Java arrays in bulk (the loops then run on float[], which the JIT vectorizes). An array's
+   * data() buffer starts at its first element, views included. Double arrays (the tests' finite
+   * differences) take the ND4J path.
    */
-  private abstract static class Buf {
+  private static final class Buf {
+    private final FloatBuffer f;
+
+    private Buf(FloatBuffer f) {
+      this.f = f;
+    }
+
     /** dst[0, n) = elements [at, at + n); returns dst. */
-    abstract double[] read(int at, double[] dst, int n);
+    float[] read(int at, float[] dst, int n) {
+      f.get(at, dst, 0, n);
+      return dst;
+    }
 
     /** Elements [at, at + n) = src[0, n). */
-    abstract void write(int at, double[] src, int n);
+    void write(int at, float[] src, int n) {
+      f.put(at, src, 0, n);
+    }
 
     static Buf of(INDArray x) {
       if (!enabled || x.isEmpty() || x.length() > Integer.MAX_VALUE) {
         return null;
       }
-      DataType type = x.dataType();
-      if ((type != DataType.FLOAT && type != DataType.DOUBLE) || !contiguous(x)) {
+      if (x.dataType() != DataType.FLOAT || !contiguous(x)) {
         return null;
       }
       ByteBuffer bytes = x.data().asNio().order(ByteOrder.nativeOrder());
-      if (bytes.capacity() < x.length() * type.width()) {
+      if (bytes.capacity() < x.length() * Float.BYTES) {
         return null;
       }
-      return type == DataType.FLOAT ? new Floats(bytes.asFloatBuffer()) : new Doubles(bytes.asDoubleBuffer());
+      return new Buf(bytes.asFloatBuffer());
     }
 
     /** Row-major with no gaps: strides are the suffix products of the shape. */
@@ -506,60 +531,6 @@ final class CpuKernels {
         expected *= x.size(d);
       }
       return true;
-    }
-  }
-
-  private static final class Floats extends Buf {
-    private final FloatBuffer f;
-    private float[] scratch = new float[0];
-
-    Floats(FloatBuffer f) {
-      this.f = f;
-    }
-
-    private float[] scratch(int n) {
-      if (scratch.length < n) {
-        scratch = new float[n];
-      }
-      return scratch;
-    }
-
-    @Override
-    double[] read(int at, double[] dst, int n) {
-      float[] tmp = scratch(n);
-      f.get(at, tmp, 0, n);
-      for (int i = 0; i < n; i++) {
-        dst[i] = tmp[i];
-      }
-      return dst;
-    }
-
-    @Override
-    void write(int at, double[] src, int n) {
-      float[] tmp = scratch(n);
-      for (int i = 0; i < n; i++) {
-        tmp[i] = (float) src[i];
-      }
-      f.put(at, tmp, 0, n);
-    }
-  }
-
-  private static final class Doubles extends Buf {
-    private final DoubleBuffer d;
-
-    Doubles(DoubleBuffer d) {
-      this.d = d;
-    }
-
-    @Override
-    double[] read(int at, double[] dst, int n) {
-      d.get(at, dst, 0, n);
-      return dst;
-    }
-
-    @Override
-    void write(int at, double[] src, int n) {
-      d.put(at, src, 0, n);
     }
   }
 }
