@@ -7,8 +7,9 @@ import org.nd4j.linalg.factory.Nd4j;
 
 /**
  * GELU in its sigmoid approximation {@code y = x · σ(1.702 x)} — ND4J's {@code gelu} op, the one
- * SameDiff's {@code nn.gelu} used, so gpt models keep their math — with ND4J's matching derivative
- * op: one fused pass each way instead of a chain of elementwise temporaries.
+ * SameDiff's {@code nn.gelu} used, so gpt models keep their math. The backward pass reads σ off the
+ * forward's own output on the CPU backend ({@link CpuKernels#geluBackward}, no exponential) and
+ * runs ND4J's derivative op elsewhere.
  */
 final class Gelu {
   private INDArray x;
