@@ -89,7 +89,8 @@ final class Attention {
       INDArray dq = Ops.empty(dOut.dataType(), qRows.shape());
       INDArray dk = Ops.empty(dOut.dataType(), kRows.shape());
       INDArray dv = Ops.empty(dOut.dataType(), vRows.shape());
-      if (CpuKernels.attendBackward(dOut, qRows, kRows, vRows, probs, n, t, heads, scale, dq, dk, dv)) {
+      if (CpuKernels.attendBackward(
+          dOut, qRows, kRows, vRows, probs, n, t, heads, scale, dq, dk, dv)) {
         qRows = kRows = vRows = probs = null;
         return new INDArray[] {dq, dk, dv};
       }
@@ -127,7 +128,8 @@ final class Attention {
     INDArray vUsed = vCache.get(NDArrayIndex.all(), NDArrayIndex.all(), NDArrayIndex.interval(0, len));
     INDArray q4 = q.reshape('c', b, kvHeads, rep, headDim);
     INDArray maskUsed =
-        mask.get(NDArrayIndex.all(), NDArrayIndex.all(), NDArrayIndex.all(), NDArrayIndex.interval(0, len));
+        mask.get(
+            NDArrayIndex.all(), NDArrayIndex.all(), NDArrayIndex.all(), NDArrayIndex.interval(0, len));
     INDArray s = Ops.bmm(q4, false, kUsed, true).muli(scale).addi(maskUsed); // [B, G, rep, len]
     INDArray p = Ops.softmaxLast(s);
     INDArray o = Ops.bmm(p, false, vUsed, false); // [B, G, rep, hd]

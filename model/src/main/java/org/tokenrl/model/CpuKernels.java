@@ -313,11 +313,7 @@ final class CpuKernels {
         || Buf.of(q) == null || Buf.of(k) == null || Buf.of(v) == null || Buf.of(out) == null) {
       return false;
     }
-    int hd = (int) (q.size(1) / heads);
-    int groups = (int) (k.size(1) / hd);
-    int rep = heads / groups;
-    int ldq = heads * hd;
-    int ldk = groups * hd;
+    Heads at = new Heads(q, k, heads, t);
     Pointer qp = CpuBlas.pointer(q);
     Pointer kp = CpuBlas.pointer(k);
     Pointer vp = CpuBlas.pointer(v);
@@ -328,18 +324,18 @@ final class CpuKernels {
     for (int row = 0; row < n; row++) {
       m.read(row * t * t, maskBlock, t * t);
       for (int h = 0; h < heads; h++) {
-        long qAt = (long) row * t * ldq + (long) h * hd;
-        long kAt = (long) row * t * ldk + (long) (h / rep) * hd;
+        long qAt = at.query(row, h);
+        long kAt = at.keyValue(row, h);
         long pAt = ((long) row * heads + h) * t * t;
-        CpuBlas.call(type, false, true, t, t, hd, scale,
-            qp.position(qAt), ldq, kp.position(kAt), ldk, 0.0, pp.position(pAt), t);
+        CpuBlas.call(type, false, true, t, t, at.hd(), scale,
+            qp.position(qAt), at.ldq(), kp.position(kAt), at.ldk(), 0.0, pp.position(pAt), t);
         probs.read((int) pAt, block, t * t);
         for (int i = 0; i < t; i++) {
           softmaxRow(block, i * t, t, maskBlock, i * t);
         }
         probs.write((int) pAt, block, t * t);
-        CpuBlas.call(type, false, false, t, hd, t, 1.0,
-            pp.position(pAt), t, vp.position(kAt), ldk, 0.0, op.position(qAt), ldq);
+        CpuBlas.call(type, false, false, t, at.hd(), t, 1.0,
+            pp.position(pAt), t, vp.position(kAt), at.ldk(), 0.0, op.position(qAt), at.ldq());
       }
     }
     return true;
@@ -360,11 +356,7 @@ final class CpuKernels {
         || Buf.of(dq) == null || Buf.of(dk) == null || Buf.of(dv) == null) {
       return false;
     }
-    int hd = (int) (q.size(1) / heads);
-    int groups = (int) (k.size(1) / hd);
-    int rep = heads / groups;
-    int ldq = heads * hd;
-    int ldk = groups * hd;
+    Heads at = new Heads(q, k, heads, t);
     INDArray dScores = Ops.empty(type, t, t);
     Buf ds = Buf.of(dScores);
     Pointer dop = CpuBlas.pointer(dOut);
@@ -380,14 +372,15 @@ final class CpuKernels {
     float[] pBlock = new float[t * t];
     for (int row = 0; row < n; row++) {
       for (int h = 0; h < heads; h++) {
-        long qAt = (long) row * t * ldq + (long) h * hd;
-        long kAt = (long) row * t * ldk + (long) (h / rep) * hd;
+        long qAt = at.query(row, h);
+        long kAt = at.keyValue(row, h);
         long pAt = ((long) row * heads + h) * t * t;
-        double beta = h % rep == 0 ? 0.0 : 1.0; // the group's first head overwrites, others add
-        CpuBlas.call(type, true, false, t, hd, t, 1.0,
-            pp.position(pAt), t, dop.position(qAt), ldq, beta, dvp.position(kAt), ldk);
-        CpuBlas.call(type, false, true, t, t, hd, 1.0,
-            dop.position(qAt), ldq, vp.position(kAt), ldk, 0.0, dsp.position(0), t);
+        // the group's first head overwrites dK and dV, the others add to them
+        double beta = h % at.rep() == 0 ? 0.0 : 1.0;
+        CpuBlas.call(type, true, false, t, at.hd(), t, 1.0,
+            pp.position(pAt), t, dop.position(qAt), at.ldq(), beta, dvp.position(kAt), at.ldk());
+        CpuBlas.call(type, false, true, t, t, at.hd(), 1.0,
+            dop.position(qAt), at.ldq(), vp.position(kAt), at.ldk(), 0.0, dsp.position(0), t);
         ds.read(0, dBlock, t * t);
         probs.read((int) pAt, pBlock, t * t);
         for (int i = 0; i < t * t; i += t) {
@@ -402,14 +395,38 @@ final class CpuKernels {
           }
         }
         ds.write(0, dBlock, t * t);
-        CpuBlas.call(type, false, false, t, hd, t, 1.0,
-            dsp.position(0), t, kp.position(kAt), ldk, 0.0, dqp.position(qAt), ldq);
-        CpuBlas.call(type, true, false, t, hd, t, 1.0,
-            dsp.position(0), t, qp.position(qAt), ldq, beta, dkp.position(kAt), ldk);
+        CpuBlas.call(type, false, false, t, at.hd(), t, 1.0,
+            dsp.position(0), t, kp.position(kAt), at.ldk(), 0.0, dqp.position(qAt), at.ldq());
+        CpuBlas.call(type, true, false, t, at.hd(), t, 1.0,
+            dsp.position(0), t, qp.position(qAt), at.ldq(), beta, dkp.position(kAt), at.ldk());
       }
     }
     Ops.free(dScores);
     return true;
+  }
+
+  /**
+   * Where the heads of a pass live in its [R, H·hd] query rows and [R, G·hd] key/value rows (R =
+   * N·T): query head h of sequence n starts at row n·T, column h·hd, and reads key/value head h /
+   * rep; the leading dimensions are the rows' widths.
+   */
+  private record Heads(int hd, int rep, int ldq, int ldk, int t) {
+    Heads(INDArray q, INDArray k, int heads, int t) {
+      this(
+          (int) (q.size(1) / heads),
+          (int) (heads / (k.size(1) / (q.size(1) / heads))),
+          (int) q.size(1),
+          (int) k.size(1),
+          t);
+    }
+
+    long query(int row, int h) {
+      return (long) row * t * ldq + (long) h * hd;
+    }
+
+    long keyValue(int row, int h) {
+      return (long) row * t * ldk + (long) (h / rep) * hd;
+    }
   }
 
   private static boolean sameType(DataType type, INDArray... arrays) {

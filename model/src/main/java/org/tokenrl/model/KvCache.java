@@ -57,7 +57,8 @@ final class KvCache implements AutoCloseable {
     if (length >= capacity) {
       throw new IllegalStateException("KV cache full (" + capacity + " slots)");
     }
-    if (CpuKernels.writeSlot(keys[layer], length, k) && CpuKernels.writeSlot(values[layer], length, v)) {
+    if (CpuKernels.writeSlot(keys[layer], length, k)
+        && CpuKernels.writeSlot(values[layer], length, v)) {
       return;
     }
     long b = k.size(0);

@@ -25,7 +25,8 @@ class CpuBlasTest {
   void everyLayoutAndTransposeMatchesTheLoop() {
     assertTrue(CpuBlas.ENABLED, "the tests run the CPU backend");
     for (DataType type : new DataType[] {DataType.FLOAT, DataType.DOUBLE}) {
-      for (int[] mnk : new int[][] {{5, 7, 3}, {1, 9, 4}, {6, 1, 8}, {16, 300, 40}, {3, 1100, 300}}) {
+      int[][] shapes = {{5, 7, 3}, {1, 9, 4}, {6, 1, 8}, {16, 300, 40}, {3, 1100, 300}};
+      for (int[] mnk : shapes) {
         for (boolean ta : new boolean[] {false, true}) {
           for (boolean tb : new boolean[] {false, true}) {
             for (char oa : new char[] {'c', 'f'}) {
@@ -69,14 +70,16 @@ class CpuBlasTest {
     INDArray a = Nd4j.rand(DataType.FLOAT, 4, 6);
     INDArray b = Nd4j.rand(DataType.FLOAT, 6, 3);
     INDArray out = Nd4j.create(DataType.FLOAT, 4, 3);
-    INDArray everyOther = Nd4j.rand(DataType.FLOAT, 4, 12).get(NDArrayIndex.all(), NDArrayIndex.interval(0, 2, 12));
+    INDArray everyOther =
+        Nd4j.rand(DataType.FLOAT, 4, 12).get(NDArrayIndex.all(), NDArrayIndex.interval(0, 2, 12));
     assertFalse(CpuBlas.gemm(everyOther, false, b, false, out, 0.0), "stride 2 along rows");
     assertFalse(CpuBlas.gemm(a, false, b.castTo(DataType.DOUBLE), false, out, 0.0), "mixed types");
     assertFalse(CpuBlas.gemm(a.castTo(DataType.HALF), false, b.castTo(DataType.HALF), false,
         out.castTo(DataType.HALF), 0.0), "half precision");
     // Ops.gemm still computes such products, through ND4J.
     INDArray viaNd4j = Ops.gemm(everyOther, false, b, false, out, 0.0);
-    assertClose(loop(toDoubles(everyOther), false, toDoubles(b), false, 4, 3, 6, null, 0), viaNd4j, 1e-5);
+    double[][] expected = loop(toDoubles(everyOther), false, toDoubles(b), false, 4, 3, 6, null, 0);
+    assertClose(expected, viaNd4j, 1e-5);
   }
 
   private void check(
@@ -88,7 +91,8 @@ class CpuBlasTest {
     double beta = views ? 0.5 : 0.0;
     double[][] expected = loop(toDoubles(a), ta, toDoubles(b), tb, m, n, k, toDoubles(out), beta);
     assertTrue(CpuBlas.gemm(a, ta, b, tb, out, beta), "handled");
-    String what = type + " m" + m + " n" + n + " k" + k + " ta" + ta + " tb" + tb + " " + oa + ob + oc;
+    String what =
+        type + " m" + m + " n" + n + " k" + k + " ta" + ta + " tb" + tb + " " + oa + ob + oc;
     assertClose(expected, out, type == DataType.FLOAT ? 1e-4 : 1e-12, what);
   }
 

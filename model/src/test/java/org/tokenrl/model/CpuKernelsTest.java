@@ -90,7 +90,8 @@ class CpuKernelsTest {
         p.zeroGrads();
         INDArray y = ln.forward(x, true);
         INDArray dx = ln.backward(dy);
-        return Nd4j.concat(0, y, dx, p.grad("ln.gain").reshape(1, 24), p.grad("ln.bias").reshape(1, 24));
+        return Nd4j.concat(
+            0, y, dx, p.grad("ln.gain").reshape(1, 24), p.grad("ln.bias").reshape(1, 24));
       }), type, "LayerNorm train");
       RmsNorm rms = new RmsNorm(p, "rms", 1e-5);
       assertSame(bothWays(() -> {
@@ -171,7 +172,8 @@ class CpuKernelsTest {
         () -> Policy.create(gpt, OptimizerConfig.defaults(1e-3), 9));
     for (Supplier<Policy> model : models) {
       try (Policy p = model.get()) {
-        p.parameter(p.parameterShapes().keySet().iterator().next()).muli(20); // peaked distributions
+        String first = p.parameterShapes().keySet().iterator().next();
+        p.parameter(first).muli(20); // peaked distributions
         for (SamplingParams params : new SamplingParams[] {greedy, sampled}) {
           List<double[][]> on = new ArrayList<>();
           List<double[][]> off = new ArrayList<>();
