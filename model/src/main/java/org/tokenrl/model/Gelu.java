@@ -7,32 +7,29 @@ import org.nd4j.linalg.factory.Nd4j;
 
 /**
  * GELU in its sigmoid approximation {@code y = x · σ(1.702 x)} — ND4J's {@code gelu} op, the one
- * SameDiff's {@code nn.gelu} used, so gpt models keep their math. The backward pass reads σ off the
- * forward's own output on the CPU backend ({@link CpuKernels#geluBackward}, no exponential) and
- * runs ND4J's derivative op elsewhere.
+ * SameDiff's {@code nn.gelu} used, so gpt models keep their math. On the CPU backend both passes
+ * are {@link CpuKernels} loops without exponentials (both through a rational tanh); elsewhere
+ * ND4J's op and its derivative op.
  */
 final class Gelu {
   private INDArray x;
-  private INDArray y;
 
   INDArray forward(INDArray x, boolean train) {
     INDArray y = x.ulike();
-    Nd4j.exec(new GELU(x, y));
+    if (!CpuKernels.gelu(x, y)) {
+      Nd4j.exec(new GELU(x, y));
+    }
     this.x = train ? x : null;
-    this.y = train ? y : null; // the next linear keeps it anyway
     return y;
   }
 
   INDArray backward(INDArray dy) {
     INDArray dx = Ops.empty(dy.dataType(), dy.shape());
-    if (CpuKernels.geluBackward(x, y, dy, dx)) {
-      x = y = null;
-      return dx;
+    if (!CpuKernels.geluBackward(x, dy, dx)) {
+      Nd4j.exec(new GELUDerivative(x, dx));
+      dx.muli(dy);
     }
-    y = null;
-    INDArray grad = x.ulike();
-    Nd4j.exec(new GELUDerivative(x, grad));
     x = null;
-    return grad.muli(dy);
+    return dx;
   }
 }

@@ -60,6 +60,17 @@ class CpuKernelsTest {
       Rope.Angles angles = rope.angles(new int[] {0, 3, 7, 1, 20});
       assertSame(bothWays(() -> rope.forward(x, angles)), type, "RoPE");
       INDArray up = Nd4j.randn(type, 5, 24);
+      Gelu gelu = new Gelu();
+      float[] grid = new float[4801]; // -12 .. 12 by 0.005: both sides of tanh's clamp
+      for (int i = 0; i < grid.length; i++) {
+        grid[i] = -12f + 0.005f * i;
+      }
+      INDArray wideX = Nd4j.create(grid, new long[] {1, grid.length}, 'c');
+      assertSame(bothWays(() -> gelu.forward(wideX, false)), type, "GELU");
+      assertSame(bothWays(() -> {
+        INDArray g = gelu.forward(x, true);
+        return Nd4j.concat(0, g, gelu.backward(up));
+      }), type, "GELU train");
       SwiGlu swiglu = new SwiGlu();
       assertSame(bothWays(() -> swiglu.forward(x, up, false)), type, "SwiGLU");
       // the kernels ran (they decline what they cannot read in place, silently)
@@ -68,6 +79,7 @@ class CpuKernelsTest {
       assertTrue(CpuKernels.norm(x, false, p.get("rms"), null, 1e-5, y, null, null));
       assertTrue(CpuKernels.rope(x, angles.cos(), angles.sin(), 8, y));
       assertTrue(CpuKernels.swiglu(x, up, y));
+      assertTrue(CpuKernels.gelu(x, y));
       assertFalse(CpuKernels.swiglu(x.transpose(), up.transpose(), y.transpose()), "column-major");
       INDArray wide = x.castTo(DataType.DOUBLE);
       assertFalse(CpuKernels.swiglu(wide, wide, wide.ulike()), "double: the ND4J path");
