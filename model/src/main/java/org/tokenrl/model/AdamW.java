@@ -84,6 +84,11 @@ final class AdamW implements AutoCloseable {
       String name = e.getKey();
       INDArray p = e.getValue();
       INDArray g = grads.get(name);
+      boolean decay = cfg.weightDecay() > 0 && decays.test(name);
+      if (CpuKernels.adamW(p, g, m.get(name), v.get(name), gradScale, learningRate, b1, b2,
+          cfg.eps(), bias1, bias2, decay ? cfg.weightDecay() : 0)) {
+        continue;
+      }
       if (gradScale != 1.0) {
         g.muli(gradScale);
       }

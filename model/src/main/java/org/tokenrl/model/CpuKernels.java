@@ -256,6 +256,60 @@ final class CpuKernels {
     return true;
   }
 
+  /**
+   * One AdamW step of one float tensor in one pass over chunks of it, as {@link AdamW} states it:
+   * g ← g·gradScale; m ← b1 m + (1 − b1) g; v ← b2 v + (1 − b2) g²; p ← p·(1 − lr·wd) − lr·(m /
+   * bias1) / (sqrt(v / bias2) + eps). Like ND4J's fused op it leaves the step in g and moves no
+   * weight when lr = 0. Three ND4J ops a tensor become one vectorized loop.
+   */
+  static boolean adamW(
+      INDArray p, INDArray g, INDArray m, INDArray v, double gradScale, double lr, double b1,
+      double b2, double eps, double bias1, double bias2, double weightDecay) {
+    Buf ps = Buf.of(p);
+    Buf gs = Buf.of(g);
+    Buf ms = Buf.of(m);
+    Buf vs = Buf.of(v);
+    if (ps == null || gs == null || ms == null || vs == null) {
+      return false;
+    }
+    int n = (int) p.length();
+    int chunk = Math.min(n, 8192);
+    float[] pv = new float[chunk];
+    float[] gv = new float[chunk];
+    float[] mv = new float[chunk];
+    float[] vv = new float[chunk];
+    float scale = (float) gradScale;
+    float beta1 = (float) b1;
+    float beta2 = (float) b2;
+    float stepSize = (float) (lr / bias1);
+    float root = (float) (1 / Math.sqrt(bias2));
+    float epsilon = (float) eps;
+    float keep = (float) (1 - lr * weightDecay);
+    for (int from = 0; from < n; from += chunk) {
+      int len = Math.min(chunk, n - from);
+      gs.read(from, gv, len);
+      ms.read(from, mv, len);
+      vs.read(from, vv, len);
+      for (int i = 0; i < len; i++) {
+        float grad = gv[i] * scale;
+        mv[i] = beta1 * mv[i] + (1 - beta1) * grad;
+        vv[i] = beta2 * vv[i] + (1 - beta2) * grad * grad;
+        gv[i] = stepSize * mv[i] / ((float) Math.sqrt(vv[i]) * root + epsilon);
+      }
+      ms.write(from, mv, len);
+      vs.write(from, vv, len);
+      gs.write(from, gv, len);
+      if (lr != 0) {
+        ps.read(from, pv, len);
+        for (int i = 0; i < len; i++) {
+          pv[i] = pv[i] * keep - gv[i];
+        }
+        ps.write(from, pv, len);
+      }
+    }
+    return true;
+  }
+
   /** out = silu(gate) · up, elementwise. */
   static boolean swiglu(INDArray gate, INDArray up, INDArray out) {
     Buf g = Buf.of(gate);

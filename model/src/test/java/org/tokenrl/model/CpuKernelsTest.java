@@ -6,7 +6,9 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.function.Supplier;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -128,6 +130,30 @@ class CpuKernelsTest {
       }), type, "attention train");
       p.close();
     }
+  }
+
+  @Test
+  void adamWMatchesNd4jsFusedOp() {
+    Nd4j.getRandom().setSeed(13);
+    INDArray w0 = Nd4j.randn(DataType.FLOAT, 40, 30);
+    INDArray b0 = Nd4j.randn(DataType.FLOAT, 30);
+    INDArray[] g = {Nd4j.randn(DataType.FLOAT, 40, 30), Nd4j.randn(DataType.FLOAT, 30)};
+    assertSame(bothWays(() -> {
+      Map<String, INDArray> params = new LinkedHashMap<>();
+      params.put("w", w0.dup());
+      params.put("b", b0.dup());
+      AdamW adam = new AdamW(new OptimizerConfig(0.01, 0.9, 0.95, 1e-8, 0.1, 1.0), params);
+      for (int step = 0; step < 3; step++) {
+        Map<String, INDArray> grads = Map.of("w", g[0].mul(step + 1), "b", g[1].mul(step - 1));
+        adam.apply(params, grads, 0.5, name -> name.equals("w"));
+      }
+      INDArray moments = Nd4j.concat(0, adam.m.get("w"), adam.v.get("w"));
+      return Nd4j.concat(0, params.get("w"), params.get("b").reshape(1, 30), moments);
+    }), DataType.FLOAT, "AdamW");
+    INDArray p = w0.dup();
+    assertTrue(CpuKernels.adamW(p, g[0].dup(), p.ulike().assign(0), p.ulike().assign(0), 1, 0.1,
+        0.9, 0.95, 1e-8, 0.1, 0.05, 0));
+    assertFalse(p.equals(w0), "the step moved the weights");
   }
 
   @Test
