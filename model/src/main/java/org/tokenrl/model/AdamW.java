@@ -16,9 +16,10 @@ import org.nd4j.linalg.factory.Nd4j;
  *   p = p - lr * (m / (1-b1^t)) / (sqrt(v / (1-b2^t)) + eps)
  * </pre>
  *
- * Parameters are updated in place, so every layer holding them sees the new values. The moment
- * updates run as ND4J's fused Adam op, which writes the step into the gradient buffer: a step
- * allocates nothing of parameter size.
+ * Parameters are updated in place, so every layer holding them sees the new values. On the CPU
+ * backend each float tensor takes one vectorized pass ({@link CpuKernels#adamW}); elsewhere the
+ * moment updates run as ND4J's fused Adam op, which writes the step into the gradient buffer.
+ * Either way a step allocates nothing of parameter size.
  */
 final class AdamW implements AutoCloseable {
   private final OptimizerConfig cfg;
