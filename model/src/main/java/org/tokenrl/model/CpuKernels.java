@@ -347,10 +347,10 @@ final class CpuKernels {
     DataType type = q.dataType();
     Buf m = Buf.of(mask);
     if (!enabled
-        || Buf.of(q) == null
-        || Buf.of(kCache) == null
-        || Buf.of(vCache) == null
-        || Buf.of(out) == null
+        || !Buf.usable(q)
+        || !Buf.usable(kCache)
+        || !Buf.usable(vCache)
+        || !Buf.usable(out)
         || m == null
         || kCache.dataType() != type
         || vCache.dataType() != type
@@ -406,7 +406,7 @@ final class CpuKernels {
     Buf m = Buf.of(mask);
     Buf probs = Buf.of(p);
     if (m == null || probs == null || !sameType(type, q, k, v, out, p)
-        || Buf.of(q) == null || Buf.of(k) == null || Buf.of(v) == null || Buf.of(out) == null) {
+        || !Buf.usable(q) || !Buf.usable(k) || !Buf.usable(v) || !Buf.usable(out)) {
       return false;
     }
     Heads at = new Heads(q, k, heads, t);
@@ -448,8 +448,8 @@ final class CpuKernels {
     DataType type = q.dataType();
     Buf probs = Buf.of(p);
     if (probs == null || !sameType(type, dOut, k, v, p, dq, dk, dv)
-        || Buf.of(dOut) == null || Buf.of(q) == null || Buf.of(k) == null || Buf.of(v) == null
-        || Buf.of(dq) == null || Buf.of(dk) == null || Buf.of(dv) == null) {
+        || !Buf.usable(dOut) || !Buf.usable(q) || !Buf.usable(k) || !Buf.usable(v)
+        || !Buf.usable(dq) || !Buf.usable(dk) || !Buf.usable(dv)) {
       return false;
     }
     Heads at = new Heads(q, k, heads, t);
@@ -620,11 +620,17 @@ final class CpuKernels {
       f.put(at, src, 0, n);
     }
 
+    /** Whether {@link #of} would take the array (checked without mapping its memory). */
+    static boolean usable(INDArray x) {
+      return enabled
+          && !x.isEmpty()
+          && x.length() <= Integer.MAX_VALUE
+          && x.dataType() == DataType.FLOAT
+          && contiguous(x);
+    }
+
     static Buf of(INDArray x) {
-      if (!enabled || x.isEmpty() || x.length() > Integer.MAX_VALUE) {
-        return null;
-      }
-      if (x.dataType() != DataType.FLOAT || !contiguous(x)) {
+      if (!usable(x)) {
         return null;
       }
       ByteBuffer bytes = x.data().asNio().order(ByteOrder.nativeOrder());

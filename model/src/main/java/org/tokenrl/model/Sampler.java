@@ -47,10 +47,10 @@ final class Sampler {
     if (params.greedy()) {
       return argmax(logits);
     }
-    double u = rng.nextDouble();
     if (params.topK() <= 0 && params.topP() >= 1) {
-      return unfiltered(logits, params.temperature(), u);
+      return draw(logits, params, rng, new double[v]).token();
     }
+    double u = rng.nextDouble();
     // indices by descending logit, ties to the lower id (stable sort on ascending ids)
     Integer[] order = new Integer[v];
     for (int i = 0; i < v; i++) {
@@ -90,18 +90,6 @@ final class Sampler {
       }
     }
     return order[keep - 1]; // u*total rounded up to the total
-  }
-
-  /** Inverse CDF in id order: no sort needed when nothing is filtered. */
-  private static int unfiltered(double[] logits, double temperature, double u) {
-    double max = logits[argmax(logits)] / temperature;
-    double[] probs = new double[logits.length];
-    double total = 0;
-    for (int i = 0; i < logits.length; i++) {
-      probs[i] = Math.exp(logits[i] / temperature - max);
-      total += probs[i];
-    }
-    return inverseCdf(probs, logits.length, u * total, logits);
   }
 
   /** The first id whose cumulative weight exceeds {@code target} (target below the total). */

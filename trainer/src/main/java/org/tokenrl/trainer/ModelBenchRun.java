@@ -86,21 +86,8 @@ final class ModelBenchRun {
       }
       OptionalDouble t =
           Double.isNaN(median(theirs)) ? OptionalDouble.empty() : OptionalDouble.of(median(theirs));
-      String line = json ? jsonLine(r, vsTorch, t) : tableLine(r, vsTorch, t);
-      if (rounds > 1 && r.available() && t.isPresent()) {
-        // the ratio reported is the median of the rounds' ratios
-        StringBuilder each = new StringBuilder();
-        for (double x : ratios) {
-          each.append(each.length() == 0 ? "" : json ? "," : " ")
-              .append(String.format(Locale.ROOT, json ? "%.3f" : "%.2fx", x));
-        }
-        line = json
-            ? line.replaceFirst("\"ratio\":[0-9.]+", String.format(Locale.ROOT,
-                "\"ratio\":%.3f,\"round_ratios\":[%s]", median(ratios), each))
-            : line.replaceFirst("[0-9.]+x$", String.format(Locale.ROOT, "%.2fx", median(ratios)))
-                + "   rounds: " + each;
-      }
-      System.out.println(line);
+      double[] shown = rounds > 1 ? ratios : new double[0];
+      System.out.println(json ? jsonLine(r, vsTorch, t, shown) : tableLine(r, vsTorch, t, shown));
     }
     if (torch != null && !torch.available() && !json) {
       System.out.println("PyTorch comparison skipped: " + torch.description());
@@ -108,17 +95,27 @@ final class ModelBenchRun {
   }
 
   static String tableLine(Result r, boolean vsTorch, OptionalDouble t) {
+    return tableLine(r, vsTorch, t, new double[0]);
+  }
+
+  /** With more than one round, the ratio is the median of the rounds' ratios, listed after it. */
+  static String tableLine(Result r, boolean vsTorch, OptionalDouble t, double[] roundRatios) {
     Metric m = r.benchCase().metric();
     String ours = r.available() ? value(r.value(), m) : "failed";
     StringBuilder line = new StringBuilder(String.format("%-32s %18s", r.benchCase().name(), ours));
     if (vsTorch) {
       line.append(String.format(" %18s", t.isPresent() ? value(t.getAsDouble(), m) : "-"));
+      OptionalDouble ratio = ratio(r, t, roundRatios);
       line.append(
           String.format(
               " %8s",
-              r.available() && t.isPresent()
-                  ? String.format(Locale.ROOT, "%.2fx", r.value() / t.getAsDouble())
-                  : "-"));
+              ratio.isPresent() ? String.format(Locale.ROOT, "%.2fx", ratio.getAsDouble()) : "-"));
+      if (ratio.isPresent() && roundRatios.length > 1) {
+        line.append("   rounds:");
+        for (double x : roundRatios) {
+          line.append(String.format(Locale.ROOT, " %.2fx", x));
+        }
+      }
     }
     if (!r.available()) {
       line.append("  (").append(r.error()).append(')');
@@ -135,22 +132,41 @@ final class ModelBenchRun {
    * that cannot run has a null value and an "error".
    */
   static String jsonLine(Result r, boolean vsTorch, OptionalDouble t) {
+    return jsonLine(r, vsTorch, t, new double[0]);
+  }
+
+  /** With more than one round, "ratio" is the median of "round_ratios". */
+  static String jsonLine(Result r, boolean vsTorch, OptionalDouble t, double[] roundRatios) {
     String key = r.benchCase().metric().key;
     StringBuilder s = new StringBuilder("{\"case\":\"").append(r.benchCase().name()).append("\",");
     s.append('"').append(key).append("\":").append(r.available() ? number(r.value()) : "null");
     if (vsTorch) {
       s.append(",\"torch_").append(key).append("\":");
       s.append(t.isPresent() ? number(t.getAsDouble()) : "null");
+      OptionalDouble ratio = ratio(r, t, roundRatios);
       s.append(",\"ratio\":");
-      s.append(
-          r.available() && t.isPresent()
-              ? String.format(Locale.ROOT, "%.3f", r.value() / t.getAsDouble())
-              : "null");
+      s.append(ratio.isPresent() ? String.format(Locale.ROOT, "%.3f", ratio.getAsDouble()) : "null");
+      if (ratio.isPresent() && roundRatios.length > 1) {
+        StringBuilder each = new StringBuilder();
+        for (double x : roundRatios) {
+          each.append(each.length() == 0 ? "" : ",").append(String.format(Locale.ROOT, "%.3f", x));
+        }
+        s.append(",\"round_ratios\":[").append(each).append(']');
+      }
     }
     if (!r.available()) {
       s.append(",\"error\":\"").append(r.error().replace("\"", "'")).append('"');
     }
     return s.append('}').toString();
+  }
+
+  /** tokenrl / PyTorch: of the one round, or the median of several rounds' ratios. */
+  private static OptionalDouble ratio(Result r, OptionalDouble t, double[] roundRatios) {
+    if (!r.available() || t.isEmpty()) {
+      return OptionalDouble.empty();
+    }
+    return OptionalDouble.of(
+        roundRatios.length > 1 ? median(roundRatios) : r.value() / t.getAsDouble());
   }
 
   private static double median(double[] values) {
