@@ -220,7 +220,11 @@ class CpuKernelsTest {
           CpuKernels.enabled = false;
           Generation b = p.decodeLoop(prompts, params, seeds, true, off);
           CpuKernels.enabled = true;
+          // the generation happened: 8 tokens a row, 8 steps of logits, on both paths
+          assertEquals(8, on.size());
+          assertEquals(8, off.size());
           for (int i = 0; i < prompts.length; i++) {
+            assertEquals(8, a.responses()[i].length, "row " + i);
             assertArrayEquals(b.responses()[i], a.responses()[i], "row " + i);
           }
           double worst = 0;
@@ -231,7 +235,6 @@ class CpuKernelsTest {
               }
             }
           }
-          assertEquals(off.size(), on.size());
           assertTrue(worst < 1e-4, "max logit difference " + worst);
         }
       }
