@@ -534,6 +534,64 @@ final class CpuKernels {
     return true;
   }
 
+  /**
+   * table[ids[r]] += rows[r] for every r (repeated ids accumulate): an embedding's gradient. Only
+   * the rows named are read and written. ND4J's scatter_add op took 1.5 ms for [1024, 128] rows
+   * into a 98-row table, 3% of the small gpt's training step.
+   */
+  static boolean scatterAddRows(INDArray table, int[] ids, INDArray rows) {
+    Buf to = Buf.of(table);
+    Buf from = Buf.of(rows);
+    if (to == null || from == null || table.dataType() != rows.dataType()) {
+      return false;
+    }
+    int d = (int) table.size(1);
+    float[] row = new float[d];
+    float[] sum = new float[d];
+    for (int r = 0; r < ids.length; r++) {
+      from.read(r * d, row, d);
+      to.read(ids[r] * d, sum, d);
+      for (int j = 0; j < d; j++) {
+        sum[j] += row[j];
+      }
+      to.write(ids[r] * d, sum, d);
+    }
+    return true;
+  }
+
+  private static final int LANES = 16;
+
+  /** Σ x², accumulated in double (a gradient's squared norm). NaN when the kernel cannot read x. */
+  static double sumOfSquares(INDArray x) {
+    Buf in = Buf.of(x);
+    if (in == null) {
+      return Double.NaN;
+    }
+    int n = (int) x.length();
+    int chunk = Math.min(n, 8192);
+    float[] v = new float[chunk];
+    float[] lanes = new float[LANES]; // independent partial sums, so the JIT can vectorize
+    double total = 0;
+    for (int from = 0; from < n; from += chunk) {
+      int len = Math.min(chunk, n - from);
+      in.read(from, v, len);
+      int i = 0;
+      for (; i + LANES <= len; i += LANES) {
+        for (int k = 0; k < LANES; k++) {
+          lanes[k] += v[i + k] * v[i + k];
+        }
+      }
+      for (; i < len; i++) {
+        total += (double) v[i] * v[i];
+      }
+      for (int k = 0; k < LANES; k++) { // into double once per chunk
+        total += lanes[k];
+        lanes[k] = 0;
+      }
+    }
+    return total;
+  }
+
   /** cache [B, G, C, hd] at {@code slot} = kv [B, G·hd]: one decode step's keys or values. */
   static boolean writeSlot(INDArray cache, int slot, INDArray kv) {
     Buf to = Buf.of(cache);
@@ -602,7 +660,7 @@ final class CpuKernels {
    * data() buffer starts at its first element, views included. Double arrays (the tests' finite
    * differences) take the ND4J path.
    */
-  private static final class Buf {
+  static final class Buf {
     private final FloatBuffer f;
 
     private Buf(FloatBuffer f) {

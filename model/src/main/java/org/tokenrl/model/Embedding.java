@@ -32,17 +32,21 @@ final class Embedding {
   }
 
   void backward(INDArray dy) {
-    if (dTable == null) { // frozen (LoRA): nothing to accumulate
-      ids = null;
+    if (dTable != null) { // null: frozen (LoRA), nothing to accumulate
+      scatterAddRows(dTable, ids, dy);
+    }
+    ids = null;
+  }
+
+  /** In place: table[ids[r]] += rows[r] (repeated ids accumulate). */
+  static void scatterAddRows(INDArray table, int[] ids, INDArray rows) {
+    if (CpuKernels.scatterAddRows(table, ids, rows)) {
       return;
     }
-    INDArray idx = Nd4j.createFromArray(ids);
-    // in place: dTable[ids[r]] += dy[r]
     Nd4j.exec(
         DynamicCustomOp.builder("scatter_add")
-            .addInputs(dTable, idx, dy)
-            .addOutputs(dTable)
+            .addInputs(table, Nd4j.createFromArray(ids), rows)
+            .addOutputs(table)
             .build());
-    ids = null;
   }
 }

@@ -6,7 +6,6 @@ import java.util.List;
 import java.util.Map;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.api.ops.DynamicCustomOp;
 import org.nd4j.linalg.factory.Nd4j;
 
 /**
@@ -482,8 +481,12 @@ public final class Policy implements AutoCloseable {
     }
     double squares = 0;
     for (INDArray g : params.grads.values()) {
-      double n = g.norm2Number().doubleValue();
-      squares += n * n;
+      double sq = CpuKernels.sumOfSquares(g);
+      if (Double.isNaN(sq)) { // not a kernel's array (another backend, double): ND4J's reduction
+        double n = g.norm2Number().doubleValue();
+        sq = n * n;
+      }
+      squares += sq;
     }
     double norm = Math.sqrt(squares);
     String reason = null;
@@ -532,11 +535,7 @@ public final class Policy implements AutoCloseable {
               vocab,
               null);
       INDArray dHidden = Nd4j.zeros(dtype, hidden.shape()); // [R, d]: zero where nothing is scored
-      Nd4j.exec(
-          DynamicCustomOp.builder("scatter_add")
-              .addInputs(dHidden, Nd4j.createFromArray(tf.rows), head.dHidden())
-              .addOutputs(dHidden)
-              .build());
+      Embedding.scatterAddRows(dHidden, tf.rows, head.dHidden());
       model.backward(dHidden);
       return head.loss();
     }

@@ -133,6 +133,58 @@ class CpuKernelsTest {
   }
 
   @Test
+  void lmHeadEmbeddingGradientAndSquaredNormMatchNd4jOps() {
+    Nd4j.getRandom().setSeed(21);
+    INDArray hidden = Nd4j.randn(DataType.FLOAT, 7, 16).muli(2);
+    INDArray w = Nd4j.randn(DataType.FLOAT, 11, 16);
+    int[] targets = {3, -1, 10, 0, 3, 7, 5};
+    double[] targetCoef = {0.5, 0, -1.0, 2.0, 0, 0.25, -0.125};
+    VocabCoef[] vocabCoef = new VocabCoef[7];
+    vocabCoef[0] = new VocabCoef(new int[] {3, 4}, new float[] {0.5f, -0.25f}); // one at the target
+    vocabCoef[5] = new VocabCoef(new int[] {0, 10, 2}, new float[] {1f, 0f, -2f});
+    long defaultChunk = LmHead.chunkElements;
+    try {
+      for (long chunkElements : new long[] {1L << 24, 3 * 11}) { // one chunk, then rows by 3
+        LmHead.chunkElements = chunkElements;
+        assertSame(bothWays(() -> {
+          INDArray dW = w.ulike().assign(0.5);
+          List<float[]> rows = new ArrayList<>();
+          float[][] seen = new float[7][];
+          LmHead.Result r = LmHead.run(hidden, w, dW, targets, 0.7, targetCoef, vocabCoef,
+              (row, i) -> seen[i] = row.clone());
+          for (float[] row : seen) {
+            rows.add(row);
+          }
+          double[] stats = new double[7 * 2 + 1];
+          for (int i = 0; i < 7; i++) {
+            stats[i] = i == 1 ? 0 : r.logp()[i];
+            stats[7 + i] = r.entropy()[i];
+          }
+          stats[14] = r.loss();
+          assertTrue(Double.isNaN(r.logp()[1]), "a row without a target has log p NaN");
+          INDArray flat = Nd4j.concat(0, Nd4j.create(rows.toArray(new float[0][])).reshape(-1),
+              Nd4j.createFromArray(stats).castTo(DataType.FLOAT), r.dHidden().reshape(-1),
+              dW.reshape(-1));
+          return flat.reshape(1, -1);
+        }), DataType.FLOAT, "LM head, chunk " + chunkElements);
+      }
+    } finally {
+      LmHead.chunkElements = defaultChunk;
+    }
+    INDArray dy = Nd4j.randn(DataType.FLOAT, 6, 16);
+    int[] ids = {4, 1, 4, 0, 4, 9}; // repeated ids accumulate
+    assertSame(bothWays(() -> {
+      INDArray table = w.dup();
+      Embedding.scatterAddRows(table, ids, dy);
+      return table;
+    }), DataType.FLOAT, "embedding gradient");
+    assertTrue(CpuKernels.scatterAddRows(w.dup(), ids, dy), "the kernel ran");
+    INDArray big = Nd4j.randn(DataType.FLOAT, 1000, 33); // chunks of 8192 and a tail
+    double norm = big.norm2Number().doubleValue();
+    assertEquals(norm * norm, CpuKernels.sumOfSquares(big), 1e-5 * norm * norm);
+  }
+
+  @Test
   void adamWMatchesNd4jsFusedOp() {
     Nd4j.getRandom().setSeed(13);
     INDArray w0 = Nd4j.randn(DataType.FLOAT, 40, 30);
