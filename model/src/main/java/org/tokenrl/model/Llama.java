@@ -176,26 +176,26 @@ final class Llama implements Transformer {
     angles = rope.angles(batch.positions);
     INDArray x = embed.forward(batch.ids, train); // [R, d]
     for (int i = 0; i < layers.length; i++) {
-      Layer l = layers[i];
       if (train) {
-        x = layerForward(l, x, mask, true);
-        continue;
+        x = layerForward(layers[i], x, mask, true);
+      } else {
+        INDArray xIn = x;
+        int layer = i;
+        x = Scratch.inChild(x, () -> inferenceLayer(layer, xIn, mask, prefill));
       }
-      INDArray xIn = x;
-      int layer = i;
-      x =
-          Scratch.inChild(
-              x,
-              () -> {
-                INDArray out = layerForward(l, xIn, mask, false);
-                if (prefill != null) {
-                  KvCache.slots(prefill.keys[layer], 0, t).assign(l.attn.keys());
-                  KvCache.slots(prefill.values[layer], 0, t).assign(l.attn.values());
-                }
-                return out;
-              });
     }
     return norm.forward(x, train);
+  }
+
+  /** Layer i without training state; a prefill also copies its keys and values into the cache. */
+  private INDArray inferenceLayer(int i, INDArray x, INDArray mask, KvCache prefill) {
+    Layer l = layers[i];
+    INDArray out = layerForward(l, x, mask, false);
+    if (prefill != null) {
+      KvCache.slots(prefill.keys[i], 0, t).assign(l.attn.keys());
+      KvCache.slots(prefill.values[i], 0, t).assign(l.attn.values());
+    }
+    return out;
   }
 
   /** The residual stream after layer l, [R, d]. */

@@ -350,24 +350,9 @@ public final class Policy implements AutoCloseable {
     double[][] entropies = new double[prompts.length][];
     for (int[] pass : passes(prompts, responses)) {
       TeacherForced tf = teacherForced(rows(prompts, pass), rows(responses, pass), temperature);
-      double[] lp = new double[0];
-      double[] ent = new double[0];
-      if (tf.rows.length > 0) {
-        try (var ws = scratch.open()) {
-          LmHead.Result r =
-              LmHead.run(
-                  scoredHidden(tf, false),
-                  model.headWeight(),
-                  null,
-                  tf.targets,
-                  temperature,
-                  null,
-                  null,
-                  null);
-          lp = r.logp();
-          ent = r.entropy();
-        }
-      }
+      LmHead.Result r = scorePass(tf, temperature, null);
+      double[] lp = r == null ? new double[0] : r.logp();
+      double[] ent = r == null ? new double[0] : r.entropy();
       int k = 0;
       for (int i = pass[0]; i < pass[1]; i++) {
         logprobs[i] = java.util.Arrays.copyOfRange(lp, k, k + responses[i].length);
@@ -400,17 +385,23 @@ public final class Policy implements AutoCloseable {
           posOf[k++] = t;
         }
       }
-      try (var ws = scratch.open()) {
-        LmHead.run(
-            scoredHidden(tf, false),
-            model.headWeight(),
-            null,
-            tf.targets,
-            temperature,
-            null,
-            null,
-            (row, s) -> visitor.accept(rowOf[s], posOf[s], row));
-      }
+      scorePass(tf, temperature, (row, s) -> visitor.accept(rowOf[s], posOf[s], row));
+    }
+  }
+
+  /**
+   * The LM head over one pass's scored rows, without gradients; {@code rows} (may be null)
+   * receives each row's log-softmax. Null when the pass scores no token.
+   */
+  private LmHead.Result scorePass(
+      TeacherForced tf, double temperature, java.util.function.ObjIntConsumer<float[]> rows) {
+    if (tf.rows.length == 0) {
+      return null;
+    }
+    try (var ws = scratch.open()) {
+      return LmHead.run(
+          scoredHidden(tf, false), model.headWeight(), null, tf.targets, temperature, null, null,
+          rows);
     }
   }
 

@@ -26,11 +26,6 @@ final class BenchCommand extends CliCommand {
         "models and KV-cache sampling tokens/s; prints which OpenBLAS the run uses"
       })
   static final class Model extends CliCommand {
-    @Override
-    String name() {
-      return "bench model";
-    }
-
     @Option(names = "--quick", description = "fewer repetitions")
     boolean quick;
 
@@ -81,11 +76,6 @@ final class BenchCommand extends CliCommand {
       name = "bleu",
       description = "per-sentence TensorBLEU against NLTK's sentence_bleu and a plain Java loop")
   static final class Bleu extends CliCommand {
-    @Override
-    String name() {
-      return "bench bleu";
-    }
-
     @Option(names = "--quick", description = "batch sizes and lengths 64 and 256 only")
     boolean quick;
 
@@ -133,11 +123,6 @@ final class BenchCommand extends CliCommand {
         "per-step cost of Arrow transport and weight sync"
       })
   static final class Rollout extends CliCommand {
-    @Override
-    String name() {
-      return "bench rollout";
-    }
-
     @Option(names = "--quick", description = "3 rounds instead of 8")
     boolean quick;
 

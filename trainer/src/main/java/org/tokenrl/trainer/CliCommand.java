@@ -4,7 +4,9 @@ import java.io.IOException;
 import java.util.concurrent.Callable;
 import org.tokenrl.core.ConfigException;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /**
  * A subcommand of {@code ./tokenrl}: a picocli {@code @Command} whose fields are its options.
@@ -63,8 +65,16 @@ abstract class CliCommand implements Callable<Integer> {
     return BAD_INPUT;
   }
 
+  @Spec private CommandSpec spec; // set by picocli when it parses this command's arguments
+
+  /** The command as typed after {@code tokenrl}, e.g. {@code bench model}. */
   String name() {
-    return getClass().getAnnotation(Command.class).name();
+    if (spec == null) { // built without parsing (tests)
+      return getClass().getAnnotation(Command.class).name();
+    }
+    String rootPrefix = spec.root().name() + " ";
+    String qualified = spec.qualifiedName(" ");
+    return qualified.startsWith(rootPrefix) ? qualified.substring(rootPrefix.length()) : qualified;
   }
 
   /** Bad input found while working (a malformed line, a missing file): one line, exit code 2. */

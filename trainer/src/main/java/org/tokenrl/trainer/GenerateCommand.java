@@ -13,6 +13,7 @@ import org.tokenrl.model.Policy;
 import org.tokenrl.model.PretrainedModel;
 import org.tokenrl.model.SamplingParams;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code ./tokenrl generate --model M --prompt TEXT [--chat] ...}: one completion. */
@@ -28,12 +29,7 @@ import picocli.CommandLine.Option;
 final class GenerateCommand extends CliCommand {
   private static final ObjectMapper JSON = new ObjectMapper();
 
-  @Option(
-      names = "--model",
-      required = true,
-      paramLabel = "PATH_OR_NAME",
-      description = "HF model directory, .gguf file, or a known name (smollm2-135m-instruct)")
-  private String model;
+  @Mixin private ModelArgument model;
 
   @Option(names = "--prompt", paramLabel = "TEXT", description = "the prompt")
   private String prompt;
@@ -94,7 +90,7 @@ final class GenerateCommand extends CliCommand {
     int[] promptIds;
     List<String> texts;
     try {
-      m = PretrainedModel.load(ModelArgument.resolve(model, console()));
+      m = PretrainedModel.load(model.resolve(console()));
       texts =
           promptsFile == null
               ? List.of(prompt)

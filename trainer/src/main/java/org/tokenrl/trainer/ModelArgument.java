@@ -3,13 +3,25 @@ package org.tokenrl.trainer;
 import java.io.IOException;
 import java.nio.file.Path;
 import org.tokenrl.model.ModelCache;
+import picocli.CommandLine.Option;
 
 /**
  * A {@code --model PATH_OR_NAME} value resolved to a local path: an HF directory or .gguf file as
- * is, a known name through the model cache (fetched on first use, progress on stderr).
+ * is, a known name through the model cache (fetched on first use, progress on stderr). As a
+ * picocli mixin it is the required {@code --model} option of the commands that load a model.
  */
 final class ModelArgument {
-  private ModelArgument() {}
+  @Option(
+      names = "--model",
+      required = true,
+      paramLabel = "PATH_OR_NAME",
+      description = "HF model directory, .gguf file, or a known name (smollm2-135m-instruct)")
+  private String value;
+
+  /** The option's value as a local path. */
+  Path resolve(Console console) throws CliCommand.BadInput, IOException {
+    return resolve(value, console);
+  }
 
   static Path resolve(String pathOrName, Console console) throws CliCommand.BadInput, IOException {
     try {

@@ -11,6 +11,7 @@ import java.nio.charset.StandardCharsets;
 import org.tokenrl.core.HfTokenizer;
 import org.tokenrl.model.PretrainedModel;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -29,12 +30,7 @@ import picocli.CommandLine.Option;
 final class TokenizeCommand extends CliCommand {
   private static final ObjectMapper JSON = new ObjectMapper();
 
-  @Option(
-      names = "--model",
-      required = true,
-      paramLabel = "PATH_OR_NAME",
-      description = "HF model directory, .gguf file, or a known name (smollm2-135m-instruct)")
-  private String model;
+  @Mixin private ModelArgument model;
 
   @Option(names = "--decode", description = "read JSON id arrays and print text")
   private boolean decode;
@@ -43,7 +39,7 @@ final class TokenizeCommand extends CliCommand {
   int execute() throws Exception {
     HfTokenizer tok;
     try {
-      tok = PretrainedModel.loadTokenizer(ModelArgument.resolve(model, console()));
+      tok = PretrainedModel.loadTokenizer(model.resolve(console()));
     } catch (IOException e) {
       throw new BadInput(e.getMessage());
     }
