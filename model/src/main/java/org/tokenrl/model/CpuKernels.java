@@ -559,38 +559,27 @@ final class CpuKernels {
     return true;
   }
 
-  private static final int LANES = 16;
-
-  /** Σ x², accumulated in double (a gradient's squared norm). NaN when the kernel cannot read x. */
+  /**
+   * Σ x², accumulated in double (a gradient's squared norm), for float tensors of at most {@link
+   * #SMALL_REDUCTION} elements; NaN for any other array, which ND4J's reduction then takes. Small
+   * tensors are where an ND4J op's fixed cost (~30 µs) dominates; on large ones its vectorized
+   * loop beats this sequential one (135M parameters: 54 against 145 ms).
+   */
   static double sumOfSquares(INDArray x) {
-    Buf in = Buf.of(x);
+    Buf in = x.length() > SMALL_REDUCTION ? null : Buf.of(x);
     if (in == null) {
       return Double.NaN;
     }
     int n = (int) x.length();
-    int chunk = Math.min(n, 8192);
-    float[] v = new float[chunk];
-    float[] lanes = new float[LANES]; // independent partial sums, so the JIT can vectorize
+    float[] v = in.read(0, new float[n], n);
     double total = 0;
-    for (int from = 0; from < n; from += chunk) {
-      int len = Math.min(chunk, n - from);
-      in.read(from, v, len);
-      int i = 0;
-      for (; i + LANES <= len; i += LANES) {
-        for (int k = 0; k < LANES; k++) {
-          lanes[k] += v[i + k] * v[i + k];
-        }
-      }
-      for (; i < len; i++) {
-        total += (double) v[i] * v[i];
-      }
-      for (int k = 0; k < LANES; k++) { // into double once per chunk
-        total += lanes[k];
-        lanes[k] = 0;
-      }
+    for (int i = 0; i < n; i++) {
+      total += (double) v[i] * v[i];
     }
     return total;
   }
+
+  static final int SMALL_REDUCTION = 1 << 16;
 
   /** cache [B, G, C, hd] at {@code slot} = kv [B, G·hd]: one decode step's keys or values. */
   static boolean writeSlot(INDArray cache, int slot, INDArray kv) {
