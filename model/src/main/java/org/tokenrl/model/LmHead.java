@@ -64,6 +64,7 @@ final class LmHead {
           org.nd4j.linalg.indexing.NDArrayIndex.interval(from, to),
           org.nd4j.linalg.indexing.NDArrayIndex.all());
       INDArray z = Ops.mm(h, false, w, true); // [c, V] logits before the temperature
+      // dL/dlogits [c, V] when the head trains (targetCoef given); otherwise p, unused
       INDArray dz = CpuKernels.Buf.usable(z) ? sc.onHost(z, from) : sc.withOps(z, from);
       if (targetCoef != null) {
         INDArray dh = dHidden.get(
@@ -111,7 +112,7 @@ final class LmHead {
       this.entropy = new double[s];
     }
 
-    /** Rows [from, from + c) from their raw logits z [c, V]; returns dL/dlogits [c, V] or p. */
+    /** Rows [from, from + c) from their raw logits z [c, V] (overwritten); see {@link LmHead#run}'s dz. */
     INDArray onHost(INDArray z, int from) {
       int c = (int) z.size(0);
       int v = (int) z.size(1);
