@@ -112,7 +112,10 @@ final class LmHead {
       this.entropy = new double[s];
     }
 
-    /** Rows [from, from + c) from their raw logits z [c, V] (overwritten); see {@link LmHead#run}'s dz. */
+    /**
+     * Rows [from, from + c) from their raw logits z [c, V] (overwritten); returns what {@link
+     * LmHead#run} calls dz.
+     */
     INDArray onHost(INDArray z, int from) {
       int c = (int) z.size(0);
       int v = (int) z.size(1);
