@@ -59,15 +59,22 @@ final class BenchCommand extends CliCommand {
         paramLabel = "N",
         description =
             "run each case N times, alternating with PyTorch under --vs-torch, and report the"
-                + " medians (the ratio is the median of the rounds' ratios; default 1)")
-    int rounds = 1;
+                + " medians (the ratio is the median of the rounds' ratios). Default 3 with"
+                + " --vs-torch (one round's ratio swung by up to 30% on a shared VM), else 1")
+    Integer rounds;
+
+    /** --rounds as given, else 3 with --vs-torch and 1 without. */
+    int effectiveRounds() {
+      return rounds != null ? rounds : vsTorch ? 3 : 1;
+    }
 
     @Override
     int execute() throws BadInput {
-      if (rounds < 1) {
-        throw new BadInput("--rounds must be at least 1, got " + rounds);
+      int n = effectiveRounds();
+      if (n < 1) {
+        throw new BadInput("--rounds must be at least 1, got " + n);
       }
-      new ModelBenchRun(quick, json, vsTorch, only, cpuTime, rounds).run();
+      new ModelBenchRun(quick, json, vsTorch, only, cpuTime, n).run();
       return 0;
     }
   }

@@ -39,4 +39,18 @@ class ModelBenchRunTest {
             + "\"torch_train_step_ms\":null,\"ratio\":null,\"error\":\"failed: OOM\"}",
         ModelBenchRun.jsonLine(failed, true, OptionalDouble.empty()));
   }
+
+  @Test
+  void vsTorchRunsThreeRoundsUnlessToldOtherwise() {
+    assertEquals(3, parsed("--vs-torch").effectiveRounds());
+    assertEquals(1, parsed().effectiveRounds());
+    assertEquals(2, parsed("--vs-torch", "--rounds", "2").effectiveRounds());
+    assertEquals(5, parsed("--rounds=5").effectiveRounds());
+  }
+
+  private static BenchCommand.Model parsed(String... args) {
+    BenchCommand.Model m = new BenchCommand.Model();
+    new picocli.CommandLine(m).parseArgs(args);
+    return m;
+  }
 }
