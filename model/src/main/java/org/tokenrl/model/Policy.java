@@ -473,7 +473,7 @@ public final class Policy implements AutoCloseable {
     double squares = 0;
     for (INDArray g : params.grads.values()) {
       double sq = CpuKernels.sumOfSquares(g);
-      if (Double.isNaN(sq)) { // large, double, or another backend: ND4J's reduction
+      if (Double.isNaN(sq)) { // double arrays, or another backend: ND4J's reduction
         double n = g.norm2Number().doubleValue();
         sq = n * n;
       }
