@@ -7,7 +7,7 @@
 #   experiments/bench/nd4j_classifiers.sh [ROUNDS] [VARIANT...]   (default 2 rounds, all variants)
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
-LIB="$ROOT/trainer/target/lib"
+LIB="$ROOT/cli/target/lib"
 JARS="$ROOT/experiments/bench/target/nd4j-classifiers"
 ROUNDS="${1:-2}"
 shift || true

@@ -1,5 +1,15 @@
 package org.tokenrl.algorithms;
 
+import org.tokenrl.algorithms.preference.Cdpo;
+import org.tokenrl.algorithms.preference.Dpo;
+import org.tokenrl.algorithms.preference.PreferenceAlgorithm;
+import org.tokenrl.algorithms.preference.Treg;
+import org.tokenrl.algorithms.rl.D3s;
+import org.tokenrl.algorithms.rl.Grpo;
+import org.tokenrl.algorithms.rl.RlAlgorithm;
+import org.tokenrl.algorithms.rl.Tempo;
+import org.tokenrl.algorithms.sft.Otr;
+import org.tokenrl.algorithms.sft.SupervisedAlgorithm;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import java.util.Locale;
@@ -18,10 +28,10 @@ public final class Algorithms {
   private Algorithms() {}
 
   /** Reads algorithm blocks strictly; errors name keys as {@code algorithm.<key>}. */
-  static final StrictSettings SETTINGS = new StrictSettings("algorithm", "algorithm.");
+  public static final StrictSettings SETTINGS = new StrictSettings("algorithm", "algorithm.");
 
   /** Keys that select an algorithm rather than configure it. */
-  static final Set<String> NAME_KEYS = Set.of("name");
+  public static final Set<String> NAME_KEYS = Set.of("name");
 
   /** Builds an algorithm from a raw block (defaults are filled in by the algorithm). */
   @FunctionalInterface

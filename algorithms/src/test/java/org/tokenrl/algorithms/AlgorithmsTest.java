@@ -1,5 +1,12 @@
 package org.tokenrl.algorithms;
 
+import org.tokenrl.algorithms.preference.Dpo;
+import org.tokenrl.algorithms.preference.PreferenceAlgorithm;
+import org.tokenrl.algorithms.preference.Treg;
+import org.tokenrl.algorithms.rl.ClippedPolicyObjective;
+import org.tokenrl.algorithms.rl.D3s;
+import org.tokenrl.algorithms.rl.RlAlgorithm;
+import org.tokenrl.algorithms.sft.SupervisedAlgorithm;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -12,8 +19,8 @@ import java.nio.file.Path;
 import java.util.Set;
 import java.util.TreeSet;
 import org.junit.jupiter.api.Test;
-import org.tokenrl.algorithms.ClippedPolicyObjective.KlEstimator;
-import org.tokenrl.algorithms.ClippedPolicyObjective.LossAggregation;
+import org.tokenrl.algorithms.rl.ClippedPolicyObjective.KlEstimator;
+import org.tokenrl.algorithms.rl.ClippedPolicyObjective.LossAggregation;
 
 /** The registry, strict config reading, and configs/algorithm/*.conf matching the code defaults. */
 class AlgorithmsTest {

@@ -17,7 +17,7 @@ import org.apache.arrow.memory.BufferAllocator;
 import org.tokenrl.core.ConfigException;
 import org.tokenrl.core.RolloutBatch;
 import org.tokenrl.model.Policy;
-import org.tokenrl.model.SafeTensors;
+import org.tokenrl.model.io.SafeTensors;
 import org.tokenrl.model.SamplingParams;
 import org.tokenrl.rollout.PendingBatch;
 import org.tokenrl.rollout.PromptRequest;

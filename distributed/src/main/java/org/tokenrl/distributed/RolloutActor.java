@@ -3,7 +3,7 @@ package org.tokenrl.distributed;
 import io.ray.api.ObjectRef;
 import io.ray.api.Ray;
 import java.util.List;
-import org.tokenrl.model.ModelSpec;
+import org.tokenrl.model.arch.ModelSpec;
 
 /**
  * The Ray actor around a {@link RolloutWorker}: one per worker process. Arguments and results are

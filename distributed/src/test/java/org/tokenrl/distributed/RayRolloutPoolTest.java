@@ -22,7 +22,7 @@ import org.junit.jupiter.api.Timeout;
 import org.tokenrl.core.CharTokenizer;
 import org.tokenrl.core.ConfigLoader;
 import org.tokenrl.core.RolloutBatch;
-import org.tokenrl.model.ModelConfig;
+import org.tokenrl.model.arch.ModelConfig;
 import org.tokenrl.model.OptimizerConfig;
 import org.tokenrl.model.Policy;
 import org.tokenrl.model.SamplingParams;
@@ -164,19 +164,19 @@ class RayRolloutPoolTest {
   void loraActorsLoadTheBaseOnceAndReceiveOnlyTheAdapters(@org.junit.jupiter.api.io.TempDir Path dir)
       throws Exception {
     org.tokenrl.core.HfTokenizer tokenizer =
-        org.tokenrl.model.PretrainedModel.loadTokenizer(
-            org.tokenrl.model.ModelCache.standard().resolve("smollm2-135m-instruct", s -> {}));
-    org.tokenrl.model.LlamaConfig tiny =
-        new org.tokenrl.model.LlamaConfig(49152, 16, 24, 2, 4, 2, 4, 1e-5, 10000, true, 64, false);
+        org.tokenrl.model.io.PretrainedModel.loadTokenizer(
+            org.tokenrl.model.io.ModelCache.standard().resolve("smollm2-135m-instruct", s -> {}));
+    org.tokenrl.model.arch.LlamaConfig tiny =
+        new org.tokenrl.model.arch.LlamaConfig(49152, 16, 24, 2, 4, 2, 4, 1e-5, 10000, true, 64, false);
     Path base = dir.resolve("base");
     try (Policy random = Policy.create(tiny, OptimizerConfig.defaults(1e-3), 3)) {
-      org.tokenrl.model.HfExport.write(
-          base, tiny, random.exportWeights(), tokenizer, null, org.tokenrl.model.SafeTensors.DType.F32);
+      org.tokenrl.model.io.HfExport.write(
+          base, tiny, random.exportWeights(), tokenizer, null, org.tokenrl.model.io.SafeTensors.DType.F32);
     }
     org.tokenrl.model.LoraConfig lora =
         new org.tokenrl.model.LoraConfig(2, 4.0, 0.0, List.of("q_proj", "v_proj", "down_proj"));
     try (Policy lp =
-            org.tokenrl.model.PretrainedModel.load(base)
+            org.tokenrl.model.io.PretrainedModel.load(base)
                 .newPolicy(OptimizerConfig.defaults(1e-3), lora, 5);
         RolloutPool pool =
             RolloutPools.create(

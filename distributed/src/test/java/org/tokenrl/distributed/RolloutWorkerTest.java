@@ -19,7 +19,7 @@ import org.tokenrl.core.PythonRunner;
 import org.tokenrl.core.RolloutBatch;
 import org.tokenrl.model.OptimizerConfig;
 import org.tokenrl.model.Policy;
-import org.tokenrl.model.SafeTensors;
+import org.tokenrl.model.io.SafeTensors;
 import org.tokenrl.model.SamplingParams;
 import org.tokenrl.rollout.InProcessRolloutPool;
 import org.tokenrl.rollout.PromptRequest;

@@ -1,5 +1,7 @@
 package org.tokenrl.model;
 
+import org.tokenrl.model.nn.CpuKernels;
+import org.tokenrl.model.nn.Ops;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.function.Predicate;
@@ -21,17 +23,17 @@ import org.nd4j.linalg.factory.Nd4j;
  * moment updates run as ND4J's fused Adam op, which writes the step into the gradient buffer.
  * Either way a step allocates nothing of parameter size.
  */
-final class AdamW implements AutoCloseable {
+public final class AdamW implements AutoCloseable {
   private final OptimizerConfig cfg;
   private double learningRate;
   private long step;
 
   /** First and second moments, same names and shapes as the parameters. */
-  final LinkedHashMap<String, INDArray> m = new LinkedHashMap<>();
+  public final LinkedHashMap<String, INDArray> m = new LinkedHashMap<>();
 
-  final LinkedHashMap<String, INDArray> v = new LinkedHashMap<>();
+  public final LinkedHashMap<String, INDArray> v = new LinkedHashMap<>();
 
-  AdamW(OptimizerConfig cfg, Map<String, INDArray> params) {
+  public AdamW(OptimizerConfig cfg, Map<String, INDArray> params) {
     this.cfg = cfg;
     this.learningRate = cfg.learningRate();
     params.forEach(
@@ -68,7 +70,7 @@ final class AdamW implements AutoCloseable {
    * One step. {@code grads} are scaled by {@code gradScale} (clipping) and then overwritten with
    * the update, in place, so the caller must pass buffers it owns.
    */
-  void apply(
+  public void apply(
       Map<String, INDArray> params,
       Map<String, INDArray> grads,
       double gradScale,

@@ -1,5 +1,13 @@
 package org.tokenrl.model;
 
+import org.tokenrl.model.arch.Batch;
+import org.tokenrl.model.arch.ModelSpec;
+import org.tokenrl.model.arch.Transformer;
+import org.tokenrl.model.nn.KvCache;
+import org.tokenrl.model.nn.LmHead;
+import org.tokenrl.model.nn.Ops;
+import org.tokenrl.model.nn.Scratch;
+import org.tokenrl.model.nn.Tensors;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;

@@ -59,7 +59,7 @@ public record LoraConfig(int rank, double alpha, double dropout, List<String> ta
   }
 
   /** Whether the linear at {@code modulePath} (e.g. model.layers.0.self_attn.q_proj) is adapted. */
-  boolean targets(String modulePath) {
+  public boolean targets(String modulePath) {
     return targets.contains(modulePath.substring(modulePath.lastIndexOf('.') + 1));
   }
 }

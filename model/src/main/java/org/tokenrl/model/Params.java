@@ -1,5 +1,7 @@
 package org.tokenrl.model;
 
+import org.tokenrl.model.nn.Ops;
+import org.tokenrl.model.nn.Tensors;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Random;
@@ -12,13 +14,13 @@ import org.nd4j.linalg.factory.Nd4j;
  * stored in the layout their exported name promises (row-major, HF's [out, in] for llama linears),
  * and only ever changed in place, so every layer holding a reference sees updates at once.
  */
-final class Params implements AutoCloseable {
-  final DataType dtype;
+public final class Params implements AutoCloseable {
+  public final DataType dtype;
   final LinkedHashMap<String, INDArray> values = new LinkedHashMap<>();
   final LinkedHashMap<String, INDArray> grads = new LinkedHashMap<>();
   private final boolean random;
 
-  Params(DataType dtype) {
+  public Params(DataType dtype) {
     this(dtype, true);
   }
 
@@ -26,12 +28,12 @@ final class Params implements AutoCloseable {
    * @param random false: {@link #gaussian} gives zeros, for a model whose weights are loaded next
    *     (drawing 134M normals only to overwrite them costs seconds)
    */
-  Params(DataType dtype, boolean random) {
+  public Params(DataType dtype, boolean random) {
     this.dtype = dtype;
     this.random = random;
   }
 
-  INDArray get(String name) {
+  public INDArray get(String name) {
     INDArray p = values.get(name);
     if (p == null) {
       throw new IllegalStateException("no parameter " + name);
@@ -39,12 +41,12 @@ final class Params implements AutoCloseable {
     return p;
   }
 
-  INDArray grad(String name) {
+  public INDArray grad(String name) {
     return grads.get(name);
   }
 
   /** Normal(0, std) values drawn from {@code rng}: the same seed gives the same weights anywhere. */
-  INDArray gaussian(String name, Random rng, double std, long... shape) {
+  public INDArray gaussian(String name, Random rng, double std, long... shape) {
     if (!random) {
       return add(name, Nd4j.zeros(dtype, shape));
     }
@@ -59,7 +61,7 @@ final class Params implements AutoCloseable {
     return add(name, Tensors.array(values, dtype, shape));
   }
 
-  INDArray constant(String name, double value, long... shape) {
+  public INDArray constant(String name, double value, long... shape) {
     return add(name, Nd4j.valueArrayOf(shape, value, dtype));
   }
 
@@ -74,7 +76,7 @@ final class Params implements AutoCloseable {
    * gradient is computed or stored for them, and {@link #trainable()} leaves them out. Call before
    * the layers are built (they read {@link #grad} once, and null means frozen).
    */
-  void freezeAll() {
+  public void freezeAll() {
     grads.values().forEach(Ops::free);
     grads.clear();
   }
@@ -87,7 +89,7 @@ final class Params implements AutoCloseable {
   }
 
   /** Adds a parameter with the given values (adapter matrices). */
-  INDArray put(String name, INDArray value) {
+  public INDArray put(String name, INDArray value) {
     return add(name, value);
   }
 
@@ -96,7 +98,7 @@ final class Params implements AutoCloseable {
     return values.get(name).rank() == 2;
   }
 
-  void zeroGrads() {
+  public void zeroGrads() {
     grads.values().forEach(g -> g.assign(0));
   }
 

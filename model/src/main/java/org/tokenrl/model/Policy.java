@@ -1,5 +1,20 @@
 package org.tokenrl.model;
 
+import org.tokenrl.model.arch.Batch;
+import org.tokenrl.model.arch.Gpt;
+import org.tokenrl.model.arch.Llama;
+import org.tokenrl.model.arch.LlamaConfig;
+import org.tokenrl.model.arch.ModelConfig;
+import org.tokenrl.model.arch.ModelSpec;
+import org.tokenrl.model.arch.Transformer;
+import org.tokenrl.model.io.BaseModel;
+import org.tokenrl.model.nn.CpuKernels;
+import org.tokenrl.model.nn.Embedding;
+import org.tokenrl.model.nn.LmHead;
+import org.tokenrl.model.nn.LoraAdapter;
+import org.tokenrl.model.nn.Ops;
+import org.tokenrl.model.nn.Scratch;
+import org.tokenrl.model.nn.Tensors;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -89,7 +104,7 @@ public final class Policy implements AutoCloseable {
   }
 
   /** A float32 model with zero weights, for callers that import every weight next. */
-  static Policy createForImport(ModelSpec spec, OptimizerConfig opt, LoraConfig lora) {
+  public static Policy createForImport(ModelSpec spec, OptimizerConfig opt, LoraConfig lora) {
     return new Policy(spec, opt, null, DataType.FLOAT, lora);
   }
 
@@ -112,7 +127,7 @@ public final class Policy implements AutoCloseable {
     return viewOf != null ? viewOf.baseModel() : base;
   }
 
-  void setBaseModel(BaseModel base) {
+  public void setBaseModel(BaseModel base) {
     this.base = base;
   }
 
@@ -134,7 +149,7 @@ public final class Policy implements AutoCloseable {
   }
 
   /** Consecutive row ranges [from, to), each within the pass budget (or a single row). */
-  List<int[]> passes(int[][] prompts, int[][] responses) {
+  public List<int[]> passes(int[][] prompts, int[][] responses) {
     List<int[]> out = new java.util.ArrayList<>();
     int from = 0;
     int longest = 0;
@@ -443,10 +458,10 @@ public final class Policy implements AutoCloseable {
    * state. {@code skipReason} is non-null when they are unusable (non-finite inputs, loss or
    * gradient, or nothing to train on). The gradient arrays are reused by the next call.
    */
-  record Surrogate(
+  public record Surrogate(
       double loss, double gradNorm, Map<String, INDArray> gradients, String skipReason) {}
 
-  synchronized Surrogate surrogate(
+  public synchronized Surrogate surrogate(
       int[][] prompts,
       int[][] responses,
       double[][] targetCoef,
@@ -533,7 +548,7 @@ public final class Policy implements AutoCloseable {
   }
 
   /** Raw logits [T][V] of every position of one sequence (tests compare against references). */
-  synchronized double[][] logits(int[] sequence) {
+  public synchronized double[][] logits(int[] sequence) {
     checkOpen();
     Batch batch = Batch.rightPadded(new int[][] {sequence}, spec.maxSeqLen());
     INDArray hidden = model.forward(batch, false); // [T, d]
@@ -544,7 +559,7 @@ public final class Policy implements AutoCloseable {
   }
 
   /** The live parameter array (tests perturb it for finite differences). */
-  INDArray parameter(String name) {
+  public INDArray parameter(String name) {
     return model.params().get(name);
   }
 
@@ -634,7 +649,7 @@ public final class Policy implements AutoCloseable {
    * The generation loop; {@code logitsSink}, if given, receives each step's raw logits [B][V]
    * (tests compare cached and uncached decoding with it).
    */
-  synchronized Generation decodeLoop(
+  public synchronized Generation decodeLoop(
       int[][] prompts,
       SamplingParams params,
       long[] rowSeeds,
@@ -691,14 +706,14 @@ public final class Policy implements AutoCloseable {
   }
 
   /** Adam moments as float copies named "m.<param>" and "v.<param>" (for checkpoints). */
-  synchronized LinkedHashMap<String, float[]> exportOptimizerState() {
+  public synchronized LinkedHashMap<String, float[]> exportOptimizerState() {
     LinkedHashMap<String, float[]> out = new LinkedHashMap<>();
     adam.m.forEach((name, arr) -> out.put("m." + name, Tensors.toFloats(arr)));
     adam.v.forEach((name, arr) -> out.put("v." + name, Tensors.toFloats(arr)));
     return out;
   }
 
-  synchronized void importOptimizerState(Map<String, float[]> state, long step, double lr) {
+  public synchronized void importOptimizerState(Map<String, float[]> state, long step, double lr) {
     Map<String, float[]> m = new HashMap<>();
     Map<String, float[]> v = new HashMap<>();
     state.forEach(

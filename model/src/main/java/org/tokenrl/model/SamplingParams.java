@@ -46,7 +46,7 @@ public record SamplingParams(
   }
 
   /** Temperature of the distribution whose log-probs are reported (1 for greedy with T <= 0). */
-  double scoringTemperature() {
+  public double scoringTemperature() {
     return temperature > 0 ? temperature : 1.0;
   }
 }

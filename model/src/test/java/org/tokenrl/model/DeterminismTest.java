@@ -1,5 +1,6 @@
 package org.tokenrl.model;
 
+import org.tokenrl.model.arch.ModelConfig;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 

@@ -1,5 +1,9 @@
 package org.tokenrl.model;
 
+import org.tokenrl.model.arch.LlamaConfig;
+import org.tokenrl.model.io.Checkpoint;
+import org.tokenrl.model.io.SafeTensors;
+import org.tokenrl.model.nn.LmHead;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -22,13 +26,13 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * against full recomputation with GQA and mixed prompt lengths, HF names and shapes, and a
  * 50,000-token vocabulary trained without any [N·T, V] array.
  */
-class LlamaTest {
+public class LlamaTest {
   /** GQA (4 query heads on 2 kv heads), q/k/v biases, untied head, head_dim·heads != hidden. */
-  static final LlamaConfig TINY = new LlamaConfig(11, 8, 12, 2, 4, 2, 4, 1e-5, 10000, false, 24, true);
+  public static final LlamaConfig TINY = new LlamaConfig(11, 8, 12, 2, 4, 2, 4, 1e-5, 10000, false, 24, true);
 
-  static final LlamaConfig TIED = new LlamaConfig(13, 16, 24, 2, 4, 2, 4, 1e-5, 500, true, 32, false);
-  static final int[][] PROMPTS = {{0, 3, 4}, {0}, {0, 5, 6, 1, 2}};
-  static final int[][] RESPONSES = {{1, 2, 6}, {4, 4, 5, 1}, {3}};
+  public static final LlamaConfig TIED = new LlamaConfig(13, 16, 24, 2, 4, 2, 4, 1e-5, 500, true, 32, false);
+  public static final int[][] PROMPTS = {{0, 3, 4}, {0}, {0, 5, 6, 1, 2}};
+  public static final int[][] RESPONSES = {{1, 2, 6}, {4, 4, 5, 1}, {3}};
 
   @Test
   void gradientMatchesCentralFiniteDifferences() {

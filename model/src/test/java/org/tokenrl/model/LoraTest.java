@@ -1,5 +1,15 @@
 package org.tokenrl.model;
 
+import org.tokenrl.model.arch.LlamaConfig;
+import org.tokenrl.model.arch.ModelSpec;
+import org.tokenrl.model.io.BaseModel;
+import org.tokenrl.model.io.Checkpoint;
+import org.tokenrl.model.io.FileTrees;
+import org.tokenrl.model.io.HfExport;
+import org.tokenrl.model.io.PeftExport;
+import org.tokenrl.model.io.PretrainedModel;
+import org.tokenrl.model.io.SafeTensors;
+import org.tokenrl.model.io.SmolLm2;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;

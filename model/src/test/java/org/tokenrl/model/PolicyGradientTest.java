@@ -1,5 +1,6 @@
 package org.tokenrl.model;
 
+import org.tokenrl.model.arch.ModelConfig;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -14,7 +15,7 @@ import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 /** The surrogate-loss gradient against central finite differences, and the update's effects. */
-class PolicyGradientTest {
+public class PolicyGradientTest {
   static final ModelConfig TINY = new ModelConfig(7, 8, 1, 2, 16, 12);
   static final int[][] PROMPTS = {{0, 3, 4}, {0}, {0, 5, 6, 1, 2}};
   static final int[][] RESPONSES = {{1, 2, 6}, {4, 4, 5, 1}, {3}};
@@ -163,7 +164,7 @@ class PolicyGradientTest {
     assertEquals(-before, history.get(0), 1e-4); // surrogate = -sum logp before the first step
   }
 
-  static double total(TokenScores s) {
+  public static double total(TokenScores s) {
     double sum = 0;
     for (double[] row : s.logprobs()) {
       for (double x : row) {

@@ -1,7 +1,0 @@
-package org.tokenrl.algorithms;
-
-/** A preference-pair loss: DPO and its token-level variants. */
-@FunctionalInterface
-public interface PairObjective {
-  PairLossResult compute(PairLossInput in);
-}

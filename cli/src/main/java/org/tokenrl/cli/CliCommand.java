@@ -1,0 +1,87 @@
+package org.tokenrl.cli;
+
+import org.tokenrl.runlog.Console;
+import java.io.IOException;
+import java.util.concurrent.Callable;
+import org.tokenrl.core.ConfigException;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/**
+ * A subcommand of {@code ./tokenrl}: a picocli {@code @Command} whose fields are its options.
+ * {@link Main} parses the arguments into those fields (a bad option is one line on stderr and exit
+ * code 2 before {@link #execute} runs) and hands the command its {@link Console}.
+ *
+ * <p>Exit codes are the same for every command: 0 done, 2 bad input (a usage error, a bad config
+ * key or value, a malformed input file; one line on stderr, before any work), 1 a failure while
+ * working.
+ */
+@Command(sortOptions = false)
+abstract class CliCommand implements Callable<Integer> {
+  /** Exit code for bad input: options, config, data. */
+  static final int BAD_INPUT = 2;
+
+  /** Exit code for a failure while working (a file that cannot be written). */
+  static final int FAILED = 1;
+
+  @Option(
+      names = {"-h", "--help"},
+      usageHelp = true,
+      description = "show this help and exit")
+  private boolean help;
+
+  private Console console = Console.system();
+
+  void console(Console console) {
+    this.console = console;
+  }
+
+  Console console() {
+    return console;
+  }
+
+  /** The command's work; returns its exit code. */
+  abstract int execute() throws Exception;
+
+  @Override
+  public final Integer call() throws Exception {
+    try {
+      return execute();
+    } catch (ConfigException e) {
+      console.err().println(e.getMessage()); // already names the key and file
+      return BAD_INPUT;
+    } catch (BadInput e) {
+      return fail(e.getMessage());
+    } catch (IOException e) {
+      console.err().println("tokenrl " + name() + ": " + e.getMessage());
+      return FAILED;
+    }
+  }
+
+  /** Prints {@code tokenrl <command>: message} as the one line of a bad-input exit. */
+  int fail(String message) {
+    console.err().println("tokenrl " + name() + ": " + message);
+    return BAD_INPUT;
+  }
+
+  @Spec private CommandSpec spec; // set by picocli when it parses this command's arguments
+
+  /** The command as typed after {@code tokenrl}, e.g. {@code bench model}. */
+  String name() {
+    if (spec == null) { // built without parsing (tests)
+      return getClass().getAnnotation(Command.class).name();
+    }
+    String rootPrefix = spec.root().name() + " ";
+    String qualified = spec.qualifiedName(" ");
+    return qualified.startsWith(rootPrefix) ? qualified.substring(rootPrefix.length()) : qualified;
+  }
+
+  /** Bad input found while working (a malformed line, a missing file): one line, exit code 2. */
+  static final class BadInput extends Exception {
+    BadInput(String message) {
+      super(message);
+    }
+  }
+}

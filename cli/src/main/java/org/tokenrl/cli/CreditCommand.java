@@ -1,0 +1,422 @@
+package org.tokenrl.cli;
+
+import org.tokenrl.runlog.RunDirectory;
+import org.tokenrl.tools.credit.PairCreditHtml;
+import org.tokenrl.tools.credit.CreditHtml;
+import org.tokenrl.tools.credit.PairCredit;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
+import com.typesafe.config.ConfigValueFactory;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.io.PrintStream;
+import java.io.Reader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.arrow.memory.RootAllocator;
+import org.tokenrl.core.CharTokenizer;
+import org.tokenrl.core.PreferenceBatch;
+import org.tokenrl.core.PreferenceSchema.TokenWeights;
+import org.tokenrl.algorithms.AlgorithmKind;
+import org.tokenrl.algorithms.Algorithms;
+import org.tokenrl.algorithms.rl.CreditInput;
+import org.tokenrl.algorithms.rl.RlAlgorithm;
+import org.tokenrl.algorithms.rl.TokenCredit;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/**
+ * {@code tokenrl credit}: token credit for groups read from JSON lines, for inspecting what an
+ * algorithm does to real rollouts.
+ *
+ * <pre>
+ * tokenrl credit --algorithm grpo|tempo|d3s|treg|cdpo [--input FILE|-] [--html OUT.html] [--progress P] [key=value ...]
+ * </pre>
+ *
+ * For treg and cdpo each line is one preference pair and the output is T-REG's token rewards or
+ * cDPO's critical-token weights, computed from the log-probs/logits on the line (see {@link
+ * PairCredit} for the formats).
+ *
+ * Each input line is one group: {@code {"responses": [[ids], ...], "rewards": [...], "entropies":
+ * [[...], ...]}} (entropies optional, needed by d3s with K < 1; a null reward means unscorable).
+ * Each output line is {@code {"advantages": [[...]], "keep": [[0/1, ...]]}}. {@code key=value}
+ * overrides any key of the algorithm block (see configs/algorithm/*.conf); progress drives the d3s
+ * schedule. Exit status: 0 on success, 2 on a usage error or malformed input (with the line).
+ */
+@Command(
+    name = "credit",
+    description = {
+      "per-token credit: advantages (grpo, tempo, d3s), r̂ (treg), critical tokens (cdpo)",
+      "",
+      "--algorithm grpo|tempo|d3s: one group per input line,",
+      "  {\"responses\": [[ids],...], \"rewards\": [...], \"entropies\": optional [[...],...]}",
+      "--algorithm treg: one pair per line, {\"chosen\": [ids], \"rejected\": [ids],",
+      "  \"better_logp\": {\"chosen\": [...], \"rejected\": [...]}, \"worse_logp\": {...}}",
+      "--algorithm cdpo: one pair per line, {\"rejected\": [ids], \"z_pos\": [[logits] per"
+          + " token], \"z_neg\": [[...]], \"eos\": optional bool}",
+      "--pairs RUN_DIR/preference/pairs.arrow: the T-REG token rewards or cDPO critical-token"
+          + " weights a run computed and cached for its pairs (tokens shown with the run's"
+          + " tokenizer: characters, or a pretrained model's subword pieces)",
+      ""
+    })
+final class CreditCommand extends CliCommand {
+  @Option(
+      names = "--algorithm",
+      paramLabel = "NAME",
+      description = "grpo, tempo, d3s, treg or cdpo (required unless --pairs)")
+  private String algorithm;
+
+  @Option(
+      names = "--input",
+      paramLabel = "FILE",
+      description = "read from FILE; - (default) reads stdin")
+  private String input = "-";
+
+  @Option(
+      names = "--model",
+      paramLabel = "MODEL",
+      description =
+          "show tokens in the HTML page as this model's subword pieces (spaces as ␣): a known name,"
+              + " .gguf file or HF directory (default: token ids; --pairs: the run's tokenizer)")
+  private String model;
+
+  @Option(names = "--html", paramLabel = "OUT.html", description = "also write a colour page")
+  private Path html;
+
+  @Option(
+      names = "--pairs",
+      paramLabel = "PAIRS.arrow",
+      description = "show the token weights a treg/cdpo run cached")
+  private Path cached;
+
+  @Option(
+      names = "--limit",
+      paramLabel = "N",
+      description = "with --pairs: the first N pairs (default 50)")
+  private int limit = 50;
+
+  @Option(
+      names = "--progress",
+      paramLabel = "P",
+      description = "training progress in [0,1] driving the d3s schedule (default 0)")
+  private double progress;
+
+  @Parameters(
+      paramLabel = "key=value",
+      description = "overrides of the algorithm block (see configs/algorithm/*.conf)")
+  private List<String> overrides = new ArrayList<>();
+
+  @Override
+  int execute() throws BadInput, IOException {
+    if (!(progress >= 0 && progress <= 1)) {
+      return fail("--progress must be in [0,1], got " + progress);
+    }
+    for (String o : overrides) {
+      if (!o.contains("=")) {
+        return fail("unexpected argument '" + o + "' (overrides look like key=value)");
+      }
+    }
+    InputStream stdin = console().in();
+    PrintStream out = console().out();
+    if (cached != null) {
+      org.tokenrl.core.Tokenizer tokenizer = modelTokenizer();
+      return cachedPairs(cached, limit, html, out, tokenizer != null ? tokenizer : runTokenizer(cached));
+    }
+    if (algorithm == null) {
+      return fail("--algorithm is required (see ./tokenrl credit --help)");
+    }
+    final RlAlgorithm algo;
+    try {
+      Config block =
+          ConfigFactory.parseString(String.join("\n", overrides))
+              .withValue("name", ConfigValueFactory.fromAnyRef(algorithm));
+      if (Algorithms.kind(algorithm) != AlgorithmKind.RL) {
+        return pairs(PairCredit.create(block), input, html, stdin, out, modelTokenizer());
+      }
+      algo = Algorithms.create(block);
+    } catch (IllegalArgumentException | com.typesafe.config.ConfigException e) {
+      throw new BadInput(e.getMessage());
+    }
+
+    ObjectMapper json = new ObjectMapper().enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
+    CreditHtml page = html == null ? null : new CreditHtml(algo.settings(), modelTokenizer());
+    forEachLine(
+        input,
+        stdin,
+        (lineNo, line) -> {
+          CreditInput group = parse(json, line, progress);
+          TokenCredit credit = algo.credit().assign(group);
+          out.println(json.writeValueAsString(toJson(json, credit)));
+          if (page != null) {
+            page.addGroup(lineNo, group, credit);
+          }
+        });
+    if (page != null) {
+      Files.writeString(html, page.render(), StandardCharsets.UTF_8);
+    }
+    return 0;
+  }
+
+  /** The treg/cdpo path: one pair per line. */
+  private static int pairs(
+      PairCredit credit,
+      String input,
+      Path html,
+      InputStream stdin,
+      PrintStream out,
+      org.tokenrl.core.Tokenizer tokenizer)
+      throws BadInput, IOException {
+    ObjectMapper json = new ObjectMapper().enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
+    PairCreditHtml page =
+        html == null ? null : new PairCreditHtml(credit.settings(), credit.isTreg(), tokenizer);
+    forEachLine(
+        input,
+        stdin,
+        (lineNo, line) -> {
+          PairCredit.Row[] rows = credit.score(readJson(json, line));
+          out.println(json.writeValueAsString(credit.toJson(json, rows)));
+          if (page != null) {
+            page.addPair(lineNo, rows);
+          }
+        });
+    if (page != null) {
+      Files.writeString(html, page.render(), StandardCharsets.UTF_8);
+    }
+    return 0;
+  }
+
+  /** The token weights a treg / cdpo run cached with its pairs, first {@code limit} pairs. */
+  private static int cachedPairs(
+      Path file, int limit, Path html, PrintStream out, org.tokenrl.core.Tokenizer tokenizer)
+      throws BadInput, IOException {
+    if (!Files.isRegularFile(file)) {
+      throw new BadInput(
+          "no such file " + file + " (a treg or cdpo run writes <run dir>/preference/pairs.arrow)");
+    }
+    ObjectMapper json = new ObjectMapper();
+    try (RootAllocator allocator = new RootAllocator();
+        PreferenceBatch batch = PreferenceBatch.readFile(allocator, file)) {
+      TokenWeights kind = batch.tokenWeights();
+      if (kind == TokenWeights.NONE) {
+        throw new BadInput(
+            file + " holds no token weights (a dpo run): every token shares its sequence's credit");
+      }
+      PairCredit credit =
+          PairCredit.create(ConfigFactory.empty().withValue("name", ConfigValueFactory.fromAnyRef(kind.label())));
+      PairCreditHtml page =
+          html == null
+              ? null
+              : new PairCreditHtml(credit.settings(), credit.isTreg(), tokenizer);
+      for (int i = 0; i < Math.min(limit, batch.size()); i++) {
+        PairCredit.Row[] rows;
+        if (kind == TokenWeights.TREG) {
+          rows =
+              new PairCredit.Row[] {
+                new PairCredit.Row(
+                    "chosen", batch.chosenIds(i), PreferenceBatch.toDoubles(batch.chosenTokenWeights(i)), null),
+                new PairCredit.Row(
+                    "rejected",
+                    batch.rejectedIds(i),
+                    PreferenceBatch.toDoubles(batch.rejectedTokenWeights(i)),
+                    null)
+              };
+        } else {
+          double[] w = PreferenceBatch.toDoubles(batch.rejectedTokenWeights(i));
+          boolean[] critical = new boolean[w.length];
+          for (int t = 0; t < w.length; t++) {
+            critical[t] = w[t] > PairCredit.CRITICAL;
+          }
+          rows =
+              new PairCredit.Row[] {new PairCredit.Row("rejected", batch.rejectedIds(i), w, critical)};
+        }
+        out.println(json.writeValueAsString(credit.toJson(json, rows)));
+        if (page != null) {
+          page.addPair(batch.pairId(i), rows);
+        }
+      }
+      if (page != null) {
+        Files.writeString(html, page.render(), StandardCharsets.UTF_8);
+      }
+    }
+    return 0;
+  }
+
+  /** --model's tokenizer, or null. */
+  private org.tokenrl.core.Tokenizer modelTokenizer() throws BadInput {
+    if (model == null) {
+      return null;
+    }
+    try {
+      return org.tokenrl.model.io.PretrainedModel.loadTokenizer(ModelArgument.resolve(model, console()));
+    } catch (IOException e) {
+      throw new BadInput("--model " + model + ": " + e.getMessage());
+    }
+  }
+
+  /**
+   * The tokenizer of the run whose {@code <run>/preference/pairs.arrow} this is (its newest
+   * checkpoint's), else the built-in character tokenizer.
+   */
+  private static org.tokenrl.core.Tokenizer runTokenizer(Path pairsFile) {
+    Path run = pairsFile.toAbsolutePath().getParent().getParent();
+    try {
+      if (Files.isRegularFile(run.resolve(RunDirectory.CONFIG))) {
+        java.util.Optional<Path> ckpt = RunDirectory.existing(run).latestCheckpoint();
+        if (ckpt.isPresent()) {
+          return org.tokenrl.core.Tokenizers.fromJson(
+              Files.readString(ckpt.get().resolve("tokenizer.json")));
+        }
+      }
+    } catch (IOException | RuntimeException e) {
+      // fall through: characters of the built-in tokenizer
+    }
+    return CharTokenizer.ascii();
+  }
+
+  private static JsonNode readJson(ObjectMapper json, String line) {
+    try {
+      return json.readTree(line);
+    } catch (JsonProcessingException e) {
+      throw new IllegalArgumentException("not valid JSON: " + e.getOriginalMessage());
+    }
+  }
+
+  /** Handles one non-blank input line; an IllegalArgumentException is bad input on that line. */
+  @FunctionalInterface
+  private interface LineHandler {
+    void handle(int lineNo, String line) throws IOException;
+  }
+
+  /** Calls {@code handler} for each non-blank line; bad input is reported as {@code FILE:LINE}. */
+  private static void forEachLine(String input, InputStream stdin, LineHandler handler)
+      throws BadInput, IOException {
+    try (BufferedReader reader = open(input, stdin)) {
+      String line;
+      int lineNo = 0;
+      while ((line = reader.readLine()) != null) {
+        lineNo++;
+        if (line.isBlank()) {
+          continue;
+        }
+        try {
+          handler.handle(lineNo, line);
+        } catch (IllegalArgumentException e) {
+          throw new BadInput(input + ":" + lineNo + ": " + e.getMessage());
+        }
+      }
+    }
+  }
+
+  private static BufferedReader open(String input, InputStream stdin) throws BadInput {
+    Reader r;
+    if (input.equals("-")) {
+      r = new InputStreamReader(stdin, StandardCharsets.UTF_8);
+    } else {
+      try {
+        r = Files.newBufferedReader(Path.of(input), StandardCharsets.UTF_8);
+      } catch (IOException e) {
+        throw new BadInput("cannot read --input " + input + ": " + e);
+      }
+    }
+    return new BufferedReader(r);
+  }
+
+  /** One group: its size is the number of responses on the line. */
+  static CreditInput parse(ObjectMapper json, String line, double progress) {
+    JsonNode node;
+    try {
+      node = json.readTree(line);
+    } catch (JsonProcessingException e) {
+      throw new IllegalArgumentException("not valid JSON: " + e.getOriginalMessage());
+    }
+    if (node == null || !node.isObject()) {
+      throw new IllegalArgumentException(
+          "expected a JSON object with \"responses\" and \"rewards\"");
+    }
+    JsonNode responses = node.get("responses");
+    JsonNode rewards = node.get("rewards");
+    if (responses == null || !responses.isArray() || responses.isEmpty()) {
+      throw new IllegalArgumentException(
+          "\"responses\" must be a non-empty array of token-id arrays");
+    }
+    if (rewards == null || !rewards.isArray() || rewards.size() != responses.size()) {
+      throw new IllegalArgumentException(
+          "\"rewards\" must be an array with one number per response (" + responses.size() + ")");
+    }
+    int g = responses.size();
+    int[][] tok = new int[g][];
+    double[] r = new double[g];
+    for (int i = 0; i < g; i++) {
+      JsonNode row = responses.get(i);
+      if (!row.isArray()) {
+        throw new IllegalArgumentException("responses[" + i + "] must be an array of token ids");
+      }
+      tok[i] = new int[row.size()];
+      for (int t = 0; t < row.size(); t++) {
+        if (!row.get(t).canConvertToInt() || !row.get(t).isIntegralNumber()) {
+          throw new IllegalArgumentException(
+              "responses[" + i + "][" + t + "] is not a token id: " + row.get(t));
+        }
+        tok[i][t] = row.get(t).intValue();
+      }
+      JsonNode reward = rewards.get(i);
+      if (reward.isNull()) {
+        r[i] = Double.NaN;
+      } else if (reward.isNumber()) {
+        r[i] = reward.doubleValue();
+      } else {
+        throw new IllegalArgumentException("rewards[" + i + "] is not a number: " + reward);
+      }
+    }
+    double[][] entropies = null;
+    JsonNode ent = node.get("entropies");
+    if (ent != null && !ent.isNull()) {
+      if (!ent.isArray() || ent.size() != g) {
+        throw new IllegalArgumentException("\"entropies\" must have one array per response");
+      }
+      entropies = new double[g][];
+      for (int i = 0; i < g; i++) {
+        JsonNode row = ent.get(i);
+        if (!row.isArray() || row.size() != tok[i].length) {
+          throw new IllegalArgumentException(
+              "entropies[" + i + "] must have one number per token (" + tok[i].length + ")");
+        }
+        entropies[i] = new double[row.size()];
+        for (int t = 0; t < row.size(); t++) {
+          if (!row.get(t).isNumber()) {
+            throw new IllegalArgumentException("entropies[" + i + "][" + t + "] is not a number");
+          }
+          entropies[i][t] = row.get(t).doubleValue();
+        }
+      }
+    }
+    return new CreditInput(r, tok, g, null, entropies, progress);
+  }
+
+  private static ObjectNode toJson(ObjectMapper json, TokenCredit credit) {
+    ObjectNode o = json.createObjectNode();
+    ArrayNode adv = o.putArray("advantages");
+    ArrayNode keep = o.putArray("keep");
+    for (int i = 0; i < credit.advantages().length; i++) {
+      ArrayNode a = adv.addArray();
+      ArrayNode k = keep.addArray();
+      for (int t = 0; t < credit.advantages()[i].length; t++) {
+        a.add(credit.advantages()[i][t]);
+        k.add(credit.keep()[i][t] ? 1 : 0);
+      }
+    }
+    return o;
+  }
+}

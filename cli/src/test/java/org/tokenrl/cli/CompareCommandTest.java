@@ -1,0 +1,243 @@
+package org.tokenrl.cli;
+
+import org.tokenrl.trainer.loop.TrainingRunTest;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.function.Function;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@code ./tokenrl compare} on real tiny runs (GRPO and TEMPO, two seeds each): the groups, and
+ * every number recomputed here from metrics.jsonl.
+ */
+class CompareCommandTest {
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final int WARMUP = 3; // sft.steps of TrainingRunTest.tinyConfig
+
+  @TempDir Path tmp;
+
+  @Test
+  void groupsOverSeedsWithMeansStdsTargetsAndCurves() throws Exception {
+    Path root = tmp.resolve("runs");
+    List<Path> grpo = new ArrayList<>();
+    List<Path> tempo = new ArrayList<>();
+    for (int seed = 1; seed <= 2; seed++) {
+      grpo.add(
+          TrainingRunTest.train(
+              root.resolve("grpo-seed" + seed), Long.MAX_VALUE, "run.seed=" + seed,
+              "tensorboard.samples=0"));
+      tempo.add(
+          TrainingRunTest.train(
+              root.resolve("tempo-seed" + seed), Long.MAX_VALUE, "algorithm=tempo",
+              "run.seed=" + seed, "tensorboard.samples=0"));
+    }
+    // A target half the runs reach: entropy at or below the second-lowest final-step value.
+    List<Double> lastEntropy = new ArrayList<>();
+    for (Path run : List.of(grpo.get(0), grpo.get(1), tempo.get(0), tempo.get(1))) {
+      List<JsonNode> rows = rows(run);
+      lastEntropy.add(rows.get(rows.size() - 1).get("actor/entropy").asDouble());
+    }
+    double threshold = lastEntropy.stream().sorted().toList().get(1);
+    String target = String.format(Locale.ROOT, "actor/entropy<=%.17g", threshold);
+
+    Path html = tmp.resolve("report/compare.html");
+    CliRun json =
+        CliRun.of(
+            "compare", root.toString(), "--target", target, "--metric", "train/reward_mean:last2",
+            "--metric", "actor/entropy:max", "--json", "--html", html.toString());
+    assertEquals(0, json.code(), json.err());
+    JsonNode report = JSON.readTree(json.out());
+    assertEquals(List.of("algorithm.name"), strings(report.get("columns")));
+    JsonNode groups = report.get("groups");
+    assertEquals(2, groups.size());
+    assertEquals("grpo", groups.get(0).get("label").get("algorithm.name").asText());
+    assertEquals("tempo", groups.get(1).get("label").get("algorithm.name").asText());
+
+    int reachedTotal = 0;
+    for (int g = 0; g < 2; g++) {
+      List<Path> runs = g == 0 ? grpo : tempo;
+      JsonNode group = groups.get(g);
+      JsonNode stats = group.get("stats");
+      assertEquals(2, group.get("seeds").asInt());
+      assertStat(stats.get("final_accuracy"), runs, r -> last(r, "eval/accuracy"));
+      assertStat(stats.get("start_accuracy"), runs, r -> atStep(r, "eval/accuracy", WARMUP));
+      assertStat(stats.get("main_wall_seconds"), runs, r -> mainSum(r, "perf/time_step", 99));
+      assertStat(stats.get("train/reward_mean:last2"), runs, r -> lastMean(r, "train/reward_mean", 2));
+      assertStat(stats.get("actor/entropy:max"), runs, r -> max(r, "actor/entropy"));
+      // Target: the first main-phase step whose entropy is <= threshold, and the tokens and
+      // seconds summed over the main phase up to it; NaN (left out) for runs that never do.
+      List<Double> steps = new ArrayList<>();
+      List<Double> tokens = new ArrayList<>();
+      List<Double> seconds = new ArrayList<>();
+      for (Path run : runs) {
+        double reachedAt = Double.NaN;
+        for (JsonNode row : rows(run)) {
+          int step = row.get("step").asInt();
+          if (step >= WARMUP && row.hasNonNull("actor/entropy")
+              && row.get("actor/entropy").asDouble() <= threshold) {
+            reachedAt = step;
+            break;
+          }
+        }
+        steps.add(reachedAt - WARMUP);
+        tokens.add(Double.isNaN(reachedAt) ? Double.NaN : mainSum(run, "perf/rollout_tokens", (int) reachedAt));
+        seconds.add(Double.isNaN(reachedAt) ? Double.NaN : mainSum(run, "perf/time_step", (int) reachedAt));
+      }
+      long reached = steps.stream().filter(x -> !x.isNaN()).count();
+      reachedTotal += reached;
+      assertEquals(reached, group.get("reached_target").asLong());
+      assertSummary(stats.get("target_steps"), steps);
+      assertSummary(stats.get("target_rollout_tokens"), tokens);
+      assertSummary(stats.get("target_wall_seconds"), seconds);
+    }
+    assertTrue(reachedTotal >= 2, "the threshold is met by at least two runs");
+
+    // The table: one row per group, "mean ± std" cells.
+    CliRun table = CliRun.of("compare", root.resolve("grpo-seed*").toString(),
+        root.resolve("tempo-seed1").toString(), root.resolve("tempo-seed2").toString());
+    assertEquals(0, table.code(), table.err());
+    List<String> lines = table.out().lines().filter(l -> l.startsWith("| ")).toList();
+    assertEquals(3, lines.size(), table.out());
+    assertTrue(lines.get(0).startsWith("| algorithm.name | seeds | start acc | final acc"), lines.get(0));
+    double wall = mean(List.of(mainSum(grpo.get(0), "perf/time_step", 99), mainSum(grpo.get(1), "perf/time_step", 99)));
+    assertTrue(lines.get(1).startsWith("| grpo | 2 | "), lines.get(1));
+    assertTrue(lines.get(1).contains(String.format(Locale.ROOT, "| %.0f ± ", wall)), lines.get(1));
+
+    // The HTML: one curve per group in each of the three panels, nothing from the network.
+    String page = Files.readString(html);
+    assertEquals(3, count(page, "<svg "));
+    assertEquals(3 * 2, count(page, "class=\"curve\""));
+    assertEquals(3 * 2, count(page, "class=\"band\""));
+    assertFalse(page.matches("(?s).*(https?:|src=|href=|<script|@import|url\\().*"), "network reference");
+  }
+
+  @Test
+  void badInputIsOneLineAndExitCodeTwo() {
+    CliRun missing = CliRun.of("compare", tmp.resolve("nope").toString());
+    assertEquals(2, missing.code());
+    assertTrue(missing.err().contains("nope"), missing.err());
+    CliRun empty = CliRun.of("compare", tmp.toString());
+    assertEquals(2, empty.code());
+    assertTrue(empty.err().contains("holds no run"), empty.err());
+    CliRun target = CliRun.of("compare", tmp.toString(), "--target", "eval/accuracy");
+    assertEquals(2, target.code());
+    assertTrue(target.err().contains("--target eval/accuracy"), target.err());
+    CliRun metric = CliRun.of("compare", tmp.toString(), "--metric", "train/reward_mean:mid3");
+    assertEquals(2, metric.code());
+    assertEquals(1, metric.err().strip().lines().count(), metric.err());
+  }
+
+  // ---------------------------------------------------------------- independent reference
+
+  private static void assertStat(JsonNode stat, List<Path> runs, Function<Path, Double> f) {
+    List<Double> values = new ArrayList<>();
+    for (Path r : runs) {
+      values.add(f.apply(r));
+    }
+    assertSummary(stat, values);
+  }
+
+  private static void assertSummary(JsonNode stat, List<Double> values) {
+    List<Double> v = values.stream().filter(x -> !x.isNaN()).toList();
+    assertEquals(v.size(), stat.get("n").asInt(), stat.toString());
+    if (v.isEmpty()) {
+      assertTrue(stat.get("mean").isNull(), stat.toString());
+      return;
+    }
+    double mean = mean(v);
+    assertEquals(mean, stat.get("mean").asDouble(), 1e-9 * Math.max(1, Math.abs(mean)), stat.toString());
+    if (v.size() == 2) {
+      // sample standard deviation of two values: |a - b| / sqrt(2)
+      double std = Math.abs(v.get(0) - v.get(1)) / Math.sqrt(2);
+      assertEquals(std, stat.get("std").asDouble(), 1e-9 * Math.max(1, std), stat.toString());
+    } else {
+      assertTrue(stat.get("std").isNull(), stat.toString());
+    }
+  }
+
+  private static List<JsonNode> rows(Path run) {
+    try {
+      List<JsonNode> out = new ArrayList<>();
+      for (String line : Files.readAllLines(run.resolve("metrics.jsonl"))) {
+        out.add(JSON.readTree(line));
+      }
+      return out;
+    } catch (IOException e) {
+      throw new AssertionError(e);
+    }
+  }
+
+  private static double last(Path run, String key) {
+    double v = Double.NaN;
+    for (JsonNode r : rows(run)) {
+      if (r.hasNonNull(key)) {
+        v = r.get(key).asDouble();
+      }
+    }
+    return v;
+  }
+
+  private static double atStep(Path run, String key, int step) {
+    for (JsonNode r : rows(run)) {
+      if (r.get("step").asInt() == step && r.hasNonNull(key)) {
+        return r.get(key).asDouble();
+      }
+    }
+    return Double.NaN;
+  }
+
+  /** Sum of {@code key} over main-phase steps (after the warm-up) up to {@code upTo}. */
+  private static double mainSum(Path run, String key, int upTo) {
+    double s = 0;
+    for (JsonNode r : rows(run)) {
+      int step = r.get("step").asInt();
+      if (step > WARMUP && step <= upTo && r.hasNonNull(key)) {
+        s += r.get(key).asDouble();
+      }
+    }
+    return s;
+  }
+
+  private static double lastMean(Path run, String key, int n) {
+    List<Double> v = new ArrayList<>();
+    rows(run).stream().filter(r -> r.hasNonNull(key)).forEach(r -> v.add(r.get(key).asDouble()));
+    return mean(v.subList(Math.max(0, v.size() - n), v.size()));
+  }
+
+  private static double max(Path run, String key) {
+    return rows(run).stream().filter(r -> r.hasNonNull(key))
+        .mapToDouble(r -> r.get(key).asDouble()).max().orElse(Double.NaN);
+  }
+
+  private static double mean(List<Double> v) {
+    return v.stream().mapToDouble(Double::doubleValue).sum() / v.size();
+  }
+
+  private static List<String> strings(JsonNode array) {
+    List<String> out = new ArrayList<>();
+    array.forEach(n -> out.add(n.asText()));
+    return out;
+  }
+
+  private static int count(String s, String needle) {
+    Matcher m = Pattern.compile(Pattern.quote(needle)).matcher(s);
+    int n = 0;
+    while (m.find()) {
+      n++;
+    }
+    return n;
+  }
+}

@@ -1,0 +1,57 @@
+package org.tokenrl.cli;
+
+import org.tokenrl.trainer.loop.TrainingRunTest;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@code ./tokenrl eval}: a run's checkpoint on its own task and on a changed one. */
+class EvalCommandTest {
+  @TempDir Path tmp;
+
+  @Test
+  void evaluatesTheLatestCheckpointOnTheRunTaskAndOnAVariant() throws Exception {
+    Path runDir = TrainingRunTest.train(tmp.resolve("run"), Long.MAX_VALUE, "trainer.steps=1");
+    CliRun own = CliRun.of("eval", runDir.toString(), "--size", "12");
+    assertEquals(0, own.code(), own.err());
+    JsonNode j = new ObjectMapper().readTree(own.out());
+    assertEquals(12, j.get("examples").asInt());
+    assertTrue(j.get("checkpoint").asText().endsWith("step-0000004"), own.out());
+    double acc = j.get("accuracy").asDouble();
+    assertEquals(acc * 12, j.get("correct").asDouble(), 1e-9);
+
+    CliRun longer = CliRun.of("eval", runDir.toString(), "task.digits=3", "task.min_digits=3", "--size", "5");
+    assertEquals(0, longer.code(), longer.err());
+    assertEquals(5, new ObjectMapper().readTree(longer.out()).get("examples").asInt());
+
+    CliRun model = CliRun.of("eval", runDir.toString(), "model.layers=4");
+    assertEquals(2, model.code());
+    assertTrue(model.err().contains("only task.* overrides"), model.err());
+    // As strict as train: a typo is one line naming the key and the closest valid one.
+    CliRun typo = CliRun.of("eval", runDir.toString(), "task.digts=3");
+    assertEquals(2, typo.code());
+    assertTrue(
+        typo.err().strip().equals(
+            "config error: unknown key 'task.digts' in command-line override 'task.digts=3'"
+                + " (did you mean 'task.digits'?)"),
+        typo.err());
+    CliRun wrongType = CliRun.of("eval", runDir.toString(), "task.digits=two");
+    assertEquals(2, wrongType.code());
+    assertTrue(wrongType.err().contains("'task.digits' must be an integer"), wrongType.err());
+    CliRun negative = CliRun.of("eval", runDir.toString(), "--size", "-3");
+    assertEquals(2, negative.code());
+    assertTrue(negative.err().contains("--size must be >= 0"), negative.err());
+    CliRun tooLong =
+        CliRun.of("eval", runDir.toString(), "task.digits=9", "task.min_digits=9", "task.ops=[\"*\"]");
+    assertEquals(2, tooLong.code());
+    assertTrue(tooLong.err().contains("but model.max_seq_len = "), tooLong.err());
+    CliRun missing = CliRun.of("eval", tmp.resolve("nope").toString());
+    assertEquals(2, missing.code());
+    assertTrue(missing.err().contains("not a tokenrl run directory"), missing.err());
+  }
+}

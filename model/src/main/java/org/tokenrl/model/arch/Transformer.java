@@ -1,0 +1,49 @@
+package org.tokenrl.model.arch;
+
+import org.tokenrl.model.Params;
+import org.tokenrl.model.nn.KvCache;
+import org.tokenrl.model.nn.LoraAdapter;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+/**
+ * A decoder-only architecture as the {@link Policy} drives it: a forward pass over a packed batch
+ * to the final hidden states (after the last norm), its backward pass into the parameter
+ * gradients, and one-token decoding against a {@link KvCache}. The LM head is not part of it:
+ * {@link LmHead} applies {@link #headWeight()} in chunks of rows.
+ */
+public interface Transformer {
+  /** The LoRA adapters, in model order (empty without LoRA). */
+  default java.util.List<LoraAdapter> adapters() {
+    return java.util.List.of();
+  }
+
+  ModelSpec spec();
+
+  Params params();
+
+  /** Hidden states [R, d] of the batch's R = N·T slots; keeps activations when {@code train}. */
+  INDArray forward(Batch batch, boolean train);
+
+  /** Adds the gradients of the last training forward pass, given dL/dhidden [R, d]. */
+  void backward(INDArray dHidden);
+
+  /** LM head weight [V, d] (the token embedding when tied) and its gradient buffer. */
+  INDArray headWeight();
+
+  INDArray headGrad();
+
+  /** An empty cache for {@code rows} sequences of up to {@code capacity} slots. */
+  KvCache newCache(int rows, int capacity);
+
+  /**
+   * The forward pass over a left-padded prompt batch that also writes every layer's keys and
+   * values into the (empty) cache; returns the hidden states [R, d] as {@link #forward} does.
+   */
+  INDArray prefill(Batch prompts, KvCache cache);
+
+  /**
+   * One new token per row at the cache's next slot: tokens [B], positions [B] -> hidden [B, d].
+   * Writes the token's keys/values into the cache and advances it.
+   */
+  INDArray decode(int[] tokens, int[] positions, KvCache cache);
+}

@@ -1,0 +1,301 @@
+package org.tokenrl.model.nn;
+
+import org.tokenrl.model.VocabCoef;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.api.ops.DynamicCustomOp;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.ops.transforms.Transforms;
+
+/**
+ * The LM head and everything computed from its logits, in chunks of rows so that no array larger
+ * than [chunk, V] ever exists (a 49k or 152k vocabulary times thousands of positions would not fit).
+ * For each scored row r with logits z = h·Wᵀ/τ and log p = z − logsumexp(z):
+ *
+ * <pre>
+ *   logp(y_r), entropy −Σ p log p,   and for the surrogate L = Σ_r c_r log p(y_r) + Σ_r Σ_v a_rv log p(v):
+ *   dL/dz_rj = c_r [j = y_r] + a_rj − p_rj (c_r + Σ_v a_rv),   dL/dlogits = dL/dz / τ
+ * </pre>
+ *
+ * then dh = dlogits · W and dW += dlogitsᵀ · h, chunk by chunk.
+ */
+public final class LmHead {
+  /** Upper bound on the elements of one logits chunk. */
+  public static long chunkElements = 1L << 24; // 64 MB of float32; tests lower it
+
+  /** Largest logits chunk (elements) allocated so far: tests assert no [N·T, V] array appears. */
+  public static volatile long largestChunk;
+
+  private LmHead() {}
+
+  public static int chunkRows(long vocab) {
+    return (int) Math.max(1, chunkElements / vocab);
+  }
+
+  /** Per scored row: log p of the target, entropy, the surrogate loss and dL/dhidden. */
+  public record Result(double[] logp, double[] entropy, double loss, INDArray dHidden) {}
+
+  /**
+   * @param hidden final hidden states of the scored rows, [S, d]
+   * @param w head weight [V, d]
+   * @param dW head weight gradient to add to, or null when the head does not train (scoring, or
+   *     a frozen head); dL/dhidden is computed whenever {@code targetCoef} is given
+   * @param targets target id per row (-1: none)
+   * @param targetCoef c_r per row (null: zeros)
+   * @param vocabCoef a_r per row (null or null entries: zeros)
+   * @param rows receives each row's log p over the vocabulary (may be null)
+   */
+  public static Result run(
+      INDArray hidden,
+      INDArray w,
+      INDArray dW,
+      int[] targets,
+      double temperature,
+      double[] targetCoef,
+      VocabCoef[] vocabCoef,
+      java.util.function.ObjIntConsumer<float[]> rows) {
+    int s = (int) hidden.size(0);
+    int v = (int) w.size(0);
+    Scoring sc = new Scoring(s, targets, 1.0 / temperature, targetCoef, vocabCoef, rows);
+    INDArray dHidden = targetCoef == null ? null : Ops.empty(hidden.dataType(), s, hidden.size(1));
+    int chunk = chunkRows(v);
+    for (int from = 0; from < s; from += chunk) {
+      int to = Math.min(s, from + chunk);
+      largestChunk = Math.max(largestChunk, (long) (to - from) * v);
+      INDArray h = hidden.get(
+          org.nd4j.linalg.indexing.NDArrayIndex.interval(from, to),
+          org.nd4j.linalg.indexing.NDArrayIndex.all());
+      INDArray z = Ops.mm(h, false, w, true); // [c, V] logits before the temperature
+      // dL/dlogits [c, V] when the head trains (targetCoef given); otherwise p, unused
+      INDArray dz = CpuKernels.Buf.usable(z) ? sc.onHost(z, from) : sc.withOps(z, from);
+      if (targetCoef != null) {
+        INDArray dh = dHidden.get(
+            org.nd4j.linalg.indexing.NDArrayIndex.interval(from, to),
+            org.nd4j.linalg.indexing.NDArrayIndex.all());
+        Ops.gemm(dz, false, w, false, dh, 0.0); // [c, d]
+        if (dW != null) { // null: a frozen head (LoRA)
+          Ops.gemm(dz, true, h, false, dW, 1.0); // dW [V, d] += dzᵀ · h
+        }
+      }
+      Ops.free(z, dz);
+    }
+    return new Result(sc.logp, sc.entropy, sc.loss, dHidden);
+  }
+
+  /**
+   * The per-row statistics of one call, filled chunk by chunk, by one of two routes over the same
+   * formulas: ND4J ops (any backend), or on the CPU backend Java loops over rows copied in bulk
+   * around a single ND4J exponential (vectorized natively, where a Java loop's is not). The loops
+   * replace 13 ops a chunk, which at a 98-token vocabulary cost more than their arithmetic.
+   */
+  private static final class Scoring {
+    final int[] targets;
+    final double invTemp;
+    final double[] targetCoef; // null: the head is only scored
+    final VocabCoef[] vocabCoef;
+    final java.util.function.ObjIntConsumer<float[]> rows;
+    final double[] logp;
+    final double[] entropy;
+    double loss;
+
+    Scoring(
+        int s,
+        int[] targets,
+        double invTemp,
+        double[] targetCoef,
+        VocabCoef[] vocabCoef,
+        java.util.function.ObjIntConsumer<float[]> rows) {
+      this.targets = targets;
+      this.invTemp = invTemp;
+      this.targetCoef = targetCoef;
+      this.vocabCoef = vocabCoef;
+      this.rows = rows;
+      this.logp = new double[s];
+      this.entropy = new double[s];
+    }
+
+    /**
+     * Rows [from, from + c) from their raw logits z [c, V] (overwritten); returns what {@link
+     * LmHead#run} calls dz.
+     */
+    INDArray onHost(INDArray z, int from) {
+      int c = (int) z.size(0);
+      int v = (int) z.size(1);
+      CpuKernels.Buf zs = CpuKernels.Buf.of(z);
+      float[] row = new float[v];
+      float[] pRow = new float[v];
+      float invT = (float) invTemp;
+      for (int i = 0; i < c; i++) { // z ← z/τ − max(z/τ)
+        zs.read(i * v, row, v);
+        float max = Float.NEGATIVE_INFINITY;
+        for (int j = 0; j < v; j++) {
+          row[j] *= invT;
+          max = Math.max(max, row[j]);
+        }
+        for (int j = 0; j < v; j++) {
+          row[j] -= max;
+        }
+        zs.write(i * v, row, v);
+      }
+      INDArray e = Transforms.exp(z, true); // [c, V]
+      CpuKernels.Buf es = CpuKernels.Buf.of(e);
+      for (int i = 0; i < c; i++) {
+        int r = from + i;
+        zs.read(i * v, row, v);
+        es.read(i * v, pRow, v);
+        double sum = 0;
+        for (int j = 0; j < v; j++) {
+          sum += pRow[j];
+        }
+        float logSum = (float) Math.log(sum);
+        float inv = (float) (1.0 / sum);
+        double ent = 0;
+        for (int j = 0; j < v; j++) {
+          row[j] -= logSum; // log p
+          pRow[j] *= inv; // p
+          ent -= pRow[j] * row[j];
+        }
+        entropy[r] = ent;
+        int y = targets[r];
+        logp[r] = y >= 0 ? row[y] : Double.NaN;
+        if (rows != null) {
+          rows.accept(row, r);
+        }
+        // dL/dz = c_r [j = y] + a_rj − p_j (c_r + Σ a_rv), then / τ
+        double cr = y >= 0 && targetCoef != null ? targetCoef[r] : 0;
+        VocabCoef a = vocabCoef == null ? null : vocabCoef[r];
+        double scale = 0;
+        if (cr != 0) {
+          loss += cr * row[y];
+          scale += cr;
+        }
+        for (int j = 0; a != null && j < a.ids().length; j++) {
+          if (a.values()[j] != 0) {
+            loss += a.values()[j] * row[a.ids()[j]];
+            scale += a.values()[j];
+          }
+        }
+        if (targetCoef != null) {
+          float minus = (float) -scale;
+          for (int j = 0; j < v; j++) {
+            pRow[j] *= minus;
+          }
+          if (y >= 0) {
+            pRow[y] += (float) cr;
+          }
+          for (int j = 0; a != null && j < a.ids().length; j++) {
+            pRow[a.ids()[j]] += (float) a.values()[j];
+          }
+          for (int j = 0; j < v; j++) {
+            pRow[j] *= invT;
+          }
+          es.write(i * v, pRow, v);
+        }
+      }
+      return e;
+    }
+
+    /** {@link #onHost} as ND4J ops (other backends, double arrays). */
+    INDArray withOps(INDArray z, int from) {
+      int c = (int) z.size(0);
+      int v = (int) z.size(1);
+      z.muli(invTemp);
+      z.subiColumnVector(z.max(1));
+      INDArray e = Transforms.exp(z, true); // [c, V]
+      INDArray sum = e.sum(true, 1); // [c, 1]
+      INDArray lp = z.subiColumnVector(Transforms.log(sum, true)); // z is now log p
+      INDArray p = e.diviColumnVector(sum); // e is now p
+      double[] ent = lp.mul(p).sum(1).neg().toDoubleVector();
+      // The sparse entries (row, id, coefficient) of this chunk: targets first, then vocabCoef.
+      Sparse sp = Sparse.of(from, c, targets, targetCoef, vocabCoef);
+      double[] picked = sp.size() == 0 ? new double[0] : gatherNd(lp, sp.index()); // log p there
+      double[] scale = new double[c]; // c_r + Σ a_rv, multiplies −p in dL/dz
+      for (int j = 0; j < sp.size(); j++) {
+        if (j < sp.targets()) {
+          logp[from + sp.row()[j]] = picked[j];
+        }
+        if (sp.coef()[j] != 0) {
+          loss += sp.coef()[j] * picked[j];
+          scale[sp.row()[j]] += sp.coef()[j];
+        }
+      }
+      for (int i = 0; i < c; i++) {
+        int r = from + i;
+        entropy[r] = ent[i];
+        if (targets[r] < 0) {
+          logp[r] = Double.NaN;
+        }
+      }
+      if (rows != null) {
+        float[] lpHost = lp.data().asFloat(); // [c·V]
+        float[] rowBuf = new float[v];
+        for (int i = 0; i < c; i++) {
+          System.arraycopy(lpHost, i * v, rowBuf, 0, v);
+          rows.accept(rowBuf, from + i);
+        }
+      }
+      if (targetCoef != null) {
+        // dz = −p · scale_r, then the sparse terms: + c_r at y_r, + a_rv at v
+        p.muliColumnVector(Nd4j.create(scale, new long[] {c, 1}, p.dataType()).negi());
+        if (sp.size() > 0) {
+          Nd4j.exec(
+              DynamicCustomOp.builder("scatter_nd_add")
+                  .addInputs(p, sp.index(), Nd4j.create(sp.coef(), new long[] {sp.size()}, p.dataType()))
+                  .addOutputs(p)
+                  .build());
+        }
+        p.muli(invTemp); // dL/dlogits
+      }
+      return p;
+    }
+  }
+
+  /** a[index[j, 0], index[j, 1]] for every j, as one op. */
+  private static double[] gatherNd(INDArray a, INDArray index) {
+    INDArray out = Nd4j.createUninitialized(a.dataType(), index.size(0));
+    Nd4j.exec(DynamicCustomOp.builder("gather_nd").addInputs(a, index).addOutputs(out).build());
+    return out.toDoubleVector();
+  }
+
+  /**
+   * The sparse coefficients of one chunk as (chunk row, id, coefficient) triples, targets first
+   * (one per row with a target, coefficient 0 when none is given) and then the vocabCoef entries;
+   * {@code index} is the [size, 2] (row, id) array the gather/scatter ops take.
+   */
+  private record Sparse(int[] row, double[] coef, int targets, INDArray index) {
+    int size() {
+      return row.length;
+    }
+
+    static Sparse of(
+        int from, int c, int[] targets, double[] targetCoef, VocabCoef[] vocabCoef) {
+      int n = 0;
+      int t = 0;
+      for (int i = 0; i < c; i++) {
+        t += targets[from + i] >= 0 ? 1 : 0;
+        VocabCoef a = vocabCoef == null ? null : vocabCoef[from + i];
+        n += a == null ? 0 : a.ids().length;
+      }
+      int[] row = new int[t + n];
+      double[] coef = new double[t + n];
+      int[][] index = new int[t + n][];
+      int k = 0;
+      for (int i = 0; i < c; i++) {
+        int y = targets[from + i];
+        if (y >= 0) {
+          row[k] = i;
+          coef[k] = targetCoef == null ? 0 : targetCoef[from + i];
+          index[k++] = new int[] {i, y};
+        }
+      }
+      for (int i = 0; i < c; i++) {
+        VocabCoef a = vocabCoef == null ? null : vocabCoef[from + i];
+        for (int j = 0; a != null && j < a.ids().length; j++) {
+          row[k] = i;
+          coef[k] = a.values()[j];
+          index[k++] = new int[] {i, a.ids()[j]};
+        }
+      }
+      return new Sparse(row, coef, t, k == 0 ? null : Nd4j.createFromArray(index));
+    }
+  }
+}

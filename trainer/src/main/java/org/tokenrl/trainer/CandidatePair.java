@@ -1,8 +1,0 @@
-package org.tokenrl.trainer;
-
-/**
- * One preference pair as token ids: the prompt (BOS first), the preferred response and the
- * dispreferred one (each ending in EOS unless it was truncated), plus the untagged prompt text that
- * T-REG's better/worse templates are filled with.
- */
-record CandidatePair(String promptText, int[] prompt, int[] chosen, int[] rejected) {}
