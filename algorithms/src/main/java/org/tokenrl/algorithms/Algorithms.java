@@ -1,5 +1,9 @@
 package org.tokenrl.algorithms;
 
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
+import java.util.Locale;
+import java.util.Set;
 import org.tokenrl.algorithms.preference.Cdpo;
 import org.tokenrl.algorithms.preference.Dpo;
 import org.tokenrl.algorithms.preference.PreferenceAlgorithm;
@@ -10,19 +14,15 @@ import org.tokenrl.algorithms.rl.RlAlgorithm;
 import org.tokenrl.algorithms.rl.Tempo;
 import org.tokenrl.algorithms.sft.Otr;
 import org.tokenrl.algorithms.sft.SupervisedAlgorithm;
-import com.typesafe.config.Config;
-import com.typesafe.config.ConfigFactory;
-import java.util.Locale;
-import java.util.Set;
 import org.tokenrl.core.StrictSettings;
 
 /**
  * Registry of algorithms, built from an {@code algorithm { name = ..., ... }} block. Each algorithm
  * is one class with a static {@code create(Config block)} and one
- * configs/algorithm/&lt;name&gt;.conf documenting every key; adding one means one line below. There are three kinds ({@link
- * AlgorithmKind}), each with its own factory because each needs a different trainer loop: ask
- * {@link #kind} first, then call {@link #create} (RL), {@link #createPreference} or {@link
- * #createSupervised}.
+ * configs/algorithm/&lt;name&gt;.conf documenting every key; adding one means one line below. There
+ * are three kinds ({@link AlgorithmKind}), each with its own factory because each needs a different
+ * trainer loop: ask {@link #kind} first, then call {@link #create} (RL), {@link #createPreference}
+ * or {@link #createSupervised}.
  */
 public final class Algorithms {
   private Algorithms() {}

@@ -1,12 +1,5 @@
 package org.tokenrl.algorithms;
 
-import org.tokenrl.algorithms.preference.Dpo;
-import org.tokenrl.algorithms.preference.PreferenceAlgorithm;
-import org.tokenrl.algorithms.preference.Treg;
-import org.tokenrl.algorithms.rl.ClippedPolicyObjective;
-import org.tokenrl.algorithms.rl.D3s;
-import org.tokenrl.algorithms.rl.RlAlgorithm;
-import org.tokenrl.algorithms.sft.SupervisedAlgorithm;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -19,8 +12,14 @@ import java.nio.file.Path;
 import java.util.Set;
 import java.util.TreeSet;
 import org.junit.jupiter.api.Test;
+import org.tokenrl.algorithms.preference.Dpo;
+import org.tokenrl.algorithms.preference.PreferenceAlgorithm;
+import org.tokenrl.algorithms.preference.Treg;
 import org.tokenrl.algorithms.rl.ClippedPolicyObjective.KlEstimator;
 import org.tokenrl.algorithms.rl.ClippedPolicyObjective.LossAggregation;
+import org.tokenrl.algorithms.rl.D3s;
+import org.tokenrl.algorithms.rl.RlAlgorithm;
+import org.tokenrl.algorithms.sft.SupervisedAlgorithm;
 
 /** The registry, strict config reading, and configs/algorithm/*.conf matching the code defaults. */
 class AlgorithmsTest {
@@ -93,8 +92,7 @@ class AlgorithmsTest {
     assertFalse(dpo.needsTokenRewards() || dpo.needsCriticalWeights());
     PreferenceAlgorithm treg = Algorithms.createPreference("name = treg, alpha = 0.5");
     assertTrue(treg.needsTokenRewards());
-    assertEquals(
-        0.5, ((Treg) treg.objective()).options().alpha());
+    assertEquals(0.5, ((Treg) treg.objective()).options().alpha());
     assertEquals("good:{prompt}", treg.settings().getString("better_template"));
     PreferenceAlgorithm cdpo = Algorithms.createPreference("name = cdpo, form = per-position");
     assertTrue(cdpo.needsCriticalWeights() && cdpo.needsPromptLengths());

@@ -1,9 +1,9 @@
 package org.tokenrl.cli;
 
+import org.tokenrl.rewards.Smoothing;
 import org.tokenrl.tools.bench.BleuBenchmark;
 import org.tokenrl.tools.bench.ModelBenchRun;
 import org.tokenrl.tools.bench.RolloutBench;
-import org.tokenrl.rewards.Smoothing;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -13,7 +13,8 @@ import picocli.CommandLine.Option;
  */
 @Command(
     name = "bench",
-    description = "measure training, sampling, rollout and BLEU speed (model: also against PyTorch)",
+    description =
+        "measure training, sampling, rollout and BLEU speed (model: also against PyTorch)",
     subcommands = {BenchCommand.Model.class, BenchCommand.Bleu.class, BenchCommand.Rollout.class},
     footer = {"", "Without a benchmark name, runs 'model' with its defaults."})
 final class BenchCommand extends CliCommand {
@@ -46,7 +47,10 @@ final class BenchCommand extends CliCommand {
                 + " (or $TOKENRL_TORCH_PYTHON) and print the ratios tokenrl/PyTorch")
     boolean vsTorch;
 
-    @Option(names = "--only", paramLabel = "TEXT", description = "only the cases whose name contains TEXT")
+    @Option(
+        names = "--only",
+        paramLabel = "TEXT",
+        description = "only the cases whose name contains TEXT")
     String only = "";
 
     @Option(
@@ -89,13 +93,17 @@ final class BenchCommand extends CliCommand {
     @Option(names = "--quick", description = "batch sizes and lengths 64 and 256 only")
     boolean quick;
 
-    @Option(names = "--vocab", paramLabel = "V", description = "token ids drawn from [0, V) (default ${DEFAULT-VALUE})")
+    @Option(
+        names = "--vocab",
+        paramLabel = "V",
+        description = "token ids drawn from [0, V) (default ${DEFAULT-VALUE})")
     int vocab = 32000;
 
     @Option(
         names = "--overlap",
         paramLabel = "P",
-        description = "share of candidate tokens copied from the reference (default ${DEFAULT-VALUE})")
+        description =
+            "share of candidate tokens copied from the reference (default ${DEFAULT-VALUE})")
     double overlap = 0.5;
 
     @Option(
@@ -107,7 +115,9 @@ final class BenchCommand extends CliCommand {
     @Option(names = "--no-nltk", description = "skip the NLTK baseline")
     boolean noNltk;
 
-    @Option(names = "--nd4j", description = "also time ND4J's unique and bincount against the Java radix sort")
+    @Option(
+        names = "--nd4j",
+        description = "also time ND4J's unique and bincount against the Java radix sort")
     boolean nd4j;
 
     @Override

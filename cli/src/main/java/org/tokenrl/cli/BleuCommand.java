@@ -86,7 +86,8 @@ final class BleuCommand extends CliCommand {
       return fail("--weights has " + weights.length + " values but --max-n is " + n);
     }
     BleuConfig config =
-        new BleuConfig(n, weights != null ? weights : BleuConfig.uniformWeights(n), smoothing, mode);
+        new BleuConfig(
+            n, weights != null ? weights : BleuConfig.uniformWeights(n), smoothing, mode);
     List<int[]> cands = new ArrayList<>();
     List<int[][]> refs = new ArrayList<>();
     try (BufferedReader reader =

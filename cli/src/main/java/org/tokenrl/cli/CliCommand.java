@@ -1,9 +1,9 @@
 package org.tokenrl.cli;
 
-import org.tokenrl.runlog.Console;
 import java.io.IOException;
 import java.util.concurrent.Callable;
 import org.tokenrl.core.ConfigException;
+import org.tokenrl.runlog.Console;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;

@@ -1,8 +1,5 @@
 package org.tokenrl.cli;
 
-import org.tokenrl.runlog.RunRecord;
-import org.tokenrl.tools.compare.CompareHtml;
-import org.tokenrl.tools.compare.RunComparison;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ArrayNode;
@@ -19,6 +16,9 @@ import java.util.Map;
 import java.util.TreeSet;
 import java.util.function.ToDoubleFunction;
 import java.util.stream.Stream;
+import org.tokenrl.runlog.RunRecord;
+import org.tokenrl.tools.compare.CompareHtml;
+import org.tokenrl.tools.compare.RunComparison;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -29,7 +29,8 @@ import picocli.CommandLine.Parameters;
  */
 @Command(
     name = "compare",
-    description = "compare runs over seeds: table (mean ± std), --json, --html curves with seed bands",
+    description =
+        "compare runs over seeds: table (mean ± std), --json, --html curves with seed bands",
     footer = CompareCommand.DETAILS)
 final class CompareCommand extends CliCommand {
   static final String DETAILS =
@@ -49,7 +50,10 @@ final class CompareCommand extends CliCommand {
         ./tokenrl compare experiments/credit-assignment/runs/arith --target eval/accuracy=0.8 \\
             --metric train/reward_mean:last10 --html arith.html""";
 
-  @Parameters(arity = "1..*", paramLabel = "RUN_DIR", description = "run directories, folders of runs, or globs")
+  @Parameters(
+      arity = "1..*",
+      paramLabel = "RUN_DIR",
+      description = "run directories, folders of runs, or globs")
   private List<String> inputs = new ArrayList<>();
 
   @Option(
@@ -153,7 +157,10 @@ final class CompareCommand extends CliCommand {
           out.add(root.normalize());
         } else if (Files.isDirectory(root)) {
           try (Stream<Path> s = Files.walk(root)) {
-            s.filter(Files::isDirectory).filter(RunRecord::isRun).map(Path::normalize).forEach(out::add);
+            s.filter(Files::isDirectory)
+                .filter(RunRecord::isRun)
+                .map(Path::normalize)
+                .forEach(out::add);
           }
         }
       }

@@ -1,9 +1,5 @@
 package org.tokenrl.cli;
 
-import org.tokenrl.runlog.RunDirectory;
-import org.tokenrl.tools.credit.PairCreditHtml;
-import org.tokenrl.tools.credit.CreditHtml;
-import org.tokenrl.tools.credit.PairCredit;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -25,14 +21,18 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import org.apache.arrow.memory.RootAllocator;
-import org.tokenrl.core.CharTokenizer;
-import org.tokenrl.core.PreferenceBatch;
-import org.tokenrl.core.PreferenceSchema.TokenWeights;
 import org.tokenrl.algorithms.AlgorithmKind;
 import org.tokenrl.algorithms.Algorithms;
 import org.tokenrl.algorithms.rl.CreditInput;
 import org.tokenrl.algorithms.rl.RlAlgorithm;
 import org.tokenrl.algorithms.rl.TokenCredit;
+import org.tokenrl.core.CharTokenizer;
+import org.tokenrl.core.PreferenceBatch;
+import org.tokenrl.core.PreferenceSchema.TokenWeights;
+import org.tokenrl.runlog.RunDirectory;
+import org.tokenrl.tools.credit.CreditHtml;
+import org.tokenrl.tools.credit.PairCredit;
+import org.tokenrl.tools.credit.PairCreditHtml;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -49,11 +49,12 @@ import picocli.CommandLine.Parameters;
  * cDPO's critical-token weights, computed from the log-probs/logits on the line (see {@link
  * PairCredit} for the formats).
  *
- * Each input line is one group: {@code {"responses": [[ids], ...], "rewards": [...], "entropies":
- * [[...], ...]}} (entropies optional, needed by d3s with K < 1; a null reward means unscorable).
- * Each output line is {@code {"advantages": [[...]], "keep": [[0/1, ...]]}}. {@code key=value}
- * overrides any key of the algorithm block (see configs/algorithm/*.conf); progress drives the d3s
- * schedule. Exit status: 0 on success, 2 on a usage error or malformed input (with the line).
+ * <p>Each input line is one group: {@code {"responses": [[ids], ...], "rewards": [...],
+ * "entropies": [[...], ...]}} (entropies optional, needed by d3s with K < 1; a null reward means
+ * unscorable). Each output line is {@code {"advantages": [[...]], "keep": [[0/1, ...]]}}. {@code
+ * key=value} overrides any key of the algorithm block (see configs/algorithm/*.conf); progress
+ * drives the d3s schedule. Exit status: 0 on success, 2 on a usage error or malformed input (with
+ * the line).
  */
 @Command(
     name = "credit",
@@ -132,7 +133,8 @@ final class CreditCommand extends CliCommand {
     PrintStream out = console().out();
     if (cached != null) {
       org.tokenrl.core.Tokenizer tokenizer = modelTokenizer();
-      return cachedPairs(cached, limit, html, out, tokenizer != null ? tokenizer : runTokenizer(cached));
+      return cachedPairs(
+          cached, limit, html, out, tokenizer != null ? tokenizer : runTokenizer(cached));
     }
     if (algorithm == null) {
       return fail("--algorithm is required (see ./tokenrl credit --help)");
@@ -214,18 +216,20 @@ final class CreditCommand extends CliCommand {
             file + " holds no token weights (a dpo run): every token shares its sequence's credit");
       }
       PairCredit credit =
-          PairCredit.create(ConfigFactory.empty().withValue("name", ConfigValueFactory.fromAnyRef(kind.label())));
+          PairCredit.create(
+              ConfigFactory.empty().withValue("name", ConfigValueFactory.fromAnyRef(kind.label())));
       PairCreditHtml page =
-          html == null
-              ? null
-              : new PairCreditHtml(credit.settings(), credit.isTreg(), tokenizer);
+          html == null ? null : new PairCreditHtml(credit.settings(), credit.isTreg(), tokenizer);
       for (int i = 0; i < Math.min(limit, batch.size()); i++) {
         PairCredit.Row[] rows;
         if (kind == TokenWeights.TREG) {
           rows =
               new PairCredit.Row[] {
                 new PairCredit.Row(
-                    "chosen", batch.chosenIds(i), PreferenceBatch.toDoubles(batch.chosenTokenWeights(i)), null),
+                    "chosen",
+                    batch.chosenIds(i),
+                    PreferenceBatch.toDoubles(batch.chosenTokenWeights(i)),
+                    null),
                 new PairCredit.Row(
                     "rejected",
                     batch.rejectedIds(i),
@@ -239,7 +243,9 @@ final class CreditCommand extends CliCommand {
             critical[t] = w[t] > PairCredit.CRITICAL;
           }
           rows =
-              new PairCredit.Row[] {new PairCredit.Row("rejected", batch.rejectedIds(i), w, critical)};
+              new PairCredit.Row[] {
+                new PairCredit.Row("rejected", batch.rejectedIds(i), w, critical)
+              };
         }
         out.println(json.writeValueAsString(credit.toJson(json, rows)));
         if (page != null) {
@@ -259,7 +265,8 @@ final class CreditCommand extends CliCommand {
       return null;
     }
     try {
-      return org.tokenrl.model.io.PretrainedModel.loadTokenizer(ModelArgument.resolve(model, console()));
+      return org.tokenrl.model.io.PretrainedModel.loadTokenizer(
+          ModelArgument.resolve(model, console()));
     } catch (IOException e) {
       throw new BadInput("--model " + model + ": " + e.getMessage());
     }

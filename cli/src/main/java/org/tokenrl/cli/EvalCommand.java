@@ -1,5 +1,19 @@
 package org.tokenrl.cli;
 
+import com.typesafe.config.Config;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import org.tokenrl.core.ConfigException;
+import org.tokenrl.core.ConfigLoader;
+import org.tokenrl.core.ProjectRoot;
+import org.tokenrl.core.Tokenizers;
+import org.tokenrl.model.Policy;
+import org.tokenrl.model.io.Checkpoint;
+import org.tokenrl.rollout.Task;
+import org.tokenrl.rollout.Tasks;
 import org.tokenrl.runlog.RunDirectory;
 import org.tokenrl.trainer.loop.Checkpoints;
 import org.tokenrl.trainer.loop.Evaluator;
@@ -7,21 +21,6 @@ import org.tokenrl.trainer.setup.ChatFormat;
 import org.tokenrl.trainer.setup.MaxNewTokens;
 import org.tokenrl.trainer.setup.PromptCodec;
 import org.tokenrl.trainer.setup.StartChecks;
-import org.tokenrl.core.ProjectRoot;
-import com.typesafe.config.Config;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.Map;
-import java.util.Locale;
-import org.tokenrl.core.ConfigException;
-import org.tokenrl.core.ConfigLoader;
-import org.tokenrl.core.Tokenizers;
-import org.tokenrl.model.io.Checkpoint;
-import org.tokenrl.model.Policy;
-import org.tokenrl.rollout.Task;
-import org.tokenrl.rollout.Tasks;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -87,7 +86,8 @@ final class EvalCommand extends CliCommand {
       }
       Path run = runDir;
       RunDirectory dir = RunDirectory.existing(run);
-      Config config = withTaskOverrides(ConfigLoader.loadResolved(dir.config()).config(), overrides);
+      Config config =
+          withTaskOverrides(ConfigLoader.loadResolved(dir.config()).config(), overrides);
       Path ckpt =
           checkpoint != null
               ? checkpoint
@@ -106,7 +106,8 @@ final class EvalCommand extends CliCommand {
           }
           // B = 0 makes every adapter's product zero: exactly the pretrained base.
           Map<String, float[]> adapters = policy.adapterWeights();
-          adapters.replaceAll((name, v) -> name.endsWith("lora_B.weight") ? new float[v.length] : v);
+          adapters.replaceAll(
+              (name, v) -> name.endsWith("lora_B.weight") ? new float[v.length] : v);
           policy.importWeights(adapters);
         }
         int n = size != null ? size : config.getInt("trainer.eval_size");

@@ -1,6 +1,5 @@
 package org.tokenrl.cli;
 
-import org.tokenrl.runlog.RunDirectory;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -8,14 +7,15 @@ import java.util.Locale;
 import java.util.Map;
 import org.tokenrl.core.HfTokenizer;
 import org.tokenrl.core.Tokenizers;
+import org.tokenrl.model.Policy;
+import org.tokenrl.model.arch.LlamaConfig;
 import org.tokenrl.model.io.Checkpoint;
 import org.tokenrl.model.io.HfExport;
-import org.tokenrl.model.arch.LlamaConfig;
-import org.tokenrl.model.Policy;
 import org.tokenrl.model.io.ModelSource;
 import org.tokenrl.model.io.PeftExport;
 import org.tokenrl.model.io.PretrainedModel;
 import org.tokenrl.model.io.SafeTensors;
+import org.tokenrl.runlog.RunDirectory;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -154,11 +154,12 @@ final class ExportCommand extends CliCommand {
   }
 
   /** What an HF directory is written from. */
-  private record Exportable(LlamaConfig config, Map<String, float[]> weights, HfTokenizer tokenizer) {}
+  private record Exportable(
+      LlamaConfig config, Map<String, float[]> weights, HfTokenizer tokenizer) {}
 
   /**
-   * A pretrained model as read, or a tokenrl run directory (its newest checkpoint) or checkpoint
-   * of a llama model started from one (its tokenizer JSON carries the HF tokenizer and template).
+   * A pretrained model as read, or a tokenrl run directory (its newest checkpoint) or checkpoint of
+   * a llama model started from one (its tokenizer JSON carries the HF tokenizer and template).
    */
   private static Exportable exportable(Path path) throws IOException, BadInput {
     Path checkpoint = checkpointOf(path);
@@ -167,12 +168,16 @@ final class ExportCommand extends CliCommand {
       try (Policy policy = loaded.policy()) {
         if (!(policy.config() instanceof LlamaConfig config)) {
           throw new BadInput(
-              checkpoint + " holds a " + policy.config().arch() + " model; only llama models"
+              checkpoint
+                  + " holds a "
+                  + policy.config().arch()
+                  + " model; only llama models"
                   + " export to Hugging Face");
         }
         if (!(Tokenizers.fromJson(loaded.tokenizerJson()) instanceof HfTokenizer tokenizer)) {
           throw new BadInput(
-              checkpoint + " was trained with tokenrl's character tokenizer, which has no"
+              checkpoint
+                  + " was trained with tokenrl's character tokenizer, which has no"
                   + " Hugging Face equivalent; start runs from model.path to export them");
         }
         return new Exportable(config, policy.mergedWeights(), tokenizer);

@@ -23,8 +23,7 @@ final class FetchCommand extends CliCommand {
   int execute() throws Exception {
     KnownModel m = KnownModel.named(name);
     if (m == null) {
-      return fail(
-          "unknown model '" + name + "'; known: " + String.join(", ", KnownModel.names()));
+      return fail("unknown model '" + name + "'; known: " + String.join(", ", KnownModel.names()));
     }
     Path file = ModelCache.standard().fetch(m, console().err()::println);
     console().out().println(file);

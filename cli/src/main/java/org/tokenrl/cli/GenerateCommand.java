@@ -10,8 +10,8 @@ import org.tokenrl.core.ChatTemplate;
 import org.tokenrl.model.Generation;
 import org.tokenrl.model.OptimizerConfig;
 import org.tokenrl.model.Policy;
-import org.tokenrl.model.io.PretrainedModel;
 import org.tokenrl.model.SamplingParams;
+import org.tokenrl.model.io.PretrainedModel;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -42,7 +42,10 @@ final class GenerateCommand extends CliCommand {
               + " {\"prompt\", \"text\", \"ids\"}")
   private java.nio.file.Path promptsFile;
 
-  @Option(names = "--batch", paramLabel = "N", description = "rows per batch with --prompts-file (default 16)")
+  @Option(
+      names = "--batch",
+      paramLabel = "N",
+      description = "rows per batch with --prompts-file (default 16)")
   private int batch = 16;
 
   @Option(names = "--chat", description = "wrap the prompt as a user turn in the chat template")
@@ -106,8 +109,12 @@ final class GenerateCommand extends CliCommand {
     }
     if (promptIds.length + maxNewTokens > m.config().maxPositionEmbeddings()) {
       return fail(
-          "prompt (" + promptIds.length + " tokens) + --max-new-tokens " + maxNewTokens
-              + " exceeds the model's context of " + m.config().maxPositionEmbeddings());
+          "prompt ("
+              + promptIds.length
+              + " tokens) + --max-new-tokens "
+              + maxNewTokens
+              + " exceeds the model's context of "
+              + m.config().maxPositionEmbeddings());
     }
     SamplingParams params = params(m);
     int[] ids;

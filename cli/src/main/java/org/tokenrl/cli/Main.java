@@ -1,10 +1,10 @@
 package org.tokenrl.cli;
 
-import org.tokenrl.runlog.Console;
 import java.io.PrintWriter;
-import java.util.concurrent.Callable;
 import java.util.List;
+import java.util.concurrent.Callable;
 import java.util.function.Supplier;
+import org.tokenrl.runlog.Console;
 import picocli.CommandLine;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.UnmatchedArgumentException;
@@ -19,8 +19,11 @@ import picocli.CommandLine.UnmatchedArgumentException;
     name = "tokenrl",
     description = "RL post-training of language models with token-level credit assignment.",
     synopsisSubcommandLabel = "<command>",
-    footer = {"", "Run ./tokenrl <command> --help for a command's options.",
-      "quickstart: ./tokenrl train configs/quickstart.conf"})
+    footer = {
+      "",
+      "Run ./tokenrl <command> --help for a command's options.",
+      "quickstart: ./tokenrl train configs/quickstart.conf"
+    })
 public final class Main implements Callable<Integer> {
 
   /**

@@ -1,15 +1,15 @@
 package org.tokenrl.cli;
 
-import org.tokenrl.runlog.Console;
 import java.io.IOException;
 import java.nio.file.Path;
 import org.tokenrl.model.io.ModelCache;
+import org.tokenrl.runlog.Console;
 import picocli.CommandLine.Option;
 
 /**
  * A {@code --model PATH_OR_NAME} value resolved to a local path: an HF directory or .gguf file as
- * is, a known name through the model cache (fetched on first use, progress on stderr). As a
- * picocli mixin it is the required {@code --model} option of the commands that load a model.
+ * is, a known name through the model cache (fetched on first use, progress on stderr). As a picocli
+ * mixin it is the required {@code --model} option of the commands that load a model.
  */
 final class ModelArgument {
   @Option(

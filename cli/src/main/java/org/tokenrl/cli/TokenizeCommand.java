@@ -79,7 +79,8 @@ final class TokenizeCommand extends CliCommand {
     for (int i = 0; i < ids.length; i++) {
       JsonNode v = a.get(i);
       if (!v.canConvertToInt() || v.asInt() < 0 || v.asInt() >= vocab) {
-        throw new BadInput("stdin:" + lineNo + ": " + v + " is not a token id in [0, " + vocab + ")");
+        throw new BadInput(
+            "stdin:" + lineNo + ": " + v + " is not a token id in [0, " + vocab + ")");
       }
       ids[i] = v.asInt();
     }

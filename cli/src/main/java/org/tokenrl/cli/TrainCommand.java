@@ -1,9 +1,5 @@
 package org.tokenrl.cli;
 
-import org.tokenrl.runlog.RunDirectory;
-import org.tokenrl.trainer.loop.TrainingRun;
-import org.tokenrl.trainer.setup.StartChecks;
-import org.tokenrl.core.ProjectRoot;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -11,7 +7,11 @@ import java.util.List;
 import org.tokenrl.core.ConfigException;
 import org.tokenrl.core.ConfigLoader;
 import org.tokenrl.core.DurableFiles;
+import org.tokenrl.core.ProjectRoot;
 import org.tokenrl.core.ResolvedConfig;
+import org.tokenrl.runlog.RunDirectory;
+import org.tokenrl.trainer.loop.TrainingRun;
+import org.tokenrl.trainer.setup.StartChecks;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -120,5 +120,4 @@ final class TrainCommand extends CliCommand {
     }
     return ProjectRoot.get().resolve("configs");
   }
-
 }

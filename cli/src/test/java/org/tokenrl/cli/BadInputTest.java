@@ -1,6 +1,5 @@
 package org.tokenrl.cli;
 
-import org.tokenrl.core.ProjectRoot;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -12,6 +11,7 @@ import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.tokenrl.core.ProjectRoot;
 
 /**
  * One test per class of bad input: each is one line on stderr naming the config key (its HOCON
@@ -29,9 +29,17 @@ class BadInputTest {
     List<String> args = new ArrayList<>(List.of("train", quickstart()));
     args.addAll(
         List.of(
-            "model.d_model=32", "model.layers=1", "model.heads=2", "model.d_ff=64",
-            "sft.steps=2", "sft.batch_size=8", "trainer.steps=2", "trainer.prompts_per_step=2",
-            "trainer.group_size=2", "trainer.eval_size=8", "trainer.checkpoint_every=2",
+            "model.d_model=32",
+            "model.layers=1",
+            "model.heads=2",
+            "model.d_ff=64",
+            "sft.steps=2",
+            "sft.batch_size=8",
+            "trainer.steps=2",
+            "trainer.prompts_per_step=2",
+            "trainer.group_size=2",
+            "trainer.eval_size=8",
+            "trainer.checkpoint_every=2",
             "trainer.run_dir=\"" + runDir + "\""));
     args.addAll(List.of(extra));
     return CliRun.of(args.toArray(String[]::new));
@@ -101,7 +109,8 @@ class BadInputTest {
   @Test
   void algorithmBackendAndInitFromAreCheckedBeforeTheWarmUp() {
     assertRejectedContaining("algorithm.clip_eps_low", "algorithm.clip_eps_low=-1");
-    assertRejectedContaining("distributed.backend = nowhere is not available", "distributed.backend=nowhere");
+    assertRejectedContaining(
+        "distributed.backend = nowhere is not available", "distributed.backend=nowhere");
     assertRejectedContaining("run.init_from = no/such/run is neither", "run.init_from=no/such/run");
   }
 
@@ -115,15 +124,20 @@ class BadInputTest {
     lines.set(13, "{\"prompt\": \"" + "9".repeat(40) + "=\", \"answer\": \"1\"}");
     Files.write(data, lines);
     assertRejected(
-        data + ":14: needs 43 positions for prompt and answer but model.max_seq_len = 32"
+        data
+            + ":14: needs 43 positions for prompt and answer but model.max_seq_len = 32"
             + " (shorten the example or raise model.max_seq_len)",
-        "task=jsonl", "task.path=\"" + data + "\"", "task.eval_fraction=0.2");
+        "task=jsonl",
+        "task.path=\"" + data + "\"",
+        "task.eval_fraction=0.2");
     // A 1 MB line is the same one line, not an OutOfMemoryError.
     lines.set(13, "{\"prompt\": \"" + "7".repeat(1 << 20) + "\", \"answer\": \"1\"}");
     Files.write(data, lines);
     assertRejectedContaining(
         data + ":14: needs 1048578 positions",
-        "task=jsonl", "task.path=\"" + data + "\"", "task.eval_fraction=0.2");
+        "task=jsonl",
+        "task.path=\"" + data + "\"",
+        "task.eval_fraction=0.2");
   }
 
   @Test
@@ -136,11 +150,18 @@ class BadInputTest {
             "{\"prompt\": \"1+2=\", \"chosen\": \"3\"}"));
     assertRejected(
         pairs + ":2: missing \"rejected\"",
-        "algorithm=dpo", "preference.source=jsonl", "preference.path=\"" + pairs + "\"");
-    Files.write(pairs, List.of("{\"prompt\": \"" + "1".repeat(40) + "\", \"chosen\": \"2\", \"rejected\": \"3\"}"));
+        "algorithm=dpo",
+        "preference.source=jsonl",
+        "preference.path=\"" + pairs + "\"");
+    Files.write(
+        pairs,
+        List.of(
+            "{\"prompt\": \"" + "1".repeat(40) + "\", \"chosen\": \"2\", \"rejected\": \"3\"}"));
     assertRejectedContaining(
         "none of its 1 pairs fits model.max_seq_len = 32",
-        "algorithm=dpo", "preference.source=jsonl", "preference.path=\"" + pairs + "\"");
+        "algorithm=dpo",
+        "preference.source=jsonl",
+        "preference.path=\"" + pairs + "\"");
   }
 
   @Test
@@ -178,7 +199,9 @@ class BadInputTest {
     assertEquals(0, resumed.code(), resumed.err());
     assertTrue(
         resumed.err().contains("checkpoint step-0000004 (")
-            && resumed.err().contains("is damaged; resuming from the newest intact one, step-0000002"),
+            && resumed
+                .err()
+                .contains("is damaged; resuming from the newest intact one, step-0000002"),
         resumed.err());
     assertTrue(resumed.out().contains("resumed from checkpoint at step 2 of 4"), resumed.out());
     // Steps 3-4 were redone and the damaged checkpoint replaced by a good one.
@@ -201,14 +224,24 @@ class BadInputTest {
     cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     cmd.addAll(java.lang.management.ManagementFactory.getRuntimeMXBean().getInputArguments());
     cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), Main.class.getName()));
-    cmd.addAll(List.of("train", quickstart(), "model.d_model=32", "model.layers=1", "model.heads=2",
-        "model.d_ff=64", "sft.steps=100000", "sft.batch_size=4", "trainer.steps=1",
-        "trainer.checkpoint_every=2", "trainer.eval_every=0", "trainer.run_dir=\"" + runDir + "\""));
+    cmd.addAll(
+        List.of(
+            "train",
+            quickstart(),
+            "model.d_model=32",
+            "model.layers=1",
+            "model.heads=2",
+            "model.d_ff=64",
+            "sft.steps=100000",
+            "sft.batch_size=4",
+            "trainer.steps=1",
+            "trainer.checkpoint_every=2",
+            "trainer.eval_every=0",
+            "trainer.run_dir=\"" + runDir + "\""));
     ProcessBuilder pb = new ProcessBuilder(cmd).redirectError(tmp.resolve("err.txt").toFile());
     pb.environment().put("OMP_NUM_THREADS", "1");
     Process p = pb.start();
-    try (var out =
-        new java.io.BufferedReader(new java.io.InputStreamReader(p.getInputStream()))) {
+    try (var out = new java.io.BufferedReader(new java.io.InputStreamReader(p.getInputStream()))) {
       String line;
       while ((line = out.readLine()) != null && !line.startsWith("step 3/")) {
         // wait until a checkpoint (after step 2) exists
@@ -221,8 +254,11 @@ class BadInputTest {
     }
     String err = Files.readString(tmp.resolve("err.txt"));
     assertTrue(
-        err.matches("(?s).*tokenrl: stopped during step \\d+ of 100001; the last checkpoint is"
-            + " step-\\d+\\. Continue with: \\./tokenrl train --resume " + java.util.regex.Pattern.quote(runDir.toString()) + "\\s*"),
+        err.matches(
+            "(?s).*tokenrl: stopped during step \\d+ of 100001; the last checkpoint is"
+                + " step-\\d+\\. Continue with: \\./tokenrl train --resume "
+                + java.util.regex.Pattern.quote(runDir.toString())
+                + "\\s*"),
         err);
   }
 }

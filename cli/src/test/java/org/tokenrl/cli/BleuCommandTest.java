@@ -13,8 +13,10 @@ import org.tokenrl.rewards.Smoothing;
 import org.tokenrl.rewards.TensorBleu;
 
 class BleuCommandTest {
-  private static final String B1 = "{\"candidate\": [5,6,7,8,9,10], \"references\": [[5,6,7,8,9,11]]}";
-  private static final String B2 = "{\"candidate\": [3,3,3,3], \"references\": [[3,4,5,3,6],[7,3,8]]}";
+  private static final String B1 =
+      "{\"candidate\": [5,6,7,8,9,10], \"references\": [[5,6,7,8,9,11]]}";
+  private static final String B2 =
+      "{\"candidate\": [3,3,3,3], \"references\": [[3,4,5,3,6],[7,3,8]]}";
 
   /** Exit code, stdout and stderr of one run. */
   private record Result(int code, String out, String err) {

@@ -1,11 +1,11 @@
 package org.tokenrl.cli;
 
-import org.tokenrl.runlog.Console;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
+import org.tokenrl.runlog.Console;
 
 /** One {@code ./tokenrl} invocation in this JVM, with its exit code and captured output. */
 record CliRun(int code, String out, String err) {

@@ -1,6 +1,5 @@
 package org.tokenrl.cli;
 
-import org.tokenrl.trainer.loop.TrainingRunTest;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -18,6 +17,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.tokenrl.trainer.loop.TrainingRunTest;
 
 /**
  * {@code ./tokenrl compare} on real tiny runs (GRPO and TEMPO, two seeds each): the groups, and
@@ -37,12 +37,17 @@ class CompareCommandTest {
     for (int seed = 1; seed <= 2; seed++) {
       grpo.add(
           TrainingRunTest.train(
-              root.resolve("grpo-seed" + seed), Long.MAX_VALUE, "run.seed=" + seed,
+              root.resolve("grpo-seed" + seed),
+              Long.MAX_VALUE,
+              "run.seed=" + seed,
               "tensorboard.samples=0"));
       tempo.add(
           TrainingRunTest.train(
-              root.resolve("tempo-seed" + seed), Long.MAX_VALUE, "algorithm=tempo",
-              "run.seed=" + seed, "tensorboard.samples=0"));
+              root.resolve("tempo-seed" + seed),
+              Long.MAX_VALUE,
+              "algorithm=tempo",
+              "run.seed=" + seed,
+              "tensorboard.samples=0"));
     }
     // A target half the runs reach: entropy at or below the second-lowest final-step value.
     List<Double> lastEntropy = new ArrayList<>();
@@ -56,8 +61,17 @@ class CompareCommandTest {
     Path html = tmp.resolve("report/compare.html");
     CliRun json =
         CliRun.of(
-            "compare", root.toString(), "--target", target, "--metric", "train/reward_mean:last2",
-            "--metric", "actor/entropy:max", "--json", "--html", html.toString());
+            "compare",
+            root.toString(),
+            "--target",
+            target,
+            "--metric",
+            "train/reward_mean:last2",
+            "--metric",
+            "actor/entropy:max",
+            "--json",
+            "--html",
+            html.toString());
     assertEquals(0, json.code(), json.err());
     JsonNode report = JSON.readTree(json.out());
     assertEquals(List.of("algorithm.name"), strings(report.get("columns")));
@@ -75,7 +89,8 @@ class CompareCommandTest {
       assertStat(stats.get("final_accuracy"), runs, r -> last(r, "eval/accuracy"));
       assertStat(stats.get("start_accuracy"), runs, r -> atStep(r, "eval/accuracy", WARMUP));
       assertStat(stats.get("main_wall_seconds"), runs, r -> mainSum(r, "perf/time_step", 99));
-      assertStat(stats.get("train/reward_mean:last2"), runs, r -> lastMean(r, "train/reward_mean", 2));
+      assertStat(
+          stats.get("train/reward_mean:last2"), runs, r -> lastMean(r, "train/reward_mean", 2));
       assertStat(stats.get("actor/entropy:max"), runs, r -> max(r, "actor/entropy"));
       // Target: the first main-phase step whose entropy is <= threshold, and the tokens and
       // seconds summed over the main phase up to it; NaN (left out) for runs that never do.
@@ -86,15 +101,20 @@ class CompareCommandTest {
         double reachedAt = Double.NaN;
         for (JsonNode row : rows(run)) {
           int step = row.get("step").asInt();
-          if (step >= WARMUP && row.hasNonNull("actor/entropy")
+          if (step >= WARMUP
+              && row.hasNonNull("actor/entropy")
               && row.get("actor/entropy").asDouble() <= threshold) {
             reachedAt = step;
             break;
           }
         }
         steps.add(reachedAt - WARMUP);
-        tokens.add(Double.isNaN(reachedAt) ? Double.NaN : mainSum(run, "perf/rollout_tokens", (int) reachedAt));
-        seconds.add(Double.isNaN(reachedAt) ? Double.NaN : mainSum(run, "perf/time_step", (int) reachedAt));
+        tokens.add(
+            Double.isNaN(reachedAt)
+                ? Double.NaN
+                : mainSum(run, "perf/rollout_tokens", (int) reachedAt));
+        seconds.add(
+            Double.isNaN(reachedAt) ? Double.NaN : mainSum(run, "perf/time_step", (int) reachedAt));
       }
       long reached = steps.stream().filter(x -> !x.isNaN()).count();
       reachedTotal += reached;
@@ -106,13 +126,22 @@ class CompareCommandTest {
     assertTrue(reachedTotal >= 2, "the threshold is met by at least two runs");
 
     // The table: one row per group, "mean ± std" cells.
-    CliRun table = CliRun.of("compare", root.resolve("grpo-seed*").toString(),
-        root.resolve("tempo-seed1").toString(), root.resolve("tempo-seed2").toString());
+    CliRun table =
+        CliRun.of(
+            "compare",
+            root.resolve("grpo-seed*").toString(),
+            root.resolve("tempo-seed1").toString(),
+            root.resolve("tempo-seed2").toString());
     assertEquals(0, table.code(), table.err());
     List<String> lines = table.out().lines().filter(l -> l.startsWith("| ")).toList();
     assertEquals(3, lines.size(), table.out());
-    assertTrue(lines.get(0).startsWith("| algorithm.name | seeds | start acc | final acc"), lines.get(0));
-    double wall = mean(List.of(mainSum(grpo.get(0), "perf/time_step", 99), mainSum(grpo.get(1), "perf/time_step", 99)));
+    assertTrue(
+        lines.get(0).startsWith("| algorithm.name | seeds | start acc | final acc"), lines.get(0));
+    double wall =
+        mean(
+            List.of(
+                mainSum(grpo.get(0), "perf/time_step", 99),
+                mainSum(grpo.get(1), "perf/time_step", 99)));
     assertTrue(lines.get(1).startsWith("| grpo | 2 | "), lines.get(1));
     assertTrue(lines.get(1).contains(String.format(Locale.ROOT, "| %.0f ± ", wall)), lines.get(1));
 
@@ -121,7 +150,8 @@ class CompareCommandTest {
     assertEquals(3, count(page, "<svg "));
     assertEquals(3 * 2, count(page, "class=\"curve\""));
     assertEquals(3 * 2, count(page, "class=\"band\""));
-    assertFalse(page.matches("(?s).*(https?:|src=|href=|<script|@import|url\\().*"), "network reference");
+    assertFalse(
+        page.matches("(?s).*(https?:|src=|href=|<script|@import|url\\().*"), "network reference");
   }
 
   @Test
@@ -158,7 +188,8 @@ class CompareCommandTest {
       return;
     }
     double mean = mean(v);
-    assertEquals(mean, stat.get("mean").asDouble(), 1e-9 * Math.max(1, Math.abs(mean)), stat.toString());
+    assertEquals(
+        mean, stat.get("mean").asDouble(), 1e-9 * Math.max(1, Math.abs(mean)), stat.toString());
     if (v.size() == 2) {
       // sample standard deviation of two values: |a - b| / sqrt(2)
       double std = Math.abs(v.get(0) - v.get(1)) / Math.sqrt(2);
@@ -218,8 +249,11 @@ class CompareCommandTest {
   }
 
   private static double max(Path run, String key) {
-    return rows(run).stream().filter(r -> r.hasNonNull(key))
-        .mapToDouble(r -> r.get(key).asDouble()).max().orElse(Double.NaN);
+    return rows(run).stream()
+        .filter(r -> r.hasNonNull(key))
+        .mapToDouble(r -> r.get(key).asDouble())
+        .max()
+        .orElse(Double.NaN);
   }
 
   private static double mean(List<Double> v) {

@@ -1,6 +1,5 @@
 package org.tokenrl.cli;
 
-import org.tokenrl.tools.credit.CreditHtml;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -15,8 +14,12 @@ import org.junit.jupiter.api.io.TempDir;
 import org.tokenrl.algorithms.Algorithms;
 import org.tokenrl.algorithms.rl.CreditInput;
 import org.tokenrl.algorithms.rl.TokenCredit;
+import org.tokenrl.tools.credit.CreditHtml;
 
-/** {@code tokenrl credit} end to end: the docs/ worked examples through JSON lines, errors, the HTML page. */
+/**
+ * {@code tokenrl credit} end to end: the docs/ worked examples through JSON lines, errors, the HTML
+ * page.
+ */
 class CreditCommandTest {
   private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -159,7 +162,15 @@ class CreditCommandTest {
             + java.util.Arrays.toString(bad)
             + "], \"rewards\": [1, 0]}";
     Path html = dir.resolve("credit.html");
-    Run r = run(line, "--algorithm", "grpo", "--model", "smollm2-135m-instruct", "--html", html.toString());
+    Run r =
+        run(
+            line,
+            "--algorithm",
+            "grpo",
+            "--model",
+            "smollm2-135m-instruct",
+            "--html",
+            html.toString());
     assertEquals(0, r.status(), r.err());
     String page = Files.readString(html);
     assertTrue(page.contains(">␣capital</span>"), page);
@@ -223,8 +234,8 @@ class CreditCommandTest {
   }
 
   @Test
-  void showsTheTokenWeightsARunCachedWithItsPairs(@org.junit.jupiter.api.io.TempDir java.nio.file.Path tmp)
-      throws IOException {
+  void showsTheTokenWeightsARunCachedWithItsPairs(
+      @org.junit.jupiter.api.io.TempDir java.nio.file.Path tmp) throws IOException {
     java.nio.file.Path treg = tmp.resolve("treg.arrow");
     java.nio.file.Path cdpo = tmp.resolve("cdpo.arrow");
     java.nio.file.Path dpo = tmp.resolve("dpo.arrow");
@@ -234,16 +245,25 @@ class CreditCommandTest {
     float[] ref = {-1f, -2f, -0.5f};
     try (org.apache.arrow.memory.RootAllocator a = new org.apache.arrow.memory.RootAllocator()) {
       var p = new org.tokenrl.core.PreferencePair(0, prompt, chosen, rejected, ref, ref);
-      try (var b = org.tokenrl.core.PreferenceBatch.of(a, org.tokenrl.core.PreferenceSchema.TokenWeights.TREG,
-          List.of(p.withTokenWeights(new float[] {0.25f, 0f, -0.125f}, new float[] {-0.25f, 0.5f, 0f})))) {
+      try (var b =
+          org.tokenrl.core.PreferenceBatch.of(
+              a,
+              org.tokenrl.core.PreferenceSchema.TokenWeights.TREG,
+              List.of(
+                  p.withTokenWeights(
+                      new float[] {0.25f, 0f, -0.125f}, new float[] {-0.25f, 0.5f, 0f})))) {
         b.writeFile(treg);
       }
-      try (var b = org.tokenrl.core.PreferenceBatch.of(a, org.tokenrl.core.PreferenceSchema.TokenWeights.CDPO,
-          List.of(p.withTokenWeights(null, new float[] {0.25f, 0.75f, 1f})))) {
+      try (var b =
+          org.tokenrl.core.PreferenceBatch.of(
+              a,
+              org.tokenrl.core.PreferenceSchema.TokenWeights.CDPO,
+              List.of(p.withTokenWeights(null, new float[] {0.25f, 0.75f, 1f})))) {
         b.writeFile(cdpo);
       }
-      try (var b = org.tokenrl.core.PreferenceBatch.of(a, org.tokenrl.core.PreferenceSchema.TokenWeights.NONE,
-          List.of(p))) {
+      try (var b =
+          org.tokenrl.core.PreferenceBatch.of(
+              a, org.tokenrl.core.PreferenceSchema.TokenWeights.NONE, List.of(p))) {
         b.writeFile(dpo);
       }
     }

@@ -1,6 +1,5 @@
 package org.tokenrl.cli;
 
-import org.tokenrl.trainer.loop.TrainingRunTest;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -9,6 +8,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.tokenrl.trainer.loop.TrainingRunTest;
 
 /** {@code ./tokenrl eval}: a run's checkpoint on its own task and on a changed one. */
 class EvalCommandTest {
@@ -25,7 +25,8 @@ class EvalCommandTest {
     double acc = j.get("accuracy").asDouble();
     assertEquals(acc * 12, j.get("correct").asDouble(), 1e-9);
 
-    CliRun longer = CliRun.of("eval", runDir.toString(), "task.digits=3", "task.min_digits=3", "--size", "5");
+    CliRun longer =
+        CliRun.of("eval", runDir.toString(), "task.digits=3", "task.min_digits=3", "--size", "5");
     assertEquals(0, longer.code(), longer.err());
     assertEquals(5, new ObjectMapper().readTree(longer.out()).get("examples").asInt());
 
@@ -36,9 +37,11 @@ class EvalCommandTest {
     CliRun typo = CliRun.of("eval", runDir.toString(), "task.digts=3");
     assertEquals(2, typo.code());
     assertTrue(
-        typo.err().strip().equals(
-            "config error: unknown key 'task.digts' in command-line override 'task.digts=3'"
-                + " (did you mean 'task.digits'?)"),
+        typo.err()
+            .strip()
+            .equals(
+                "config error: unknown key 'task.digts' in command-line override 'task.digts=3'"
+                    + " (did you mean 'task.digits'?)"),
         typo.err());
     CliRun wrongType = CliRun.of("eval", runDir.toString(), "task.digits=two");
     assertEquals(2, wrongType.code());
@@ -47,7 +50,8 @@ class EvalCommandTest {
     assertEquals(2, negative.code());
     assertTrue(negative.err().contains("--size must be >= 0"), negative.err());
     CliRun tooLong =
-        CliRun.of("eval", runDir.toString(), "task.digits=9", "task.min_digits=9", "task.ops=[\"*\"]");
+        CliRun.of(
+            "eval", runDir.toString(), "task.digits=9", "task.min_digits=9", "task.ops=[\"*\"]");
     assertEquals(2, tooLong.code());
     assertTrue(tooLong.err().contains("but model.max_seq_len = "), tooLong.err());
     CliRun missing = CliRun.of("eval", tmp.resolve("nope").toString());

@@ -1,6 +1,5 @@
 package org.tokenrl.cli;
 
-import org.tokenrl.tools.bench.ModelBenchRun;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import java.util.OptionalDouble;
@@ -8,6 +7,7 @@ import org.junit.jupiter.api.Test;
 import org.tokenrl.tools.bench.ModelBench;
 import org.tokenrl.tools.bench.ModelBench.BenchCase;
 import org.tokenrl.tools.bench.ModelBench.Result;
+import org.tokenrl.tools.bench.ModelBenchRun;
 
 /** The JSON lines of {@code ./tokenrl bench model --json} are compared over time: exact format. */
 class ModelBenchRunTest {

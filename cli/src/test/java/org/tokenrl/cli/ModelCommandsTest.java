@@ -42,8 +42,7 @@ class ModelCommandsTest {
         CliRun.withInput(
             arrays.toString(), "tokenize", "--model", "smollm2-135m-instruct", "--decode");
     assertEquals(0, dec.code(), dec.err());
-    assertEquals(
-        List.of("The capital of France is Paris.", "user", "12 apples 😀"), dec.lines());
+    assertEquals(List.of("The capital of France is Paris.", "user", "12 apples 😀"), dec.lines());
   }
 
   @Test
@@ -61,7 +60,8 @@ class ModelCommandsTest {
     assertEquals(1, corrupt.err().strip().split("\n").length, corrupt.err());
 
     CliRun badIds =
-        CliRun.withInput("[1, 99999999]\n", "tokenize", "--model", "smollm2-135m-instruct", "--decode");
+        CliRun.withInput(
+            "[1, 99999999]\n", "tokenize", "--model", "smollm2-135m-instruct", "--decode");
     assertEquals(2, badIds.code());
     assertTrue(badIds.err().contains("stdin:1"), badIds.err());
 
@@ -82,8 +82,13 @@ class ModelCommandsTest {
   void generateAnswersTheIssuesQuestionAndJsonHasPromptAndNewIds() throws Exception {
     CliRun run =
         CliRun.of(
-            "generate", "--model", "smollm2-135m-instruct", "--chat", "--json",
-            "--prompt", "What is the capital of France?");
+            "generate",
+            "--model",
+            "smollm2-135m-instruct",
+            "--chat",
+            "--json",
+            "--prompt",
+            "What is the capital of France?");
     assertEquals(0, run.code(), run.err());
     JsonNode o = JSON.readTree(run.out());
     assertEquals("The capital of France is Paris.", o.path("text").asText());
@@ -95,10 +100,14 @@ class ModelCommandsTest {
     CliRun tail =
         CliRun.withInput(
             "[" + prompt.get(prompt.size() - 3) + "," + prompt.get(prompt.size() - 2) + "]\n",
-            "tokenize", "--model", "smollm2-135m-instruct", "--decode");
+            "tokenize",
+            "--model",
+            "smollm2-135m-instruct",
+            "--decode");
     assertEquals("assistant", tail.out().strip());
 
-    CliRun bad = CliRun.of("generate", "--model", "smollm2-135m-instruct", "--prompt", "x", "--system", "y");
+    CliRun bad =
+        CliRun.of("generate", "--model", "smollm2-135m-instruct", "--prompt", "x", "--system", "y");
     assertEquals(2, bad.code());
     assertTrue(bad.err().contains("--system needs --chat"), bad.err());
   }
@@ -107,7 +116,8 @@ class ModelCommandsTest {
   void aLlamaCheckpointWithTheModelsTokenizerExportsToAnHfDirectory() throws Exception {
     // A small llama with SmolLM2's vocabulary and tokenizer (as a run from model.path saves it).
     org.tokenrl.model.arch.LlamaConfig cfg =
-        new org.tokenrl.model.arch.LlamaConfig(49152, 8, 16, 1, 2, 1, 4, 1e-5, 10000, true, 64, false);
+        new org.tokenrl.model.arch.LlamaConfig(
+            49152, 8, 16, 1, 2, 1, 4, 1e-5, 10000, true, 64, false);
     org.tokenrl.core.HfTokenizer smol =
         org.tokenrl.model.io.PretrainedModel.loadTokenizer(
             Path.of(CliRun.of("fetch", "smollm2-135m-instruct").out().strip()));
@@ -116,12 +126,14 @@ class ModelCommandsTest {
         org.tokenrl.model.Policy.create(cfg, org.tokenrl.model.OptimizerConfig.defaults(1e-3), 3)) {
       org.tokenrl.model.io.Checkpoint.save(ckpt, p, smol.toJson(), "{}");
       Path out = tmp.resolve("hf");
-      CliRun export = CliRun.of("export", ckpt.toString(), "--hf", out.toString(), "--dtype", "fp32");
+      CliRun export =
+          CliRun.of("export", ckpt.toString(), "--hf", out.toString(), "--dtype", "fp32");
       assertEquals(0, export.code(), export.err());
       org.tokenrl.model.io.PretrainedModel back = org.tokenrl.model.io.PretrainedModel.load(out);
       assertEquals(cfg, back.config());
       for (var e : p.exportWeights().entrySet()) {
-        org.junit.jupiter.api.Assertions.assertArrayEquals(e.getValue(), back.weights().get(e.getKey()), e.getKey());
+        org.junit.jupiter.api.Assertions.assertArrayEquals(
+            e.getValue(), back.weights().get(e.getKey()), e.getKey());
       }
       assertEquals(smol.chatTemplate(), back.chatTemplate());
       assertTrue(back.chatTemplate().contains("SmolLM"));
@@ -131,7 +143,8 @@ class ModelCommandsTest {
   @Test
   void aLoraRunExportsMergedWeightsWithHfAndPeftAdaptersWithAdapter() throws Exception {
     org.tokenrl.model.arch.LlamaConfig cfg =
-        new org.tokenrl.model.arch.LlamaConfig(49152, 8, 16, 1, 2, 1, 4, 1e-5, 10000, true, 64, false);
+        new org.tokenrl.model.arch.LlamaConfig(
+            49152, 8, 16, 1, 2, 1, 4, 1e-5, 10000, true, 64, false);
     org.tokenrl.core.HfTokenizer smol =
         org.tokenrl.model.io.PretrainedModel.loadTokenizer(
             Path.of(CliRun.of("fetch", "smollm2-135m-instruct").out().strip()));
@@ -139,7 +152,12 @@ class ModelCommandsTest {
     try (org.tokenrl.model.Policy random =
         org.tokenrl.model.Policy.create(cfg, org.tokenrl.model.OptimizerConfig.defaults(1e-3), 4)) {
       org.tokenrl.model.io.HfExport.write(
-          base, cfg, random.exportWeights(), smol, null, org.tokenrl.model.io.SafeTensors.DType.F32);
+          base,
+          cfg,
+          random.exportWeights(),
+          smol,
+          null,
+          org.tokenrl.model.io.SafeTensors.DType.F32);
     }
     org.tokenrl.model.LoraConfig lora =
         new org.tokenrl.model.LoraConfig(2, 4.0, 0.0, java.util.List.of("q_proj", "down_proj"));
@@ -178,15 +196,26 @@ class ModelCommandsTest {
                 + "print(c['peft_type'], c['r'], c['lora_alpha'], sorted(c['target_modules']),"
                 + " c['base_model_name_or_path'])\n",
             peft.toString());
-    assertTrue(out.contains("base_model.model.model.layers.0.self_attn.q_proj.lora_A.weight [2, 8]"), out);
-    assertTrue(out.contains("base_model.model.model.layers.0.mlp.down_proj.lora_B.weight [8, 2]"), out);
-    assertTrue(out.contains("LORA 2 4.0 ['down_proj', 'q_proj'] " + base.toAbsolutePath().normalize()), out);
+    assertTrue(
+        out.contains("base_model.model.model.layers.0.self_attn.q_proj.lora_A.weight [2, 8]"), out);
+    assertTrue(
+        out.contains("base_model.model.model.layers.0.mlp.down_proj.lora_B.weight [8, 2]"), out);
+    assertTrue(
+        out.contains("LORA 2 4.0 ['down_proj', 'q_proj'] " + base.toAbsolutePath().normalize()),
+        out);
 
-    CliRun both = CliRun.of("export", ckpt.toString(), "--hf", tmp.resolve("x").toString(),
-        "--adapter", tmp.resolve("y").toString());
+    CliRun both =
+        CliRun.of(
+            "export",
+            ckpt.toString(),
+            "--hf",
+            tmp.resolve("x").toString(),
+            "--adapter",
+            tmp.resolve("y").toString());
     assertEquals(2, both.code());
     assertEquals(1, both.err().strip().lines().count(), both.err());
-    CliRun notLora = CliRun.of("export", "smollm2-135m-instruct", "--adapter", tmp.resolve("z").toString());
+    CliRun notLora =
+        CliRun.of("export", "smollm2-135m-instruct", "--adapter", tmp.resolve("z").toString());
     assertEquals(2, notLora.code());
     assertTrue(notLora.err().contains("--adapter exports a LoRA run"), notLora.err());
   }

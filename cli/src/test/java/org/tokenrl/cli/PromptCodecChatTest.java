@@ -1,7 +1,5 @@
 package org.tokenrl.cli;
 
-import org.tokenrl.trainer.setup.ChatFormat;
-import org.tokenrl.trainer.setup.PromptCodec;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -12,6 +10,8 @@ import org.junit.jupiter.api.Test;
 import org.tokenrl.core.HfTokenizer;
 import org.tokenrl.model.io.PretrainedModel;
 import org.tokenrl.rollout.Example;
+import org.tokenrl.trainer.setup.ChatFormat;
+import org.tokenrl.trainer.setup.PromptCodec;
 
 /**
  * JSONL conversations in SmolLM2's chat template: the turns as given (their own system turn wins
@@ -48,8 +48,12 @@ class PromptCodecChatTest {
             && !text.contains("Default system."),
         text);
     assertTrue(text.contains("<|im_start|>assistant\n4<|im_end|>"), text);
-    assertTrue(text.endsWith("<|im_start|>user\nAnd 5 + 5? Number only.<|im_end|>\n<|im_start|>assistant\n"), text);
-    Example single = new Example(1, "What is 2 + 2?", "4", List.of(new Example.Turn("user", "What is 2 + 2?")));
+    assertTrue(
+        text.endsWith(
+            "<|im_start|>user\nAnd 5 + 5? Number only.<|im_end|>\n<|im_start|>assistant\n"),
+        text);
+    Example single =
+        new Example(1, "What is 2 + 2?", "4", List.of(new Example.Turn("user", "What is 2 + 2?")));
     assertEquals(
         java.util.Arrays.toString(codec.prompt("What is 2 + 2?")),
         java.util.Arrays.toString(codec.prompt(single)));

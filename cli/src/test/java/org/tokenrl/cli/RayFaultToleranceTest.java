@@ -1,6 +1,5 @@
 package org.tokenrl.cli;
 
-import org.tokenrl.trainer.loop.TrainingRunTest;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -23,15 +22,16 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
+import org.tokenrl.trainer.loop.TrainingRunTest;
 
 /**
  * Fault tolerance of the Ray backend, end to end: a short GRPO run (3 SFT + 3 GRPO steps, BLEU on
- * reverse so every step updates, 2 actors on a local head the run starts) in which the test
- * {@code kill -9}s an actor's worker JVM at a chosen moment — while it samples, while its result
- * is on the way back, while it loads new weights, between steps. Each such run must finish, count
- * the restart, and end with the same metrics and the same final weights as one undisturbed run
- * with the same seed (shared by the cases). A test-only hook ({@code tokenrl.test.pause}, passed
- * to the worker JVMs) stops an actor at the named point so the kill lands there.
+ * reverse so every step updates, 2 actors on a local head the run starts) in which the test {@code
+ * kill -9}s an actor's worker JVM at a chosen moment — while it samples, while its result is on the
+ * way back, while it loads new weights, between steps. Each such run must finish, count the
+ * restart, and end with the same metrics and the same final weights as one undisturbed run with the
+ * same seed (shared by the cases). A test-only hook ({@code tokenrl.test.pause}, passed to the
+ * worker JVMs) stops an actor at the named point so the kill lands there.
  */
 @Timeout(value = 300, unit = TimeUnit.SECONDS)
 class RayFaultToleranceTest {
@@ -89,8 +89,7 @@ class RayFaultToleranceTest {
   void anActorKilledBetweenStepsIsRestarted() throws Exception {
     Path run = tmp.resolve("between");
     // After GRPO step 1's metrics line, while the trainer moves on to step 2.
-    CompletableFuture<Long> kill =
-        killWhen(() -> lineCount(run) >= 4 ? anyWorker() : -1L);
+    CompletableFuture<Long> kill = killWhen(() -> lineCount(run) >= 4 ? anyWorker() : -1L);
     TrainingRunTest.train(run, Long.MAX_VALUE, RUN);
     assertTrue(kill.getNow(-1L) > 0, "the test killed a worker");
     assertSameRunAsBaseline(run);
@@ -110,8 +109,11 @@ class RayFaultToleranceTest {
     args.addAll(TrainingRunTest.tinyOverrides(run));
     args.addAll(List.of(RUN));
     args.add("distributed.ray.max_restarts=0");
-    CliRun cli = CliRun.of(args.stream().map(a -> a.startsWith("configs/")
-        ? TrainingRunTest.ROOT.resolve(a).toString() : a).toArray(String[]::new));
+    CliRun cli =
+        CliRun.of(
+            args.stream()
+                .map(a -> a.startsWith("configs/") ? TrainingRunTest.ROOT.resolve(a).toString() : a)
+                .toArray(String[]::new));
     assertTrue(kill.getNow(-1L) > 0, "the test killed a worker");
     assertEquals(2, cli.code(), cli.err());
     String line = cli.err().strip();
@@ -135,7 +137,9 @@ class RayFaultToleranceTest {
   private static void assertSameRunAsBaseline(Path run) throws IOException {
     List<JsonNode> lines = lines(run);
     assertEquals(6, lines.size());
-    assertEquals(1.0, lines.get(5).get("distributed/actor_restarts").asDouble(),
+    assertEquals(
+        1.0,
+        lines.get(5).get("distributed/actor_restarts").asDouble(),
         "Ray's restart count, in the last step's metrics");
     assertEquals(comparable(baseline), comparable(run));
     assertArrayEquals(weights(baseline, 6), weights(run, 6), "final weights");
@@ -225,11 +229,13 @@ class RayFaultToleranceTest {
     for (JsonNode node : lines(run)) {
       ObjectNode copy = ((ObjectNode) node).deepCopy();
       List<String> drop = new ArrayList<>();
-      copy.fieldNames().forEachRemaining(n -> {
-        if (n.startsWith("perf/") || n.startsWith("distributed/")) {
-          drop.add(n);
-        }
-      });
+      copy.fieldNames()
+          .forEachRemaining(
+              n -> {
+                if (n.startsWith("perf/") || n.startsWith("distributed/")) {
+                  drop.add(n);
+                }
+              });
       copy.remove(drop);
       out.add(copy.toString());
     }

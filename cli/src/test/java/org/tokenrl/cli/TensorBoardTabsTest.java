@@ -1,10 +1,5 @@
 package org.tokenrl.cli;
 
-import org.tokenrl.runlog.Console;
-import org.tokenrl.runlog.RunDirectory;
-import org.tokenrl.runlog.RunLog;
-import org.tokenrl.trainer.loop.SampleTable;
-import org.tokenrl.trainer.loop.TrainingRunTest;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -28,6 +23,11 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.tokenrl.core.ConfigLoader;
 import org.tokenrl.core.PythonRunner;
+import org.tokenrl.runlog.Console;
+import org.tokenrl.runlog.RunDirectory;
+import org.tokenrl.runlog.RunLog;
+import org.tokenrl.trainer.loop.SampleTable;
+import org.tokenrl.trainer.loop.TrainingRunTest;
 
 /**
  * The HPARAMS and TEXT tabs as TensorBoard itself serves them: tiny real runs, read back through
@@ -173,13 +173,17 @@ class TensorBoardTabsTest {
     cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     cmd.addAll(java.lang.management.ManagementFactory.getRuntimeMXBean().getInputArguments());
     cmd.add("-Dtokenrl.root=" + TrainingRunTest.ROOT);
-    cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), Main.class.getName(), "train"));
+    cmd.addAll(
+        List.of("-cp", System.getProperty("java.class.path"), Main.class.getName(), "train"));
     cmd.add(TrainingRunTest.ROOT.resolve("configs/quickstart.conf").toString());
     for (String o : TrainingRunTest.tinyOverrides(run)) {
       cmd.add(o.startsWith("trainer.steps=") ? "trainer.steps=100000" : o);
     }
-    Process p = new ProcessBuilder(cmd).redirectErrorStream(true)
-        .redirectOutput(tmp.resolve("child.log").toFile()).start();
+    Process p =
+        new ProcessBuilder(cmd)
+            .redirectErrorStream(true)
+            .redirectOutput(tmp.resolve("child.log").toFile())
+            .start();
     try {
       Path metrics = run.resolve("metrics.jsonl");
       long deadline = System.nanoTime() + 600_000_000_000L;

@@ -1,6 +1,5 @@
 package org.tokenrl.cli;
 
-import org.tokenrl.core.ProjectRoot;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -9,6 +8,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.tokenrl.core.ProjectRoot;
 
 /** The CLI stops on bad configs before any work: one line, exit code 2, no run directory. */
 class TrainCommandTest {
@@ -78,7 +78,11 @@ class TrainCommandTest {
   void badAlgorithmValueFailsBeforeTheWarmUpWithOneLine() {
     Path runDir = tmp.resolve("bad-algo");
     CliRun r =
-        run("train", quickstart(), "algorithm=dpo", "algorithm.loss=sigmoidal",
+        run(
+            "train",
+            quickstart(),
+            "algorithm=dpo",
+            "algorithm.loss=sigmoidal",
             "trainer.run_dir=\"" + runDir + "\"");
     assertEquals(2, r.code());
     assertEquals(1, r.err().strip().lines().count(), r.err());

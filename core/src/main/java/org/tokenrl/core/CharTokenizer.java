@@ -6,9 +6,8 @@ import java.util.HashMap;
 import java.util.Map;
 
 /**
- * One token per character of a fixed alphabet, after three special tokens: PAD=0, BOS=1, EOS=2.
- * The alphabet is part of the checkpoint, so a model always decodes with the ids it was trained
- * on.
+ * One token per character of a fixed alphabet, after three special tokens: PAD=0, BOS=1, EOS=2. The
+ * alphabet is part of the checkpoint, so a model always decodes with the ids it was trained on.
  */
 public final class CharTokenizer implements Tokenizer {
   /** Printable ASCII: enough for every built-in task and most JSONL data sets. */
@@ -43,8 +42,13 @@ public final class CharTokenizer implements Tokenizer {
       Integer id = ids.get(text.charAt(i));
       if (id == null) {
         throw new IllegalArgumentException(
-            "character '" + text.charAt(i) + "' (U+" + String.format("%04X", (int) text.charAt(i))
-                + ") is not in the tokenizer alphabet; text: \"" + text + "\"");
+            "character '"
+                + text.charAt(i)
+                + "' (U+"
+                + String.format("%04X", (int) text.charAt(i))
+                + ") is not in the tokenizer alphabet; text: \""
+                + text
+                + "\"");
       }
       out[i] = id;
     }

@@ -35,9 +35,9 @@ import java.util.stream.Stream;
  * </ul>
  *
  * <p>Merge order, later wins: base.conf &lt; group files &lt; run file &lt; overrides. Before any
- * work the run file and overrides are checked against the schema (the leaf keys of base.conf and
- * of the selected group files, see {@link ConfigSchema}): unknown keys, wrong types, missing files
- * and unknown group options throw a {@link ConfigException} with a one-line message.
+ * work the run file and overrides are checked against the schema (the leaf keys of base.conf and of
+ * the selected group files, see {@link ConfigSchema}): unknown keys, wrong types, missing files and
+ * unknown group options throw a {@link ConfigException} with a one-line message.
  *
  * <p>Schema conventions in base.conf: a number written {@code 1.0} is a double, {@code 1} an
  * integer (a double is rejected where an integer is declared); {@code null} accepts any type; a
@@ -62,7 +62,10 @@ public final class ConfigLoader {
     Path basePath = configRoot.resolve(BASE);
     if (!Files.isRegularFile(basePath)) {
       throw new ConfigException(
-          "config error: no " + display(basePath) + " (the config root must hold " + BASE
+          "config error: no "
+              + display(basePath)
+              + " (the config root must hold "
+              + BASE
               + " with every key and its default)");
     }
     Map<String, List<String>> groups = groupOptions(configRoot);
@@ -76,7 +79,9 @@ public final class ConfigLoader {
     if (runFile != null) {
       if (!Files.isRegularFile(runFile)) {
         throw new ConfigException(
-            "config error: run config " + display(runFile) + " not found"
+            "config error: run config "
+                + display(runFile)
+                + " not found"
                 + runFileHint(configRoot));
       }
       run = parse(runFile);
@@ -122,9 +127,15 @@ public final class ConfigLoader {
       Path file = optionFile(configRoot, group, selection.option);
       if (!groups.get(group).contains(selection.option)) {
         throw new ConfigException(
-            "config error: no file " + display(file) + " for '" + selection.assignment + "'"
+            "config error: no file "
+                + display(file)
+                + " for '"
+                + selection.assignment
+                + "'"
                 + (selection.fromCommandLine ? "" : " in " + selection.source)
-                + " (choose one of: " + String.join(", ", groups.get(group)) + ")");
+                + " (choose one of: "
+                + String.join(", ", groups.get(group))
+                + ")");
       }
       defaults.put(group, selection.option);
       if (globals.containsKey(file)) {
@@ -135,8 +146,16 @@ public final class ConfigLoader {
       schema.addKeys(groupConfig.root(), List.of(group));
       schema.reserve(
           group + ".name",
-          "'" + group + ".name' is the name of the selected " + group + " file; select another"
-              + " with '" + group + "=<option>' or defaults { " + group + " = ... }");
+          "'"
+              + group
+              + ".name' is the name of the selected "
+              + group
+              + " file; select another"
+              + " with '"
+              + group
+              + "=<option>' or defaults { "
+              + group
+              + " = ... }");
       merged = groupConfig.root().atKey(group).withFallback(merged);
       sources.add(display(file));
     }
@@ -164,8 +183,7 @@ public final class ConfigLoader {
               entry.getKey() + ".name",
               ConfigValueFactory.fromAnyRef(entry.getValue(), "selected " + entry.getKey()));
     }
-    chosen =
-        chosen.withValue(DEFAULTS, ConfigValueFactory.fromMap(defaults, "group selection"));
+    chosen = chosen.withValue(DEFAULTS, ConfigValueFactory.fromMap(defaults, "group selection"));
     merged = chosen.withFallback(merged);
     return new ResolvedConfig(resolve(merged), sources);
   }
@@ -173,8 +191,8 @@ public final class ConfigLoader {
   /** Reads a config written by {@link ResolvedConfig#render()}, e.g. to resume a run. */
   public static ResolvedConfig loadResolved(Path renderedFile) {
     if (!Files.isRegularFile(renderedFile)) {
-      throw new ConfigException("config error: resolved config " + display(renderedFile)
-          + " not found");
+      throw new ConfigException(
+          "config error: resolved config " + display(renderedFile) + " not found");
     }
     return new ResolvedConfig(resolve(parse(renderedFile)), List.of(display(renderedFile)));
   }
@@ -193,7 +211,10 @@ public final class ConfigLoader {
       String key = o.substring(0, o.indexOf('=')).strip();
       if (!key.startsWith(allowedPrefix)) {
         throw new ConfigException(
-            "config error: only " + allowedPrefix + "* overrides are allowed here, got " + layer.source);
+            "config error: only "
+                + allowedPrefix
+                + "* overrides are allowed here, got "
+                + layer.source);
       }
       schema.check(layer.config.root(), layer.source);
       out = layer.config.withFallback(out);
@@ -210,8 +231,8 @@ public final class ConfigLoader {
         : path.toString();
   }
 
-  private record Selection(String option, String assignment, String source,
-      boolean fromCommandLine) {}
+  private record Selection(
+      String option, String assignment, String source, boolean fromCommandLine) {}
 
   private record Layer(Config config, String source) {}
 
@@ -221,7 +242,8 @@ public final class ConfigLoader {
     int eq = override.indexOf('=');
     if (eq <= 0) {
       throw new ConfigException(
-          "config error: " + source
+          "config error: "
+              + source
               + " is not key=value (e.g. trainer.steps=50 or algorithm=grpo)");
     }
     String key = override.substring(0, eq).strip();
@@ -242,8 +264,15 @@ public final class ConfigLoader {
               .getValue("value");
     } catch (com.typesafe.config.ConfigException e) {
       throw new ConfigException(
-          "config error: cannot parse the value of " + source + " as HOCON; quote strings that"
-              + " contain special characters, e.g. " + key + "='\"" + text + "\"'", e);
+          "config error: cannot parse the value of "
+              + source
+              + " as HOCON; quote strings that"
+              + " contain special characters, e.g. "
+              + key
+              + "='\""
+              + text
+              + "\"'",
+          e);
     }
     try {
       return new Layer(ConfigFactory.empty(source).withValue(key, value), source);
@@ -262,7 +291,8 @@ public final class ConfigLoader {
     if (value.valueType() != ConfigValueType.OBJECT) {
       throw new ConfigException(
           "config error: 'defaults' must be an object like defaults { algorithm = grpo } (in "
-              + file + ")");
+              + file
+              + ")");
     }
     for (Map.Entry<String, ConfigValue> entry : ((ConfigObject) value).entrySet()) {
       String group = entry.getKey();
@@ -272,9 +302,17 @@ public final class ConfigLoader {
       ConfigValue option = entry.getValue();
       if (option.valueType() != ConfigValueType.STRING) {
         throw new ConfigException(
-            "config error: 'defaults." + group + "' must be the name of a file in " + group
-                + "/, got " + option.valueType() + " " + ConfigSchema.renderShort(option)
-                + " (in " + file + ")");
+            "config error: 'defaults."
+                + group
+                + "' must be the name of a file in "
+                + group
+                + "/, got "
+                + option.valueType()
+                + " "
+                + ConfigSchema.renderShort(option)
+                + " (in "
+                + file
+                + ")");
       }
       String name = (String) option.unwrapped();
       out.put(group, new Selection(name, "defaults." + group + "=" + name, file, false));
@@ -284,8 +322,12 @@ public final class ConfigLoader {
   private static ConfigException unknownGroup(
       String group, String where, Map<String, List<String>> groups) {
     return new ConfigException(
-        "config error: unknown config group '" + group + "' " + where
-            + " (groups are the folders of the config root: " + String.join(", ", groups.keySet())
+        "config error: unknown config group '"
+            + group
+            + "' "
+            + where
+            + " (groups are the folders of the config root: "
+            + String.join(", ", groups.keySet())
             + ")");
   }
 
@@ -319,8 +361,11 @@ public final class ConfigLoader {
       runs.remove("base");
       return runs.isEmpty()
           ? ""
-          : " (run configs in " + display(configRoot) + ": "
-              + runs.stream().map(name -> name + EXT).collect(Collectors.joining(", ")) + ")";
+          : " (run configs in "
+              + display(configRoot)
+              + ": "
+              + runs.stream().map(name -> name + EXT).collect(Collectors.joining(", "))
+              + ")";
     } catch (IOException e) {
       return "";
     }
@@ -337,7 +382,8 @@ public final class ConfigLoader {
       String first = r.readLine();
       return first != null && first.strip().equals("# @package _global_");
     } catch (IOException e) {
-      throw new ConfigException("config error: cannot read " + display(file) + ": " + e.getMessage());
+      throw new ConfigException(
+          "config error: cannot read " + display(file) + ": " + e.getMessage());
     }
   }
 
@@ -346,8 +392,8 @@ public final class ConfigLoader {
       return ConfigFactory.parseFile(
           file.toFile(), ConfigParseOptions.defaults().setAllowMissing(false));
     } catch (com.typesafe.config.ConfigException e) {
-      throw new ConfigException("config error: syntax error at " + location(e, file) + ": "
-          + detail(e), e);
+      throw new ConfigException(
+          "config error: syntax error at " + location(e, file) + ": " + detail(e), e);
     }
   }
 

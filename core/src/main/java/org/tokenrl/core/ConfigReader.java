@@ -8,8 +8,8 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Typed reads from one block of a resolved config, with {@link ConfigException}s that name the
- * full key ({@code task.digits}, not {@code digits}) and say what value is expected. Integers are
+ * Typed reads from one block of a resolved config, with {@link ConfigException}s that name the full
+ * key ({@code task.digits}, not {@code digits}) and say what value is expected. Integers are
  * strict: {@code 1.5} is not silently truncated.
  */
 public final class ConfigReader {
@@ -71,7 +71,13 @@ public final class ConfigReader {
     double value = number(key);
     if (!(value >= min && value <= max)) {
       throw new ConfigException(
-          "config error: '" + fullKey(key) + "' must be in [" + min + ", " + max + "], got "
+          "config error: '"
+              + fullKey(key)
+              + "' must be in ["
+              + min
+              + ", "
+              + max
+              + "], got "
               + value);
     }
     return value;
@@ -82,8 +88,11 @@ public final class ConfigReader {
     Object number = value.unwrapped();
     if (!(number instanceof Integer) || !ConfigSchema.isInteger(value)) {
       throw new ConfigException(
-          "config error: '" + fullKey(key) + "' must be an integer, got "
-              + ConfigSchema.renderShort(value) + location(value));
+          "config error: '"
+              + fullKey(key)
+              + "' must be an integer, got "
+              + ConfigSchema.renderShort(value)
+              + location(value));
     }
     return (Integer) number;
   }
@@ -92,10 +101,14 @@ public final class ConfigReader {
   public int integer(String key, int min, int max) {
     int value = integer(key);
     if (value < min || value > max) {
-      String range =
-          max == Integer.MAX_VALUE ? "at least " + min : "in [" + min + ", " + max + "]";
+      String range = max == Integer.MAX_VALUE ? "at least " + min : "in [" + min + ", " + max + "]";
       throw new ConfigException(
-          "config error: '" + fullKey(key) + "' must be an integer " + range + ", got " + value
+          "config error: '"
+              + fullKey(key)
+              + "' must be an integer "
+              + range
+              + ", got "
+              + value
               + location(config.getValue(key)));
     }
     return value;
@@ -115,8 +128,12 @@ public final class ConfigReader {
     for (ConfigValue element : list) {
       if (element.valueType() != ConfigValueType.STRING) {
         throw new ConfigException(
-            "config error: '" + fullKey(key) + "' must be a list of strings, got element "
-                + element.valueType() + " " + ConfigSchema.renderShort(element)
+            "config error: '"
+                + fullKey(key)
+                + "' must be a list of strings, got element "
+                + element.valueType()
+                + " "
+                + ConfigSchema.renderShort(element)
                 + location(element));
       }
       out.add((String) element.unwrapped());
@@ -127,14 +144,23 @@ public final class ConfigReader {
   private ConfigValue value(String key, ConfigValueType type, String kind) {
     if (!config.hasPathOrNull(key) || config.getIsNull(key)) {
       throw new ConfigException(
-          "config error: missing key '" + fullKey(key) + "' (set it in base.conf, the selected "
+          "config error: missing key '"
+              + fullKey(key)
+              + "' (set it in base.conf, the selected "
               + "group file or the run config)");
     }
     ConfigValue value = config.getValue(key);
     if (value.valueType() != type) {
       throw new ConfigException(
-          "config error: '" + fullKey(key) + "' must be " + kind + ", got " + value.valueType()
-              + " " + ConfigSchema.renderShort(value) + location(value));
+          "config error: '"
+              + fullKey(key)
+              + "' must be "
+              + kind
+              + ", got "
+              + value.valueType()
+              + " "
+              + ConfigSchema.renderShort(value)
+              + location(value));
     }
     return value;
   }

@@ -139,14 +139,17 @@ public final class HfTokenizer implements Tokenizer {
     if (eos == null) {
       throw new IOException(dir.resolve("tokenizer_config.json") + ": no eos_token");
     }
-    HfTokenizer base = new HfTokenizer(json, new Specials(bos, eos, pad, List.of()), file.toString());
+    HfTokenizer base =
+        new HfTokenizer(json, new Specials(bos, eos, pad, List.of()), file.toString());
     // generation_config.json may list several end ids (Llama 3: <|end_of_text|>, <|eot_id|>).
     JsonNode gen = readJsonIfExists(dir.resolve("generation_config.json"));
     List<String> stops = new java.util.ArrayList<>();
     if (gen != null) {
       JsonNode ids = gen.path("eos_token_id");
       for (JsonNode id : ids.isArray() ? ids : JSON.createArrayNode().add(ids)) {
-        if (id.canConvertToInt() && id.asInt() >= 0 && id.asInt() < base.idToToken.length
+        if (id.canConvertToInt()
+            && id.asInt() >= 0
+            && id.asInt() < base.idToToken.length
             && base.idToToken[id.asInt()] != null) {
           stops.add(base.idToToken[id.asInt()]);
         }
@@ -224,9 +227,8 @@ public final class HfTokenizer implements Tokenizer {
   }
 
   /**
-   * With {@code addSpecialTokens} false the post-processor adds nothing (what transformers does
-   * for a rendered chat template, which already holds its BOS); special tokens in the text still
-   * match.
+   * With {@code addSpecialTokens} false the post-processor adds nothing (what transformers does for
+   * a rendered chat template, which already holds its BOS); special tokens in the text still match.
    */
   public int[] encode(String text, boolean addSpecialTokens) {
     Encoding e = native_.encode(text, addSpecialTokens, false);
@@ -322,14 +324,15 @@ public final class HfTokenizer implements Tokenizer {
   static HfTokenizer fromToJson(JsonNode node) throws IOException {
     List<String> stops = new java.util.ArrayList<>();
     node.path("stop_tokens").forEach(s -> stops.add(s.asText()));
-    HfTokenizer t = new HfTokenizer(
-        node.path("tokenizer").toString(),
-        new Specials(
-            textOrNull(node.path("bos_token")),
-            textOrNull(node.path("eos_token")),
-            textOrNull(node.path("pad_token")),
-            stops),
-        "tokenizer JSON");
+    HfTokenizer t =
+        new HfTokenizer(
+            node.path("tokenizer").toString(),
+            new Specials(
+                textOrNull(node.path("bos_token")),
+                textOrNull(node.path("eos_token")),
+                textOrNull(node.path("pad_token")),
+                stops),
+            "tokenizer JSON");
     return node.path("chat_template").isTextual()
         ? t.withChatTemplate(node.path("chat_template").asText())
         : t;

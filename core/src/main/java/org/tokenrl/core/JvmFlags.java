@@ -9,9 +9,9 @@ import java.util.List;
 
 /**
  * The JVM flags every tokenrl JVM needs (module opens for Arrow and Ray's serializer), as the root
- * pom's {@code tokenrl.accessFlags} lists them. The build writes that list to {@code
- * jvm-flags.txt} next to this class; the {@code ./tokenrl} launcher reads the same file, so the
- * pom, the launcher and the JVMs tokenrl starts (Ray workers) share one list.
+ * pom's {@code tokenrl.accessFlags} lists them. The build writes that list to {@code jvm-flags.txt}
+ * next to this class; the {@code ./tokenrl} launcher reads the same file, so the pom, the launcher
+ * and the JVMs tokenrl starts (Ray workers) share one list.
  */
 public final class JvmFlags {
   private JvmFlags() {}

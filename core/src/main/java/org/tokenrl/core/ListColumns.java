@@ -54,7 +54,9 @@ final class ListColumns {
   static int[] ints(ListVector list, int row) {
     int start = list.getElementStartIndex(row);
     int[] out = new int[list.getElementEndIndex(row) - start];
-    view(list.getDataVector().getDataBuffer(), (long) start * Integer.BYTES,
+    view(
+            list.getDataVector().getDataBuffer(),
+            (long) start * Integer.BYTES,
             (long) out.length * Integer.BYTES)
         .asIntBuffer()
         .get(out);
@@ -68,7 +70,9 @@ final class ListColumns {
     }
     int start = list.getElementStartIndex(row);
     float[] out = new float[list.getElementEndIndex(row) - start];
-    view(list.getDataVector().getDataBuffer(), (long) start * Float.BYTES,
+    view(
+            list.getDataVector().getDataBuffer(),
+            (long) start * Float.BYTES,
             (long) out.length * Float.BYTES)
         .asFloatBuffer()
         .get(out);
@@ -90,7 +94,10 @@ final class ListColumns {
   private static ByteBuffer allocate(ListVector list, int n, long total, int width) {
     if (total * width > Integer.MAX_VALUE) {
       throw new IllegalArgumentException(
-          "column '" + list.getName() + "' would hold " + total
+          "column '"
+              + list.getName()
+              + "' would hold "
+              + total
               + " elements, over Arrow's 2 GiB per-buffer limit: split the batch");
     }
     list.setInitialTotalCapacity(Math.max(n, 1), (int) total);

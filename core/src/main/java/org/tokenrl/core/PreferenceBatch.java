@@ -26,8 +26,8 @@ import org.tokenrl.core.PreferenceSchema.TokenWeights;
 /**
  * Preference pairs with their cached reference log-probs (and optional token weights) in Arrow
  * vectors, columns in {@link PreferenceSchema}. The reference model scores a pair set once; the
- * batch is saved as an Arrow IPC file ({@code .arrow}) next to the run and read back by DPO,
- * T-REG and cDPO, or by pyarrow for inspection.
+ * batch is saved as an Arrow IPC file ({@code .arrow}) next to the run and read back by DPO, T-REG
+ * and cDPO, or by pyarrow for inspection.
  *
  * <p>Lifecycle as {@link RolloutBatch}: the batch owns buffers from the allocator passed in; use
  * try-with-resources and close it before the allocator. Accessors copy values into fresh Java
@@ -72,7 +72,9 @@ public final class PreferenceBatch implements AutoCloseable {
       for (PreferencePair p : pairs) {
         if (p.hasTokenWeights()) {
           throw new IllegalArgumentException(
-              "preference pair " + p.pairId() + " has token weights but the batch is declared"
+              "preference pair "
+                  + p.pairId()
+                  + " has token weights but the batch is declared"
                   + " TokenWeights.NONE; pass TREG or CDPO");
         }
       }
@@ -86,12 +88,16 @@ public final class PreferenceBatch implements AutoCloseable {
       for (int i = 0; i < n; i++) {
         ids.set(i, pairs.get(i).pairId());
       }
-      ListColumns.writeInts(list(root, PreferenceSchema.PROMPT_IDS), n, i -> pairs.get(i).promptIds());
-      ListColumns.writeInts(list(root, PreferenceSchema.CHOSEN_IDS), n, i -> pairs.get(i).chosenIds());
+      ListColumns.writeInts(
+          list(root, PreferenceSchema.PROMPT_IDS), n, i -> pairs.get(i).promptIds());
+      ListColumns.writeInts(
+          list(root, PreferenceSchema.CHOSEN_IDS), n, i -> pairs.get(i).chosenIds());
       ListColumns.writeInts(
           list(root, PreferenceSchema.REJECTED_IDS), n, i -> pairs.get(i).rejectedIds());
       ListColumns.writeFloats(
-          list(root, PreferenceSchema.REF_CHOSEN_LOGPROBS), n, i -> pairs.get(i).refChosenLogprobs());
+          list(root, PreferenceSchema.REF_CHOSEN_LOGPROBS),
+          n,
+          i -> pairs.get(i).refChosenLogprobs());
       ListColumns.writeFloats(
           list(root, PreferenceSchema.REF_REJECTED_LOGPROBS),
           n,
@@ -123,8 +129,8 @@ public final class PreferenceBatch implements AutoCloseable {
   }
 
   /**
-   * Reads an Arrow IPC file (as written by {@link #writeFile} or pyarrow with this schema);
-   * several record batches are concatenated.
+   * Reads an Arrow IPC file (as written by {@link #writeFile} or pyarrow with this schema); several
+   * record batches are concatenated.
    */
   public static PreferenceBatch readFile(BufferAllocator allocator, Path path) {
     try (FileChannel channel = FileChannel.open(path, StandardOpenOption.READ);
@@ -149,8 +155,8 @@ public final class PreferenceBatch implements AutoCloseable {
   }
 
   /**
-   * Writes this batch as an Arrow IPC file ({@code .arrow}), atomically ({@link DurableFiles}):
-   * a reader, a crash or a power loss never sees half a cache.
+   * Writes this batch as an Arrow IPC file ({@code .arrow}), atomically ({@link DurableFiles}): a
+   * reader, a crash or a power loss never sees half a cache.
    */
   public void writeFile(Path path) {
     try {
@@ -166,7 +172,6 @@ public final class PreferenceBatch implements AutoCloseable {
       throw new UncheckedIOException("cannot write preference batch file " + path, e);
     }
   }
-
 
   private static void writeOneBatch(ArrowWriter writer) throws IOException {
     writer.start();
@@ -242,12 +247,17 @@ public final class PreferenceBatch implements AutoCloseable {
     return out;
   }
 
-  /** Σ_t log π_ref(chosen_t) per pair, summed in double: DPO's {@code refc} (docs/preference.md §2). */
+  /**
+   * Σ_t log π_ref(chosen_t) per pair, summed in double: DPO's {@code refc} (docs/preference.md §2).
+   */
   public double[] refChosenLogprobSums() {
     return sums(refChosen);
   }
 
-  /** Σ_t log π_ref(rejected_t) per pair, summed in double: DPO's {@code refr} (docs/preference.md §2). */
+  /**
+   * Σ_t log π_ref(rejected_t) per pair, summed in double: DPO's {@code refr} (docs/preference.md
+   * §2).
+   */
   public double[] refRejectedLogprobSums() {
     return sums(refRejected);
   }
@@ -314,7 +324,9 @@ public final class PreferenceBatch implements AutoCloseable {
       if ((!nullableRows && v.getNullCount() != 0)
           || (v instanceof ListVector list && list.getDataVector().getNullCount() != 0)) {
         throw new IllegalArgumentException(
-            "preference batch column '" + v.getName() + "' has null values; only whole rows of"
+            "preference batch column '"
+                + v.getName()
+                + "' has null values; only whole rows of"
                 + " the token-weight columns may be null");
       }
     }

@@ -1,9 +1,10 @@
 package org.tokenrl.core;
 
 /**
- * One preference pair in token ids, with the reference model's log-probs cached beside it: row of
- * a {@link PreferenceBatch}. {@code chosenIds} and {@code rejectedIds} are the responses only; the
- * model sees {@code promptIds ++ chosenIds} (ids concatenated, never re-tokenized, docs/preference.md §1.2).
+ * One preference pair in token ids, with the reference model's log-probs cached beside it: row of a
+ * {@link PreferenceBatch}. {@code chosenIds} and {@code rejectedIds} are the responses only; the
+ * model sees {@code promptIds ++ chosenIds} (ids concatenated, never re-tokenized,
+ * docs/preference.md §1.2).
  *
  * <p>{@code refChosenLogprobs[t]} is log π_ref(chosen[t] | prompt, chosen[<t]), one per response
  * token; likewise for rejected. The optional token weights (T-REG's r̂, or cDPO's 1 − s on the
@@ -31,7 +32,9 @@ public record PreferencePair(
     }
     if (chosenIds.length == 0 || rejectedIds.length == 0) {
       throw new IllegalArgumentException(
-          where + ": " + (chosenIds.length == 0 ? "chosen" : "rejected")
+          where
+              + ": "
+              + (chosenIds.length == 0 ? "chosen" : "rejected")
               + " response is empty; drop such pairs when loading data (docs/preference.md §2.1)");
     }
     checkLength(where, "ref chosen log-probs", refChosenLogprobs, "chosen", chosenIds.length);
@@ -54,14 +57,27 @@ public record PreferencePair(
       int[] rejectedIds,
       float[] refChosenLogprobs,
       float[] refRejectedLogprobs) {
-    this(pairId, promptIds, chosenIds, rejectedIds, refChosenLogprobs, refRejectedLogprobs, null,
+    this(
+        pairId,
+        promptIds,
+        chosenIds,
+        rejectedIds,
+        refChosenLogprobs,
+        refRejectedLogprobs,
+        null,
         null);
   }
 
   /** This pair with the given token weights (either may be null). */
   public PreferencePair withTokenWeights(float[] chosen, float[] rejected) {
     return new PreferencePair(
-        pairId, promptIds, chosenIds, rejectedIds, refChosenLogprobs, refRejectedLogprobs, chosen,
+        pairId,
+        promptIds,
+        chosenIds,
+        rejectedIds,
+        refChosenLogprobs,
+        refRejectedLogprobs,
+        chosen,
         rejected);
   }
 
@@ -73,7 +89,15 @@ public record PreferencePair(
       String where, String what, float[] values, String response, int tokens) {
     if (values.length != tokens) {
       throw new IllegalArgumentException(
-          where + ": " + values.length + " " + what + " for " + tokens + " " + response
+          where
+              + ": "
+              + values.length
+              + " "
+              + what
+              + " for "
+              + tokens
+              + " "
+              + response
               + " tokens; need one per response token");
     }
   }

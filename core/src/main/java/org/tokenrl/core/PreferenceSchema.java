@@ -21,8 +21,10 @@ public final class PreferenceSchema {
   public static final String REJECTED_IDS = "rejected_ids";
   public static final String REF_CHOSEN_LOGPROBS = "ref_chosen_logprobs";
   public static final String REF_REJECTED_LOGPROBS = "ref_rejected_logprobs";
+
   /** Nullable: null where a pair has no weights for that response. */
   public static final String CHOSEN_TOKEN_WEIGHTS = "chosen_token_weights";
+
   /** Nullable: null where a pair has no weights for that response. */
   public static final String REJECTED_TOKEN_WEIGHTS = "rejected_token_weights";
 
@@ -59,7 +61,10 @@ public final class PreferenceSchema {
         }
       }
       throw new IllegalArgumentException(
-          "preference batch metadata '" + WEIGHTS_KEY + "' is " + label
+          "preference batch metadata '"
+              + WEIGHTS_KEY
+              + "' is "
+              + label
               + "; expected none, treg or cdpo");
     }
   }
@@ -85,8 +90,7 @@ public final class PreferenceSchema {
   public static Schema schema(TokenWeights weights) {
     return new Schema(
         FIELDS,
-        Map.of(
-            KIND_KEY, KIND, WEIGHTS_KEY, weights.label(), FORMAT_VERSION_KEY, FORMAT_VERSION));
+        Map.of(KIND_KEY, KIND, WEIGHTS_KEY, weights.label(), FORMAT_VERSION_KEY, FORMAT_VERSION));
   }
 
   /**
@@ -98,29 +102,45 @@ public final class PreferenceSchema {
     String kind = meta == null ? null : meta.get(KIND_KEY);
     if (!KIND.equals(kind)) {
       throw new IllegalArgumentException(
-          "not a preference batch: schema metadata '" + KIND_KEY + "' is " + kind
-              + ", expected " + KIND + " (columns " + RolloutSchema.names(schema.getFields())
+          "not a preference batch: schema metadata '"
+              + KIND_KEY
+              + "' is "
+              + kind
+              + ", expected "
+              + KIND
+              + " (columns "
+              + RolloutSchema.names(schema.getFields())
               + ")");
     }
     String version = meta.get(FORMAT_VERSION_KEY);
     if (!FORMAT_VERSION.equals(version)) {
       throw new IllegalArgumentException(
-          "preference batch metadata '" + FORMAT_VERSION_KEY + "' is " + version
-              + ", this build reads version " + FORMAT_VERSION);
+          "preference batch metadata '"
+              + FORMAT_VERSION_KEY
+              + "' is "
+              + version
+              + ", this build reads version "
+              + FORMAT_VERSION);
     }
     List<Field> fields = schema.getFields();
     if (fields.size() != FIELDS.size()) {
       throw new IllegalArgumentException(
-          "not a preference batch: expected columns " + RolloutSchema.names(FIELDS)
-              + " but found " + RolloutSchema.names(fields));
+          "not a preference batch: expected columns "
+              + RolloutSchema.names(FIELDS)
+              + " but found "
+              + RolloutSchema.names(fields));
     }
     for (int i = 0; i < FIELDS.size(); i++) {
       Field want = FIELDS.get(i);
       Field got = fields.get(i);
       if (!want.getName().equals(got.getName()) || !RolloutSchema.sameType(want, got)) {
         throw new IllegalArgumentException(
-            "not a preference batch: column " + i + " must be " + RolloutSchema.describe(want)
-                + " but is " + RolloutSchema.describe(got));
+            "not a preference batch: column "
+                + i
+                + " must be "
+                + RolloutSchema.describe(want)
+                + " but is "
+                + RolloutSchema.describe(got));
       }
     }
     return TokenWeights.fromLabel(meta.get(WEIGHTS_KEY));

@@ -50,7 +50,14 @@ public record Rollout(
   /** A copy with another reward. */
   public Rollout withReward(double newReward) {
     return new Rollout(
-        exampleId, group, promptIds, responseIds, logprobs, entropies, truncated, reference,
+        exampleId,
+        group,
+        promptIds,
+        responseIds,
+        logprobs,
+        entropies,
+        truncated,
+        reference,
         newReward);
   }
 
@@ -80,11 +87,24 @@ public record Rollout(
 
   @Override
   public String toString() {
-    return "Rollout[exampleId=" + exampleId + ", group=" + group
-        + ", promptIds=" + Arrays.toString(promptIds)
-        + ", responseIds=" + Arrays.toString(responseIds)
-        + ", logprobs=" + Arrays.toString(logprobs)
-        + ", entropies=" + Arrays.toString(entropies)
-        + ", truncated=" + truncated + ", reference=" + reference + ", reward=" + reward + "]";
+    return "Rollout[exampleId="
+        + exampleId
+        + ", group="
+        + group
+        + ", promptIds="
+        + Arrays.toString(promptIds)
+        + ", responseIds="
+        + Arrays.toString(responseIds)
+        + ", logprobs="
+        + Arrays.toString(logprobs)
+        + ", entropies="
+        + Arrays.toString(entropies)
+        + ", truncated="
+        + truncated
+        + ", reference="
+        + reference
+        + ", reward="
+        + reward
+        + "]";
   }
 }

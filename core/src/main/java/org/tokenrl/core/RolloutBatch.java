@@ -31,17 +31,17 @@ import org.apache.arrow.vector.util.VectorBatchAppender;
 
 /**
  * A batch of rollouts held in Arrow vectors (columns in {@link RolloutSchema}). It is what the
- * rollout, reward and algorithm stages pass along, and what crosses process boundaries as Arrow
- * IPC bytes.
+ * rollout, reward and algorithm stages pass along, and what crosses process boundaries as Arrow IPC
+ * bytes.
  *
  * <p>Rows are group-major: rows {@code [g * groupSize, (g + 1) * groupSize)} are the samples of
  * group {@code g}, and share one {@code group} value. No value is null.
  *
- * <p>Lifecycle: a batch owns its buffers, allocated from the allocator passed to the factory;
- * use it in try-with-resources and {@link #close()} it before closing the allocator. Accessors
- * copy values out into fresh Java arrays, so results stay valid after close. The bulk accessors
- * ({@link #allResponseIds()}, {@link #rewards()}, ...) read each column in one pass and are the
- * ones to use in loops over the whole batch.
+ * <p>Lifecycle: a batch owns its buffers, allocated from the allocator passed to the factory; use
+ * it in try-with-resources and {@link #close()} it before closing the allocator. Accessors copy
+ * values out into fresh Java arrays, so results stay valid after close. The bulk accessors ({@link
+ * #allResponseIds()}, {@link #rewards()}, ...) read each column in one pass and are the ones to use
+ * in loops over the whole batch.
  */
 public final class RolloutBatch implements AutoCloseable {
   private final VectorSchemaRoot root;
@@ -74,17 +74,20 @@ public final class RolloutBatch implements AutoCloseable {
   // ---------------------------------------------------------------- construction
 
   /**
-   * Builds a batch from rows in group-major order. {@code rows.size()} must be a multiple of
-   * {@code groupSize} and each run of {@code groupSize} rows must share its {@code group}.
+   * Builds a batch from rows in group-major order. {@code rows.size()} must be a multiple of {@code
+   * groupSize} and each run of {@code groupSize} rows must share its {@code group}.
    */
   public static RolloutBatch of(BufferAllocator allocator, int groupSize, List<Rollout> rows) {
     VectorSchemaRoot root = VectorSchemaRoot.create(RolloutSchema.schema(groupSize), allocator);
     try {
       int n = rows.size();
-      ListColumns.writeInts(vector(root, RolloutSchema.PROMPT_IDS), n, i -> rows.get(i).promptIds());
-      ListColumns.writeInts(vector(root, RolloutSchema.RESPONSE_IDS), n, i -> rows.get(i).responseIds());
+      ListColumns.writeInts(
+          vector(root, RolloutSchema.PROMPT_IDS), n, i -> rows.get(i).promptIds());
+      ListColumns.writeInts(
+          vector(root, RolloutSchema.RESPONSE_IDS), n, i -> rows.get(i).responseIds());
       ListColumns.writeFloats(vector(root, RolloutSchema.LOGPROBS), n, i -> rows.get(i).logprobs());
-      ListColumns.writeFloats(vector(root, RolloutSchema.ENTROPIES), n, i -> rows.get(i).entropies());
+      ListColumns.writeFloats(
+          vector(root, RolloutSchema.ENTROPIES), n, i -> rows.get(i).entropies());
       IntVector exampleIds = vector(root, RolloutSchema.EXAMPLE_ID);
       IntVector groups = vector(root, RolloutSchema.GROUP);
       BitVector truncated = vector(root, RolloutSchema.TRUNCATED);
@@ -177,8 +180,8 @@ public final class RolloutBatch implements AutoCloseable {
   }
 
   /**
-   * Collects written bytes in one growing array. Channels.newChannel over a
-   * ByteArrayOutputStream would copy every buffer twice more (through an 8 KiB staging array).
+   * Collects written bytes in one growing array. Channels.newChannel over a ByteArrayOutputStream
+   * would copy every buffer twice more (through an 8 KiB staging array).
    */
   private static final class ByteArrayChannel implements WritableByteChannel {
     private byte[] bytes;
@@ -192,8 +195,10 @@ public final class RolloutBatch implements AutoCloseable {
     public int write(ByteBuffer src) {
       int n = src.remaining();
       if (size + n > bytes.length) {
-        bytes = Arrays.copyOf(bytes, Math.max(size + n, (int) Math.min(2L * bytes.length,
-            Integer.MAX_VALUE - 16)));
+        bytes =
+            Arrays.copyOf(
+                bytes,
+                Math.max(size + n, (int) Math.min(2L * bytes.length, Integer.MAX_VALUE - 16)));
       }
       src.get(bytes, size, n);
       size += n;
@@ -392,7 +397,9 @@ public final class RolloutBatch implements AutoCloseable {
 
   public double[] rewards() {
     double[] out = new double[size()];
-    ListColumns.view(rewards.getDataBuffer(), 0, (long) out.length * Double.BYTES).asDoubleBuffer().get(out);
+    ListColumns.view(rewards.getDataBuffer(), 0, (long) out.length * Double.BYTES)
+        .asDoubleBuffer()
+        .get(out);
     return out;
   }
 
@@ -400,7 +407,9 @@ public final class RolloutBatch implements AutoCloseable {
   public void setRewards(double[] values) {
     if (values.length != size()) {
       throw new IllegalArgumentException(
-          "setRewards needs one reward per row: batch has " + size() + " rows, got "
+          "setRewards needs one reward per row: batch has "
+              + size()
+              + " rows, got "
               + values.length);
     }
     ListColumns.view(rewards.getDataBuffer(), 0, (long) values.length * Double.BYTES)
@@ -443,8 +452,8 @@ public final class RolloutBatch implements AutoCloseable {
 
   /**
    * Wraps {@code root} as a batch after checking the invariants every consumer relies on: whole
-   * groups, no nulls, one logprob and entropy per response token, one group value per group.
-   * Closes {@code root} if a check fails.
+   * groups, no nulls, one logprob and entropy per response token, one group value per group. Closes
+   * {@code root} if a check fails.
    */
   private static RolloutBatch adopt(VectorSchemaRoot root, int groupSize) {
     try {
@@ -481,8 +490,15 @@ public final class RolloutBatch implements AutoCloseable {
       int entLen = entropies.getElementEndIndex(i) - entropies.getElementStartIndex(i);
       if (lpLen != len || entLen != len) {
         throw new IllegalArgumentException(
-            "row " + i + " has " + len + " response tokens but " + lpLen + " logprobs and "
-                + entLen + " entropies");
+            "row "
+                + i
+                + " has "
+                + len
+                + " response tokens but "
+                + lpLen
+                + " logprobs and "
+                + entLen
+                + " entropies");
       }
     }
     IntVector groups = vector(root, RolloutSchema.GROUP);
@@ -564,13 +580,15 @@ public final class RolloutBatch implements AutoCloseable {
   private IntBuffer intElements(ListVector list) {
     int n = size();
     long end = n == 0 ? 0 : list.getElementEndIndex(n - 1);
-    return ListColumns.view(list.getDataVector().getDataBuffer(), 0, end * Integer.BYTES).asIntBuffer();
+    return ListColumns.view(list.getDataVector().getDataBuffer(), 0, end * Integer.BYTES)
+        .asIntBuffer();
   }
 
   private FloatBuffer floatElements(ListVector list) {
     int n = size();
     long end = n == 0 ? 0 : list.getElementEndIndex(n - 1);
-    return ListColumns.view(list.getDataVector().getDataBuffer(), 0, end * Float.BYTES).asFloatBuffer();
+    return ListColumns.view(list.getDataVector().getDataBuffer(), 0, end * Float.BYTES)
+        .asFloatBuffer();
   }
 
   private int[][] allInts(ListVector list) {
@@ -597,7 +615,9 @@ public final class RolloutBatch implements AutoCloseable {
 
   private int[] column(IntVector vector) {
     int[] out = new int[size()];
-    ListColumns.view(vector.getDataBuffer(), 0, (long) out.length * Integer.BYTES).asIntBuffer().get(out);
+    ListColumns.view(vector.getDataBuffer(), 0, (long) out.length * Integer.BYTES)
+        .asIntBuffer()
+        .get(out);
     return out;
   }
 }

@@ -12,8 +12,8 @@ import org.apache.arrow.vector.types.pojo.Schema;
  * Column names and the Arrow schema of a {@link RolloutBatch}. Every module that reads a batch
  * names its columns through these constants; Python tools see the same names through pyarrow.
  *
- * <p>The schema metadata carries {@link #GROUP_SIZE_KEY} (rows per group; rows are group-major)
- * and {@link #FORMAT_VERSION_KEY}, so a batch read back from bytes or a file knows its layout.
+ * <p>The schema metadata carries {@link #GROUP_SIZE_KEY} (rows per group; rows are group-major) and
+ * {@link #FORMAT_VERSION_KEY}, so a batch read back from bytes or a file knows its layout.
  */
 public final class RolloutSchema {
   public static final String PROMPT_IDS = "prompt_ids";
@@ -65,8 +65,7 @@ public final class RolloutSchema {
     }
     return new Schema(
         FIELDS,
-        Map.of(
-            GROUP_SIZE_KEY, Integer.toString(groupSize), FORMAT_VERSION_KEY, FORMAT_VERSION));
+        Map.of(GROUP_SIZE_KEY, Integer.toString(groupSize), FORMAT_VERSION_KEY, FORMAT_VERSION));
   }
 
   /**
@@ -77,10 +76,7 @@ public final class RolloutSchema {
     List<Field> fields = schema.getFields();
     if (fields.size() != FIELDS.size()) {
       throw new IllegalArgumentException(
-          "not a rollout batch: expected columns "
-              + names(FIELDS)
-              + " but found "
-              + names(fields));
+          "not a rollout batch: expected columns " + names(FIELDS) + " but found " + names(fields));
     }
     for (int i = 0; i < FIELDS.size(); i++) {
       Field want = FIELDS.get(i);

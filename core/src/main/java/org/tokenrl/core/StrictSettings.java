@@ -12,8 +12,8 @@ import java.util.stream.Collectors;
 /**
  * Reads a block whose keys depend on a name chosen in the config (an {@code algorithm { name =
  * grpo, ... }} block, a {@code rewards} entry) strictly: a key the named thing does not define
- * fails, naming the block and the valid keys (a typo must not silently fall back to a default),
- * and a bad value fails naming its config key. The whole file's fixed keys are checked against
+ * fails, naming the block and the valid keys (a typo must not silently fall back to a default), and
+ * a bad value fails naming its config key. The whole file's fixed keys are checked against
  * configs/base.conf by {@link ConfigSchema}; these blocks are checked here, by whoever builds them.
  */
 public final class StrictSettings {
@@ -48,7 +48,12 @@ public final class StrictSettings {
     unknown.removeAll(known);
     if (!unknown.isEmpty()) {
       throw new IllegalArgumentException(
-          block + " '" + name + "' has no key(s) " + unknown + "; valid keys: "
+          block
+              + " '"
+              + name
+              + "' has no key(s) "
+              + unknown
+              + "; valid keys: "
               + new TreeSet<>(known));
     }
   }

@@ -73,6 +73,8 @@ public final class ChatTemplateCases {
 
   private static Path pythonScript() {
     Path here = Path.of("src/test/python/chat_template_reference.py");
-    return Files.exists(here) ? here : Path.of("../core/src/test/python/chat_template_reference.py");
+    return Files.exists(here)
+        ? here
+        : Path.of("../core/src/test/python/chat_template_reference.py");
   }
 }

@@ -8,7 +8,9 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** Chat templates rendered by jinjava equal Python jinja2's renders (as transformers sets it up). */
+/**
+ * Chat templates rendered by jinjava equal Python jinja2's renders (as transformers sets it up).
+ */
 class ChatTemplateTest {
   @TempDir Path tmp;
 
@@ -52,14 +54,12 @@ class ChatTemplateTest {
   void llama3StyleTemplate() throws Exception {
     assertEquals(
         10,
-        ChatTemplateCases.assertRendersAsJinja2(
-            LLAMA3, "<|begin_of_text|>", "<|eot_id|>", tmp));
+        ChatTemplateCases.assertRendersAsJinja2(LLAMA3, "<|begin_of_text|>", "<|eot_id|>", tmp));
   }
 
   @Test
   void qwen2StyleTemplate() throws Exception {
-    assertEquals(
-        10, ChatTemplateCases.assertRendersAsJinja2(QWEN2, null + "", "<|im_end|>", tmp));
+    assertEquals(10, ChatTemplateCases.assertRendersAsJinja2(QWEN2, null + "", "<|im_end|>", tmp));
   }
 
   @Test
@@ -73,8 +73,7 @@ class ChatTemplateTest {
         new ChatTemplate(
             "{% if messages[0]['role'] != 'user' %}{{ raise_exception('Conversation roles must"
                 + " start with user') }}{% endif %}ok",
-            "",
-            "");
+            "", "");
     assertEquals("ok", t.render(List.of(new ChatTemplate.Message("user", "x")), false));
     ChatTemplate.TemplateException e =
         assertThrows(

@@ -21,24 +21,27 @@ class ConfigLoaderTest {
   @BeforeEach
   void writeTree() throws IOException {
     root = dir.resolve("configs");
-    write("configs/base.conf", String.join("\n",
-        "defaults { algorithm = grpo, task = arith }",
-        "seed = 0",
-        "trainer {",
-        "  # number of optimizer steps",
-        "  steps = 100",
-        "  lr = 1.0",
-        "  log_dir = runs",
-        "  eval_every = ${trainer.steps}",
-        "}",
-        "model { layers = 4, dim = 64 }",
-        "algorithm { clip_eps = 0.2, group_size = 8 }",
-        "task { seed = 1 }",
-        "rewards = [ { type = exact_match, weight = 1.0 } ]",
-        "# free-form: keys passed through to the logger",
-        "logger { }",
-        "strict { }",
-        ""));
+    write(
+        "configs/base.conf",
+        String.join(
+            "\n",
+            "defaults { algorithm = grpo, task = arith }",
+            "seed = 0",
+            "trainer {",
+            "  # number of optimizer steps",
+            "  steps = 100",
+            "  lr = 1.0",
+            "  log_dir = runs",
+            "  eval_every = ${trainer.steps}",
+            "}",
+            "model { layers = 4, dim = 64 }",
+            "algorithm { clip_eps = 0.2, group_size = 8 }",
+            "task { seed = 1 }",
+            "rewards = [ { type = exact_match, weight = 1.0 } ]",
+            "# free-form: keys passed through to the logger",
+            "logger { }",
+            "strict { }",
+            ""));
     write("configs/algorithm/grpo.conf", "clip_eps = 0.3\n");
     write("configs/algorithm/tempo.conf", "clip_eps = 0.25\ntree_depth = 3\n");
     write("configs/task/arith.conf", "digits = 2\n");
@@ -94,19 +97,23 @@ class ConfigLoaderTest {
 
   @Test
   void globalPresetSelectsGroupsAndSetsRootKeysButCommandLineWins() throws IOException {
-    write("configs/experiment/rev.conf", String.join("\n",
-        "# @package _global_",
-        "defaults { task = reverse }",
-        "trainer.steps = 7",
-        "rewards = [ { type = bleu, weight = 0.5 } ]",
-        ""));
+    write(
+        "configs/experiment/rev.conf",
+        String.join(
+            "\n",
+            "# @package _global_",
+            "defaults { task = reverse }",
+            "trainer.steps = 7",
+            "rewards = [ { type = bleu, weight = 0.5 } ]",
+            ""));
     Config preset = load("configs/quickstart.conf", "experiment=rev");
     assertEquals("reverse", preset.getString("task.name"));
     assertEquals(5, preset.getInt("task.max_len"));
     assertEquals(7, preset.getInt("trainer.steps"), "preset beats the run file");
     assertEquals("bleu", preset.getConfigList("rewards").get(0).getString("type"));
     assertEquals("rev", preset.getString("defaults.experiment"));
-    assertFalse(preset.hasPath("experiment.trainer"), "a global preset is not placed under its group");
+    assertFalse(
+        preset.hasPath("experiment.trainer"), "a global preset is not placed under its group");
 
     Config cli = load("configs/quickstart.conf", "experiment=rev", "task=arith", "trainer.steps=3");
     assertEquals("arith", cli.getString("task.name"));
@@ -138,8 +145,14 @@ class ConfigLoaderTest {
   @Test
   void overrideValuesAreParsedAsHocon() {
     Config config =
-        load(null, "trainer.steps=5", "trainer.log_dir=\"a b\"", "strict={}", "seed=3",
-            "rewards=[{type=bleu}]", "trainer.lr=2");
+        load(
+            null,
+            "trainer.steps=5",
+            "trainer.log_dir=\"a b\"",
+            "strict={}",
+            "seed=3",
+            "rewards=[{type=bleu}]",
+            "trainer.lr=2");
     assertEquals(5, config.getInt("trainer.steps"));
     assertEquals("a b", config.getString("trainer.log_dir"));
     assertEquals(3, config.getInt("seed"));
@@ -150,8 +163,8 @@ class ConfigLoaderTest {
 
   @Test
   void groupFileKeysAreValidOnlyWhenTheFileIsSelected() {
-    assertEquals(4, load(null, "algorithm=tempo", "algorithm.tree_depth=4")
-        .getInt("algorithm.tree_depth"));
+    assertEquals(
+        4, load(null, "algorithm=tempo", "algorithm.tree_depth=4").getInt("algorithm.tree_depth"));
     String message = error(null, "algorithm.tree_depth=4");
     assertTrue(message.startsWith("config error: unknown key 'algorithm.tree_depth'"), message);
   }
@@ -160,7 +173,8 @@ class ConfigLoaderTest {
   void unknownKeyInRunFileNamesFileAndSuggestion() throws IOException {
     write("configs/quickstart.conf", "trainer.stpes = 50\n");
     assertEquals(
-        "config error: unknown key 'trainer.stpes' in " + file("configs/quickstart.conf")
+        "config error: unknown key 'trainer.stpes' in "
+            + file("configs/quickstart.conf")
             + " (did you mean 'trainer.steps'?)",
         error("configs/quickstart.conf"));
   }
@@ -198,7 +212,8 @@ class ConfigLoaderTest {
     write("configs/quickstart.conf", "trainer { log_dir = [1, 2] }\n");
     assertEquals(
         "config error: 'trainer.log_dir' must be a string, got LIST [1,2] ("
-            + file("configs/quickstart.conf") + ")",
+            + file("configs/quickstart.conf")
+            + ")",
         error("configs/quickstart.conf"));
   }
 
@@ -207,28 +222,37 @@ class ConfigLoaderTest {
     write("configs/algorithm/grpo.conf", "group_size = big\n");
     assertEquals(
         "config error: 'algorithm.group_size' must be an integer, got STRING \"big\" ("
-            + file("configs/algorithm/grpo.conf") + ")",
+            + file("configs/algorithm/grpo.conf")
+            + ")",
         error(null));
   }
 
   @Test
   void missingRunFileListsRunConfigs() {
     assertEquals(
-        "config error: run config " + file("configs/quickstrt.conf")
-            + " not found (run configs in " + root + ": quickstart.conf)",
+        "config error: run config "
+            + file("configs/quickstrt.conf")
+            + " not found (run configs in "
+            + root
+            + ": quickstart.conf)",
         error("configs/quickstrt.conf"));
   }
 
   @Test
   void unknownGroupOptionListsChoices() throws IOException {
     assertEquals(
-        "config error: no file " + file("configs/algorithm/foo.conf")
+        "config error: no file "
+            + file("configs/algorithm/foo.conf")
             + " for 'algorithm=foo' (choose one of: grpo, tempo)",
         error(null, "algorithm=foo"));
     write("configs/run.conf", "defaults { task = sortt }\n");
     assertEquals(
-        "config error: no file " + file("configs/task/sortt.conf") + " for 'defaults.task=sortt'"
-            + " in " + file("configs/run.conf") + " (choose one of: arith, reverse)",
+        "config error: no file "
+            + file("configs/task/sortt.conf")
+            + " for 'defaults.task=sortt'"
+            + " in "
+            + file("configs/run.conf")
+            + " (choose one of: arith, reverse)",
         error("configs/run.conf"));
   }
 
@@ -236,7 +260,8 @@ class ConfigLoaderTest {
   void unknownGroupInDefaultsIsAnError() throws IOException {
     write("configs/run.conf", "defaults { optimizer = adam }\n");
     assertEquals(
-        "config error: unknown config group 'optimizer' in " + file("configs/run.conf")
+        "config error: unknown config group 'optimizer' in "
+            + file("configs/run.conf")
             + " (groups are the folders of the config root: algorithm, task)",
         error("configs/run.conf"));
   }
@@ -245,8 +270,9 @@ class ConfigLoaderTest {
   void syntaxErrorsNameFileAndLine() throws IOException {
     write("configs/run.conf", "trainer {\n  steps = 3\n  lr = = 2\n}\n");
     String message = error("configs/run.conf");
-    assertTrue(message.startsWith("config error: syntax error at " + file("configs/run.conf")
-        + ":3: "), message);
+    assertTrue(
+        message.startsWith("config error: syntax error at " + file("configs/run.conf") + ":3: "),
+        message);
     assertFalse(message.contains("\n"));
   }
 
@@ -260,30 +286,34 @@ class ConfigLoaderTest {
 
     write("elsewhere/common.conf", "model.layrs = 6\n");
     assertEquals(
-        "config error: unknown key 'model.layrs' in " + file("elsewhere/common.conf")
+        "config error: unknown key 'model.layrs' in "
+            + file("elsewhere/common.conf")
             + " (did you mean 'model.layers'?)",
         error("elsewhere/run.conf"));
   }
 
   @Test
   void freeFormBlocksAcceptAnyKeysButOtherObjectsDoNot() throws IOException {
-    write("configs/run.conf", String.join("\n",
-        "logger { project = demo, tags { a = 1 } }",
-        "rewards = [ { type = bleu, n = 4 }, { type = length } ]",
-        ""));
+    write(
+        "configs/run.conf",
+        String.join(
+            "\n",
+            "logger { project = demo, tags { a = 1 } }",
+            "rewards = [ { type = bleu, n = 4 }, { type = length } ]",
+            ""));
     Config config = load("configs/run.conf", "logger.extra=true");
     assertEquals("demo", config.getString("logger.project"));
     assertTrue(config.getBoolean("logger.extra"));
     assertEquals(2, config.getList("rewards").size());
-    assertTrue(error(null, "strict.anything=1")
-        .startsWith("config error: unknown key 'strict.anything'"));
+    assertTrue(
+        error(null, "strict.anything=1").startsWith("config error: unknown key 'strict.anything'"));
   }
 
   @Test
   void groupNameCannotBeSetDirectly() {
     String message = error(null, "algorithm.name=tempo");
-    assertTrue(message.contains("'algorithm.name' is the name of the selected algorithm file"),
-        message);
+    assertTrue(
+        message.contains("'algorithm.name' is the name of the selected algorithm file"), message);
     assertTrue(message.endsWith("(command-line override 'algorithm.name=tempo')"), message);
   }
 
@@ -293,8 +323,10 @@ class ConfigLoaderTest {
         "config error: command-line override 'trainer.steps' is not key=value"
             + " (e.g. trainer.steps=50 or algorithm=grpo)",
         error(null, "trainer.steps"));
-    assertTrue(error(null, "trainer.log_dir=a,b").startsWith(
-        "config error: cannot parse the value of command-line override 'trainer.log_dir=a,b'"));
+    assertTrue(
+        error(null, "trainer.log_dir=a,b")
+            .startsWith(
+                "config error: cannot parse the value of command-line override 'trainer.log_dir=a,b'"));
   }
 
   @Test
@@ -307,8 +339,11 @@ class ConfigLoaderTest {
 
   @Test
   void renderLoadsBackToTheSameConfig() throws IOException {
-    ResolvedConfig resolved = ConfigLoader.load(root, dir.resolve("configs/quickstart.conf"),
-        List.of("trainer.log_dir=\"odd ${x} \\\"quoted\\\" # text\"", "trainer.lr=0.001"));
+    ResolvedConfig resolved =
+        ConfigLoader.load(
+            root,
+            dir.resolve("configs/quickstart.conf"),
+            List.of("trainer.log_dir=\"odd ${x} \\\"quoted\\\" # text\"", "trainer.lr=0.001"));
     String text = resolved.render();
     assertTrue(text.contains("# command-line override 'trainer.lr=0.001'"), text);
     assertTrue(text.contains(file("configs/algorithm/grpo.conf")), text);
@@ -316,8 +351,12 @@ class ConfigLoaderTest {
     ResolvedConfig loaded = ConfigLoader.loadResolved(rendered);
     assertEquals(resolved.config().root(), loaded.config().root());
     assertEquals("odd ${x} \"quoted\" # text", loaded.config().getString("trainer.log_dir"));
-    assertEquals(List.of(file("configs/base.conf"), file("configs/algorithm/grpo.conf"),
-            file("configs/task/arith.conf"), file("configs/quickstart.conf"),
+    assertEquals(
+        List.of(
+            file("configs/base.conf"),
+            file("configs/algorithm/grpo.conf"),
+            file("configs/task/arith.conf"),
+            file("configs/quickstart.conf"),
             "command-line override 'trainer.log_dir=\"odd ${x} \\\"quoted\\\" # text\"'",
             "command-line override 'trainer.lr=0.001'"),
         resolved.sources());

@@ -40,17 +40,24 @@ class ConfigReaderTest {
         error(() -> task.integer("width")));
     assertTrue(
         error(() -> task.string("none")).startsWith("config error: missing key 'task.none'"));
-    assertTrue(error(() -> task.integer("half"))
-        .startsWith("config error: 'task.half' must be an integer, got 1.5"));
-    assertTrue(error(() -> task.positiveInt("zero"))
-        .startsWith("config error: 'task.zero' must be an integer at least 1, got 0"));
-    assertTrue(error(() -> task.integer("digits", 3, 9))
-        .startsWith("config error: 'task.digits' must be an integer in [3, 9], got 2"));
-    assertTrue(error(() -> task.number("half", 0, 1))
-        .startsWith("config error: 'task.half' must be in [0.0, 1.0], got 1.5"));
-    assertTrue(error(() -> task.string("digits"))
-        .startsWith("config error: 'task.digits' must be a string, got NUMBER 2"));
-    assertTrue(error(() -> task.stringList("bad_ops"))
-        .startsWith("config error: 'task.bad_ops' must be a list of strings, got element NUMBER"));
+    assertTrue(
+        error(() -> task.integer("half"))
+            .startsWith("config error: 'task.half' must be an integer, got 1.5"));
+    assertTrue(
+        error(() -> task.positiveInt("zero"))
+            .startsWith("config error: 'task.zero' must be an integer at least 1, got 0"));
+    assertTrue(
+        error(() -> task.integer("digits", 3, 9))
+            .startsWith("config error: 'task.digits' must be an integer in [3, 9], got 2"));
+    assertTrue(
+        error(() -> task.number("half", 0, 1))
+            .startsWith("config error: 'task.half' must be in [0.0, 1.0], got 1.5"));
+    assertTrue(
+        error(() -> task.string("digits"))
+            .startsWith("config error: 'task.digits' must be a string, got NUMBER 2"));
+    assertTrue(
+        error(() -> task.stringList("bad_ops"))
+            .startsWith(
+                "config error: 'task.bad_ops' must be a list of strings, got element NUMBER"));
   }
 }

@@ -63,8 +63,12 @@ class PreferenceBatchTest {
       int r = 1 + rnd.nextInt(7);
       PreferencePair p =
           new PreferencePair(
-              100 + i, ints(rnd, rnd.nextInt(5)), ints(rnd, c), ints(rnd, r),
-              floats(rnd, c, 2), floats(rnd, r, 2));
+              100 + i,
+              ints(rnd, rnd.nextInt(5)),
+              ints(rnd, c),
+              ints(rnd, r),
+              floats(rnd, c, 2),
+              floats(rnd, r, 2));
       if (kind == TokenWeights.TREG) {
         p = p.withTokenWeights(floats(rnd, c, 0.2f), floats(rnd, r, 0.2f));
       } else if (kind == TokenWeights.CDPO && i % 3 != 1) {
@@ -123,9 +127,14 @@ class PreferenceBatchTest {
   void accessorsAndSums() {
     PreferencePair p =
         new PreferencePair(
-            7, new int[] {1, 2}, new int[] {3, 4, 5}, new int[] {6},
-            new float[] {-1.2f, -2.1f, -0.7f}, new float[] {-1.0f},
-            new float[] {0.25f, 0f, -0.5f}, null);
+            7,
+            new int[] {1, 2},
+            new int[] {3, 4, 5},
+            new int[] {6},
+            new float[] {-1.2f, -2.1f, -0.7f},
+            new float[] {-1.0f},
+            new float[] {0.25f, 0f, -0.5f},
+            null);
     try (PreferenceBatch b = PreferenceBatch.of(allocator, TokenWeights.TREG, List.of(p))) {
       assertEquals(7, b.pairId(0));
       assertArrayEquals(new int[] {1, 2}, b.promptIds(0));
@@ -133,8 +142,10 @@ class PreferenceBatchTest {
       assertArrayEquals(new int[] {6}, b.rejectedIds(0));
       assertArrayEquals(new float[] {0.25f, 0f, -0.5f}, b.chosenTokenWeights(0));
       assertNull(b.rejectedTokenWeights(0));
-      // Sums in double of the stored floats (docs/preference.md §2.2 D1's reference sums, as float inputs).
-      assertEquals((double) -1.2f + (double) -2.1f + (double) -0.7f, b.refChosenLogprobSums()[0], 0);
+      // Sums in double of the stored floats (docs/preference.md §2.2 D1's reference sums, as float
+      // inputs).
+      assertEquals(
+          (double) -1.2f + (double) -2.1f + (double) -0.7f, b.refChosenLogprobSums()[0], 0);
       assertEquals(-4.0, b.refChosenLogprobSums()[0], 1e-6);
       assertEquals(-1.0, b.refRejectedLogprobSums()[0], 0);
       assertArrayEquals(new double[] {-1.0}, PreferenceBatch.toDoubles(b.refRejectedLogprobs(0)));
@@ -150,27 +161,32 @@ class PreferenceBatchTest {
     float[] f3 = {0, 0, 0};
     float[] f2 = {0, 0};
     IllegalArgumentException ref =
-        assertThrows(IllegalArgumentException.class,
+        assertThrows(
+            IllegalArgumentException.class,
             () -> new PreferencePair(4, three, three, three, f2, f3));
     assertEquals(
         "preference pair 4: 2 ref chosen log-probs for 3 chosen tokens; need one per response"
             + " token",
         ref.getMessage());
-    assertThrows(IllegalArgumentException.class,
-        () -> new PreferencePair(4, three, three, three, f3, f2));
-    assertThrows(IllegalArgumentException.class,
+    assertThrows(
+        IllegalArgumentException.class, () -> new PreferencePair(4, three, three, three, f3, f2));
+    assertThrows(
+        IllegalArgumentException.class,
         () -> new PreferencePair(4, three, three, three, f3, f3, f2, null));
-    assertThrows(IllegalArgumentException.class,
+    assertThrows(
+        IllegalArgumentException.class,
         () -> new PreferencePair(4, three, three, three, f3, f3, null, f2));
     IllegalArgumentException empty =
-        assertThrows(IllegalArgumentException.class,
+        assertThrows(
+            IllegalArgumentException.class,
             () -> new PreferencePair(4, three, new int[0], three, new float[0], f3));
     assertTrue(empty.getMessage().contains("chosen response is empty"), empty.getMessage());
-    assertThrows(IllegalArgumentException.class,
-        () -> new PreferencePair(4, three, three, three, null, f3));
+    assertThrows(
+        IllegalArgumentException.class, () -> new PreferencePair(4, three, three, three, null, f3));
     PreferencePair weighted = new PreferencePair(4, three, three, three, f3, f3, f3, f3);
     IllegalArgumentException none =
-        assertThrows(IllegalArgumentException.class,
+        assertThrows(
+            IllegalArgumentException.class,
             () -> PreferenceBatch.of(allocator, TokenWeights.NONE, List.of(weighted)));
     assertTrue(none.getMessage().contains("TokenWeights.NONE"), none.getMessage());
   }
@@ -182,8 +198,8 @@ class PreferenceBatchTest {
       foreign = r.toIpcBytes();
     }
     IllegalArgumentException e =
-        assertThrows(IllegalArgumentException.class,
-            () -> PreferenceBatch.fromIpcBytes(allocator, foreign));
+        assertThrows(
+            IllegalArgumentException.class, () -> PreferenceBatch.fromIpcBytes(allocator, foreign));
     assertTrue(e.getMessage().startsWith("not a preference batch"), e.getMessage());
   }
 

@@ -18,7 +18,6 @@ public final class PrintedDecimal {
     double halfUnit = 0.5 * Math.pow(10, -e.scale());
     double tol = Math.max(1e-9 * Math.abs(expected), expected == 0 ? 0 : halfUnit);
     assertTrue(
-        Math.abs(actual - expected) <= tol,
-        what + ": expected " + printed + " but got " + actual);
+        Math.abs(actual - expected) <= tol, what + ": expected " + printed + " but got " + actual);
   }
 }

@@ -1,9 +1,9 @@
 package org.tokenrl.core;
 
 /**
- * Runs a Python script for interop tests against the real reference packages (pyarrow,
- * tensorboard, safetensors, ...) through {@link Python}. Shared with other modules' tests through
- * core's test-jar.
+ * Runs a Python script for interop tests against the real reference packages (pyarrow, tensorboard,
+ * safetensors, ...) through {@link Python}. Shared with other modules' tests through core's
+ * test-jar.
  */
 public final class PythonRunner {
   private PythonRunner() {}
@@ -18,8 +18,11 @@ public final class PythonRunner {
     Python.Result r = Python.run(script, stdin, 120, args);
     if (r.exitCode() != 0) {
       throw new AssertionError(
-          "python failed (exit " + r.exitCode() + "); are the packages of"
-              + " requirements-test.txt installed (./run-tests does it)?\n" + r.err());
+          "python failed (exit "
+              + r.exitCode()
+              + "); are the packages of"
+              + " requirements-test.txt installed (./run-tests does it)?\n"
+              + r.err());
     }
     return r.out();
   }

@@ -13,7 +13,6 @@ import com.fasterxml.jackson.databind.json.JsonMapper;
 import java.io.ByteArrayOutputStream;
 import java.lang.management.ManagementFactory;
 import java.nio.channels.Channels;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -284,8 +283,7 @@ class RolloutBatchTest {
     byte[] foreign;
     try (VectorSchemaRoot root =
         VectorSchemaRoot.create(
-            new org.apache.arrow.vector.types.pojo.Schema(
-                List.of(RolloutSchema.FIELDS.get(4))),
+            new org.apache.arrow.vector.types.pojo.Schema(List.of(RolloutSchema.FIELDS.get(4))),
             allocator)) {
       ((IntVector) root.getVector(0)).allocateNew(1);
       ((IntVector) root.getVector(0)).set(0, 1);
@@ -453,8 +451,16 @@ class RolloutBatchTest {
       float[] lps = new float[512];
       Arrays.fill(lps, -1.5f);
       big.add(
-          new Rollout(r.exampleId(), r.group(), randomInts(rnd, 512), randomInts(rnd, 512), lps,
-              lps.clone(), false, "reference", 0.5));
+          new Rollout(
+              r.exampleId(),
+              r.group(),
+              randomInts(rnd, 512),
+              randomInts(rnd, 512),
+              lps,
+              lps.clone(),
+              false,
+              "reference",
+              0.5));
     }
     int reps = 15;
     long[] fill = new long[reps];

@@ -24,9 +24,9 @@ import org.tokenrl.rollout.Tasks;
  * actors}): the actor builds the run's {@link Task} and {@link CompositeReward} once, from the
  * resolved run config, and scores each slice it samples exactly as the trainer would score it.
  *
- * <p>The trainer sends only token ids, example ids and references, so the actor looks each
- * example up by id in its own copy of the task (train and held-out) and decodes responses with
- * the character tokenizer the trainer uses. Relative data paths (JSONL tasks) resolve against the
+ * <p>The trainer sends only token ids, example ids and references, so the actor looks each example
+ * up by id in its own copy of the task (train and held-out) and decodes responses with the
+ * character tokenizer the trainer uses. Relative data paths (JSONL tasks) resolve against the
  * project root, which is the same path on every node (as the code search path already assumes).
  * Each row's prompt ids and reference are checked against the example found, so a node whose
  * checkout or data differs fails loudly instead of scoring the wrong answers.
@@ -64,8 +64,8 @@ public final class ActorRewards {
   }
 
   /**
-   * The composite reward's total per row of {@code batch} (a slice starting at row {@code
-   * firstRow} of the step's batch, which error messages name).
+   * The composite reward's total per row of {@code batch} (a slice starting at row {@code firstRow}
+   * of the step's batch, which error messages name).
    *
    * @throws IllegalStateException when a reward function fails ({@code reward.on_error = stop}),
    *     with the reward's own message, or when a row does not match the actor's task
@@ -107,9 +107,14 @@ public final class ActorRewards {
       return reward.score(input);
     } catch (RuntimeException e) {
       throw new IllegalStateException(
-          "distributed.rewards_on = actors: scoring rows " + firstRow + ".." + (firstRow + n - 1)
+          "distributed.rewards_on = actors: scoring rows "
+              + firstRow
+              + ".."
+              + (firstRow + n - 1)
               + " of the step's batch on a rollout actor (sample numbers count from row "
-              + firstRow + "): " + e.getMessage());
+              + firstRow
+              + "): "
+              + e.getMessage());
     }
   }
 
@@ -118,8 +123,14 @@ public final class ActorRewards {
     int id = batch.exampleId(i);
     Example ex = examples.get(id);
     String where =
-        "distributed.rewards_on = actors: row " + (firstRow + i) + " of the step's batch has"
-            + " example id " + id + ", but the rollout actor's task '" + task.name() + "' ";
+        "distributed.rewards_on = actors: row "
+            + (firstRow + i)
+            + " of the step's batch has"
+            + " example id "
+            + id
+            + ", but the rollout actor's task '"
+            + task.name()
+            + "' ";
     String fix =
         "; every node needs the same checkout and data files at the same path, or set"
             + " distributed.rewards_on = trainer";
@@ -129,8 +140,14 @@ public final class ActorRewards {
     if (!ex.answer().equals(batch.reference(i))
         || !Arrays.equals(promptIds(ex.prompt()), batch.promptIds(i))) {
       throw new IllegalStateException(
-          where + "has a different prompt or answer for it (\"" + ex.prompt() + "\" -> \""
-              + ex.answer() + "\", the trainer sent reference \"" + batch.reference(i) + "\")"
+          where
+              + "has a different prompt or answer for it (\""
+              + ex.prompt()
+              + "\" -> \""
+              + ex.answer()
+              + "\", the trainer sent reference \""
+              + batch.reference(i)
+              + "\")"
               + fix);
     }
     return ex;

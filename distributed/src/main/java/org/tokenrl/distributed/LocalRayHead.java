@@ -17,14 +17,14 @@ import org.tokenrl.core.ConfigException;
  * this machine: every Ray server binds 127.0.0.1.
  *
  * <p>Why this works in Ray 2.39 (which has no authentication): each of its servers picks its bind
- * address from the node IP — the GCS, the raylet's node and object managers and every worker's
- * gRPC server bind 127.0.0.1 when the node IP is "127.0.0.1" and 0.0.0.0 otherwise, and so do the
- * client server, the dashboard agent, the runtime-env agent and the metrics exporter. {@code ray
- * start --node-ip-address=127.0.0.1} alone does not get there: the CLI replaces a loopback node IP
- * with the machine's outward address, except when {@code RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER=0}
- * (Ray's switch for single-machine clusters) is set in its environment. Ray's Java driver starts
- * its head with its own environment, so this class runs {@code ray start} itself and the driver
- * joins it by address with node IP 127.0.0.1.
+ * address from the node IP — the GCS, the raylet's node and object managers and every worker's gRPC
+ * server bind 127.0.0.1 when the node IP is "127.0.0.1" and 0.0.0.0 otherwise, and so do the client
+ * server, the dashboard agent, the runtime-env agent and the metrics exporter. {@code ray start
+ * --node-ip-address=127.0.0.1} alone does not get there: the CLI replaces a loopback node IP with
+ * the machine's outward address, except when {@code RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER=0} (Ray's
+ * switch for single-machine clusters) is set in its environment. Ray's Java driver starts its head
+ * with its own environment, so this class runs {@code ray start} itself and the driver joins it by
+ * address with node IP 127.0.0.1.
  *
  * <p>{@code ray start --block} stays in the foreground as the parent of every head process, so
  * stopping this head stops exactly its processes (never another cluster on the machine, as {@code
@@ -77,7 +77,9 @@ final class LocalRayHead implements AutoCloseable {
       process = builder.start();
     } catch (IOException e) {
       throw new ConfigException(
-          "could not start a local Ray head ('" + rayCommand + " start --head'): "
+          "could not start a local Ray head ('"
+              + rayCommand
+              + " start --head'): "
               + e.getMessage());
     }
     LocalRayHead head = new LocalRayHead(process, address, log);
@@ -103,12 +105,19 @@ final class LocalRayHead implements AutoCloseable {
         return;
       }
       if (!process.isAlive() || System.currentTimeMillis() > deadline) {
-        String why = process.isAlive() ? "did not start within distributed.ray.init_timeout_s = "
-            + timeoutSeconds + " s" : "exited with code " + process.exitValue();
+        String why =
+            process.isAlive()
+                ? "did not start within distributed.ray.init_timeout_s = " + timeoutSeconds + " s"
+                : "exited with code " + process.exitValue();
         stop();
         throw new ConfigException(
-            "the local Ray head ('ray start --head') " + why + ": " + lastLine(output)
-                + " (full output: " + log + ")");
+            "the local Ray head ('ray start --head') "
+                + why
+                + ": "
+                + lastLine(output)
+                + " (full output: "
+                + log
+                + ")");
       }
       try {
         Thread.sleep(100);

@@ -12,13 +12,12 @@ import java.util.Map;
 /**
  * A test hook: lets a fault-tolerance test stop a rollout actor at a named point of its work
  * ({@link #GENERATE}, {@link #RESULT}, {@link #LOAD_WEIGHTS}) so that a {@code kill -9} of its
- * process lands exactly there. Off unless the worker JVM has the system property {@value
- * #PROPERTY} = {@code point:hit:marker}; the driver passes its own value on to the workers.
+ * process lands exactly there. Off unless the worker JVM has the system property {@value #PROPERTY}
+ * = {@code point:hit:marker}; the driver passes its own value on to the workers.
  *
- * <p>At the {@code hit}-th time a worker process reaches {@code point}, the first worker to
- * create the file {@code marker} writes its process id into {@code marker.pid} and sleeps until
- * it is killed; every later arrival (the other actor, the restarted one) goes on, so a run pauses
- * once.
+ * <p>At the {@code hit}-th time a worker process reaches {@code point}, the first worker to create
+ * the file {@code marker} writes its process id into {@code marker.pid} and sleeps until it is
+ * killed; every later arrival (the other actor, the restarted one) goes on, so a run pauses once.
  */
 final class PausePoint {
   static final String PROPERTY = "tokenrl.test.pause";

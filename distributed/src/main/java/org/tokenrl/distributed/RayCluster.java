@@ -107,16 +107,26 @@ final class RayCluster {
       output = run(List.of(rayCommand, "--version"), 60);
     } catch (IOException e) {
       throw new ConfigException(
-          "distributed.backend = ray needs the Python package ray " + RAY_VERSION
-              + " (cannot run '" + rayCommand + " --version': " + e.getMessage()
-              + "): pip install ray==" + RAY_VERSION + " and put its 'ray' command on PATH");
+          "distributed.backend = ray needs the Python package ray "
+              + RAY_VERSION
+              + " (cannot run '"
+              + rayCommand
+              + " --version': "
+              + e.getMessage()
+              + "): pip install ray=="
+              + RAY_VERSION
+              + " and put its 'ray' command on PATH");
     }
     // "ray, version 2.39.0"
     String version = output.strip().replaceFirst("(?s).*version\\s+", "").strip();
     if (!version.equals(RAY_VERSION)) {
       throw new ConfigException(
-          "the Python package ray on PATH is version " + version + " but tokenrl's io.ray jars are "
-              + RAY_VERSION + " (they must match): pip install ray==" + RAY_VERSION);
+          "the Python package ray on PATH is version "
+              + version
+              + " but tokenrl's io.ray jars are "
+              + RAY_VERSION
+              + " (they must match): pip install ray=="
+              + RAY_VERSION);
     }
   }
 
@@ -138,8 +148,12 @@ final class RayCluster {
       socket.connect(new InetSocketAddress(host, port), 5000);
     } catch (IOException e) {
       throw new ConfigException(
-          "cannot reach a Ray cluster at distributed.ray.address = " + address + " ("
-              + e.getMessage() + "): start one there with 'ray start --head --port=" + port
+          "cannot reach a Ray cluster at distributed.ray.address = "
+              + address
+              + " ("
+              + e.getMessage()
+              + "): start one there with 'ray start --head --port="
+              + port
               + "', or set distributed.ray.address = \"\" to start a local head");
     }
   }
@@ -193,16 +207,20 @@ final class RayCluster {
     thread.setDaemon(true);
     thread.start();
     String where =
-        cfg.address().isEmpty() ? "the local Ray head at " + head.address() : "the Ray cluster at "
-            + cfg.address();
+        cfg.address().isEmpty()
+            ? "the local Ray head at " + head.address()
+            : "the Ray cluster at " + cfg.address();
     try {
       init.get(cfg.initTimeoutSeconds(), TimeUnit.SECONDS);
     } catch (TimeoutException e) {
       init.cancel(true);
       shutdownQuietly();
       throw new ConfigException(
-          "could not connect to " + where + " within distributed.ray.init_timeout_s = "
-              + cfg.initTimeoutSeconds() + " s; check 'ray status' and the logs in"
+          "could not connect to "
+              + where
+              + " within distributed.ray.init_timeout_s = "
+              + cfg.initTimeoutSeconds()
+              + " s; check 'ray status' and the logs in"
               + " /tmp/ray/session_latest/logs");
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
@@ -211,7 +229,10 @@ final class RayCluster {
     } catch (ExecutionException e) {
       shutdownQuietly();
       throw new ConfigException(
-          "could not start or join " + where + ": " + e.getCause()
+          "could not start or join "
+              + where
+              + ": "
+              + e.getCause()
               + (cfg.address().isEmpty()
                   ? " (is 'ray start --head' possible here? see /tmp/ray/session_latest/logs)"
                   : " (start the cluster with 'ray start --head' on that machine)"),
@@ -225,8 +246,8 @@ final class RayCluster {
     try {
       if (!p.waitFor(timeoutSeconds, TimeUnit.SECONDS)) {
         p.destroyForcibly();
-        throw new IOException(String.join(" ", command) + " did not finish in "
-            + timeoutSeconds + " s");
+        throw new IOException(
+            String.join(" ", command) + " did not finish in " + timeoutSeconds + " s");
       }
       return new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
     } catch (InterruptedException e) {

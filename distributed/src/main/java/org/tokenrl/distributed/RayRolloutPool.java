@@ -17,8 +17,8 @@ import org.apache.arrow.memory.BufferAllocator;
 import org.tokenrl.core.ConfigException;
 import org.tokenrl.core.RolloutBatch;
 import org.tokenrl.model.Policy;
-import org.tokenrl.model.io.SafeTensors;
 import org.tokenrl.model.SamplingParams;
+import org.tokenrl.model.io.SafeTensors;
 import org.tokenrl.rollout.PendingBatch;
 import org.tokenrl.rollout.PromptRequest;
 import org.tokenrl.rollout.RolloutPool;
@@ -26,13 +26,14 @@ import org.tokenrl.rollout.RolloutPoolContext;
 
 /**
  * Rollouts on a Ray cluster: {@code distributed.ray.actors} {@link RolloutActor}s, each sampling a
- * contiguous slice of the step's prompts with the same per-row seeds as the in-process pool, so
- * the batch is the same for the same weights and seed.
+ * contiguous slice of the step's prompts with the same per-row seeds as the in-process pool, so the
+ * batch is the same for the same weights and seed.
  *
  * <p>Data path: weights go into the object store once per {@link #syncWeights} (the bytes of a
- * safetensors file, with a version number; under LoRA the adapters alone); every generate call carries that object reference and its
- * version, and an actor loads a version it does not hold before sampling. Slices come back as
- * Arrow IPC bytes and are concatenated here in prompt order (group-major).
+ * safetensors file, with a version number; under LoRA the adapters alone); every generate call
+ * carries that object reference and its version, and an actor loads a version it does not hold
+ * before sampling. Slices come back as Arrow IPC bytes and are concatenated here in prompt order
+ * (group-major).
  *
  * <p>Staleness: by default {@link #syncWeights} returns once every actor holds the new version.
  * {@link #start} submits the slices with the weights of the last sync and returns at once, so the
@@ -41,17 +42,17 @@ import org.tokenrl.rollout.RolloutPoolContext;
  * distributed/weight_staleness}), and syncWeights then does not wait for the actors to load.
  *
  * <p>Rewards: with {@code distributed.rewards_on = actors} each actor also scores its slice with
- * the run's composite reward ({@link ActorRewards}) and the batch comes back with its reward
- * column filled ({@link #computesRewards()}); a reward that fails on an actor stops the step with
- * the actor's message.
+ * the run's composite reward ({@link ActorRewards}) and the batch comes back with its reward column
+ * filled ({@link #computesRewards()}); a reward that fails on an actor stops the step with the
+ * actor's message.
  *
- * <p>Faults: actors are created with {@code max_restarts = distributed.ray.max_restarts}, which
- * Ray counts per actor over its whole life, i.e. the run. When a call fails, the pool asks whether
- * the actor died (it waits until the actor answers a ping and compares Ray's restart count with
- * the count when the call was sent) or its code threw: a dead actor's call is sent again to the
- * process Ray started in its place (which loads the weights the call refers to), so the step's
- * rows are the same; a throwing call stops the run with the actor's message; an actor Ray will not
- * restart any more stops it with one line naming {@code distributed.ray.max_restarts}. {@code
+ * <p>Faults: actors are created with {@code max_restarts = distributed.ray.max_restarts}, which Ray
+ * counts per actor over its whole life, i.e. the run. When a call fails, the pool asks whether the
+ * actor died (it waits until the actor answers a ping and compares Ray's restart count with the
+ * count when the call was sent) or its code threw: a dead actor's call is sent again to the process
+ * Ray started in its place (which loads the weights the call refers to), so the step's rows are the
+ * same; a throwing call stops the run with the actor's message; an actor Ray will not restart any
+ * more stops it with one line naming {@code distributed.ray.max_restarts}. {@code
  * distributed/actor_restarts} is Ray's count, summed over the actors. Every wait is bounded by
  * {@code call_timeout_s}.
  */
@@ -74,8 +75,8 @@ public final class RayRolloutPool implements RolloutPool {
   }
 
   /**
-   * Connects to (or starts) the cluster, creates the actors and loads the context policy's
-   * current weights into them as version -1. On any failure the cluster connection is released.
+   * Connects to (or starts) the cluster, creates the actors and loads the context policy's current
+   * weights into them as version -1. On any failure the cluster connection is released.
    */
   public static RayRolloutPool start(RolloutPoolContext context) {
     DistributedConfig cfg = DistributedConfig.from(context.config());
@@ -112,8 +113,8 @@ public final class RayRolloutPool implements RolloutPool {
 
   /**
    * Builds the actors' rewards once here first, so a bad task or rewards setting fails on the
-   * driver with its own message rather than as an actor that cannot start; returns the rendered
-   * run config the actors build them from.
+   * driver with its own message rather than as an actor that cannot start; returns the rendered run
+   * config the actors build them from.
    */
   private static String actorRewardsConfig(RolloutPoolContext context) {
     ActorRewards check = new ActorRewards(context.config(), projectRoot());
@@ -121,8 +122,11 @@ public final class RayRolloutPool implements RolloutPool {
     if (vocab != check.vocabSize()) {
       throw new ConfigException(
           "config error: distributed.rewards_on = actors decodes responses with the ASCII"
-              + " character tokenizer (" + check.vocabSize() + " ids), but the policy has "
-              + vocab + "; set distributed.rewards_on = trainer");
+              + " character tokenizer ("
+              + check.vocabSize()
+              + " ids), but the policy has "
+              + vocab
+              + "; set distributed.rewards_on = trainer");
     }
     return ActorRewards.render(context.config());
   }
@@ -263,7 +267,9 @@ public final class RayRolloutPool implements RolloutPool {
     long t0 = System.nanoTime();
     byte[] safetensors =
         SafeTensors.toBytes(
-            new LinkedHashMap<>(newWeights), shapes, Map.of("weights_version", Long.toString(version)));
+            new LinkedHashMap<>(newWeights),
+            shapes,
+            Map.of("weights_version", Long.toString(version)));
     syncBytes = safetensors.length;
     ObjectRef<byte[]> ref = Ray.put(safetensors);
     weights = ref;
@@ -279,8 +285,8 @@ public final class RayRolloutPool implements RolloutPool {
 
   /**
    * {@code distributed/actor_restarts} (Ray's restart count summed over the actors), {@code
-   * distributed/weight_sync_ms} and {@code distributed/transport_ms} (Arrow
-   * batches read and concatenated on the driver, last step).
+   * distributed/weight_sync_ms} and {@code distributed/transport_ms} (Arrow batches read and
+   * concatenated on the driver, last step).
    */
   @Override
   public Map<String, Double> metrics() {
@@ -311,8 +317,11 @@ public final class RayRolloutPool implements RolloutPool {
 
   /** The current worker process id of actor {@code i} (tests kill it). */
   long actorPid(int i) {
-    return awaitAll(List.of(i), j -> actors.get(j).task(RolloutActor::pid).remote(),
-            cfg.callTimeoutSeconds(), "pid")
+    return awaitAll(
+            List.of(i),
+            j -> actors.get(j).task(RolloutActor::pid).remote(),
+            cfg.callTimeoutSeconds(),
+            "pid")
         .get(0);
   }
 
@@ -408,8 +417,14 @@ public final class RayRolloutPool implements RolloutPool {
           break;
         } catch (RayTimeoutException e) {
           throw new IllegalStateException(
-              "rollout actor " + actor + " did not finish '" + what + "' within "
-                  + s.timeoutSeconds() + " s (" + (what.equals("start")
+              "rollout actor "
+                  + actor
+                  + " did not finish '"
+                  + what
+                  + "' within "
+                  + s.timeoutSeconds()
+                  + " s ("
+                  + (what.equals("start")
                       ? "distributed.ray.init_timeout_s"
                       : "distributed.ray.call_timeout_s")
                   + "); see the worker logs in /tmp/ray/session_latest/logs",
@@ -421,8 +436,7 @@ public final class RayRolloutPool implements RolloutPool {
           long restartsNow = diedAndIsBack(actor, restartsBefore, e, s.deadline(), what);
           if (restartsNow < 0) {
             throw new IllegalStateException(
-                "rollout actor " + actor + " failed during '" + what + "': " + remoteMessage(e),
-                e);
+                "rollout actor " + actor + " failed during '" + what + "': " + remoteMessage(e), e);
           }
           // The restarted actor holds no weights: the call carries their reference and version.
           restartsBefore = restartsNow;
@@ -459,8 +473,8 @@ public final class RayRolloutPool implements RolloutPool {
    * before a new process can answer, so "answers, count unchanged" means the call's own code
    * failed; "answers, count grown" means it died (and Ray restarted it) after the call was sent.
    */
-  private long diedAndIsBack(int actor, long restartsBefore, RayException failure,
-      long callDeadline, String what) {
+  private long diedAndIsBack(
+      int actor, long restartsBefore, RayException failure, long callDeadline, String what) {
     long deadline =
         Math.min(callDeadline, System.currentTimeMillis() + cfg.initTimeoutSeconds() * 1000L);
     long pause = 200;
@@ -468,19 +482,34 @@ public final class RayRolloutPool implements RolloutPool {
       ActorInfo info = actorInfo(actor);
       if (info != null && info.state == ActorState.DEAD) {
         throw new IllegalStateException(
-            "rollout actor " + actor + " died during '" + what + "' and Ray will not restart it:"
-                + " it was restarted " + info.numRestarts + " times and"
-                + " distributed.ray.max_restarts = " + cfg.maxRestarts() + " bounds the restarts"
-                + " of each actor over the whole run (" + firstLine(remoteMessage(failure))
+            "rollout actor "
+                + actor
+                + " died during '"
+                + what
+                + "' and Ray will not restart it:"
+                + " it was restarted "
+                + info.numRestarts
+                + " times and"
+                + " distributed.ray.max_restarts = "
+                + cfg.maxRestarts()
+                + " bounds the restarts"
+                + " of each actor over the whole run ("
+                + firstLine(remoteMessage(failure))
                 + "); see the worker logs in /tmp/ray/session_latest/logs",
             failure);
       }
       long left = deadline - System.currentTimeMillis();
       if (left <= 0) {
         throw new IllegalStateException(
-            "rollout actor " + actor + " failed during '" + what + "' ("
-                + firstLine(remoteMessage(failure)) + ") and did not answer again within"
-                + " distributed.ray.init_timeout_s = " + cfg.initTimeoutSeconds()
+            "rollout actor "
+                + actor
+                + " failed during '"
+                + what
+                + "' ("
+                + firstLine(remoteMessage(failure))
+                + ") and did not answer again within"
+                + " distributed.ray.init_timeout_s = "
+                + cfg.initTimeoutSeconds()
                 + " s; see the worker logs in"
                 + " /tmp/ray/session_latest/logs",
             failure);

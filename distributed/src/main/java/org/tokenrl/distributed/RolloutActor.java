@@ -7,9 +7,9 @@ import org.tokenrl.model.arch.ModelSpec;
 
 /**
  * The Ray actor around a {@link RolloutWorker}: one per worker process. Arguments and results are
- * byte arrays (a {@link SliceRequest}, safetensors bytes of the weights, an Arrow IPC stream), which Ray moves
- * as raw bytes; weights arrive as an object-store reference the actor fetches only for a version
- * it does not hold.
+ * byte arrays (a {@link SliceRequest}, safetensors bytes of the weights, an Arrow IPC stream),
+ * which Ray moves as raw bytes; weights arrive as an object-store reference the actor fetches only
+ * for a version it does not hold.
  *
  * <p>Public with public methods: Ray creates and calls it reflectively in the worker JVM.
  */

@@ -7,21 +7,21 @@ import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.memory.RootAllocator;
 import org.tokenrl.core.Rollout;
 import org.tokenrl.core.RolloutBatch;
-import org.tokenrl.model.io.BaseModel;
 import org.tokenrl.model.Generation;
 import org.tokenrl.model.LoraConfig;
-import org.tokenrl.model.arch.ModelSpec;
 import org.tokenrl.model.OptimizerConfig;
 import org.tokenrl.model.Policy;
+import org.tokenrl.model.arch.ModelSpec;
+import org.tokenrl.model.io.BaseModel;
 import org.tokenrl.model.io.SafeTensors;
 import org.tokenrl.rewards.RewardResult;
 import org.tokenrl.rollout.PromptRequest;
 import org.tokenrl.rollout.RowSeeds;
 
 /**
- * What a rollout actor does, without Ray: holds a sampler, loads a weights version, samples a
- * slice of prompts and returns it as Arrow IPC bytes. {@link RolloutActor} is a thin Ray shell
- * around it, so the sampling path can be tested in-process.
+ * What a rollout actor does, without Ray: holds a sampler, loads a weights version, samples a slice
+ * of prompts and returns it as Arrow IPC bytes. {@link RolloutActor} is a thin Ray shell around it,
+ * so the sampling path can be tested in-process.
  */
 public final class RolloutWorker implements AutoCloseable {
   private final Policy sampler;
@@ -52,8 +52,10 @@ public final class RolloutWorker implements AutoCloseable {
    */
   static Policy sampler(ModelSpec model, String loraJson, String baseJson)
       throws java.io.IOException {
-    com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();
-    LoraConfig lora = loraJson.isEmpty() ? LoraConfig.NONE : LoraConfig.fromJson(json.readTree(loraJson));
+    com.fasterxml.jackson.databind.ObjectMapper json =
+        new com.fasterxml.jackson.databind.ObjectMapper();
+    LoraConfig lora =
+        loraJson.isEmpty() ? LoraConfig.NONE : LoraConfig.fromJson(json.readTree(loraJson));
     BaseModel base = baseJson.isEmpty() ? null : BaseModel.fromJson(json.readTree(baseJson));
     OptimizerConfig none = OptimizerConfig.defaults(0.0);
     return base != null ? base.newPolicy(none, lora) : Policy.create(model, none, 0, lora);

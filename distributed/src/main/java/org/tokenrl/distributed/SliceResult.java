@@ -12,11 +12,11 @@ import java.util.Map;
 /**
  * What a rollout actor sends back for its slice: the rows as an Arrow IPC stream and, when the
  * actor scored them ({@code distributed.rewards_on = actors}), each reward component's unweighted
- * score per row and the count of samples a failing reward scored 0, so the driver can log the
- * same {@code reward/<name>_mean} and {@code reward/errors} as the trainer would.
+ * score per row and the count of samples a failing reward scored 0, so the driver can log the same
+ * {@code reward/<name>_mean} and {@code reward/errors} as the trainer would.
  *
- * <p>Wire format: int ipc length, ipc bytes, int component count, then per component its name
- * (UTF) and its scores (int count, doubles), then int errors.
+ * <p>Wire format: int ipc length, ipc bytes, int component count, then per component its name (UTF)
+ * and its scores (int count, doubles), then int errors.
  *
  * @param components component name to per-row scores, in config order; empty when not scored
  */

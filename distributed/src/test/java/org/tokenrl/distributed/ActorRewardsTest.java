@@ -46,8 +46,8 @@ class ActorRewardsTest {
   }
 
   /**
-   * The composite reward as the trainer computes it (Trainer.rewardInput): row i belongs to
-   * {@code sent.get(i / G)}, responses decoded with the character tokenizer.
+   * The composite reward as the trainer computes it (Trainer.rewardInput): row i belongs to {@code
+   * sent.get(i / G)}, responses decoded with the character tokenizer.
    */
   static double[] trainerTotals(Config config, List<Example> sent, RolloutBatch batch) {
     Task task = Tasks.create(config.getConfig("task"), RayRolloutPoolTest.ROOT);

@@ -6,8 +6,8 @@ import org.tokenrl.rewards.RewardInput;
 import org.tokenrl.rewards.RewardScores;
 
 /**
- * A reward configured by class name (so Ray workers load it from the test classpath) that throws
- * on every row whose prompt text is {@code fail_on_prompt} and scores 0 elsewhere.
+ * A reward configured by class name (so Ray workers load it from the test classpath) that throws on
+ * every row whose prompt text is {@code fail_on_prompt} and scores 0 elsewhere.
  */
 public final class FailingTestReward implements RewardFunction {
   private final String failOnPrompt;

@@ -29,16 +29,15 @@ import org.tokenrl.rollout.RolloutPools;
 /**
  * The head a run starts for itself is reachable from this machine only: read from the kernel's
  * socket table, no port owned by the head's processes (GCS, raylet, client server, agents, the
- * actors' worker JVMs) or by the driver listens beyond loopback, and none answers on the
- * machine's other addresses.
+ * actors' worker JVMs) or by the driver listens beyond loopback, and none answers on the machine's
+ * other addresses.
  */
 @Timeout(value = 180, unit = TimeUnit.SECONDS)
 class LoopbackHeadTest {
   @Test
   void noRayPortOfALocalHeadListensBeyondLoopback() throws Exception {
     try (BufferAllocator allocator = new RootAllocator();
-        Policy policy =
-            Policy.create(RayRolloutPoolTest.MODEL, OptimizerConfig.defaults(1e-3), 1);
+        Policy policy = Policy.create(RayRolloutPoolTest.MODEL, OptimizerConfig.defaults(1e-3), 1);
         RolloutPool pool =
             RolloutPools.create(
                 new RolloutPoolContext(
@@ -65,8 +64,12 @@ class LoopbackHeadTest {
           listeners.stream().filter(l -> l.command().contains("/raylet")).count() >= 2,
           "the raylet's node and object manager ports: " + listeners);
       assertTrue(
-          listeners.stream().filter(l -> l.command().contains("DefaultWorker")).map(
-              SocketTable.Listener::pid).distinct().count() >= 2,
+          listeners.stream()
+                  .filter(l -> l.command().contains("DefaultWorker"))
+                  .map(SocketTable.Listener::pid)
+                  .distinct()
+                  .count()
+              >= 2,
           "each actor's worker JVM: " + listeners);
       assertTrue(
           listeners.stream().anyMatch(l -> l.pid() == ProcessHandle.current().pid()),
@@ -83,8 +86,7 @@ class LoopbackHeadTest {
       // And from the outside view: no listener answers on this machine's other addresses.
       for (InetAddress own : nonLoopbackAddresses()) {
         for (SocketTable.Listener l : listeners) {
-          assertTrue(
-              !connects(own, l.port()), l + " answers on " + own.getHostAddress());
+          assertTrue(!connects(own, l.port()), l + " answers on " + own.getHostAddress());
         }
       }
     }

@@ -75,8 +75,7 @@ class RayClusterTest {
         assertTrue(
             running.values().stream().anyMatch(c -> c.contains("DefaultWorker")), "" + running);
         try (RolloutBatch batch =
-            pool.generate(
-                RayRolloutPoolTest.prompts(2, 1), 2, RayRolloutPoolTest.SAMPLING, 1)) {
+            pool.generate(RayRolloutPoolTest.prompts(2, 1), 2, RayRolloutPoolTest.SAMPLING, 1)) {
           assertEquals(4, batch.size());
         }
       }
@@ -123,8 +122,7 @@ class RayClusterTest {
       port = s.getLocalPort(); // free once closed: nothing listens there
     }
     ConfigException e =
-        assertThrows(
-            ConfigException.class, () -> RayCluster.checkReachable("127.0.0.1:" + port));
+        assertThrows(ConfigException.class, () -> RayCluster.checkReachable("127.0.0.1:" + port));
     assertTrue(e.getMessage().contains("ray start --head --port=" + port), e.getMessage());
     assertTrue(e.getMessage().contains("distributed.ray.address = 127.0.0.1:" + port));
   }
@@ -135,8 +133,7 @@ class RayClusterTest {
         assertThrows(
             ConfigException.class,
             () ->
-                DistributedConfig.from(
-                    RayRolloutPoolTest.config("distributed.rewards_on=nodes")));
+                DistributedConfig.from(RayRolloutPoolTest.config("distributed.rewards_on=nodes")));
     assertTrue(
         rewards.getMessage().contains("distributed.rewards_on = nodes"), rewards.getMessage());
     assertTrue(rewards.getMessage().contains("trainer or actors"), rewards.getMessage());
@@ -168,8 +165,11 @@ class RayClusterTest {
     Path booter = tmp.resolve("booter.jar");
     java.util.jar.Manifest manifest = new java.util.jar.Manifest();
     manifest.getMainAttributes().put(java.util.jar.Attributes.Name.MANIFEST_VERSION, "1.0");
-    manifest.getMainAttributes().put(java.util.jar.Attributes.Name.CLASS_PATH, "lib/dep.jar "
-        + tmp.resolve("classes").toUri());
+    manifest
+        .getMainAttributes()
+        .put(
+            java.util.jar.Attributes.Name.CLASS_PATH,
+            "lib/dep.jar " + tmp.resolve("classes").toUri());
     Files.createDirectories(tmp.resolve("classes"));
     try (var out = new java.util.jar.JarOutputStream(Files.newOutputStream(booter), manifest)) {
       // A manifest-only jar, as Surefire writes.

@@ -22,10 +22,10 @@ import org.junit.jupiter.api.Timeout;
 import org.tokenrl.core.CharTokenizer;
 import org.tokenrl.core.ConfigLoader;
 import org.tokenrl.core.RolloutBatch;
-import org.tokenrl.model.arch.ModelConfig;
 import org.tokenrl.model.OptimizerConfig;
 import org.tokenrl.model.Policy;
 import org.tokenrl.model.SamplingParams;
+import org.tokenrl.model.arch.ModelConfig;
 import org.tokenrl.rollout.Example;
 import org.tokenrl.rollout.InProcessRolloutPool;
 import org.tokenrl.rollout.PendingBatch;
@@ -45,9 +45,11 @@ class RayRolloutPoolTest {
   static final Path ROOT = Path.of(System.getProperty("tokenrl.root", "..")).toAbsolutePath();
   static final ModelConfig MODEL = new ModelConfig(20, 32, 1, 2, 64, 40);
   static final SamplingParams SAMPLING = new SamplingParams(1.0, 0, 1.0, 12, 1, false);
+
   /** A policy over the character tokenizer's ids, for pools that decode and score responses. */
   static final ModelConfig CHAR_MODEL =
       new ModelConfig(CharTokenizer.ascii().vocabSize(), 32, 1, 2, 64, 48);
+
   static final SamplingParams CHAR_SAMPLING =
       new SamplingParams(1.0, 0, 1.0, 12, CharTokenizer.ascii().eos(), false);
 
@@ -59,8 +61,7 @@ class RayRolloutPoolTest {
   static Config config(String... overrides) {
     List<String> all = new ArrayList<>(List.of("distributed.backend=ray"));
     all.addAll(List.of(overrides));
-    return ConfigLoader.load(
-            ROOT.resolve("configs"), ROOT.resolve("configs/quickstart.conf"), all)
+    return ConfigLoader.load(ROOT.resolve("configs"), ROOT.resolve("configs/quickstart.conf"), all)
         .config();
   }
 
@@ -147,10 +148,12 @@ class RayRolloutPoolTest {
     }
     // Three generate calls per actor with the version they hold: no weight bytes fetched again.
     assertArrayEquals(fetchesAfterSync, ray.weightFetches());
-    ray.syncWeights(31, weights); // versions are never reused with other weights (the trainer's are steps)
+    ray.syncWeights(
+        31, weights); // versions are never reused with other weights (the trainer's are steps)
     long[] afterNewVersion = ray.weightFetches();
     for (int i = 0; i < afterNewVersion.length; i++) {
-      assertEquals(fetchesAfterSync[i] + 1, afterNewVersion[i], "actor " + i + " fetched version 31 once");
+      assertEquals(
+          fetchesAfterSync[i] + 1, afterNewVersion[i], "actor " + i + " fetched version 31 once");
     }
     trained.close();
   }
@@ -161,17 +164,23 @@ class RayRolloutPoolTest {
    * fraction of the model), and the tokens equal the in-process pool's.
    */
   @Test
-  void loraActorsLoadTheBaseOnceAndReceiveOnlyTheAdapters(@org.junit.jupiter.api.io.TempDir Path dir)
-      throws Exception {
+  void loraActorsLoadTheBaseOnceAndReceiveOnlyTheAdapters(
+      @org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
     org.tokenrl.core.HfTokenizer tokenizer =
         org.tokenrl.model.io.PretrainedModel.loadTokenizer(
             org.tokenrl.model.io.ModelCache.standard().resolve("smollm2-135m-instruct", s -> {}));
     org.tokenrl.model.arch.LlamaConfig tiny =
-        new org.tokenrl.model.arch.LlamaConfig(49152, 16, 24, 2, 4, 2, 4, 1e-5, 10000, true, 64, false);
+        new org.tokenrl.model.arch.LlamaConfig(
+            49152, 16, 24, 2, 4, 2, 4, 1e-5, 10000, true, 64, false);
     Path base = dir.resolve("base");
     try (Policy random = Policy.create(tiny, OptimizerConfig.defaults(1e-3), 3)) {
       org.tokenrl.model.io.HfExport.write(
-          base, tiny, random.exportWeights(), tokenizer, null, org.tokenrl.model.io.SafeTensors.DType.F32);
+          base,
+          tiny,
+          random.exportWeights(),
+          tokenizer,
+          null,
+          org.tokenrl.model.io.SafeTensors.DType.F32);
     }
     org.tokenrl.model.LoraConfig lora =
         new org.tokenrl.model.LoraConfig(2, 4.0, 0.0, List.of("q_proj", "v_proj", "down_proj"));
@@ -183,15 +192,21 @@ class RayRolloutPoolTest {
                 new RolloutPoolContext(lp, config("distributed.ray.actors=2"), allocator));
         InProcessRolloutPool inProcess = new InProcessRolloutPool(lp, 1, allocator)) {
       Map<String, float[]> adapters = lp.weightsToSync();
-      assertTrue(adapters.keySet().stream().allMatch(k -> k.contains(".lora_")), adapters.keySet().toString());
+      assertTrue(
+          adapters.keySet().stream().allMatch(k -> k.contains(".lora_")),
+          adapters.keySet().toString());
       Random rng = new Random(9);
-      adapters.forEach((k, v) -> { for (int j = 0; j < v.length; j++) v[j] = (float) rng.nextGaussian(); });
+      adapters.forEach(
+          (k, v) -> {
+            for (int j = 0; j < v.length; j++) v[j] = (float) rng.nextGaussian();
+          });
       pool.syncWeights(1, adapters);
       inProcess.syncWeights(1, adapters);
       long adapterValues = adapters.values().stream().mapToLong(v -> v.length).sum();
       double bytes = pool.metrics().get("distributed/weight_sync_bytes");
       assertTrue(bytes > 4 * adapterValues && bytes < 4 * adapterValues + 4096, bytes + " bytes");
-      assertTrue(bytes < 0.05 * 4 * tiny.parameterCount(), "a fraction of the full model: " + bytes);
+      assertTrue(
+          bytes < 0.05 * 4 * tiny.parameterCount(), "a fraction of the full model: " + bytes);
       List<PromptRequest> prompts = prompts(4, 31);
       try (RolloutBatch expected = inProcess.generate(prompts, 2, SAMPLING, 8);
           RolloutBatch actual = pool.generate(prompts, 2, SAMPLING, 8)) {
@@ -212,9 +227,7 @@ class RayRolloutPoolTest {
     try (RolloutPool async =
         RolloutPools.create(
             new RolloutPoolContext(
-                policy,
-                config("distributed.async=true", "distributed.ray.actors=1"),
-                allocator))) {
+                policy, config("distributed.async=true", "distributed.ray.actors=1"), allocator))) {
       async.syncWeights(1, older);
       PendingBatch started = async.start(prompts, 2, SAMPLING, 8);
       async.syncWeights(2, newer);
@@ -301,8 +314,7 @@ class RayRolloutPoolTest {
     String prompt = ActorRewardsTest.examples(config(), 2).get(1).prompt();
     Config config = ActorRewardsTest.failingRewardConfig(prompt, "distributed.ray.actors=1");
     try (Policy chars = Policy.create(CHAR_MODEL, OptimizerConfig.defaults(1e-3), 5);
-        RolloutPool pool =
-            RolloutPools.create(new RolloutPoolContext(chars, config, allocator))) {
+        RolloutPool pool = RolloutPools.create(new RolloutPoolContext(chars, config, allocator))) {
       List<PromptRequest> requests =
           ActorRewardsTest.requests(ActorRewardsTest.examples(config, 3));
       IllegalStateException e =

@@ -7,7 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
-
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -19,8 +18,8 @@ import org.tokenrl.core.PythonRunner;
 import org.tokenrl.core.RolloutBatch;
 import org.tokenrl.model.OptimizerConfig;
 import org.tokenrl.model.Policy;
-import org.tokenrl.model.io.SafeTensors;
 import org.tokenrl.model.SamplingParams;
+import org.tokenrl.model.io.SafeTensors;
 import org.tokenrl.rollout.InProcessRolloutPool;
 import org.tokenrl.rollout.PromptRequest;
 import org.tokenrl.rollout.RolloutPool;
@@ -31,9 +30,12 @@ class RolloutWorkerTest {
   @Test
   void weightBytesAreASafetensorsFileAndRoundTripBits(@TempDir Path dir) throws Exception {
     LinkedHashMap<String, float[]> w = new LinkedHashMap<>();
-    w.put("model.layers.0.self_attn.q_proj.lora_A.weight", new float[] {1.5f, -0f, Float.MIN_VALUE, 7f});
+    w.put(
+        "model.layers.0.self_attn.q_proj.lora_A.weight",
+        new float[] {1.5f, -0f, Float.MIN_VALUE, 7f});
     w.put("ln.g", new float[] {3f});
-    Map<String, long[]> shapes = Map.of(w.keySet().iterator().next(), new long[] {2, 2}, "ln.g", new long[] {1});
+    Map<String, long[]> shapes =
+        Map.of(w.keySet().iterator().next(), new long[] {2, 2}, "ln.g", new long[] {1});
     byte[] bytes = SafeTensors.toBytes(w, shapes, Map.of("weights_version", "7"));
     Map<String, float[]> back = SafeTensors.fromBytes(bytes, "test").tensors();
     assertEquals(List.copyOf(w.keySet()), List.copyOf(back.keySet()));
@@ -55,7 +57,8 @@ class RolloutWorkerTest {
                 + "        print(k, list(t.shape), str(t.dtype), float(t.sum()))\n",
             file.toString());
     assertTrue(out.contains("7\n"), out);
-    assertTrue(out.contains("model.layers.0.self_attn.q_proj.lora_A.weight [2, 2] float32 8.5"), out);
+    assertTrue(
+        out.contains("model.layers.0.self_attn.q_proj.lora_A.weight [2, 2] float32 8.5"), out);
     assertTrue(out.contains("ln.g [1] float32 3.0"), out);
     assertThrows(Exception.class, () -> SafeTensors.fromBytes(new byte[] {1, 2, 3}, "junk"));
   }
@@ -90,8 +93,7 @@ class RolloutWorkerTest {
         InProcessRolloutPool local = new InProcessRolloutPool(policy, 1, allocator);
         RolloutWorker a = new RolloutWorker(RayRolloutPoolTest.MODEL);
         RolloutWorker b = new RolloutWorker(RayRolloutPoolTest.MODEL)) {
-      byte[] blob =
-          SafeTensors.toBytes(policy.exportWeights(), policy.parameterShapes(), Map.of());
+      byte[] blob = SafeTensors.toBytes(policy.exportWeights(), policy.parameterShapes(), Map.of());
       a.loadWeights(1, blob);
       b.loadWeights(1, blob);
       assertEquals(1, a.weightsVersion());
@@ -100,8 +102,7 @@ class RolloutWorkerTest {
       try (RolloutBatch first =
               RolloutBatch.fromIpcBytes(
                   allocator,
-                  a.generate(new SliceRequest(0, prompts.subList(0, 2), 3, params, 42)).ipc()
-              );
+                  a.generate(new SliceRequest(0, prompts.subList(0, 2), 3, params, 42)).ipc());
           RolloutBatch second =
               RolloutBatch.fromIpcBytes(
                   allocator,

@@ -68,8 +68,7 @@ final class SocketTable {
         if (pid != null) {
           String[] local = f[1].split(":");
           out.add(
-              new Listener(
-                  address(local[0]), Integer.parseInt(local[1], 16), pid, command(pid)));
+              new Listener(address(local[0]), Integer.parseInt(local[1], 16), pid, command(pid)));
         }
       }
     }
@@ -77,8 +76,8 @@ final class SocketTable {
   }
 
   /**
-   * The kernel prints an address as 32-bit words in host (little-endian) byte order: one word
-   * for IPv4, four for IPv6.
+   * The kernel prints an address as 32-bit words in host (little-endian) byte order: one word for
+   * IPv4, four for IPv6.
    */
   static InetAddress address(String hex) throws UnknownHostException {
     byte[] bytes = new byte[hex.length() / 2];

@@ -1,13 +1,13 @@
 package org.tokenrl.model;
 
-import org.tokenrl.model.nn.CpuKernels;
-import org.tokenrl.model.nn.Ops;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.function.Predicate;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.api.ops.impl.updaters.AdamUpdater;
 import org.nd4j.linalg.factory.Nd4j;
+import org.tokenrl.model.nn.CpuKernels;
+import org.tokenrl.model.nn.Ops;
 
 /**
  * AdamW (Loshchilov and Hutter) with decoupled weight decay on matrices, over ND4J arrays:
@@ -88,8 +88,19 @@ public final class AdamW implements AutoCloseable {
       INDArray p = e.getValue();
       INDArray g = grads.get(name);
       boolean decay = cfg.weightDecay() > 0 && decays.test(name);
-      if (CpuKernels.adamW(p, g, m.get(name), v.get(name), gradScale, learningRate, b1, b2,
-          cfg.eps(), bias1, bias2, decay ? cfg.weightDecay() : 0)) {
+      if (CpuKernels.adamW(
+          p,
+          g,
+          m.get(name),
+          v.get(name),
+          gradScale,
+          learningRate,
+          b1,
+          b2,
+          cfg.eps(),
+          bias1,
+          bias2,
+          decay ? cfg.weightDecay() : 0)) {
         continue;
       }
       if (gradScale != 1.0) {

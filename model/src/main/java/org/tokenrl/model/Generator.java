@@ -1,5 +1,11 @@
 package org.tokenrl.model;
 
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SplittableRandom;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.indexing.NDArrayIndex;
 import org.tokenrl.model.arch.Batch;
 import org.tokenrl.model.arch.ModelSpec;
 import org.tokenrl.model.arch.Transformer;
@@ -8,12 +14,6 @@ import org.tokenrl.model.nn.LmHead;
 import org.tokenrl.model.nn.Ops;
 import org.tokenrl.model.nn.Scratch;
 import org.tokenrl.model.nn.Tensors;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.SplittableRandom;
-import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.factory.Nd4j;
-import org.nd4j.linalg.indexing.NDArrayIndex;
 
 /**
  * Autoregressive sampling for a {@link Policy}: either with the KV cache (one forward pass over the

@@ -1,9 +1,9 @@
 package org.tokenrl.model;
 
 /**
- * Receives full log-softmax rows one response position at a time ({@link
- * Policy#responseLogProbs}): memory stays O(chunk · V) however long the batch. The array is reused
- * after the call returns: copy what you keep.
+ * Receives full log-softmax rows one response position at a time ({@link Policy#responseLogProbs}):
+ * memory stays O(chunk · V) however long the batch. The array is reused after the call returns:
+ * copy what you keep.
  */
 @FunctionalInterface
 public interface LogProbRows {

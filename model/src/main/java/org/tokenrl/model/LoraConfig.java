@@ -4,8 +4,8 @@ import java.util.List;
 
 /**
  * Low-rank adaptation (Hu et al., 2021) as PEFT configures it: every targeted linear layer keeps
- * its weight W frozen and learns y = x·Wᵀ + (alpha/rank)·dropout(x)·Aᵀ·Bᵀ with A [rank, in] and
- * B [out, rank]. rank 0 means full fine-tuning (no adapters, every weight trains).
+ * its weight W frozen and learns y = x·Wᵀ + (alpha/rank)·dropout(x)·Aᵀ·Bᵀ with A [rank, in] and B
+ * [out, rank]. rank 0 means full fine-tuning (no adapters, every weight trains).
  *
  * @param targets module names matched against the last segment of a linear's module path: {@code
  *     q_proj, k_proj, v_proj, o_proj, gate_proj, up_proj, down_proj} for llama, {@code wq, wk, wv,
@@ -49,7 +49,9 @@ public record LoraConfig(int rank, double alpha, double dropout, List<String> ta
     List<String> targets = new java.util.ArrayList<>();
     json.path("targets").forEach(t -> targets.add(t.asText()));
     return new LoraConfig(
-        json.path("rank").asInt(), json.path("alpha").asDouble(), json.path("dropout").asDouble(),
+        json.path("rank").asInt(),
+        json.path("alpha").asDouble(),
+        json.path("dropout").asDouble(),
         targets);
   }
 

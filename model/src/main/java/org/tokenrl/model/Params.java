@@ -1,13 +1,13 @@
 package org.tokenrl.model;
 
-import org.tokenrl.model.nn.Ops;
-import org.tokenrl.model.nn.Tensors;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Random;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
+import org.tokenrl.model.nn.Ops;
+import org.tokenrl.model.nn.Tensors;
 
 /**
  * A model's trainable arrays by name, each with a gradient buffer of the same shape. Arrays are
@@ -45,7 +45,9 @@ public final class Params implements AutoCloseable {
     return grads.get(name);
   }
 
-  /** Normal(0, std) values drawn from {@code rng}: the same seed gives the same weights anywhere. */
+  /**
+   * Normal(0, std) values drawn from {@code rng}: the same seed gives the same weights anywhere.
+   */
   public INDArray gaussian(String name, Random rng, double std, long... shape) {
     if (!random) {
       return add(name, Nd4j.zeros(dtype, shape));

@@ -1,5 +1,12 @@
 package org.tokenrl.model;
 
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
 import org.tokenrl.model.arch.Batch;
 import org.tokenrl.model.arch.Gpt;
 import org.tokenrl.model.arch.Llama;
@@ -15,13 +22,6 @@ import org.tokenrl.model.nn.LoraAdapter;
 import org.tokenrl.model.nn.Ops;
 import org.tokenrl.model.nn.Scratch;
 import org.tokenrl.model.nn.Tensors;
-import java.util.HashMap;
-import java.util.LinkedHashMap;
-import java.util.List;
-import java.util.Map;
-import org.nd4j.linalg.api.buffer.DataType;
-import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.factory.Nd4j;
 
 /**
  * The policy language model: a decoder-only {@link Transformer} ({@link Gpt} or {@link Llama},
@@ -173,10 +173,10 @@ public final class Policy implements AutoCloseable {
   }
 
   /**
-   * The KL reference without a second copy of the base: a view of this policy that scores with
-   * the adapters switched off ({@code keepCurrentAdapters = false}, the base model) or with a
-   * frozen copy of the adapters as they are now (after an SFT warm-up). Only {@link #score} is
-   * supported; closing the view frees nothing. Needs LoRA.
+   * The KL reference without a second copy of the base: a view of this policy that scores with the
+   * adapters switched off ({@code keepCurrentAdapters = false}, the base model) or with a frozen
+   * copy of the adapters as they are now (after an SFT warm-up). Only {@link #score} is supported;
+   * closing the view frees nothing. Needs LoRA.
    */
   public synchronized Policy referenceView(boolean keepCurrentAdapters) {
     checkOpen();
@@ -248,20 +248,23 @@ public final class Policy implements AutoCloseable {
       byWeight.put(a.module + ".weight", a); // llama: HF's <module>.weight
       byWeight.put(a.module, a); // gpt: the weight's name is the module path
     }
-    model.params().values.forEach(
-        (name, arr) -> {
-          if (adapters.containsKey(name)) {
-            return;
-          }
-          LoraAdapter a = byWeight.get(name);
-          if (a == null) {
-            out.put(name, Tensors.toFloats(arr));
-            return;
-          }
-          INDArray merged = a.target.merged(a.delta());
-          out.put(name, Tensors.toFloats(merged));
-          Ops.free(merged);
-        });
+    model
+        .params()
+        .values
+        .forEach(
+            (name, arr) -> {
+              if (adapters.containsKey(name)) {
+                return;
+              }
+              LoraAdapter a = byWeight.get(name);
+              if (a == null) {
+                out.put(name, Tensors.toFloats(arr));
+                return;
+              }
+              INDArray merged = a.target.merged(a.delta());
+              out.put(name, Tensors.toFloats(merged));
+              Ops.free(merged);
+            });
     return out;
   }
 
@@ -405,8 +408,8 @@ public final class Policy implements AutoCloseable {
   }
 
   /**
-   * The LM head over one pass's scored rows, without gradients; {@code rows} (may be null)
-   * receives each row's log-softmax. Null when the pass scores no token.
+   * The LM head over one pass's scored rows, without gradients; {@code rows} (may be null) receives
+   * each row's log-softmax. Null when the pass scores no token.
    */
   private LmHead.Result scorePass(
       TeacherForced tf, double temperature, java.util.function.ObjIntConsumer<float[]> rows) {
@@ -415,7 +418,13 @@ public final class Policy implements AutoCloseable {
     }
     try (var ws = scratch.open()) {
       return LmHead.run(
-          scoredHidden(tf, false), model.headWeight(), null, tf.targets, temperature, null, null,
+          scoredHidden(tf, false),
+          model.headWeight(),
+          null,
+          tf.targets,
+          temperature,
+          null,
+          null,
           rows);
     }
   }
@@ -483,7 +492,9 @@ public final class Policy implements AutoCloseable {
     List<int[]> passes = passes(prompts, responses);
     for (int pass = 0; pass < passes.size(); pass++) {
       loraState.pass = pass;
-      loss += accumulateGradients(prompts, responses, targetCoef, vocabCoef, temperature, passes.get(pass));
+      loss +=
+          accumulateGradients(
+              prompts, responses, targetCoef, vocabCoef, temperature, passes.get(pass));
     }
     double squares = 0;
     for (INDArray g : params.grads.values()) {
@@ -504,7 +515,9 @@ public final class Policy implements AutoCloseable {
     return new Surrogate(loss, norm, params.grads, reason);
   }
 
-  /** Forward and backward of the rows of one pass; adds to the gradients, returns its loss share. */
+  /**
+   * Forward and backward of the rows of one pass; adds to the gradients, returns its loss share.
+   */
   private double accumulateGradients(
       int[][] prompts,
       int[][] responses,
@@ -604,7 +617,13 @@ public final class Policy implements AutoCloseable {
         for (int j = 0; j < c.ids().length; j++) {
           if (c.ids()[j] < 0 || c.ids()[j] >= spec.vocabSize()) {
             throw new IllegalArgumentException(
-                "vocabCoef[" + i + "][" + t + "] names id " + c.ids()[j] + " outside the vocabulary");
+                "vocabCoef["
+                    + i
+                    + "]["
+                    + t
+                    + "] names id "
+                    + c.ids()[j]
+                    + " outside the vocabulary");
           }
           if (!Float.isFinite(c.values()[j])) {
             return "non-finite vocabCoef[" + i + "][" + t + "] entry " + c.values()[j];

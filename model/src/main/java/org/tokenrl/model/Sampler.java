@@ -105,8 +105,8 @@ final class Sampler {
   }
 
   /**
-   * log p(tok) and entropy of softmax(logits / temperature), in double, with one exp per id:
-   * H = −Σ p (z − lse) = lse − Σ p z for z = logits / temperature.
+   * log p(tok) and entropy of softmax(logits / temperature), in double, with one exp per id: H = −Σ
+   * p (z − lse) = lse − Σ p z for z = logits / temperature.
    */
   static double[] logProbAndEntropy(double[] logits, int tok, double temperature) {
     double max = Double.NEGATIVE_INFINITY;

@@ -1,6 +1,5 @@
 package org.tokenrl.model;
 
-import org.tokenrl.model.arch.ModelConfig;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 
@@ -12,6 +11,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
+import org.tokenrl.model.arch.ModelConfig;
 
 /** Same seed => bit-identical weights, updates, scores and samples, in this JVM and another. */
 class DeterminismTest {

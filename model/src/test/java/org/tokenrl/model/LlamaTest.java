@@ -1,9 +1,5 @@
 package org.tokenrl.model;
 
-import org.tokenrl.model.arch.LlamaConfig;
-import org.tokenrl.model.io.Checkpoint;
-import org.tokenrl.model.io.SafeTensors;
-import org.tokenrl.model.nn.LmHead;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -19,18 +15,24 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.tokenrl.model.arch.LlamaConfig;
+import org.tokenrl.model.io.Checkpoint;
+import org.tokenrl.model.io.SafeTensors;
+import org.tokenrl.model.nn.LmHead;
 
 /**
  * The llama architecture: whole-model gradients against finite differences, logits against the
- * independent numpy reference (model/src/test/python/llama_reference.py), KV-cache decoding
- * against full recomputation with GQA and mixed prompt lengths, HF names and shapes, and a
- * 50,000-token vocabulary trained without any [N·T, V] array.
+ * independent numpy reference (model/src/test/python/llama_reference.py), KV-cache decoding against
+ * full recomputation with GQA and mixed prompt lengths, HF names and shapes, and a 50,000-token
+ * vocabulary trained without any [N·T, V] array.
  */
 public class LlamaTest {
   /** GQA (4 query heads on 2 kv heads), q/k/v biases, untied head, head_dim·heads != hidden. */
-  public static final LlamaConfig TINY = new LlamaConfig(11, 8, 12, 2, 4, 2, 4, 1e-5, 10000, false, 24, true);
+  public static final LlamaConfig TINY =
+      new LlamaConfig(11, 8, 12, 2, 4, 2, 4, 1e-5, 10000, false, 24, true);
 
-  public static final LlamaConfig TIED = new LlamaConfig(13, 16, 24, 2, 4, 2, 4, 1e-5, 500, true, 32, false);
+  public static final LlamaConfig TIED =
+      new LlamaConfig(13, 16, 24, 2, 4, 2, 4, 1e-5, 500, true, 32, false);
   public static final int[][] PROMPTS = {{0, 3, 4}, {0}, {0, 5, 6, 1, 2}};
   public static final int[][] RESPONSES = {{1, 2, 6}, {4, 4, 5, 1}, {3}};
 
@@ -39,15 +41,17 @@ public class LlamaTest {
     Policy policy = Policy.create(TINY, OptimizerConfig.defaults(1e-3), 7, DataType.DOUBLE);
     // non-trivial norms and biases, so their gradients are exercised away from the init point
     Random rng = new Random(3);
-    policy.parameterShapes().forEach(
-        (name, shape) -> {
-          if (name.endsWith("bias") || name.contains("norm")) {
-            INDArray p = policy.parameter(name);
-            for (long i = 0; i < p.length(); i++) {
-              p.putScalar(i, p.getDouble(i) + 0.3 * rng.nextGaussian());
-            }
-          }
-        });
+    policy
+        .parameterShapes()
+        .forEach(
+            (name, shape) -> {
+              if (name.endsWith("bias") || name.contains("norm")) {
+                INDArray p = policy.parameter(name);
+                for (long i = 0; i < p.length(); i++) {
+                  p.putScalar(i, p.getDouble(i) + 0.3 * rng.nextGaussian());
+                }
+              }
+            });
     double[][] coef = new double[RESPONSES.length][];
     VocabCoef[][] vocab = new VocabCoef[RESPONSES.length][];
     for (int i = 0; i < coef.length; i++) {
@@ -125,7 +129,8 @@ public class LlamaTest {
       assertArrayEquals(new long[] {8, 12}, shapes.get("model.layers.0.mlp.down_proj.weight"));
       assertArrayEquals(new long[] {8}, shapes.get("model.norm.weight"));
       assertArrayEquals(new long[] {11, 8}, shapes.get("lm_head.weight"));
-      long count = shapes.values().stream().mapToLong(s -> s.length == 1 ? s[0] : s[0] * s[1]).sum();
+      long count =
+          shapes.values().stream().mapToLong(s -> s.length == 1 ? s[0] : s[0] * s[1]).sum();
       assertEquals(TINY.parameterCount(), count);
     }
     try (Policy tied = Policy.create(TIED, OptimizerConfig.defaults(1e-3), 1)) {

@@ -1,15 +1,5 @@
 package org.tokenrl.model;
 
-import org.tokenrl.model.arch.LlamaConfig;
-import org.tokenrl.model.arch.ModelSpec;
-import org.tokenrl.model.io.BaseModel;
-import org.tokenrl.model.io.Checkpoint;
-import org.tokenrl.model.io.FileTrees;
-import org.tokenrl.model.io.HfExport;
-import org.tokenrl.model.io.PeftExport;
-import org.tokenrl.model.io.PretrainedModel;
-import org.tokenrl.model.io.SafeTensors;
-import org.tokenrl.model.io.SmolLm2;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -27,12 +17,22 @@ import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.tokenrl.core.HfTokenizer;
 import org.tokenrl.core.PythonRunner;
+import org.tokenrl.model.arch.LlamaConfig;
+import org.tokenrl.model.arch.ModelSpec;
+import org.tokenrl.model.io.BaseModel;
+import org.tokenrl.model.io.Checkpoint;
+import org.tokenrl.model.io.FileTrees;
+import org.tokenrl.model.io.HfExport;
+import org.tokenrl.model.io.PeftExport;
+import org.tokenrl.model.io.PretrainedModel;
+import org.tokenrl.model.io.SafeTensors;
+import org.tokenrl.model.io.SmolLm2;
 
 /**
  * LoRA: adapter gradients against finite differences (llama and gpt, with dropout), a frozen base
  * (no gradients, no moments, bit-identical after updates), zero-B adapters equal the base exactly,
- * merged weights equal base + adapters, the reference view, and PEFT's file layout read by the
- * real {@code safetensors} package.
+ * merged weights equal base + adapters, the reference view, and PEFT's file layout read by the real
+ * {@code safetensors} package.
  */
 class LoraTest {
   static final List<String> LLAMA_TARGETS =
@@ -93,7 +93,8 @@ class LoraTest {
   void llamaAdapterGradientsMatchFiniteDifferencesWithDropout() {
     LoraConfig withDropout = new LoraConfig(2, 4.0, 0.3, LLAMA_TARGETS);
     Policy p =
-        Policy.create(LlamaTest.TINY, OptimizerConfig.defaults(1e-3), 7, DataType.DOUBLE, withDropout);
+        Policy.create(
+            LlamaTest.TINY, OptimizerConfig.defaults(1e-3), 7, DataType.DOUBLE, withDropout);
     randomiseB(p, 1);
     assertEquals(2 * 7 * LlamaTest.TINY.numHiddenLayers(), p.adapterWeights().size());
     checkFiniteDifferences(p, new Random(2));
@@ -103,7 +104,8 @@ class LoraTest {
   void gptAdapterGradientsMatchFiniteDifferences() {
     LoraConfig gpt = new LoraConfig(3, 3.0, 0.0, List.of("wq", "wk", "wv", "wo", "w1", "w2"));
     Policy p =
-        Policy.create(PolicyGradientTest.TINY, OptimizerConfig.defaults(1e-3), 7, DataType.DOUBLE, gpt);
+        Policy.create(
+            PolicyGradientTest.TINY, OptimizerConfig.defaults(1e-3), 7, DataType.DOUBLE, gpt);
     randomiseB(p, 3);
     assertTrue(p.parameterShapes().containsKey("blocks.0.attn.wq.lora_A.weight"));
     checkFiniteDifferences(p, new Random(4));
@@ -122,8 +124,7 @@ class LoraTest {
     Path ckpt = dir.resolve("ckpt");
     TokenScores trained;
     LinkedHashMap<String, float[]> adapters;
-    try (Policy p =
-        PretrainedModel.load(base).newPolicy(OptimizerConfig.defaults(1e-2), LORA, 5)) {
+    try (Policy p = PretrainedModel.load(base).newPolicy(OptimizerConfig.defaults(1e-2), LORA, 5)) {
       for (int step = 0; step < 2; step++) {
         assertFalse(p.update(PROMPTS, RESPONSES, coef(new Random(step)), null, 1.0).skipped());
       }
@@ -144,7 +145,8 @@ class LoraTest {
       }
       assertFalse(
           java.util.Arrays.equals(
-              adapters.values().iterator().next(), new float[adapters.values().iterator().next().length]));
+              adapters.values().iterator().next(),
+              new float[adapters.values().iterator().next().length]));
     }
     // Another base under the same path: refused, naming both digests.
     FileTrees.deleteRecursively(base);
@@ -195,14 +197,15 @@ class LoraTest {
         }
       }
       // A is non-zero (kaiming-uniform), B zero: the product is exactly zero
-      lora.adapterWeights().forEach(
-          (n, v) -> {
-            boolean allZero = true;
-            for (float x : v) {
-              allZero &= x == 0f;
-            }
-            assertEquals(n.endsWith("lora_B.weight"), allZero, n);
-          });
+      lora.adapterWeights()
+          .forEach(
+              (n, v) -> {
+                boolean allZero = true;
+                for (float x : v) {
+                  allZero &= x == 0f;
+                }
+                assertEquals(n.endsWith("lora_B.weight"), allZero, n);
+              });
     }
   }
 
@@ -281,7 +284,8 @@ class LoraTest {
               "print(c['peft_type'], c['task_type'], c['r'], c['lora_alpha'], c['lora_dropout'],",
               "  c['bias'], c['base_model_name_or_path'], sorted(c['target_modules']))");
       String[] lines = PythonRunner.run(script, dir.toString()).strip().split("\n");
-      float b31 = p.adapterWeights().get("model.layers.1.self_attn.q_proj.lora_B.weight")[3 * 2 + 1];
+      float b31 =
+          p.adapterWeights().get("model.layers.1.self_attn.q_proj.lora_B.weight")[3 * 2 + 1];
       assertEquals("28 (2, 8) (16, 2) (8, 2) " + (double) b31, lines[0]);
       assertEquals(
           "LORA CAUSAL_LM 2 4.0 0.0 none HuggingFaceTB/SmolLM2-135M-Instruct ['down_proj',"

@@ -1,6 +1,5 @@
 package org.tokenrl.model;
 
-import org.tokenrl.model.arch.ModelConfig;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -11,6 +10,7 @@ import java.util.List;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.tokenrl.model.arch.ModelConfig;
 
 /** KV-cache decoding against full recomputation, sampling controls, and agreement with score(). */
 class PolicyGenerateTest {

@@ -1,6 +1,5 @@
 package org.tokenrl.model;
 
-import org.tokenrl.model.arch.ModelConfig;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -13,6 +12,7 @@ import java.util.Random;
 import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.tokenrl.model.arch.ModelConfig;
 
 /** The surrogate-loss gradient against central finite differences, and the update's effects. */
 public class PolicyGradientTest {
@@ -116,7 +116,8 @@ public class PolicyGradientTest {
       }
     }
     Map<String, INDArray> viaTarget = copy(policy.surrogate(PROMPTS, RESPONSES, coef, null, 1.0));
-    Map<String, INDArray> viaVocab = copy(policy.surrogate(PROMPTS, RESPONSES, zero, sparse(asVocab), 1.0));
+    Map<String, INDArray> viaVocab =
+        copy(policy.surrogate(PROMPTS, RESPONSES, zero, sparse(asVocab), 1.0));
     viaTarget.forEach(
         (k, g) -> assertTrue(g.equalsWithEps(viaVocab.get(k), 1e-12), "gradient of " + k));
   }

@@ -1,6 +1,5 @@
 package org.tokenrl.model;
 
-import org.tokenrl.model.arch.ModelConfig;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -8,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.Map;
 import org.junit.jupiter.api.Test;
+import org.tokenrl.model.arch.ModelConfig;
 
 /** Non-finite inputs or gradients never touch weights or optimizer state; clipping works. */
 class UpdateSafetyTest {

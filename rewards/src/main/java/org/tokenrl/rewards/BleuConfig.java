@@ -22,12 +22,15 @@ public record BleuConfig(int maxN, double[] weights, Smoothing smoothing, BleuMo
     }
     if (weights == null || weights.length != maxN) {
       throw new IllegalArgumentException(
-          "weights must have maxN = " + maxN + " entries, got "
+          "weights must have maxN = "
+              + maxN
+              + " entries, got "
               + (weights == null ? "null" : Arrays.toString(weights)));
     }
     for (double w : weights) {
       if (!Double.isFinite(w)) {
-        throw new IllegalArgumentException("weights must be finite, got " + Arrays.toString(weights));
+        throw new IllegalArgumentException(
+            "weights must be finite, got " + Arrays.toString(weights));
       }
     }
     if (smoothing == null || mode == null) {
@@ -81,7 +84,14 @@ public record BleuConfig(int maxN, double[] weights, Smoothing smoothing, BleuMo
 
   @Override
   public String toString() {
-    return "BleuConfig[maxN=" + maxN + ", weights=" + Arrays.toString(weights)
-        + ", smoothing=" + smoothing + ", mode=" + mode + "]";
+    return "BleuConfig[maxN="
+        + maxN
+        + ", weights="
+        + Arrays.toString(weights)
+        + ", smoothing="
+        + smoothing
+        + ", mode="
+        + mode
+        + "]";
   }
 }

@@ -12,7 +12,8 @@ final class BleuMath {
   private BleuMath() {}
 
   /**
-   * NLTK {@code corpus_bleu} (and {@code sentence_bleu}, a corpus of one), docs/tensorbleu.md §2, §4.
+   * NLTK {@code corpus_bleu} (and {@code sentence_bleu}, a corpus of one), docs/tensorbleu.md §2,
+   * §4.
    *
    * @param num clipped matches per order (summed over sentences for a corpus)
    * @param den candidate n-grams per order, each sentence's count already floored at 1
@@ -53,8 +54,8 @@ final class BleuMath {
   }
 
   /**
-   * TensorBLEU {@code tensor_sentence_bleu} (docs/tensorbleu.md §5): raw denominators (0 for orders longer than
-   * the candidate), no early exit, code-specific smoothing, log(p + 1e-12).
+   * TensorBLEU {@code tensor_sentence_bleu} (docs/tensorbleu.md §5): raw denominators (0 for orders
+   * longer than the candidate), no early exit, code-specific smoothing, log(p + 1e-12).
    *
    * @param den valid candidate windows per order (0 when the candidate is shorter than n)
    */
@@ -85,8 +86,8 @@ final class BleuMath {
   }
 
   /**
-   * TensorBLEU {@code tensor_corpus_bleu} (docs/tensorbleu.md §5). The caller has already zeroed num and den
-   * of orders the code skips (some candidate shorter than n).
+   * TensorBLEU {@code tensor_corpus_bleu} (docs/tensorbleu.md §5). The caller has already zeroed
+   * num and den of orders the code skips (some candidate shorter than n).
    */
   static double tensorBleuCorpus(long[] num, long[] den, long c, long r, BleuConfig cfg) {
     int maxN = cfg.maxN();

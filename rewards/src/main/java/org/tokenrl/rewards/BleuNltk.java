@@ -28,8 +28,12 @@ public final class BleuNltk {
       Python.Result r = Python.run(code, JSON.writeValueAsString(request), 600);
       if (r.exitCode() != 0) {
         throw new IllegalStateException(
-            Python.interpreter() + " exited with " + r.exitCode() + " (is nltk installed? pip"
-                + " install -r requirements-test.txt):\n" + r.err());
+            Python.interpreter()
+                + " exited with "
+                + r.exitCode()
+                + " (is nltk installed? pip"
+                + " install -r requirements-test.txt):\n"
+                + r.err());
       }
       return JSON.readTree(r.out());
     } catch (IOException e) {

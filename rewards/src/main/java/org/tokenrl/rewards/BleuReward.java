@@ -4,15 +4,15 @@ import com.typesafe.config.Config;
 import java.util.regex.Pattern;
 
 /**
- * {@code bleu}: per-sentence BLEU of each response against its reference(s), computed for the
- * whole batch at once by {@link TensorBleu} (NLTK-exact by default).
+ * {@code bleu}: per-sentence BLEU of each response against its reference(s), computed for the whole
+ * batch at once by {@link TensorBleu} (NLTK-exact by default).
  *
  * <p>Sentences are compared as sequences of character codes, which are the token ids of tokenrl's
  * character tokenizer (up to a fixed offset, which BLEU ignores). Parameters (defaults): {@code
  * smoothing} (method1: unsmoothed BLEU of a short response is almost always ~0, which gives RL no
- * signal), {@code max_n} (4, uniform weights), {@code mode} (nltk | tensorbleu), {@code
- * separator} ("" = one reference; otherwise the reference text is split on this literal string
- * into several references).
+ * signal), {@code max_n} (4, uniform weights), {@code mode} (nltk | tensorbleu), {@code separator}
+ * ("" = one reference; otherwise the reference text is split on this literal string into several
+ * references).
  */
 public final class BleuReward implements RewardFunction {
   public static final String NAME = "bleu";
@@ -43,7 +43,8 @@ public final class BleuReward implements RewardFunction {
     int[][] candidates = new int[n][];
     int[][][] references = new int[n][][];
     for (int i = 0; i < n; i++) {
-      candidates[i] = input.responseTokens(i); // the generated token ids (TensorBLEU's token-id BLEU)
+      candidates[i] =
+          input.responseTokens(i); // the generated token ids (TensorBLEU's token-id BLEU)
       String reference = input.requireReference(i);
       String[] parts =
           separator.isEmpty()

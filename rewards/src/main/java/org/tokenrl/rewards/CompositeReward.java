@@ -19,9 +19,9 @@ import java.util.Set;
  * scores or per-token rewards. A whole-batch failure is localised by scoring each row alone (as a
  * batch of one); if no row fails alone, the failure belongs to the batch. Then {@code
  * reward.on_error = stop} throws a {@link RewardException} naming the component and the sample (or
- * "batch"); {@code zero} scores the failing samples 0 for that component (every sample, for a
- * batch failure), adds them to {@code reward/errors} and carries on. When localising, the rows
- * that succeed keep the score they got alone. A NaN never reaches the totals.
+ * "batch"); {@code zero} scores the failing samples 0 for that component (every sample, for a batch
+ * failure), adds them to {@code reward/errors} and carries on. When localising, the rows that
+ * succeed keep the score they got alone. A NaN never reaches the totals.
  */
 public final class CompositeReward {
   /** The key of a {@code rewards} entry holding its weight (default 1.0). */
@@ -296,7 +296,10 @@ public final class CompositeReward {
       return "returned no per-token rewards for this row (null)";
     }
     if (tokens.length != length) {
-      return "returned " + tokens.length + " per-token rewards for a response of " + length
+      return "returned "
+          + tokens.length
+          + " per-token rewards for a response of "
+          + length
           + " tokens";
     }
     double sum = 0;
@@ -319,15 +322,17 @@ public final class CompositeReward {
     if (sample < 0) {
       where = "the batch (every sample succeeds when scored alone)";
     } else {
-      where = "sample " + sample + " (response \"" + shorten(input.responseTexts().get(sample))
-          + "\")";
+      where =
+          "sample " + sample + " (response \"" + shorten(input.responseTexts().get(sample)) + "\")";
       if (failed > 1) {
         where += " and " + (failed - 1) + " more of " + samples(input.size());
       }
     }
     return new RewardException(
-        c.name(), sample, "reward '" + c.name() + "' failed on " + where + ": " + problem + ". "
-            + HINT, cause);
+        c.name(),
+        sample,
+        "reward '" + c.name() + "' failed on " + where + ": " + problem + ". " + HINT,
+        cause);
   }
 
   private static String samples(int count) {
@@ -351,8 +356,8 @@ public final class CompositeReward {
   }
 
   /**
-   * One call's outcome: a batch-level problem, or scores with a problem (or null) per row.
-   * {@code failures} counts samples already scored 0.
+   * One call's outcome: a batch-level problem, or scores with a problem (or null) per row. {@code
+   * failures} counts samples already scored 0.
    */
   private record Attempt(
       double[] scores,

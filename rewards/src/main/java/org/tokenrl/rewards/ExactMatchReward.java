@@ -10,8 +10,8 @@ import java.util.regex.Pattern;
  * <p>Parameters (defaults): {@code trim} (true) strips leading and trailing whitespace; {@code
  * ignore_case} (false) compares lower-cased text; {@code collapse_whitespace} (false) turns every
  * whitespace run into one space; {@code strip_punctuation} (false) deletes ASCII punctuation (the
- * set of Python's {@code string.punctuation}) and Unicode punctuation. Both sides are normalised
- * in the order punctuation, whitespace, trim, case. A row without a reference is an error.
+ * set of Python's {@code string.punctuation}) and Unicode punctuation. Both sides are normalised in
+ * the order punctuation, whitespace, trim, case. A row without a reference is an error.
  */
 public final class ExactMatchReward implements RewardFunction {
   public static final String NAME = "exact_match";

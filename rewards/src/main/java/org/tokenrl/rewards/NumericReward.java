@@ -6,13 +6,13 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * {@code numeric}: 1.0 when the last number in the response equals the last number in the
- * reference within tolerance, else 0.0 (also 0.0 when either has no number).
+ * {@code numeric}: 1.0 when the last number in the response equals the last number in the reference
+ * within tolerance, else 0.0 (also 0.0 when either has no number).
  *
- * <p>Numbers are integers or decimals ({@code 42}, {@code -3}, {@code 0.5}, {@code .5}); a minus
- * is a sign only when no letter or digit precedes it, so {@code 10-3} ends in {@code 3}. With
- * {@code thousands_separators} the comma groups of {@code 1,234.5} are one number; without it
- * (the default, since {@code 1,2} is more often a list) {@code 1,234} ends in {@code 234}.
+ * <p>Numbers are integers or decimals ({@code 42}, {@code -3}, {@code 0.5}, {@code .5}); a minus is
+ * a sign only when no letter or digit precedes it, so {@code 10-3} ends in {@code 3}. With {@code
+ * thousands_separators} the comma groups of {@code 1,234.5} are one number; without it (the
+ * default, since {@code 1,2} is more often a list) {@code 1,234} ends in {@code 234}.
  *
  * <p>Parameters (defaults): {@code tolerance} (0) absolute, {@code rel_tolerance} (0) relative to
  * the larger magnitude; a match within either counts, as in Python's {@code math.isclose}. {@code

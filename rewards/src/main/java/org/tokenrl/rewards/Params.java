@@ -45,8 +45,15 @@ final class Params {
   String requiredString(String key) {
     if (!entry.hasPath(key)) {
       throw new IllegalArgumentException(
-          "rewards entry '" + reward + "' needs '" + key + "', e.g. {name = " + reward + ", "
-              + key + " = ...}");
+          "rewards entry '"
+              + reward
+              + "' needs '"
+              + key
+              + "', e.g. {name = "
+              + reward
+              + ", "
+              + key
+              + " = ...}");
     }
     return entry.getString(key);
   }

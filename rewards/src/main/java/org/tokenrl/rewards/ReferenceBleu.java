@@ -5,9 +5,9 @@ import java.util.Map;
 
 /**
  * NLTK-exact BLEU as a plain loop over sentences with one {@code HashMap} of n-gram counts per
- * sentence and reference, a line-by-line port of NLTK's {@code modified_precision} (docs/tensorbleu.md §1).
- * It is the baseline {@link TensorBleu} is benchmarked against and an independent check of its
- * batch counting; the final formula is shared ({@link BleuMath}).
+ * sentence and reference, a line-by-line port of NLTK's {@code modified_precision}
+ * (docs/tensorbleu.md §1). It is the baseline {@link TensorBleu} is benchmarked against and an
+ * independent check of its batch counting; the final formula is shared ({@link BleuMath}).
  */
 public final class ReferenceBleu {
   private final BleuConfig cfg;

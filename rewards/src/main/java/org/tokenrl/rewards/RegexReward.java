@@ -27,8 +27,13 @@ public final class RegexReward implements RewardFunction {
     } catch (PatternSyntaxException e) {
       // getMessage() spans three lines (pattern and caret): keep the error to one.
       throw new IllegalArgumentException(
-          NAME + ".pattern '" + source + "' is not a valid regex: " + e.getDescription()
-              + " near index " + e.getIndex());
+          NAME
+              + ".pattern '"
+              + source
+              + "' is not a valid regex: "
+              + e.getDescription()
+              + " near index "
+              + e.getIndex());
     }
   }
 

@@ -19,8 +19,8 @@ import java.util.List;
  * @param truncated whether a response hit {@code rollout.max_new_tokens} before it ended
  * @param verifier the task's verifier; may be null when the task has none
  * @param encoder the run's tokenizer, text to ids without special tokens: how token-id rewards
- *     (BLEU) tokenise references; null: Unicode code points (the character tokenizer's ids up to
- *     a relabelling, which leaves BLEU unchanged)
+ *     (BLEU) tokenise references; null: Unicode code points (the character tokenizer's ids up to a
+ *     relabelling, which leaves BLEU unchanged)
  */
 public record RewardInput(
     int groupSize,
@@ -43,8 +43,16 @@ public record RewardInput(
       List<String> references,
       boolean[] truncated,
       RowVerifier verifier) {
-    this(groupSize, promptIds, responseIds, promptTexts, responseTexts, references, truncated,
-        verifier, null);
+    this(
+        groupSize,
+        promptIds,
+        responseIds,
+        promptTexts,
+        responseTexts,
+        references,
+        truncated,
+        verifier,
+        null);
   }
 
   public RewardInput {
@@ -85,8 +93,8 @@ public record RewardInput(
   }
 
   /**
-   * Row {@code i}'s response as the token ids a token-id reward compares: the generated ids
-   * without the stop token that ended the row (code points without a tokenizer).
+   * Row {@code i}'s response as the token ids a token-id reward compares: the generated ids without
+   * the stop token that ended the row (code points without a tokenizer).
    */
   public int[] responseTokens(int i) {
     if (encoder == null) {
@@ -102,8 +110,8 @@ public record RewardInput(
   }
 
   /**
-   * Row {@code index} alone, as a batch of one with group size 1; its verifier still checks
-   * against the original row. Used to find which sample a failing reward function chokes on.
+   * Row {@code index} alone, as a batch of one with group size 1; its verifier still checks against
+   * the original row. Used to find which sample a failing reward function chokes on.
    */
   public RewardInput row(int index) {
     RowVerifier rowVerifier =

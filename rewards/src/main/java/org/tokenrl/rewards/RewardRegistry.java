@@ -74,8 +74,13 @@ public final class RewardRegistry {
       if (BUILT_INS.containsKey(name) || previous != null) {
         String other = previous == null ? "the built-in" : previous.getClass().getName();
         throw new IllegalStateException(
-            "reward provider " + p.getClass().getName() + " registers the name '" + name
-                + "', already taken by " + other + "; rename one of them");
+            "reward provider "
+                + p.getClass().getName()
+                + " registers the name '"
+                + name
+                + "', already taken by "
+                + other
+                + "; rename one of them");
       }
     }
     return found;
@@ -87,7 +92,9 @@ public final class RewardRegistry {
       type = Class.forName(className, true, loader());
     } catch (ClassNotFoundException e) {
       throw new IllegalArgumentException(
-          unknown(className, providers().keySet()) + " (class " + className
+          unknown(className, providers().keySet())
+              + " (class "
+              + className
               + " is not on the classpath)");
     }
     if (!RewardFunction.class.isAssignableFrom(type)) {
@@ -115,7 +122,9 @@ public final class RewardRegistry {
       throw new IllegalArgumentException("cannot construct reward class " + className, e);
     }
     throw new IllegalArgumentException(
-        "reward class " + className + " needs a public constructor taking "
+        "reward class "
+            + className
+            + " needs a public constructor taking "
             + "(com.typesafe.config.Config params) or no arguments");
   }
 

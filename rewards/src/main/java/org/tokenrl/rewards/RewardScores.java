@@ -4,10 +4,10 @@ package org.tokenrl.rewards;
  * What a reward function returns for a batch.
  *
  * @param scores one score per row, finite
- * @param tokenRewards optional, may be null: per-token rewards {@code [N][len_i]} aligned to
- *     {@link RewardInput#responseIds()}, where row {@code i} spreads {@code scores[i]} over the
- *     response tokens (it must sum to {@code scores[i]}). Algorithms with token-level credit use it
- *     instead of placing the whole score on the last token.
+ * @param tokenRewards optional, may be null: per-token rewards {@code [N][len_i]} aligned to {@link
+ *     RewardInput#responseIds()}, where row {@code i} spreads {@code scores[i]} over the response
+ *     tokens (it must sum to {@code scores[i]}). Algorithms with token-level credit use it instead
+ *     of placing the whole score on the last token.
  */
 public record RewardScores(double[] scores, double[][] tokenRewards) {
 

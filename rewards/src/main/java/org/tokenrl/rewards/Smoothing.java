@@ -4,8 +4,9 @@ import java.util.Locale;
 
 /**
  * Sentence-BLEU smoothing, with the semantics of NLTK's {@code SmoothingFunction().method0..3}
- * (Chen and Cherry 2014; docs/tensorbleu.md §3). The TensorBLEU names are given for reference; in {@link
- * BleuMode#TENSORBLEU_COMPAT} the TensorBLEU code's own (different) formulas apply (docs/tensorbleu.md §5).
+ * (Chen and Cherry 2014; docs/tensorbleu.md §3). The TensorBLEU names are given for reference; in
+ * {@link BleuMode#TENSORBLEU_COMPAT} the TensorBLEU code's own (different) formulas apply
+ * (docs/tensorbleu.md §5).
  */
 public enum Smoothing {
   /** No smoothing: a zero-match order gets p = {@link Double#MIN_NORMAL} (TensorBLEU "none"). */

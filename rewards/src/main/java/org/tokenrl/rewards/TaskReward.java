@@ -3,9 +3,9 @@ package org.tokenrl.rewards;
 import com.typesafe.config.Config;
 
 /**
- * {@code task}: 1.0 when the task's verifier says the response is correct, else 0.0. No
- * parameters. Fails when the batch carries no verifier (the task has none: use {@code
- * exact_match} or {@code numeric} against the references instead).
+ * {@code task}: 1.0 when the task's verifier says the response is correct, else 0.0. No parameters.
+ * Fails when the batch carries no verifier (the task has none: use {@code exact_match} or {@code
+ * numeric} against the references instead).
  */
 public final class TaskReward implements RewardFunction {
   public static final String NAME = "task";

@@ -4,13 +4,14 @@ import java.util.Arrays;
 
 /**
  * Per-sentence and corpus BLEU on token ids, computed for the whole batch at once (TensorBLEU,
- * Filipek 2025, docs/tensorbleu.md §1) and equal to NLTK in {@link BleuMode#NLTK_EXACT} (docs/tensorbleu.md §2).
+ * Filipek 2025, docs/tensorbleu.md §1) and equal to NLTK in {@link BleuMode#NLTK_EXACT}
+ * (docs/tensorbleu.md §2).
  *
  * <p>Algorithm, per order n, over all candidate and reference n-grams of the batch together:
  *
  * <ol>
- *   <li>Keys: the batch is one flat token array; every window of order n becomes one int64 key.
- *       For n = 1 the key is the token; for n ≥ 2 it packs the dictionary ids of the window's
+ *   <li>Keys: the batch is one flat token array; every window of order n becomes one int64 key. For
+ *       n = 1 the key is the token; for n ≥ 2 it packs the dictionary ids of the window's
  *       (n-1)-gram prefix and of its last token, taken relative to the sentence's id range, so it
  *       always fits in 62 bits whatever the vocabulary (no sorted-row fallback is needed).
  *   <li>Compact dictionary, i.e. unique with inverse: a stable LSD radix sort; each run of equal
@@ -18,9 +19,9 @@ import java.util.Arrays;
  *       batch, sentence by sentence: entry u of sentence b has id {@code lo[b] + u}. That is
  *       TensorBLEU's offset index {@code b·U + u} with each sentence's offset the prefix sum of the
  *       dictionary sizes instead of b·U, dropping the empty cells of the dense B×U table (which
- *       would need 2·10^9 cells at B = 1024, L = 1024). Since keys of different sentences are
- *       never equal, the sort runs per sentence group, which keeps it in L1/L2 cache (25-30%
- *       faster than one sort over the batch at B = 256, L = 1024).
+ *       would need 2·10^9 cells at B = 1024, L = 1024). Since keys of different sentences are never
+ *       equal, the sort runs per sentence group, which keeps it in L1/L2 cache (25-30% faster than
+ *       one sort over the batch at B = 256, L = 1024).
  *   <li>Counting (the offset bincount): inside a run the windows stay in flat-position order,
  *       candidate first, then reference 1, 2, ..., so the candidate count and each reference's
  *       count are lengths of consecutive groups; {@code min(cand, max over refs)} is added to
@@ -30,14 +31,14 @@ import java.util.Arrays;
  *       window whose prefix or last token has no id leaves the next order's dictionary.
  * </ol>
  *
- * The precisions, smoothing, brevity penalty and geometric mean are computed in double as NLTK
- * does ({@link BleuMath}).
+ * The precisions, smoothing, brevity penalty and geometric mean are computed in double as NLTK does
+ * ({@link BleuMath}).
  *
- * <p>Why plain Java arrays and not ND4J ops: on this 2-core CPU (OMP_NUM_THREADS=1) ND4J's
- * {@code unique} is quadratic: 22 ms on 8k int64 keys, 300 ms on 33k and over 100 s on 524k,
- * against 0.4 ms, 0.7 ms and about 10 ms for the Java radix sort plus run scan; ND4J's {@code
- * bincount} alone (2-8 ms on 8k-33k ids) costs more than the whole Java dictionary step, and every
- * ND4J op adds 5-50 µs of overhead. {@code BleuBenchmark --nd4j} repeats that comparison.
+ * <p>Why plain Java arrays and not ND4J ops: on this 2-core CPU (OMP_NUM_THREADS=1) ND4J's {@code
+ * unique} is quadratic: 22 ms on 8k int64 keys, 300 ms on 33k and over 100 s on 524k, against 0.4
+ * ms, 0.7 ms and about 10 ms for the Java radix sort plus run scan; ND4J's {@code bincount} alone
+ * (2-8 ms on 8k-33k ids) costs more than the whole Java dictionary step, and every ND4J op adds
+ * 5-50 µs of overhead. {@code BleuBenchmark --nd4j} repeats that comparison.
  *
  * <p>Thread-safe: instances hold only the configuration.
  */
@@ -89,8 +90,8 @@ public final class TensorBleu {
   }
 
   /**
-   * Corpus BLEU: matches, candidate n-grams and lengths summed over sentences before the
-   * precisions are taken (NLTK {@code corpus_bleu}; not the mean of sentence scores).
+   * Corpus BLEU: matches, candidate n-grams and lengths summed over sentences before the precisions
+   * are taken (NLTK {@code corpus_bleu}; not the mean of sentence scores).
    */
   public double corpusBleu(int[][] candidates, int[][][] references) {
     Batch batch = Batch.of(candidates, references, cfg.mode());
@@ -104,9 +105,10 @@ public final class TensorBleu {
     for (int b = 0; b < batch.size; b++) {
       int cb = batch.candLength[b];
       c += cb;
-      r += compat
-          ? BleuMath.closestRefLengthFirst(cb, batch.refLengths[b])
-          : BleuMath.closestRefLengthNltk(cb, batch.refLengths[b]);
+      r +=
+          compat
+              ? BleuMath.closestRefLengthFirst(cb, batch.refLengths[b])
+              : BleuMath.closestRefLengthNltk(cb, batch.refLengths[b]);
       for (int n = 1; n <= maxN; n++) {
         nu[n - 1] += num[b * maxN + n - 1];
         de[n - 1] += candidateNgrams(batch, b, n);
@@ -134,8 +136,10 @@ public final class TensorBleu {
     }
     long windows = 0;
     int run = 0; // current stretch of non-pad tokens
-    for (int t = batch.segStart[batch.candSegment[b]], end = t + batch.segLength[batch.candSegment[b]];
-        t <= end; t++) {
+    for (int t = batch.segStart[batch.candSegment[b]],
+            end = t + batch.segLength[batch.candSegment[b]];
+        t <= end;
+        t++) {
       if (t < end && batch.tokenValid(t)) {
         run++;
       } else {
@@ -147,8 +151,8 @@ public final class TensorBleu {
   }
 
   /**
-   * TensorBLEU corpus mode drops reference slot i at order n for every sentence when any
-   * sentence's slot i has fewer than n non-pad tokens (docs/tensorbleu.md §5 item 7).
+   * TensorBLEU corpus mode drops reference slot i at order n for every sentence when any sentence's
+   * slot i has fewer than n non-pad tokens (docs/tensorbleu.md §5 item 7).
    */
   private boolean[][] droppedSlots(Batch batch) {
     boolean[][] dropped = new boolean[cfg.maxN() + 1][batch.maxRefs + 1];
@@ -286,7 +290,8 @@ public final class TensorBleu {
    * the keys' actual range, at most {@value #RADIX_BITS} bits each so the histogram stays in L1.
    * Public for {@code tokenrl bench bleu --nd4j}, which times it against ND4J's unique op.
    */
-  public static void radixSort(long[] keys, int[] pos, long[] tmpKeys, int[] tmpPos, int from, int to) {
+  public static void radixSort(
+      long[] keys, int[] pos, long[] tmpKeys, int[] tmpPos, int from, int to) {
     int m = to - from;
     if (m < 2) {
       return;
@@ -424,7 +429,10 @@ public final class TensorBleu {
       }
       if (cands.length != refs.length) {
         throw new IllegalArgumentException(
-            cands.length + " candidates but " + refs.length + " reference lists: give one list per"
+            cands.length
+                + " candidates but "
+                + refs.length
+                + " reference lists: give one list per"
                 + " candidate");
       }
       return new Batch(cands, refs, mode);

@@ -24,8 +24,9 @@ class BleuRewardTest {
     ReferenceBleu plain = new ReferenceBleu(BleuConfig.of(4, Smoothing.METHOD1));
     for (int i = 0; i < responses.size(); i++) {
       double expected =
-          plain.sentenceBleu(
-              new int[][] {ids(responses.get(i))}, new int[][][] {{ids(references.get(i))}})[0];
+          plain
+              .sentenceBleu(
+                  new int[][] {ids(responses.get(i))}, new int[][][] {{ids(references.get(i))}})[0];
       assertEquals(expected, got[i], 1e-12, "row " + i);
     }
     assertEquals(1.0, got[0], 1e-12);
@@ -50,8 +51,11 @@ class BleuRewardTest {
     String[] responses = {"the cat sat on the mat", "the cat sat on mat"};
     String reference = "the cat sat on the mat";
     int[][] responseIds = new int[2][];
-    responseIds[0] = java.util.stream.IntStream.concat(
-        java.util.Arrays.stream(words.apply(responses[0])), java.util.stream.IntStream.of(stop)).toArray();
+    responseIds[0] =
+        java.util.stream.IntStream.concat(
+                java.util.Arrays.stream(words.apply(responses[0])),
+                java.util.stream.IntStream.of(stop))
+            .toArray();
     responseIds[1] = words.apply(responses[1]); // truncated: no stop token to drop
     RewardInput input =
         new RewardInput(
@@ -70,8 +74,10 @@ class BleuRewardTest {
     ReferenceBleu plain = new ReferenceBleu(BleuConfig.of(4, Smoothing.METHOD1));
     int[] ref = words.apply(reference);
     assertEquals(1.0, got[0], 1e-12);
-    double wordLevel = plain.sentenceBleu(new int[][] {words.apply(responses[1])}, new int[][][] {{ref}})[0];
-    double charLevel = plain.sentenceBleu(new int[][] {ids(responses[1])}, new int[][][] {{ids(reference)}})[0];
+    double wordLevel =
+        plain.sentenceBleu(new int[][] {words.apply(responses[1])}, new int[][][] {{ref}})[0];
+    double charLevel =
+        plain.sentenceBleu(new int[][] {ids(responses[1])}, new int[][][] {{ids(reference)}})[0];
     assertEquals(wordLevel, got[1], 1e-12);
     org.junit.jupiter.api.Assertions.assertNotEquals(charLevel, got[1], 1e-3);
   }

@@ -38,8 +38,7 @@ class RewardBuiltInsTest {
           asked.add(row);
           return answers.get(row).equals(text);
         };
-    RewardInput input =
-        Batches.of(3, List.of("5", "5", "9"), List.of("5", "7", "9"), verifier);
+    RewardInput input = Batches.of(3, List.of("5", "5", "9"), List.of("5", "7", "9"), verifier);
     assertArrayEquals(new double[] {1, 0, 1}, scores("name = task", input));
     assertEquals(List.of(0, 1, 2), asked);
   }
@@ -48,8 +47,7 @@ class RewardBuiltInsTest {
   void taskWithoutVerifierFailsWithAdvice() {
     IllegalStateException e =
         assertThrows(
-            IllegalStateException.class,
-            () -> scores("name = task", Batches.responses("5")));
+            IllegalStateException.class, () -> scores("name = task", Batches.responses("5")));
     assertTrue(e.getMessage().contains("exact_match"), e.getMessage());
   }
 
@@ -124,8 +122,7 @@ class RewardBuiltInsTest {
                 "v1.2.3",
                 "42"),
             List.of("42", "-3", "-3", ".5", "12", "4", "#### 7", "1.2", "forty-two"));
-    assertArrayEquals(
-        new double[] {1, 1, 0, 1, 0, 0, 1, 1, 0}, scores("name = numeric", input));
+    assertArrayEquals(new double[] {1, 1, 0, 1, 0, 0, 1, 1, 0}, scores("name = numeric", input));
   }
 
   @Test

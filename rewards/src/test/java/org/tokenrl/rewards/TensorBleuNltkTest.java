@@ -124,11 +124,13 @@ class TensorBleuNltkTest {
   private static void assertClose(double expected, double actual, String what) {
     double tol = REL_TOL * Math.max(Math.abs(expected), Math.abs(actual));
     assertTrue(
-        Math.abs(expected - actual) <= tol,
-        what + ": NLTK " + expected + " vs tokenrl " + actual);
+        Math.abs(expected - actual) <= tol, what + ": NLTK " + expected + " vs tokenrl " + actual);
   }
 
   private static String describe(int[] cand, int[][] refs) {
-    return " cand=" + java.util.Arrays.toString(cand) + " refs=" + java.util.Arrays.deepToString(refs);
+    return " cand="
+        + java.util.Arrays.toString(cand)
+        + " refs="
+        + java.util.Arrays.deepToString(refs);
   }
 }

@@ -8,7 +8,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import org.junit.jupiter.api.Test;
 import org.tokenrl.core.PrintedDecimal;
 
-/** The worked examples of docs/tensorbleu.md §6, in both modes and for all four smoothing methods. */
+/**
+ * The worked examples of docs/tensorbleu.md §6, in both modes and for all four smoothing methods.
+ */
 class TensorBleuTest {
 
   /** Expected values as printed in docs/tensorbleu.md §6, ordered method0..method3. */
@@ -87,7 +89,8 @@ class TensorBleuTest {
     for (Smoothing sm : Smoothing.values()) {
       BleuConfig cfg = BleuConfig.of(4, sm);
       if (nltk[sm.ordinal()] != null) { // docs/tensorbleu.md gives no method2 corpus value
-        assertPrinted(nltk[sm.ordinal()], new TensorBleu(cfg).corpusBleu(C1_CANDS, C1_REFS), "C-1 " + sm);
+        assertPrinted(
+            nltk[sm.ordinal()], new TensorBleu(cfg).corpusBleu(C1_CANDS, C1_REFS), "C-1 " + sm);
       }
       double compatGot =
           new TensorBleu(cfg.withMode(BleuMode.TENSORBLEU_COMPAT)).corpusBleu(C1_CANDS, C1_REFS);
@@ -97,7 +100,8 @@ class TensorBleuTest {
 
   @Test
   void corpusIsNotTheMeanOfSentences() {
-    double[] s = new TensorBleu(BleuConfig.of(4, Smoothing.METHOD1)).sentenceBleu(C1_CANDS, C1_REFS);
+    double[] s =
+        new TensorBleu(BleuConfig.of(4, Smoothing.METHOD1)).sentenceBleu(C1_CANDS, C1_REFS);
     assertPrinted("0.5959009178", (s[0] + s[1]) / 2, "C-1 mean of sentence BLEU (method1)");
   }
 
@@ -158,9 +162,11 @@ class TensorBleuTest {
     TensorBleu bleu = new TensorBleu(compat);
     // Trailing pads are invisible, as in TensorBLEU's padded tensors.
     assertEquals(
-        bleu.sentenceBleu(new int[][] {{5, 6, 7, 8, 9, 10}}, new int[][][] {{{5, 6, 7, 8, 9, 11}}})[0],
+        bleu.sentenceBleu(new int[][] {{5, 6, 7, 8, 9, 10}}, new int[][][] {{{5, 6, 7, 8, 9, 11}}})[
+            0],
         bleu.sentenceBleu(
-            new int[][] {{5, 6, 7, 8, 9, 10, 0, 0}}, new int[][][] {{{5, 6, 7, 8, 9, 11, 0}}})[0],
+                new int[][] {{5, 6, 7, 8, 9, 10, 0, 0}}, new int[][][] {{{5, 6, 7, 8, 9, 11, 0}}})[
+            0],
         0.0);
     // A sentence with one reference next to one with two gets an empty second slot (length 0),
     // which wins the closest-length choice for a 1-token candidate: BP = 1 instead of exp(1-4).
@@ -225,8 +231,8 @@ class TensorBleuTest {
   }
 
   /**
-   * Checks a value printed in docs/tensorbleu.md: within 1e-9 relative, or within half a unit of the last
-   * printed digit when the page prints fewer digits than that.
+   * Checks a value printed in docs/tensorbleu.md: within 1e-9 relative, or within half a unit of
+   * the last printed digit when the page prints fewer digits than that.
    */
   static void assertPrinted(String printed, double actual, String what) {
     PrintedDecimal.assertMatches(printed, actual, what);

@@ -4,9 +4,9 @@ import java.util.Random;
 import java.util.function.BiFunction;
 
 /**
- * Wrong answers for the bad-tagged SFT data. A candidate is drawn by a task-specific edit and
- * kept only when the task's own verifier rejects it, so a "wrong" answer is never accidentally
- * right (a swap of two equal letters, an arith answer with the same value).
+ * Wrong answers for the bad-tagged SFT data. A candidate is drawn by a task-specific edit and kept
+ * only when the task's own verifier rejects it, so a "wrong" answer is never accidentally right (a
+ * swap of two equal letters, an arith answer with the same value).
  */
 final class AnswerCorruption {
   /** Candidates drawn before giving up; real answers need one or two. */
@@ -28,9 +28,17 @@ final class AnswerCorruption {
       }
     }
     throw new IllegalStateException(
-        "task " + task.name() + ": no wrong answer found for example " + example.id()
-            + " (prompt \"" + example.prompt() + "\", answer \"" + example.answer() + "\") in "
-            + MAX_TRIES + " tries; override Task.corruptAnswer for this task");
+        "task "
+            + task.name()
+            + ": no wrong answer found for example "
+            + example.id()
+            + " (prompt \""
+            + example.prompt()
+            + "\", answer \""
+            + example.answer()
+            + "\") in "
+            + MAX_TRIES
+            + " tries; override Task.corruptAnswer for this task");
   }
 
   /**
@@ -67,9 +75,11 @@ final class AnswerCorruption {
     StringBuilder out = new StringBuilder();
     answer.chars().distinct().forEach(ch -> out.append((char) ch));
     String range =
-        c >= '0' && c <= '9' ? "0123456789"
-            : c >= 'a' && c <= 'z' ? "abcdefghijklmnopqrstuvwxyz"
-            : c >= 'A' && c <= 'Z' ? "ABCDEFGHIJKLMNOPQRSTUVWXYZ" : "";
+        c >= '0' && c <= '9'
+            ? "0123456789"
+            : c >= 'a' && c <= 'z'
+                ? "abcdefghijklmnopqrstuvwxyz"
+                : c >= 'A' && c <= 'Z' ? "ABCDEFGHIJKLMNOPQRSTUVWXYZ" : "";
     for (char ch : range.toCharArray()) {
       if (out.indexOf(String.valueOf(ch)) < 0) {
         out.append(ch);

@@ -13,8 +13,8 @@ import org.tokenrl.core.ConfigReader;
  *
  * <p>Config keys: {@code seed}, {@code train_size}, {@code eval_size}, {@code ops} (a subset of
  * {@code ["+", "-", "*"]}), {@code digits} (1..9), optional {@code min_digits} (default 1),
- * optional {@code quality_tags}. {@code a+b} and {@code b+a} (likewise for {@code *}) count as
- * one problem, so a held-out pair is never in train in either order.
+ * optional {@code quality_tags}. {@code a+b} and {@code b+a} (likewise for {@code *}) count as one
+ * problem, so a held-out pair is never in train in either order.
  */
 public final class ArithTask extends GeneratedTask {
   private static final List<String> ALL_OPS = List.of("+", "-", "*");
@@ -67,8 +67,11 @@ public final class ArithTask extends GeneratedTask {
       List<String> ops = List.copyOf(new LinkedHashSet<>(config.stringList("ops")));
       if (ops.isEmpty() || !ALL_OPS.containsAll(ops)) {
         throw new ConfigException(
-            "config error: '" + config.fullKey("ops") + "' must be a non-empty subset of"
-                + " [\"+\", \"-\", \"*\"], got " + ops);
+            "config error: '"
+                + config.fullKey("ops")
+                + "' must be a non-empty subset of"
+                + " [\"+\", \"-\", \"*\"], got "
+                + ops);
       }
       int digits = config.integer("digits", 1, 9);
       int minDigits = config.has("min_digits") ? config.integer("min_digits", 1, digits) : 1;
@@ -105,7 +108,10 @@ public final class ArithTask extends GeneratedTask {
     String describe() {
       String size =
           minDigits == digits ? digits + "-digit" : minDigits + " to " + digits + "-digit";
-      return "arith: " + size + " integer arithmetic with " + String.join(" ", ops)
+      return "arith: "
+          + size
+          + " integer arithmetic with "
+          + String.join(" ", ops)
           + ", prompt \"47+38=\", answer the exact integer";
     }
   }

@@ -39,8 +39,12 @@ public record Example(int id, String prompt, String answer, List<Turn> messages)
 
   static String describeNonPrintable(String field, String text) {
     char c = text.charAt(firstNonPrintable(text));
-    return "\"" + field + "\" contains character U+" + String.format("%04X", (int) c)
-        + " at position " + firstNonPrintable(text)
+    return "\""
+        + field
+        + "\" contains character U+"
+        + String.format("%04X", (int) c)
+        + " at position "
+        + firstNonPrintable(text)
         + "; only printable ASCII (space to ~) is in the tokenizer alphabet";
   }
 

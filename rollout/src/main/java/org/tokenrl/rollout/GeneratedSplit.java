@@ -11,10 +11,9 @@ import org.tokenrl.core.ConfigReader;
 
 /**
  * Train and held-out examples drawn from a seeded generator, all with distinct keys. The key is
- * what must not repeat: the prompt, or a canonical form of it when two prompts are the same
- * problem ({@code 3+4} and {@code 4+3}), so a held-out problem never appears in train in any
- * form. Held-out examples are drawn first, so the held-out set does not change with {@code
- * train_size}.
+ * what must not repeat: the prompt, or a canonical form of it when two prompts are the same problem
+ * ({@code 3+4} and {@code 4+3}), so a held-out problem never appears in train in any form. Held-out
+ * examples are drawn first, so the held-out set does not change with {@code train_size}.
  */
 record GeneratedSplit(List<Example> train, List<Example> heldOut) {
   /** One generated problem. */
@@ -34,9 +33,16 @@ record GeneratedSplit(List<Example> train, List<Example> heldOut) {
     long total = (long) trainSize + evalSize;
     if (total > spaceSize) {
       throw new ConfigException(
-          "config error: " + config.fullKey("train_size") + " + " + config.fullKey("eval_size")
-              + " = " + total + " but these settings allow only " + (long) spaceSize
-              + " distinct problems; lower the sizes or widen " + widen);
+          "config error: "
+              + config.fullKey("train_size")
+              + " + "
+              + config.fullKey("eval_size")
+              + " = "
+              + total
+              + " but these settings allow only "
+              + (long) spaceSize
+              + " distinct problems; lower the sizes or widen "
+              + widen);
     }
     Random random = new Random(seed);
     Set<String> seen = new HashSet<>();
@@ -46,10 +52,18 @@ record GeneratedSplit(List<Example> train, List<Example> heldOut) {
     for (long attempt = 0; problems.size() < total; attempt++) {
       if (attempt == maxAttempts) {
         throw new ConfigException(
-            "config error: drew only " + problems.size() + " distinct problems of the " + total
-                + " asked for (" + (long) spaceSize + " exist); lower "
-                + config.fullKey("train_size") + "/" + config.fullKey("eval_size")
-                + " or widen " + widen);
+            "config error: drew only "
+                + problems.size()
+                + " distinct problems of the "
+                + total
+                + " asked for ("
+                + (long) spaceSize
+                + " exist); lower "
+                + config.fullKey("train_size")
+                + "/"
+                + config.fullKey("eval_size")
+                + " or widen "
+                + widen);
       }
       Problem problem = generator.apply(random);
       if (seen.add(problem.key())) {

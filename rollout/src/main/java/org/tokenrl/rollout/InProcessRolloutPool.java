@@ -134,7 +134,6 @@ public final class InProcessRolloutPool implements RolloutPool {
     workers.forEach(Policy::close);
   }
 
-
   /** Waits for the futures; their failures surface in the batch's own await. */
   private static void awaitQuietly(List<Future<?>> pending) {
     for (Future<?> f : pending) {

@@ -13,8 +13,8 @@ import java.util.List;
 import org.tokenrl.core.ConfigException;
 
 /**
- * Reading JSON Lines data files: one JSON object per line, blank lines skipped, and every error
- * as {@code file:line: what is wrong}. Text fields must be printable ASCII, the alphabet of the
+ * Reading JSON Lines data files: one JSON object per line, blank lines skipped, and every error as
+ * {@code file:line: what is wrong}. Text fields must be printable ASCII, the alphabet of the
  * character tokenizer.
  */
 final class JsonLines {
@@ -30,8 +30,13 @@ final class JsonLines {
       }
       if (!value.isTextual()) {
         throw new ConfigException(
-            where + ": \"" + name + "\" must be a string, got "
-                + value.getNodeType().toString().toLowerCase() + " " + value);
+            where
+                + ": \""
+                + name
+                + "\" must be a string, got "
+                + value.getNodeType().toString().toLowerCase()
+                + " "
+                + value);
       }
       String text = value.textValue();
       if (Example.firstNonPrintable(text) >= 0) {
@@ -78,7 +83,10 @@ final class JsonLines {
     }
     if (!node.isObject()) {
       throw new ConfigException(
-          where + ": expected a JSON object like " + shape + ", got "
+          where
+              + ": expected a JSON object like "
+              + shape
+              + ", got "
               + node.getNodeType().toString().toLowerCase());
     }
     return new Line(number, where, node);

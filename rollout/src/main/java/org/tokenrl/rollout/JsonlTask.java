@@ -21,8 +21,8 @@ import org.tokenrl.core.ConfigReader;
  * trimming), {@code contains} (the answer appears in the response) or {@code last_number} (the last
  * number written in the response equals the answer's, as arith judges).
  *
- * <p>Config keys: {@code path} (relative paths resolve against the project root), and either
- * {@code eval_fraction} (that share of the lines, picked with {@code seed}, is held out) or {@code
+ * <p>Config keys: {@code path} (relative paths resolve against the project root), and either {@code
+ * eval_fraction} (that share of the lines, picked with {@code seed}, is held out) or {@code
  * eval_path} (a second file of held-out examples); optional {@code quality_tags}. A train line
  * whose prompt also appears among the held-out examples is dropped, so the two never share a
  * prompt.
@@ -40,8 +40,12 @@ public final class JsonlTask implements Task {
     this.match = config.has("match") ? config.string("match") : "exact";
     if (!List.of("exact", "contains", "last_number").contains(match)) {
       throw new ConfigException(
-          "config error: '" + config.fullKey("match") + "' must be exact, contains or last_number,"
-              + " got '" + match + "'");
+          "config error: '"
+              + config.fullKey("match")
+              + "' must be exact, contains or last_number,"
+              + " got '"
+              + match
+              + "'");
     }
     this.qualityTags = config.bool("quality_tags", false);
     List<Row> rows = read(config, "path", projectRoot);
@@ -51,8 +55,12 @@ public final class JsonlTask implements Task {
     boolean hasEvalPath = config.has("eval_path");
     if (hasFraction == hasEvalPath) {
       throw new ConfigException(
-          "config error: set exactly one of '" + config.fullKey("eval_fraction") + "' (e.g. 0.1)"
-              + " and '" + config.fullKey("eval_path") + "' for the held-out examples"
+          "config error: set exactly one of '"
+              + config.fullKey("eval_fraction")
+              + "' (e.g. 0.1)"
+              + " and '"
+              + config.fullKey("eval_path")
+              + "' for the held-out examples"
               + (hasFraction ? ", not both" : ""));
     }
     if (hasEvalPath) {
@@ -74,20 +82,27 @@ public final class JsonlTask implements Task {
     trainRows.removeIf(row -> heldOutPrompts.contains(row.key()));
     if (trainRows.isEmpty()) {
       throw new ConfigException(
-          "config error: no training examples left in " + path + " after holding out "
-              + heldOutRows.size() + " (lower eval_fraction or use a separate eval_path)");
+          "config error: no training examples left in "
+              + path
+              + " after holding out "
+              + heldOutRows.size()
+              + " (lower eval_fraction or use a separate eval_path)");
     }
     List<Example> trainExamples = new ArrayList<>();
     for (Row row : trainRows) {
       originById.put(trainExamples.size(), row.where());
-      trainExamples.add(new Example(trainExamples.size(), row.prompt(), row.answer(), row.messages()));
+      trainExamples.add(
+          new Example(trainExamples.size(), row.prompt(), row.answer(), row.messages()));
     }
     List<Example> heldOutExamples = new ArrayList<>();
     for (Row row : heldOutRows) {
       originById.put(trainExamples.size() + heldOutExamples.size(), row.where());
       heldOutExamples.add(
           new Example(
-              trainExamples.size() + heldOutExamples.size(), row.prompt(), row.answer(), row.messages()));
+              trainExamples.size() + heldOutExamples.size(),
+              row.prompt(),
+              row.answer(),
+              row.messages()));
     }
     this.train = List.copyOf(trainExamples);
     this.heldOut = List.copyOf(heldOutExamples);
@@ -106,8 +121,13 @@ public final class JsonlTask implements Task {
     Path file = projectRoot.resolve(shown);
     if (!Files.isRegularFile(file)) {
       throw new ConfigException(
-          "config error: '" + config.fullKey(key) + "' = " + shown + " not found (looked for "
-              + file.toAbsolutePath() + "; relative paths resolve against the project root)");
+          "config error: '"
+              + config.fullKey(key)
+              + "' = "
+              + shown
+              + " not found (looked for "
+              + file.toAbsolutePath()
+              + "; relative paths resolve against the project root)");
     }
     List<Row> rows = new ArrayList<>();
     String shape = "{\"prompt\": ..., \"answer\": ...} or {\"messages\": [...], \"answer\": ...}";
@@ -115,10 +135,16 @@ public final class JsonlTask implements Task {
       if (line.object().has("messages")) {
         List<Example.Turn> turns = turns(line);
         rows.add(
-            new Row(line.number(), line.where(), turns.get(turns.size() - 1).content(),
-                line.text("answer"), turns));
+            new Row(
+                line.number(),
+                line.where(),
+                turns.get(turns.size() - 1).content(),
+                line.text("answer"),
+                turns));
       } else {
-        rows.add(new Row(line.number(), line.where(), line.text("prompt"), line.text("answer"), List.of()));
+        rows.add(
+            new Row(
+                line.number(), line.where(), line.text("prompt"), line.text("answer"), List.of()));
       }
     }
     return rows;
@@ -133,20 +159,25 @@ public final class JsonlTask implements Task {
     List<Example.Turn> turns = new ArrayList<>();
     for (com.fasterxml.jackson.databind.JsonNode m : messages) {
       String role = m.path("role").asText("");
-      if (!List.of("system", "user", "assistant").contains(role) || !m.path("content").isTextual()) {
+      if (!List.of("system", "user", "assistant").contains(role)
+          || !m.path("content").isTextual()) {
         throw new ConfigException(
-            line.where() + ": every message needs \"role\" (system, user or assistant) and a"
-                + " string \"content\", got " + m);
+            line.where()
+                + ": every message needs \"role\" (system, user or assistant) and a"
+                + " string \"content\", got "
+                + m);
       }
       String content = m.get("content").textValue();
       if (Example.firstNonPrintable(content) >= 0) {
-        throw new ConfigException(line.where() + ": " + Example.describeNonPrintable(role + " message", content));
+        throw new ConfigException(
+            line.where() + ": " + Example.describeNonPrintable(role + " message", content));
       }
       turns.add(new Example.Turn(role, content));
     }
     if (!turns.get(turns.size() - 1).role().equals("user")) {
       throw new ConfigException(
-          line.where() + ": the last message must be the user turn the model answers, got "
+          line.where()
+              + ": the last message must be the user turn the model answers, got "
               + turns.get(turns.size() - 1).role());
     }
     return turns;
@@ -183,8 +214,15 @@ public final class JsonlTask implements Task {
 
   @Override
   public String description() {
-    return "jsonl: " + train.size() + " train and " + heldOut.size() + " held-out examples from "
-        + path + ", answers judged by " + match.replace('_', ' ') + " match";
+    return "jsonl: "
+        + train.size()
+        + " train and "
+        + heldOut.size()
+        + " held-out examples from "
+        + path
+        + ", answers judged by "
+        + match.replace('_', ' ')
+        + " match";
   }
 
   @Override

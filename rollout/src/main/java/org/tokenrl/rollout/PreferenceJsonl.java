@@ -8,9 +8,9 @@ import org.tokenrl.core.ConfigException;
 
 /**
  * Preference pairs from a JSON Lines file, one {@code {"prompt": ..., "chosen": ..., "rejected":
- * ...}} object per line (other fields ignored, blank lines skipped). All three are printable
- * ASCII; the responses must be non-empty and differ, since an empty response has no tokens to
- * score and identical responses give DPO nothing to learn (docs/preference.md §2.1).
+ * ...}} object per line (other fields ignored, blank lines skipped). All three are printable ASCII;
+ * the responses must be non-empty and differ, since an empty response has no tokens to score and
+ * identical responses give DPO nothing to learn (docs/preference.md §2.1).
  */
 public final class PreferenceJsonl {
   private static final String SHAPE = "{\"prompt\": ..., \"chosen\": ..., \"rejected\": ...}";
@@ -35,12 +35,16 @@ public final class PreferenceJsonl {
       String rejected = line.text("rejected");
       if (chosen.isEmpty() || rejected.isEmpty()) {
         throw new ConfigException(
-            line.where() + ": \"" + (chosen.isEmpty() ? "chosen" : "rejected")
+            line.where()
+                + ": \""
+                + (chosen.isEmpty() ? "chosen" : "rejected")
                 + "\" is empty; both responses need at least one character to be scored");
       }
       if (chosen.equals(rejected)) {
         throw new ConfigException(
-            line.where() + ": \"chosen\" and \"rejected\" are the same (\"" + chosen
+            line.where()
+                + ": \"chosen\" and \"rejected\" are the same (\""
+                + chosen
                 + "\"); a pair needs two different responses");
       }
       pairs.add(new PreferenceText(prompt, chosen, rejected));

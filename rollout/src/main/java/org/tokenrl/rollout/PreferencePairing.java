@@ -22,7 +22,10 @@ public final class PreferencePairing {
   /** A pair of sample indices: {@code chosen} is preferred over {@code rejected}. */
   public record Pair(int chosen, int rejected) {}
 
-  /** cDPO's coverage of incorrect samples for the negative model's SFT set (docs/preference.md §4.1 step 2). */
+  /**
+   * cDPO's coverage of incorrect samples for the negative model's SFT set (docs/preference.md §4.1
+   * step 2).
+   */
   public static final double CDPO_NEGATIVE_COVERAGE = 0.5;
 
   private PreferencePairing() {}
@@ -31,9 +34,8 @@ public final class PreferencePairing {
    * On-policy pairs for one prompt: distinct correct responses against distinct incorrect ones
    * (identical token sequences count once). Both lists are ordered most frequent first, and pair
    * {@code k} joins correct {@code k mod C} with incorrect {@code k mod I} for {@code k <
-   * min(pairsPerPrompt, max(C, I))}: each pair is distinct, every distinct response is used
-   * before any repeats, and the scarcer side is reused [choice]. No pair when either side is
-   * empty.
+   * min(pairsPerPrompt, max(C, I))}: each pair is distinct, every distinct response is used before
+   * any repeats, and the scarcer side is reused [choice]. No pair when either side is empty.
    *
    * @param responses sampled response token ids
    * @param correct the verifier's verdict per response
@@ -78,10 +80,10 @@ public final class PreferencePairing {
   }
 
   /**
-   * cDPO's negative-model SFT samples (docs/preference.md §4.1 step 2): group the incorrect samples by final
-   * answer, most frequent first, and take the first sample of each group until the taken groups
-   * hold at least {@code coverage} of all incorrect samples. The paper's example: answers a×3,
-   * b×2, c..g×1 with coverage 0.5 take a and b (5 of 10).
+   * cDPO's negative-model SFT samples (docs/preference.md §4.1 step 2): group the incorrect samples
+   * by final answer, most frequent first, and take the first sample of each group until the taken
+   * groups hold at least {@code coverage} of all incorrect samples. The paper's example: answers
+   * a×3, b×2, c..g×1 with coverage 0.5 take a and b (5 of 10).
    *
    * @param incorrectAnswers the final answers of the incorrect samples only
    * @return indices into {@code incorrectAnswers}
@@ -104,9 +106,9 @@ public final class PreferencePairing {
   }
 
   /**
-   * cDPO's preference pair for one question (docs/preference.md §4.1 step 3): walk the answer groups of all
-   * samples in order of decreasing frequency; the first correct sample met becomes chosen, the
-   * first incorrect one rejected. Empty unless there is at least one of each.
+   * cDPO's preference pair for one question (docs/preference.md §4.1 step 3): walk the answer
+   * groups of all samples in order of decreasing frequency; the first correct sample met becomes
+   * chosen, the first incorrect one rejected. Empty unless there is at least one of each.
    *
    * @param finalAnswers the final answer of every sample
    * @param correct the verdict of every sample
@@ -130,8 +132,8 @@ public final class PreferencePairing {
   }
 
   /**
-   * Indices 0..n-1 grouped by equal keys, each group in index order, groups by decreasing size
-   * then first occurrence.
+   * Indices 0..n-1 grouped by equal keys, each group in index order, groups by decreasing size then
+   * first occurrence.
    */
   private static List<List<Integer>> groups(int n, IntFunction<Object> key) {
     Map<Object, List<Integer>> byKey = new LinkedHashMap<>();

@@ -12,10 +12,10 @@ import java.util.Random;
  * example twice, good-tagged with the right answer and bad-tagged with a wrong one, so the model
  * learns what both tags mean and T-REG can contrast {@code good:x} with {@code bad:x}.
  *
- * <p>Ids: tagged train and held-out examples keep the inner task's ids; the bad-tagged SFT copy
- * of train example {@code k} (k-th in {@link #train()}) gets id {@code maxId + 1 + k}, above every
- * inner id. Wrong answers come from the inner task's {@link Task#corruptAnswer}, one {@link
- * Random} per example seeded from {@code task.seed} and the id, so they do not depend on order.
+ * <p>Ids: tagged train and held-out examples keep the inner task's ids; the bad-tagged SFT copy of
+ * train example {@code k} (k-th in {@link #train()}) gets id {@code maxId + 1 + k}, above every
+ * inner id. Wrong answers come from the inner task's {@link Task#corruptAnswer}, one {@link Random}
+ * per example seeded from {@code task.seed} and the id, so they do not depend on order.
  */
 public final class QualityTaggedTask implements Task {
   private final Task inner;
@@ -94,8 +94,8 @@ public final class QualityTaggedTask implements Task {
 
   /**
    * Judges {@code response} against {@code example.answer()} with the inner verifier. A tagged
-   * train or held-out example is handed over as the inner task's own example (same id); any
-   * other example (a bad-tagged SFT row) with its tag stripped.
+   * train or held-out example is handed over as the inner task's own example (same id); any other
+   * example (a bad-tagged SFT row) with its tag stripped.
    */
   @Override
   public boolean isCorrect(Example example, String response) {
@@ -117,8 +117,12 @@ public final class QualityTaggedTask implements Task {
 
   @Override
   public String description() {
-    return inner.description() + "; prompts tagged \"" + tags.goodTag() + "\" (SFT also \""
-        + tags.badTag() + "\" with wrong answers)";
+    return inner.description()
+        + "; prompts tagged \""
+        + tags.goodTag()
+        + "\" (SFT also \""
+        + tags.badTag()
+        + "\" with wrong answers)";
   }
 
   @Override

@@ -8,8 +8,8 @@ import org.tokenrl.core.ConfigReader;
  * small model trained from scratch learns what "a better answer" and "a worse answer" mean and
  * T-REG's contrastive prompting (docs/preference.md §3.1) has two prompts to compare.
  *
- * <p>Tags are plain prefixes, non-empty, printable ASCII, and neither is a prefix of the other,
- * so a tagged prompt always says which tag it carries.
+ * <p>Tags are plain prefixes, non-empty, printable ASCII, and neither is a prefix of the other, so
+ * a tagged prompt always says which tag it carries.
  */
 public record QualityTags(String goodTag, String badTag) {
   /** The placeholder in a template that stands for the untagged prompt text. */
@@ -23,7 +23,11 @@ public record QualityTags(String goodTag, String badTag) {
     check("bad tag", badTag);
     if (goodTag.startsWith(badTag) || badTag.startsWith(goodTag)) {
       throw new IllegalArgumentException(
-          "quality tags \"" + goodTag + "\" and \"" + badTag + "\" must differ and neither may"
+          "quality tags \""
+              + goodTag
+              + "\" and \""
+              + badTag
+              + "\" must differ and neither may"
               + " start with the other, or a tagged prompt would be ambiguous");
     }
   }
@@ -36,8 +40,12 @@ public record QualityTags(String goodTag, String badTag) {
       return new QualityTags(good, bad);
     } catch (IllegalArgumentException e) {
       throw new ConfigException(
-          "config error: '" + config.fullKey("good_tag") + "'/'" + config.fullKey("bad_tag")
-              + "': " + e.getMessage(),
+          "config error: '"
+              + config.fullKey("good_tag")
+              + "'/'"
+              + config.fullKey("bad_tag")
+              + "': "
+              + e.getMessage(),
           e);
     }
   }
@@ -83,7 +91,10 @@ public record QualityTags(String goodTag, String badTag) {
   public static String apply(String template, String prompt) {
     if (!template.contains(PROMPT_PLACEHOLDER)) {
       throw new IllegalArgumentException(
-          "prompt template \"" + template + "\" has no " + PROMPT_PLACEHOLDER
+          "prompt template \""
+              + template
+              + "\" has no "
+              + PROMPT_PLACEHOLDER
               + " placeholder for the prompt text (e.g. \"good:{prompt}\")");
     }
     return template.replace(PROMPT_PLACEHOLDER, prompt);

@@ -21,9 +21,9 @@ public interface RolloutPool extends AutoCloseable {
   }
 
   /**
-   * Starts sampling and returns at once, so the caller can work (e.g. update the policy) while
-   * the batch is generated. The batch uses the weights of the last {@link #syncWeights} before
-   * this call, even if weights are synced again before {@link PendingBatch#await}.
+   * Starts sampling and returns at once, so the caller can work (e.g. update the policy) while the
+   * batch is generated. The batch uses the weights of the last {@link #syncWeights} before this
+   * call, even if weights are synced again before {@link PendingBatch#await}.
    */
   PendingBatch start(List<PromptRequest> prompts, int groupSize, SamplingParams params, long seed);
 
@@ -61,8 +61,8 @@ public interface RolloutPool extends AutoCloseable {
   }
 
   /**
-   * Where rollouts run, for the run's start-up line: e.g. "in-process, 2 threads" or "Ray, 2
-   * actors at 10.0.0.5:6379".
+   * Where rollouts run, for the run's start-up line: e.g. "in-process, 2 threads" or "Ray, 2 actors
+   * at 10.0.0.5:6379".
    */
   String description();
 

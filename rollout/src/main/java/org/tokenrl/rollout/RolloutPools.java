@@ -4,7 +4,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.ServiceLoader;
 
-/** Chooses the pool named by {@code distributed.backend}: {@code local}, or a registered provider. */
+/**
+ * Chooses the pool named by {@code distributed.backend}: {@code local}, or a registered provider.
+ */
 public final class RolloutPools {
   public static final String LOCAL = "local";
 

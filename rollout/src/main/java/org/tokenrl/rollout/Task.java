@@ -4,9 +4,9 @@ import java.util.List;
 import java.util.Random;
 
 /**
- * A source of prompts with a verifier. Implementations build their examples once, from their
- * config (and seed), so {@link #train()} and {@link #heldOut()} return the same lists on every
- * call and never share a prompt.
+ * A source of prompts with a verifier. Implementations build their examples once, from their config
+ * (and seed), so {@link #train()} and {@link #heldOut()} return the same lists on every call and
+ * never share a prompt.
  */
 public interface Task {
   /** The registry name, e.g. {@code arith}. */
@@ -48,8 +48,8 @@ public interface Task {
 
   /**
    * A plausible wrong answer to {@code example}: one that {@link #isCorrect} rejects. The default
-   * changes one character or swaps two ({@link AnswerCorruption}); tasks with a better notion of
-   * a near miss override it (arith answers off by a small amount).
+   * changes one character or swaps two ({@link AnswerCorruption}); tasks with a better notion of a
+   * near miss override it (arith answers off by a small amount).
    *
    * @param random the only source of randomness, so callers control determinism
    * @throws IllegalStateException when no wrong answer is found (e.g. the verifier accepts all)

@@ -10,9 +10,9 @@ import org.tokenrl.core.ConfigException;
 import org.tokenrl.core.ConfigReader;
 
 /**
- * The task registry. The task block's {@code type} names the implementation when present, else
- * its {@code name}: a group file {@code configs/task/gsm_small.conf} (whose {@code name} becomes
- * {@code gsm_small}) sets {@code type = jsonl} to reuse the JSONL task.
+ * The task registry. The task block's {@code type} names the implementation when present, else its
+ * {@code name}: a group file {@code configs/task/gsm_small.conf} (whose {@code name} becomes {@code
+ * gsm_small}) sets {@code type = jsonl} to reuse the JSONL task.
  */
 public final class Tasks {
   private static final Map<String, BiFunction<ConfigReader, Path, Task>> REGISTRY =
@@ -40,8 +40,12 @@ public final class Tasks {
     BiFunction<ConfigReader, Path, Task> factory = REGISTRY.get(type);
     if (factory == null) {
       throw new ConfigException(
-          "config error: unknown task '" + type + "' in '" + config.fullKey(key)
-              + "' (known tasks: " + String.join(", ", names())
+          "config error: unknown task '"
+              + type
+              + "' in '"
+              + config.fullKey(key)
+              + "' (known tasks: "
+              + String.join(", ", names())
               + "; a custom task file can set type = jsonl)");
     }
     Task task = factory.apply(config, projectRoot);

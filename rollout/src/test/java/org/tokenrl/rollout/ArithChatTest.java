@@ -14,7 +14,8 @@ class ArithChatTest {
     return Tasks.create(
         ConfigFactory.parseString(
             "name = arith, seed = 3, train_size = 20, eval_size = 10, ops = [\"+\"], digits = 2,"
-                + " min_digits = 2, quality_tags = false, chat = " + chat),
+                + " min_digits = 2, quality_tags = false, chat = "
+                + chat),
         Path.of("."));
   }
 

@@ -20,8 +20,10 @@ class ArithTaskTest {
   private static final Pattern PROMPT = Pattern.compile("(\\d+)([-+*])(\\d+)=");
 
   static Task arith(String settings) {
-    String block = "name = arith, seed = 7, train_size = 300, eval_size = 100,"
-        + " ops = [\"+\", \"-\", \"*\"], digits = 2, " + settings;
+    String block =
+        "name = arith, seed = 7, train_size = 300, eval_size = 100,"
+            + " ops = [\"+\", \"-\", \"*\"], digits = 2, "
+            + settings;
     return Tasks.create(ConfigFactory.parseString(block), Path.of("."));
   }
 
@@ -92,7 +94,8 @@ class ArithTaskTest {
 
   @Test
   void heldOutSetDoesNotDependOnTrainSize() {
-    assertEquals(arith("train_size = 50").heldOut().stream().map(Example::prompt).toList(),
+    assertEquals(
+        arith("train_size = 50").heldOut().stream().map(Example::prompt).toList(),
         arith("train_size = 500").heldOut().stream().map(Example::prompt).toList());
   }
 
@@ -119,10 +122,15 @@ class ArithTaskTest {
 
   @Test
   void askingForMoreProblemsThanExistIsAConfigError() {
-    String message = assertThrows(ConfigException.class,
-        () -> arith("digits = 1, ops = [\"+\"], train_size = 50, eval_size = 6")).getMessage();
-    assertEquals("config error: task.train_size + task.eval_size = 56 but these settings allow"
-        + " only 55 distinct problems; lower the sizes or widen task.digits or task.ops", message);
+    String message =
+        assertThrows(
+                ConfigException.class,
+                () -> arith("digits = 1, ops = [\"+\"], train_size = 50, eval_size = 6"))
+            .getMessage();
+    assertEquals(
+        "config error: task.train_size + task.eval_size = 56 but these settings allow"
+            + " only 55 distinct problems; lower the sizes or widen task.digits or task.ops",
+        message);
     // The whole space can be asked for: every distinct sum of two digits appears once.
     Task whole = arith("digits = 1, ops = [\"+\"], train_size = 50, eval_size = 5");
     Set<String> keys = new HashSet<>();
@@ -133,9 +141,13 @@ class ArithTaskTest {
 
   @Test
   void badSettingsNameTheKey() {
-    assertTrue(assertThrows(ConfigException.class, () -> arith("ops = [\"/\"]")).getMessage()
-        .startsWith("config error: 'task.ops' must be a non-empty subset of"));
-    assertTrue(assertThrows(ConfigException.class, () -> arith("digits = 12")).getMessage()
-        .startsWith("config error: 'task.digits' must be an integer in [1, 9], got 12"));
+    assertTrue(
+        assertThrows(ConfigException.class, () -> arith("ops = [\"/\"]"))
+            .getMessage()
+            .startsWith("config error: 'task.ops' must be a non-empty subset of"));
+    assertTrue(
+        assertThrows(ConfigException.class, () -> arith("digits = 12"))
+            .getMessage()
+            .startsWith("config error: 'task.digits' must be an integer in [1, 9], got 12"));
   }
 }

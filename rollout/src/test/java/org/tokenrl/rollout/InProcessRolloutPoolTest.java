@@ -11,10 +11,10 @@ import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.memory.RootAllocator;
 import org.junit.jupiter.api.Test;
 import org.tokenrl.core.RolloutBatch;
-import org.tokenrl.model.arch.ModelConfig;
 import org.tokenrl.model.OptimizerConfig;
 import org.tokenrl.model.Policy;
 import org.tokenrl.model.SamplingParams;
+import org.tokenrl.model.arch.ModelConfig;
 
 /** A batch started in the background keeps the weights of its start (the async pipeline's need). */
 class InProcessRolloutPoolTest {
@@ -32,7 +32,8 @@ class InProcessRolloutPoolTest {
   void aStartedBatchKeepsItsWeightsWhenNewOnesAreSynced() {
     try (BufferAllocator allocator = new RootAllocator();
         Policy policy =
-            Policy.create(new ModelConfig(20, 16, 1, 2, 32, 24), OptimizerConfig.defaults(1e-3), 3);
+            Policy.create(
+                new ModelConfig(20, 16, 1, 2, 32, 24), OptimizerConfig.defaults(1e-3), 3);
         InProcessRolloutPool pool = new InProcessRolloutPool(policy, 2, allocator);
         InProcessRolloutPool reference = new InProcessRolloutPool(policy, 1, allocator)) {
       Map<String, float[]> older = policy.exportWeights();
@@ -55,7 +56,8 @@ class InProcessRolloutPoolTest {
       try (RolloutBatch a = pool.generate(prompts(6), 3, SAMPLING, 11);
           RolloutBatch b = reference.generate(prompts(6), 3, SAMPLING, 11)) {
         for (int i = 0; i < a.size(); i++) {
-          assertArrayEquals(b.logprobs(i), a.logprobs(i), 1e-6f, "later batches use the new weights");
+          assertArrayEquals(
+              b.logprobs(i), a.logprobs(i), 1e-6f, "later batches use the new weights");
         }
       }
       // the new weights really are different: the same batch under the old ones differs

@@ -28,8 +28,9 @@ class JsonlTaskTest {
   private String error(String fileText) throws IOException {
     Files.createDirectories(dir.resolve("data"));
     Files.writeString(dir.resolve("data/train.jsonl"), fileText);
-    return assertThrows(ConfigException.class,
-        () -> jsonl(dir, "path = data/train.jsonl, eval_fraction = 0.2")).getMessage();
+    return assertThrows(
+            ConfigException.class, () -> jsonl(dir, "path = data/train.jsonl, eval_fraction = 0.2"))
+        .getMessage();
   }
 
   @Test
@@ -42,8 +43,8 @@ class JsonlTaskTest {
     Set<String> prompts = all.stream().map(Example::prompt).collect(Collectors.toSet());
     assertTrue(prompts.contains("capital of France?"));
     assertTrue(prompts.contains("{\"nested\": \"json\"} has how many keys?"));
-    Example paris = all.stream().filter(e -> e.prompt().startsWith("capital")).findFirst()
-        .orElseThrow();
+    Example paris =
+        all.stream().filter(e -> e.prompt().startsWith("capital")).findFirst().orElseThrow();
     assertEquals("Paris", paris.answer());
     assertTrue(task.isCorrect(paris, " Paris\n"));
     assertFalse(task.isCorrect(paris, "paris"));
@@ -60,34 +61,47 @@ class JsonlTaskTest {
             + "{\"messages\": [{\"role\": \"user\", \"content\": \"Hi\"},"
             + " {\"role\": \"assistant\", \"content\": \"Hello!\"},"
             + " {\"role\": \"user\", \"content\": \"What is 5 + 5?\"}], \"answer\": \"10\"}\n");
-    Files.writeString(dir.resolve("data/train.jsonl"), "{\"prompt\": \"What is 1 + 1?\", \"answer\": \"2\"}\n");
-    Task task = jsonl(dir, "path = data/train.jsonl, eval_path = data/chat.jsonl, match = last_number");
+    Files.writeString(
+        dir.resolve("data/train.jsonl"), "{\"prompt\": \"What is 1 + 1?\", \"answer\": \"2\"}\n");
+    Task task =
+        jsonl(dir, "path = data/train.jsonl, eval_path = data/chat.jsonl, match = last_number");
     Example first = task.heldOut().get(0);
     assertEquals("What is 2 + 2?", first.prompt());
-    assertEquals(List.of(new Example.Turn("system", "Be brief."), new Example.Turn("user", "What is 2 + 2?")),
+    assertEquals(
+        List.of(
+            new Example.Turn("system", "Be brief."), new Example.Turn("user", "What is 2 + 2?")),
         first.messages());
     assertTrue(task.heldOut().get(1).messages().isEmpty());
     assertEquals(3, task.heldOut().get(2).messages().size());
     assertTrue(task.isCorrect(first, "2 + 2 = 4."));
     assertTrue(task.isCorrect(first, "The answer is 4.0"));
     assertFalse(task.isCorrect(first, "4 or maybe 5"));
-    Task contains = jsonl(dir, "path = data/train.jsonl, eval_path = data/chat.jsonl, match = contains");
+    Task contains =
+        jsonl(dir, "path = data/train.jsonl, eval_path = data/chat.jsonl, match = contains");
     assertTrue(contains.isCorrect(first, "It is 4, of course"));
     assertTrue(
-        assertThrows(ConfigException.class,
-                () -> jsonl(dir, "path = data/train.jsonl, eval_path = data/chat.jsonl, match = fuzzy"))
-            .getMessage().contains("match"));
+        assertThrows(
+                ConfigException.class,
+                () ->
+                    jsonl(
+                        dir, "path = data/train.jsonl, eval_path = data/chat.jsonl, match = fuzzy"))
+            .getMessage()
+            .contains("match"));
   }
 
   @Test
   void badConversationsNameTheLine() throws IOException {
     String lastNotUser =
-        error("{\"messages\": [{\"role\": \"user\", \"content\": \"Hi\"},"
-            + " {\"role\": \"assistant\", \"content\": \"Hello\"}], \"answer\": \"x\"}\n");
-    assertTrue(lastNotUser.contains("data/train.jsonl:1") && lastNotUser.contains("last message"), lastNotUser);
+        error(
+            "{\"messages\": [{\"role\": \"user\", \"content\": \"Hi\"},"
+                + " {\"role\": \"assistant\", \"content\": \"Hello\"}], \"answer\": \"x\"}\n");
+    assertTrue(
+        lastNotUser.contains("data/train.jsonl:1") && lastNotUser.contains("last message"),
+        lastNotUser);
     String badRole =
-        error("{\"prompt\": \"a\", \"answer\": \"b\"}\n"
-            + "{\"messages\": [{\"role\": \"robot\", \"content\": \"Hi\"}], \"answer\": \"x\"}\n");
+        error(
+            "{\"prompt\": \"a\", \"answer\": \"b\"}\n"
+                + "{\"messages\": [{\"role\": \"robot\", \"content\": \"Hi\"}], \"answer\": \"x\"}\n");
     assertTrue(badRole.contains("data/train.jsonl:2") && badRole.contains("role"), badRole);
   }
 
@@ -102,16 +116,20 @@ class JsonlTaskTest {
     a.train().forEach(e -> assertFalse(heldOut.contains(e.prompt())));
     Set<List<Example>> splits = new HashSet<>();
     for (int seed = 0; seed < 5; seed++) {
-      splits.add(Tasks.create(ConfigFactory.parseString(
-          "name = jsonl, path = tiny.jsonl, eval_fraction = 0.3, seed = " + seed), RESOURCES)
-          .heldOut());
+      splits.add(
+          Tasks.create(
+                  ConfigFactory.parseString(
+                      "name = jsonl, path = tiny.jsonl, eval_fraction = 0.3, seed = " + seed),
+                  RESOURCES)
+              .heldOut());
     }
     assertTrue(splits.size() > 1, "the seed picks the held-out lines");
   }
 
   @Test
   void separateEvalFileDropsTrainDuplicates() throws IOException {
-    Files.writeString(dir.resolve("train.jsonl"),
+    Files.writeString(
+        dir.resolve("train.jsonl"),
         "{\"prompt\": \"a\", \"answer\": \"1\"}\n{\"prompt\": \"b\", \"answer\": \"2\"}\n");
     Files.writeString(dir.resolve("eval.jsonl"), "{\"prompt\": \"b\", \"answer\": \"2\"}\n");
     Task task = jsonl(dir, "path = train.jsonl, eval_path = eval.jsonl");
@@ -122,33 +140,48 @@ class JsonlTaskTest {
   @Test
   void malformedLinesNameFileAndLine() throws IOException {
     String good = "{\"prompt\": \"a\", \"answer\": \"1\"}\n";
-    assertEquals("data/train.jsonl:3: missing \"answer\"",
-        error(good + good + "{\"prompt\": \"c\"}\n"));
+    assertEquals(
+        "data/train.jsonl:3: missing \"answer\"", error(good + good + "{\"prompt\": \"c\"}\n"));
     assertEquals("data/train.jsonl:2: missing \"prompt\"", error(good + "{\"answer\": \"1\"}\n"));
-    assertEquals("data/train.jsonl:2: \"answer\" must be a string, got number 85",
+    assertEquals(
+        "data/train.jsonl:2: \"answer\" must be a string, got number 85",
         error(good + "{\"prompt\": \"x\", \"answer\": 85}\n"));
-    assertTrue(error(good + "\n{\"prompt\": \"x\", \"answer\": \"1\"\n")
-        .startsWith("data/train.jsonl:3: not valid JSON: "));
-    assertEquals("data/train.jsonl:1: expected a JSON object like {\"prompt\": ...,"
-        + " \"answer\": ...} or {\"messages\": [...], \"answer\": ...}, got array",
+    assertTrue(
+        error(good + "\n{\"prompt\": \"x\", \"answer\": \"1\"\n")
+            .startsWith("data/train.jsonl:3: not valid JSON: "));
+    assertEquals(
+        "data/train.jsonl:1: expected a JSON object like {\"prompt\": ...,"
+            + " \"answer\": ...} or {\"messages\": [...], \"answer\": ...}, got array",
         error("[1, 2]\n"));
-    assertTrue(error("{\"prompt\": \"caf\u00e9\", \"answer\": \"1\"}\n")
-        .startsWith("data/train.jsonl:1: \"prompt\" contains character U+00E9 at position 3"));
+    assertTrue(
+        error("{\"prompt\": \"caf\u00e9\", \"answer\": \"1\"}\n")
+            .startsWith("data/train.jsonl:1: \"prompt\" contains character U+00E9 at position 3"));
   }
 
   @Test
   void heldOutMustBeConfiguredOnce() {
-    assertTrue(assertThrows(ConfigException.class, () -> jsonl(RESOURCES, "path = tiny.jsonl"))
-        .getMessage().startsWith("config error: set exactly one of 'task.eval_fraction'"));
-    assertTrue(assertThrows(ConfigException.class,
-        () -> jsonl(RESOURCES, "path = tiny.jsonl, eval_fraction = 0.1, eval_path = tiny.jsonl"))
-        .getMessage().endsWith(", not both"));
+    assertTrue(
+        assertThrows(ConfigException.class, () -> jsonl(RESOURCES, "path = tiny.jsonl"))
+            .getMessage()
+            .startsWith("config error: set exactly one of 'task.eval_fraction'"));
+    assertTrue(
+        assertThrows(
+                ConfigException.class,
+                () ->
+                    jsonl(
+                        RESOURCES,
+                        "path = tiny.jsonl, eval_fraction = 0.1, eval_path = tiny.jsonl"))
+            .getMessage()
+            .endsWith(", not both"));
   }
 
   @Test
   void missingFileNamesTheKey() {
-    assertTrue(assertThrows(ConfigException.class,
-        () -> jsonl(RESOURCES, "path = nope.jsonl, eval_fraction = 0.1"))
-        .getMessage().startsWith("config error: 'task.path' = nope.jsonl not found"));
+    assertTrue(
+        assertThrows(
+                ConfigException.class,
+                () -> jsonl(RESOURCES, "path = nope.jsonl, eval_fraction = 0.1"))
+            .getMessage()
+            .startsWith("config error: 'task.path' = nope.jsonl not found"));
   }
 }

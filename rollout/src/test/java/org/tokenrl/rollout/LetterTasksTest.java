@@ -13,8 +13,12 @@ import org.junit.jupiter.api.Test;
 
 class LetterTasksTest {
   static Task task(String name, String settings) {
-    String block = "name = " + name + ", seed = 3, train_size = 200, eval_size = 50,"
-        + " min_len = 2, max_len = 6, " + settings;
+    String block =
+        "name = "
+            + name
+            + ", seed = 3, train_size = 200, eval_size = 50,"
+            + " min_len = 2, max_len = 6, "
+            + settings;
     return Tasks.create(ConfigFactory.parseString(block), Path.of("."));
   }
 
@@ -50,7 +54,8 @@ class LetterTasksTest {
       }
       for (char c = 'a'; c <= 'z'; c++) {
         final char letter = c;
-        assertEquals(text.chars().filter(x -> x == letter).count(),
+        assertEquals(
+            text.chars().filter(x -> x == letter).count(),
             answer.chars().filter(x -> x == letter).count());
       }
     }

@@ -58,7 +58,9 @@ class PreferenceJsonlTest {
         "{\"prompt\": \"p\", \"chosen\": \"a\", \"rejected\": \"\u00e9\"}");
     assertError(
         f -> f + ":3: \"chosen\" is empty",
-        ok, ok, "{\"prompt\": \"p\", \"chosen\": \"\", \"rejected\": \"b\"}");
+        ok,
+        ok,
+        "{\"prompt\": \"p\", \"chosen\": \"\", \"rejected\": \"b\"}");
     assertError(
         f -> f + ":1: \"rejected\" is empty",
         "{\"prompt\": \"p\", \"chosen\": \"a\", \"rejected\": \"\"}");
@@ -95,8 +97,8 @@ class PreferenceJsonlTest {
 
   /**
    * The lines of the shipped arith_pairs.jsonl: 200 two-digit additions from the arith generator
-   * (seed 2024), the right sum chosen, a near miss ({@link ArithTask#corruptAnswer}) rejected.
-   * Run with {@code -Dtokenrl.regenerate=true} to rewrite the file.
+   * (seed 2024), the right sum chosen, a near miss ({@link ArithTask#corruptAnswer}) rejected. Run
+   * with {@code -Dtokenrl.regenerate=true} to rewrite the file.
    */
   static List<String> arithPairLines() throws Exception {
     Task task =

@@ -26,11 +26,13 @@ class PreferencePairingTest {
     List<int[]> responses =
         List.of(ids(1), ids(9), ids(2), ids(2), ids(8), ids(8), ids(8), ids(7), ids(1), ids(2));
     boolean[] correct = {true, false, true, true, false, false, false, false, true, true};
-    // Correct groups: B (x3, first at 2), A (x2, first at 0). Incorrect: Y (x3, at 4), X (1), Z (7).
+    // Correct groups: B (x3, first at 2), A (x2, first at 0). Incorrect: Y (x3, at 4), X (1), Z
+    // (7).
     assertEquals(
         List.of(new Pair(2, 4), new Pair(0, 1), new Pair(2, 7)),
         PreferencePairing.onPolicy(responses, correct, 8));
-    assertEquals(List.of(new Pair(2, 4), new Pair(0, 1)), PreferencePairing.onPolicy(responses, correct, 2));
+    assertEquals(
+        List.of(new Pair(2, 4), new Pair(0, 1)), PreferencePairing.onPolicy(responses, correct, 2));
     assertEquals(List.of(new Pair(2, 4)), PreferencePairing.onPolicy(responses, correct, 1));
   }
 
@@ -38,16 +40,17 @@ class PreferencePairingTest {
   void onPolicyNeedsBothSidesAndChecksInputs() {
     List<int[]> same = List.of(ids(1, 2), ids(1, 2), ids(3));
     assertEquals(List.of(), PreferencePairing.onPolicy(same, new boolean[] {true, true, true}, 4));
-    assertEquals(List.of(), PreferencePairing.onPolicy(same, new boolean[] {false, false, false}, 4));
+    assertEquals(
+        List.of(), PreferencePairing.onPolicy(same, new boolean[] {false, false, false}, 4));
     assertEquals(List.of(), PreferencePairing.onPolicy(List.of(), new boolean[0], 4));
     // Ties broken by first occurrence; identical sequences count once.
     assertEquals(
         List.of(new Pair(2, 0)),
         PreferencePairing.onPolicy(same, new boolean[] {false, false, true}, 4));
-    assertThrows(IllegalArgumentException.class,
-        () -> PreferencePairing.onPolicy(same, new boolean[2], 1));
-    assertThrows(IllegalArgumentException.class,
-        () -> PreferencePairing.onPolicy(same, new boolean[3], 0));
+    assertThrows(
+        IllegalArgumentException.class, () -> PreferencePairing.onPolicy(same, new boolean[2], 1));
+    assertThrows(
+        IllegalArgumentException.class, () -> PreferencePairing.onPolicy(same, new boolean[3], 0));
   }
 
   @Test
@@ -66,8 +69,10 @@ class PreferencePairingTest {
       Set<String> distinct = new HashSet<>();
       for (Pair p : pairs) {
         assertTrue(correct[p.chosen()] && !correct[p.rejected()]);
-        assertTrue(distinct.add(
-            Arrays.toString(responses.get(p.chosen())) + Arrays.toString(responses.get(p.rejected()))));
+        assertTrue(
+            distinct.add(
+                Arrays.toString(responses.get(p.chosen()))
+                    + Arrays.toString(responses.get(p.rejected()))));
       }
     }
   }
@@ -78,13 +83,16 @@ class PreferencePairingTest {
     List<String> answers = List.of("c", "a", "b", "a", "d", "e", "b", "f", "a", "g");
     assertEquals(List.of(1, 2), PreferencePairing.negativeExamples(answers, 0.5));
     assertEquals(
-        List.of(1, 2), PreferencePairing.negativeExamples(answers, PreferencePairing.CDPO_NEGATIVE_COVERAGE));
+        List.of(1, 2),
+        PreferencePairing.negativeExamples(answers, PreferencePairing.CDPO_NEGATIVE_COVERAGE));
     assertEquals(List.of(1), PreferencePairing.negativeExamples(answers, 0.3));
     assertEquals(List.of(1, 2, 0), PreferencePairing.negativeExamples(answers, 0.51));
     assertEquals(List.of(1, 2, 0, 4, 5, 7, 9), PreferencePairing.negativeExamples(answers, 1.0));
     assertEquals(List.of(), PreferencePairing.negativeExamples(List.of(), 0.5));
-    assertThrows(IllegalArgumentException.class, () -> PreferencePairing.negativeExamples(answers, 0));
-    assertThrows(IllegalArgumentException.class, () -> PreferencePairing.negativeExamples(answers, 1.5));
+    assertThrows(
+        IllegalArgumentException.class, () -> PreferencePairing.negativeExamples(answers, 0));
+    assertThrows(
+        IllegalArgumentException.class, () -> PreferencePairing.negativeExamples(answers, 1.5));
   }
 
   @Test
@@ -115,9 +123,12 @@ class PreferencePairingTest {
     List<String> tie = List.of("12", "7", "7", "12", "5");
     boolean[] tieCorrect = {true, false, false, true, false};
     assertEquals(Optional.of(new Pair(0, 1)), PreferencePairing.cdpoPair(tie, tieCorrect));
-    assertEquals(Optional.empty(), PreferencePairing.cdpoPair(List.of("1", "1"), new boolean[] {true, true}));
+    assertEquals(
+        Optional.empty(),
+        PreferencePairing.cdpoPair(List.of("1", "1"), new boolean[] {true, true}));
     assertEquals(Optional.empty(), PreferencePairing.cdpoPair(List.of("1", "2"), new boolean[2]));
-    assertThrows(IllegalArgumentException.class,
+    assertThrows(
+        IllegalArgumentException.class,
         () -> PreferencePairing.cdpoPair(List.of("1"), new boolean[2]));
   }
 }

@@ -35,7 +35,8 @@ class QualityTaggedTaskTest {
       Task plain = ((QualityTaggedTask) tagged).inner();
       assertTrue(tagged.qualityTags());
       for (List<List<Example>> splits :
-          List.of(List.of(tagged.train(), plain.train()), List.of(tagged.heldOut(), plain.heldOut()))) {
+          List.of(
+              List.of(tagged.train(), plain.train()), List.of(tagged.heldOut(), plain.heldOut()))) {
         List<Example> t = splits.get(0);
         List<Example> p = splits.get(1);
         assertEquals(p.size(), t.size());
@@ -102,13 +103,13 @@ class QualityTaggedTaskTest {
 
   @Test
   void deterministicFromTaskSeed() {
-    assertEquals(
-        ArithTaskTest.arith(TAGS).sftExamples(), ArithTaskTest.arith(TAGS).sftExamples());
+    assertEquals(ArithTaskTest.arith(TAGS).sftExamples(), ArithTaskTest.arith(TAGS).sftExamples());
     Task reverse = LetterTasksTest.task("reverse", TAGS);
     assertEquals(reverse.sftExamples(), LetterTasksTest.task("reverse", TAGS).sftExamples());
     // Same inner task, another seed for the corruption: the good half is unchanged.
     QualityTaggedTask other =
-        new QualityTaggedTask(((QualityTaggedTask) reverse).inner(), new QualityTags("good:", "bad:"), 99);
+        new QualityTaggedTask(
+            ((QualityTaggedTask) reverse).inner(), new QualityTags("good:", "bad:"), 99);
     int n = reverse.train().size();
     assertEquals(reverse.sftExamples().subList(0, n), other.sftExamples().subList(0, n));
     assertNotEquals(reverse.sftExamples().subList(n, 2 * n), other.sftExamples().subList(n, 2 * n));
@@ -132,13 +133,16 @@ class QualityTaggedTaskTest {
     Config task =
         ConfigFactory.parseString("name = arith, quality_tags = true")
             .withFallback(ConfigFactory.parseFile(new File("../configs/task/arith.conf")))
-            .withFallback(ConfigFactory.parseFile(new File("../configs/base.conf")).getConfig("task"));
+            .withFallback(
+                ConfigFactory.parseFile(new File("../configs/base.conf")).getConfig("task"));
     QualityTaggedTask tagged = (QualityTaggedTask) Tasks.create(task, Path.of("."));
     assertEquals(new QualityTags("good:", "bad:"), tagged.tags());
     assertEquals(
         tagged.tags(),
-        QualityTags.read(new ConfigReader(
-            ConfigFactory.parseFile(new File("../configs/base.conf")).getConfig("task"), "task")));
+        QualityTags.read(
+            new ConfigReader(
+                ConfigFactory.parseFile(new File("../configs/base.conf")).getConfig("task"),
+                "task")));
   }
 
   @Test
@@ -191,7 +195,8 @@ class QualityTaggedTaskTest {
         assertThrows(
             IllegalStateException.class,
             () -> acceptsAll.corruptAnswer(new Example(3, "p", "abc"), new Random(1)));
-    assertTrue(e.getMessage().contains("example 3") && e.getMessage().contains("100 tries"),
+    assertTrue(
+        e.getMessage().contains("example 3") && e.getMessage().contains("100 tries"),
         e.getMessage());
     assertThrows(
         IllegalStateException.class,

@@ -20,17 +20,24 @@ class TasksTest {
 
   @Test
   void unknownNameListsKnownTasks() {
-    String message = assertThrows(ConfigException.class,
-        () -> Tasks.create(ConfigFactory.parseString("name = gsm8k"), Path.of("."))).getMessage();
-    assertEquals("config error: unknown task 'gsm8k' in 'task.name' (known tasks: arith, jsonl,"
-        + " reverse, sort; a custom task file can set type = jsonl)", message);
+    String message =
+        assertThrows(
+                ConfigException.class,
+                () -> Tasks.create(ConfigFactory.parseString("name = gsm8k"), Path.of(".")))
+            .getMessage();
+    assertEquals(
+        "config error: unknown task 'gsm8k' in 'task.name' (known tasks: arith, jsonl,"
+            + " reverse, sort; a custom task file can set type = jsonl)",
+        message);
   }
 
   @Test
   void typeChoosesTheImplementationForCustomTaskFiles() {
-    Task task = Tasks.create(ConfigFactory.parseString(
-        "name = my_data, type = jsonl, path = tiny.jsonl, eval_fraction = 0.1, seed = 0"),
-        Path.of("src/test/resources"));
+    Task task =
+        Tasks.create(
+            ConfigFactory.parseString(
+                "name = my_data, type = jsonl, path = tiny.jsonl, eval_fraction = 0.1, seed = 0"),
+            Path.of("src/test/resources"));
     assertEquals("jsonl", task.name());
     assertFalse(task.train().isEmpty());
   }
@@ -44,8 +51,11 @@ class TasksTest {
   @Test
   void builtInExamplesEncodeWithTheCharTokenizer() {
     CharTokenizer tokenizer = CharTokenizer.ascii();
-    List<Task> tasks = List.of(ArithTaskTest.arith(""), LetterTasksTest.task("reverse", ""),
-        LetterTasksTest.task("sort", ""));
+    List<Task> tasks =
+        List.of(
+            ArithTaskTest.arith(""),
+            LetterTasksTest.task("reverse", ""),
+            LetterTasksTest.task("sort", ""));
     for (Task task : tasks) {
       assertFalse(task.description().isBlank());
       for (Example example : task.train()) {

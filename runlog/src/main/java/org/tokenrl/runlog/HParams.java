@@ -9,16 +9,16 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * TensorBoard's HPARAMS tab for a run: the run's headline hyperparameters, the metrics to show
- * next to them, and how the run ended. Encoded by hand as the hparams plugin's {@code
- * HParamsPluginData} (tensorboard/plugins/hparams/plugin_data.proto and api.proto, version 0) and
- * written as three summaries: {@code _hparams_/experiment}, {@code _hparams_/session_start_info}
- * and {@code _hparams_/session_end_info}.
+ * TensorBoard's HPARAMS tab for a run: the run's headline hyperparameters, the metrics to show next
+ * to them, and how the run ended. Encoded by hand as the hparams plugin's {@code HParamsPluginData}
+ * (tensorboard/plugins/hparams/plugin_data.proto and api.proto, version 0) and written as three
+ * summaries: {@code _hparams_/experiment}, {@code _hparams_/session_start_info} and {@code
+ * _hparams_/session_end_info}.
  *
- * <p>TensorBoard takes the experiment (the column list) from whichever run it reads first, so
- * every run writes the same one: a fixed list of keys, not this run's keys. A key the run's config
- * lacks (e.g. {@code algorithm.td_weight} on a GRPO run) is left out of its session and shows
- * blank. Each session has no group name, so the tab shows one row per run.
+ * <p>TensorBoard takes the experiment (the column list) from whichever run it reads first, so every
+ * run writes the same one: a fixed list of keys, not this run's keys. A key the run's config lacks
+ * (e.g. {@code algorithm.td_weight} on a GRPO run) is left out of its session and shows blank. Each
+ * session has no group name, so the tab shows one row per run.
  */
 final class HParams {
   static final String PLUGIN = "hparams";
@@ -28,7 +28,9 @@ final class HParams {
 
   /** How a run ended; the numbers are api.proto's {@code Status}. */
   enum Status {
-    /** Stopped before its last step by Ctrl-C (the same value TensorBoard shows for a killed run). */
+    /**
+     * Stopped before its last step by Ctrl-C (the same value TensorBoard shows for a killed run).
+     */
     ABORTED(0),
     SUCCESS(1),
     FAILURE(2);
@@ -137,10 +139,7 @@ final class HParams {
     for (Key key : keys(config)) {
       experiment.message(
           4,
-          new Protobuf()
-              .string(1, key.path())
-              .string(2, key.path())
-              .varint(4, key.type().proto));
+          new Protobuf().string(1, key.path()).string(2, key.path()).varint(4, key.type().proto));
     }
     for (String metric : METRICS) {
       int dataset = metric.startsWith("eval/") ? 2 : 1; // DATASET_VALIDATION : DATASET_TRAINING

@@ -25,9 +25,9 @@ import org.tokenrl.core.DurableFiles;
  * {"step":3,"actor/clip_frac":0.0,"reward/mean":0.5}}.
  *
  * <p>"step" comes first, then metrics with keys sorted, so files diff and grep well. Numbers use
- * {@link Double#toString} (every value reads back exactly); NaN and infinities, which JSON
- * cannot hold, are written as {@code null}. Each line is flushed as written, so a crashed run
- * keeps every finished step. Thread-safe.
+ * {@link Double#toString} (every value reads back exactly); NaN and infinities, which JSON cannot
+ * hold, are written as {@code null}. Each line is flushed as written, so a crashed run keeps every
+ * finished step. Thread-safe.
  */
 public final class MetricsLog implements AutoCloseable {
   private static final JsonFactory JSON = new JsonFactory();
@@ -37,9 +37,8 @@ public final class MetricsLog implements AutoCloseable {
   private final Writer out;
 
   /**
-   * Opens {@code file}, creating it and its parent directories if needed. With {@code append}
-   * false an existing file is truncated; with true new lines go after the existing ones (a
-   * resumed run).
+   * Opens {@code file}, creating it and its parent directories if needed. With {@code append} false
+   * an existing file is truncated; with true new lines go after the existing ones (a resumed run).
    */
   public MetricsLog(Path file, boolean append) {
     this.file = file;
@@ -68,7 +67,11 @@ public final class MetricsLog implements AutoCloseable {
     for (String key : metrics.keySet()) {
       if (key == null || key.equals("step")) {
         throw new IllegalArgumentException(
-            "metric name " + key + " at step " + step + ": names must be non-null and not"
+            "metric name "
+                + key
+                + " at step "
+                + step
+                + ": names must be non-null and not"
                 + " 'step' (reserved for the step number)");
       }
     }

@@ -8,9 +8,9 @@ import java.util.function.LongSupplier;
  * The console progress line: step/total, reward, accuracy, tokens/s and ETA. The ETA charges each
  * remaining step at the average speed of its own phase (an RL step costs far more than an SFT
  * step), using the average of all phases seen so far for a phase that has not started. No ETA is
- * shown before {@link #MIN_STEPS_FOR_ETA} steps of the current phase were timed: the first steps
- * of a phase carry its start-up (JIT, rollout workers), and one of them extrapolated over the
- * whole run once gave "ETA 1h57m" for a 2-minute run.
+ * shown before {@link #MIN_STEPS_FOR_ETA} steps of the current phase were timed: the first steps of
+ * a phase carry its start-up (JIT, rollout workers), and one of them extrapolated over the whole
+ * run once gave "ETA 1h57m" for a 2-minute run.
  */
 public final class Progress {
   static final int MIN_STEPS_FOR_ETA = 5;

@@ -5,8 +5,8 @@ import java.nio.charset.StandardCharsets;
 
 /**
  * The few protobuf wire-format pieces our TensorBoard records need (events, summaries, the hparams
- * plugin's messages), so no protobuf runtime or generated code is needed. Fields are written in call
- * order; callers pass field numbers from the .proto files they encode.
+ * plugin's messages), so no protobuf runtime or generated code is needed. Fields are written in
+ * call order; callers pass field numbers from the .proto files they encode.
  */
 final class Protobuf {
   private final ByteArrayOutputStream buf = new ByteArrayOutputStream();

@@ -25,8 +25,11 @@ public record RunDirectory(Path path) {
   public static RunDirectory createNew(String runDir, String name) {
     Path path =
         runDir.isEmpty()
-            ? Path.of("runs", name + "-" + LocalDateTime.now().format(
-                DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")))
+            ? Path.of(
+                "runs",
+                name
+                    + "-"
+                    + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")))
             : Path.of(runDir);
     RunDirectory dir = new RunDirectory(path);
     if (dir.latestCheckpoint().isPresent()) {

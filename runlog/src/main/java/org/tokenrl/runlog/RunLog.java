@@ -7,7 +7,6 @@ import java.io.Writer;
 import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.time.LocalTime;
 import java.time.format.DateTimeFormatter;
@@ -95,7 +94,8 @@ public final class RunLog implements AutoCloseable {
       TensorBoardWriter.removeTag(dir.path(), tensorboard.file(), HParams.SESSION_END_TAG);
     }
     double now = System.currentTimeMillis() / 1000.0;
-    tensorboard.pluginData(HParams.EXPERIMENT_TAG, HParams.PLUGIN, HParams.experiment(config), step);
+    tensorboard.pluginData(
+        HParams.EXPERIMENT_TAG, HParams.PLUGIN, HParams.experiment(config), step);
     tensorboard.pluginData(
         HParams.SESSION_START_TAG,
         HParams.PLUGIN,

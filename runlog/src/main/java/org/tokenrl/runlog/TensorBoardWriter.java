@@ -4,10 +4,10 @@ import java.io.BufferedOutputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
-import java.nio.channels.Channels;
-import java.nio.channels.FileChannel;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
+import java.nio.channels.Channels;
+import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
@@ -20,15 +20,16 @@ import java.util.zip.CRC32C;
  * protobuf in a TFRecord frame (little-endian uint64 length, masked CRC32C of the length, data,
  * masked CRC32C of the data). The first record carries {@code file_version = "brain.Event:2"}.
  *
- * <p>Creates {@code <logDir>/events.out.tfevents.<secs>.<host>.<pid>} (TensorBoard only reads
- * files whose name contains "tfevents"). Thread-safe. Events are buffered: call {@link #flush()}
- * to make them visible to a running TensorBoard, and {@link #close()} at the end.
+ * <p>Creates {@code <logDir>/events.out.tfevents.<secs>.<host>.<pid>} (TensorBoard only reads files
+ * whose name contains "tfevents"). Thread-safe. Events are buffered: call {@link #flush()} to make
+ * them visible to a running TensorBoard, and {@link #close()} at the end.
  *
  * <p>Field numbers follow tensorflow/core/util/event.proto, framework/summary.proto and
  * framework/tensor.proto.
  */
 public final class TensorBoardWriter implements AutoCloseable {
   static final String FILE_VERSION = "brain.Event:2";
+
   /** Equal-width buckets per histogram (TensorBoard's own summary API defaults to 30). */
   static final int HISTOGRAM_BUCKETS = 30;
 
@@ -83,9 +84,9 @@ public final class TensorBoardWriter implements AutoCloseable {
   }
 
   /**
-   * A histogram of {@code values} in {@value #HISTOGRAM_BUCKETS} equal-width buckets over
-   * [min, max]. NaN and infinite values are left out (a diverging run still logs the rest); with
-   * no finite value the histogram is empty.
+   * A histogram of {@code values} in {@value #HISTOGRAM_BUCKETS} equal-width buckets over [min,
+   * max]. NaN and infinite values are left out (a diverging run still logs the rest); with no
+   * finite value the histogram is empty.
    */
   public synchronized void histogram(String tag, double[] values, long step) {
     int num = 0;
@@ -159,8 +160,7 @@ public final class TensorBoardWriter implements AutoCloseable {
     Protobuf metadata =
         new Protobuf().message(1, new Protobuf().string(1, pluginName).bytes(2, content));
     writeSummary(
-        new Protobuf().string(1, checkTag(tag)).message(8, emptyTensor).message(9, metadata),
-        step);
+        new Protobuf().string(1, checkTag(tag)).message(8, emptyTensor).message(9, metadata), step);
   }
 
   public synchronized void flush() {

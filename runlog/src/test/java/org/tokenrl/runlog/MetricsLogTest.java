@@ -74,8 +74,13 @@ class MetricsLogTest {
     }
     String line = Files.readString(file);
     assertEquals(
-        "{\"step\":0,\"a\":" + Double.toString(0.1 + 0.2) + ",\"b\":" + Double.toString(1e-7)
-            + ",\"c\":" + Double.toString(2.0) + "}\n",
+        "{\"step\":0,\"a\":"
+            + Double.toString(0.1 + 0.2)
+            + ",\"b\":"
+            + Double.toString(1e-7)
+            + ",\"c\":"
+            + Double.toString(2.0)
+            + "}\n",
         line);
   }
 

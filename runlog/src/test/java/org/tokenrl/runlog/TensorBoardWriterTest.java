@@ -1,6 +1,5 @@
 package org.tokenrl.runlog;
 
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -22,8 +21,8 @@ import java.util.Random;
 import java.util.stream.Stream;
 import java.util.zip.CRC32C;
 import org.junit.jupiter.api.Test;
-import org.tokenrl.core.PythonRunner;
 import org.junit.jupiter.api.io.TempDir;
+import org.tokenrl.core.PythonRunner;
 
 class TensorBoardWriterTest {
   @TempDir Path tmp;
@@ -102,8 +101,7 @@ class TensorBoardWriterTest {
 
     JsonNode histos = out.get("histograms").get("actor/logprobs");
     assertEquals(2, histos.size());
-    double[] values =
-        Arrays.stream(histogramValues(1)).filter(Double::isFinite).toArray();
+    double[] values = Arrays.stream(histogramValues(1)).filter(Double::isFinite).toArray();
     JsonNode h = histos.get(0).get(1);
     assertEquals(0, histos.get(0).get(0).asLong());
     assertEquals(values.length, h.get("num").asDouble());

@@ -1,16 +1,16 @@
 package org.tokenrl.algorithms.preference;
 
-import org.tokenrl.algorithms.Algorithms;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import org.tokenrl.algorithms.Algorithms;
 import org.tokenrl.core.StrictSettings;
 
 /**
- * cDPO, "Critical Tokens Matter" (Lin et al., ICML 2025, arXiv 2411.19943; docs/preference.md §4): DPO whose
- * rejected reward weighs each token by w_t = 1 − s_t from {@link ContrastiveEstimation}, so the
- * update concentrates on the tokens that made the answer wrong.
+ * cDPO, "Critical Tokens Matter" (Lin et al., ICML 2025, arXiv 2411.19943; docs/preference.md §4):
+ * DPO whose rejected reward weighs each token by w_t = 1 − s_t from {@link ContrastiveEstimation},
+ * so the update concentrates on the tokens that made the answer wrong.
  *
  * <pre>
  *   paper (default):  z = γ·(Σ_t wc_t·Δc_t − Σ_t w_t·Δr_t),  ℓ = −log σ(z),  mean over pairs
@@ -20,8 +20,8 @@ import org.tokenrl.core.StrictSettings;
  * </pre>
  *
  * Δ = logπθ − logπref per token; wc = 1 unless tokenWeightChosen is given (paper and code: none).
- * The per-position grid puts response token j at position promptLength − 1 + j, and G is the
- * batch maximum of promptLength − 1 + response length over both sides (TRL 0.9.6 padding).
+ * The per-position grid puts response token j at position promptLength − 1 + j, and G is the batch
+ * maximum of promptLength − 1 + response length over both sides (TRL 0.9.6 padding).
  */
 public final class Cdpo implements PairObjective {
 
@@ -62,7 +62,10 @@ public final class Cdpo implements PairObjective {
 
   public static PreferenceAlgorithm create(Config block) {
     Config c = Algorithms.SETTINGS.resolve(block, DEFAULTS, Algorithms.NAME_KEYS, "cdpo");
-    Options o = new Options(Algorithms.SETTINGS.number(c, "beta"), Algorithms.SETTINGS.choice(c, "form", Form.class));
+    Options o =
+        new Options(
+            Algorithms.SETTINGS.number(c, "beta"),
+            Algorithms.SETTINGS.choice(c, "form", Form.class));
     double lambda = Algorithms.SETTINGS.number(c, "lambda");
     if (!(lambda >= 0)) {
       throw new IllegalArgumentException("algorithm.lambda must be >= 0, got " + lambda);
@@ -100,8 +103,7 @@ public final class Cdpo implements PairObjective {
 
   @Override
   public PairLossResult compute(PairLossInput in) {
-    double[][] wr =
-        PairLossInput.require(in.tokenWeightRejected(), "tokenWeightRejected", "cdpo");
+    double[][] wr = PairLossInput.require(in.tokenWeightRejected(), "tokenWeightRejected", "cdpo");
     double[][] wc = in.tokenWeightChosen();
     int b = in.size();
     double gamma = options.gamma();
@@ -207,16 +209,16 @@ public final class Cdpo implements PairObjective {
 
   /**
    * cDPO's token-level contrastive estimation (Lin et al., arXiv 2411.19943, Eq. 1;
-   * docs/preference.md §4.2): a model fine-tuned on correct answers (positive) and one fine-tuned on incorrect answers (negative)
-   * score each token of a rejected response,
+   * docs/preference.md §4.2): a model fine-tuned on correct answers (positive) and one fine-tuned
+   * on incorrect answers (negative) score each token of a rejected response,
    *
    * <pre>
    *   s_t = softmax_v((1+λ)·z_pos[t] − λ·z_neg[t])[y_t],   weight w_t = 1 − s_t
    * </pre>
    *
    * on raw logits (the per-position log-normalisers cancel inside the softmax). A low s_t means the
-   * negative model likes the token much more than the positive one: a likely critical token, so
-   * its weight in the rejected reward is high.
+   * negative model likes the token much more than the positive one: a likely critical token, so its
+   * weight in the rejected reward is high.
    */
   public static final class ContrastiveEstimation {
     private ContrastiveEstimation() {}
@@ -225,7 +227,8 @@ public final class Cdpo implements PairObjective {
      * s_t per response token, via a log-sum-exp that is stable for any logit scale.
      *
      * @param zPos positive model's logits predicting each response token, [T][V]
-     * @param zNeg negative model's logits, [T][V] (same vocabulary: both are fine-tunes of one base)
+     * @param zNeg negative model's logits, [T][V] (same vocabulary: both are fine-tunes of one
+     *     base)
      * @param tokens the response tokens y_t, [T]
      * @param lambda λ ≥ 0 (paper and code: 1)
      */

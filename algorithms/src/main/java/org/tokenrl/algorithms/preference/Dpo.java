@@ -1,16 +1,16 @@
 package org.tokenrl.algorithms.preference;
 
-import org.tokenrl.algorithms.Algorithms;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import org.tokenrl.algorithms.Algorithms;
 import org.tokenrl.core.StrictSettings;
 
 /**
- * DPO (Rafailov et al., arXiv 2305.18290) as in TRL's DPOTrainer (docs/preference.md §2). Per pair, with
- * sequence log-probs as sums over response tokens:
+ * DPO (Rafailov et al., arXiv 2305.18290) as in TRL's DPOTrainer (docs/preference.md §2). Per pair,
+ * with sequence log-probs as sums over response tokens:
  *
  * <pre>
  *   Δw = Σ logπθ(y^w) − Σ logπref(y^w),  Δl = the same for y^l,  h = Δw − Δl,  z = β·h
@@ -78,7 +78,12 @@ public final class Dpo implements PairObjective {
   public static PreferenceAlgorithm create(Config block) {
     Config c = Algorithms.SETTINGS.resolve(block, DEFAULTS, Algorithms.NAME_KEYS, "dpo");
     return new PreferenceAlgorithm(
-        "dpo", new Dpo(Options.from(c)), false, false, false, StrictSettings.with(c, "name", "dpo"));
+        "dpo",
+        new Dpo(Options.from(c)),
+        false,
+        false,
+        false,
+        StrictSettings.with(c, "name", "dpo"));
   }
 
   private final Options options;

@@ -1,7 +1,7 @@
 package org.tokenrl.algorithms.preference;
 
-import org.tokenrl.algorithms.preference.Treg.TokenRewards;
 import org.tokenrl.algorithms.preference.Cdpo.ContrastiveEstimation;
+import org.tokenrl.algorithms.preference.Treg.TokenRewards;
 
 /**
  * Inputs of a {@link PairObjective}, index p = pair. Every per-token array is ragged over the
@@ -53,7 +53,9 @@ public record PairLossInput(
       for (int p = 0; p < b; p++) {
         if (promptLengths[p] < 1) {
           throw new IllegalArgumentException(
-              "promptLengths[" + p + "] must be >= 1 (a prompt has at least one token), got "
+              "promptLengths["
+                  + p
+                  + "] must be >= 1 (a prompt has at least one token), got "
                   + promptLengths[p]);
         }
       }

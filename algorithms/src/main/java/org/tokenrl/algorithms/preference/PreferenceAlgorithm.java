@@ -1,8 +1,8 @@
 package org.tokenrl.algorithms.preference;
 
 import com.typesafe.config.Config;
-import org.tokenrl.algorithms.preference.Treg.TokenRewards;
 import org.tokenrl.algorithms.preference.Cdpo.ContrastiveEstimation;
+import org.tokenrl.algorithms.preference.Treg.TokenRewards;
 
 /**
  * A configured preference algorithm (dpo, treg, cdpo): the loss and what the trainer must put into

@@ -1,8 +1,8 @@
 package org.tokenrl.algorithms.preference;
 
 /**
- * Numerically stable σ, log σ and softplus (docs/preference.md §1.3). The naive {@code log(1/(1+exp(−x)))}
- * returns −∞ for x ≲ −710; these stay finite everywhere.
+ * Numerically stable σ, log σ and softplus (docs/preference.md §1.3). The naive {@code
+ * log(1/(1+exp(−x)))} returns −∞ for x ≲ −710; these stay finite everywhere.
  */
 final class Sigmoids {
   private Sigmoids() {}

@@ -1,16 +1,16 @@
 package org.tokenrl.algorithms.preference;
 
-import org.tokenrl.algorithms.Algorithms;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import org.tokenrl.algorithms.Algorithms;
 import org.tokenrl.core.StrictSettings;
 
 /**
- * T-REG (Zhou et al., ACL 2025, arXiv 2412.02685; docs/preference.md §3, provisional: built from third-party
- * summaries): DPO plus a token-weighted LM term that pulls DPO's implicit token rewards towards
- * self-generated ones r̂ ({@link TokenRewards}). Per pair:
+ * T-REG (Zhou et al., ACL 2025, arXiv 2412.02685; docs/preference.md §3, provisional: built from
+ * third-party summaries): DPO plus a token-weighted LM term that pulls DPO's implicit token rewards
+ * towards self-generated ones r̂ ({@link TokenRewards}). Per pair:
  *
  * <pre>
  *   L = ℓ_DPO(βh) + α·w·(L_REG(y^w) + L_REG(y^l)),   L_REG(y) = −β·Σ_t r̂_t·logπθ(y_t),
@@ -51,20 +51,20 @@ public final class Treg implements PairObjective {
     for (String key : new String[] {"better_template", "worse_template"}) {
       if (!c.getString(key).contains("{prompt}")) {
         throw new IllegalArgumentException(
-            "algorithm." + key + " must contain {prompt} (where the query goes), got '"
-                + c.getString(key) + "'");
+            "algorithm."
+                + key
+                + " must contain {prompt} (where the query goes), got '"
+                + c.getString(key)
+                + "'");
       }
     }
     Options o =
         new Options(
-            Dpo.Options.from(c), Algorithms.SETTINGS.number(c, "alpha"), c.getBoolean("detach_weight"));
+            Dpo.Options.from(c),
+            Algorithms.SETTINGS.number(c, "alpha"),
+            c.getBoolean("detach_weight"));
     return new PreferenceAlgorithm(
-        "treg",
-        new Treg(o),
-        true,
-        false,
-        false,
-        StrictSettings.with(c, "name", "treg"));
+        "treg", new Treg(o), true, false, false, StrictSettings.with(c, "name", "treg"));
   }
 
   private final Options options;
@@ -97,8 +97,9 @@ public final class Treg implements PairObjective {
     for (int p = 0; p < b; p++) {
       double z = beta * (dw[p] - dl[p]);
       double w = Sigmoids.sigmoid(-z);
-      double reg = tokenWeightedNll(beta, rc[p], in.policyChosen()[p])
-          + tokenWeightedNll(beta, rr[p], in.policyRejected()[p]);
+      double reg =
+          tokenWeightedNll(beta, rc[p], in.policyChosen()[p])
+              + tokenWeightedNll(beta, rr[p], in.policyRejected()[p]);
       double lDpo = dpo.pairLoss(z);
       loss += (lDpo + alpha * w * reg) / b;
       dpoLoss += lDpo / b;
@@ -134,9 +135,9 @@ public final class Treg implements PairObjective {
   }
 
   /**
-   * T-REG's self-generated token rewards by contrastive prompting (docs/preference.md §3.1): the same
-   * response is teacher-forced after a "write a better answer" prompt and a "write a worse answer"
-   * prompt, and each token is rewarded by how much more likely the better prompt makes it.
+   * T-REG's self-generated token rewards by contrastive prompting (docs/preference.md §3.1): the
+   * same response is teacher-forced after a "write a better answer" prompt and a "write a worse
+   * answer" prompt, and each token is rewarded by how much more likely the better prompt makes it.
    */
   public static final class TokenRewards {
     private TokenRewards() {}

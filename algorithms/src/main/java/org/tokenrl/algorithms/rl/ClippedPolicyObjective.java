@@ -1,9 +1,9 @@
 package org.tokenrl.algorithms.rl;
 
-import org.tokenrl.algorithms.Algorithms;
 import com.typesafe.config.Config;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import org.tokenrl.algorithms.Algorithms;
 import org.tokenrl.algorithms.rl.ClippedPolicyObjective.LossAggregation.SeqMeanRows;
 
 /**
@@ -229,8 +229,8 @@ public final class ClippedPolicyObjective {
     /** x²/2 (verl "mse"). */
     K2,
     /**
-     * exp(−x) + x − 1 ≥ 0, DeepSeekMath/TRL. verl clamps −x to [−20, 20] and the value to [−10, 10];
-     * the gradient is 0 wherever a clamp is active.
+     * exp(−x) + x − 1 ≥ 0, DeepSeekMath/TRL. verl clamps −x to [−20, 20] and the value to [−10,
+     * 10]; the gradient is 0 wherever a clamp is active.
      */
     K3;
 
@@ -271,8 +271,8 @@ public final class ClippedPolicyObjective {
 
   /**
    * How per-token losses become one scalar (docs/grpo.md §4). M is the loss mask, D the normaliser
-   * mask (equal to M except under D3S {@code loss_denominator = full}), N the number of rows, N' the
-   * row count of the per-sequence modes, L = max_completion_length.
+   * mask (equal to M except under D3S {@code loss_denominator = full}), N the number of rows, N'
+   * the row count of the per-sequence modes, L = max_completion_length.
    */
   public enum LossAggregation {
     /** Σ M·ℓ / Σ D: DAPO; TRL "dapo"/"bnpo", verl default. */
@@ -329,7 +329,8 @@ public final class ClippedPolicyObjective {
 
   /**
    * Inputs of {@link ClippedPolicyObjective#compute}, all ragged [N][len_i] with identical row
-   * lengths. Values at positions where {@code mask} is false are never read, so they may be garbage.
+   * lengths. Values at positions where {@code mask} is false are never read, so they may be
+   * garbage.
    *
    * @param logpNew log-probs of the sampled tokens under the current parameters
    * @param logpOld the same under the sampling policy (detached)

@@ -1,6 +1,5 @@
 package org.tokenrl.algorithms.rl;
 
-import org.tokenrl.algorithms.Algorithms;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import java.util.Arrays;
@@ -9,6 +8,7 @@ import java.util.LinkedHashSet;
 import java.util.Map;
 import java.util.Set;
 import java.util.stream.IntStream;
+import org.tokenrl.algorithms.Algorithms;
 import org.tokenrl.core.StrictSettings;
 
 /**
@@ -23,9 +23,10 @@ import org.tokenrl.core.StrictSettings;
  *   <li>tokens: of the kept samples' tokens, the top k = max(1, ⌊K·count⌋) by |A_it|·H_it.
  * </ol>
  *
- * Choices where the sources are silent (docs/d3s.md): a sample's advantage is the mean of its token advantages (A_i
- * for GRPO); the pool holds only responses with at least one base keep-token (truncated ones under
- * {@code mask_truncated} are not candidates); ties go to the lowest flat index (docs/d3s.md §6).
+ * Choices where the sources are silent (docs/d3s.md): a sample's advantage is the mean of its token
+ * advantages (A_i for GRPO); the pool holds only responses with at least one base keep-token
+ * (truncated ones under {@code mask_truncated} are not candidates); ties go to the lowest flat
+ * index (docs/d3s.md §6).
  */
 public final class D3s implements CreditAssigner {
 
@@ -93,8 +94,8 @@ public final class D3s implements CreditAssigner {
   }
 
   /**
-   * D³S's own keys; the schedule endpoints are guesses (docs/d3s.md) (the paper's are
-   * unpublished). Documented in configs/algorithm/d3s.conf; every other key goes to the base.
+   * D³S's own keys; the schedule endpoints are guesses (docs/d3s.md) (the paper's are unpublished).
+   * Documented in configs/algorithm/d3s.conf; every other key goes to the base.
    */
   public static final Config DEFAULTS =
       ConfigFactory.parseString(

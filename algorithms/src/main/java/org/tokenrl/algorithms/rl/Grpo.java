@@ -1,11 +1,11 @@
 package org.tokenrl.algorithms.rl;
 
-import org.tokenrl.algorithms.Algorithms;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import org.tokenrl.algorithms.Algorithms;
 
 /**
  * GRPO group-relative advantages (DeepSeekMath, arXiv 2402.03300; docs/grpo.md §1), broadcast to
@@ -18,6 +18,7 @@ import java.util.Map;
  *
  * A group of one, a group whose finite rewards are all equal, and every NaN-reward response get A =
  * 0 (TRL). NaN rewards are left out of the statistics. *
+ *
  * <p>Reading GRPO end to end: this file holds its keys ({@link #DEFAULTS}), options and credit
  * rule; {@link ClippedPolicyObjective} the loss shared by every RL algorithm (with its keys, KL
  * estimators and loss aggregations); {@link RlAlgorithm} how the trainer calls the two.
@@ -44,7 +45,8 @@ public final class Grpo implements CreditAssigner {
 
     static Options from(Config c) {
       return new Options(
-          Algorithms.SETTINGS.choice(c, "scale_rewards", ScaleRewards.class), Algorithms.SETTINGS.number(c, "eps_adv"));
+          Algorithms.SETTINGS.choice(c, "scale_rewards", ScaleRewards.class),
+          Algorithms.SETTINGS.number(c, "eps_adv"));
     }
   }
 
@@ -62,7 +64,10 @@ public final class Grpo implements CreditAssigner {
   public static RlAlgorithm create(Config block) {
     Config c =
         Algorithms.SETTINGS.resolve(
-            block, DEFAULTS.withFallback(RlAlgorithm.COMMON_DEFAULTS), Algorithms.NAME_KEYS, "grpo");
+            block,
+            DEFAULTS.withFallback(RlAlgorithm.COMMON_DEFAULTS),
+            Algorithms.NAME_KEYS,
+            "grpo");
     return RlAlgorithm.assemble("grpo", c, new Grpo(Options.from(c)), false);
   }
 

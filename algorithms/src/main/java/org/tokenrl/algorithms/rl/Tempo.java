@@ -1,16 +1,16 @@
 package org.tokenrl.algorithms.rl;
 
-import org.tokenrl.algorithms.Algorithms;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import org.tokenrl.algorithms.Algorithms;
 import org.tokenrl.algorithms.rl.Grpo.GroupStats;
 
 /**
- * TEMPO token advantages (Tran, Yao, Yu, arXiv 2509.18314; docs/tempo.md), as in the official {@code
- * compute_tempo_outcome_advantage} but O(G·T) per group through a prefix trie.
+ * TEMPO token advantages (Tran, Yao, Yu, arXiv 2509.18314; docs/tempo.md), as in the official
+ * {@code compute_tempo_outcome_advantage} but O(G·T) per group through a prefix trie.
  *
  * <p>Per group, the responses form a trie rooted at the empty prefix; node s holds the mean reward
  * V(s) of the responses passing through it. Token t of response i, leading from prefix s_t to
@@ -44,7 +44,9 @@ public final class Tempo implements CreditAssigner {
 
     static Options from(Config c) {
       return new Options(
-          c.getBoolean("norm_std"), Algorithms.SETTINGS.number(c, "eps_adv"), Algorithms.SETTINGS.number(c, "td_weight"));
+          c.getBoolean("norm_std"),
+          Algorithms.SETTINGS.number(c, "eps_adv"),
+          Algorithms.SETTINGS.number(c, "td_weight"));
     }
   }
 

@@ -1,19 +1,19 @@
 package org.tokenrl.algorithms.sft;
 
-import org.tokenrl.algorithms.Algorithms;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.SplittableRandom;
+import org.tokenrl.algorithms.Algorithms;
 import org.tokenrl.core.StrictSettings;
 
 /**
- * OTR, one-token rollout (Ming et al., arXiv 2509.26313; docs/otr.md, provisional: from the abstract
- * and public reviews). SFT with teacher forcing where every response position is a one-step
- * episode: K candidates are drawn from the detached, temperature-scaled π′ = softmax(z/τ), each
- * rewarded 1 if it is the ground-truth token x_t and β otherwise, and REINFORCE is applied with
- * the untempered log πθ:
+ * OTR, one-token rollout (Ming et al., arXiv 2509.26313; docs/otr.md, provisional: from the
+ * abstract and public reviews). SFT with teacher forcing where every response position is a
+ * one-step episode: K candidates are drawn from the detached, temperature-scaled π′ = softmax(z/τ),
+ * each rewarded 1 if it is the ground-truth token x_t and β otherwise, and REINFORCE is applied
+ * with the untempered log πθ:
  *
  * <pre>
  *   L_t = −(1/K)·Σ_k R(a_k)·log πθ(a_k)                      (sampled, the paper's form)
@@ -23,9 +23,9 @@ import org.tokenrl.core.StrictSettings;
  *
  * reduced by seq-mean (1/T_i per sequence, then mean over non-empty sequences: the paper's 1/T) or
  * token-mean. The candidates come from the logits the teacher-forced pass already computed: per
- * position one inverse-CDF walk over the vocabulary with K sorted uniforms, O(V + K), not K
- * forward passes. The uniforms come from a SplittableRandom keyed by (seed, row, position), so the
- * draws are deterministic and do not depend on the other rows of the batch.
+ * position one inverse-CDF walk over the vocabulary with K sorted uniforms, O(V + K), not K forward
+ * passes. The uniforms come from a SplittableRandom keyed by (seed, row, position), so the draws
+ * are deterministic and do not depend on the other rows of the batch.
  */
 public final class Otr {
 
@@ -182,9 +182,9 @@ public final class Otr {
   }
 
   /**
-   * OTR over log-prob rows that arrive one position at a time, as {@code
-   * Policy.responseLogProbs} streams them: memory O(V) per position instead of [N][T][V]. Same
-   * draws, loss and coefficients as {@link #compute(float[][][], int[][], long)}.
+   * OTR over log-prob rows that arrive one position at a time, as {@code Policy.responseLogProbs}
+   * streams them: memory O(V) per position instead of [N][T][V]. Same draws, loss and coefficients
+   * as {@link #compute(float[][][], int[][], long)}.
    *
    * @param labels ground-truth response tokens, [N][T_i]
    * @param seed draws are keyed by (seed, row, position)
@@ -294,9 +294,7 @@ public final class Otr {
         continue;
       }
       w[i] =
-          options.reduction() == Reduction.SEQ_MEAN
-              ? 1.0 / ((double) nonEmpty * len)
-              : 1.0 / total;
+          options.reduction() == Reduction.SEQ_MEAN ? 1.0 / ((double) nonEmpty * len) : 1.0 / total;
     }
     return w;
   }
@@ -376,8 +374,15 @@ public final class Otr {
     for (int a : ids) {
       if (a < 0 || a >= vocab) {
         throw new IllegalArgumentException(
-            "samples[" + row + "][" + position + "] holds id " + a
-                + ", outside the vocabulary [0, " + vocab + ")");
+            "samples["
+                + row
+                + "]["
+                + position
+                + "] holds id "
+                + a
+                + ", outside the vocabulary [0, "
+                + vocab
+                + ")");
       }
       q[a] += 1.0 / ids.length;
     }
@@ -398,12 +403,21 @@ public final class Otr {
     for (int i = 0; i < logProbs.length; i++) {
       if (labels[i].length != logProbs[i].length) {
         throw new IllegalArgumentException(
-            "labels row " + i + " has " + labels[i].length + " tokens, logProbs has "
-                + logProbs[i].length + " positions");
+            "labels row "
+                + i
+                + " has "
+                + labels[i].length
+                + " tokens, logProbs has "
+                + logProbs[i].length
+                + " positions");
       }
       if (samples != null && samples[i].length != logProbs[i].length) {
         throw new IllegalArgumentException(
-            "samples row " + i + " has " + samples[i].length + " positions, logProbs has "
+            "samples row "
+                + i
+                + " has "
+                + samples[i].length
+                + " positions, logProbs has "
                 + logProbs[i].length);
       }
       for (int t = 0; t < logProbs[i].length; t++) {

@@ -9,5 +9,4 @@ import com.typesafe.config.Config;
  * @param oneTokenRollout the OTR loss; null for plain sft (NLL of the labels)
  * @param settings the resolved {@code algorithm} block, for logging
  */
-public record SupervisedAlgorithm(
-    String name, Otr oneTokenRollout, Config settings) {}
+public record SupervisedAlgorithm(String name, Otr oneTokenRollout, Config settings) {}

@@ -8,9 +8,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.util.Arrays;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
+import org.tokenrl.algorithms.preference.Cdpo.ContrastiveEstimation;
 import org.tokenrl.algorithms.preference.Cdpo.Form;
 import org.tokenrl.algorithms.preference.Cdpo.Options;
-import org.tokenrl.algorithms.preference.Cdpo.ContrastiveEstimation;
 
 /** Spec §3.7 examples C1, C2; uniform weights are DPO; finite-difference gradients. */
 class CdpoTest {
@@ -69,20 +69,12 @@ class CdpoTest {
       assertEquals(-0.04905510619, g, TOL);
     }
     assertArrayEquals(
-        new double[] {0.04819397709, 0.03679132965, 0.006374784311},
-        tenth.gradRejected()[0],
-        TOL);
+        new double[] {0.04819397709, 0.03679132965, 0.006374784311}, tenth.gradRejected()[0], TOL);
     // plain DPO on the same numbers
     double[] ones = {1, 1, 1};
     PairLossInput uniform = pair(in.policyChosen()[0], in.policyRejected()[0], ones, null);
-    assertEquals(
-        0.7443966601,
-        new Cdpo(new Options(1.0, Form.PAPER)).compute(uniform).loss(),
-        TOL);
-    assertEquals(
-        0.6981596805,
-        new Cdpo(new Options(0.1, Form.PAPER)).compute(uniform).loss(),
-        TOL);
+    assertEquals(0.7443966601, new Cdpo(new Options(1.0, Form.PAPER)).compute(uniform).loss(), TOL);
+    assertEquals(0.6981596805, new Cdpo(new Options(0.1, Form.PAPER)).compute(uniform).loss(), TOL);
   }
 
   @Test
@@ -92,17 +84,14 @@ class CdpoTest {
     double[] dr = {-0.4, 0.2, 0.5};
     double[] wr = {0.9824456784, 0.75, 1.0};
     PairLossInput in = pair(dc, dr, wr, new int[] {3});
-    PairLossResult legacy =
-        new Cdpo(new Options(0.1, Form.PER_POSITION)).compute(in);
+    PairLossResult legacy = new Cdpo(new Options(0.1, Form.PER_POSITION)).compute(in);
     assertEquals(0.6933650920, legacy.loss(), TOL);
     PairLossResult paper = new Cdpo(new Options(0.1, Form.PAPER)).compute(in);
     assertEquals(0.6934983286, paper.loss(), TOL);
     IllegalArgumentException e =
         assertThrows(
             IllegalArgumentException.class,
-            () ->
-                new Cdpo(new Options(0.1, Form.PER_POSITION))
-                    .compute(pair(dc, dr, wr, null)));
+            () -> new Cdpo(new Options(0.1, Form.PER_POSITION)).compute(pair(dc, dr, wr, null)));
     assertTrue(e.getMessage().contains("promptLengths"), e.getMessage());
   }
 
@@ -117,12 +106,18 @@ class CdpoTest {
       }
       PairLossInput in =
           new PairLossInput(
-              r.policyChosen(), r.policyRejected(), r.refChosen(), r.refRejected(), null, null,
-              null, ones, null);
+              r.policyChosen(),
+              r.policyRejected(),
+              r.refChosen(),
+              r.refRejected(),
+              null,
+              null,
+              null,
+              ones,
+              null);
       double gamma = 0.05 + rnd.nextDouble();
       PairLossResult c = new Cdpo(new Options(gamma, Form.PAPER)).compute(in);
-      PairLossResult d =
-          new Dpo(new Dpo.Options(gamma, Dpo.Variant.SIGMOID, 0)).compute(in);
+      PairLossResult d = new Dpo(new Dpo.Options(gamma, Dpo.Variant.SIGMOID, 0)).compute(in);
       assertEquals(d.loss(), c.loss(), 0);
       PairGradients.assertArrays(d.gradChosen(), c.gradChosen(), 0, "chosen");
       PairGradients.assertArrays(d.gradRejected(), c.gradRejected(), 0, "rejected");

@@ -16,7 +16,8 @@ final class PairGradients {
   }
 
   /** Central differences of {@code objective}'s loss against the gradients of {@code r}. */
-  static void checkAgainst(PairObjective objective, PairLossInput in, PairLossResult r, double tol) {
+  static void checkAgainst(
+      PairObjective objective, PairLossInput in, PairLossResult r, double tol) {
     checkSide(objective, in, in.policyChosen(), r.gradChosen(), tol, "chosen");
     checkSide(objective, in, in.policyRejected(), r.gradRejected(), tol, "rejected");
   }

@@ -16,13 +16,19 @@ class TregTest {
   private static final double TOL = 1e-9;
 
   private static Treg treg(double beta, double alpha, boolean detach) {
-    return new Treg(
-        new Options(new Dpo.Options(beta, Variant.SIGMOID, 0), alpha, detach));
+    return new Treg(new Options(new Dpo.Options(beta, Variant.SIGMOID, 0), alpha, detach));
   }
 
   private static PairLossInput withRewards(PairLossInput d, double[][] rc, double[][] rr) {
     return new PairLossInput(
-        d.policyChosen(), d.policyRejected(), d.refChosen(), d.refRejected(), rc, rr, null, null,
+        d.policyChosen(),
+        d.policyRejected(),
+        d.refChosen(),
+        d.refRejected(),
+        rc,
+        rr,
+        null,
+        null,
         null);
   }
 
@@ -99,10 +105,8 @@ class TregTest {
           double loss = d.loss();
           for (int p = 0; p < 3; p++) {
             double reg =
-                Treg.tokenWeightedNll(
-                        0.7, x.tokenRewardChosen()[p], x.policyChosen()[p])
-                    + Treg.tokenWeightedNll(
-                        0.7, x.tokenRewardRejected()[p], x.policyRejected()[p]);
+                Treg.tokenWeightedNll(0.7, x.tokenRewardChosen()[p], x.policyChosen()[p])
+                    + Treg.tokenWeightedNll(0.7, x.tokenRewardRejected()[p], x.policyRejected()[p]);
             loss += 0.5 * w0[p] * reg / 3;
           }
           return new PairLossResult(loss, null, null, null);

@@ -1,6 +1,5 @@
 package org.tokenrl.algorithms.rl;
 
-import org.tokenrl.algorithms.Algorithms;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertSame;
@@ -10,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.util.Random;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;
+import org.tokenrl.algorithms.Algorithms;
 import org.tokenrl.algorithms.rl.D3s.LossDenominator;
 import org.tokenrl.algorithms.rl.D3s.Options;
 import org.tokenrl.algorithms.rl.D3s.SampleMode;

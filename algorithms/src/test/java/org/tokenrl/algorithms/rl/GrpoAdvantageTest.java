@@ -1,12 +1,12 @@
 package org.tokenrl.algorithms.rl;
 
-import org.tokenrl.algorithms.Algorithms;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import org.junit.jupiter.api.Test;
+import org.tokenrl.algorithms.Algorithms;
 import org.tokenrl.algorithms.rl.Grpo.Options;
 import org.tokenrl.algorithms.rl.Grpo.ScaleRewards;
 

@@ -3,13 +3,13 @@ package org.tokenrl.algorithms.rl;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import org.junit.jupiter.api.Test;
-import org.tokenrl.algorithms.rl.ClippedPolicyObjective.Options;
-import org.tokenrl.algorithms.rl.ClippedPolicyObjective.TokenTerm;
-import org.tokenrl.algorithms.rl.ClippedPolicyObjective.LossAggregation.SeqMeanRows;
 import org.tokenrl.algorithms.rl.ClippedPolicyObjective.KlEstimator;
 import org.tokenrl.algorithms.rl.ClippedPolicyObjective.LossAggregation;
-import org.tokenrl.algorithms.rl.ClippedPolicyObjective.PolicyLossInput;
+import org.tokenrl.algorithms.rl.ClippedPolicyObjective.LossAggregation.SeqMeanRows;
 import org.tokenrl.algorithms.rl.ClippedPolicyObjective.LossResult;
+import org.tokenrl.algorithms.rl.ClippedPolicyObjective.Options;
+import org.tokenrl.algorithms.rl.ClippedPolicyObjective.PolicyLossInput;
+import org.tokenrl.algorithms.rl.ClippedPolicyObjective.TokenTerm;
 
 /** Spec §1.6 G-2 (a), (b) and G-3: per-token losses, gradients and every aggregation. */
 class GrpoLossTest {

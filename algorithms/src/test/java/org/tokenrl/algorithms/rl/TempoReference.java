@@ -5,13 +5,15 @@ import java.util.Arrays;
 /**
  * TEMPO's token advantages computed from the definition, written without the code under test (no
  * trie, no {@code GroupStats}): the value of a prefix is the mean reward of the group's responses
- * that start with it, found by comparing every response with every other position by position;
- * mean and unbiased (n−1) std of the group's rewards in two plain passes.
+ * that start with it, found by comparing every response with every other position by position; mean
+ * and unbiased (n−1) std of the group's rewards in two plain passes.
  */
 final class TempoReference {
   private TempoReference() {}
 
-  /** Mean reward of the responses of {@code tok} whose first {@code length} tokens equal prefixOf's. */
+  /**
+   * Mean reward of the responses of {@code tok} whose first {@code length} tokens equal prefixOf's.
+   */
   static double prefixValue(int[][] tok, double[] r, int[] prefixOf, int length) {
     double sum = 0;
     int count = 0;

@@ -1,6 +1,5 @@
 package org.tokenrl.algorithms.rl;
 
-import org.tokenrl.algorithms.Algorithms;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -8,8 +7,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.util.Arrays;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
+import org.tokenrl.algorithms.Algorithms;
 import org.tokenrl.algorithms.rl.Tempo.Options;
-import org.tokenrl.algorithms.rl.Grpo.GroupStats;
 
 /** Spec §3.5 T-1 to T-4, and the trie against a direct O(G²T²) computation. */
 class TempoTest {

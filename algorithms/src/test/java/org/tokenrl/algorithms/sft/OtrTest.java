@@ -1,6 +1,5 @@
 package org.tokenrl.algorithms.sft;
 
-import org.tokenrl.algorithms.preference.Cdpo;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -8,13 +7,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.Random;
 import org.junit.jupiter.api.Test;
+import org.tokenrl.algorithms.preference.Cdpo.ContrastiveEstimation;
 import org.tokenrl.algorithms.sft.Otr.Options;
 import org.tokenrl.algorithms.sft.Otr.Reduction;
-import org.tokenrl.algorithms.preference.Cdpo.ContrastiveEstimation;
 
 /**
- * Spec §4.6 examples O1–O3 to 1e-9 on double log-probs, the float entry point the trainer uses,
- * the sampler, and MC → expectation.
+ * Spec §4.6 examples O1–O3 to 1e-9 on double log-probs, the float entry point the trainer uses, the
+ * sampler, and MC → expectation.
  */
 class OtrTest {
   private static final double TOL = 1e-9;
@@ -144,8 +143,7 @@ class OtrTest {
     Random rnd = new Random(2);
     float[][][] lp = randomLogProbs(rnd, new int[] {3, 0, 5}, 7);
     int[][] gt = {{1, 2, 3}, {}, {0, 6, 6, 1, 2}};
-    Otr loss =
-        new Otr(new Options(16, 1.3, -0.2, Reduction.SEQ_MEAN, 0.5, false));
+    Otr loss = new Otr(new Options(16, 1.3, -0.2, Reduction.SEQ_MEAN, 0.5, false));
     OtrResult r = loss.compute(lp, gt, 42L);
     double surrogate = 0;
     for (int i = 0; i < lp.length; i++) {
@@ -164,8 +162,7 @@ class OtrTest {
     Random rnd = new Random(4);
     float[][][] lp = randomLogProbs(rnd, new int[] {4, 6}, 9);
     int[][] gt = {{0, 1, 2, 3}, {0, 1, 2, 3, 4, 5}};
-    Otr loss =
-        new Otr(new Options(8, 1.5, -0.1, Reduction.TOKEN_MEAN, 0, false));
+    Otr loss = new Otr(new Options(8, 1.5, -0.1, Reduction.TOKEN_MEAN, 0, false));
     OtrResult a = loss.compute(lp, gt, 7L);
     OtrResult b = loss.compute(lp, gt, 7L);
     OtrResult alone =
@@ -204,10 +201,8 @@ class OtrTest {
     float[][][] lp = randomLogProbs(rnd, new int[] {6, 3}, 12);
     int[][] gt = {{0, 3, 5, 11, 2, 2}, {7, 1, 0}};
     int k = 50_000;
-    Otr mc =
-        new Otr(new Options(k, 1.5, -0.1, Reduction.SEQ_MEAN, 0, false));
-    Otr exact =
-        new Otr(new Options(k, 1.5, -0.1, Reduction.SEQ_MEAN, 0, true));
+    Otr mc = new Otr(new Options(k, 1.5, -0.1, Reduction.SEQ_MEAN, 0, false));
+    Otr exact = new Otr(new Options(k, 1.5, -0.1, Reduction.SEQ_MEAN, 0, true));
     OtrResult e = exact.compute(lp, gt, 0L);
     OtrResult m = mc.compute(lp, gt, 123L);
     // per-position std of R·log p is < max|log p| ≈ 10; averaged over ≥ 3 positions

@@ -5,10 +5,10 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
 /**
- * Token sequences of different lengths packed into N rows of T slots, flattened to R = N·T rows
- * for the layers. Row i's tokens occupy slots [offset[i], offset[i] + length[i]) and get positions
- * 0, 1, ... (a row's first real token is position 0 whichever side is padded). The additive mask
- * lets a slot see only earlier-or-equal slots of its own row's tokens; a pad slot sees only itself
+ * Token sequences of different lengths packed into N rows of T slots, flattened to R = N·T rows for
+ * the layers. Row i's tokens occupy slots [offset[i], offset[i] + length[i]) and get positions 0,
+ * 1, ... (a row's first real token is position 0 whichever side is padded). The additive mask lets
+ * a slot see only earlier-or-equal slots of its own row's tokens; a pad slot sees only itself
  * (nothing reads its output, and no softmax row is empty). Right padding serves scoring; left
  * padding (every row ends at slot T−1) the KV-cache prefill, so all rows decode at one cache index.
  */
@@ -20,8 +20,10 @@ public final class Batch {
   public final int slots;
   public final int[] offset;
   public final int[] length;
+
   /** Token id per flat row (0 on pad slots), [R]. */
   final int[] ids;
+
   /** Position per flat row (0 on pad slots), [R]. */
   final int[] positions;
 

@@ -1,5 +1,7 @@
 package org.tokenrl.model.arch;
 
+import java.util.Random;
+import org.nd4j.linalg.api.ndarray.INDArray;
 import org.tokenrl.model.LoraConfig;
 import org.tokenrl.model.Params;
 import org.tokenrl.model.nn.Attention;
@@ -9,8 +11,6 @@ import org.tokenrl.model.nn.KvCache;
 import org.tokenrl.model.nn.LayerNorm;
 import org.tokenrl.model.nn.Linear;
 import org.tokenrl.model.nn.LoraAdapter;
-import java.util.Random;
-import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
  * The from-scratch GPT ({@link ModelConfig}): token embedding tied with the LM head, learned
@@ -162,8 +162,9 @@ public final class Gpt implements Transformer {
     INDArray x = wte.forward(batch.ids, train).addi(wpe.forward(batch.positions, train)); // [R, d]
     for (Block b : blocks) {
       INDArray h = b.ln1.forward(x, train);
-      INDArray a = b.attn.forward(
-          b.wq.forward(h, train), b.wk.forward(h, train), b.wv.forward(h, train), mask, n, t);
+      INDArray a =
+          b.attn.forward(
+              b.wq.forward(h, train), b.wk.forward(h, train), b.wv.forward(h, train), mask, n, t);
       x = x.add(b.wo.forward(a, train));
       INDArray u = b.w1.forward(b.ln2.forward(x, train), train); // [R, F]
       x = x.add(b.w2.forward(b.gelu.forward(u, train), train));
@@ -179,7 +180,8 @@ public final class Gpt implements Transformer {
       INDArray du = b.gelu.backward(b.w2.backward(dx));
       dx = dx.add(b.ln2.backward(b.w1.backward(du)));
       INDArray[] dqkv = b.attn.backward(b.wo.backward(dx), n, t);
-      INDArray dh = b.wq.backward(dqkv[0]).addi(b.wk.backward(dqkv[1])).addi(b.wv.backward(dqkv[2]));
+      INDArray dh =
+          b.wq.backward(dqkv[0]).addi(b.wk.backward(dqkv[1])).addi(b.wv.backward(dqkv[2]));
       dx = dx.add(b.ln1.backward(dh));
     }
     wte.backward(dx);

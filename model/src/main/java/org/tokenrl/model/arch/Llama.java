@@ -1,5 +1,8 @@
 package org.tokenrl.model.arch;
 
+import java.util.Random;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
 import org.tokenrl.model.LoraConfig;
 import org.tokenrl.model.Params;
 import org.tokenrl.model.nn.Attention;
@@ -11,14 +14,11 @@ import org.tokenrl.model.nn.RmsNorm;
 import org.tokenrl.model.nn.Rope;
 import org.tokenrl.model.nn.Scratch;
 import org.tokenrl.model.nn.SwiGlu;
-import java.util.Random;
-import org.nd4j.linalg.api.buffer.DataType;
-import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
  * The Llama family ({@link LlamaConfig}: Llama 2/3, Mistral, Qwen2, SmolLM2) under Hugging Face's
- * parameter names and [out, in] weight layout. G = num_key_value_heads, H = num_attention_heads,
- * hd = head_dim, F = intermediate_size.
+ * parameter names and [out, in] weight layout. G = num_key_value_heads, H = num_attention_heads, hd
+ * = head_dim, F = intermediate_size.
  *
  * <pre>
  *   x = embed_tokens[ids]                                          [R, d]
@@ -86,7 +86,8 @@ public final class Llama implements Transformer {
    * Weights drawn from {@code seed}, or zeros when it is null (weights loaded next). With LoRA,
    * these weights (drawn or imported later) are frozen and only the adapters train.
    */
-  public Llama(LlamaConfig cfg, DataType dtype, Long seed, LoraConfig lora, LoraAdapter.State loraState) {
+  public Llama(
+      LlamaConfig cfg, DataType dtype, Long seed, LoraConfig lora, LoraAdapter.State loraState) {
     this.cfg = cfg;
     this.p = new Params(dtype, seed != null);
     init(seed);
@@ -240,7 +241,8 @@ public final class Llama implements Transformer {
     INDArray dMid = dx.add(l.postNorm.backward(dh2));
     INDArray[] dqkv = l.attn.backward(l.o.backward(dMid), n, t);
     INDArray dh =
-        l.q.backward(rope.backward(dqkv[0], angles))
+        l.q
+            .backward(rope.backward(dqkv[0], angles))
             .addi(l.k.backward(rope.backward(dqkv[1], angles)))
             .addi(l.v.backward(dqkv[2]));
     return dMid.addi(l.inputNorm.backward(dh));

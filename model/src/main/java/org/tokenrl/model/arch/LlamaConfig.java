@@ -1,11 +1,11 @@
 package org.tokenrl.model.arch;
 
 /**
- * Shape of a Llama-family decoder (Llama 2/3, Mistral, Qwen2/2.5, SmolLM/SmolLM2): RMSNorm,
- * rotary position embeddings in Hugging Face's {@code rotate_half} layout, a SwiGLU MLP,
- * grouped-query attention and an optionally tied LM head. Field names follow HF's {@code
- * config.json} keys (camel-cased), so a loader maps them one to one and a config key
- * {@code model.hidden_size} names the same thing as the file.
+ * Shape of a Llama-family decoder (Llama 2/3, Mistral, Qwen2/2.5, SmolLM/SmolLM2): RMSNorm, rotary
+ * position embeddings in Hugging Face's {@code rotate_half} layout, a SwiGLU MLP, grouped-query
+ * attention and an optionally tied LM head. Field names follow HF's {@code config.json} keys
+ * (camel-cased), so a loader maps them one to one and a config key {@code model.hidden_size} names
+ * the same thing as the file.
  *
  * @param vocabSize {@code vocab_size}
  * @param hiddenSize {@code hidden_size}: width of the residual stream
@@ -49,7 +49,8 @@ public record LlamaConfig(
             + ") must divide model.num_attention_heads ("
             + numAttentionHeads
             + ")");
-    require(headDim >= 2 && headDim % 2 == 0, "model.head_dim must be even and >= 2, got " + headDim);
+    require(
+        headDim >= 2 && headDim % 2 == 0, "model.head_dim must be even and >= 2, got " + headDim);
     require(rmsNormEps > 0, "model.rms_norm_eps must be > 0, got " + rmsNormEps);
     require(ropeTheta > 0, "model.rope_theta must be > 0, got " + ropeTheta);
     require(
@@ -75,7 +76,8 @@ public record LlamaConfig(
   /** HF config.json's keys (snake_case) plus {@code "arch": "llama"}. */
   @Override
   public String toJson() {
-    com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();
+    com.fasterxml.jackson.databind.ObjectMapper json =
+        new com.fasterxml.jackson.databind.ObjectMapper();
     com.fasterxml.jackson.databind.node.ObjectNode o = json.createObjectNode();
     o.put("arch", arch());
     o.put("vocab_size", vocabSize);
@@ -99,7 +101,8 @@ public record LlamaConfig(
     try {
       o = new com.fasterxml.jackson.databind.ObjectMapper().readTree(text);
     } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-      throw new IllegalArgumentException("not a valid llama config JSON: " + e.getOriginalMessage());
+      throw new IllegalArgumentException(
+          "not a valid llama config JSON: " + e.getOriginalMessage());
     }
     java.util.function.Function<String, com.fasterxml.jackson.databind.JsonNode> key =
         k -> {

@@ -16,8 +16,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
  * @param dFF hidden width of the MLP
  * @param maxSeqLen number of learned positions: the longest input a forward pass may see
  */
-public record ModelConfig(
-    int vocabSize, int dModel, int layers, int heads, int dFF, int maxSeqLen) implements ModelSpec {
+public record ModelConfig(int vocabSize, int dModel, int layers, int heads, int dFF, int maxSeqLen)
+    implements ModelSpec {
   private static final ObjectMapper JSON =
       new ObjectMapper().configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, true);
 

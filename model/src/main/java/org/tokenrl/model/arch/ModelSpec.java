@@ -29,7 +29,8 @@ public sealed interface ModelSpec permits ModelConfig, LlamaConfig {
     try {
       tree = new ObjectMapper().readTree(json);
     } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-      throw new IllegalArgumentException("not a valid model config JSON: " + e.getOriginalMessage());
+      throw new IllegalArgumentException(
+          "not a valid model config JSON: " + e.getOriginalMessage());
     }
     if (!(tree instanceof ObjectNode obj)) {
       throw new IllegalArgumentException("model config JSON must be an object, got " + json);
@@ -38,8 +39,9 @@ public sealed interface ModelSpec permits ModelConfig, LlamaConfig {
     return switch (arch) {
       case "gpt" -> ModelConfig.fromJson(json);
       case "llama" -> LlamaConfig.fromJson(json);
-      default -> throw new IllegalArgumentException(
-          "unknown model arch '" + arch + "' (expected gpt or llama)");
+      default ->
+          throw new IllegalArgumentException(
+              "unknown model arch '" + arch + "' (expected gpt or llama)");
     };
   }
 }

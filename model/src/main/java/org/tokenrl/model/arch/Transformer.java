@@ -1,15 +1,15 @@
 package org.tokenrl.model.arch;
 
+import org.nd4j.linalg.api.ndarray.INDArray;
 import org.tokenrl.model.Params;
 import org.tokenrl.model.nn.KvCache;
 import org.tokenrl.model.nn.LoraAdapter;
-import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
  * A decoder-only architecture as the {@link Policy} drives it: a forward pass over a packed batch
- * to the final hidden states (after the last norm), its backward pass into the parameter
- * gradients, and one-token decoding against a {@link KvCache}. The LM head is not part of it:
- * {@link LmHead} applies {@link #headWeight()} in chunks of rows.
+ * to the final hidden states (after the last norm), its backward pass into the parameter gradients,
+ * and one-token decoding against a {@link KvCache}. The LM head is not part of it: {@link LmHead}
+ * applies {@link #headWeight()} in chunks of rows.
  */
 public interface Transformer {
   /** The LoRA adapters, in model order (empty without LoRA). */
@@ -36,8 +36,8 @@ public interface Transformer {
   KvCache newCache(int rows, int capacity);
 
   /**
-   * The forward pass over a left-padded prompt batch that also writes every layer's keys and
-   * values into the (empty) cache; returns the hidden states [R, d] as {@link #forward} does.
+   * The forward pass over a left-padded prompt batch that also writes every layer's keys and values
+   * into the (empty) cache; returns the hidden states [R, d] as {@link #forward} does.
    */
   INDArray prefill(Batch prompts, KvCache cache);
 

@@ -1,8 +1,5 @@
 package org.tokenrl.model.io;
 
-import org.tokenrl.model.LoraConfig;
-import org.tokenrl.model.OptimizerConfig;
-import org.tokenrl.model.Policy;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -11,6 +8,9 @@ import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.stream.Stream;
+import org.tokenrl.model.LoraConfig;
+import org.tokenrl.model.OptimizerConfig;
+import org.tokenrl.model.Policy;
 
 /**
  * The pretrained weights a LoRA policy adapts: where they were read from and a SHA-256 over their

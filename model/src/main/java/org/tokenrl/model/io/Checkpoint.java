@@ -1,15 +1,10 @@
 package org.tokenrl.model.io;
 
-import org.tokenrl.model.LoraConfig;
-import org.tokenrl.model.OptimizerConfig;
-import org.tokenrl.model.Policy;
-import org.tokenrl.model.arch.ModelSpec;
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
-
 import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -22,6 +17,10 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.tokenrl.core.DurableFiles;
+import org.tokenrl.model.LoraConfig;
+import org.tokenrl.model.OptimizerConfig;
+import org.tokenrl.model.Policy;
+import org.tokenrl.model.arch.ModelSpec;
 
 /**
  * A training checkpoint directory:
@@ -202,7 +201,4 @@ public final class Checkpoint {
   private static void fsyncDirectory(Path dir) {
     DurableFiles.fsyncDirectory(dir);
   }
-
-
-
 }

@@ -29,7 +29,11 @@ import java.util.Map;
  * @param dataStart byte offset of the data section
  */
 public record Gguf(
-    Path path, int version, Map<String, Object> metadata, List<TensorInfo> tensors, long dataStart) {
+    Path path,
+    int version,
+    Map<String, Object> metadata,
+    List<TensorInfo> tensors,
+    long dataStart) {
   private static final int MAGIC = 0x46554747; // "GGUF" read little-endian
 
   /**
@@ -114,7 +118,11 @@ public record Gguf(
     }
 
     boolean readable() {
-      return this == F32 || this == F16 || this == BF16 || this == Q8_0 || this == Q4_0
+      return this == F32
+          || this == F16
+          || this == BF16
+          || this == Q8_0
+          || this == Q4_0
           || this == Q4_1;
     }
 
@@ -181,8 +189,7 @@ public record Gguf(
       int typeId = buf.getInt();
       GgmlType type = GgmlType.of(typeId);
       if (type == null) {
-        throw new IOException(
-            path + ": tensor '" + name + "' has unknown ggml type id " + typeId);
+        throw new IOException(path + ": tensor '" + name + "' has unknown ggml type id " + typeId);
       }
       tensors.add(new TensorInfo(name, dims, type, buf.getLong()));
     }
@@ -198,8 +205,15 @@ public record Gguf(
     for (TensorInfo t : tensors) {
       if (t.elements() % t.type.blockValues != 0) {
         throw new IOException(
-            path + ": tensor '" + t.name + "' has " + t.elements() + " values, not a whole number"
-                + " of " + t.type + " blocks");
+            path
+                + ": tensor '"
+                + t.name
+                + "' has "
+                + t.elements()
+                + " values, not a whole number"
+                + " of "
+                + t.type
+                + " blocks");
       }
       long end = dataStart + t.offset + t.byteSize();
       if (t.offset < 0 || t.offset % alignment != 0) {
@@ -207,8 +221,14 @@ public record Gguf(
       }
       if (end > size) {
         throw new IOException(
-            path + ": truncated GGUF file (tensor '" + t.name + "' ends at byte " + end
-                + ", file has " + size + ")");
+            path
+                + ": truncated GGUF file (tensor '"
+                + t.name
+                + "' ends at byte "
+                + end
+                + ", file has "
+                + size
+                + ")");
       }
     }
     return new Gguf(
@@ -222,7 +242,8 @@ public record Gguf(
   private static String string(ByteBuffer buf, Path path) throws IOException {
     long len = buf.getLong();
     if (len < 0 || len > buf.remaining()) {
-      throw new IOException(path + ": truncated or corrupt GGUF file (string of length " + len + ")");
+      throw new IOException(
+          path + ": truncated or corrupt GGUF file (string of length " + len + ")");
     }
     byte[] bytes = new byte[(int) len];
     buf.get(bytes);
@@ -255,8 +276,9 @@ public record Gguf(
       }
       case 10, 11 -> buf.getLong(); // uint64 beyond 2^63 does not occur in model metadata
       case 12 -> buf.getDouble();
-      default -> throw new IOException(
-          path + ": metadata '" + key + "' has unknown GGUF value type " + type);
+      default ->
+          throw new IOException(
+              path + ": metadata '" + key + "' has unknown GGUF value type " + type);
     };
   }
 
@@ -304,7 +326,11 @@ public record Gguf(
   private float[] read(FileChannel ch, TensorInfo t) throws IOException {
     if (!t.type.readable()) {
       throw new IOException(
-          path + ": tensor '" + t.name + "' has type " + t.type
+          path
+              + ": tensor '"
+              + t.name
+              + "' has type "
+              + t.type
               + "; supported: F32, F16, BF16, Q8_0, Q4_0, Q4_1");
     }
     if (t.elements() > Integer.MAX_VALUE) {

@@ -1,11 +1,11 @@
 package org.tokenrl.model.io;
 
-import org.tokenrl.model.arch.LlamaConfig;
 import java.io.IOException;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.tokenrl.model.arch.LlamaConfig;
 
 /**
  * A GGUF file's model as the engine sees a Hugging Face one: the {@link LlamaConfig} from the
@@ -43,7 +43,10 @@ public final class GgufModels {
     Object arch = g.get("general.architecture");
     if (!(arch instanceof String a) || !PERMUTED.containsKey(a)) {
       throw new IOException(
-          g.path() + ": general.architecture '" + arch + "' is not supported; supported: "
+          g.path()
+              + ": general.architecture '"
+              + arch
+              + "' is not supported; supported: "
               + String.join(", ", PERMUTED.keySet().stream().sorted().toList()));
     }
     return a;

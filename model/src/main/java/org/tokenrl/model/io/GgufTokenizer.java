@@ -77,13 +77,19 @@ public final class GgufTokenizer {
     Object model = g.get("tokenizer.ggml.model");
     if (!"gpt2".equals(model)) {
       throw new IOException(
-          g.path() + ": tokenizer.ggml.model '" + model + "' is not supported (only gpt2, the"
+          g.path()
+              + ": tokenizer.ggml.model '"
+              + model
+              + "' is not supported (only gpt2, the"
               + " byte-level BPE of GPT-2/Llama 3/Qwen2/SmolLM)");
     }
     Object pre = g.get("tokenizer.ggml.pre");
     if (!(pre instanceof String preName) || !PRE_TOKENIZERS.contains(preName)) {
       throw new IOException(
-          g.path() + ": tokenizer.ggml.pre '" + pre + "' is not supported; supported: "
+          g.path()
+              + ": tokenizer.ggml.pre '"
+              + pre
+              + "' is not supported; supported: "
               + String.join(", ", PRE_TOKENIZERS));
     }
     List<String> tokens = tokens(g);
@@ -210,7 +216,11 @@ public final class GgufTokenizer {
         if (addBos) {
           special(target, bos, part);
         }
-        target.addObject().putObject("Sequence").put("id", part == 0 ? "A" : "B").put("type_id", part);
+        target
+            .addObject()
+            .putObject("Sequence")
+            .put("id", part == 0 ? "A" : "B")
+            .put("type_id", part);
         if (addEos) {
           special(target, eos, part);
         }

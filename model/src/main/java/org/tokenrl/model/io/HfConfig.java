@@ -1,12 +1,12 @@
 package org.tokenrl.model.io;
 
-import org.tokenrl.model.arch.LlamaConfig;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
+import org.tokenrl.model.arch.LlamaConfig;
 
 /**
  * Hugging Face {@code config.json} to and from {@link LlamaConfig}. Only the Llama family is
@@ -44,8 +44,14 @@ public final class HfConfig {
     String arch = archs.isArray() && archs.size() > 0 ? archs.get(0).asText() : "";
     if (!MODEL_TYPES.contains(modelType) || !(arch.isEmpty() || ARCHITECTURES.contains(arch))) {
       throw new IOException(
-          source + ": architectures " + archs + " (model_type '" + modelType + "') is not"
-              + " supported; supported: " + String.join(", ", ARCHITECTURES));
+          source
+              + ": architectures "
+              + archs
+              + " (model_type '"
+              + modelType
+              + "') is not"
+              + " supported; supported: "
+              + String.join(", ", ARCHITECTURES));
     }
     String act = c.path("hidden_act").asText("silu");
     if (!act.equals("silu")) {
@@ -67,7 +73,9 @@ public final class HfConfig {
         && c.hasNonNull("sliding_window")
         && c.path("sliding_window").asInt() < maxPositions) {
       throw new IOException(
-          source + ": sliding_window " + c.path("sliding_window").asInt()
+          source
+              + ": sliding_window "
+              + c.path("sliding_window").asInt()
               + " (sliding-window attention) is not supported");
     }
     if (modelType.equals("qwen2") && c.path("use_sliding_window").asBoolean(false)) {

@@ -1,6 +1,5 @@
 package org.tokenrl.model.io;
 
-import org.tokenrl.model.arch.LlamaConfig;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ArrayNode;
@@ -15,13 +14,14 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.tokenrl.core.HfTokenizer;
+import org.tokenrl.model.arch.LlamaConfig;
 
 /**
  * Writes a Hugging Face model directory that transformers ({@code LlamaForCausalLM}), vLLM and
  * llama.cpp's converter read: {@code config.json}, {@code model.safetensors} (HF names, F32 or
- * BF16, {@code format = pt}), {@code tokenizer.json}, {@code tokenizer_config.json} (special
- * tokens and the chat template), {@code special_tokens_map.json} and {@code
- * generation_config.json}. The directory is built beside {@code out} and renamed into place.
+ * BF16, {@code format = pt}), {@code tokenizer.json}, {@code tokenizer_config.json} (special tokens
+ * and the chat template), {@code special_tokens_map.json} and {@code generation_config.json}. The
+ * directory is built beside {@code out} and renamed into place.
  */
 public final class HfExport {
   private static final ObjectMapper JSON =
@@ -143,5 +143,4 @@ public final class HfExport {
       o.put(key, token);
     }
   }
-
 }

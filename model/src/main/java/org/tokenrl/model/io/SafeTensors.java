@@ -86,7 +86,9 @@ public final class SafeTensors {
    * what a rollout actor receives is a standard safetensors file any tool can read.
    */
   public static byte[] toBytes(
-      LinkedHashMap<String, float[]> tensors, Map<String, long[]> shapes, Map<String, String> metadata) {
+      LinkedHashMap<String, float[]> tensors,
+      Map<String, long[]> shapes,
+      Map<String, String> metadata) {
     ObjectNode header = header(tensors, shapes, metadata, DType.F32);
     java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
     try {
@@ -167,7 +169,8 @@ public final class SafeTensors {
     writeFully(ch, buf);
   }
 
-  private static void writeFully(java.nio.channels.WritableByteChannel ch, ByteBuffer buf) throws IOException {
+  private static void writeFully(java.nio.channels.WritableByteChannel ch, ByteBuffer buf)
+      throws IOException {
     while (buf.hasRemaining()) {
       ch.write(buf);
     }
@@ -193,7 +196,9 @@ public final class SafeTensors {
         what,
         bytes.length,
         (offset, length) ->
-            ByteBuffer.wrap(bytes, (int) offset, (int) length).slice().order(ByteOrder.LITTLE_ENDIAN));
+            ByteBuffer.wrap(bytes, (int) offset, (int) length)
+                .slice()
+                .order(ByteOrder.LITTLE_ENDIAN));
   }
 
   /** A byte range of a file or an array. */
@@ -208,8 +213,12 @@ public final class SafeTensors {
     long headerLen = bytes.range(0, 8).getLong();
     if (headerLen < 2 || headerLen > size - 8 || headerLen > Integer.MAX_VALUE) {
       throw new IOException(
-          what + ": not a safetensors file or truncated (header length " + headerLen
-              + ", file size " + size + ")");
+          what
+              + ": not a safetensors file or truncated (header length "
+              + headerLen
+              + ", file size "
+              + size
+              + ")");
     }
     ByteBuffer headBuf = bytes.range(8, headerLen);
     byte[] head = new byte[(int) headerLen];
@@ -230,7 +239,9 @@ public final class SafeTensors {
     for (Iterator<Map.Entry<String, JsonNode>> it = header.fields(); it.hasNext(); ) {
       Map.Entry<String, JsonNode> e = it.next();
       if (e.getKey().equals(METADATA)) {
-        e.getValue().fields().forEachRemaining(m -> metadata.put(m.getKey(), m.getValue().asText()));
+        e.getValue()
+            .fields()
+            .forEachRemaining(m -> metadata.put(m.getKey(), m.getValue().asText()));
         continue;
       }
       String name = e.getKey();
@@ -248,8 +259,14 @@ public final class SafeTensors {
       }
       if (dataStart + end > size) {
         throw new IOException(
-            what + ": truncated safetensors file (tensor '" + name + "' ends at byte "
-                + (dataStart + end) + ", file has " + size + ")");
+            what
+                + ": truncated safetensors file (tensor '"
+                + name
+                + "' ends at byte "
+                + (dataStart + end)
+                + ", file has "
+                + size
+                + ")");
       }
       tensors.put(name, decode(bytes.range(dataStart + begin, end - begin), dtype, (int) count));
       shapes.put(name, shape);
@@ -289,7 +306,10 @@ public final class SafeTensors {
       for (String name : part.tensors().keySet()) {
         if (!shard.equals(map.path(name).asText())) {
           throw new IOException(
-              dir.resolve(shard) + ": tensor '" + name + "' is not assigned to this shard in "
+              dir.resolve(shard)
+                  + ": tensor '"
+                  + name
+                  + "' is not assigned to this shard in "
                   + index.getFileName());
         }
       }

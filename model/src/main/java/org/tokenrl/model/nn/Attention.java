@@ -4,10 +4,10 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.indexing.NDArrayIndex;
 
 /**
- * Scaled dot-product attention with grouped-query heads (H query heads share G key/value heads,
- * H = G · rep, query head h reads key/value head h / rep, as HF's {@code repeat_kv}) and an
- * additive mask (causal plus padding). K and V are never repeated: the rep query heads of a group
- * are stacked along the rows, [N, G, rep·T, hd], so one batched GEMM per group serves them all.
+ * Scaled dot-product attention with grouped-query heads (H query heads share G key/value heads, H =
+ * G · rep, query head h reads key/value head h / rep, as HF's {@code repeat_kv}) and an additive
+ * mask (causal plus padding). K and V are never repeated: the rep query heads of a group are
+ * stacked along the rows, [N, G, rep·T, hd], so one batched GEMM per group serves them all.
  *
  * <pre>
  *   S = Q Kᵀ / sqrt(hd) + mask      P = softmax(S)      O = P V
@@ -124,12 +124,17 @@ public final class Attention {
     if (CpuKernels.attendOneQuery(q, kCache, vCache, len, mask, heads, scale, out)) {
       return out;
     }
-    INDArray kUsed = kCache.get(NDArrayIndex.all(), NDArrayIndex.all(), NDArrayIndex.interval(0, len));
-    INDArray vUsed = vCache.get(NDArrayIndex.all(), NDArrayIndex.all(), NDArrayIndex.interval(0, len));
+    INDArray kUsed =
+        kCache.get(NDArrayIndex.all(), NDArrayIndex.all(), NDArrayIndex.interval(0, len));
+    INDArray vUsed =
+        vCache.get(NDArrayIndex.all(), NDArrayIndex.all(), NDArrayIndex.interval(0, len));
     INDArray q4 = q.reshape('c', b, kvHeads, rep, headDim);
     INDArray maskUsed =
         mask.get(
-            NDArrayIndex.all(), NDArrayIndex.all(), NDArrayIndex.all(), NDArrayIndex.interval(0, len));
+            NDArrayIndex.all(),
+            NDArrayIndex.all(),
+            NDArrayIndex.all(),
+            NDArrayIndex.interval(0, len));
     INDArray s = Ops.bmm(q4, false, kUsed, true).muli(scale).addi(maskUsed); // [B, G, rep, len]
     INDArray p = Ops.softmaxLast(s);
     INDArray o = Ops.bmm(p, false, vUsed, false); // [B, G, rep, hd]

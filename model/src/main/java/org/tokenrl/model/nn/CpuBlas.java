@@ -14,14 +14,13 @@ import org.nd4j.linalg.factory.Nd4j;
 
 /**
  * Matrix products handed straight to OpenBLAS's {@code cblas_?gemm} on the CPU backend, on the
- * arrays' own memory. {@link Nd4j#gemm} reaches the same library through libnd4j's matmul op,
- * which costs 20-35 µs a call and 15-25% of a decode step's large products
- * (experiments/bench/README.md); the engine makes thousands of small products a step. Other
- * backends (CUDA) and layouts BLAS cannot read in place keep going through ND4J ({@link Ops#gemm}
- * asks {@link #gemm} first).
+ * arrays' own memory. {@link Nd4j#gemm} reaches the same library through libnd4j's matmul op, which
+ * costs 20-35 µs a call and 15-25% of a decode step's large products (experiments/bench/README.md);
+ * the engine makes thousands of small products a step. Other backends (CUDA) and layouts BLAS
+ * cannot read in place keep going through ND4J ({@link Ops#gemm} asks {@link #gemm} first).
  *
- * <p>With few output rows (decoding: one row per sequence) OpenBLAS packs the whole weight into
- * its buffers on every call, which costs as much as the product; products small enough for its
+ * <p>With few output rows (decoding: one row per sequence) OpenBLAS packs the whole weight into its
+ * buffers on every call, which costs as much as the product; products small enough for its
  * small-matrix kernels skip the packing, so wide products with few rows are split into column
  * blocks of that size.
  */
@@ -46,8 +45,8 @@ final class CpuBlas {
 
   /**
    * {@code out = op(a) · op(b) + beta · out} when all three are rank-2 float or double arrays of
-   * one type laid out as BLAS reads them (unit stride along rows or columns); returns false,
-   * having done nothing, otherwise.
+   * one type laid out as BLAS reads them (unit stride along rows or columns); returns false, having
+   * done nothing, otherwise.
    */
   static boolean gemm(INDArray a, boolean ta, INDArray b, boolean tb, INDArray out, double beta) {
     if (!ENABLED) {
@@ -108,15 +107,28 @@ final class CpuBlas {
       int cols = Math.min(block, n - from);
       // Column block [from, from + cols) of op(B): rows of B when B is read transposed.
       long bOffset = (long) from * (transB ? lb.ld : 1);
-      call(type, transA, transB, m, cols, k, 1.0,
-          ap.position(0), la.ld, bp.position(bOffset), lb.ld, beta, cp.position(from), ldc);
+      call(
+          type,
+          transA,
+          transB,
+          m,
+          cols,
+          k,
+          1.0,
+          ap.position(0),
+          la.ld,
+          bp.position(bOffset),
+          lb.ld,
+          beta,
+          cp.position(from),
+          ldc);
     }
     return true;
   }
 
   /**
-   * Row-major {@code c = alpha · op(a) · op(b) + beta · c} on raw pointers (their positions are
-   * the first elements): FloatPointers for FLOAT, DoublePointers for DOUBLE.
+   * Row-major {@code c = alpha · op(a) · op(b) + beta · c} on raw pointers (their positions are the
+   * first elements): FloatPointers for FLOAT, DoublePointers for DOUBLE.
    */
   static void call(
       DataType type,
@@ -136,11 +148,37 @@ final class CpuBlas {
     int opA = transA ? CblasTrans : CblasNoTrans;
     int opB = transB ? CblasTrans : CblasNoTrans;
     if (type == DataType.FLOAT) {
-      openblas_nolapack.cblas_sgemm(CblasRowMajor, opA, opB, m, n, k, (float) alpha,
-          (FloatPointer) a, lda, (FloatPointer) b, ldb, (float) beta, (FloatPointer) c, ldc);
+      openblas_nolapack.cblas_sgemm(
+          CblasRowMajor,
+          opA,
+          opB,
+          m,
+          n,
+          k,
+          (float) alpha,
+          (FloatPointer) a,
+          lda,
+          (FloatPointer) b,
+          ldb,
+          (float) beta,
+          (FloatPointer) c,
+          ldc);
     } else {
-      openblas_nolapack.cblas_dgemm(CblasRowMajor, opA, opB, m, n, k, alpha,
-          (DoublePointer) a, lda, (DoublePointer) b, ldb, beta, (DoublePointer) c, ldc);
+      openblas_nolapack.cblas_dgemm(
+          CblasRowMajor,
+          opA,
+          opB,
+          m,
+          n,
+          k,
+          alpha,
+          (DoublePointer) a,
+          lda,
+          (DoublePointer) b,
+          ldb,
+          beta,
+          (DoublePointer) c,
+          ldc);
     }
   }
 

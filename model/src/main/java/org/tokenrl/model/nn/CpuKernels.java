@@ -1,6 +1,5 @@
 package org.tokenrl.model.nn;
 
-import org.tokenrl.model.arch.Batch;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
@@ -9,6 +8,7 @@ import org.bytedeco.javacpp.Pointer;
 import org.bytedeco.openblas.global.openblas_nolapack;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.tokenrl.model.arch.Batch;
 
 /**
  * Inference kernels for the CPU backend: the normalisations, rotary embedding, SwiGLU and the
@@ -19,8 +19,8 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * of a [64, 128] activation took 0.37 ms where the arithmetic takes microseconds, and attention
  * over the cache (strided views, a batched matmul of tiny products) took 45% of a decode step
  * (experiments/bench/README.md). Each kernel returns false, having done nothing, when the arrays
- * are not row-major contiguous float arrays on the CPU backend; the callers then run their
- * ND4J ops, which is also the path on other backends (CUDA). Statistics accumulate in double.
+ * are not row-major contiguous float arrays on the CPU backend; the callers then run their ND4J
+ * ops, which is also the path on other backends (CUDA). Statistics accumulate in double.
  */
 public final class CpuKernels {
   private CpuKernels() {}
@@ -30,21 +30,31 @@ public final class CpuKernels {
       CpuBlas.ENABLED && !"false".equals(System.getProperty("tokenrl.cpuKernels"));
 
   /**
-   * LayerNorm ({@code centre}) or RMSNorm, row by row: y = x̂ · gain (+ bias) with x̂ = (x − c) · r,
-   * r = 1 / sqrt(mean((x − c)²) + eps), c = mean(x) or 0. For training, x̂ [R, d] and r [R, 1] are
-   * written to {@code xhat} and {@code rstd} when given. {@code bias} may be null.
+   * LayerNorm ({@code centre}) or RMSNorm, row by row: y = x̂ · gain (+ bias) with x̂ = (x − c) ·
+   * r, r = 1 / sqrt(mean((x − c)²) + eps), c = mean(x) or 0. For training, x̂ [R, d] and r [R, 1]
+   * are written to {@code xhat} and {@code rstd} when given. {@code bias} may be null.
    */
   static boolean norm(
-      INDArray x, boolean centre, INDArray gain, INDArray bias, double eps, INDArray y,
-      INDArray xhat, INDArray rstd) {
+      INDArray x,
+      boolean centre,
+      INDArray gain,
+      INDArray bias,
+      double eps,
+      INDArray y,
+      INDArray xhat,
+      INDArray rstd) {
     Buf in = Buf.of(x);
     Buf g = Buf.of(gain);
     Buf b = bias == null ? null : Buf.of(bias);
     Buf out = Buf.of(y);
     Buf xh = xhat == null ? null : Buf.of(xhat);
     Buf rs = rstd == null ? null : Buf.of(rstd);
-    if (in == null || g == null || out == null || (bias != null && b == null)
-        || (xhat != null && xh == null) || (rstd != null && rs == null)) {
+    if (in == null
+        || g == null
+        || out == null
+        || (bias != null && b == null)
+        || (xhat != null && xh == null)
+        || (rstd != null && rs == null)) {
       return false;
     }
     int rows = (int) x.size(0);
@@ -95,13 +105,19 @@ public final class CpuKernels {
   }
 
   /**
-   * Backward of {@link #norm}: dx = r · (dx̂ − mean(dx̂) − x̂ · mean(dx̂ · x̂)) with dx̂ = dy · gain
-   * (the mean(dx̂) term only when centred); adds Σ_rows dy · x̂ to {@code dGain} and Σ_rows dy to
-   * {@code dBias} when they are not null (null: frozen).
+   * Backward of {@link #norm}: dx = r · (dx̂ − mean(dx̂) − x̂ · mean(dx̂ · x̂)) with dx̂ = dy ·
+   * gain (the mean(dx̂) term only when centred); adds Σ_rows dy · x̂ to {@code dGain} and Σ_rows dy
+   * to {@code dBias} when they are not null (null: frozen).
    */
   static boolean normBackward(
-      INDArray dy, boolean centre, INDArray gain, INDArray xhat, INDArray rstd, INDArray dGain,
-      INDArray dBias, INDArray dx) {
+      INDArray dy,
+      boolean centre,
+      INDArray gain,
+      INDArray xhat,
+      INDArray rstd,
+      INDArray dGain,
+      INDArray dBias,
+      INDArray dx) {
     Buf dout = Buf.of(dy);
     Buf g = Buf.of(gain);
     Buf xh = Buf.of(xhat);
@@ -109,8 +125,13 @@ public final class CpuKernels {
     Buf din = Buf.of(dx);
     Buf dg = dGain == null ? null : Buf.of(dGain);
     Buf db = dBias == null ? null : Buf.of(dBias);
-    if (dout == null || g == null || xh == null || rs == null || din == null
-        || (dGain != null && dg == null) || (dBias != null && db == null)) {
+    if (dout == null
+        || g == null
+        || xh == null
+        || rs == null
+        || din == null
+        || (dGain != null && dg == null)
+        || (dBias != null && db == null)) {
       return false;
     }
     int rows = (int) dy.size(0);
@@ -151,8 +172,8 @@ public final class CpuKernels {
   }
 
   /**
-   * Rotary embedding of x [R, nh·hd] with per-row angles cos, sin± [R, 1, hd] (see {@link Rope}):
-   * y = x · cos + swap(x) · sin±, swap exchanging the two halves of each head.
+   * Rotary embedding of x [R, nh·hd] with per-row angles cos, sin± [R, 1, hd] (see {@link Rope}): y
+   * = x · cos + swap(x) · sin±, swap exchanging the two halves of each head.
    */
   static boolean rope(INDArray x, INDArray cos, INDArray sin, int headDim, INDArray y) {
     Buf in = Buf.of(x);
@@ -260,14 +281,24 @@ public final class CpuKernels {
   }
 
   /**
-   * One AdamW step of one float tensor in one pass over chunks of it, as {@link AdamW} states it:
-   * g ← g·gradScale; m ← b1 m + (1 − b1) g; v ← b2 v + (1 − b2) g²; p ← p·(1 − lr·wd) − lr·(m /
+   * One AdamW step of one float tensor in one pass over chunks of it, as {@link AdamW} states it: g
+   * ← g·gradScale; m ← b1 m + (1 − b1) g; v ← b2 v + (1 − b2) g²; p ← p·(1 − lr·wd) − lr·(m /
    * bias1) / (sqrt(v / bias2) + eps). Like ND4J's fused op it leaves the step in g and moves no
    * weight when lr = 0. Three ND4J ops a tensor become one vectorized loop.
    */
   public static boolean adamW(
-      INDArray p, INDArray g, INDArray m, INDArray v, double gradScale, double lr, double b1,
-      double b2, double eps, double bias1, double bias2, double weightDecay) {
+      INDArray p,
+      INDArray g,
+      INDArray m,
+      INDArray v,
+      double gradScale,
+      double lr,
+      double b1,
+      double b2,
+      double eps,
+      double bias1,
+      double bias2,
+      double weightDecay) {
     Buf ps = Buf.of(p);
     Buf gs = Buf.of(g);
     Buf ms = Buf.of(m);
@@ -339,14 +370,20 @@ public final class CpuKernels {
 
   /**
    * One query per row against a KV cache: q [B, H·hd]; caches [B, G, C, hd] of which the first
-   * {@code len} slots are used; mask [B, 1, 1, L ≥ len] additive (0 or {@link Batch#MASKED}); out [B,
-   * H·hd]. Query head h reads key/value head h / rep. The two products per (row, group) are BLAS
-   * calls on the cache's own memory (no strided views, no copies); the masked softmax runs here,
-   * in double.
+   * {@code len} slots are used; mask [B, 1, 1, L ≥ len] additive (0 or {@link Batch#MASKED}); out
+   * [B, H·hd]. Query head h reads key/value head h / rep. The two products per (row, group) are
+   * BLAS calls on the cache's own memory (no strided views, no copies); the masked softmax runs
+   * here, in double.
    */
   static boolean attendOneQuery(
-      INDArray q, INDArray kCache, INDArray vCache, int len, INDArray mask, int heads,
-      double scale, INDArray out) {
+      INDArray q,
+      INDArray kCache,
+      INDArray vCache,
+      int len,
+      INDArray mask,
+      int heads,
+      double scale,
+      INDArray out) {
     DataType type = q.dataType();
     Buf m = Buf.of(mask);
     if (!enabled
@@ -381,15 +418,41 @@ public final class CpuKernels {
         long cacheAt = ((long) row * groups + g) * capacity * hd;
         long queryAt = ((long) row * heads + (long) g * rep) * hd;
         long scoreAt = ((long) row * groups + g) * rep * len;
-        CpuBlas.call(type, false, true, rep, len, hd, scale,
-            qp.position(queryAt), hd, kp.position(cacheAt), hd, 0.0, sp.position(scoreAt), len);
+        CpuBlas.call(
+            type,
+            false,
+            true,
+            rep,
+            len,
+            hd,
+            scale,
+            qp.position(queryAt),
+            hd,
+            kp.position(cacheAt),
+            hd,
+            0.0,
+            sp.position(scoreAt),
+            len);
         s.read((int) scoreAt, block, rep * len);
         for (int r = 0; r < rep; r++) {
           softmaxRow(block, r * len, len, maskRowValues, 0);
         }
         s.write((int) scoreAt, block, rep * len);
-        CpuBlas.call(type, false, false, rep, hd, len, 1.0,
-            sp.position(scoreAt), len, vp.position(cacheAt), hd, 0.0, op.position(queryAt), hd);
+        CpuBlas.call(
+            type,
+            false,
+            false,
+            rep,
+            hd,
+            len,
+            1.0,
+            sp.position(scoreAt),
+            len,
+            vp.position(cacheAt),
+            hd,
+            0.0,
+            op.position(queryAt),
+            hd);
       }
     }
     Ops.free(scores);
@@ -403,13 +466,26 @@ public final class CpuKernels {
    * query head h reads key/value head h / rep.
    */
   static boolean attend(
-      INDArray q, INDArray k, INDArray v, INDArray mask, int n, int t, int heads, double scale,
-      INDArray out, INDArray p) {
+      INDArray q,
+      INDArray k,
+      INDArray v,
+      INDArray mask,
+      int n,
+      int t,
+      int heads,
+      double scale,
+      INDArray out,
+      INDArray p) {
     DataType type = q.dataType();
     Buf m = Buf.of(mask);
     Buf probs = Buf.of(p);
-    if (m == null || probs == null || !sameType(type, q, k, v, out, p)
-        || !Buf.usable(q) || !Buf.usable(k) || !Buf.usable(v) || !Buf.usable(out)) {
+    if (m == null
+        || probs == null
+        || !sameType(type, q, k, v, out, p)
+        || !Buf.usable(q)
+        || !Buf.usable(k)
+        || !Buf.usable(v)
+        || !Buf.usable(out)) {
       return false;
     }
     Heads at = new Heads(q, k, heads, t);
@@ -426,33 +502,75 @@ public final class CpuKernels {
         long qAt = at.query(row, h);
         long kAt = at.keyValue(row, h);
         long pAt = ((long) row * heads + h) * t * t;
-        CpuBlas.call(type, false, true, t, t, at.hd(), scale,
-            qp.position(qAt), at.ldq(), kp.position(kAt), at.ldk(), 0.0, pp.position(pAt), t);
+        CpuBlas.call(
+            type,
+            false,
+            true,
+            t,
+            t,
+            at.hd(),
+            scale,
+            qp.position(qAt),
+            at.ldq(),
+            kp.position(kAt),
+            at.ldk(),
+            0.0,
+            pp.position(pAt),
+            t);
         probs.read((int) pAt, block, t * t);
         for (int i = 0; i < t; i++) {
           softmaxRow(block, i * t, t, maskBlock, i * t);
         }
         probs.write((int) pAt, block, t * t);
-        CpuBlas.call(type, false, false, t, at.hd(), t, 1.0,
-            pp.position(pAt), t, vp.position(kAt), at.ldk(), 0.0, op.position(qAt), at.ldq());
+        CpuBlas.call(
+            type,
+            false,
+            false,
+            t,
+            at.hd(),
+            t,
+            1.0,
+            pp.position(pAt),
+            t,
+            vp.position(kAt),
+            at.ldk(),
+            0.0,
+            op.position(qAt),
+            at.ldq());
       }
     }
     return true;
   }
 
   /**
-   * Backward of {@link #attend} from dOut [R, H·hd]: writes dq [R, H·hd], dk and dv [R, G·hd].
-   * Per head, with P its probabilities: dV += Pᵀ dO, dP = dO Vᵀ, dS = P ⊙ (dP − rowsum(dP ⊙ P)) ·
+   * Backward of {@link #attend} from dOut [R, H·hd]: writes dq [R, H·hd], dk and dv [R, G·hd]. Per
+   * head, with P its probabilities: dV += Pᵀ dO, dP = dO Vᵀ, dS = P ⊙ (dP − rowsum(dP ⊙ P)) ·
    * scale, dQ = dS K, dK += dSᵀ Q (the rep query heads of a group add into its dK and dV).
    */
   static boolean attendBackward(
-      INDArray dOut, INDArray q, INDArray k, INDArray v, INDArray p, int n, int t, int heads,
-      double scale, INDArray dq, INDArray dk, INDArray dv) {
+      INDArray dOut,
+      INDArray q,
+      INDArray k,
+      INDArray v,
+      INDArray p,
+      int n,
+      int t,
+      int heads,
+      double scale,
+      INDArray dq,
+      INDArray dk,
+      INDArray dv) {
     DataType type = q.dataType();
     Buf probs = Buf.of(p);
-    if (probs == null || !sameType(type, dOut, k, v, p, dq, dk, dv)
-        || !Buf.usable(dOut) || !Buf.usable(q) || !Buf.usable(k) || !Buf.usable(v)
-        || !Buf.usable(dq) || !Buf.usable(dk) || !Buf.usable(dv)) {
+    if (probs == null
+        || !sameType(type, dOut, k, v, p, dq, dk, dv)
+        || !Buf.usable(dOut)
+        || !Buf.usable(q)
+        || !Buf.usable(k)
+        || !Buf.usable(v)
+        || !Buf.usable(dq)
+        || !Buf.usable(dk)
+        || !Buf.usable(dv)) {
       return false;
     }
     Heads at = new Heads(q, k, heads, t);
@@ -476,10 +594,36 @@ public final class CpuKernels {
         long pAt = ((long) row * heads + h) * t * t;
         // the group's first head overwrites dK and dV, the others add to them
         double beta = h % at.rep() == 0 ? 0.0 : 1.0;
-        CpuBlas.call(type, true, false, t, at.hd(), t, 1.0,
-            pp.position(pAt), t, dop.position(qAt), at.ldq(), beta, dvp.position(kAt), at.ldk());
-        CpuBlas.call(type, false, true, t, t, at.hd(), 1.0,
-            dop.position(qAt), at.ldq(), vp.position(kAt), at.ldk(), 0.0, dsp.position(0), t);
+        CpuBlas.call(
+            type,
+            true,
+            false,
+            t,
+            at.hd(),
+            t,
+            1.0,
+            pp.position(pAt),
+            t,
+            dop.position(qAt),
+            at.ldq(),
+            beta,
+            dvp.position(kAt),
+            at.ldk());
+        CpuBlas.call(
+            type,
+            false,
+            true,
+            t,
+            t,
+            at.hd(),
+            1.0,
+            dop.position(qAt),
+            at.ldq(),
+            vp.position(kAt),
+            at.ldk(),
+            0.0,
+            dsp.position(0),
+            t);
         ds.read(0, dBlock, t * t);
         probs.read((int) pAt, pBlock, t * t);
         for (int i = 0; i < t * t; i += t) {
@@ -494,10 +638,36 @@ public final class CpuKernels {
           }
         }
         ds.write(0, dBlock, t * t);
-        CpuBlas.call(type, false, false, t, at.hd(), t, 1.0,
-            dsp.position(0), t, kp.position(kAt), at.ldk(), 0.0, dqp.position(qAt), at.ldq());
-        CpuBlas.call(type, true, false, t, at.hd(), t, 1.0,
-            dsp.position(0), t, qp.position(qAt), at.ldq(), beta, dkp.position(kAt), at.ldk());
+        CpuBlas.call(
+            type,
+            false,
+            false,
+            t,
+            at.hd(),
+            t,
+            1.0,
+            dsp.position(0),
+            t,
+            kp.position(kAt),
+            at.ldk(),
+            0.0,
+            dqp.position(qAt),
+            at.ldq());
+        CpuBlas.call(
+            type,
+            true,
+            false,
+            t,
+            at.hd(),
+            t,
+            1.0,
+            dsp.position(0),
+            t,
+            qp.position(qAt),
+            at.ldq(),
+            beta,
+            dkp.position(kAt),
+            at.ldk());
       }
     }
     Ops.free(dScores);
@@ -563,10 +733,10 @@ public final class CpuKernels {
   }
 
   /**
-   * Σ x² of a float tensor, accumulated in double by OpenBLAS's vectorized {@code cblas_dsdot}
-   * (a gradient's squared norm); NaN for an array the kernels do not take. ND4J's norm2 sums in
-   * float: on a 28M-element tensor (SmolLM2's embedding) its square came out 7% low, and it took
-   * 34-82 ms where dsdot took 13-23 ms (and 90-300 µs against 9 µs on [128, 128]).
+   * Σ x² of a float tensor, accumulated in double by OpenBLAS's vectorized {@code cblas_dsdot} (a
+   * gradient's squared norm); NaN for an array the kernels do not take. ND4J's norm2 sums in float:
+   * on a 28M-element tensor (SmolLM2's embedding) its square came out 7% low, and it took 34-82 ms
+   * where dsdot took 13-23 ms (and 90-300 µs against 9 µs on [128, 128]).
    */
   public static double sumOfSquares(INDArray x) {
     if (!Buf.usable(x)) {

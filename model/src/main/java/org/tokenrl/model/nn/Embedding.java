@@ -1,9 +1,9 @@
 package org.tokenrl.model.nn;
 
-import org.tokenrl.model.Params;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.api.ops.DynamicCustomOp;
 import org.nd4j.linalg.factory.Nd4j;
+import org.tokenrl.model.Params;
 
 /**
  * Row lookup in a [rows, d] table by index, and its gradient: the output gradient of each lookup is

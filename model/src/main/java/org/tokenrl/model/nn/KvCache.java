@@ -1,10 +1,10 @@
 package org.tokenrl.model.nn;
 
-import org.tokenrl.model.arch.Batch;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.indexing.NDArrayIndex;
+import org.tokenrl.model.arch.Batch;
 
 /**
  * Per-layer keys and values of B sequences, [B, G, C, hd] with G the key/value heads (a GQA cache
@@ -50,7 +50,10 @@ public final class KvCache implements AutoCloseable {
   /** Layer l's cache slots [0, slots) as a view [B, G, slots, hd]. */
   public static INDArray slots(INDArray cache, int from, int to) {
     return cache.get(
-        NDArrayIndex.all(), NDArrayIndex.all(), NDArrayIndex.interval(from, to), NDArrayIndex.all());
+        NDArrayIndex.all(),
+        NDArrayIndex.all(),
+        NDArrayIndex.interval(from, to),
+        NDArrayIndex.all());
   }
 
   /** Writes k, v [B, G·hd] of layer l at the next slot (advance() moves past it). */
@@ -74,11 +77,7 @@ public final class KvCache implements AutoCloseable {
    * slots are the ones in use.
    */
   public INDArray stepMask() {
-    mask.get(
-            NDArrayIndex.all(),
-            NDArrayIndex.all(),
-            NDArrayIndex.all(),
-            NDArrayIndex.point(length))
+    mask.get(NDArrayIndex.all(), NDArrayIndex.all(), NDArrayIndex.all(), NDArrayIndex.point(length))
         .assign(0);
     return mask;
   }

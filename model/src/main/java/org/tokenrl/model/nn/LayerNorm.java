@@ -1,8 +1,8 @@
 package org.tokenrl.model.nn;
 
-import org.tokenrl.model.Params;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.ops.transforms.Transforms;
+import org.tokenrl.model.Params;
 
 /**
  * LayerNorm over the last dimension: {@code y = (x - mean) / sqrt(var + eps) * gain + bias}.

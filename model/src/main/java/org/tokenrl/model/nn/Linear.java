@@ -1,13 +1,13 @@
 package org.tokenrl.model.nn;
 
-import org.tokenrl.model.Params;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.tokenrl.model.Params;
 
 /**
  * A bias-optional linear layer {@code y = x · Wᵀ + b} over rows. The weight is kept in the layout
- * of its exported name: HF's nn.Linear layout [out, in] ({@code outIn}, llama), or [in, out]
- * (gpt's historic names). Either way the GEMM reads it in place: a transposed operand is a BLAS
- * flag, not a copy.
+ * of its exported name: HF's nn.Linear layout [out, in] ({@code outIn}, llama), or [in, out] (gpt's
+ * historic names). Either way the GEMM reads it in place: a transposed operand is a BLAS flag, not
+ * a copy.
  */
 public final class Linear {
   private final INDArray w;

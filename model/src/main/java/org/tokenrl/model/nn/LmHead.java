@@ -1,15 +1,15 @@
 package org.tokenrl.model.nn;
 
-import org.tokenrl.model.VocabCoef;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.api.ops.DynamicCustomOp;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.ops.transforms.Transforms;
+import org.tokenrl.model.VocabCoef;
 
 /**
  * The LM head and everything computed from its logits, in chunks of rows so that no array larger
- * than [chunk, V] ever exists (a 49k or 152k vocabulary times thousands of positions would not fit).
- * For each scored row r with logits z = h·Wᵀ/τ and log p = z − logsumexp(z):
+ * than [chunk, V] ever exists (a 49k or 152k vocabulary times thousands of positions would not
+ * fit). For each scored row r with logits z = h·Wᵀ/τ and log p = z − logsumexp(z):
  *
  * <pre>
  *   logp(y_r), entropy −Σ p log p,   and for the surrogate L = Σ_r c_r log p(y_r) + Σ_r Σ_v a_rv log p(v):
@@ -37,8 +37,8 @@ public final class LmHead {
   /**
    * @param hidden final hidden states of the scored rows, [S, d]
    * @param w head weight [V, d]
-   * @param dW head weight gradient to add to, or null when the head does not train (scoring, or
-   *     a frozen head); dL/dhidden is computed whenever {@code targetCoef} is given
+   * @param dW head weight gradient to add to, or null when the head does not train (scoring, or a
+   *     frozen head); dL/dhidden is computed whenever {@code targetCoef} is given
    * @param targets target id per row (-1: none)
    * @param targetCoef c_r per row (null: zeros)
    * @param vocabCoef a_r per row (null or null entries: zeros)
@@ -61,16 +61,18 @@ public final class LmHead {
     for (int from = 0; from < s; from += chunk) {
       int to = Math.min(s, from + chunk);
       largestChunk = Math.max(largestChunk, (long) (to - from) * v);
-      INDArray h = hidden.get(
-          org.nd4j.linalg.indexing.NDArrayIndex.interval(from, to),
-          org.nd4j.linalg.indexing.NDArrayIndex.all());
+      INDArray h =
+          hidden.get(
+              org.nd4j.linalg.indexing.NDArrayIndex.interval(from, to),
+              org.nd4j.linalg.indexing.NDArrayIndex.all());
       INDArray z = Ops.mm(h, false, w, true); // [c, V] logits before the temperature
       // dL/dlogits [c, V] when the head trains (targetCoef given); otherwise p, unused
       INDArray dz = CpuKernels.Buf.usable(z) ? sc.onHost(z, from) : sc.withOps(z, from);
       if (targetCoef != null) {
-        INDArray dh = dHidden.get(
-            org.nd4j.linalg.indexing.NDArrayIndex.interval(from, to),
-            org.nd4j.linalg.indexing.NDArrayIndex.all());
+        INDArray dh =
+            dHidden.get(
+                org.nd4j.linalg.indexing.NDArrayIndex.interval(from, to),
+                org.nd4j.linalg.indexing.NDArrayIndex.all());
         Ops.gemm(dz, false, w, false, dh, 0.0); // [c, d]
         if (dW != null) { // null: a frozen head (LoRA)
           Ops.gemm(dz, true, h, false, dW, 1.0); // dW [V, d] += dzᵀ · h
@@ -239,7 +241,8 @@ public final class LmHead {
         if (sp.size() > 0) {
           Nd4j.exec(
               DynamicCustomOp.builder("scatter_nd_add")
-                  .addInputs(p, sp.index(), Nd4j.create(sp.coef(), new long[] {sp.size()}, p.dataType()))
+                  .addInputs(
+                      p, sp.index(), Nd4j.create(sp.coef(), new long[] {sp.size()}, p.dataType()))
                   .addOutputs(p)
                   .build());
         }
@@ -266,8 +269,7 @@ public final class LmHead {
       return row.length;
     }
 
-    static Sparse of(
-        int from, int c, int[] targets, double[] targetCoef, VocabCoef[] vocabCoef) {
+    static Sparse of(int from, int c, int[] targets, double[] targetCoef, VocabCoef[] vocabCoef) {
       int n = 0;
       int t = 0;
       for (int i = 0; i < c; i++) {

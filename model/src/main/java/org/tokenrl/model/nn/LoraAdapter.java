@@ -1,7 +1,5 @@
 package org.tokenrl.model.nn;
 
-import org.tokenrl.model.LoraConfig;
-import org.tokenrl.model.Params;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -9,6 +7,8 @@ import java.util.Random;
 import java.util.SplittableRandom;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
+import org.tokenrl.model.LoraConfig;
+import org.tokenrl.model.Params;
 
 /**
  * The adapter beside one frozen linear layer: {@code Δy = s · dropout(x) · Aᵀ · Bᵀ}, s = alpha /
@@ -62,9 +62,8 @@ public final class LoraAdapter {
   }
 
   /**
-   * Freezes everything {@code p} holds so far, then adds an adapter to each targeted linear
-   * ({@code linears}: module path to layer, in model order). Adapter values depend on {@code seed}
-   * only.
+   * Freezes everything {@code p} holds so far, then adds an adapter to each targeted linear ({@code
+   * linears}: module path to layer, in model order). Adapter values depend on {@code seed} only.
    */
   public static List<LoraAdapter> attachAll(
       Params p, LoraConfig cfg, State state, long seed, Map<String, Linear> linears) {
@@ -83,8 +82,12 @@ public final class LoraAdapter {
     }
     if (out.isEmpty()) {
       throw new IllegalArgumentException(
-          "model.lora.targets " + cfg.targets() + " match no linear layer of the model (its"
-              + " modules end in " + lastSegments(linears) + ")");
+          "model.lora.targets "
+              + cfg.targets()
+              + " match no linear layer of the model (its"
+              + " modules end in "
+              + lastSegments(linears)
+              + ")");
     }
     return out;
   }
@@ -136,7 +139,8 @@ public final class LoraAdapter {
 
   /** Inverted dropout: keep with 1-p, scaled by 1/(1-p); seeded by (optimizer step, adapter). */
   private INDArray dropoutMask(long rows, long cols) {
-    SplittableRandom rng = new SplittableRandom(
+    SplittableRandom rng =
+        new SplittableRandom(
             state.dropoutStep * 1_000_003L + index + state.pass * 0x9E3779B97F4A7C15L);
     float keep = (float) (1.0 / (1.0 - dropout));
     float[] m = new float[Math.toIntExact(rows * cols)];

@@ -8,8 +8,8 @@ import org.nd4j.linalg.factory.Nd4j;
 /**
  * The few ND4J calls the engine is built from. Matrix products go into arrays we allocate: on the
  * CPU backend straight to OpenBLAS ({@link CpuBlas}), elsewhere through {@link Nd4j#gemm} (the
- * libnd4j matmul op); either way row- or column-major operands only flip BLAS's transpose flags,
- * so a transposed view costs no copy. Everything else is ND4J's own elementwise, broadcast and
+ * libnd4j matmul op); either way row- or column-major operands only flip BLAS's transpose flags, so
+ * a transposed view costs no copy. Everything else is ND4J's own elementwise, broadcast and
  * reduction ops, so another backend runs the same code.
  */
 public final class Ops {

@@ -1,8 +1,8 @@
 package org.tokenrl.model.nn;
 
-import org.tokenrl.model.Params;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.ops.transforms.Transforms;
+import org.tokenrl.model.Params;
 
 /**
  * RMSNorm (Llama): {@code y = x / sqrt(mean(x²) + eps) * weight}, no centring, no bias.

@@ -6,9 +6,9 @@ import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.indexing.NDArrayIndex;
 
 /**
- * Rotary position embedding in Hugging Face's {@code rotate_half} layout: within each head of
- * width hd, dimension j &lt; hd/2 is paired with j + hd/2 and the pair is rotated by the angle
- * {@code pos · theta^(−2j/hd)}:
+ * Rotary position embedding in Hugging Face's {@code rotate_half} layout: within each head of width
+ * hd, dimension j &lt; hd/2 is paired with j + hd/2 and the pair is rotated by the angle {@code pos
+ * · theta^(−2j/hd)}:
  *
  * <pre>
  *   y = x · cos + swap(x) · sin±     swap(x) = [x2, x1],  sin± = [−sin, sin],  cos = [cos, cos]
@@ -77,7 +77,8 @@ public final class Rope {
     int half = headDim / 2;
     INDArray out = x3.ulike();
     out.get(NDArrayIndex.all(), NDArrayIndex.all(), NDArrayIndex.interval(0, half))
-        .assign(x3.get(NDArrayIndex.all(), NDArrayIndex.all(), NDArrayIndex.interval(half, headDim)));
+        .assign(
+            x3.get(NDArrayIndex.all(), NDArrayIndex.all(), NDArrayIndex.interval(half, headDim)));
     out.get(NDArrayIndex.all(), NDArrayIndex.all(), NDArrayIndex.interval(half, headDim))
         .assign(x3.get(NDArrayIndex.all(), NDArrayIndex.all(), NDArrayIndex.interval(0, half)));
     return out;

@@ -39,8 +39,8 @@ public final class Scratch {
   }
 
   /**
-   * Frees the calling thread's arena (each thread has its own). The child arena of {@link
-   * #inChild} is per thread and shared by all policies, so it stays for the thread's next pass.
+   * Frees the calling thread's arena (each thread has its own). The child arena of {@link #inChild}
+   * is per thread and shared by all policies, so it stays for the thread's next pass.
    */
   public void release() {
     if (Nd4j.getWorkspaceManager().checkIfWorkspaceExists(id)) {

@@ -1,13 +1,13 @@
 package org.tokenrl.model.arch;
 
-import org.tokenrl.model.OptimizerConfig;
-import org.tokenrl.model.Policy;
-import org.tokenrl.model.SamplingParams;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import org.junit.jupiter.api.Test;
+import org.tokenrl.model.OptimizerConfig;
+import org.tokenrl.model.Policy;
+import org.tokenrl.model.SamplingParams;
 
 /** Config validation, JSON round trip, and the parameter count against the real shapes. */
 class ModelConfigTest {

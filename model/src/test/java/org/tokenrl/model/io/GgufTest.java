@@ -1,7 +1,5 @@
 package org.tokenrl.model.io;
 
-import org.tokenrl.model.ModelFixtures;
-import org.tokenrl.model.arch.LlamaConfig;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -16,6 +14,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.tokenrl.model.ModelFixtures;
+import org.tokenrl.model.arch.LlamaConfig;
 
 /** GGUF files written and quantised by the Python gguf package, read back by {@link Gguf}. */
 class GgufTest {
@@ -69,7 +69,8 @@ class GgufTest {
     Path file = ModelFixtures.make("types", tmp).resolve("types.gguf");
     Gguf g = Gguf.open(file);
     IOException e = assertThrows(IOException.class, () -> g.read(g.tensor("t_Q5_0")));
-    assertTrue(e.getMessage().contains("'t_Q5_0'") && e.getMessage().contains("Q5_0"), e.getMessage());
+    assertTrue(
+        e.getMessage().contains("'t_Q5_0'") && e.getMessage().contains("Q5_0"), e.getMessage());
     assertTrue(e.getMessage().startsWith(file.toString()), e.getMessage());
   }
 

@@ -24,8 +24,10 @@ class HfExportTest {
     PretrainedModel m = PretrainedModel.load(SmolLm2.gguf());
     Path f32 = tmp.resolve("smollm2-f32");
     Path bf16 = tmp.resolve("smollm2-bf16");
-    HfExport.write(f32, m.config(), m.weights(), m.tokenizer(), m.chatTemplate(), SafeTensors.DType.F32);
-    HfExport.write(bf16, m.config(), m.weights(), m.tokenizer(), m.chatTemplate(), SafeTensors.DType.BF16);
+    HfExport.write(
+        f32, m.config(), m.weights(), m.tokenizer(), m.chatTemplate(), SafeTensors.DType.F32);
+    HfExport.write(
+        bf16, m.config(), m.weights(), m.tokenizer(), m.chatTemplate(), SafeTensors.DType.BF16);
 
     // Python: tensor names, shapes and dtypes; float32 values of the fp32 file through numpy,
     // checked against the values we hold; the tokenizer encodes like ours.
@@ -83,8 +85,14 @@ class HfExportTest {
     assertEquals(m.tokenizer().bos(), back.tokenizer().bos());
     List<ChatTemplate.Message> chat = List.of(new ChatTemplate.Message("user", "Hi"));
     assertArrayEquals(
-        m.tokenizer().encode(new ChatTemplate(m.chatTemplate(), "<|im_start|>", "<|im_end|>").render(chat, true)),
-        back.tokenizer().encode(new ChatTemplate(back.chatTemplate(), "<|im_start|>", "<|im_end|>").render(chat, true)));
+        m.tokenizer()
+            .encode(
+                new ChatTemplate(m.chatTemplate(), "<|im_start|>", "<|im_end|>")
+                    .render(chat, true)),
+        back.tokenizer()
+            .encode(
+                new ChatTemplate(back.chatTemplate(), "<|im_start|>", "<|im_end|>")
+                    .render(chat, true)));
 
     PretrainedModel halves = PretrainedModel.load(bf16);
     float[] w = m.weights().get("model.norm.weight");
@@ -92,6 +100,8 @@ class HfExportTest {
     for (int i = 0; i < w.length; i++) {
       assertEquals(HalfFloats.bf16ToFloat(HalfFloats.floatToBf16(w[i])), h[i]);
     }
-    assertTrue(Files.size(bf16.resolve("model.safetensors")) < Files.size(f32.resolve("model.safetensors")) / 2 + 100_000);
+    assertTrue(
+        Files.size(bf16.resolve("model.safetensors"))
+            < Files.size(f32.resolve("model.safetensors")) / 2 + 100_000);
   }
 }

@@ -76,13 +76,13 @@ class ModelCacheTest {
   @Test
   void unknownNamesAndCheckpointsAreRefusedClearly() throws Exception {
     ModelCache cache = new ModelCache(tmp.resolve("cache"));
-    IOException e =
-        assertThrows(IOException.class, () -> cache.resolve("no-such-model", l -> {}));
+    IOException e = assertThrows(IOException.class, () -> cache.resolve("no-such-model", l -> {}));
     assertTrue(e.getMessage().contains("smollm2-135m-instruct"), e.getMessage());
 
     Path ckpt = tmp.resolve("step_10");
     Files.createDirectories(ckpt);
-    for (String f : List.of("model.safetensors", "model.json", "tokenizer.json", "trainer_state.json")) {
+    for (String f :
+        List.of("model.safetensors", "model.json", "tokenizer.json", "trainer_state.json")) {
       Files.writeString(ckpt.resolve(f), "{}");
     }
     assertEquals(ModelSource.TOKENRL_CHECKPOINT, ModelSource.detect(ckpt));
@@ -97,6 +97,7 @@ class ModelCacheTest {
     String expected =
         String.join(
             " ", m.name(), m.requirement(), m.wheelSha256(), m.fileInWheel(), m.fileSha256());
-    assertTrue(runTests.replaceAll(" +", " ").contains(expected), "run-tests must pass: " + expected);
+    assertTrue(
+        runTests.replaceAll(" +", " ").contains(expected), "run-tests must pass: " + expected);
   }
 }

@@ -1,6 +1,5 @@
 package org.tokenrl.model.io;
 
-import org.tokenrl.model.ModelFixtures;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -16,6 +15,7 @@ import java.util.Random;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.tokenrl.core.PythonRunner;
+import org.tokenrl.model.ModelFixtures;
 
 /** Our safetensors files read by the real Python {@code safetensors} package. */
 class SafeTensorsTest {

@@ -1,6 +1,5 @@
 package org.tokenrl.model.io;
 
-import org.tokenrl.model.arch.LlamaConfig;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -21,6 +20,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.tokenrl.core.HfTokenizer;
 import org.tokenrl.core.PythonRunner;
+import org.tokenrl.model.arch.LlamaConfig;
 
 /** The real SmolLM2-135M-Instruct GGUF against the Python gguf and tokenizers packages. */
 class SmolLm2GgufTest {
@@ -34,7 +34,8 @@ class SmolLm2GgufTest {
     LlamaConfig c = GgufModels.config(g);
     Map<String, float[]> hf = GgufModels.weights(g, c);
     double seconds = (System.nanoTime() - start) / 1e9;
-    System.err.printf("SmolLM2 GGUF: header + dequantise + unpermute of 272 tensors: %.2f s%n", seconds);
+    System.err.printf(
+        "SmolLM2 GGUF: header + dequantise + unpermute of 272 tensors: %.2f s%n", seconds);
 
     assertEquals(272, g.tensors().size());
     assertEquals(134_515_008L, g.parameterCount());
@@ -81,9 +82,9 @@ class SmolLm2GgufTest {
     ObjectMapper mapper = new ObjectMapper();
     List<String> texts = new ArrayList<>();
     mapper.readTree(corpus.toFile()).forEach(n -> texts.add(n.asText()));
-    String script =
-        Files.readString(Path.of("../core/src/test/python/hf_tokenizer_reference.py"));
-    String[] lines = PythonRunner.run(script, "encode", json.toString(), corpus.toString()).split("\n");
+    String script = Files.readString(Path.of("../core/src/test/python/hf_tokenizer_reference.py"));
+    String[] lines =
+        PythonRunner.run(script, "encode", json.toString(), corpus.toString()).split("\n");
     assertEquals(texts.size(), lines.length);
     int tokens = 0;
     for (int i = 0; i < texts.size(); i++) {

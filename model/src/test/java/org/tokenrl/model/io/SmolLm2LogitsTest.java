@@ -1,9 +1,5 @@
 package org.tokenrl.model.io;
 
-import org.tokenrl.model.Generation;
-import org.tokenrl.model.OptimizerConfig;
-import org.tokenrl.model.Policy;
-import org.tokenrl.model.SamplingParams;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -14,14 +10,18 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.tokenrl.core.ChatTemplate;
+import org.tokenrl.model.Generation;
+import org.tokenrl.model.OptimizerConfig;
+import org.tokenrl.model.Policy;
+import org.tokenrl.model.SamplingParams;
 
 /**
  * The real SmolLM2-135M-Instruct, loaded from its GGUF by our readers into the engine, against the
  * independent float64 numpy reference (src/test/python/llama_reference.py, which dequantises with
  * the gguf package and implements the published Llama forward): logits of chat prompts and of our
- * 20 greedy tokens to 1e-4 relative, and the reference's argmax at every generated position is
- * the token we generated, i.e. the reference's own greedy decoding gives the same 20 ids (one
- * reference forward per sequence instead of one per new token).
+ * 20 greedy tokens to 1e-4 relative, and the reference's argmax at every generated position is the
+ * token we generated, i.e. the reference's own greedy decoding gives the same 20 ids (one reference
+ * forward per sequence instead of one per new token).
  */
 class SmolLm2LogitsTest {
   static final int NEW_TOKENS = 20;
@@ -33,7 +33,8 @@ class SmolLm2LogitsTest {
     Path gguf = SmolLm2.gguf();
     PretrainedModel m = PretrainedModel.load(gguf);
     int[][] prompts = {
-      m.encodeChat(List.of(new ChatTemplate.Message("user", "What is the capital of France?")), true),
+      m.encodeChat(
+          List.of(new ChatTemplate.Message("user", "What is the capital of France?")), true),
       m.encodeChat(
           List.of(
               new ChatTemplate.Message("system", "Answer with a number."),
@@ -63,9 +64,12 @@ class SmolLm2LogitsTest {
           new ProcessBuilder(
                   System.getProperty("tokenrl.python", "python3"),
                   "src/test/python/llama_reference.py",
-                  "--model", gguf.toString(),
-                  "--ids", ids.toString(),
-                  "--out", out.toString())
+                  "--model",
+                  gguf.toString(),
+                  "--ids",
+                  ids.toString(),
+                  "--out",
+                  out.toString())
               .redirectErrorStream(true)
               .start();
       String log = new String(proc.getInputStream().readAllBytes());
@@ -87,14 +91,20 @@ class SmolLm2LogitsTest {
         System.err.printf(
             "SmolLM2 sequence %d (%d prompt + %d new tokens): max|Δlogit| %.3g, max|ref| %.3g,"
                 + " relative %.3g; greedy: %s%n",
-            i, prompts[i].length, g.responses()[i].length, maxDiff, maxRef, maxDiff / maxRef,
+            i,
+            prompts[i].length,
+            g.responses()[i].length,
+            maxDiff,
+            maxRef,
+            maxDiff / maxRef,
             m.tokenizer().decode(g.responses()[i]));
         assertTrue(maxRef > 1, "reference logits too flat: " + maxRef);
         assertTrue(maxDiff / maxRef <= 1e-4, "sequence " + i + ": relative " + maxDiff / maxRef);
 
         int[] response = g.responses()[i];
         assertTrue(
-            response.length == NEW_TOKENS || m.tokenizer().stopIds().contains(response[response.length - 1]),
+            response.length == NEW_TOKENS
+                || m.tokenizer().stopIds().contains(response[response.length - 1]),
             "a row ends at 20 tokens or at a stop id");
         for (int k = 0; k < response.length; k++) {
           int position = prompts[i].length - 1 + k; // logits there choose new token k

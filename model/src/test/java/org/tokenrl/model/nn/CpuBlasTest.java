@@ -13,10 +13,10 @@ import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.indexing.NDArrayIndex;
 
 /**
- * The direct OpenBLAS path against a plain triple loop in double, over the layouts the engine
- * hands it: row- and column-major operands, transposed reads, views with offsets into a larger
- * array, a column-major output, beta accumulation, the column blocks of few-row products, and
- * arrays in a workspace.
+ * The direct OpenBLAS path against a plain triple loop in double, over the layouts the engine hands
+ * it: row- and column-major operands, transposed reads, views with offsets into a larger array, a
+ * column-major output, beta accumulation, the column blocks of few-row products, and arrays in a
+ * workspace.
  */
 class CpuBlasTest {
   private final Random rng = new Random(7);
@@ -74,8 +74,15 @@ class CpuBlasTest {
         Nd4j.rand(DataType.FLOAT, 4, 12).get(NDArrayIndex.all(), NDArrayIndex.interval(0, 2, 12));
     assertFalse(CpuBlas.gemm(everyOther, false, b, false, out, 0.0), "stride 2 along rows");
     assertFalse(CpuBlas.gemm(a, false, b.castTo(DataType.DOUBLE), false, out, 0.0), "mixed types");
-    assertFalse(CpuBlas.gemm(a.castTo(DataType.HALF), false, b.castTo(DataType.HALF), false,
-        out.castTo(DataType.HALF), 0.0), "half precision");
+    assertFalse(
+        CpuBlas.gemm(
+            a.castTo(DataType.HALF),
+            false,
+            b.castTo(DataType.HALF),
+            false,
+            out.castTo(DataType.HALF),
+            0.0),
+        "half precision");
     // Ops.gemm still computes such products, through ND4J.
     INDArray viaNd4j = Ops.gemm(everyOther, false, b, false, out, 0.0);
     double[][] expected = loop(toDoubles(everyOther), false, toDoubles(b), false, 4, 3, 6, null, 0);
@@ -83,7 +90,15 @@ class CpuBlasTest {
   }
 
   private void check(
-      DataType type, int m, int n, int k, boolean ta, boolean tb, char oa, char ob, char oc,
+      DataType type,
+      int m,
+      int n,
+      int k,
+      boolean ta,
+      boolean tb,
+      char oa,
+      char ob,
+      char oc,
       boolean views) {
     INDArray a = operand(type, ta ? k : m, ta ? m : k, oa, views);
     INDArray b = operand(type, tb ? n : k, tb ? k : n, ob, views);
@@ -125,7 +140,14 @@ class CpuBlasTest {
   }
 
   private static double[][] loop(
-      double[][] a, boolean ta, double[][] b, boolean tb, int m, int n, int k, double[][] c,
+      double[][] a,
+      boolean ta,
+      double[][] b,
+      boolean tb,
+      int m,
+      int n,
+      int k,
+      double[][] c,
       double beta) {
     double[][] out = new double[m][n];
     for (int i = 0; i < m; i++) {

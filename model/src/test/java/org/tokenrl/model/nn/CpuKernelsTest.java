@@ -1,15 +1,5 @@
 package org.tokenrl.model.nn;
 
-import org.tokenrl.model.AdamW;
-import org.tokenrl.model.Generation;
-import org.tokenrl.model.OptimizerConfig;
-import org.tokenrl.model.Params;
-import org.tokenrl.model.Policy;
-import org.tokenrl.model.SamplingParams;
-import org.tokenrl.model.VocabCoef;
-import org.tokenrl.model.arch.Batch;
-import org.tokenrl.model.arch.LlamaConfig;
-import org.tokenrl.model.arch.ModelConfig;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -25,12 +15,22 @@ import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
+import org.tokenrl.model.AdamW;
+import org.tokenrl.model.Generation;
+import org.tokenrl.model.OptimizerConfig;
+import org.tokenrl.model.Params;
+import org.tokenrl.model.Policy;
+import org.tokenrl.model.SamplingParams;
+import org.tokenrl.model.VocabCoef;
+import org.tokenrl.model.arch.Batch;
+import org.tokenrl.model.arch.LlamaConfig;
+import org.tokenrl.model.arch.ModelConfig;
 
 /**
- * The CPU kernels against the ND4J ops they stand in for (run with the kernels switched off),
- * layer by layer in float (double arrays take the ND4J path, which the finite-difference tests
- * check), then whole generations of a gpt and a GQA llama model
- * with mixed prompt lengths: same greedy tokens, same logits.
+ * The CPU kernels against the ND4J ops they stand in for (run with the kernels switched off), layer
+ * by layer in float (double arrays take the ND4J path, which the finite-difference tests check),
+ * then whole generations of a gpt and a GQA llama model with mixed prompt lengths: same greedy
+ * tokens, same logits.
  */
 class CpuKernelsTest {
   @AfterEach
@@ -79,10 +79,14 @@ class CpuKernelsTest {
       }
       INDArray wideX = Nd4j.create(grid, new long[] {1, grid.length}, 'c');
       assertSame(bothWays(() -> gelu.forward(wideX, false)), type, "GELU");
-      assertSame(bothWays(() -> {
-        INDArray g = gelu.forward(x, true);
-        return Nd4j.concat(0, g, gelu.backward(up));
-      }), type, "GELU train");
+      assertSame(
+          bothWays(
+              () -> {
+                INDArray g = gelu.forward(x, true);
+                return Nd4j.concat(0, g, gelu.backward(up));
+              }),
+          type,
+          "GELU train");
       SwiGlu swiglu = new SwiGlu();
       assertSame(bothWays(() -> swiglu.forward(x, up, false)), type, "SwiGLU");
       // the kernels ran (they decline what they cannot read in place, silently)
@@ -110,19 +114,27 @@ class CpuKernelsTest {
       INDArray x = Nd4j.randn(type, 10, 24).muli(3).addi(1);
       INDArray dy = Nd4j.randn(type, 10, 24);
       LayerNorm ln = new LayerNorm(p, "ln.");
-      assertSame(bothWays(() -> {
-        p.zeroGrads();
-        INDArray y = ln.forward(x, true);
-        INDArray dx = ln.backward(dy);
-        return Nd4j.concat(
-            0, y, dx, p.grad("ln.gain").reshape(1, 24), p.grad("ln.bias").reshape(1, 24));
-      }), type, "LayerNorm train");
+      assertSame(
+          bothWays(
+              () -> {
+                p.zeroGrads();
+                INDArray y = ln.forward(x, true);
+                INDArray dx = ln.backward(dy);
+                return Nd4j.concat(
+                    0, y, dx, p.grad("ln.gain").reshape(1, 24), p.grad("ln.bias").reshape(1, 24));
+              }),
+          type,
+          "LayerNorm train");
       RmsNorm rms = new RmsNorm(p, "rms", 1e-5);
-      assertSame(bothWays(() -> {
-        p.zeroGrads();
-        INDArray y = rms.forward(x, true);
-        return Nd4j.concat(0, y, rms.backward(dy), p.grad("rms").reshape(1, 24));
-      }), type, "RMSNorm train");
+      assertSame(
+          bothWays(
+              () -> {
+                p.zeroGrads();
+                INDArray y = rms.forward(x, true);
+                return Nd4j.concat(0, y, rms.backward(dy), p.grad("rms").reshape(1, 24));
+              }),
+          type,
+          "RMSNorm train");
       // GQA attention over 2 sequences of 5 slots, the second left-padded by 2
       int n = 2;
       int t = 5;
@@ -132,12 +144,16 @@ class CpuKernelsTest {
       INDArray v = Nd4j.randn(type, n * t, 8);
       INDArray dOut = Nd4j.randn(type, n * t, 24);
       INDArray mask = Batch.leftPadded(new int[][] {{1, 2, 3, 4, 5}, {1, 2, 3}}, 8).mask(type);
-      assertSame(bothWays(() -> {
-        INDArray out = attn.forward(q, k, v, mask, n, t);
-        INDArray keys = attn.keys().reshape(n * t, 8).dup();
-        INDArray[] d = attn.backward(dOut, n, t);
-        return Nd4j.concat(1, out, d[0], d[1], d[2], keys);
-      }), type, "attention train");
+      assertSame(
+          bothWays(
+              () -> {
+                INDArray out = attn.forward(q, k, v, mask, n, t);
+                INDArray keys = attn.keys().reshape(n * t, 8).dup();
+                INDArray[] d = attn.backward(dOut, n, t);
+                return Nd4j.concat(1, out, d[0], d[1], d[2], keys);
+              }),
+          type,
+          "attention train");
       p.close();
     }
   }
@@ -156,38 +172,58 @@ class CpuKernelsTest {
     try {
       for (long chunkElements : new long[] {1L << 24, 3 * 11}) { // one chunk, then rows by 3
         LmHead.chunkElements = chunkElements;
-        assertSame(bothWays(() -> {
-          INDArray dW = w.ulike().assign(0.5);
-          List<float[]> rows = new ArrayList<>();
-          float[][] seen = new float[7][];
-          LmHead.Result r = LmHead.run(hidden, w, dW, targets, 0.7, targetCoef, vocabCoef,
-              (row, i) -> seen[i] = row.clone());
-          for (float[] row : seen) {
-            rows.add(row);
-          }
-          double[] stats = new double[7 * 2 + 1];
-          for (int i = 0; i < 7; i++) {
-            stats[i] = i == 1 ? 0 : r.logp()[i];
-            stats[7 + i] = r.entropy()[i];
-          }
-          stats[14] = r.loss();
-          assertTrue(Double.isNaN(r.logp()[1]), "a row without a target has log p NaN");
-          INDArray flat = Nd4j.concat(0, Nd4j.create(rows.toArray(new float[0][])).reshape(-1),
-              Nd4j.createFromArray(stats).castTo(DataType.FLOAT), r.dHidden().reshape(-1),
-              dW.reshape(-1));
-          return flat.reshape(1, -1);
-        }), DataType.FLOAT, "LM head, chunk " + chunkElements);
+        assertSame(
+            bothWays(
+                () -> {
+                  INDArray dW = w.ulike().assign(0.5);
+                  List<float[]> rows = new ArrayList<>();
+                  float[][] seen = new float[7][];
+                  LmHead.Result r =
+                      LmHead.run(
+                          hidden,
+                          w,
+                          dW,
+                          targets,
+                          0.7,
+                          targetCoef,
+                          vocabCoef,
+                          (row, i) -> seen[i] = row.clone());
+                  for (float[] row : seen) {
+                    rows.add(row);
+                  }
+                  double[] stats = new double[7 * 2 + 1];
+                  for (int i = 0; i < 7; i++) {
+                    stats[i] = i == 1 ? 0 : r.logp()[i];
+                    stats[7 + i] = r.entropy()[i];
+                  }
+                  stats[14] = r.loss();
+                  assertTrue(Double.isNaN(r.logp()[1]), "a row without a target has log p NaN");
+                  INDArray flat =
+                      Nd4j.concat(
+                          0,
+                          Nd4j.create(rows.toArray(new float[0][])).reshape(-1),
+                          Nd4j.createFromArray(stats).castTo(DataType.FLOAT),
+                          r.dHidden().reshape(-1),
+                          dW.reshape(-1));
+                  return flat.reshape(1, -1);
+                }),
+            DataType.FLOAT,
+            "LM head, chunk " + chunkElements);
       }
     } finally {
       LmHead.chunkElements = defaultChunk;
     }
     INDArray dy = Nd4j.randn(DataType.FLOAT, 6, 16);
     int[] ids = {4, 1, 4, 0, 4, 9}; // repeated ids accumulate
-    assertSame(bothWays(() -> {
-      INDArray table = w.dup();
-      Embedding.scatterAddRows(table, ids, dy);
-      return table;
-    }), DataType.FLOAT, "embedding gradient");
+    assertSame(
+        bothWays(
+            () -> {
+              INDArray table = w.dup();
+              Embedding.scatterAddRows(table, ids, dy);
+              return table;
+            }),
+        DataType.FLOAT,
+        "embedding gradient");
     assertTrue(CpuKernels.scatterAddRows(w.dup(), ids, dy), "the kernel ran");
     for (long size : new long[] {33_000, 1L << 23}) { // the second: where float sums drift
       INDArray g = Nd4j.randn(DataType.FLOAT, 1, size).addi(0.5);
@@ -206,21 +242,38 @@ class CpuKernelsTest {
     INDArray w0 = Nd4j.randn(DataType.FLOAT, 40, 30);
     INDArray b0 = Nd4j.randn(DataType.FLOAT, 30);
     INDArray[] g = {Nd4j.randn(DataType.FLOAT, 40, 30), Nd4j.randn(DataType.FLOAT, 30)};
-    assertSame(bothWays(() -> {
-      Map<String, INDArray> params = new LinkedHashMap<>();
-      params.put("w", w0.dup());
-      params.put("b", b0.dup());
-      AdamW adam = new AdamW(new OptimizerConfig(0.01, 0.9, 0.95, 1e-8, 0.1, 1.0), params);
-      for (int step = 0; step < 3; step++) {
-        Map<String, INDArray> grads = Map.of("w", g[0].mul(step + 1), "b", g[1].mul(step - 1));
-        adam.apply(params, grads, 0.5, name -> name.equals("w"));
-      }
-      INDArray moments = Nd4j.concat(0, adam.m.get("w"), adam.v.get("w"));
-      return Nd4j.concat(0, params.get("w"), params.get("b").reshape(1, 30), moments);
-    }), DataType.FLOAT, "AdamW");
+    assertSame(
+        bothWays(
+            () -> {
+              Map<String, INDArray> params = new LinkedHashMap<>();
+              params.put("w", w0.dup());
+              params.put("b", b0.dup());
+              AdamW adam = new AdamW(new OptimizerConfig(0.01, 0.9, 0.95, 1e-8, 0.1, 1.0), params);
+              for (int step = 0; step < 3; step++) {
+                Map<String, INDArray> grads =
+                    Map.of("w", g[0].mul(step + 1), "b", g[1].mul(step - 1));
+                adam.apply(params, grads, 0.5, name -> name.equals("w"));
+              }
+              INDArray moments = Nd4j.concat(0, adam.m.get("w"), adam.v.get("w"));
+              return Nd4j.concat(0, params.get("w"), params.get("b").reshape(1, 30), moments);
+            }),
+        DataType.FLOAT,
+        "AdamW");
     INDArray p = w0.dup();
-    assertTrue(CpuKernels.adamW(p, g[0].dup(), p.ulike().assign(0), p.ulike().assign(0), 1, 0.1,
-        0.9, 0.95, 1e-8, 0.1, 0.05, 0));
+    assertTrue(
+        CpuKernels.adamW(
+            p,
+            g[0].dup(),
+            p.ulike().assign(0),
+            p.ulike().assign(0),
+            1,
+            0.1,
+            0.9,
+            0.95,
+            1e-8,
+            0.1,
+            0.05,
+            0));
     assertFalse(p.equals(w0), "the step moved the weights");
   }
 
@@ -243,23 +296,30 @@ class CpuKernelsTest {
       mask.putScalar(new long[] {2, 0, 0, 1}, Batch.MASKED);
       assertSame(bothWays(() -> attn.decode(q, keys, values, len, mask)), type, "attention");
       assertTrue(CpuKernels.attendOneQuery(q, keys, values, len, mask, heads, 0.5, q.ulike()));
-      assertTrue(CpuKernels.writeSlot(keys.dup(), 3, q.get(
-          org.nd4j.linalg.indexing.NDArrayIndex.all(),
-          org.nd4j.linalg.indexing.NDArrayIndex.interval(0, groups * hd)).dup()));
+      assertTrue(
+          CpuKernels.writeSlot(
+              keys.dup(),
+              3,
+              q.get(
+                      org.nd4j.linalg.indexing.NDArrayIndex.all(),
+                      org.nd4j.linalg.indexing.NDArrayIndex.interval(0, groups * hd))
+                  .dup()));
 
       INDArray kv = Nd4j.randn(type, b, groups * hd);
-      INDArray[] caches = bothWays(() -> {
-        INDArray cache = keys.dup();
-        try (KvCache c = new KvCache(1, b, groups, hd, capacity, type)) {
-          c.keys[0].assign(cache);
-          c.values[0].assign(cache);
-          for (int i = 0; i < 4; i++) {
-            c.advance();
-          }
-          c.write(0, kv, kv.mul(2));
-          return Nd4j.concat(0, c.keys[0].dup(), c.values[0].dup());
-        }
-      });
+      INDArray[] caches =
+          bothWays(
+              () -> {
+                INDArray cache = keys.dup();
+                try (KvCache c = new KvCache(1, b, groups, hd, capacity, type)) {
+                  c.keys[0].assign(cache);
+                  c.values[0].assign(cache);
+                  for (int i = 0; i < 4; i++) {
+                    c.advance();
+                  }
+                  c.write(0, kv, kv.mul(2));
+                  return Nd4j.concat(0, c.keys[0].dup(), c.values[0].dup());
+                }
+              });
       assertSame(caches, type, "cache write");
       assertFalse(caches[0].equals(Nd4j.concat(0, keys, keys)), "the write changed the cache");
     }
@@ -273,9 +333,10 @@ class CpuKernelsTest {
     long[] seeds = {1, 2, 3, 4};
     SamplingParams greedy = new SamplingParams(1.0, 0, 1.0, 8, -1, true);
     SamplingParams sampled = new SamplingParams(1.0, 0, 1.0, 8, -1, false);
-    List<Supplier<Policy>> models = List.of(
-        () -> Policy.create(gqa, OptimizerConfig.defaults(1e-3), 9),
-        () -> Policy.create(gpt, OptimizerConfig.defaults(1e-3), 9));
+    List<Supplier<Policy>> models =
+        List.of(
+            () -> Policy.create(gqa, OptimizerConfig.defaults(1e-3), 9),
+            () -> Policy.create(gpt, OptimizerConfig.defaults(1e-3), 9));
     for (Supplier<Policy> model : models) {
       try (Policy p = model.get()) {
         String first = p.parameterShapes().keySet().iterator().next();

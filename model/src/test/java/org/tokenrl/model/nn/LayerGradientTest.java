@@ -1,8 +1,5 @@
 package org.tokenrl.model.nn;
 
-import org.tokenrl.model.Params;
-import org.tokenrl.model.VocabCoef;
-import org.tokenrl.model.arch.Batch;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import java.util.Random;
@@ -12,10 +9,13 @@ import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
+import org.tokenrl.model.Params;
+import org.tokenrl.model.VocabCoef;
+import org.tokenrl.model.arch.Batch;
 
 /**
- * Every layer's backward pass against central finite differences in double precision: the loss is
- * L = Σ y ⊙ R for a fixed random R, so dL/dy = R is what each backward pass receives.
+ * Every layer's backward pass against central finite differences in double precision: the loss is L
+ * = Σ y ⊙ R for a fixed random R, so dL/dy = R is what each backward pass receives.
  */
 class LayerGradientTest {
   private static final DataType D = DataType.DOUBLE;
@@ -36,7 +36,8 @@ class LayerGradientTest {
       double minus = loss.get();
       x.putScalar(i, orig);
       double numeric = (plus - minus) / (2 * EPS);
-      assertEquals(numeric, analytic.getDouble(i), 1e-7 + 1e-6 * Math.abs(numeric), what + "[" + i + "]");
+      assertEquals(
+          numeric, analytic.getDouble(i), 1e-7 + 1e-6 * Math.abs(numeric), what + "[" + i + "]");
     }
   }
 

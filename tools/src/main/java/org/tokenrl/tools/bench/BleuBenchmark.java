@@ -25,8 +25,9 @@ import org.tokenrl.rewards.TensorBleu;
  * <p>Each reference has random ids and a length within ±10% of L; each candidate (length L) copies
  * the reference token at the same position with probability {@code --overlap} and is random
  * otherwise, so matches occur at every order as for a policy imitating references. Java times are
- * medians of 11 (TensorBleu) or 5 (ReferenceBleu) runs after JIT warm-up; NLTK runs once per configuration in one python process,
- * timed inside python. The last column is the largest relative difference from NLTK's scores.
+ * medians of 11 (TensorBleu) or 5 (ReferenceBleu) runs after JIT warm-up; NLTK runs once per
+ * configuration in one python process, timed inside python. The last column is the largest relative
+ * difference from NLTK's scores.
  *
  * <p>Options: {@code --quick} (B, L in {64, 256}), {@code --vocab V} (default 32000), {@code
  * --overlap P} (default 0.5), {@code --smoothing methodK} (default method1), {@code --no-nltk},
@@ -43,11 +44,22 @@ public final class BleuBenchmark {
     System.out.printf(
         Locale.ROOT,
         "BLEU-4 %s, vocab %d, overlap %.2f, OMP_NUM_THREADS=%s, %d cores%n",
-        smoothing.nltkName(), vocab, overlap, System.getenv("OMP_NUM_THREADS"),
+        smoothing.nltkName(),
+        vocab,
+        overlap,
+        System.getenv("OMP_NUM_THREADS"),
         Runtime.getRuntime().availableProcessors());
     System.out.printf(
-        Locale.ROOT, "%5s %5s %12s %12s %12s %9s %9s %11s%n",
-        "B", "L", "tensor ms", "javaloop ms", "nltk ms", "x nltk", "x loop", "max rel");
+        Locale.ROOT,
+        "%5s %5s %12s %12s %12s %9s %9s %11s%n",
+        "B",
+        "L",
+        "tensor ms",
+        "javaloop ms",
+        "nltk ms",
+        "x nltk",
+        "x loop",
+        "max rel");
     Random rng = new Random(42);
     Data warmup = Data.random(rng, 128, 256, vocab, overlap); // JIT-compile both Java paths first
     medianMs(() -> new TensorBleu(cfg).sentenceBleu(warmup.cands, warmup.refs), 20, 1);
@@ -83,15 +95,22 @@ public final class BleuBenchmark {
       maxRel = Math.max(maxRel, relDiff(scores, BleuNltk.doubles(answer.get("scores"))));
     }
     System.out.printf(
-        Locale.ROOT, "%5d %5d %12.2f %12.2f %12.1f %9.1f %9.1f %11.1e%n",
-        data.cands.length, data.cands[0].length, tensorMs, loopMs, nltkMs,
-        nltkMs / tensorMs, loopMs / tensorMs, maxRel);
+        Locale.ROOT,
+        "%5d %5d %12.2f %12.2f %12.1f %9.1f %9.1f %11.1e%n",
+        data.cands.length,
+        data.cands[0].length,
+        tensorMs,
+        loopMs,
+        nltkMs,
+        nltkMs / tensorMs,
+        loopMs / tensorMs,
+        maxRel);
   }
 
   /**
    * Times the dictionary step alone on the unigram keys of a B=64 batch, at two lengths: ND4J's
-   * {@code unique} + {@code bincount} custom ops against {@link TensorBleu#radixSort} plus a scan (one sort over the
-   * whole array here, not per sentence).
+   * {@code unique} + {@code bincount} custom ops against {@link TensorBleu#radixSort} plus a scan
+   * (one sort over the whole array here, not per sentence).
    */
   private static void compareNd4jKernels(Random rng, int vocab) {
     System.out.println();
@@ -114,17 +133,20 @@ public final class BleuBenchmark {
       INDArray[] unique = new INDArray[1];
       double uniqueMs =
           medianMs(
-              () -> unique[0] =
-                  Nd4j.exec(
-                      DynamicCustomOp.builder("unique")
-                          .addInputs(Nd4j.createFromArray(keys))
-                          .build())[1],
-              1, 3);
+              () ->
+                  unique[0] =
+                      Nd4j.exec(
+                          DynamicCustomOp.builder("unique")
+                              .addInputs(Nd4j.createFromArray(keys))
+                              .build())[1],
+              1,
+              3);
       INDArray inverse = unique[0].castTo(DataType.INT32);
       double bincountMs =
           medianMs(
               () -> Nd4j.exec(DynamicCustomOp.builder("bincount").addInputs(inverse).build()),
-              1, 3);
+              1,
+              3);
       double javaMs = medianMs(() -> javaUniqueCounts(keys), 2, 7);
       System.out.printf(
           Locale.ROOT, "%8d %14.2f %14.2f %14.2f%n", keys.length, uniqueMs, bincountMs, javaMs);

@@ -1,10 +1,5 @@
 package org.tokenrl.tools.bench;
 
-import org.tokenrl.model.OptimizerConfig;
-import org.tokenrl.model.Policy;
-import org.tokenrl.model.SamplingParams;
-import org.tokenrl.model.arch.LlamaConfig;
-import org.tokenrl.model.arch.ModelConfig;
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
@@ -19,6 +14,11 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.factory.Nd4j;
+import org.tokenrl.model.OptimizerConfig;
+import org.tokenrl.model.Policy;
+import org.tokenrl.model.SamplingParams;
+import org.tokenrl.model.arch.LlamaConfig;
+import org.tokenrl.model.arch.ModelConfig;
 
 /**
  * The policy engine's speed on the five cases of issue 10, measured through {@link Policy}'s public
@@ -112,14 +112,14 @@ public final class ModelBench {
   }
 
   /**
-   * Warm-up, then the median of several repetitions; {@code quick} takes fewer. Small cases warm
-   * up for at least 2 repetitions and {@link #WARMUP_SECONDS} (a JVM compiles its hot paths for
+   * Warm-up, then the median of several repetitions; {@code quick} takes fewer. Small cases warm up
+   * for at least 2 repetitions and {@link #WARMUP_SECONDS} (a JVM compiles its hot paths for
    * seconds: measured, the first seconds of the small sampling case ran up to 2x slower than the
-   * steady state a training run lives in) and take the median of 9 (quick: 1 + 3); large ones 1 +
-   * 3 (quick 1 + 2). The PyTorch script applies the same rule. {@code cpuTime} times with the
-   * CPU time of the thread running the case instead of wall time: with one BLAS thread all the
-   * work runs on it, so other jobs' load, the hypervisor's steal time and the JVM's compiler and
-   * GC threads stay out of the number (the PyTorch script uses its main thread's time likewise).
+   * steady state a training run lives in) and take the median of 9 (quick: 1 + 3); large ones 1 + 3
+   * (quick 1 + 2). The PyTorch script applies the same rule. {@code cpuTime} times with the CPU
+   * time of the thread running the case instead of wall time: with one BLAS thread all the work
+   * runs on it, so other jobs' load, the hypervisor's steal time and the JVM's compiler and GC
+   * threads stay out of the number (the PyTorch script uses its main thread's time likewise).
    */
   public static Result run(BenchCase c, boolean quick, boolean cpuTime) {
     LongSupplier clock = cpuTime ? ModelBench::threadCpuNanos : System::nanoTime;
@@ -138,8 +138,7 @@ public final class ModelBench {
     }
   }
 
-  private static double trainStepMs(
-      Policy p, BenchCase c, LongSupplier clock, Reps reps) {
+  private static double trainStepMs(Policy p, BenchCase c, LongSupplier clock, Reps reps) {
     Random rng = new Random(2);
     int vocab = c.model().vocabSize();
     int[][] prompts = new int[c.batch()][];
@@ -151,12 +150,10 @@ public final class ModelBench {
       coef[i] = new double[c.length()];
       Arrays.fill(coef[i], -1.0 / ((double) c.batch() * c.length())); // dLoss/dlogp of -mean logp
     }
-    return 1e3
-        * medianSeconds(() -> p.update(prompts, responses, coef, null, 1.0), clock, reps);
+    return 1e3 * medianSeconds(() -> p.update(prompts, responses, coef, null, 1.0), clock, reps);
   }
 
-  private static double tokensPerSec(
-      Policy p, BenchCase c, LongSupplier clock, Reps reps) {
+  private static double tokensPerSec(Policy p, BenchCase c, LongSupplier clock, Reps reps) {
     Random rng = new Random(4);
     int[][] prompts = new int[c.batch()][];
     long[] seeds = new long[c.batch()];
@@ -169,7 +166,9 @@ public final class ModelBench {
     return (double) c.batch() * c.newTokens() / sec;
   }
 
-  /** Warm-up: at least {@code warmup} runs and {@code warmupSeconds} of wall time; then {@code n}. */
+  /**
+   * Warm-up: at least {@code warmup} runs and {@code warmupSeconds} of wall time; then {@code n}.
+   */
   private record Reps(int warmup, double warmupSeconds, int n) {}
 
   /** Warm-up of small cases, in seconds of wall time (the PyTorch script's WARMUP_SECONDS). */
@@ -198,10 +197,10 @@ public final class ModelBench {
   }
 
   /**
-   * The OpenBLAS this process mapped, e.g. "OpenBLAS 0.3.21 (system library, loaded by javacpp
-   * from ~/.javacpp/cache-.../libopenblas.so.0)". javacpp copies a system library into its cache,
-   * so the path alone does not tell; the version is the "OpenBLAS x.y.z" string the library
-   * carries (the preset does not expose openblas_get_config()).
+   * The OpenBLAS this process mapped, e.g. "OpenBLAS 0.3.21 (system library, loaded by javacpp from
+   * ~/.javacpp/cache-.../libopenblas.so.0)". javacpp copies a system library into its cache, so the
+   * path alone does not tell; the version is the "OpenBLAS x.y.z" string the library carries (the
+   * preset does not expose openblas_get_config()).
    */
   public static String openBlasInUse() {
     Nd4j.create(DataType.FLOAT, 1); // loads the native backend and its BLAS

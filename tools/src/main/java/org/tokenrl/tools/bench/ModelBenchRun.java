@@ -1,12 +1,12 @@
 package org.tokenrl.tools.bench;
 
-import org.tokenrl.core.ProjectRoot;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Locale;
 import java.util.OptionalDouble;
+import org.tokenrl.core.ProjectRoot;
 import org.tokenrl.tools.bench.ModelBench.BenchCase;
 import org.tokenrl.tools.bench.ModelBench.Metric;
 import org.tokenrl.tools.bench.ModelBench.Result;
@@ -128,8 +128,8 @@ public final class ModelBenchRun {
   }
 
   /**
-   * {"case":...,"train_step_ms":...}; with --vs-torch also "torch_<field>" and "ratio"; a case
-   * that cannot run has a null value and an "error".
+   * {"case":...,"train_step_ms":...}; with --vs-torch also "torch_<field>" and "ratio"; a case that
+   * cannot run has a null value and an "error".
    */
   public static String jsonLine(Result r, boolean vsTorch, OptionalDouble t) {
     return jsonLine(r, vsTorch, t, new double[0]);
@@ -145,7 +145,8 @@ public final class ModelBenchRun {
       s.append(t.isPresent() ? number(t.getAsDouble()) : "null");
       OptionalDouble ratio = ratio(r, t, roundRatios);
       s.append(",\"ratio\":");
-      s.append(ratio.isPresent() ? String.format(Locale.ROOT, "%.3f", ratio.getAsDouble()) : "null");
+      s.append(
+          ratio.isPresent() ? String.format(Locale.ROOT, "%.3f", ratio.getAsDouble()) : "null");
       if (ratio.isPresent() && roundRatios.length > 1) {
         StringBuilder each = new StringBuilder();
         for (double x : roundRatios) {

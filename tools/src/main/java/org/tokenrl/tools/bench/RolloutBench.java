@@ -1,6 +1,5 @@
 package org.tokenrl.tools.bench;
 
-import org.tokenrl.core.ProjectRoot;
 import com.typesafe.config.Config;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -11,11 +10,12 @@ import java.util.Random;
 import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.memory.RootAllocator;
 import org.tokenrl.core.ConfigLoader;
+import org.tokenrl.core.ProjectRoot;
 import org.tokenrl.core.RolloutBatch;
-import org.tokenrl.model.arch.ModelConfig;
 import org.tokenrl.model.OptimizerConfig;
 import org.tokenrl.model.Policy;
 import org.tokenrl.model.SamplingParams;
+import org.tokenrl.model.arch.ModelConfig;
 import org.tokenrl.rollout.PromptRequest;
 import org.tokenrl.rollout.RolloutPool;
 import org.tokenrl.rollout.RolloutPoolContext;
@@ -36,14 +36,15 @@ public final class RolloutBench {
   static final int GROUP = 8;
   static final int PROMPT_LEN = 8;
   static final int NEW_TOKENS = 16;
+
   /** Warm-up steps per pool: a fresh actor JVM needs about 10 steps of JIT to settle. */
   static final int WARMUP = 10;
 
   private RolloutBench() {}
 
   /** One pool under test and its timings (milliseconds), filled round by round. */
-  private record Entry(String name, RolloutPool pool, double startSeconds, double[] step,
-      double[] sync) {
+  private record Entry(
+      String name, RolloutPool pool, double startSeconds, double[] step, double[] sync) {
     double tokensPerSecond(double millis) {
       return (double) PROMPTS * GROUP * NEW_TOKENS / (millis / 1e3);
     }
@@ -58,22 +59,55 @@ public final class RolloutBench {
         "rollout bench: model d%d L%d H%d V%d, %d prompts x %d samples x %d new tokens = %,d"
             + " tokens per step; %d warm-up steps per pool, then %d rounds of one step per pool"
             + " (interleaved, so background load hits all pools alike); OMP_NUM_THREADS=%s%n",
-        MODEL.dModel(), MODEL.layers(), MODEL.heads(), MODEL.vocabSize(), PROMPTS, GROUP,
-        NEW_TOKENS, PROMPTS * GROUP * NEW_TOKENS, WARMUP, rounds, System.getenv("OMP_NUM_THREADS"));
+        MODEL.dModel(),
+        MODEL.layers(),
+        MODEL.heads(),
+        MODEL.vocabSize(),
+        PROMPTS,
+        GROUP,
+        NEW_TOKENS,
+        PROMPTS * GROUP * NEW_TOKENS,
+        WARMUP,
+        rounds,
+        System.getenv("OMP_NUM_THREADS"));
     List<Entry> entries = new ArrayList<>();
     try (BufferAllocator allocator = new RootAllocator();
         Policy policy = Policy.create(MODEL, OptimizerConfig.defaults(1e-3), 1)) {
       Map<String, float[]> weights = policy.exportWeights();
       try {
-        entries.add(open("in-process, 1 thread", policy, allocator, rounds,
-            "distributed.backend=local", "rollout.workers=1"));
-        entries.add(open("in-process, 2 threads", policy, allocator, rounds,
-            "distributed.backend=local", "rollout.workers=2"));
+        entries.add(
+            open(
+                "in-process, 1 thread",
+                policy,
+                allocator,
+                rounds,
+                "distributed.backend=local",
+                "rollout.workers=1"));
+        entries.add(
+            open(
+                "in-process, 2 threads",
+                policy,
+                allocator,
+                rounds,
+                "distributed.backend=local",
+                "rollout.workers=2"));
         // Both Ray pools share one local head: the first one starts it, the last close stops it.
-        entries.add(open("ray, 1 actor", policy, allocator, rounds,
-            "distributed.backend=ray", "distributed.ray.actors=1"));
-        entries.add(open("ray, 2 actors", policy, allocator, rounds,
-            "distributed.backend=ray", "distributed.ray.actors=2"));
+        entries.add(
+            open(
+                "ray, 1 actor",
+                policy,
+                allocator,
+                rounds,
+                "distributed.backend=ray",
+                "distributed.ray.actors=1"));
+        entries.add(
+            open(
+                "ray, 2 actors",
+                policy,
+                allocator,
+                rounds,
+                "distributed.backend=ray",
+                "distributed.ray.actors=2"));
         for (Entry e : entries) {
           e.pool().syncWeights(0, weights);
           for (int w = 0; w < WARMUP; w++) { // JIT and ND4J warm-up (in the actors' JVMs too)
@@ -97,12 +131,18 @@ public final class RolloutBench {
       } finally {
         entries.forEach(e -> e.pool().close());
       }
-      System.out.printf("%n%-22s %8s %14s %14s %12s %16s%n", "pool", "start s", "tokens/s best",
-          "tokens/s median", "step ms med", "weight sync ms");
+      System.out.printf(
+          "%n%-22s %8s %14s %14s %12s %16s%n",
+          "pool", "start s", "tokens/s best", "tokens/s median", "step ms med", "weight sync ms");
       for (Entry e : entries) {
-        System.out.printf("%-22s %8.1f %,14.0f %,14.0f %12.1f %16.1f%n", e.name(),
-            e.startSeconds(), e.tokensPerSecond(min(e.step())),
-            e.tokensPerSecond(median(e.step())), median(e.step()), median(e.sync()));
+        System.out.printf(
+            "%-22s %8.1f %,14.0f %,14.0f %12.1f %16.1f%n",
+            e.name(),
+            e.startSeconds(),
+            e.tokensPerSecond(min(e.step())),
+            e.tokensPerSecond(median(e.step())),
+            median(e.step()),
+            median(e.sync()));
       }
       System.out.println(
           "(start: pool creation, for the first Ray pool including the local head; weight sync:"
@@ -128,8 +168,7 @@ public final class RolloutBench {
       List<PromptRequest> prompts,
       SamplingParams sampling,
       int steps) {
-    Config c =
-        config(ProjectRoot.get(), "distributed.backend=local", "rollout.workers=1");
+    Config c = config(ProjectRoot.get(), "distributed.backend=local", "rollout.workers=1");
     try (RolloutPool pool = RolloutPools.create(new RolloutPoolContext(policy, c, allocator));
         RolloutBatch batch = pool.generate(prompts, GROUP, sampling, 0)) {
       int reps = Math.max(10, steps * 4);

@@ -37,22 +37,27 @@ final class TorchBaseline {
     return script != null;
   }
 
-  /** Finds the interpreter and the script; never throws: an unusable setup is reported as missing. */
+  /**
+   * Finds the interpreter and the script; never throws: an unusable setup is reported as missing.
+   */
   static TorchBaseline probe(Path root) {
     String env = System.getenv("TOKENRL_TORCH_PYTHON");
     String python = env != null && !env.isBlank() ? env : "/usr/bin/python3";
     Path script = root == null ? null : root.resolve("experiments/bench/torch_model_bench.py");
     if (script == null || !Files.isRegularFile(script)) {
-      return missing(python, "experiments/bench/torch_model_bench.py not found (tokenrl.root unset?)");
+      return missing(
+          python, "experiments/bench/torch_model_bench.py not found (tokenrl.root unset?)");
     }
     try {
       Run r = exec(List.of(python, "-c", "import torch; print(torch.__version__)"));
       if (r.exitCode != 0) {
-        return missing(python, python + " has no torch module (Debian: apt-get install python3-torch)");
+        return missing(
+            python, python + " has no torch module (Debian: apt-get install python3-torch)");
       }
       return new TorchBaseline(python, script, python + ", torch " + r.stdout.trim());
     } catch (IOException e) {
-      return missing(python, "cannot run " + python + " (" + e.getMessage() + "); set TOKENRL_TORCH_PYTHON");
+      return missing(
+          python, "cannot run " + python + " (" + e.getMessage() + "); set TOKENRL_TORCH_PYTHON");
     }
   }
 
@@ -76,7 +81,11 @@ final class TorchBaseline {
       Run r = exec(cmd);
       Matcher m =
           Pattern.compile(
-                  "\\{\"case\":\"" + Pattern.quote(caseName) + "\",\"" + field + "\":([0-9.eE+-]+)\\}")
+                  "\\{\"case\":\""
+                      + Pattern.quote(caseName)
+                      + "\",\""
+                      + field
+                      + "\":([0-9.eE+-]+)\\}")
               .matcher(r.stdout);
       if (r.exitCode == 0 && m.find()) {
         return OptionalDouble.of(Double.parseDouble(m.group(1)));

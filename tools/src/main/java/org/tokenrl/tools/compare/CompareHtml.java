@@ -39,7 +39,8 @@ public final class CompareHtml {
       curves.add(curve(g, metric));
     }
     StringBuilder h = new StringBuilder();
-    h.append("<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>tokenrl compare</title>\n")
+    h.append(
+            "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>tokenrl compare</title>\n")
         .append("<style>body{font-family:sans-serif;margin:24px;color:#222}")
         .append("table{border-collapse:collapse;font-size:13px}")
         .append("td,th{border:1px solid #ccc;padding:3px 8px;text-align:right}")
@@ -62,7 +63,9 @@ public final class CompareHtml {
           .append(" runs)");
     }
     h.append("</div>\n");
-    String[] axes = {"step", "rollout tokens (sum of perf/rollout_tokens)", "wall seconds (sum of perf/time_step)"};
+    String[] axes = {
+      "step", "rollout tokens (sum of perf/rollout_tokens)", "wall seconds (sum of perf/time_step)"
+    };
     for (int axis = 0; axis < 3; axis++) {
       h.append(panel(curves, axis, axes[axis], metric));
     }
@@ -137,9 +140,9 @@ public final class CompareHtml {
     Scale sx = new Scale(x0, x1, LEFT, W - RIGHT);
     Scale sy = new Scale(y0, y1, H - BOTTOM, TOP);
     StringBuilder svg = new StringBuilder();
-    svg.append(String.format(Locale.ROOT,
-        "<svg width=\"%d\" height=\"%d\" viewBox=\"0 0 %d %d\">%n",
-        W, H, W, H));
+    svg.append(
+        String.format(
+            Locale.ROOT, "<svg width=\"%d\" height=\"%d\" viewBox=\"0 0 %d %d\">%n", W, H, W, H));
     for (int i = 0; i <= 4; i++) {
       double xv = x0 + (x1 - x0) * i / 4;
       double yv = y0 + (y1 - y0) * i / 4;
@@ -170,10 +173,16 @@ public final class CompareHtml {
         Point p = c.get(i);
         mean.append(i == 0 ? "M" : "L").append(xy(sx.at(p.x(axis)), sy.at(p.mean())));
       }
-      svg.append("<path class=\"band\" fill=\"").append(color(g)).append("\" d=\"")
-          .append(band).append("Z\"/>\n");
-      svg.append("<path class=\"curve\" stroke=\"").append(color(g)).append("\" d=\"")
-          .append(mean).append("\"/>\n");
+      svg.append("<path class=\"band\" fill=\"")
+          .append(color(g))
+          .append("\" d=\"")
+          .append(band)
+          .append("Z\"/>\n");
+      svg.append("<path class=\"curve\" stroke=\"")
+          .append(color(g))
+          .append("\" d=\"")
+          .append(mean)
+          .append("\"/>\n");
     }
     svg.append("</svg>\n");
     return svg.toString();
@@ -186,13 +195,24 @@ public final class CompareHtml {
   }
 
   private static String line(double x1, double y1, double x2, double y2, String cls) {
-    return String.format(Locale.ROOT,
-        "<line class=\"%s\" x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\"/>%n", cls, x1, y1, x2, y2);
+    return String.format(
+        Locale.ROOT,
+        "<line class=\"%s\" x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\"/>%n",
+        cls,
+        x1,
+        y1,
+        x2,
+        y2);
   }
 
   private static String text(double x, double y, String anchor, String s) {
-    return String.format(Locale.ROOT,
-        "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"%s\">%s</text>%n", x, y, anchor, escape(s));
+    return String.format(
+        Locale.ROOT,
+        "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"%s\">%s</text>%n",
+        x,
+        y,
+        anchor,
+        escape(s));
   }
 
   private static String xy(double x, double y) {
@@ -247,7 +267,13 @@ public final class CompareHtml {
       h.append("<tr>");
       String[] cells = line.substring(1, line.length() - 1).split("\\|");
       for (String c : cells) {
-        h.append('<').append(tag).append('>').append(escape(c.strip())).append("</").append(tag).append('>');
+        h.append('<')
+            .append(tag)
+            .append('>')
+            .append(escape(c.strip()))
+            .append("</")
+            .append(tag)
+            .append('>');
       }
       h.append("</tr>\n");
       header = false;
@@ -256,6 +282,9 @@ public final class CompareHtml {
   }
 
   private static String escape(String s) {
-    return s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\"", "&quot;");
+    return s.replace("&", "&amp;")
+        .replace("<", "&lt;")
+        .replace(">", "&gt;")
+        .replace("\"", "&quot;");
   }
 }

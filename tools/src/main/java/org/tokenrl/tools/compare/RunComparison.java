@@ -1,6 +1,5 @@
 package org.tokenrl.tools.compare;
 
-import org.tokenrl.runlog.RunRecord;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -9,23 +8,25 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
+import org.tokenrl.runlog.RunRecord;
 
 /**
  * Runs grouped by configuration and summarised over seeds, for {@code ./tokenrl compare}.
  *
  * <p>Runs whose resolved configs differ only in {@link #PER_RUN_KEYS} (seed, name, where they start
- * from and where they write) and in logging-only keys ({@link #LOGGING_PREFIXES}) form a group. Each run gives one value per statistic (held-out
- * accuracy at the main phase's start, at the end and at best; steps, rollout tokens and wall
- * seconds until a target; the asked-for metrics) and each group the mean and sample standard
- * deviation over its runs. "Main phase" is everything after the SFT warm-up ({@code sft.steps}):
- * its step 0 is the warm-up's last step.
+ * from and where they write) and in logging-only keys ({@link #LOGGING_PREFIXES}) form a group.
+ * Each run gives one value per statistic (held-out accuracy at the main phase's start, at the end
+ * and at best; steps, rollout tokens and wall seconds until a target; the asked-for metrics) and
+ * each group the mean and sample standard deviation over its runs. "Main phase" is everything after
+ * the SFT warm-up ({@code sft.steps}): its step 0 is the warm-up's last step.
  */
 public final class RunComparison {
   static final Set<String> PER_RUN_KEYS =
       Set.of("run.seed", "run.name", "run.init_from", "trainer.run_dir");
+
   /** Keys that change what a run logs, not what it learns; ignored like the per-run keys. */
-  static final List<String> LOGGING_PREFIXES =
-      List.of("tensorboard.", "trainer.progress_every");
+  static final List<String> LOGGING_PREFIXES = List.of("tensorboard.", "trainer.progress_every");
+
   public static final String ACCURACY = "eval/accuracy";
   static final String TOKENS = "perf/rollout_tokens";
   static final String SECONDS = "perf/time_step";
@@ -70,7 +71,8 @@ public final class RunComparison {
       String key = colon < 0 ? spec : spec.substring(0, colon);
       String agg = colon < 0 ? "last" : spec.substring(colon + 1);
       int n = 1;
-      java.util.regex.Matcher m = java.util.regex.Pattern.compile("(last|first)(\\d+)").matcher(agg);
+      java.util.regex.Matcher m =
+          java.util.regex.Pattern.compile("(last|first)(\\d+)").matcher(agg);
       if (m.matches()) {
         n = Integer.parseInt(m.group(2));
         agg = m.group(1);
@@ -269,10 +271,10 @@ public final class RunComparison {
   }
 
   /**
-   * The columns that name the groups: the differing names (keys ending in ".name" or ".base"),
-   * then other differing keys, most distinct values first, each kept only if it splits groups the
-   * columns before it leave together. So GRPO vs TEMPO shows algorithm.name, not
-   * also every default that differs between the two algorithm files.
+   * The columns that name the groups: the differing names (keys ending in ".name" or ".base"), then
+   * other differing keys, most distinct values first, each kept only if it splits groups the
+   * columns before it leave together. So GRPO vs TEMPO shows algorithm.name, not also every default
+   * that differs between the two algorithm files.
    */
   private static List<String> labelColumns(List<Map<String, String>> configs, Set<String> keys) {
     List<String> ordered = new ArrayList<>(keys);

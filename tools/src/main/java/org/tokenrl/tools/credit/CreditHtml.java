@@ -1,6 +1,5 @@
 package org.tokenrl.tools.credit;
 
-import org.tokenrl.trainer.loop.TokenPieces;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigRenderOptions;
 import java.util.ArrayList;
@@ -8,6 +7,7 @@ import java.util.List;
 import java.util.Locale;
 import org.tokenrl.algorithms.rl.CreditInput;
 import org.tokenrl.algorithms.rl.TokenCredit;
+import org.tokenrl.trainer.loop.TokenPieces;
 
 /**
  * A standalone HTML page of token credit: each token is a box coloured on a diverging scale (blue =
@@ -107,7 +107,10 @@ public final class CreditHtml {
               .append(fmt(a))
               .append(kept ? "" : " (dropped)")
               .append("\">")
-              .append(tokenizer == null ? String.valueOf(tok[t]) : escape(TokenPieces.piece(tok[t], tokenizer)))
+              .append(
+                  tokenizer == null
+                      ? String.valueOf(tok[t])
+                      : escape(TokenPieces.piece(tok[t], tokenizer)))
               .append("</span>");
         }
         h.append("</td></tr>\n");

@@ -123,8 +123,7 @@ public final class PairCredit {
     if (eos != null && !eos.isBoolean()) {
       throw new IllegalArgumentException("\"eos\" must be true or false");
     }
-    double[] s =
-        ContrastiveEstimation.scores(zPos, zNeg, rejected, settings.getDouble("lambda"));
+    double[] s = ContrastiveEstimation.scores(zPos, zNeg, rejected, settings.getDouble("lambda"));
     double[] w =
         ContrastiveEstimation.weights(
             s, eos != null && eos.booleanValue(), settings.getDouble("eos_weight"));

@@ -1,18 +1,18 @@
 package org.tokenrl.tools.credit;
 
-import org.tokenrl.trainer.loop.TokenPieces;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigRenderOptions;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import org.tokenrl.core.Tokenizer;
+import org.tokenrl.trainer.loop.TokenPieces;
 
 /**
  * A standalone HTML page of preference token credit. T-REG: tokens coloured by r̂ on the diverging
  * scale of {@link CreditHtml} (blue = rewarded, red = penalised, saturated at |r̂| = ½, the bound
- * of r̂). cDPO: rejected tokens shaded red by their weight w = 1 − s (white = 0, full red = 1), with
- * critical tokens (w above {@link PairCredit#CRITICAL}) outlined and bold.
+ * of r̂). cDPO: rejected tokens shaded red by their weight w = 1 − s (white = 0, full red = 1),
+ * with critical tokens (w above {@link PairCredit#CRITICAL}) outlined and bold.
  */
 public final class PairCreditHtml {
   private record Pair(int line, PairCredit.Row[] rows) {}
@@ -67,7 +67,9 @@ public final class PairCreditHtml {
                 settings.root().render(ConfigRenderOptions.concise().setFormatted(true))))
         .append("</pre></details>\n");
     for (Pair p : pairs) {
-      h.append(tokenizer == null ? "<h2>pair on line " : "<h2>pair ").append(p.line()).append("</h2>\n<table>\n");
+      h.append(tokenizer == null ? "<h2>pair on line " : "<h2>pair ")
+          .append(p.line())
+          .append("</h2>\n<table>\n");
       for (PairCredit.Row r : p.rows()) {
         h.append("<tr><td>").append(r.label()).append("</td><td>");
         for (int t = 0; t < r.tokens().length; t++) {

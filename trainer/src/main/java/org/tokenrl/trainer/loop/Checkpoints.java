@@ -3,10 +3,12 @@ package org.tokenrl.trainer.loop;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
-import org.tokenrl.model.io.Checkpoint;
 import org.tokenrl.model.Policy;
+import org.tokenrl.model.io.Checkpoint;
 
-/** Checkpoint I/O for the training loop, where a failed save or load ends the run with its cause. */
+/**
+ * Checkpoint I/O for the training loop, where a failed save or load ends the run with its cause.
+ */
 public final class Checkpoints {
   private Checkpoints() {}
 

@@ -17,7 +17,10 @@ public final class ChunkedScores {
       int to = Math.min(responses.length, from + CHUNK);
       double[][] part =
           policy
-              .score(Arrays.copyOfRange(prompts, from, to), Arrays.copyOfRange(responses, from, to), 1.0)
+              .score(
+                  Arrays.copyOfRange(prompts, from, to),
+                  Arrays.copyOfRange(responses, from, to),
+                  1.0)
               .logprobs();
       System.arraycopy(part, 0, out, from, part.length);
     }

@@ -1,12 +1,12 @@
 package org.tokenrl.trainer.loop;
 
-import org.tokenrl.trainer.setup.PromptCodec;
 import java.util.List;
 import org.tokenrl.model.Generation;
 import org.tokenrl.model.Policy;
 import org.tokenrl.model.SamplingParams;
 import org.tokenrl.rollout.Example;
 import org.tokenrl.rollout.Task;
+import org.tokenrl.trainer.setup.PromptCodec;
 
 /** Held-out exact-match accuracy with greedy decoding, judged by the task's verifier. */
 public final class Evaluator {

@@ -46,7 +46,8 @@ public final class ExampleStream<T> {
    * refills exactly as the uninterrupted one did. They may overlap the step's regular batch.
    */
   public List<T> extraBatch(long step, int round, int size) {
-    int[] order = permutation(examples.size(), RowSeeds.mix(RowSeeds.mix(seed * 31 + step) + round));
+    int[] order =
+        permutation(examples.size(), RowSeeds.mix(RowSeeds.mix(seed * 31 + step) + round));
     List<T> out = new ArrayList<>(size);
     for (int k = 0; k < size; k++) {
       out.add(examples.get(order[k % order.length]));

@@ -1,8 +1,5 @@
 package org.tokenrl.trainer.loop;
 
-import org.tokenrl.runlog.PhaseTimer;
-import org.tokenrl.trainer.preference.CandidatePair;
-import org.tokenrl.trainer.preference.PreferenceData;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -11,11 +8,14 @@ import org.tokenrl.algorithms.preference.PairLossResult;
 import org.tokenrl.algorithms.preference.PreferenceAlgorithm;
 import org.tokenrl.model.Policy;
 import org.tokenrl.model.UpdateStats;
+import org.tokenrl.runlog.PhaseTimer;
+import org.tokenrl.trainer.preference.CandidatePair;
+import org.tokenrl.trainer.preference.PreferenceData;
 
 /**
  * One preference step (DPO, T-REG, cDPO): score a batch of pairs under the current policy, let the
- * algorithm's loss give dLoss/dlogp for every chosen and rejected token, and back-propagate both
- * in one update. Reference log-probs and token weights come precomputed with the pairs.
+ * algorithm's loss give dLoss/dlogp for every chosen and rejected token, and back-propagate both in
+ * one update. Reference log-probs and token weights come precomputed with the pairs.
  */
 final class PreferenceTrainer {
   private final Policy policy;

@@ -7,9 +7,9 @@ import java.util.Map;
 import org.tokenrl.rollout.Example;
 
 /**
- * Sampled and rewarded rollouts as plain arrays, rows group-major (row {@code p * G + k} is the k-th
- * response to {@code examples.get(p)}). Plain arrays rather than the Arrow batch because dynamic
- * sampling stitches groups from several sampling rounds into one update batch.
+ * Sampled and rewarded rollouts as plain arrays, rows group-major (row {@code p * G + k} is the
+ * k-th response to {@code examples.get(p)}). Plain arrays rather than the Arrow batch because
+ * dynamic sampling stitches groups from several sampling rounds into one update batch.
  *
  * @param rewards the composite reward per row
  * @param rewardMetrics the reward function's {@code reward/...} metrics for these rows
@@ -79,8 +79,17 @@ record ScoredRollouts(
       tokens += part.tokens;
     }
     return new ScoredRollouts(
-        out.groupSize, out.examples, out.prompts, out.responses, out.logpOld, out.entropies,
-        out.truncated, out.correct, out.rewards, metrics, tokens);
+        out.groupSize,
+        out.examples,
+        out.prompts,
+        out.responses,
+        out.logpOld,
+        out.entropies,
+        out.truncated,
+        out.correct,
+        out.rewards,
+        metrics,
+        tokens);
   }
 
   private ScoredRollouts empty(int n) {

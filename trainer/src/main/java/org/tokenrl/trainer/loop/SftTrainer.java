@@ -1,7 +1,5 @@
 package org.tokenrl.trainer.loop;
 
-import org.tokenrl.runlog.PhaseTimer;
-import org.tokenrl.trainer.setup.PromptCodec;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -12,6 +10,8 @@ import org.tokenrl.model.UpdateStats;
 import org.tokenrl.model.VocabCoef;
 import org.tokenrl.rollout.Example;
 import org.tokenrl.rollout.RowSeeds;
+import org.tokenrl.runlog.PhaseTimer;
+import org.tokenrl.trainer.setup.PromptCodec;
 
 /**
  * Supervised fine-tuning on ground-truth answers: teacher-forced NLL of answer+EOS given the
@@ -70,8 +70,7 @@ public final class SftTrainer {
     } else {
       // All K candidates of every position come from the one teacher-forced pass's log-probs,
       // streamed one position at a time; only the (sparse) coefficients are kept.
-      Otr.Streaming stream =
-          otr.streaming(answers, RowSeeds.mix(phaseStep + batchOffset));
+      Otr.Streaming stream = otr.streaming(answers, RowSeeds.mix(phaseStep + batchOffset));
       VocabCoef[][] sparse = new VocabCoef[answers.length][];
       coef = new double[answers.length][];
       for (int i = 0; i < answers.length; i++) {

@@ -4,9 +4,9 @@ import org.tokenrl.core.Tokenizer;
 
 /**
  * One token as the text a reader sees in credit tables and pages: its decoded piece with blanks
- * made visible (␣ for a space, ⏎ for a newline), ⟨eos⟩ for the end token, and ⟨id⟩ for a token
- * that decodes to nothing (another special token). A subword tokenizer's pieces show where words
- * split ("␣Paris", "ian").
+ * made visible (␣ for a space, ⏎ for a newline), ⟨eos⟩ for the end token, and ⟨id⟩ for a token that
+ * decodes to nothing (another special token). A subword tokenizer's pieces show where words split
+ * ("␣Paris", "ian").
  */
 public final class TokenPieces {
   private TokenPieces() {}

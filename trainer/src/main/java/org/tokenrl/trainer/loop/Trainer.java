@@ -1,16 +1,13 @@
 package org.tokenrl.trainer.loop;
 
-import org.tokenrl.runlog.PhaseTimer;
-import org.tokenrl.runlog.Stats;
-import org.tokenrl.trainer.setup.PromptCodec;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.LongPredicate;
+import org.tokenrl.algorithms.rl.ClippedPolicyObjective.LossResult;
 import org.tokenrl.algorithms.rl.CreditInput;
 import org.tokenrl.algorithms.rl.DynamicSampling;
-import org.tokenrl.algorithms.rl.ClippedPolicyObjective.LossResult;
 import org.tokenrl.algorithms.rl.RlAlgorithm;
 import org.tokenrl.algorithms.rl.TokenCredit;
 import org.tokenrl.core.RolloutBatch;
@@ -27,6 +24,9 @@ import org.tokenrl.rollout.PromptRequest;
 import org.tokenrl.rollout.RolloutPool;
 import org.tokenrl.rollout.RowSeeds;
 import org.tokenrl.rollout.Task;
+import org.tokenrl.runlog.PhaseTimer;
+import org.tokenrl.runlog.Stats;
+import org.tokenrl.trainer.setup.PromptCodec;
 
 /**
  * One RL step: sample, reward, advantages, update, sync, log. Every algorithm (GRPO, D³S, TEMPO,
@@ -221,7 +221,10 @@ public final class Trainer {
     //    With dynamic_sampling = drop, groups whose rewards are all equal are left out.
     UpdateRows u =
         UpdateRows.select(
-            dynamicSampling.equals("drop") ? "drop" : "off", train.rewards(), groupSize, train.rows());
+            dynamicSampling.equals("drop") ? "drop" : "off",
+            train.rewards(),
+            groupSize,
+            train.rows());
     double lr = schedule.at(step);
     policy.setLearningRate(lr);
     int[][] uPrompts = u.pick(train.prompts());
@@ -240,8 +243,10 @@ public final class Trainer {
       loss =
           algorithm
               .objective()
-              .compute(uCredit.lossInput(now.logprobs(), uLogpOld, logpRef, sampling.maxNewTokens()));
-      update = policy.update(uPrompts, uResponses, loss.gradLogpNew(), null, sampling.temperature());
+              .compute(
+                  uCredit.lossInput(now.logprobs(), uLogpOld, logpRef, sampling.maxNewTokens()));
+      update =
+          policy.update(uPrompts, uResponses, loss.gradLogpNew(), null, sampling.temperature());
       if (update.skipped()) {
         skipped++;
       }

@@ -1,17 +1,5 @@
 package org.tokenrl.trainer.loop;
 
-import org.tokenrl.runlog.Console;
-import org.tokenrl.runlog.MetricsLog;
-import org.tokenrl.runlog.Progress;
-import org.tokenrl.runlog.RunDirectory;
-import org.tokenrl.runlog.RunLog;
-import org.tokenrl.trainer.preference.PreferenceEval;
-import org.tokenrl.trainer.preference.PreferenceSetup;
-import org.tokenrl.trainer.setup.ChatFormat;
-import org.tokenrl.trainer.setup.MaxNewTokens;
-import org.tokenrl.trainer.setup.PretrainedStart;
-import org.tokenrl.trainer.setup.PromptCodec;
-import org.tokenrl.trainer.setup.StartChecks;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -28,28 +16,39 @@ import org.apache.arrow.memory.RootAllocator;
 import org.tokenrl.algorithms.AlgorithmKind;
 import org.tokenrl.algorithms.Algorithms;
 import org.tokenrl.algorithms.preference.PreferenceAlgorithm;
-import org.tokenrl.algorithms.sft.SupervisedAlgorithm;
 import org.tokenrl.algorithms.rl.RlAlgorithm;
+import org.tokenrl.algorithms.sft.SupervisedAlgorithm;
 import org.tokenrl.core.CharTokenizer;
 import org.tokenrl.core.ConfigException;
-import org.tokenrl.core.HfTokenizer;
-import org.tokenrl.model.LoraConfig;
 import org.tokenrl.core.Tokenizer;
 import org.tokenrl.core.Tokenizers;
-import org.tokenrl.model.io.Checkpoint;
-import org.tokenrl.model.arch.LlamaConfig;
-import org.tokenrl.model.arch.ModelConfig;
-import org.tokenrl.model.arch.ModelSpec;
-import org.tokenrl.model.io.PretrainedModel;
+import org.tokenrl.model.LoraConfig;
 import org.tokenrl.model.OptimizerConfig;
 import org.tokenrl.model.Policy;
 import org.tokenrl.model.SamplingParams;
+import org.tokenrl.model.arch.LlamaConfig;
+import org.tokenrl.model.arch.ModelConfig;
+import org.tokenrl.model.arch.ModelSpec;
+import org.tokenrl.model.io.Checkpoint;
+import org.tokenrl.model.io.PretrainedModel;
 import org.tokenrl.rewards.CompositeReward;
 import org.tokenrl.rollout.Example;
 import org.tokenrl.rollout.RolloutPool;
 import org.tokenrl.rollout.RolloutPoolContext;
 import org.tokenrl.rollout.RolloutPools;
 import org.tokenrl.rollout.Task;
+import org.tokenrl.runlog.Console;
+import org.tokenrl.runlog.MetricsLog;
+import org.tokenrl.runlog.Progress;
+import org.tokenrl.runlog.RunDirectory;
+import org.tokenrl.runlog.RunLog;
+import org.tokenrl.trainer.preference.PreferenceEval;
+import org.tokenrl.trainer.preference.PreferenceSetup;
+import org.tokenrl.trainer.setup.ChatFormat;
+import org.tokenrl.trainer.setup.MaxNewTokens;
+import org.tokenrl.trainer.setup.PretrainedStart;
+import org.tokenrl.trainer.setup.PromptCodec;
+import org.tokenrl.trainer.setup.StartChecks;
 
 /**
  * A whole run, read top to bottom in {@link #run}: check the config, load or create the policy, an
@@ -116,7 +115,9 @@ public final class TrainingRun {
     this(config, dir, projectRoot, Console.system());
   }
 
-  /** Stops after this global step as if the process were killed (no final checkpoint): for tests. */
+  /**
+   * Stops after this global step as if the process were killed (no final checkpoint): for tests.
+   */
   TrainingRun stopAfter(long step) {
     this.stopAfterStep = step;
     return this;
@@ -137,8 +138,10 @@ public final class TrainingRun {
 
     try (RunLog runLog = new RunLog(dir, resume, console);
         BufferAllocator rootAllocator = new RootAllocator();
-        BufferAllocator rollouts = rootAllocator.newChildAllocator("rollout batches", 0, Long.MAX_VALUE);
-        BufferAllocator pairs = rootAllocator.newChildAllocator("preference pairs", 0, Long.MAX_VALUE)) {
+        BufferAllocator rollouts =
+            rootAllocator.newChildAllocator("rollout batches", 0, Long.MAX_VALUE);
+        BufferAllocator pairs =
+            rootAllocator.newChildAllocator("preference pairs", 0, Long.MAX_VALUE)) {
       log = runLog;
       rolloutMemory = rollouts;
       preferenceMemory = pairs;
@@ -240,8 +243,8 @@ public final class TrainingRun {
   }
 
   /**
-   * A distributed pool (a Ray cluster) starts before the warm-up, so one that cannot start fails
-   * at once instead of after the SFT phase.
+   * A distributed pool (a Ray cluster) starts before the warm-up, so one that cannot start fails at
+   * once instead of after the SFT phase.
    */
   private void startDistributedPool(long done) {
     if (kind == AlgorithmKind.RL
@@ -261,7 +264,10 @@ public final class TrainingRun {
             codec,
             c.getInt("sft.batch_size"),
             LearningRateSchedule.of(
-                c.getDouble("sft.learning_rate"), c.getInt("sft.warmup_steps"), sftSteps, "constant"),
+                c.getDouble("sft.learning_rate"),
+                c.getInt("sft.warmup_steps"),
+                sftSteps,
+                "constant"),
             null,
             0);
     return steps("sft", done, sftSteps, 0, sft::step);
@@ -450,8 +456,11 @@ public final class TrainingRun {
         JsonNode state = readJson(loaded.trainerStateJson());
         if (!damaged.isEmpty()) {
           resumeWarnings.add(
-              "checkpoint " + String.join(", ", damaged) + " is damaged; resuming from the newest"
-                  + " intact one, " + candidate.getFileName());
+              "checkpoint "
+                  + String.join(", ", damaged)
+                  + " is damaged; resuming from the newest"
+                  + " intact one, "
+                  + candidate.getFileName());
         }
         return new IntactCheckpoint(loaded, state);
       } catch (RuntimeException e) {
@@ -459,7 +468,9 @@ public final class TrainingRun {
       }
     }
     throw new IllegalStateException(
-        "no intact checkpoint in " + dir.checkpoints() + " to resume from: "
+        "no intact checkpoint in "
+            + dir.checkpoints()
+            + " to resume from: "
             + String.join("; ", damaged));
   }
 
@@ -468,8 +479,14 @@ public final class TrainingRun {
         dir.latestCheckpoint()
             .map(p -> "the last checkpoint is " + p.getFileName())
             .orElse("no checkpoint was written yet");
-    return "tokenrl: stopped during step " + currentStep + " of " + total + "; " + last
-        + ". Continue with: ./tokenrl train --resume " + dir.path();
+    return "tokenrl: stopped during step "
+        + currentStep
+        + " of "
+        + total
+        + "; "
+        + last
+        + ". Continue with: ./tokenrl train --resume "
+        + dir.path();
   }
 
   private static void removeHook(Thread hook) {
@@ -553,8 +570,8 @@ public final class TrainingRun {
 
   /**
    * A fresh policy (new optimizer state) holding the weights of {@code from}: a checkpoint
-   * directory, or a run directory whose newest checkpoint is used. E.g. several algorithms
-   * compared from one shared SFT start.
+   * directory, or a run directory whose newest checkpoint is used. E.g. several algorithms compared
+   * from one shared SFT start.
    */
   private Policy initialPolicy(String from, ModelSpec expected, long seed) {
     Path path = projectRoot.resolve(from);
@@ -575,8 +592,12 @@ public final class TrainingRun {
     try (Policy loaded = Checkpoints.load(checkpoint).policy()) {
       if (!loaded.config().equals(expected)) {
         throw new IllegalArgumentException(
-            "run.init_from = " + from + " holds a model " + loaded.config()
-                + " but the config's model block describes " + expected
+            "run.init_from = "
+                + from
+                + " holds a model "
+                + loaded.config()
+                + " but the config's model block describes "
+                + expected
                 + "; select the same model (e.g. model=tiny) or leave run.init_from empty");
       }
       Policy policy = Policy.create(expected, optimizerConfig(), seed);
@@ -598,16 +619,17 @@ public final class TrainingRun {
     Config m = c.getConfig("model");
     String arch = m.getString("arch");
     return switch (arch) {
-      case "gpt" -> new ModelConfig(
-          tokenizer.vocabSize(),
-          m.getInt("d_model"),
-          m.getInt("layers"),
-          m.getInt("heads"),
-          m.getInt("d_ff"),
-          m.getInt("max_seq_len"));
+      case "gpt" ->
+          new ModelConfig(
+              tokenizer.vocabSize(),
+              m.getInt("d_model"),
+              m.getInt("layers"),
+              m.getInt("heads"),
+              m.getInt("d_ff"),
+              m.getInt("max_seq_len"));
       case "llama" -> llamaConfig(m, tokenizer);
-      default -> throw new IllegalArgumentException(
-          "model.arch must be gpt or llama, got '" + arch + "'");
+      default ->
+          throw new IllegalArgumentException("model.arch must be gpt or llama, got '" + arch + "'");
     };
   }
 
@@ -669,7 +691,9 @@ public final class TrainingRun {
     if (rank > 0 && targets.isEmpty()) {
       throw new ConfigException("config error: 'model.lora.targets' is empty");
     }
-    return rank == 0 ? LoraConfig.NONE : new LoraConfig(rank, l.getDouble("alpha"), dropout, targets);
+    return rank == 0
+        ? LoraConfig.NONE
+        : new LoraConfig(rank, l.getDouble("alpha"), dropout, targets);
   }
 
   private OptimizerConfig optimizerConfig() {

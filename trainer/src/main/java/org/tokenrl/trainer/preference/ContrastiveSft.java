@@ -1,16 +1,16 @@
 package org.tokenrl.trainer.preference;
 
-import org.tokenrl.trainer.loop.ExampleStream;
-import org.tokenrl.trainer.loop.SftTrainer;
 import java.util.ArrayList;
 import java.util.List;
 import org.tokenrl.model.Policy;
+import org.tokenrl.trainer.loop.ExampleStream;
+import org.tokenrl.trainer.loop.SftTrainer;
 
 /**
  * cDPO's positive / negative model training (docs/preference.md §4.1 step 2): a copy of the
- * starting policy fine-tuned with teacher-forced NLL on given trajectories (token ids, as
- * sampled). The paper uses LoRA adapters on a large model; a full fine-tune of a copy is the same
- * idea for the small models trained here.
+ * starting policy fine-tuned with teacher-forced NLL on given trajectories (token ids, as sampled).
+ * The paper uses LoRA adapters on a large model; a full fine-tune of a copy is the same idea for
+ * the small models trained here.
  */
 final class ContrastiveSft {
   private final int steps;

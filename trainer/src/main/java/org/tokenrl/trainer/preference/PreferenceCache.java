@@ -13,8 +13,8 @@ import org.tokenrl.core.PreferenceSchema.TokenWeights;
  * A preference run's dataset on disk, as Arrow IPC files in {@code <run dir>/preference/}: {@code
  * pairs.arrow} (training pairs with reference log-probs and T-REG / cDPO token weights) and {@code
  * eval_pairs.arrow} (held-out pairs with reference log-probs). Written once when the main phase
- * starts; a resumed run reads them instead of sampling and scoring again. The trainer always
- * trains on the values read back (float32), so a resumed run equals an uninterrupted one.
+ * starts; a resumed run reads them instead of sampling and scoring again. The trainer always trains
+ * on the values read back (float32), so a resumed run equals an uninterrupted one.
  */
 final class PreferenceCache {
   private final Path dir;
@@ -50,15 +50,25 @@ final class PreferenceCache {
           };
       rows.add(
           new PreferencePair(
-              i, p.prompt(), p.chosen(), p.rejected(), floats(data.refChosen()[i]),
-              floats(data.refRejected()[i]), wChosen, wRejected));
+              i,
+              p.prompt(),
+              p.chosen(),
+              p.rejected(),
+              floats(data.refChosen()[i]),
+              floats(data.refRejected()[i]),
+              wChosen,
+              wRejected));
     }
     List<PreferencePair> evalRows = new ArrayList<>();
     for (int i = 0; i < eval.pairs().size(); i++) {
       CandidatePair p = eval.pairs().get(i);
       evalRows.add(
           new PreferencePair(
-              i, p.prompt(), p.chosen(), p.rejected(), floats(eval.refChosen()[i]),
+              i,
+              p.prompt(),
+              p.chosen(),
+              p.rejected(),
+              floats(eval.refChosen()[i]),
               floats(eval.refRejected()[i])));
     }
     try {
@@ -94,7 +104,12 @@ final class PreferenceCache {
         }
       }
       boolean treg = b.tokenWeights() == TokenWeights.TREG;
-      return new PreferenceData(pairs, refC, refR, treg ? wC : null, treg ? wR : null,
+      return new PreferenceData(
+          pairs,
+          refC,
+          refR,
+          treg ? wC : null,
+          treg ? wR : null,
           b.tokenWeights() == TokenWeights.CDPO ? wR : null);
     }
   }

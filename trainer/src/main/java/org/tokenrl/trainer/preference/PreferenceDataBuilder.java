@@ -1,9 +1,5 @@
 package org.tokenrl.trainer.preference;
 
-import org.tokenrl.trainer.loop.ChunkedScores;
-import org.tokenrl.trainer.loop.ExampleStream;
-import org.tokenrl.trainer.setup.MaxNewTokens;
-import org.tokenrl.trainer.setup.PromptCodec;
 import com.typesafe.config.Config;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -26,6 +22,10 @@ import org.tokenrl.rollout.QualityTags;
 import org.tokenrl.rollout.RolloutPool;
 import org.tokenrl.rollout.RowSeeds;
 import org.tokenrl.rollout.Task;
+import org.tokenrl.trainer.loop.ChunkedScores;
+import org.tokenrl.trainer.loop.ExampleStream;
+import org.tokenrl.trainer.setup.MaxNewTokens;
+import org.tokenrl.trainer.setup.PromptCodec;
 
 /**
  * Builds a preference run's dataset once, when the main phase starts (docs/preference.md):
@@ -40,7 +40,7 @@ import org.tokenrl.rollout.Task;
  * </ol>
  */
 final class PreferenceDataBuilder {
-    private static final int SAMPLE_CHUNK = 64;
+  private static final int SAMPLE_CHUNK = 64;
 
   private final Config c;
   private final PreferenceAlgorithm algorithm;
@@ -92,9 +92,13 @@ final class PreferenceDataBuilder {
       int[][] better = templated(pairs, s.getString("better_template"));
       int[][] worse = templated(pairs, s.getString("worse_template"));
       rewardChosen =
-          TokenRewards.contrastive(ChunkedScores.logprobs(policy, better, chosen), ChunkedScores.logprobs(policy, worse, chosen));
+          TokenRewards.contrastive(
+              ChunkedScores.logprobs(policy, better, chosen),
+              ChunkedScores.logprobs(policy, worse, chosen));
       rewardRejected =
-          TokenRewards.contrastive(ChunkedScores.logprobs(policy, better, rejected), ChunkedScores.logprobs(policy, worse, rejected));
+          TokenRewards.contrastive(
+              ChunkedScores.logprobs(policy, better, rejected),
+              ChunkedScores.logprobs(policy, worse, rejected));
     }
     double[][] weightRejected = null;
     if (algorithm.needsCriticalWeights()) {
@@ -152,9 +156,10 @@ final class PreferenceDataBuilder {
           "preference.pairing must be distinct or frequency, got '" + pairing + "'");
     }
     boolean frequencyPairs = pairing.equals("frequency");
-    double coverage = algorithm.settings().hasPath("negative_coverage")
-        ? algorithm.settings().getDouble("negative_coverage")
-        : PreferencePairing.CDPO_NEGATIVE_COVERAGE;
+    double coverage =
+        algorithm.settings().hasPath("negative_coverage")
+            ? algorithm.settings().getDouble("negative_coverage")
+            : PreferencePairing.CDPO_NEGATIVE_COVERAGE;
     SamplingParams params =
         new SamplingParams(
             c.getDouble("preference.temperature"),
@@ -203,7 +208,8 @@ final class PreferenceDataBuilder {
                 new CandidatePair(
                     untagged(ex.prompt()), prompt, rs.get(pair.chosen()), rs.get(pair.rejected())));
           }
-          // cDPO's SFT sets (docs/preference.md §4.1 step 2): one correct trajectory per question; incorrect
+          // cDPO's SFT sets (docs/preference.md §4.1 step 2): one correct trajectory per question;
+          // incorrect
           // ones from the most frequent wrong answers until they cover `coverage` of them.
           PreferencePairing.positiveExample(correct, pick)
               .ifPresent(
@@ -238,14 +244,20 @@ final class PreferenceDataBuilder {
     return new Samples(pairs, posPrompts, pos, negPrompts, neg, false);
   }
 
-  /** cDPO weights 1 − s_t of every rejected token (docs/preference.md §4.2), from fresh contrastive models. */
+  /**
+   * cDPO weights 1 − s_t of every rejected token (docs/preference.md §4.2), from fresh contrastive
+   * models.
+   */
   private double[][] criticalWeights(
       Policy start, Samples samples, int[][] prompts, int[][] rejected) {
     Config s = algorithm.settings();
     if (samples.positive.isEmpty() || samples.negative.isEmpty()) {
       throw new IllegalStateException(
           "cDPO needs correct and incorrect samples to train its positive and negative models;"
-              + " got " + samples.positive.size() + " correct and " + samples.negative.size()
+              + " got "
+              + samples.positive.size()
+              + " correct and "
+              + samples.negative.size()
               + " incorrect");
     }
     ContrastiveSft sft =
@@ -309,8 +321,7 @@ final class PreferenceDataBuilder {
     if (algorithm.needsTokenRewards()) {
       Config s = algorithm.settings();
       slack =
-          Math.max(
-              s.getString("better_template").length(), s.getString("worse_template").length());
+          Math.max(s.getString("better_template").length(), s.getString("worse_template").length());
     }
     List<CandidatePair> out = new ArrayList<>();
     for (CandidatePair p : pairs) {

@@ -1,7 +1,5 @@
 package org.tokenrl.trainer.preference;
 
-import org.tokenrl.trainer.loop.ChunkedScores;
-import org.tokenrl.trainer.setup.PromptCodec;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -11,6 +9,8 @@ import org.tokenrl.model.Policy;
 import org.tokenrl.rollout.Example;
 import org.tokenrl.rollout.RowSeeds;
 import org.tokenrl.rollout.Task;
+import org.tokenrl.trainer.loop.ChunkedScores;
+import org.tokenrl.trainer.setup.PromptCodec;
 
 /**
  * Held-out preference accuracy: pairs of (reference answer, corrupted answer) on held-out prompts.
@@ -23,8 +23,7 @@ public final class PreferenceEval {
   private final double[][] refChosen; // per token
   private final double[][] refRejected;
 
-  private PreferenceEval(
-      List<CandidatePair> pairs, double[][] refChosen, double[][] refRejected) {
+  private PreferenceEval(List<CandidatePair> pairs, double[][] refChosen, double[][] refRejected) {
     this.pairs = pairs;
     this.refChosen = refChosen;
     this.refRejected = refRejected;

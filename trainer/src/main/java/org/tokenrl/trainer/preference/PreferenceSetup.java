@@ -1,8 +1,5 @@
 package org.tokenrl.trainer.preference;
 
-import org.tokenrl.runlog.RunDirectory;
-import org.tokenrl.runlog.RunLog;
-import org.tokenrl.trainer.setup.PromptCodec;
 import com.typesafe.config.Config;
 import java.nio.file.Path;
 import org.apache.arrow.memory.BufferAllocator;
@@ -12,6 +9,9 @@ import org.tokenrl.rollout.RolloutPool;
 import org.tokenrl.rollout.RolloutPoolContext;
 import org.tokenrl.rollout.RolloutPools;
 import org.tokenrl.rollout.Task;
+import org.tokenrl.runlog.RunDirectory;
+import org.tokenrl.runlog.RunLog;
+import org.tokenrl.trainer.setup.PromptCodec;
 
 /** A preference run's pairs and held-out pairs, with what is computed once per dataset. */
 public record PreferenceSetup(PreferenceData data, PreferenceEval eval) {

@@ -11,7 +11,8 @@ import org.tokenrl.core.HfTokenizer;
  * template's own default), with the assistant's generation prompt; the ids are what transformers'
  * {@code apply_chat_template(..., add_generation_prompt=True)} gives.
  */
-public record ChatFormat(ChatTemplate template, HfTokenizer tokenizer, String system, String instruction) {
+public record ChatFormat(
+    ChatTemplate template, HfTokenizer tokenizer, String system, String instruction) {
 
   /**
    * The run's chat format ({@code task.chat}, {@code task.system}, {@code task.instruction}) with
@@ -26,11 +27,14 @@ public record ChatFormat(ChatTemplate template, HfTokenizer tokenizer, String sy
     if (!(tokenizer instanceof HfTokenizer hf) || hf.chatTemplate() == null) {
       throw new org.tokenrl.core.ConfigException(
           "config error: 'task.chat = true' needs model.path (a pretrained model with a chat"
-              + " template), got model.path = \"" + c.getString("model.path") + "\"");
+              + " template), got model.path = \""
+              + c.getString("model.path")
+              + "\"");
     }
     ChatTemplate template =
         new ChatTemplate(hf.chatTemplate(), hf.specials().bos(), hf.specials().eos());
-    return new ChatFormat(template, hf, c.getString("task.system"), c.getString("task.instruction"));
+    return new ChatFormat(
+        template, hf, c.getString("task.system"), c.getString("task.instruction"));
   }
 
   /** The user message of a task prompt. */
@@ -48,8 +52,8 @@ public record ChatFormat(ChatTemplate template, HfTokenizer tokenizer, String sy
   }
 
   /**
-   * A JSONL conversation as given; {@code task.system} is added only when it has no system turn
-   * of its own, and {@code task.instruction} follows its last (user) turn.
+   * A JSONL conversation as given; {@code task.system} is added only when it has no system turn of
+   * its own, and {@code task.instruction} follows its last (user) turn.
    */
   int[] encode(List<org.tokenrl.rollout.Example.Turn> conversation) {
     List<ChatTemplate.Message> messages = new ArrayList<>();

@@ -11,8 +11,8 @@ import org.tokenrl.core.ConfigException;
  * The allowed values of every numeric and every choice key of base.conf and the model group (the
  * algorithm and task blocks are checked by their own classes when they are built). base.conf
  * declares the types; this table adds what a type cannot say, so that {@code trainer.steps=-1} is
- * one line naming the key before any work instead of a run that "succeeds" doing nothing.
- * {@code ConfigRangesTest} fails when base.conf gains a numeric key without a range here.
+ * one line naming the key before any work instead of a run that "succeeds" doing nothing. {@code
+ * ConfigRangesTest} fails when base.conf gains a numeric key without a range here.
  */
 final class ConfigRanges {
   /** A closed or half-open interval; {@code integer} also rejects fractions. */
@@ -143,33 +143,50 @@ final class ConfigRanges {
           double value = c.getDouble(key);
           if (!Double.isFinite(value) || !range.contains(value)) {
             throw new ConfigException(
-                "config error: " + key + " must be " + range.describe() + ", got "
-                    + text(c.getValue(key)) + where(c.getValue(key)));
+                "config error: "
+                    + key
+                    + " must be "
+                    + range.describe()
+                    + ", got "
+                    + text(c.getValue(key))
+                    + where(c.getValue(key)));
           }
         });
     CHOICES.forEach(
         (key, options) -> {
           if (c.hasPath(key) && !options.contains(c.getString(key))) {
             throw new ConfigException(
-                "config error: " + key + " must be one of " + String.join(", ", options)
-                    + ", got '" + c.getString(key) + "'" + where(c.getValue(key)));
+                "config error: "
+                    + key
+                    + " must be one of "
+                    + String.join(", ", options)
+                    + ", got '"
+                    + c.getString(key)
+                    + "'"
+                    + where(c.getValue(key)));
           }
         });
     if (c.hasPath("distributed.ray.worker_heap")
         && !c.getString("distributed.ray.worker_heap").matches("\\d+[kKmMgG]?")) {
       throw new ConfigException(
           "config error: distributed.ray.worker_heap must be a JVM heap size like 1g or 512m, got '"
-              + c.getString("distributed.ray.worker_heap") + "'"
+              + c.getString("distributed.ray.worker_heap")
+              + "'"
               + where(c.getValue("distributed.ray.worker_heap")));
     }
-    if (c.hasPath("model.d_model") && c.hasPath("model.heads")
+    if (c.hasPath("model.d_model")
+        && c.hasPath("model.heads")
         && c.getInt("model.d_model") % c.getInt("model.heads") != 0) {
       throw new ConfigException(
-          "config error: model.d_model (" + c.getInt("model.d_model")
-              + ") must be divisible by model.heads (" + c.getInt("model.heads") + ")"
+          "config error: model.d_model ("
+              + c.getInt("model.d_model")
+              + ") must be divisible by model.heads ("
+              + c.getInt("model.heads")
+              + ")"
               + where(c.getValue("model.heads")));
     }
-    if (c.hasPath("sft.steps") && c.hasPath("trainer.steps")
+    if (c.hasPath("sft.steps")
+        && c.hasPath("trainer.steps")
         && c.getLong("sft.steps") + c.getLong("trainer.steps") < 1) {
       throw new ConfigException(
           "config error: sft.steps + trainer.steps must be >= 1, got 0: nothing to train");
@@ -184,8 +201,11 @@ final class ConfigRanges {
   private static String where(ConfigValue value) {
     var origin = value.origin();
     if (origin.filename() != null) {
-      return " (" + org.tokenrl.core.ConfigLoader.display(java.nio.file.Path.of(origin.filename()))
-          + ":" + origin.lineNumber() + ")";
+      return " ("
+          + org.tokenrl.core.ConfigLoader.display(java.nio.file.Path.of(origin.filename()))
+          + ":"
+          + origin.lineNumber()
+          + ")";
     }
     String description = origin.description();
     if (description == null || description.isBlank()) {

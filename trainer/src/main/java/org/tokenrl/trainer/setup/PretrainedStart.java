@@ -45,8 +45,7 @@ public final class PretrainedStart {
     String value = c.getString("model.path");
     Path local = projectRoot.resolve(value);
     try {
-      Path path =
-          Files.exists(local) ? local : ModelCache.standard().resolve(value, progress);
+      Path path = Files.exists(local) ? local : ModelCache.standard().resolve(value, progress);
       PretrainedModel m = PretrainedModel.load(path);
       checkAgreement(c, m.config(), value);
       return m;
@@ -58,8 +57,13 @@ public final class PretrainedStart {
   static void checkAgreement(Config c, LlamaConfig file, String path) {
     if (setByConfig(c, "model.arch") && !c.getString("model.arch").equals("llama")) {
       throw new IllegalArgumentException(
-          "model.arch = " + c.getString("model.arch") + " (" + where(c, "model.arch")
-              + ") disagrees with model.path = " + path + ", a llama model");
+          "model.arch = "
+              + c.getString("model.arch")
+              + " ("
+              + where(c, "model.arch")
+              + ") disagrees with model.path = "
+              + path
+              + ", a llama model");
     }
     for (Map.Entry<String, Function<LlamaConfig, Object>> e : KEYS.entrySet()) {
       String key = "model." + e.getKey();
@@ -77,8 +81,17 @@ public final class PretrainedStart {
       }
       if (!agrees) {
         throw new IllegalArgumentException(
-            key + " = " + c.getValue(key).unwrapped() + " (" + where(c, key) + ") disagrees with "
-                + e.getKey() + " = " + want + " of model.path = " + path
+            key
+                + " = "
+                + c.getValue(key).unwrapped()
+                + " ("
+                + where(c, key)
+                + ") disagrees with "
+                + e.getKey()
+                + " = "
+                + want
+                + " of model.path = "
+                + path
                 + "; remove the key or make it match");
       }
     }
@@ -98,8 +111,10 @@ public final class PretrainedStart {
 
   private static String where(Config c, String key) {
     var origin = c.getValue(key).origin();
-    String name = origin.filename() != null ? Path.of(origin.filename()).getFileName().toString()
-        : origin.description();
+    String name =
+        origin.filename() != null
+            ? Path.of(origin.filename()).getFileName().toString()
+            : origin.description();
     return origin.lineNumber() > 0 ? name + ":" + origin.lineNumber() : name;
   }
 }

@@ -1,13 +1,13 @@
 package org.tokenrl.trainer.setup;
 
-import org.tokenrl.rollout.Example;
 import java.util.Arrays;
 import org.tokenrl.core.Tokenizer;
+import org.tokenrl.rollout.Example;
 
 /**
  * How examples become token ids: prompts start with BOS, or with {@code task.chat} go through the
- * model's chat template ({@link ChatFormat}); answers end with EOS (for a chat model its end-of-turn
- * token, e.g. {@code <|im_end|>}).
+ * model's chat template ({@link ChatFormat}); answers end with EOS (for a chat model its
+ * end-of-turn token, e.g. {@code <|im_end|>}).
  *
  * @param chat null for plain prompts
  */

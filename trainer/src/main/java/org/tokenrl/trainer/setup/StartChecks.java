@@ -16,11 +16,11 @@ import org.tokenrl.rollout.Task;
 import org.tokenrl.rollout.Tasks;
 
 /**
- * Everything about a run's settings and data that can be checked before any work: value ranges,
- * the task and its data files (every example against the model's context), the algorithm, the
- * reward definitions and a preference data file. The CLI runs these before it creates the run
- * directory, so a bad input costs one line and leaves nothing behind; the run repeats them, so a
- * resumed run or a test gets the same checks.
+ * Everything about a run's settings and data that can be checked before any work: value ranges, the
+ * task and its data files (every example against the model's context), the algorithm, the reward
+ * definitions and a preference data file. The CLI runs these before it creates the run directory,
+ * so a bad input costs one line and leaves nothing behind; the run repeats them, so a resumed run
+ * or a test gets the same checks.
  */
 public final class StartChecks {
   private StartChecks() {}
@@ -55,8 +55,12 @@ public final class StartChecks {
     String initFrom = c.getString("run.init_from");
     if (!initFrom.isBlank() && !Files.isDirectory(projectRoot.resolve(initFrom))) {
       throw new ConfigException(
-          "config error: run.init_from = " + initFrom + " is neither a checkpoint nor a run"
-              + " directory (looked for " + projectRoot.resolve(initFrom).toAbsolutePath() + ")");
+          "config error: run.init_from = "
+              + initFrom
+              + " is neither a checkpoint nor a run"
+              + " directory (looked for "
+              + projectRoot.resolve(initFrom).toAbsolutePath()
+              + ")");
     }
     return task;
   }
@@ -99,7 +103,12 @@ public final class StartChecks {
         int needed = ex.prompt().length() + maxNew;
         if (needed > context) {
           throw tooLong(
-              task, ex, needed + " positions for the prompt and " + maxNew + " new tokens"
+              task,
+              ex,
+              needed
+                  + " positions for the prompt and "
+                  + maxNew
+                  + " new tokens"
                   + (c.getInt("rollout.max_new_tokens") > 0
                       ? " (rollout.max_new_tokens)"
                       : " (the longest answer + 3)"),
@@ -115,19 +124,25 @@ public final class StartChecks {
     // A model.path model is a llama-family model whatever model.arch says.
     boolean llama =
         !c.getString("model.path").isBlank() || c.getString("model.arch").equals("llama");
-    return llama
-        ? "model.max_position_embeddings"
-        : "model.max_seq_len";
+    return llama ? "model.max_position_embeddings" : "model.max_seq_len";
   }
 
   private static ConfigException tooLong(
       Task task, Example ex, String needs, String key, int context) {
     String where = task.origin(ex);
     return new ConfigException(
-        (where != null ? where + ": " : "task " + task.name() + ", prompt '" + shorten(ex.prompt())
-            + "': ")
-            + "needs " + needs + " but " + key + " = " + context
-            + " (shorten the example or raise " + key + ")");
+        (where != null
+                ? where + ": "
+                : "task " + task.name() + ", prompt '" + shorten(ex.prompt()) + "': ")
+            + "needs "
+            + needs
+            + " but "
+            + key
+            + " = "
+            + context
+            + " (shorten the example or raise "
+            + key
+            + ")");
   }
 
   private static String shorten(String s) {
@@ -148,13 +163,21 @@ public final class StartChecks {
     boolean anyFits = false;
     for (PreferenceText p : pairs) {
       // BOS + prompt, then the longer response + EOS; the last token is only a target.
-      anyFits |= p.prompt().length() + Math.max(p.chosen().length(), p.rejected().length()) + 1
-          <= context;
+      anyFits |=
+          p.prompt().length() + Math.max(p.chosen().length(), p.rejected().length()) + 1 <= context;
     }
     if (!anyFits) {
       throw new ConfigException(
-          file + ": none of its " + pairs.size() + " pairs fits " + key + " = " + context
-              + " (shorten them or raise " + key + ")");
+          file
+              + ": none of its "
+              + pairs.size()
+              + " pairs fits "
+              + key
+              + " = "
+              + context
+              + " (shorten them or raise "
+              + key
+              + ")");
     }
   }
 }

@@ -1,6 +1,5 @@
 package org.tokenrl.trainer.loop;
 
-import org.tokenrl.runlog.RunDirectory;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -18,6 +17,7 @@ import org.tokenrl.core.ResolvedConfig;
 import org.tokenrl.model.arch.LlamaConfig;
 import org.tokenrl.model.arch.ModelConfig;
 import org.tokenrl.model.arch.ModelSpec;
+import org.tokenrl.runlog.RunDirectory;
 
 /** model.arch and the llama keys: config to ModelSpec, one-line errors, and a short llama run. */
 class ModelArchConfigTest {
@@ -38,7 +38,10 @@ class ModelArchConfigTest {
     assertEquals(LlamaConfig.smollm2135m(), spec("model=llama-135m"));
     LlamaConfig qwenLike =
         (LlamaConfig)
-            spec("model=llama-135m", "model.attention_bias=true", "model.head_dim=0",
+            spec(
+                "model=llama-135m",
+                "model.attention_bias=true",
+                "model.head_dim=0",
                 "model.tie_word_embeddings=false");
     assertTrue(qwenLike.attentionBias());
     assertEquals(64, qwenLike.headDim());
@@ -54,7 +57,9 @@ class ModelArchConfigTest {
     assertTrue(e.getMessage().contains("model.num_key_value_heads"), e.getMessage());
     e = assertThrows(IllegalArgumentException.class, () -> spec("model.arch=mamba"));
     assertTrue(e.getMessage().contains("model.arch"), e.getMessage());
-    e = assertThrows(IllegalArgumentException.class, () -> spec("model=llama-135m", "model.vocab_size=50"));
+    e =
+        assertThrows(
+            IllegalArgumentException.class, () -> spec("model=llama-135m", "model.vocab_size=50"));
     assertTrue(e.getMessage().contains("model.vocab_size"), e.getMessage());
   }
 
@@ -88,6 +93,7 @@ class ModelArchConfigTest {
     assertEquals(5, metrics.stream().filter(l -> l.contains("\"optim/grad_norm\"")).count());
     assertTrue(metrics.stream().anyMatch(l -> l.contains("\"rollout/")), "GRPO sampled");
     String model = Files.readString(dir.latestCheckpoint().orElseThrow().resolve("model.json"));
-    assertTrue(model.contains("\"arch\":\"llama\"") && model.contains("\"vocab_size\":49152"), model);
+    assertTrue(
+        model.contains("\"arch\":\"llama\"") && model.contains("\"vocab_size\":49152"), model);
   }
 }

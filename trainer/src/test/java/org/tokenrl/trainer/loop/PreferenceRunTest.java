@@ -1,6 +1,5 @@
 package org.tokenrl.trainer.loop;
 
-import org.tokenrl.runlog.RunDirectory;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -17,6 +16,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.tokenrl.core.PreferenceBatch;
 import org.tokenrl.core.PreferenceSchema.TokenWeights;
+import org.tokenrl.runlog.RunDirectory;
 
 /** Short end-to-end runs of the preference (dpo, treg, cdpo) and supervised (sft, otr) phases. */
 class PreferenceRunTest {
@@ -60,8 +60,13 @@ class PreferenceRunTest {
       throws IOException {
     Path run =
         TrainingRunTest.train(
-            tmp.resolve(algorithm), Long.MAX_VALUE, "algorithm=" + algorithm,
-            "task.quality_tags=true", "preference.source=jsonl", PAIRS, "preference.batch_pairs=8",
+            tmp.resolve(algorithm),
+            Long.MAX_VALUE,
+            "algorithm=" + algorithm,
+            "task.quality_tags=true",
+            "preference.source=jsonl",
+            PAIRS,
+            "preference.batch_pairs=8",
             "preference.eval_pairs=16",
             algorithm.equals("cdpo") ? "algorithm.contrastive_sft_steps=2" : "trainer.steps=3");
     JsonNode last = lastWith(run, "pref/accuracy");
@@ -106,8 +111,13 @@ class PreferenceRunTest {
   @Test
   void resumedDpoRunReusesTheCachedPairsAndEqualsTheUninterruptedRun() throws IOException {
     String[] args = {
-      "algorithm=treg", "task.quality_tags=true", "preference.source=jsonl", PAIRS,
-      "preference.batch_pairs=8", "preference.eval_pairs=16", "trainer.checkpoint_every=1"
+      "algorithm=treg",
+      "task.quality_tags=true",
+      "preference.source=jsonl",
+      PAIRS,
+      "preference.batch_pairs=8",
+      "preference.eval_pairs=16",
+      "trainer.checkpoint_every=1"
     };
     Path full = TrainingRunTest.train(tmp.resolve("full"), Long.MAX_VALUE, args);
     Path killed = TrainingRunTest.train(tmp.resolve("killed"), 5, args);
@@ -128,10 +138,17 @@ class PreferenceRunTest {
     Path data = halfLearnableTask();
     Path run =
         TrainingRunTest.train(
-            tmp.resolve("onpolicy"), Long.MAX_VALUE, "algorithm=cdpo", "task=jsonl",
-            "task.path=\"" + data + "\"", "sft.steps=30", "sft.learning_rate=1e-2",
-            "preference.prompts=32", "preference.samples_per_prompt=8",
-            "preference.batch_pairs=8", "preference.eval_pairs=4",
+            tmp.resolve("onpolicy"),
+            Long.MAX_VALUE,
+            "algorithm=cdpo",
+            "task=jsonl",
+            "task.path=\"" + data + "\"",
+            "sft.steps=30",
+            "sft.learning_rate=1e-2",
+            "preference.prompts=32",
+            "preference.samples_per_prompt=8",
+            "preference.batch_pairs=8",
+            "preference.eval_pairs=4",
             "algorithm.contrastive_sft_steps=2");
     String log = Files.readString(run.resolve("train.log"));
     assertTrue(log.contains("had both a correct and an incorrect response"), log);
@@ -173,10 +190,18 @@ class PreferenceRunTest {
     Path data = halfLearnableTask();
     Path run =
         TrainingRunTest.train(
-            tmp.resolve("freq"), Long.MAX_VALUE, "algorithm=dpo", "task=jsonl",
-            "task.path=\"" + data + "\"", "sft.steps=30", "sft.learning_rate=1e-2",
-            "preference.prompts=32", "preference.samples_per_prompt=8",
-            "preference.pairing=frequency", "preference.batch_pairs=8", "preference.eval_pairs=4");
+            tmp.resolve("freq"),
+            Long.MAX_VALUE,
+            "algorithm=dpo",
+            "task=jsonl",
+            "task.path=\"" + data + "\"",
+            "sft.steps=30",
+            "sft.learning_rate=1e-2",
+            "preference.prompts=32",
+            "preference.samples_per_prompt=8",
+            "preference.pairing=frequency",
+            "preference.batch_pairs=8",
+            "preference.eval_pairs=4");
     String log = Files.readString(run.resolve("train.log"));
     int prompts = promptsWithBothVerdicts(log);
     try (RootAllocator alloc = new RootAllocator();

@@ -16,8 +16,9 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The quickstart's SFT warm-up plus 3 GRPO steps (task + BLEU reward, so every step updates) with
- * rollouts on a real local Ray cluster (2 actors, head started and stopped by the run). The trainer reaches the Ray pool only through
- * {@code distributed.backend = ray}; the distributed module is a test-scoped dependency.
+ * rollouts on a real local Ray cluster (2 actors, head started and stopped by the run). The trainer
+ * reaches the Ray pool only through {@code distributed.backend = ray}; the distributed module is a
+ * test-scoped dependency.
  */
 @Timeout(value = 240, unit = TimeUnit.SECONDS)
 class RayTrainingRunTest {
@@ -69,7 +70,10 @@ class RayTrainingRunTest {
         TrainingRunTest.train(
             tmp.resolve("actors"),
             Long.MAX_VALUE,
-            concat(bleu, "distributed.backend=ray", "distributed.rewards_on=actors",
+            concat(
+                bleu,
+                "distributed.backend=ray",
+                "distributed.rewards_on=actors",
                 "distributed.ray.actors=2"));
     Path local = TrainingRunTest.train(tmp.resolve("local"), Long.MAX_VALUE, bleu);
     TrainingRunTest.assertRlStepsUpdated(actors);

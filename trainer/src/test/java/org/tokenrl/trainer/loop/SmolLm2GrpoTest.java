@@ -1,6 +1,5 @@
 package org.tokenrl.trainer.loop;
 
-import org.tokenrl.runlog.RunDirectory;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -16,13 +15,14 @@ import org.junit.jupiter.api.io.TempDir;
 import org.tokenrl.core.ConfigLoader;
 import org.tokenrl.core.ResolvedConfig;
 import org.tokenrl.model.io.SafeTensors;
+import org.tokenrl.runlog.RunDirectory;
 
 /**
  * configs/smollm2-arith.conf, shrunk to 2 GRPO steps of 2 prompts × 4 samples and a few tokens, on
  * the real SmolLM2-135M-Instruct (from the project's model cache) with LoRA and chat prompts: the
  * RL steps took updates and moved the adapters (B starts at exactly zero), the base did not train,
- * the checkpoints hold the adapters and the base's digest only, and a run stopped after step 1
- * and resumed ends with the uninterrupted run's adapters, bit for bit.
+ * the checkpoints hold the adapters and the base's digest only, and a run stopped after step 1 and
+ * resumed ends with the uninterrupted run's adapters, bit for bit.
  */
 class SmolLm2GrpoTest {
   @TempDir Path tmp;
@@ -34,12 +34,15 @@ class SmolLm2GrpoTest {
     checkTrained(dir);
     Path stopped = tmp.resolve("stopped");
     RunDirectory killed = run(stopped, 1);
-    new TrainingRun(ConfigLoader.loadResolved(killed.config()).config(), killed, TrainingRunTest.ROOT)
+    new TrainingRun(
+            ConfigLoader.loadResolved(killed.config()).config(), killed, TrainingRunTest.ROOT)
         .run(true);
     Map<String, float[]> full =
-        SafeTensors.read(dir.latestCheckpoint().orElseThrow().resolve("model.safetensors")).tensors();
+        SafeTensors.read(dir.latestCheckpoint().orElseThrow().resolve("model.safetensors"))
+            .tensors();
     Map<String, float[]> resumed =
-        SafeTensors.read(killed.latestCheckpoint().orElseThrow().resolve("model.safetensors")).tensors();
+        SafeTensors.read(killed.latestCheckpoint().orElseThrow().resolve("model.safetensors"))
+            .tensors();
     assertEquals(full.keySet(), resumed.keySet());
     for (String k : full.keySet()) {
       assertTrue(java.util.Arrays.equals(full.get(k), resumed.get(k)), k);

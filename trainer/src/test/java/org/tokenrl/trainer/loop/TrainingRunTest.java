@@ -1,7 +1,5 @@
 package org.tokenrl.trainer.loop;
 
-import org.tokenrl.runlog.RunDirectory;
-import org.tokenrl.core.ProjectRoot;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -17,7 +15,9 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.tokenrl.core.ConfigLoader;
+import org.tokenrl.core.ProjectRoot;
 import org.tokenrl.core.ResolvedConfig;
+import org.tokenrl.runlog.RunDirectory;
 
 /**
  * Short end-to-end runs of the real pipeline on a tiny model: SFT warm-up then GRPO. The runs add a
@@ -27,6 +27,7 @@ import org.tokenrl.core.ResolvedConfig;
  */
 public class TrainingRunTest {
   public static final Path ROOT = ProjectRoot.get();
+
   /** Task reward plus BLEU partial credit, so the RL steps of a tiny run have a signal. */
   static final String PARTIAL_CREDIT =
       "rewards=[{name=task, weight=1.0}, {name=bleu, weight=1.0, smoothing=method1}]";
@@ -43,21 +44,21 @@ public class TrainingRunTest {
   /** The overrides that make the quickstart tiny and fast, writing to {@code runDir}. */
   public static List<String> tinyOverrides(Path runDir) {
     return new ArrayList<>(
-            List.of(
-                "model.d_model=32",
-                "model.layers=1",
-                "model.heads=2",
-                "model.d_ff=64",
-                "sft.steps=3",
-                "sft.batch_size=8",
-                "trainer.steps=3",
-                "trainer.prompts_per_step=4",
-                "trainer.group_size=4",
-                "trainer.eval_every=2",
-                "trainer.eval_size=16",
-                "trainer.checkpoint_every=2",
-                PARTIAL_CREDIT,
-                "trainer.run_dir=\"" + runDir + "\""));
+        List.of(
+            "model.d_model=32",
+            "model.layers=1",
+            "model.heads=2",
+            "model.d_ff=64",
+            "sft.steps=3",
+            "sft.batch_size=8",
+            "trainer.steps=3",
+            "trainer.prompts_per_step=4",
+            "trainer.group_size=4",
+            "trainer.eval_every=2",
+            "trainer.eval_size=16",
+            "trainer.checkpoint_every=2",
+            PARTIAL_CREDIT,
+            "trainer.run_dir=\"" + runDir + "\""));
   }
 
   public static Path train(Path runDir, long stopAfter, String... extra) throws IOException {
@@ -69,10 +70,10 @@ public class TrainingRunTest {
   }
 
   /**
-   * Every RL step of the run updated the weights: a non-empty update with a finite non-zero gradient
-   * and no skipped step, and between the two kept checkpoints (global steps 4 and 6 of 3 SFT + 3 RL)
-   * the optimizer took one step per RL step and the weights changed. So two runs that agree agree
-   * on trained weights, not on an untouched model.
+   * Every RL step of the run updated the weights: a non-empty update with a finite non-zero
+   * gradient and no skipped step, and between the two kept checkpoints (global steps 4 and 6 of 3
+   * SFT + 3 RL) the optimizer took one step per RL step and the weights changed. So two runs that
+   * agree agree on trained weights, not on an untouched model.
    */
   static void assertRlStepsUpdated(Path runDir) throws IOException {
     int rlSteps = 0;
@@ -124,11 +125,12 @@ public class TrainingRunTest {
       ObjectNode node = (ObjectNode) json.readTree(line);
       Iterator<String> names = node.fieldNames();
       List<String> drop = new ArrayList<>();
-      names.forEachRemaining(n -> {
-        if (n.startsWith("perf/")) {
-          drop.add(n);
-        }
-      });
+      names.forEachRemaining(
+          n -> {
+            if (n.startsWith("perf/")) {
+              drop.add(n);
+            }
+          });
       node.remove(drop);
       out.add(node.toString());
     }
@@ -143,9 +145,18 @@ public class TrainingRunTest {
     assertEquals(6, last.get("step").asInt());
     for (String key :
         List.of(
-            "train/reward_mean", "train/reward_std", "train/accuracy", "eval/accuracy",
-            "actor/entropy", "actor/loss", "rollout/response_len_mean", "optim/lr", "optim/grad_norm",
-            "perf/tokens_per_sec", "perf/time_rollout", "perf/time_update")) {
+            "train/reward_mean",
+            "train/reward_std",
+            "train/accuracy",
+            "eval/accuracy",
+            "actor/entropy",
+            "actor/loss",
+            "rollout/response_len_mean",
+            "optim/lr",
+            "optim/grad_norm",
+            "perf/tokens_per_sec",
+            "perf/time_rollout",
+            "perf/time_update")) {
       assertTrue(last.has(key), "last step lacks " + key + ": " + last);
     }
     assertTrue(Files.isRegularFile(run.resolve("config.conf")));
@@ -194,13 +205,19 @@ public class TrainingRunTest {
     // An untrained model almost never answers right, so the task reward is 0 in every group:
     // refill keeps sampling fresh prompts until the round limit and then trains on what it found.
     Path a =
-        train(tmp.resolve("a"), Long.MAX_VALUE, "sft.steps=0", "trainer.dynamic_sampling=refill",
-            "trainer.max_sampling_rounds=3", "rewards=[{name=task, weight=1.0}]");
+        train(
+            tmp.resolve("a"),
+            Long.MAX_VALUE,
+            "sft.steps=0",
+            "trainer.dynamic_sampling=refill",
+            "trainer.max_sampling_rounds=3",
+            "rewards=[{name=task, weight=1.0}]");
     // No warm-up: the starting policy is evaluated first, logged at step 0.
     JsonNode start = metrics(a).get(0);
     assertEquals(0, start.path("step").asInt(), start.toString());
     assertTrue(start.has("eval/accuracy") && !start.has("train/reward_mean"), start.toString());
-    assertTrue(Files.readString(a.resolve("train.log")).contains("held-out accuracy before training"));
+    assertTrue(
+        Files.readString(a.resolve("train.log")).contains("held-out accuracy before training"));
     for (JsonNode step : metrics(a)) {
       if (!step.has("dynamic/rounds")) {
         continue;
@@ -214,17 +231,25 @@ public class TrainingRunTest {
     // BLEU gives partial credit, so nearly every group has signal: one round is usually enough,
     // and the update then uses exactly prompts_per_step groups.
     Path b =
-        train(tmp.resolve("b"), Long.MAX_VALUE, "trainer.dynamic_sampling=refill",
+        train(
+            tmp.resolve("b"),
+            Long.MAX_VALUE,
+            "trainer.dynamic_sampling=refill",
             "rewards=[{name=bleu, weight=1.0, smoothing=method1}]");
     Path c =
-        train(tmp.resolve("c"), Long.MAX_VALUE, "trainer.dynamic_sampling=refill",
+        train(
+            tmp.resolve("c"),
+            Long.MAX_VALUE,
+            "trainer.dynamic_sampling=refill",
             "rewards=[{name=bleu, weight=1.0, smoothing=method1}]");
     int full = 0;
     for (JsonNode step : metrics(b)) {
       if (step.has("dynamic/kept_groups") && step.get("dynamic/kept_groups").asInt() == 4) {
         full++;
         assertEquals(
-            4.0 / (4 * step.get("dynamic/rounds").asInt()), step.get("train/update_row_frac").asDouble(), 1e-12);
+            4.0 / (4 * step.get("dynamic/rounds").asInt()),
+            step.get("train/update_row_frac").asDouble(),
+            1e-12);
       }
     }
     assertTrue(full >= 2, "BLEU-rewarded groups fill the batch");
@@ -247,10 +272,18 @@ public class TrainingRunTest {
     assertTrue(RunDirectory.existing(a).latestCheckpoint().orElseThrow().endsWith("step-0000003"));
     // Learning rate 0: the weights B ends with are the ones it started from.
     Path b =
-        train(tmp.resolve("b"), Long.MAX_VALUE, "run.init_from=\"" + a + "\"", "sft.steps=0",
-            "algorithm=sft", "trainer.learning_rate=0", "trainer.steps=1");
-    try (var wa = Checkpoints.load(RunDirectory.existing(a).latestCheckpoint().orElseThrow()).policy();
-        var wb = Checkpoints.load(RunDirectory.existing(b).latestCheckpoint().orElseThrow()).policy()) {
+        train(
+            tmp.resolve("b"),
+            Long.MAX_VALUE,
+            "run.init_from=\"" + a + "\"",
+            "sft.steps=0",
+            "algorithm=sft",
+            "trainer.learning_rate=0",
+            "trainer.steps=1");
+    try (var wa =
+            Checkpoints.load(RunDirectory.existing(a).latestCheckpoint().orElseThrow()).policy();
+        var wb =
+            Checkpoints.load(RunDirectory.existing(b).latestCheckpoint().orElseThrow()).policy()) {
       var x = wa.exportWeights();
       var y = wb.exportWeights();
       assertEquals(x.keySet(), y.keySet());
@@ -259,9 +292,15 @@ public class TrainingRunTest {
       }
     }
     assertTrue(Files.readString(b.resolve("train.log")).contains("weights initialised from"));
-    var bad = org.junit.jupiter.api.Assertions.assertThrows(
-        IllegalArgumentException.class,
-        () -> train(tmp.resolve("c"), Long.MAX_VALUE, "run.init_from=\"" + a + "\"", "model.d_model=64"));
+    var bad =
+        org.junit.jupiter.api.Assertions.assertThrows(
+            IllegalArgumentException.class,
+            () ->
+                train(
+                    tmp.resolve("c"),
+                    Long.MAX_VALUE,
+                    "run.init_from=\"" + a + "\"",
+                    "model.d_model=64"));
     assertTrue(bad.getMessage().contains("run.init_from"), bad.getMessage());
   }
 
@@ -292,12 +331,15 @@ public class TrainingRunTest {
 
   @Test
   void asyncResumeEqualsUninterruptedAsyncRun() throws IOException {
-    Path full = train(tmp.resolve("full"), Long.MAX_VALUE, "distributed.async=true", "trainer.steps=4");
+    Path full =
+        train(tmp.resolve("full"), Long.MAX_VALUE, "distributed.async=true", "trainer.steps=4");
     Path killed = train(tmp.resolve("killed"), 6, "distributed.async=true", "trainer.steps=4");
     RunDirectory dir = RunDirectory.existing(killed);
     new TrainingRun(ConfigLoader.loadResolved(dir.config()).config(), dir, ROOT).run(true);
     assertRlMetricsPresent(metrics(full), "actor/loss", "distributed/weight_staleness");
-    assertTrue(metrics(full).stream().anyMatch(m -> m.path("distributed/weight_staleness").asDouble() == 1.0),
+    assertTrue(
+        metrics(full).stream()
+            .anyMatch(m -> m.path("distributed/weight_staleness").asDouble() == 1.0),
         "one step was sampled ahead");
     assertEquals(metricsWithoutTiming(full), metricsWithoutTiming(killed));
   }

@@ -1,6 +1,5 @@
 package org.tokenrl.trainer.setup;
 
-import org.tokenrl.core.ProjectRoot;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.typesafe.config.Config;
@@ -14,6 +13,7 @@ import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.tokenrl.core.ConfigLoader;
+import org.tokenrl.core.ProjectRoot;
 
 class ConfigRangesTest {
   private static final Path CONFIGS = ProjectRoot.get().resolve("configs");
@@ -44,8 +44,7 @@ class ConfigRangesTest {
   @Test
   void theShippedConfigsAreInRange() throws IOException {
     for (String run : List.of("quickstart.conf")) {
-      ConfigRanges.check(
-          ConfigLoader.load(CONFIGS, CONFIGS.resolve(run), List.of()).config());
+      ConfigRanges.check(ConfigLoader.load(CONFIGS, CONFIGS.resolve(run), List.of()).config());
     }
     ConfigRanges.check(
         ConfigLoader.load(CONFIGS, CONFIGS.resolve("quickstart.conf"), List.of("model=small"))

@@ -1,6 +1,5 @@
 package org.tokenrl.trainer.setup;
 
-import org.tokenrl.trainer.loop.TrainingRunTest;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -12,6 +11,7 @@ import org.junit.jupiter.api.Test;
 import org.tokenrl.core.ConfigLoader;
 import org.tokenrl.model.arch.LlamaConfig;
 import org.tokenrl.model.io.PretrainedModel;
+import org.tokenrl.trainer.loop.TrainingRunTest;
 
 /** model.path: the files give the shape; model keys a config sets must agree with them. */
 class PretrainedStartTest {
