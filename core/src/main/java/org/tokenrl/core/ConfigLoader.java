@@ -43,6 +43,9 @@ import java.util.stream.Stream;
  * integer (a double is rejected where an integer is declared); {@code null} accepts any type; a
  * list is checked only as a list; an object whose comment has a line starting with {@code
  * free-form} (e.g. {@code # free-form: passed to the logger}) accepts any keys below it.
+ *
+ * <p>Length: composition, overrides and the schema check are one pass over one tree; split, each
+ * half would need the other's intermediate state.
  */
 public final class ConfigLoader {
   private static final String BASE = "base.conf";

@@ -42,6 +42,9 @@ import org.apache.arrow.vector.util.VectorBatchAppender;
  * values out into fresh Java arrays, so results stay valid after close. The bulk accessors ({@link
  * #allResponseIds()}, {@link #rewards()}, ...) read each column in one pass and are the ones to use
  * in loops over the whole batch.
+ *
+ * <p>Length: one accessor pair per column of {@link RolloutSchema}; the class is long because the
+ * schema is wide, not because it does several things.
  */
 public final class RolloutBatch implements AutoCloseable {
   private final VectorSchemaRoot root;

@@ -55,6 +55,10 @@ import org.tokenrl.rollout.RolloutPoolContext;
  * more stops it with one line naming {@code distributed.ray.max_restarts}. {@code
  * distributed/actor_restarts} is Ray's count, summed over the actors. Every wait is bounded by
  * {@code call_timeout_s}.
+ *
+ * <p>Length: data path, staleness and fault handling act on the same per-actor state (versions,
+ * restart counts, in-flight calls); they stay together so each rule can be checked against the
+ * others.
  */
 public final class RayRolloutPool implements RolloutPool {
   private final DistributedConfig cfg;

@@ -41,6 +41,9 @@ import java.util.Arrays;
  * 5-50 µs of overhead. {@code BleuBenchmark --nd4j} repeats that comparison.
  *
  * <p>Thread-safe: instances hold only the configuration.
+ *
+ * <p>Length: the four steps above share the batch's flat arrays and offsets; kept in one file so
+ * the algorithm reads in order.
  */
 public final class TensorBleu {
   private static final int RADIX_BITS = 11;

@@ -26,6 +26,9 @@ import org.tokenrl.core.StrictSettings;
  * position one inverse-CDF walk over the vocabulary with K sorted uniforms, O(V + K), not K forward
  * passes. The uniforms come from a SplittableRandom keyed by (seed, row, position), so the draws
  * are deterministic and do not depend on the other rows of the batch.
+ *
+ * <p>Length: one algorithm, one file (options, sampling, loss and gradient together), as CleanRL
+ * keeps an algorithm readable top to bottom.
  */
 public final class Otr {
 

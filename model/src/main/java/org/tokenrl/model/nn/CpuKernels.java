@@ -21,6 +21,9 @@ import org.tokenrl.model.arch.Batch;
  * (experiments/bench/README.md). Each kernel returns false, having done nothing, when the arrays
  * are not row-major contiguous float arrays on the CPU backend; the callers then run their ND4J
  * ops, which is also the path on other backends (CUDA). Statistics accumulate in double.
+ *
+ * <p>Length: every kernel shares the contiguity checks and memory mapping helpers below; each
+ * kernel is a short method.
  */
 public final class CpuKernels {
   private CpuKernels() {}
