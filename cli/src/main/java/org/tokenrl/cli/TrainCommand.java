@@ -7,6 +7,7 @@ import java.util.List;
 import org.tokenrl.core.ConfigException;
 import org.tokenrl.core.ConfigLoader;
 import org.tokenrl.core.DurableFiles;
+import org.tokenrl.core.Plugins;
 import org.tokenrl.core.ProjectRoot;
 import org.tokenrl.core.ResolvedConfig;
 import org.tokenrl.runlog.RunDirectory;
@@ -80,11 +81,13 @@ final class TrainCommand extends CliCommand {
         }
         dir = RunDirectory.existing(resume);
         resolved = ConfigLoader.loadResolved(dir.config());
+        Plugins.install(resolved.config());
       } else {
         if (runFile == null) {
           return fail("missing run config (see ./tokenrl train --help)");
         }
         resolved = ConfigLoader.load(configRoot(runFile), runFile, overrides);
+        Plugins.install(resolved.config());
         // Everything that can be checked is, before the run directory exists.
         StartChecks.run(resolved.config(), ProjectRoot.get());
         dir =

@@ -188,7 +188,7 @@ public final class ConfigLoader {
     }
     chosen = chosen.withValue(DEFAULTS, ConfigValueFactory.fromMap(defaults, "group selection"));
     merged = chosen.withFallback(merged);
-    return new ResolvedConfig(resolve(merged), sources);
+    return new ResolvedConfig(Plugins.resolvePaths(resolve(merged)), sources);
   }
 
   /** Reads a config written by {@link ResolvedConfig#render()}, e.g. to resume a run. */

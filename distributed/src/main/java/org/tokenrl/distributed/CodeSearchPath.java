@@ -22,7 +22,12 @@ final class CodeSearchPath {
 
   /** The value for {@code ray.job.code-search-path}: absolute paths joined by ':'. */
   static String ofThisJvm() {
-    return String.join(File.pathSeparator, expand(System.getProperty("java.class.path", "")));
+    // The run's plugins (core's Plugins) come after the classpath, as in the driver's loader.
+    String classpath = System.getProperty("java.class.path", "");
+    String plugins = System.getProperty("tokenrl.plugins", "");
+    return String.join(
+        File.pathSeparator,
+        expand(plugins.isEmpty() ? classpath : classpath + File.pathSeparator + plugins));
   }
 
   static List<String> expand(String classpath) {

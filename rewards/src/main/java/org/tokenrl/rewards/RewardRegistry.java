@@ -99,7 +99,13 @@ public final class RewardRegistry {
     }
     if (!RewardFunction.class.isAssignableFrom(type)) {
       throw new IllegalArgumentException(
-          "reward class " + className + " does not implement " + RewardFunction.class.getName());
+          "reward class "
+              + className
+              + " does not implement "
+              + RewardFunction.class.getName()
+              + "; declare it as 'public final class "
+              + type.getSimpleName()
+              + " implements RewardFunction'");
     }
     if (!Modifier.isPublic(type.getModifiers()) || Modifier.isAbstract(type.getModifiers())) {
       throw new IllegalArgumentException(
@@ -148,9 +154,10 @@ public final class RewardRegistry {
         + String.join(", ", known)
         + "). To add your own, write a public class implementing "
         + RewardFunction.class.getName()
-        + " with a public (com.typesafe.config.Config) or no-arg constructor, put it on the"
-        + " classpath and use its fully-qualified name, e.g. {name = com.example.MyReward,"
-        + " weight = 0.2}; see rewards/README.md";
+        + " with a public (com.typesafe.config.Config) or no-arg constructor, name its jar or"
+        + " class folder in the config's plugins = [...] (or TOKENRL_CLASSPATH) and use its"
+        + " fully-qualified name, e.g. {name = com.example.MyReward, weight = 0.2}; see"
+        + " rewards/README.md";
   }
 
   private static ClassLoader loader() {

@@ -12,8 +12,8 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /**
- * The user-reward example in rewards/README.md is the test fixture com.example.KeywordReward, and
- * the README's config for it loads that class by name and scores as documented.
+ * The user-reward example in rewards/README.md is examples/keyword-reward's KeywordReward, and the
+ * README's config for it loads that class by name and scores as documented.
  */
 class RewardReadmeTest {
   private static final Path MODULE = Path.of(System.getProperty("basedir", "."));
@@ -34,7 +34,8 @@ class RewardReadmeTest {
   @Test
   void readmeExampleIsTheFixtureClass() throws IOException {
     String fixture =
-        Files.readString(MODULE.resolve("src/test/java/com/example/KeywordReward.java"));
+        Files.readString(
+            MODULE.resolve("../examples/keyword-reward/src/com/example/KeywordReward.java"));
     assertEquals(fixture, block(readme(), "java", "package com.example;"));
   }
 

@@ -1,0 +1,120 @@
+package org.tokenrl.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.ByteArrayOutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import javax.tools.JavaCompiler;
+import javax.tools.ToolProvider;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.tokenrl.core.ProjectRoot;
+
+/**
+ * The README's user reward, as a user runs it: examples/keyword-reward compiled with javac into a
+ * class folder outside tokenrl's classpath, named by {@code plugins} in a run config, trains GRPO
+ * steps whose metrics carry the reward's scores.
+ */
+class UserRewardTest {
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final Path EXAMPLE = ProjectRoot.get().resolve("examples/keyword-reward");
+
+  @TempDir Path tmp;
+
+  @Test
+  void aRewardClassFromTheConfigsPluginsFolderTrains() throws Exception {
+    assertTrainsWithTheExample(tmp.resolve("local"));
+  }
+
+  /** The Ray actors score the rows themselves: they must load the class from the same folder. */
+  @Test
+  void rayActorsLoadThePluginRewardToo() throws Exception {
+    assertTrainsWithTheExample(
+        tmp.resolve("ray"),
+        "distributed.backend=ray",
+        "distributed.rewards_on=actors",
+        "distributed.ray.actors=1");
+  }
+
+  private void assertTrainsWithTheExample(Path dir, String... extra) throws Exception {
+    Path classes = dir.resolve("classes");
+    compile(EXAMPLE.resolve("src/com/example/KeywordReward.java"), classes);
+    assertTrue(Files.isRegularFile(classes.resolve("com/example/KeywordReward.class")));
+    // The test JVM must not see the class by itself, or the plugin mechanism proves nothing.
+    assertTrue(
+        ClassLoader.getSystemClassLoader().getResource("com/example/KeywordReward.class") == null,
+        "the example class is already on the test classpath");
+
+    // The example's config, next to its own classes/ folder (plugins are relative to the file).
+    Path conf = dir.resolve("keyword.conf");
+    Files.copy(EXAMPLE.resolve("keyword.conf"), conf);
+    Path run = dir.resolve("run");
+    List<String> args =
+        new java.util.ArrayList<>(
+            List.of(
+                "train",
+                conf.toString(),
+                "sft.steps=0",
+                "trainer.steps=2",
+                "trainer.prompts_per_step=4",
+                "trainer.eval_every=0",
+                "trainer.checkpoint_every=0",
+                "trainer.run_dir=\"" + run + "\""));
+    args.addAll(List.of(extra));
+    CliRun r = CliRun.of(args.toArray(String[]::new));
+    assertEquals(0, r.code(), r.err());
+
+    List<String> lines = Files.readAllLines(run.resolve("metrics.jsonl"));
+    int steps = 0;
+    for (String line : lines) {
+      JsonNode m = JSON.readTree(line);
+      if (m.has("reward/keyword_reward_mean")) {
+        steps++;
+        double v = m.get("reward/keyword_reward_mean").asDouble();
+        assertTrue(v >= 0 && v <= 1, line);
+        assertTrue(m.get("optim/grad_norm").asDouble() > 0, "an update was taken: " + line);
+      }
+    }
+    assertEquals(2, steps, String.join("\n", lines));
+    // The run's config.conf names the folder absolutely, so --resume finds it from anywhere.
+    String saved = Files.readString(run.resolve("config.conf"));
+    assertTrue(saved.contains(classes.toAbsolutePath().toString()), saved);
+  }
+
+  @Test
+  void aMissingPluginFolderIsOneLineBeforeAnyWork() {
+    Path run = tmp.resolve("run");
+    CliRun r =
+        CliRun.of(
+            "train",
+            ProjectRoot.get().resolve("configs/quickstart.conf").toString(),
+            "plugins=[\"" + tmp.resolve("nope") + "\"]",
+            "trainer.run_dir=\"" + run + "\"");
+    assertEquals(2, r.code(), r.err());
+    assertEquals(1, r.err().strip().lines().count(), r.err());
+    assertTrue(r.err().contains("plugins entry"), r.err());
+    assertTrue(!Files.exists(run), "no run directory for a rejected config");
+  }
+
+  private static void compile(Path source, Path out) throws Exception {
+    Files.createDirectories(out);
+    JavaCompiler javac = ToolProvider.getSystemJavaCompiler();
+    ByteArrayOutputStream err = new ByteArrayOutputStream();
+    int code =
+        javac.run(
+            null,
+            null,
+            err,
+            "-cp",
+            System.getProperty("java.class.path"),
+            "-d",
+            out.toString(),
+            source.toString());
+    assertEquals(0, code, err.toString());
+  }
+}
