@@ -5,10 +5,10 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.LongPredicate;
-import org.tokenrl.algorithms.rl.ClippedPolicyObjective.LossResult;
-import org.tokenrl.algorithms.rl.CreditInput;
 import org.tokenrl.algorithms.rl.DynamicSampling;
+import org.tokenrl.algorithms.rl.LossResult;
 import org.tokenrl.algorithms.rl.RlAlgorithm;
+import org.tokenrl.algorithms.rl.RlBatch;
 import org.tokenrl.algorithms.rl.TokenCredit;
 import org.tokenrl.core.RolloutBatch;
 import org.tokenrl.model.Policy;
@@ -202,16 +202,14 @@ public final class Trainer {
     // 3. Advantages: per-token credit and keep masks from the algorithm.
     double progress = totalSteps <= 1 ? 1.0 : (double) (step - 1) / (totalSteps - 1);
     TokenCredit credit =
-        algorithm
-            .credit()
-            .assign(
-                new CreditInput(
-                    train.rewards(),
-                    train.responses(),
-                    groupSize,
-                    train.truncated(),
-                    train.entropies(),
-                    progress));
+        algorithm.credit(
+            new RlBatch(
+                train.rewards(),
+                train.responses(),
+                groupSize,
+                train.truncated(),
+                train.entropies(),
+                progress));
     timer.lap("credit");
     lastBatch = train;
     lastCredit = credit;
@@ -241,10 +239,8 @@ public final class Trainer {
     for (int epoch = 0; epoch < algorithm.updatesPerBatch() && !u.isEmpty(); epoch++) {
       TokenScores now = policy.score(uPrompts, uResponses, sampling.temperature());
       loss =
-          algorithm
-              .objective()
-              .compute(
-                  uCredit.lossInput(now.logprobs(), uLogpOld, logpRef, sampling.maxNewTokens()));
+          algorithm.loss(
+              uCredit.lossInput(now.logprobs(), uLogpOld, logpRef, sampling.maxNewTokens()));
       update =
           policy.update(uPrompts, uResponses, loss.gradLogpNew(), null, sampling.temperature());
       if (update.skipped()) {
