@@ -15,7 +15,6 @@ import org.tokenrl.core.RolloutBatch;
 import org.tokenrl.core.Tokenizer;
 import org.tokenrl.model.Policy;
 import org.tokenrl.model.SamplingParams;
-import org.tokenrl.model.TokenScores;
 import org.tokenrl.model.UpdateStats;
 import org.tokenrl.rewards.CompositeReward;
 import org.tokenrl.rewards.RewardInput;
@@ -36,6 +35,10 @@ import org.tokenrl.trainer.setup.PromptCodec;
  * per-token advantages and keep masks, {@code loss(input)} turns the current log-probs into a loss
  * and dloss/dlogp, which the policy back-propagates exactly. The trainer never asks which algorithm
  * it runs.
+ *
+ * <p>{@link #step} is the table of contents; each phase is one private method below it, in order.
+ * (About 450 lines: the step's records and the reward input sit beside the phases so that one file
+ * holds the whole step.)
  */
 public final class RlTrainer {
 
@@ -147,15 +150,15 @@ public final class RlTrainer {
   /** Runs RL step {@code step} (counting from 1 within the phase). */
   public StepResult step(long step) {
     PhaseTimer timer = new PhaseTimer();
-    double staleness = next != null && nextStep == step ? 1 : 0;
-    Rollouts rollouts = generateAndScore(step, timer); // 1-2
-    sampleAhead(step);
-    TokenCredit credit = credit(rollouts.train(), step, timer); // 3
-    Update update = update(step, rollouts.train(), credit, timer); // 4
-    parts.pool().syncWeights(step, parts.policy().weightsToSync()); // 5
+    double staleness = next != null && nextStep == step ? 1 : 0; // sampled during the last update
+    Rollouts rollouts = generateAndScore(step, timer); // 1-2. generate, score (reward)
+    sampleAhead(step); // distributed.async: the next step's rollouts start now
+    TokenCredit credit = credit(rollouts.train(), step, timer); // 3. algorithm.credit(batch)
+    Update update = update(step, rollouts.train(), credit, timer); // 4. algorithm.loss, update
+    parts.pool().syncWeights(step, parts.policy().weightsToSync()); // 5. weights to the workers
     timer.lap("sync");
-    Map<String, Double> m = log(rollouts, staleness, credit, update, timer); // 6
-    return new StepResult(m, rollouts.train(), credit);
+    Map<String, Double> metrics = log(rollouts, staleness, credit, update, timer); // 6. log
+    return new StepResult(metrics, rollouts.train(), credit);
   }
 
   /**
@@ -237,13 +240,14 @@ public final class RlTrainer {
    * ones. With dynamic_sampling = drop, groups whose rewards are all equal are left out.
    */
   private Update update(long step, ScoredRollouts train, TokenCredit credit, PhaseTimer timer) {
-    UpdateRows rows =
-        UpdateRows.select(settings.dynamicSampling(), train.rewards(), settings.groupSize());
-    double lr = settings.schedule().at(step);
+    RlAlgorithm algorithm = parts.algorithm();
     Policy policy = parts.policy();
-    policy.setLearningRate(lr);
-    UpdateRows.Batch u = rows.pick(train, credit);
     double temperature = settings.sampling().temperature();
+    UpdateRows.Batch u =
+        UpdateRows.select(settings.dynamicSampling(), train.rewards(), settings.groupSize())
+            .pick(train, credit);
+    double lr = settings.schedule().at(step);
+    policy.setLearningRate(lr);
     double[][] logpRef =
         parts.reference() == null || u.isEmpty()
             ? null
@@ -251,18 +255,10 @@ public final class RlTrainer {
     LossResult loss = null;
     UpdateStats stats = null;
     int skipped = 0;
-    for (int epoch = 0; epoch < parts.algorithm().updatesPerBatch() && !u.isEmpty(); epoch++) {
-      TokenScores now = policy.score(u.prompts(), u.responses(), temperature);
-      loss =
-          parts
-              .algorithm()
-              .loss(
-                  u.credit()
-                      .lossInput(
-                          now.logprobs(),
-                          u.logpOld(),
-                          logpRef,
-                          settings.sampling().maxNewTokens()));
+    for (int epoch = 0; epoch < algorithm.updatesPerBatch() && !u.isEmpty(); epoch++) {
+      double[][] logpNew = policy.score(u.prompts(), u.responses(), temperature).logprobs();
+      int maxLen = settings.sampling().maxNewTokens();
+      loss = algorithm.loss(u.credit().lossInput(logpNew, u.logpOld(), logpRef, maxLen));
       stats = policy.update(u.prompts(), u.responses(), loss.gradLogpNew(), null, temperature);
       skipped += stats.skipped() ? 1 : 0;
     }
