@@ -18,7 +18,8 @@ import org.tokenrl.algorithms.preference.Treg;
 import org.tokenrl.algorithms.rl.ClippedPolicyObjective.KlEstimator;
 import org.tokenrl.algorithms.rl.ClippedPolicyObjective.LossAggregation;
 import org.tokenrl.algorithms.rl.D3s;
-import org.tokenrl.algorithms.rl.RlAlgorithm;
+import org.tokenrl.algorithms.rl.Grpo;
+import org.tokenrl.algorithms.rl.RlBatch;
 import org.tokenrl.algorithms.sft.SupervisedAlgorithm;
 
 /** The registry, strict config reading, and configs/algorithm/*.conf matching the code defaults. */
@@ -148,15 +149,18 @@ class AlgorithmsTest {
 
   @Test
   void overridesReachTheObjectiveAndTheLoop() {
-    RlAlgorithm a =
-        Algorithms.create(
-            "name = grpo, kl_beta = 0.04, kl_estimator = k2, loss_agg = dr-grpo, updates_per_batch"
-                + " = 2");
+    Grpo a =
+        (Grpo)
+            Algorithms.create(
+                "name = grpo, kl_beta = 0.04, kl_estimator = k2, loss_agg = dr-grpo, updates_per_batch"
+                    + " = 2");
     assertTrue(a.needsReference());
     assertEquals(KlEstimator.K2, a.objective().options().klEstimator());
     assertEquals(LossAggregation.DR_GRPO, a.objective().options().lossAgg());
     assertEquals(2, a.updatesPerBatch());
-    assertFalse(a.needsEntropies());
+    // GRPO reads no entropies: a batch without them is fine
+    assertEquals(
+        2, a.credit(RlBatch.of(new double[] {1, 0}, new int[][] {{1}, {2}}, 2)).keep().length);
   }
 
   @Test

@@ -23,8 +23,8 @@ import java.util.List;
 import org.apache.arrow.memory.RootAllocator;
 import org.tokenrl.algorithms.AlgorithmKind;
 import org.tokenrl.algorithms.Algorithms;
-import org.tokenrl.algorithms.rl.CreditInput;
 import org.tokenrl.algorithms.rl.RlAlgorithm;
+import org.tokenrl.algorithms.rl.RlBatch;
 import org.tokenrl.algorithms.rl.TokenCredit;
 import org.tokenrl.core.CharTokenizer;
 import org.tokenrl.core.PreferenceBatch;
@@ -158,8 +158,8 @@ final class CreditCommand extends CliCommand {
         input,
         stdin,
         (lineNo, line) -> {
-          CreditInput group = parse(json, line, progress);
-          TokenCredit credit = algo.credit().assign(group);
+          RlBatch group = parse(json, line, progress);
+          TokenCredit credit = algo.credit(group);
           out.println(json.writeValueAsString(toJson(json, credit)));
           if (page != null) {
             page.addGroup(lineNo, group, credit);
@@ -341,7 +341,7 @@ final class CreditCommand extends CliCommand {
   }
 
   /** One group: its size is the number of responses on the line. */
-  static CreditInput parse(ObjectMapper json, String line, double progress) {
+  static RlBatch parse(ObjectMapper json, String line, double progress) {
     JsonNode node;
     try {
       node = json.readTree(line);
@@ -409,7 +409,7 @@ final class CreditCommand extends CliCommand {
         }
       }
     }
-    return new CreditInput(r, tok, g, null, entropies, progress);
+    return new RlBatch(r, tok, g, null, entropies, progress);
   }
 
   private static ObjectNode toJson(ObjectMapper json, TokenCredit credit) {

@@ -12,7 +12,7 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.tokenrl.algorithms.Algorithms;
-import org.tokenrl.algorithms.rl.CreditInput;
+import org.tokenrl.algorithms.rl.RlBatch;
 import org.tokenrl.algorithms.rl.TokenCredit;
 import org.tokenrl.tools.credit.CreditHtml;
 
@@ -126,8 +126,8 @@ class CreditCommandTest {
             "base=tempo");
     assertEquals(0, r.status(), r.err());
 
-    CreditInput in = CreditCommand.parse(JSON, line, 0.5);
-    TokenCredit direct = Algorithms.create("name = d3s, base = tempo").credit().assign(in);
+    RlBatch in = CreditCommand.parse(JSON, line, 0.5);
+    TokenCredit direct = Algorithms.create("name = d3s, base = tempo").credit(in);
     StringBuilder keep = new StringBuilder("\"keep\":[");
     for (int i = 0; i < 4; i++) {
       keep.append(i > 0 ? "," : "").append('[');

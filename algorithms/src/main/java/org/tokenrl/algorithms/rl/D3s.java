@@ -26,9 +26,10 @@ import org.tokenrl.core.StrictSettings;
  * Choices where the sources are silent (docs/d3s.md): a sample's advantage is the mean of its token
  * advantages (A_i for GRPO); the pool holds only responses with at least one base keep-token
  * (truncated ones under {@code mask_truncated} are not candidates); ties go to the lowest flat
- * index (docs/d3s.md §6).
+ * index (docs/d3s.md §6). Tokens outside the batch's loss mask are never base keep-tokens, so they
+ * are neither counted nor selected. The loss, the update epochs and the reference are the base's.
  */
-public final class D3s implements CreditAssigner {
+public final class D3s implements RlAlgorithm {
 
   /** Whether sample selection runs once over the batch or once per group (D³S-I). */
   public enum SampleMode {
@@ -87,10 +88,6 @@ public final class D3s implements CreditAssigner {
     public double tokenFraction(double progress) {
       return (1 - progress) * kInit + progress * kFinal;
     }
-
-    boolean needsEntropies() {
-      return kInit < 1 || kFinal < 1;
-    }
   }
 
   /**
@@ -112,7 +109,7 @@ public final class D3s implements CreditAssigner {
   /** Floors fraction·count with a tolerance, so 0.6·10 = 5.999… still gives 6. */
   private static final double FLOOR_SLACK = 1e-9;
 
-  public static RlAlgorithm create(Config block) {
+  public static D3s create(Config block) {
     Config own = ConfigFactory.empty();
     Config rest = block;
     for (String key : DEFAULTS.root().keySet()) {
@@ -141,27 +138,58 @@ public final class D3s implements CreditAssigner {
               + ")",
           e);
     }
-    Options o = Options.from(own);
-    return new RlAlgorithm(
-        "d3s",
-        new D3s(o, b.credit()),
-        b.objective(),
-        b.updatesPerBatch(),
-        o.needsEntropies(),
-        StrictSettings.with(own.withFallback(b.settings()), "name", "d3s"));
+    return new D3s(
+        Options.from(own), b, StrictSettings.with(own.withFallback(b.settings()), "name", "d3s"));
   }
 
   private final Options options;
-  private final CreditAssigner base;
+  private final RlAlgorithm base;
+  private final Config settings;
 
-  public D3s(Options options, CreditAssigner base) {
+  private D3s(Options options, RlAlgorithm base, Config settings) {
     this.options = options;
     this.base = base;
+    this.settings = settings;
+  }
+
+  /** D3S with these options on {@code base} (settings hold only the name). */
+  public D3s(Options options, RlAlgorithm base) {
+    this(options, base, StrictSettings.with(ConfigFactory.empty(), "name", "d3s"));
+  }
+
+  /** The algorithm whose advantages D3S down-samples and whose loss it trains with. */
+  public RlAlgorithm base() {
+    return base;
   }
 
   @Override
-  public TokenCredit assign(CreditInput in) {
-    TokenCredit c = base.assign(in);
+  public String name() {
+    return "d3s";
+  }
+
+  @Override
+  public Config settings() {
+    return settings;
+  }
+
+  @Override
+  public int updatesPerBatch() {
+    return base.updatesPerBatch();
+  }
+
+  @Override
+  public boolean needsReference() {
+    return base.needsReference();
+  }
+
+  @Override
+  public LossResult loss(PolicyLossInput input) {
+    return base.loss(input);
+  }
+
+  @Override
+  public TokenCredit credit(RlBatch in) {
+    TokenCredit c = base.credit(in);
     double nFrac = options.sampleFraction(in.progress());
     double kFrac = options.tokenFraction(in.progress());
     int n = in.size();
@@ -208,7 +236,7 @@ public final class D3s implements CreditAssigner {
             "d3s keeps the top "
                 + kFrac
                 + " of tokens by |A|·H and needs sampling-time token "
-                + "entropies (CreditInput.entropies); compute them or set k_init = k_final = 1");
+                + "entropies (RlBatch.entropies); compute them or set k_init = k_final = 1");
       }
       keep = selectTokens(kept, c.advantages(), in.entropies(), c.keep(), kFrac);
     }

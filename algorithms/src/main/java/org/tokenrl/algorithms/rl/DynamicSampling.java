@@ -15,6 +15,27 @@ import org.tokenrl.algorithms.rl.Grpo.GroupStats;
 public final class DynamicSampling {
   private DynamicSampling() {}
 
+  /** {@code trainer.dynamic_sampling}. */
+  public enum Mode {
+    /** train on every group */
+    OFF,
+    /** leave out the groups without signal, skip the update when none is left */
+    DROP,
+    /** sample further rounds of prompts until the step has B groups with signal */
+    REFILL;
+
+    /** Parses the config value ({@code off}, {@code drop}, {@code refill}). */
+    public static Mode parse(String value) {
+      for (Mode m : values()) {
+        if (m.name().toLowerCase(java.util.Locale.ROOT).equals(value)) {
+          return m;
+        }
+      }
+      throw new IllegalArgumentException(
+          "trainer.dynamic_sampling must be off, drop or refill, got '" + value + "'");
+    }
+  }
+
   /**
    * For each group (rows group-major), whether it has a non-zero reward variance: at least two
    * finite rewards that differ. NaN rewards are ignored, as in the advantage statistics.

@@ -2,14 +2,14 @@ package org.tokenrl.algorithms.rl;
 
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
-import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.tokenrl.algorithms.Algorithms;
+import org.tokenrl.core.StrictSettings;
 
 /**
- * GRPO group-relative advantages (DeepSeekMath, arXiv 2402.03300; docs/grpo.md §1), broadcast to
- * every token of a response. The loss is the shared {@link ClippedPolicyObjective}.
+ * GRPO (DeepSeekMath, arXiv 2402.03300; docs/grpo.md): group-relative advantages broadcast to every
+ * loss token of a response, trained with the shared {@link ClippedPolicyObjective}.
  *
  * <pre>
  *   group: A_i = (r_i − mean_g) / (std_g + ε_adv)      none: A_i = r_i − mean_g
@@ -17,13 +17,16 @@ import org.tokenrl.algorithms.Algorithms;
  * </pre>
  *
  * A group of one, a group whose finite rewards are all equal, and every NaN-reward response get A =
- * 0 (TRL). NaN rewards are left out of the statistics. *
+ * 0 (TRL). NaN rewards are left out of the statistics. Tokens outside the batch's loss mask get A =
+ * 0 and no loss. r_i is the response's total reward; per-token rewards enter only through it (it is
+ * their sum, docs/token-rewards.md).
  *
- * <p>Reading GRPO end to end: this file holds its keys ({@link #DEFAULTS}), options and credit
- * rule; {@link ClippedPolicyObjective} the loss shared by every RL algorithm (with its keys, KL
- * estimators and loss aggregations); {@link RlAlgorithm} how the trainer calls the two.
+ * <p>Reading GRPO end to end: this file holds its keys ({@link #DEFAULTS}), options, credit rule
+ * and how it calls its loss; {@link ClippedPolicyObjective} the loss shared by every RL algorithm
+ * (with its keys, KL estimators and loss aggregations); {@link RlAlgorithm} how the trainer calls
+ * it.
  */
-public final class Grpo implements CreditAssigner {
+public final class Grpo implements RlAlgorithm {
 
   /** How the centred rewards are scaled. */
   public enum ScaleRewards {
@@ -61,34 +64,64 @@ public final class Grpo implements CreditAssigner {
           eps_adv = 1e-4
           """);
 
-  public static RlAlgorithm create(Config block) {
+  public static Grpo create(Config block) {
     Config c =
         Algorithms.SETTINGS.resolve(
-            block,
-            DEFAULTS.withFallback(RlAlgorithm.COMMON_DEFAULTS),
-            Algorithms.NAME_KEYS,
-            "grpo");
-    return RlAlgorithm.assemble("grpo", c, new Grpo(Options.from(c)), false);
+            block, DEFAULTS.withFallback(RlOptions.DEFAULTS), Algorithms.NAME_KEYS, "grpo");
+    return new Grpo(Options.from(c), RlOptions.from(c), StrictSettings.with(c, "name", "grpo"));
   }
 
   private final Options options;
+  private final RlOptions common;
+  private final Config settings;
 
-  public Grpo(Options options) {
+  private Grpo(Options options, RlOptions common, Config settings) {
     this.options = options;
+    this.common = common;
+    this.settings = settings;
+  }
+
+  /** GRPO with these options and every common key at its default (settings hold only the name). */
+  public Grpo(Options options) {
+    this(options, RlOptions.defaults(), StrictSettings.with(ConfigFactory.empty(), "name", "grpo"));
   }
 
   @Override
-  public TokenCredit assign(CreditInput in) {
+  public String name() {
+    return "grpo";
+  }
+
+  @Override
+  public Config settings() {
+    return settings;
+  }
+
+  @Override
+  public int updatesPerBatch() {
+    return common.updatesPerBatch();
+  }
+
+  @Override
+  public boolean needsReference() {
+    return common.objective().needsReference();
+  }
+
+  public ClippedPolicyObjective objective() {
+    return common.objective();
+  }
+
+  @Override
+  public TokenCredit credit(RlBatch in) {
     double[] adv = advantages(in.rewards(), in.groupSize(), options);
     int n = in.size();
     double[][] tokenAdv = new double[n][];
     boolean[][] keep = new boolean[n][];
     for (int i = 0; i < n; i++) {
-      int len = in.responses()[i].length;
-      tokenAdv[i] = new double[len];
-      Arrays.fill(tokenAdv[i], adv[i]);
-      keep[i] = new boolean[len];
-      Arrays.fill(keep[i], true);
+      keep[i] = in.lossMask()[i].clone();
+      tokenAdv[i] = new double[keep[i].length];
+      for (int t = 0; t < keep[i].length; t++) {
+        tokenAdv[i][t] = keep[i][t] ? adv[i] : 0.0;
+      }
     }
     Map<String, Double> metrics = new LinkedHashMap<>();
     putRewardMetrics(metrics, in.rewards(), in.groupSize());
@@ -97,7 +130,12 @@ public final class Grpo implements CreditAssigner {
       absSum += Math.abs(a);
     }
     metrics.put("credit/adv_abs_mean", n == 0 ? 0 : absSum / n);
-    return new TokenCredit(tokenAdv, keep, keep, metrics);
+    return common.maskTruncated(in, new TokenCredit(tokenAdv, keep, keep, metrics));
+  }
+
+  @Override
+  public LossResult loss(PolicyLossInput input) {
+    return common.objective().compute(input);
   }
 
   /** One advantage per response, rows group-major. */

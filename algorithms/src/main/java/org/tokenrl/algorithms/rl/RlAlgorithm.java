@@ -1,103 +1,49 @@
 package org.tokenrl.algorithms.rl;
 
 import com.typesafe.config.Config;
-import com.typesafe.config.ConfigFactory;
-import java.util.LinkedHashMap;
-import java.util.Map;
-import org.tokenrl.core.StrictSettings;
 
 /**
- * A configured RL algorithm: what the trainer calls and the few options that change its loop.
+ * An RL algorithm as the trainer's step calls it: credit once per batch, then a loss per update
+ * epoch. Implementations own their credit rule and their objective; the trainer never branches on
+ * which one it runs.
  *
- * <p>Per batch: {@code credit.assign(input)} once (truncation masking already applied when {@code
- * mask_truncated = true}); then, for each of {@code updatesPerBatch} epochs, score logpNew and call
- * {@code objective.compute(credit.lossInput(logpNew, logpOld, logpRef, maxLen))}, where logpOld are
- * the sampling-time log-probs for every epoch.
+ * <pre>
+ *   credit = algorithm.credit(batch)                      // once, on the whole scored batch
+ *   for epoch in 1..updatesPerBatch:                       // rows left out by dynamic sampling
+ *     logpNew = policy.score(rows)                         //   are dropped from credit first
+ *     loss = algorithm.loss(credit.lossInput(logpNew, logpOld, logpRef, maxLen))
+ *     policy.update(rows, loss.gradLogpNew())
+ * </pre>
  *
- * @param name registry name
- * @param credit advantages and keep-masks
- * @param objective clipped surrogate and KL penalty
- * @param updatesPerBatch optimisation epochs over each batch (TRL num_iterations, verl ppo_epochs)
- * @param needsEntropies whether {@link CreditInput#entropies()} must be filled (D3S)
- * @param settings the resolved {@code algorithm} block, for logging
+ * logpOld are the sampling-time log-probs for every epoch; logpRef is scored only when {@link
+ * #needsReference()}.
+ *
+ * <p>Adding an algorithm (a sequence-level ratio such as GSPO, plain REINFORCE, ...) is one class
+ * implementing this interface with a static {@code create(Config block)}, one
+ * configs/algorithm/&lt;name&gt;.conf documenting its keys, and one line in {@code Algorithms}. Its
+ * {@link #credit} must honour {@link RlBatch#lossMask()}: a token outside it gets no advantage, is
+ * not in {@link TokenCredit#keep()} nor in {@link TokenCredit#denominatorMask()} (the trainer
+ * checks the two masks).
  */
-public record RlAlgorithm(
-    String name,
-    CreditAssigner credit,
-    ClippedPolicyObjective objective,
-    int updatesPerBatch,
-    boolean needsEntropies,
-    Config settings) {
+public interface RlAlgorithm {
 
-  /** Whether the trainer must compute reference-policy log-probs (kl_beta > 0). */
-  public boolean needsReference() {
-    return objective.needsReference();
-  }
+  /** The registry name. */
+  String name();
 
-  /** Keys every RL algorithm accepts (objective and trainer loop), with the TRL-HEAD defaults. */
-  static final Config COMMON_DEFAULTS =
-      ConfigFactory.parseString(
-          """
-          clip_eps_low = 0.2
-          clip_eps_high = 0.2
-          dual_clip_c = 0
-          kl_beta = 0.0
-          kl_estimator = k3
-          loss_agg = token-mean
-          seq_mean_rows = all
-          updates_per_batch = 1
-          mask_truncated = false
-          """);
+  /** The resolved {@code algorithm} block, for logging. */
+  Config settings();
 
-  /** Reads the common keys of a resolved block and wraps {@code credit} as they ask. */
-  static RlAlgorithm assemble(
-      String name, Config c, CreditAssigner credit, boolean needsEntropies) {
-    int updates = c.getInt("updates_per_batch");
-    if (updates < 1) {
-      throw new IllegalArgumentException(
-          "algorithm.updates_per_batch must be >= 1, got " + updates);
-    }
-    CreditAssigner wrapped = c.getBoolean("mask_truncated") ? new TruncationMask(credit) : credit;
-    return new RlAlgorithm(
-        name,
-        wrapped,
-        new ClippedPolicyObjective(ClippedPolicyObjective.Options.from(c)),
-        updates,
-        needsEntropies,
-        StrictSettings.with(c, "name", name));
-  }
+  /** Optimisation epochs over each batch (TRL num_iterations, verl ppo_epochs); at least 1. */
+  int updatesPerBatch();
+
+  /** Whether the trainer must score the frozen reference policy (e.g. kl_beta > 0). */
+  boolean needsReference();
 
   /**
-   * {@code mask_truncated = true}: drops every token of responses that hit the length limit (DAPO's
-   * overlong filtering, TRL {@code mask_truncated_completions}). Their rewards still entered the
-   * group statistics of the wrapped assigner, and they leave the normaliser too.
+   * Per-token advantages and masks for one batch, rows aligned with {@link RlBatch#responses()}.
    */
-  private static final class TruncationMask implements CreditAssigner {
-    private final CreditAssigner base;
+  TokenCredit credit(RlBatch batch);
 
-    TruncationMask(CreditAssigner base) {
-      this.base = base;
-    }
-
-    @Override
-    public TokenCredit assign(CreditInput in) {
-      TokenCredit c = base.assign(in);
-      boolean shared = c.keep() == c.denominatorMask();
-      boolean[][] keep = c.keep().clone();
-      boolean[][] denominator = shared ? keep : c.denominatorMask().clone();
-      int truncated = 0;
-      for (int i = 0; i < in.size(); i++) {
-        if (in.isTruncated(i)) {
-          truncated++;
-          keep[i] = new boolean[keep[i].length];
-          if (!shared) {
-            denominator[i] = new boolean[denominator[i].length];
-          }
-        }
-      }
-      Map<String, Double> metrics = new LinkedHashMap<>(c.metrics());
-      metrics.put("credit/truncated_frac", in.size() == 0 ? 0 : truncated / (double) in.size());
-      return new TokenCredit(c.advantages(), keep, denominator, metrics);
-    }
-  }
+  /** Loss, dLoss/dlogpNew and {@code actor/*} metrics of one update epoch. */
+  LossResult loss(PolicyLossInput input);
 }

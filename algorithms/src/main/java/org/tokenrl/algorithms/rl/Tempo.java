@@ -7,6 +7,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import org.tokenrl.algorithms.Algorithms;
 import org.tokenrl.algorithms.rl.Grpo.GroupStats;
+import org.tokenrl.core.StrictSettings;
 
 /**
  * TEMPO token advantages (Tran, Yao, Yu, arXiv 2509.18314; docs/tempo.md), as in the official
@@ -23,9 +24,11 @@ import org.tokenrl.algorithms.rl.Grpo.GroupStats;
  * </pre>
  *
  * Singleton groups, all-equal groups and NaN-reward responses get A = 0 (NaN responses are also
- * left out of the trie).
+ * left out of the trie). Tokens outside the batch's loss mask get A = 0 and no loss, but stay in
+ * the trie: they are part of the prefix the later tokens follow. The loss is the shared {@link
+ * ClippedPolicyObjective}.
  */
-public final class Tempo implements CreditAssigner {
+public final class Tempo implements RlAlgorithm {
 
   /**
    * @param normStd divide by (std + ε) as the official code does; false for Dr.GRPO-style runs
@@ -63,32 +66,70 @@ public final class Tempo implements CreditAssigner {
           clip_eps_high = 0.28
           """);
 
-  public static RlAlgorithm create(Config block) {
+  public static Tempo create(Config block) {
     Config c =
         Algorithms.SETTINGS.resolve(
-            block,
-            DEFAULTS.withFallback(RlAlgorithm.COMMON_DEFAULTS),
-            Algorithms.NAME_KEYS,
-            "tempo");
-    return RlAlgorithm.assemble("tempo", c, new Tempo(Options.from(c)), false);
+            block, DEFAULTS.withFallback(RlOptions.DEFAULTS), Algorithms.NAME_KEYS, "tempo");
+    return new Tempo(Options.from(c), RlOptions.from(c), StrictSettings.with(c, "name", "tempo"));
   }
 
   private final Options options;
+  private final RlOptions common;
+  private final Config settings;
 
-  public Tempo(Options options) {
+  private Tempo(Options options, RlOptions common, Config settings) {
     this.options = options;
+    this.common = common;
+    this.settings = settings;
+  }
+
+  /**
+   * TEMPO with these options and every common key at GRPO's default (clip_eps_high = 0.2, not
+   * TEMPO's 0.28; settings hold only the name).
+   */
+  public Tempo(Options options) {
+    this(
+        options, RlOptions.defaults(), StrictSettings.with(ConfigFactory.empty(), "name", "tempo"));
   }
 
   @Override
-  public TokenCredit assign(CreditInput in) {
+  public String name() {
+    return "tempo";
+  }
+
+  @Override
+  public Config settings() {
+    return settings;
+  }
+
+  @Override
+  public int updatesPerBatch() {
+    return common.updatesPerBatch();
+  }
+
+  @Override
+  public boolean needsReference() {
+    return common.objective().needsReference();
+  }
+
+  public ClippedPolicyObjective objective() {
+    return common.objective();
+  }
+
+  @Override
+  public LossResult loss(PolicyLossInput input) {
+    return common.objective().compute(input);
+  }
+
+  @Override
+  public TokenCredit credit(RlBatch in) {
     int n = in.size();
     int groupSize = in.groupSize();
     double[][] adv = new double[n][];
     boolean[][] keep = new boolean[n][];
     for (int i = 0; i < n; i++) {
-      adv[i] = new double[in.responses()[i].length];
-      keep[i] = new boolean[adv[i].length];
-      Arrays.fill(keep[i], true);
+      keep[i] = in.lossMask()[i].clone();
+      adv[i] = new double[keep[i].length];
     }
     long tokens = 0;
     long branching = 0;
@@ -112,12 +153,14 @@ public final class Tempo implements CreditAssigner {
         int node = Trie.ROOT;
         for (int t = 0; t < path[i - from].length; t++) {
           int child = path[i - from][t];
-          double delta = trie.value(child) - trie.value(node);
-          branching += trie.count[child] < trie.count[node] ? 1 : 0;
-          deltaAbs += Math.abs(delta);
-          tokens++;
-          // all-equal or singleton group: A = 0/(0+ε) = 0 exactly, whatever the rounding of V
-          adv[i][t] = s.constant() ? 0.0 : (r - s.mean() + options.tdWeight() * delta) * scale;
+          if (keep[i][t]) {
+            double delta = trie.value(child) - trie.value(node);
+            branching += trie.count[child] < trie.count[node] ? 1 : 0;
+            deltaAbs += Math.abs(delta);
+            tokens++;
+            // all-equal or singleton group: A = 0/(0+ε) = 0 exactly, whatever the rounding of V
+            adv[i][t] = s.constant() ? 0.0 : (r - s.mean() + options.tdWeight() * delta) * scale;
+          }
           node = child;
         }
       }
@@ -126,7 +169,7 @@ public final class Tempo implements CreditAssigner {
     Grpo.putRewardMetrics(metrics, in.rewards(), groupSize);
     metrics.put("tempo/branch_token_frac", tokens == 0 ? 0 : branching / (double) tokens);
     metrics.put("tempo/delta_abs_mean", tokens == 0 ? 0 : deltaAbs / tokens);
-    return new TokenCredit(adv, keep, keep, metrics);
+    return common.maskTruncated(in, new TokenCredit(adv, keep, keep, metrics));
   }
 
   /**

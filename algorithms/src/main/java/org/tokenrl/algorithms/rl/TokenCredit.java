@@ -1,10 +1,9 @@
 package org.tokenrl.algorithms.rl;
 
 import java.util.Map;
-import org.tokenrl.algorithms.rl.ClippedPolicyObjective.PolicyLossInput;
 
 /**
- * Per-token credit for one batch, rows aligned with {@link CreditInput#responses()}.
+ * Per-token credit for one batch, rows aligned with {@link RlBatch#responses()}.
  *
  * @param advantages A[i][t], [N][len_i]
  * @param keep tokens whose loss term counts; false tokens contribute nothing, [N][len_i]
@@ -20,19 +19,38 @@ public record TokenCredit(
     Map<String, Double> metrics) {
 
   /**
-   * Whether any kept token has a non-zero advantage. Without one the policy-gradient term is 0 and
-   * only a KL penalty could move the model, so a trainer with kl_beta = 0 may skip the update (the
-   * choice for D3S batches whose advantages are all 0, docs/d3s.md §6).
+   * Checks that {@code keep} and {@code denominatorMask} have the batch's shape and lie inside its
+   * loss mask, the contract of {@link RlAlgorithm#credit}.
+   *
+   * @throws IllegalStateException naming {@code algorithm}, the row and the token otherwise
    */
-  public boolean hasSignal() {
-    for (int i = 0; i < advantages.length; i++) {
-      for (int t = 0; t < advantages[i].length; t++) {
-        if (keep[i][t] && advantages[i][t] != 0) {
-          return true;
+  public void requireWithin(boolean[][] lossMask, String algorithm) {
+    if (keep.length != lossMask.length
+        || advantages.length != lossMask.length
+        || denominatorMask.length != lossMask.length) {
+      throw new IllegalStateException(
+          algorithm + " credit has " + keep.length + " rows for a batch of " + lossMask.length);
+    }
+    for (int i = 0; i < lossMask.length; i++) {
+      int len = lossMask[i].length;
+      if (keep[i].length != len
+          || advantages[i].length != len
+          || denominatorMask[i].length != len) {
+        throw new IllegalStateException(
+            algorithm + " credit row " + i + " does not have the response's " + len + " tokens");
+      }
+      for (int t = 0; t < len; t++) {
+        if (!lossMask[i][t] && (keep[i][t] || denominatorMask[i][t] || advantages[i][t] != 0)) {
+          throw new IllegalStateException(
+              algorithm
+                  + " credit gives token "
+                  + t
+                  + " of response "
+                  + i
+                  + " an advantage or a loss term, but it is outside the batch's loss mask");
         }
       }
     }
-    return false;
   }
 
   /** The loss input for one update epoch, combining this credit with the epoch's log-probs. */

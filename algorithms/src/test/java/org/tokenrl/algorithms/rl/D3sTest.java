@@ -58,7 +58,7 @@ class D3sTest {
           new D3s(
               new Options(ms[j] / 8.0, 1, 1, 1, SampleMode.INTRA, LossDenominator.KEPT), VERL_GRPO);
       TokenCredit c =
-          d3s.assign(CreditInput.of(r, new int[][] {{1}, {1}, {1}, {1}, {1}, {1}, {1}, {1}}, 8));
+          d3s.credit(RlBatch.of(r, new int[][] {{1}, {1}, {1}, {1}, {1}, {1}, {1}, {1}}, 8));
       int[] kept = IntStream.range(0, 8).filter(i -> c.keep()[i][0]).toArray();
       assertArrayEquals(expected[j], kept);
     }
@@ -247,14 +247,17 @@ class D3sTest {
   void d3sOnTempoKeepsTempoAdvantagesAndTheKeptDenominator() {
     RlAlgorithm algo =
         Algorithms.create("name = d3s, base = tempo, n_init = 0.5, k_init = 0.5, norm_std = false");
-    assertEquals(0.28, algo.objective().options().clipEpsHigh(), 0.0); // tempo's default survives
+    assertEquals(
+        0.28,
+        ((Tempo) ((D3s) algo).base()).objective().options().clipEpsHigh(),
+        0.0); // tempo's default survives
     int[][] tok = {{5, 7, 9, 2}, {5, 7, 8, 2}, {5, 6, 9, 2}, {4, 6, 9, 2}};
     double[] r = {1, 0, 1, 0};
     double[][] h = {
       {0.3, 0.2, 0.9, 0.1}, {0.5, 0.4, 0.3, 0.2}, {0.1, 0.7, 0.2, 0.6}, {0.8, 0.1, 0.1, 0.4}
     };
-    CreditInput in = new CreditInput(r, tok, 4, null, h, 0.0);
-    TokenCredit c = algo.credit().assign(in);
+    RlBatch in = new RlBatch(r, tok, 4, null, h, 0.0);
+    TokenCredit c = algo.credit(in);
     // TEMPO's advantages from the definition (not from Tempo): D3S only selects, it keeps them.
     double[][] t = TempoReference.advantages(tok, r, false, 1e-6, 1.0);
     for (int i = 0; i < 4; i++) {
@@ -288,10 +291,10 @@ class D3sTest {
       h[i] = rnd.doubles(tok[i].length).toArray();
       lp[i] = rnd.doubles(tok[i].length, -2, 0).toArray();
     }
-    CreditInput in = new CreditInput(r, tok, 4, null, h, 0.3);
-    TokenCredit kept = Algorithms.create("name = d3s").credit().assign(in);
-    TokenCredit full = Algorithms.create("name = d3s, loss_denominator = full").credit().assign(in);
-    ClippedPolicyObjective obj = Algorithms.create("name = grpo").objective();
+    RlBatch in = new RlBatch(r, tok, 4, null, h, 0.3);
+    TokenCredit kept = Algorithms.create("name = d3s").credit(in);
+    TokenCredit full = Algorithms.create("name = d3s, loss_denominator = full").credit(in);
+    ClippedPolicyObjective obj = ((Grpo) Algorithms.create("name = grpo")).objective();
     double lossKept = obj.compute(kept.lossInput(lp, lp, null, 8)).loss();
     double lossFull = obj.compute(full.lossInput(lp, lp, null, 8)).loss();
     double keptTokens = kept.metrics().get("d3s/kept_token_frac") * 19;
@@ -300,14 +303,11 @@ class D3sTest {
 
   @Test
   void missingEntropiesFailWithAHint() {
-    RlAlgorithm algo = Algorithms.create("name = d3s");
-    assertTrue(algo.needsEntropies());
+    RlAlgorithm algo = Algorithms.create("name = d3s"); // k_init < 1: needs entropies
     IllegalArgumentException e =
         assertThrows(
             IllegalArgumentException.class,
-            () ->
-                algo.credit()
-                    .assign(CreditInput.of(new double[] {1, 0}, new int[][] {{1}, {2}}, 2)));
+            () -> algo.credit(RlBatch.of(new double[] {1, 0}, new int[][] {{1}, {2}}, 2)));
     assertTrue(e.getMessage().contains("entropies"), e.getMessage());
   }
 }

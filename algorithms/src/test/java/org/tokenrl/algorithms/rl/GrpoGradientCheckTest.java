@@ -8,9 +8,7 @@ import org.junit.jupiter.api.Test;
 import org.tokenrl.algorithms.rl.ClippedPolicyObjective.KlEstimator;
 import org.tokenrl.algorithms.rl.ClippedPolicyObjective.LossAggregation;
 import org.tokenrl.algorithms.rl.ClippedPolicyObjective.LossAggregation.SeqMeanRows;
-import org.tokenrl.algorithms.rl.ClippedPolicyObjective.LossResult;
 import org.tokenrl.algorithms.rl.ClippedPolicyObjective.Options;
-import org.tokenrl.algorithms.rl.ClippedPolicyObjective.PolicyLossInput;
 
 /**
  * gradLogpNew against central finite differences of loss(logpNew), on random ragged batches, for

@@ -6,9 +6,7 @@ import org.junit.jupiter.api.Test;
 import org.tokenrl.algorithms.rl.ClippedPolicyObjective.KlEstimator;
 import org.tokenrl.algorithms.rl.ClippedPolicyObjective.LossAggregation;
 import org.tokenrl.algorithms.rl.ClippedPolicyObjective.LossAggregation.SeqMeanRows;
-import org.tokenrl.algorithms.rl.ClippedPolicyObjective.LossResult;
 import org.tokenrl.algorithms.rl.ClippedPolicyObjective.Options;
-import org.tokenrl.algorithms.rl.ClippedPolicyObjective.PolicyLossInput;
 import org.tokenrl.algorithms.rl.ClippedPolicyObjective.TokenTerm;
 
 /** Spec §1.6 G-2 (a), (b) and G-3: per-token losses, gradients and every aggregation. */

@@ -16,7 +16,7 @@ class TempoTest {
 
   private static double[][] tempo(int[][] responses, double[] r, boolean normStd) {
     return new Tempo(new Options(normStd, 1e-6, 1.0))
-        .assign(CreditInput.of(r, responses, r.length))
+        .credit(RlBatch.of(r, responses, r.length))
         .advantages();
   }
 
@@ -88,7 +88,7 @@ class TempoTest {
 
   @Test
   void zeroTdWeightIsGrpoWithTheSameEpsilon() {
-    TokenCredit c = new Tempo(new Options(true, 1e-6, 0.0)).assign(CreditInput.of(T1R, T1, 4));
+    TokenCredit c = new Tempo(new Options(true, 1e-6, 0.0)).credit(RlBatch.of(T1R, T1, 4));
     double[] grpo = Grpo.advantages(T1R, 4, new Grpo.Options(Grpo.ScaleRewards.GROUP, 1e-6));
     double[][] reference = TempoReference.advantages(T1, T1R, true, 1e-6, 0.0);
     for (int i = 0; i < 4; i++) {
@@ -126,7 +126,7 @@ class TempoTest {
       }
       boolean normStd = rnd.nextBoolean();
       double w = rnd.nextBoolean() ? 1.0 : rnd.nextDouble();
-      TokenCredit c = new Tempo(new Options(normStd, 1e-6, w)).assign(CreditInput.of(r, tok, g));
+      TokenCredit c = new Tempo(new Options(normStd, 1e-6, w)).credit(RlBatch.of(r, tok, g));
       double[][] expectedRows = TempoReference.advantages(tok, r, normStd, 1e-6, w);
       long branching = 0;
       long tokens = 0;
@@ -156,11 +156,10 @@ class TempoTest {
 
   @Test
   void tempoDefaultsFollowTheOfficialScripts() {
-    RlAlgorithm tempo = Algorithms.create("name = tempo");
+    Tempo tempo = (Tempo) Algorithms.create("name = tempo");
     assertEquals(0.28, tempo.objective().options().clipEpsHigh(), 0.0);
     assertEquals(0.2, tempo.objective().options().clipEpsLow(), 0.0);
     assertTrue(!tempo.needsReference());
-    assertRows(
-        tempo(T1, T1R, true), tempo.credit().assign(CreditInput.of(T1R, T1, 4)).advantages());
+    assertRows(tempo(T1, T1R, true), tempo.credit(RlBatch.of(T1R, T1, 4)).advantages());
   }
 }

@@ -5,7 +5,7 @@ import com.typesafe.config.ConfigRenderOptions;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-import org.tokenrl.algorithms.rl.CreditInput;
+import org.tokenrl.algorithms.rl.RlBatch;
 import org.tokenrl.algorithms.rl.TokenCredit;
 import org.tokenrl.trainer.loop.TokenPieces;
 
@@ -19,7 +19,7 @@ public final class CreditHtml {
   private static final int[] BLUE = {33, 102, 172};
   private static final int[] RED = {178, 24, 43};
 
-  private record Group(int line, CreditInput input, TokenCredit credit) {}
+  private record Group(int line, RlBatch input, TokenCredit credit) {}
 
   private final Config settings;
   private final List<Group> groups = new ArrayList<>();
@@ -36,7 +36,7 @@ public final class CreditHtml {
     this.settings = settings;
   }
 
-  public void addGroup(int line, CreditInput input, TokenCredit credit) {
+  public void addGroup(int line, RlBatch input, TokenCredit credit) {
     groups.add(new Group(line, input, credit));
   }
 

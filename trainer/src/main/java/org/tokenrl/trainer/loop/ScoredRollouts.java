@@ -12,6 +12,8 @@ import org.tokenrl.rollout.Example;
  * dynamic sampling stitches groups from several sampling rounds into one update batch.
  *
  * @param rewards the composite reward per row
+ * @param tokenRewards the composite reward's per-token split, [N][len_i]; a row is null when its
+ *     round's reward emitted none
  * @param rewardMetrics the reward function's {@code reward/...} metrics for these rows
  * @param tokens response tokens generated (every row, kept or not)
  */
@@ -25,6 +27,7 @@ record ScoredRollouts(
     boolean[] truncated,
     boolean[] correct,
     double[] rewards,
+    double[][] tokenRewards,
     Map<String, Double> rewardMetrics,
     long tokens) {
 
@@ -34,6 +37,32 @@ record ScoredRollouts(
 
   int groups() {
     return examples.size();
+  }
+
+  /**
+   * The per-token rewards, [N][len_i], or null when no row has any. A row without them (its
+   * sampling round's reward emitted none) gets the composite reward's own placement: its whole
+   * reward on the last token.
+   */
+  double[][] tokenRewardsOrNull() {
+    boolean any = false;
+    for (double[] row : tokenRewards) {
+      any |= row != null;
+    }
+    if (!any) {
+      return null;
+    }
+    double[][] out = new double[rows()][];
+    for (int i = 0; i < out.length; i++) {
+      out[i] = tokenRewards[i];
+      if (out[i] == null) {
+        out[i] = new double[responses[i].length];
+        if (out[i].length > 0) {
+          out[i][out[i].length - 1] = rewards[i];
+        }
+      }
+    }
+    return out;
   }
 
   /** The groups flagged in {@code keep}, in order, at most {@code maxGroups} of them. */
@@ -88,6 +117,7 @@ record ScoredRollouts(
         out.truncated,
         out.correct,
         out.rewards,
+        out.tokenRewards,
         metrics,
         tokens);
   }
@@ -103,6 +133,7 @@ record ScoredRollouts(
         new boolean[n],
         new boolean[n],
         new double[n],
+        new double[n][],
         new LinkedHashMap<>(),
         0);
   }
@@ -115,5 +146,6 @@ record ScoredRollouts(
     truncated[to] = from.truncated[row];
     correct[to] = from.correct[row];
     rewards[to] = from.rewards[row];
+    tokenRewards[to] = from.tokenRewards[row];
   }
 }

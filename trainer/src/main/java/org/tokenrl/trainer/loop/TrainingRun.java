@@ -16,6 +16,7 @@ import org.apache.arrow.memory.RootAllocator;
 import org.tokenrl.algorithms.AlgorithmKind;
 import org.tokenrl.algorithms.Algorithms;
 import org.tokenrl.algorithms.preference.PreferenceAlgorithm;
+import org.tokenrl.algorithms.rl.DynamicSampling;
 import org.tokenrl.algorithms.rl.RlAlgorithm;
 import org.tokenrl.algorithms.sft.SupervisedAlgorithm;
 import org.tokenrl.core.CharTokenizer;
@@ -88,7 +89,7 @@ public final class TrainingRun {
   private RolloutPool pool; // RL only
   private Policy reference; // RL with a KL term only
   private PreferenceEval preferenceEval; // preference algorithms only
-  private Trainer rl; // RL only
+  private RlTrainer.StepResult lastRlStep; // RL only: for the TEXT tab's rollout table
   private SampleTable samples; // the TEXT tab's sample tables
 
   // Carried from step to step (and across a resume through the checkpoint's trainer state).
@@ -351,8 +352,8 @@ public final class TrainingRun {
       log.info("rollouts: " + pool.description());
     }
     pool.syncWeights(after, policy.weightsToSync());
-    Trainer.Parts parts =
-        new Trainer.Parts(
+    RlTrainer.Parts parts =
+        new RlTrainer.Parts(
             policy,
             reference,
             pool,
@@ -361,8 +362,8 @@ public final class TrainingRun {
             algorithm,
             examples,
             codec);
-    rl = new Trainer(parts, rlSettings());
-    return rl::step;
+    RlTrainer rl = new RlTrainer(parts, rlSettings());
+    return phaseStep -> (lastRlStep = rl.step(phaseStep)).metrics();
   }
 
   /**
@@ -394,8 +395,11 @@ public final class TrainingRun {
           log.text(SampleTable.EVAL_TAG, samples.eval(evaluator.samples()), step);
         }
       }
-      if (rl != null && phaseStart == sftSteps && samples.rolloutsAt(phaseStep, evaluated)) {
-        log.text(SampleTable.ROLLOUT_TAG, rl.lastSamples(samples), step);
+      if (lastRlStep != null
+          && phaseStart == sftSteps
+          && samples.rolloutsAt(phaseStep, evaluated)) {
+        log.text(
+            SampleTable.ROLLOUT_TAG, lastRlStep.rolloutTable(samples, codec.tokenizer()), step);
       }
       if (sftEnd) {
         sftAccuracy = lastEval;
@@ -513,7 +517,7 @@ public final class TrainingRun {
   }
 
   /** The trainer.* and rollout.* settings of the RL phase. */
-  private Trainer.Settings rlSettings() {
+  private RlTrainer.Settings rlSettings() {
     SamplingParams sampling =
         new SamplingParams(
             c.getDouble("rollout.temperature"),
@@ -522,12 +526,12 @@ public final class TrainingRun {
             MaxNewTokens.of(c, task),
             tokenizer.eos(),
             false);
-    return new Trainer.Settings(
+    return new RlTrainer.Settings(
         c.getInt("trainer.prompts_per_step"),
         c.getInt("trainer.group_size"),
         mainSteps,
         seed,
-        c.getString("trainer.dynamic_sampling"),
+        DynamicSampling.Mode.parse(c.getString("trainer.dynamic_sampling")),
         c.getInt("trainer.max_sampling_rounds"),
         c.getBoolean("distributed.async"),
         sampling,

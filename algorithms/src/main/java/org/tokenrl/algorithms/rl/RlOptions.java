@@ -1,0 +1,78 @@
+package org.tokenrl.algorithms.rl;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * The keys every clipped-objective RL algorithm (GRPO, TEMPO, D3S) shares: the objective's, {@code
+ * updates_per_batch} and {@code mask_truncated}.
+ *
+ * @param objective the clipped surrogate and KL penalty
+ * @param updatesPerBatch optimisation epochs over each batch
+ * @param maskTruncated drop every token of responses that hit the length limit
+ */
+record RlOptions(ClippedPolicyObjective objective, int updatesPerBatch, boolean maskTruncated) {
+
+  /** The keys with the TRL-HEAD defaults. */
+  static final Config DEFAULTS =
+      ConfigFactory.parseString(
+          """
+          clip_eps_low = 0.2
+          clip_eps_high = 0.2
+          dual_clip_c = 0
+          kl_beta = 0.0
+          kl_estimator = k3
+          loss_agg = token-mean
+          seq_mean_rows = all
+          updates_per_batch = 1
+          mask_truncated = false
+          """);
+
+  /** The defaults, for algorithms built directly from their options. */
+  static RlOptions defaults() {
+    return from(DEFAULTS);
+  }
+
+  /** Reads the common keys of a resolved block. */
+  static RlOptions from(Config c) {
+    int updates = c.getInt("updates_per_batch");
+    if (updates < 1) {
+      throw new IllegalArgumentException(
+          "algorithm.updates_per_batch must be >= 1, got " + updates);
+    }
+    return new RlOptions(
+        new ClippedPolicyObjective(ClippedPolicyObjective.Options.from(c)),
+        updates,
+        c.getBoolean("mask_truncated"));
+  }
+
+  /**
+   * {@code mask_truncated = true}: drops every token of responses that hit the length limit (DAPO's
+   * overlong filtering, TRL {@code mask_truncated_completions}). Their rewards still entered the
+   * group statistics of the credit rule, and they leave the normaliser too. Otherwise {@code c}
+   * unchanged.
+   */
+  TokenCredit maskTruncated(RlBatch in, TokenCredit c) {
+    if (!maskTruncated) {
+      return c;
+    }
+    boolean shared = c.keep() == c.denominatorMask();
+    boolean[][] keep = c.keep().clone();
+    boolean[][] denominator = shared ? keep : c.denominatorMask().clone();
+    int truncated = 0;
+    for (int i = 0; i < in.size(); i++) {
+      if (in.isTruncated(i)) {
+        truncated++;
+        keep[i] = new boolean[keep[i].length];
+        if (!shared) {
+          denominator[i] = new boolean[denominator[i].length];
+        }
+      }
+    }
+    Map<String, Double> metrics = new LinkedHashMap<>(c.metrics());
+    metrics.put("credit/truncated_frac", in.size() == 0 ? 0 : truncated / (double) in.size());
+    return new TokenCredit(c.advantages(), keep, denominator, metrics);
+  }
+}
