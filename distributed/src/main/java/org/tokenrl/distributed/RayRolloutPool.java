@@ -15,10 +15,12 @@ import java.util.List;
 import java.util.Map;
 import org.apache.arrow.memory.BufferAllocator;
 import org.tokenrl.core.ConfigException;
+import org.tokenrl.core.Metrics;
 import org.tokenrl.core.RolloutBatch;
 import org.tokenrl.model.Policy;
 import org.tokenrl.model.SamplingParams;
 import org.tokenrl.model.io.SafeTensors;
+import org.tokenrl.rewards.CompositeReward;
 import org.tokenrl.rollout.PendingBatch;
 import org.tokenrl.rollout.PromptRequest;
 import org.tokenrl.rollout.RolloutPool;
@@ -215,7 +217,7 @@ public final class RayRolloutPool implements RolloutPool {
         }
         RolloutBatch batch =
             parts.size() == 1 ? parts.remove(0) : RolloutBatch.concat(allocator, parts);
-        lastRewardMetrics = cfg.rewardsOnActors() ? rewardMetrics(results, batch) : Map.of();
+        lastRewardMetrics = cfg.rewardsOnActors() ? rewardMetrics(results) : Map.of();
         return batch;
       } finally {
         parts.forEach(RolloutBatch::close);
@@ -225,35 +227,25 @@ public final class RayRolloutPool implements RolloutPool {
   }
 
   /**
-   * The metrics the trainer logs for a batch it scores itself ({@code reward/<name>_mean}, {@code
-   * reward/total_mean}, {@code reward/errors}), from the slices' per-row component scores. Slices
-   * hold whole groups, so group-level rewards see the same rows as in the trainer.
+   * The reward metrics of the batch, computed as the trainer computes them for a batch it scores
+   * itself ({@link CompositeReward#metrics}), from the slices' per-row component scores in row
+   * order. Slices hold whole groups, so group-level rewards see the same rows as in the trainer.
    */
-  private static Map<String, Double> rewardMetrics(List<SliceResult> slices, RolloutBatch batch) {
-    Map<String, Double> sums = new LinkedHashMap<>();
-    int rows = batch.size(); // every slice row is in the batch
+  private static Map<String, Double> rewardMetrics(List<SliceResult> slices) {
+    Map<String, double[]> components = new LinkedHashMap<>();
     int errors = 0;
     for (SliceResult r : slices) {
-      for (Map.Entry<String, double[]> e : r.components().entrySet()) {
-        double s = 0;
-        for (double v : e.getValue()) {
-          s += v;
-        }
-        sums.merge(e.getKey(), s, Double::sum);
-      }
+      r.components()
+          .forEach((name, scores) -> components.merge(name, scores, RayRolloutPool::concat));
       errors += r.errors();
     }
-    Map<String, Double> m = new LinkedHashMap<>();
-    for (Map.Entry<String, Double> e : sums.entrySet()) {
-      m.put("reward/" + e.getKey() + "_mean", rows == 0 ? 0.0 : e.getValue() / rows);
-    }
-    double total = 0;
-    for (double v : batch.rewards()) {
-      total += v;
-    }
-    m.put("reward/total_mean", rows == 0 ? 0.0 : total / rows);
-    m.put("reward/errors", (double) errors);
-    return m;
+    return CompositeReward.metrics(components, errors);
+  }
+
+  private static double[] concat(double[] a, double[] b) {
+    double[] out = java.util.Arrays.copyOf(a, a.length + b.length);
+    System.arraycopy(b, 0, out, a.length, b.length);
+    return out;
   }
 
   @Override
@@ -303,10 +295,10 @@ public final class RayRolloutPool implements RolloutPool {
         restarts += r;
       }
     }
-    m.put("distributed/actor_restarts", restarts);
-    m.put("distributed/weight_sync_ms", syncMillis);
-    m.put("distributed/weight_sync_bytes", (double) syncBytes);
-    m.put("distributed/transport_ms", transportMillis);
+    m.put(Metrics.DISTRIBUTED_ACTOR_RESTARTS, restarts);
+    m.put(Metrics.DISTRIBUTED_WEIGHT_SYNC_MS, syncMillis);
+    m.put(Metrics.DISTRIBUTED_WEIGHT_SYNC_BYTES, (double) syncBytes);
+    m.put(Metrics.DISTRIBUTED_TRANSPORT_MS, transportMillis);
     return m;
   }
 

@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import org.tokenrl.core.Metrics;
 
 /**
  * The weighted sum of the configured reward functions: {@code total[i] = Σ_c weight_c *
@@ -132,7 +133,6 @@ public final class CompositeReward {
     double[] total = new double[rows];
     Map<String, double[]> scores = new LinkedHashMap<>();
     List<double[][]> tokenScores = new ArrayList<>();
-    Map<String, Double> metrics = new LinkedHashMap<>();
     int errors = 0;
     boolean anyTokens = false;
     for (Component c : components) {
@@ -144,12 +144,9 @@ public final class CompositeReward {
       for (int i = 0; i < rows; i++) {
         total[i] += c.weight() * a.scores()[i];
       }
-      metrics.put("reward/" + c.name() + "_mean", mean(a.scores()));
     }
-    metrics.put("reward/total_mean", mean(total));
-    metrics.put("reward/errors", (double) errors);
     double[][] tokens = anyTokens ? sumTokens(input, tokenScores, scores) : null;
-    return new RewardResult(total, scores, tokens, errors, metrics);
+    return new RewardResult(total, scores, tokens, errors, metrics(scores, errors));
   }
 
   /**
@@ -342,6 +339,18 @@ public final class CompositeReward {
   private static String shorten(String text) {
     String flat = text.replace("\n", "\\n");
     return flat.length() <= SHOWN_CHARS ? flat : flat.substring(0, SHOWN_CHARS) + "...";
+  }
+
+  /**
+   * The reward metrics of a scored batch: each component's unweighted mean over the rows and the
+   * error count. The one place they are computed: the Ray pool passes the components its actors
+   * scored. (The total's mean is {@code train/reward_mean}, logged by the trainer.)
+   */
+  public static Map<String, Double> metrics(Map<String, double[]> components, int errors) {
+    Map<String, Double> metrics = new LinkedHashMap<>();
+    components.forEach((name, scores) -> metrics.put(Metrics.rewardMean(name), mean(scores)));
+    metrics.put(Metrics.REWARD_ERRORS, (double) errors);
+    return metrics;
   }
 
   private static double mean(double[] values) {

@@ -11,7 +11,7 @@ import java.util.Map;
  * @param tokenRewards per-token weighted sum {@code [N][len_i]}, each row summing to {@code
  *     total[i]}; null when no component returns per-token rewards
  * @param errors samples scored 0 because a component failed on them (summed over components)
- * @param metrics {@code reward/<component>_mean}, {@code reward/total_mean}, {@code reward/errors}
+ * @param metrics {@code reward/<component>_mean}, {@code reward/errors}
  */
 public record RewardResult(
     double[] total,

@@ -53,8 +53,8 @@ public interface RolloutPool extends AutoCloseable {
 
   /**
    * When {@link #computesRewards()}: the reward metrics of the batch awaited last ({@code
-   * reward/<name>_mean}, {@code reward/total_mean}, {@code reward/errors}), as the trainer's own
-   * scoring would log them; empty otherwise.
+   * reward/<name>_mean}, {@code reward/errors}), as the trainer's own scoring would log them; empty
+   * otherwise.
    */
   default Map<String, Double> lastRewardMetrics() {
     return Map.of();

@@ -2,6 +2,7 @@ package org.tokenrl.runlog;
 
 import java.util.LinkedHashMap;
 import java.util.Map;
+import org.tokenrl.core.Metrics;
 
 /** Seconds spent in each phase of a step, reported as {@code perf/time_<phase>}. */
 public final class PhaseTimer {
@@ -21,7 +22,7 @@ public final class PhaseTimer {
   }
 
   public void addTo(Map<String, Double> metrics) {
-    seconds.forEach((phase, s) -> metrics.put("perf/time_" + phase, s));
-    metrics.put("perf/time_step", totalSeconds());
+    seconds.forEach((phase, s) -> metrics.put(Metrics.phaseTime(phase), s));
+    metrics.put(Metrics.PERF_TIME_STEP, totalSeconds());
   }
 }

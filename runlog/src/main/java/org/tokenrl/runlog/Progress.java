@@ -3,6 +3,7 @@ package org.tokenrl.runlog;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.function.LongSupplier;
+import org.tokenrl.core.Metrics;
 
 /**
  * The console progress line: step/total, reward, accuracy, tokens/s and ETA. The ETA charges each
@@ -45,14 +46,14 @@ public final class Progress {
 
     StringBuilder sb = new StringBuilder();
     sb.append(String.format("step %d/%d [%s]", globalStep, totalSteps, phase));
-    append(sb, "nll", m.get("sft/nll"), "%.4f");
-    append(sb, "reward", m.get("train/reward_mean"), "%.3f");
-    append(sb, "acc", m.get("train/accuracy"), "%.3f");
+    append(sb, "nll", m.get(Metrics.SFT_NLL), "%.4f");
+    append(sb, "reward", m.get(Metrics.TRAIN_REWARD_MEAN), "%.3f");
+    append(sb, "acc", m.get(Metrics.TRAIN_ACCURACY), "%.3f");
     if (!Double.isNaN(lastEval)) {
       sb.append(String.format(" | eval %.3f", lastEval));
     }
-    append(sb, "kl", m.get("actor/kl"), "%.4f");
-    sb.append(String.format(" | %,.0f tok/s", m.getOrDefault("perf/tokens_per_sec", 0.0)));
+    append(sb, "kl", m.get(Metrics.ACTOR_KL), "%.4f");
+    sb.append(String.format(" | %,.0f tok/s", m.getOrDefault(Metrics.PERF_TOKENS_PER_SEC, 0.0)));
     if (acc[1] >= MIN_STEPS_FOR_ETA) {
       sb.append(" | ETA ").append(duration(eta));
     }

@@ -17,6 +17,7 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import org.tokenrl.core.Metrics;
 
 /**
  * A finished (or stopped) run as {@code ./tokenrl compare} reads it: its resolved config flattened
@@ -66,6 +67,14 @@ public record RunRecord(Path dir, Map<String, String> config, List<Map<String, D
             row.put(f.getKey(), f.getValue().asDouble());
           }
         }
+        // A run logged before a rename reads under today's names (Metrics.RENAMED).
+        Metrics.RENAMED.forEach(
+            (old, now) -> {
+              Double v = row.remove(old);
+              if (v != null) {
+                row.putIfAbsent(now, v);
+              }
+            });
         if (!row.containsKey("step")) {
           throw new IllegalArgumentException(metricsFile + ":" + lineNo + ": no \"step\"");
         }

@@ -5,6 +5,7 @@ import com.typesafe.config.ConfigFactory;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.tokenrl.algorithms.Algorithms;
+import org.tokenrl.core.Metrics;
 import org.tokenrl.core.StrictSettings;
 
 /**
@@ -140,8 +141,8 @@ public final class Cdpo implements PairObjective {
       }
       weightedMargin += gamma * (weightedChosen[p] - weightedRejected[p]) / b;
     }
-    metrics.put("cdpo/weight_mean", wCount == 0 ? 0 : wSum / wCount);
-    metrics.put("cdpo/weighted_margin", weightedMargin);
+    metrics.put(Metrics.CDPO_WEIGHT_MEAN, wCount == 0 ? 0 : wSum / wCount);
+    metrics.put(Metrics.CDPO_WEIGHTED_MARGIN, weightedMargin);
     return new PairLossResult(loss, gradC, gradR, metrics);
   }
 

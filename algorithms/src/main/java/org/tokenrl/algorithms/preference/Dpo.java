@@ -6,6 +6,7 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.tokenrl.algorithms.Algorithms;
+import org.tokenrl.core.Metrics;
 import org.tokenrl.core.StrictSettings;
 
 /**
@@ -173,9 +174,9 @@ public final class Dpo implements PairObjective {
       accuracy += beta * dw[p] > beta * dl[p] ? 1 : 0;
     }
     double inv = b == 0 ? 0 : 1.0 / b;
-    m.put("pref/reward_chosen", chosen * inv);
-    m.put("pref/reward_rejected", rejected * inv);
-    m.put("pref/reward_margin", (chosen - rejected) * inv);
-    m.put("pref/accuracy", accuracy * inv);
+    m.put(Metrics.PREF_REWARD_CHOSEN, chosen * inv);
+    m.put(Metrics.PREF_REWARD_REJECTED, rejected * inv);
+    m.put(Metrics.PREF_REWARD_MARGIN, (chosen - rejected) * inv);
+    m.put(Metrics.PREF_ACCURACY, accuracy * inv);
   }
 }

@@ -5,6 +5,7 @@ import com.typesafe.config.ConfigFactory;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.tokenrl.algorithms.Algorithms;
+import org.tokenrl.core.Metrics;
 import org.tokenrl.core.StrictSettings;
 
 /**
@@ -119,9 +120,9 @@ public final class Treg implements PairObjective {
     }
     Map<String, Double> metrics = new LinkedHashMap<>();
     Dpo.putRewardMetrics(metrics, beta, dw, dl);
-    metrics.put("treg/dpo_loss", dpoLoss);
-    metrics.put("treg/reg_loss", regLoss);
-    metrics.put("treg/weight_mean", b == 0 ? 0 : weightSum / b);
+    metrics.put(Metrics.TREG_DPO_LOSS, dpoLoss);
+    metrics.put(Metrics.TREG_REG_LOSS, regLoss);
+    metrics.put(Metrics.TREG_WEIGHT_MEAN, b == 0 ? 0 : weightSum / b);
     return new PairLossResult(loss, gradC, gradR, metrics);
   }
 

@@ -5,6 +5,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import org.tokenrl.algorithms.Algorithms;
 import org.tokenrl.algorithms.rl.ClippedPolicyObjective.LossAggregation.SeqMeanRows;
+import org.tokenrl.core.Metrics;
 
 /**
  * The PPO-style clipped surrogate with optional dual clip and KL penalty shared by GRPO, TEMPO and
@@ -159,20 +160,20 @@ public final class ClippedPolicyObjective {
     }
     double perToken = 1.0 / Math.max(1, tokens);
     Map<String, Double> metrics = new LinkedHashMap<>();
-    metrics.put("actor/loss", loss);
-    metrics.put("actor/pg_loss", pgLoss);
+    metrics.put(Metrics.ACTOR_LOSS, loss);
+    metrics.put(Metrics.ACTOR_PG_LOSS, pgLoss);
     if (in.logpRef() != null) {
-      metrics.put("actor/kl", klLoss);
+      metrics.put(Metrics.ACTOR_KL, klLoss);
     }
-    metrics.put("actor/clip_frac_low", low * perToken);
-    metrics.put("actor/clip_frac_high", high * perToken);
-    metrics.put("actor/clip_frac", (low + high) * perToken);
+    metrics.put(Metrics.ACTOR_CLIP_FRAC_LOW, low * perToken);
+    metrics.put(Metrics.ACTOR_CLIP_FRAC_HIGH, high * perToken);
+    metrics.put(Metrics.ACTOR_CLIP_FRAC, (low + high) * perToken);
     if (options.dualClipC() > 0) {
-      metrics.put("actor/dual_clip_frac", dual * perToken);
+      metrics.put(Metrics.ACTOR_DUAL_CLIP_FRAC, dual * perToken);
     }
-    metrics.put("actor/ratio_mean", ratioSum * perToken);
-    metrics.put("actor/ppo_kl", approxKlSum * perToken);
-    metrics.put("actor/loss_tokens", (double) tokens);
+    metrics.put(Metrics.ACTOR_RATIO_MEAN, ratioSum * perToken);
+    metrics.put(Metrics.ACTOR_PPO_KL, approxKlSum * perToken);
+    metrics.put(Metrics.ACTOR_LOSS_TOKENS, (double) tokens);
     return new LossResult(loss, grad, metrics);
   }
 

@@ -9,6 +9,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.stream.IntStream;
 import org.tokenrl.algorithms.Algorithms;
+import org.tokenrl.core.Metrics;
 import org.tokenrl.core.StrictSettings;
 
 /**
@@ -254,13 +255,15 @@ public final class D3s implements RlAlgorithm {
         keptTokens += keep[i][t] ? 1 : 0;
       }
     }
-    metrics.put("d3s/sample_frac_target", nFrac);
-    metrics.put("d3s/token_frac_target", kFrac);
-    metrics.put("d3s/kept_sample_frac", n == 0 ? 0 : kept.length / (double) n);
-    metrics.put("d3s/kept_token_frac", baseTokens == 0 ? 0 : keptTokens / (double) baseTokens);
-    metrics.put("d3s/adv_var_before", populationVariance(seqAdv, candidates(candidate, 0, n)));
-    metrics.put("d3s/adv_var_after", populationVariance(seqAdv, kept));
-    metrics.put("d3s/candidates", (double) candidates);
+    metrics.put(Metrics.D3S_SAMPLE_FRAC_TARGET, nFrac);
+    metrics.put(Metrics.D3S_TOKEN_FRAC_TARGET, kFrac);
+    metrics.put(Metrics.D3S_KEPT_SAMPLE_FRAC, n == 0 ? 0 : kept.length / (double) n);
+    metrics.put(
+        Metrics.D3S_KEPT_TOKEN_FRAC, baseTokens == 0 ? 0 : keptTokens / (double) baseTokens);
+    metrics.put(
+        Metrics.D3S_ADV_VAR_BEFORE, populationVariance(seqAdv, candidates(candidate, 0, n)));
+    metrics.put(Metrics.D3S_ADV_VAR_AFTER, populationVariance(seqAdv, kept));
+    metrics.put(Metrics.D3S_CANDIDATES, (double) candidates);
     return new TokenCredit(c.advantages(), keep, denominator, metrics);
   }
 

@@ -5,6 +5,7 @@ import com.typesafe.config.ConfigFactory;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.tokenrl.algorithms.Algorithms;
+import org.tokenrl.core.Metrics;
 import org.tokenrl.core.StrictSettings;
 
 /**
@@ -129,7 +130,7 @@ public final class Grpo implements RlAlgorithm {
     for (double a : adv) {
       absSum += Math.abs(a);
     }
-    metrics.put("credit/adv_abs_mean", n == 0 ? 0 : absSum / n);
+    metrics.put(Metrics.CREDIT_ADV_ABS_MEAN, n == 0 ? 0 : absSum / n);
     return common.maskTruncated(in, new TokenCredit(tokenAdv, keep, keep, metrics));
   }
 
@@ -173,10 +174,9 @@ public final class Grpo implements RlAlgorithm {
     for (double r : rewards) {
       nan += Double.isNaN(r) ? 1 : 0;
     }
-    GroupStats all = GroupStats.of(rewards, 0, rewards.length);
-    metrics.put("credit/reward_mean", all.mean());
-    metrics.put("credit/zero_std_group_frac", groups == 0 ? 0 : constant / (double) groups);
-    metrics.put("credit/nan_reward_frac", rewards.length == 0 ? 0 : nan / (double) rewards.length);
+    metrics.put(Metrics.CREDIT_ZERO_STD_GROUP_FRAC, groups == 0 ? 0 : constant / (double) groups);
+    metrics.put(
+        Metrics.CREDIT_NAN_REWARD_FRAC, rewards.length == 0 ? 0 : nan / (double) rewards.length);
   }
 
   /**

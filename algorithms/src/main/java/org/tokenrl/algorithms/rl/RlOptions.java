@@ -4,6 +4,7 @@ import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import org.tokenrl.core.Metrics;
 
 /**
  * The keys every clipped-objective RL algorithm (GRPO, TEMPO, D3S) shares: the objective's, {@code
@@ -72,7 +73,7 @@ record RlOptions(ClippedPolicyObjective objective, int updatesPerBatch, boolean 
       }
     }
     Map<String, Double> metrics = new LinkedHashMap<>(c.metrics());
-    metrics.put("credit/truncated_frac", in.size() == 0 ? 0 : truncated / (double) in.size());
+    metrics.put(Metrics.CREDIT_TRUNCATED_FRAC, in.size() == 0 ? 0 : truncated / (double) in.size());
     return new TokenCredit(c.advantages(), keep, denominator, metrics);
   }
 }

@@ -7,6 +7,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import org.tokenrl.algorithms.Algorithms;
 import org.tokenrl.algorithms.rl.Grpo.GroupStats;
+import org.tokenrl.core.Metrics;
 import org.tokenrl.core.StrictSettings;
 
 /**
@@ -167,8 +168,8 @@ public final class Tempo implements RlAlgorithm {
     }
     Map<String, Double> metrics = new LinkedHashMap<>();
     Grpo.putRewardMetrics(metrics, in.rewards(), groupSize);
-    metrics.put("tempo/branch_token_frac", tokens == 0 ? 0 : branching / (double) tokens);
-    metrics.put("tempo/delta_abs_mean", tokens == 0 ? 0 : deltaAbs / tokens);
+    metrics.put(Metrics.TEMPO_BRANCH_TOKEN_FRAC, tokens == 0 ? 0 : branching / (double) tokens);
+    metrics.put(Metrics.TEMPO_DELTA_ABS_MEAN, tokens == 0 ? 0 : deltaAbs / tokens);
     return common.maskTruncated(in, new TokenCredit(adv, keep, keep, metrics));
   }
 

@@ -6,6 +6,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.SplittableRandom;
 import org.tokenrl.algorithms.Algorithms;
+import org.tokenrl.core.Metrics;
 import org.tokenrl.core.StrictSettings;
 
 /**
@@ -259,11 +260,11 @@ public final class Otr {
     public OtrResult result(double[][][] vocabCoef) {
       Map<String, Double> metrics = new LinkedHashMap<>();
       double perToken = 1.0 / Math.max(1, tokens);
-      metrics.put("otr/loss", loss);
-      metrics.put("otr/pg_loss", pgLoss);
-      metrics.put("otr/nll", nll * perToken);
-      metrics.put("otr/gt_sample_frac", gtFrac * perToken);
-      metrics.put("otr/tokens", (double) tokens);
+      metrics.put(Metrics.OTR_LOSS, loss);
+      metrics.put(Metrics.OTR_PG_LOSS, pgLoss);
+      metrics.put(Metrics.OTR_NLL, nll * perToken);
+      metrics.put(Metrics.OTR_GT_SAMPLE_FRAC, gtFrac * perToken);
+      metrics.put(Metrics.OTR_TOKENS, (double) tokens);
       return new OtrResult(loss, vocabCoef, metrics);
     }
   }

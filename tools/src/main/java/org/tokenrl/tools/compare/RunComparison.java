@@ -8,6 +8,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
+import org.tokenrl.core.Metrics;
 import org.tokenrl.runlog.RunRecord;
 
 /**
@@ -27,9 +28,9 @@ public final class RunComparison {
   /** Keys that change what a run logs, not what it learns; ignored like the per-run keys. */
   static final List<String> LOGGING_PREFIXES = List.of("tensorboard.", "trainer.progress_every");
 
-  public static final String ACCURACY = "eval/accuracy";
-  static final String TOKENS = "perf/rollout_tokens";
-  static final String SECONDS = "perf/time_step";
+  public static final String ACCURACY = Metrics.EVAL_ACCURACY;
+  static final String TOKENS = Metrics.PERF_ROLLOUT_TOKENS;
+  static final String SECONDS = Metrics.PERF_TIME_STEP;
 
   /** {@code --target KEY>=VALUE} (or {@code KEY<=VALUE}, for metrics that should fall). */
   public record Target(String metric, boolean atLeast, double value) {

@@ -6,6 +6,7 @@ import java.util.Map;
 import org.tokenrl.algorithms.preference.PairLossInput;
 import org.tokenrl.algorithms.preference.PairLossResult;
 import org.tokenrl.algorithms.preference.PreferenceAlgorithm;
+import org.tokenrl.core.Metrics;
 import org.tokenrl.model.Policy;
 import org.tokenrl.model.UpdateStats;
 import org.tokenrl.runlog.PhaseTimer;
@@ -90,12 +91,12 @@ final class PreferenceTrainer {
     timer.lap("update");
 
     Map<String, Double> m = new HashMap<>(loss.metrics());
-    m.put("actor/loss", loss.loss());
-    m.put("pref/pairs", (double) b);
-    m.put("optim/lr", lr);
-    m.put("optim/grad_norm", update.gradNorm());
-    m.put("optim/skipped", update.skipped() ? 1.0 : 0.0);
-    m.put("perf/tokens_per_sec", tokens / timer.totalSeconds());
+    m.put(Metrics.ACTOR_LOSS, loss.loss());
+    m.put(Metrics.PREF_PAIRS, (double) b);
+    m.put(Metrics.OPTIM_LR, lr);
+    m.put(Metrics.OPTIM_GRAD_NORM, update.gradNorm());
+    m.put(Metrics.OPTIM_SKIPPED, update.skipped() ? 1.0 : 0.0);
+    m.put(Metrics.PERF_TOKENS_PER_SEC, tokens / timer.totalSeconds());
     timer.addTo(m);
     return m;
   }

@@ -11,6 +11,7 @@ import org.tokenrl.algorithms.rl.LossResult;
 import org.tokenrl.algorithms.rl.RlAlgorithm;
 import org.tokenrl.algorithms.rl.RlBatch;
 import org.tokenrl.algorithms.rl.TokenCredit;
+import org.tokenrl.core.Metrics;
 import org.tokenrl.core.RolloutBatch;
 import org.tokenrl.core.Tokenizer;
 import org.tokenrl.model.Policy;
@@ -193,9 +194,9 @@ public final class RlTrainer {
     }
     ScoredRollouts all = ScoredRollouts.concat(rounds);
     Map<String, Double> metrics = new LinkedHashMap<>();
-    metrics.put("dynamic/rounds", (double) rounds.size());
-    metrics.put("dynamic/kept_groups", (double) have);
-    metrics.put("dynamic/sampled_groups", (double) all.groups());
+    metrics.put(Metrics.DYNAMIC_ROUNDS, (double) rounds.size());
+    metrics.put(Metrics.DYNAMIC_KEPT_GROUPS, (double) have);
+    metrics.put(Metrics.DYNAMIC_SAMPLED_GROUPS, (double) all.groups());
     return new Rollouts(all, ScoredRollouts.concat(kept), metrics);
   }
 
@@ -271,27 +272,27 @@ public final class RlTrainer {
       Rollouts rollouts, double staleness, TokenCredit credit, Update update, PhaseTimer timer) {
     ScoredRollouts sampled = rollouts.sampled();
     Map<String, Double> m = new HashMap<>(rollouts.metrics());
-    m.put("distributed/weight_staleness", staleness);
+    m.put(Metrics.DISTRIBUTED_WEIGHT_STALENESS, staleness);
     double[] r = sampled.rewards();
-    m.put("train/reward_mean", Stats.mean(r));
-    m.put("train/reward_std", Stats.std(r));
-    m.put("train/accuracy", fraction(sampled.correct()));
-    m.put("train/truncated_frac", fraction(sampled.truncated()));
-    m.put("rollout/response_len_mean", meanLength(sampled.responses()));
-    m.put("actor/entropy", meanOf(sampled.entropies()));
-    m.put("train/update_row_frac", (double) update.rows() / sampled.rows());
+    m.put(Metrics.TRAIN_REWARD_MEAN, Stats.mean(r));
+    m.put(Metrics.TRAIN_REWARD_STD, Stats.std(r));
+    m.put(Metrics.TRAIN_ACCURACY, fraction(sampled.correct()));
+    m.put(Metrics.TRAIN_TRUNCATED_FRAC, fraction(sampled.truncated()));
+    m.put(Metrics.ROLLOUT_RESPONSE_LEN_MEAN, meanLength(sampled.responses()));
+    m.put(Metrics.ACTOR_ENTROPY, meanOf(sampled.entropies()));
+    m.put(Metrics.TRAIN_UPDATE_ROW_FRAC, (double) update.rows() / sampled.rows());
     if (update.loss() != null) {
-      m.put("actor/loss", update.loss().loss());
+      m.put(Metrics.ACTOR_LOSS, update.loss().loss());
       m.putAll(update.loss().metrics());
     }
     m.putAll(credit.metrics());
     m.putAll(sampled.rewardMetrics());
     m.putAll(parts.pool().metrics());
-    m.put("optim/lr", update.lr());
-    m.put("optim/grad_norm", update.stats() == null ? Double.NaN : update.stats().gradNorm());
-    m.put("optim/skipped", (double) update.skipped());
-    m.put("perf/tokens_per_sec", sampled.tokens() / timer.totalSeconds());
-    m.put("perf/rollout_tokens", (double) sampled.tokens());
+    m.put(Metrics.OPTIM_LR, update.lr());
+    m.put(Metrics.OPTIM_GRAD_NORM, update.stats() == null ? Double.NaN : update.stats().gradNorm());
+    m.put(Metrics.OPTIM_SKIPPED, (double) update.skipped());
+    m.put(Metrics.PERF_TOKENS_PER_SEC, sampled.tokens() / timer.totalSeconds());
+    m.put(Metrics.PERF_ROLLOUT_TOKENS, (double) sampled.tokens());
     timer.addTo(m);
     return m;
   }

@@ -4,6 +4,7 @@ import com.typesafe.config.Config;
 import java.util.List;
 import java.util.Locale;
 import org.tokenrl.algorithms.rl.TokenCredit;
+import org.tokenrl.core.Metrics;
 import org.tokenrl.core.Tokenizer;
 
 /**
@@ -23,8 +24,8 @@ import org.tokenrl.core.Tokenizer;
  * tensorboard.sample_tokens} tokens, so the tab stays small.
  */
 public final class SampleTable {
-  public static final String EVAL_TAG = "samples/eval";
-  public static final String ROLLOUT_TAG = "samples/rollouts";
+  public static final String EVAL_TAG = Metrics.SAMPLES_EVAL;
+  public static final String ROLLOUT_TAG = Metrics.SAMPLES_ROLLOUTS;
 
   /** One greedy held-out answer. */
   record EvalRow(String prompt, String response, String answer, boolean correct) {}

@@ -5,6 +5,7 @@ import java.util.List;
 import java.util.Map;
 import org.tokenrl.algorithms.sft.Otr;
 import org.tokenrl.algorithms.sft.OtrResult;
+import org.tokenrl.core.Metrics;
 import org.tokenrl.model.Policy;
 import org.tokenrl.model.UpdateStats;
 import org.tokenrl.model.VocabCoef;
@@ -84,7 +85,7 @@ public final class SftTrainer {
           (i, t, logp) -> sparse[i][t] = VocabCoef.ofDense(stream.position(i, t, logp)));
       OtrResult result = stream.result(null);
       vocabCoef = sparse;
-      m.put("actor/loss", result.loss());
+      m.put(Metrics.ACTOR_LOSS, result.loss());
       m.putAll(result.metrics());
     }
     timer.lap("data");
@@ -94,12 +95,12 @@ public final class SftTrainer {
     timer.lap("update");
 
     if (otr == null) {
-      m.put("sft/nll", update.skipped() ? Double.NaN : update.loss());
+      m.put(Metrics.SFT_NLL, update.skipped() ? Double.NaN : update.loss());
     }
-    m.put("optim/lr", lr);
-    m.put("optim/grad_norm", update.gradNorm());
-    m.put("optim/skipped", update.skipped() ? 1.0 : 0.0);
-    m.put("perf/tokens_per_sec", allTokens / timer.totalSeconds());
+    m.put(Metrics.OPTIM_LR, lr);
+    m.put(Metrics.OPTIM_GRAD_NORM, update.gradNorm());
+    m.put(Metrics.OPTIM_SKIPPED, update.skipped() ? 1.0 : 0.0);
+    m.put(Metrics.PERF_TOKENS_PER_SEC, allTokens / timer.totalSeconds());
     timer.addTo(m);
     return m;
   }

@@ -5,6 +5,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import org.tokenrl.core.Metrics;
 import org.tokenrl.model.Policy;
 import org.tokenrl.rollout.Example;
 import org.tokenrl.rollout.RowSeeds;
@@ -78,8 +79,8 @@ public final class PreferenceEval {
       implicit += (c - sum(refChosen[i])) > (r - sum(refRejected[i])) ? 1 : 0;
       direct += c > r ? 1 : 0;
     }
-    m.put("eval/pref_accuracy", (double) implicit / pairs.size());
-    m.put("eval/logp_accuracy", (double) direct / pairs.size());
+    m.put(Metrics.EVAL_PREF_ACCURACY, (double) implicit / pairs.size());
+    m.put(Metrics.EVAL_LOGP_ACCURACY, (double) direct / pairs.size());
     return m;
   }
 

@@ -89,7 +89,6 @@ class RayTrainingRunTest {
           List.of(
               "train/reward_mean",
               "train/reward_std",
-              "reward/total_mean",
               "reward/bleu_mean",
               "reward/errors",
               "train/accuracy")) {
