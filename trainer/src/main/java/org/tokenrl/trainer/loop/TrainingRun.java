@@ -67,14 +67,15 @@ public final class TrainingRun {
   private final int sftSteps;
   private final int mainSteps;
   private final long total;
+  private final ExampleStream<Example> examples;
+  private final ExampleStream<Example> sftExamples; // with quality tags: good and bad answers
+  private final SampleTable samples; // the TEXT tab's sample tables
 
   // The policy and the objects every phase shares (set by startPolicy() and run()).
   private Policy policy;
   private Tokenizer tokenizer;
   private PromptCodec codec;
   private Evaluator evaluator;
-  private ExampleStream<Example> examples;
-  private ExampleStream<Example> sftExamples; // with quality tags: tagged good and bad answers
   private RunLog log;
   // Arrow memory: one child allocator per user, closed before the root. Closing one with buffers
   // still outstanding throws, so a leak fails the run (and every test of it) and names its owner.
@@ -85,7 +86,6 @@ public final class TrainingRun {
   private Policy reference; // RL with a KL term only
   private PreferenceEval preferenceEval; // preference algorithms only
   private Trainer rl; // RL only
-  private SampleTable samples; // the TEXT tab's sample tables
 
   // Carried from step to step (and across a resume through the checkpoint's trainer state).
   private double lastEval = Double.NaN;
@@ -117,6 +117,9 @@ public final class TrainingRun {
     this.sftSteps = spec.sft().steps();
     this.mainSteps = spec.trainer().steps();
     this.total = spec.totalSteps();
+    this.examples = new ExampleStream<>(task.train(), seed);
+    this.sftExamples = new ExampleStream<>(task.sftExamples(), seed);
+    this.samples = SampleTable.of(spec.samples());
   }
 
   /**
@@ -144,12 +147,9 @@ public final class TrainingRun {
     long done = startPolicy(resume);
     policy.setPassTokens(spec.trainer().microBatchTokens());
     codec = new PromptCodec(tokenizer, ChatFormat.of(spec.chat(), spec.model().path(), tokenizer));
-    samples = SampleTable.of(spec.samples());
     evaluator =
         new Evaluator(task, spec.eval().size(), codec, spec.rollout().maxNewTokens(task))
             .keepSamples(samples.rows());
-    examples = new ExampleStream<>(task.train(), seed);
-    sftExamples = new ExampleStream<>(task.sftExamples(), seed);
 
     try (RunLog runLog = new RunLog(dir, resume, console);
         BufferAllocator rootAllocator = new RootAllocator();
@@ -160,7 +160,7 @@ public final class TrainingRun {
       log = runLog;
       rolloutMemory = rollouts;
       preferenceMemory = pairs;
-      log.startSession(start.resolved(), done);
+      log.startSession(RunSpec.hyperparameters(start.resolved()), done);
       announce(done);
       progress = new Progress(total, sftSteps);
       // Ctrl-C (or a kill) ends the JVM through its shutdown hooks: say where the run stopped and

@@ -1,7 +1,12 @@
 package org.tokenrl.trainer.setup;
 
 import com.typesafe.config.Config;
+import com.typesafe.config.ConfigValue;
+import com.typesafe.config.ConfigValueType;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import org.tokenrl.algorithms.AlgorithmKind;
 import org.tokenrl.algorithms.Algorithms;
 import org.tokenrl.core.ConfigException;
@@ -12,6 +17,7 @@ import org.tokenrl.model.arch.LlamaConfig;
 import org.tokenrl.model.arch.ModelConfig;
 import org.tokenrl.model.arch.ModelSpec;
 import org.tokenrl.rollout.Task;
+import org.tokenrl.runlog.Hyperparameters;
 
 /**
  * A resolved run config read once, one record per block of configs/base.conf. {@link #from} is the
@@ -74,6 +80,84 @@ public record RunSpec(
    */
   public boolean checkpointAfterMainStep(long phaseStep) {
     return checkpoint.at(phaseStep + sft.steps(), totalSteps());
+  }
+
+  /**
+   * The columns of TensorBoard's HPARAMS tab, in order: what tells one run's algorithm from
+   * another's. Every run writes all of them (TensorBoard takes the columns from the first run it
+   * reads); a run lacking a key (e.g. {@code algorithm.td_weight} on a GRPO run) leaves it blank.
+   * The LoRA rank joins, under whichever name the model config gives it, when the run has one.
+   */
+  public static final List<Hyperparameters.Column> HPARAMS =
+      List.of(
+          text("algorithm.name"),
+          text("algorithm.base"), // d3s on grpo or tempo
+          text("task.name"),
+          text("model.name"),
+          number("run.seed"),
+          number("sft.steps"),
+          number("sft.learning_rate"),
+          number("trainer.steps"),
+          number("trainer.learning_rate"),
+          text("trainer.lr_schedule"),
+          number("trainer.prompts_per_step"),
+          number("trainer.group_size"),
+          text("trainer.dynamic_sampling"),
+          number("rollout.temperature"),
+          number("algorithm.kl_beta"),
+          number("algorithm.clip_eps_low"),
+          number("algorithm.clip_eps_high"),
+          text("algorithm.scale_rewards"), // grpo
+          text("algorithm.loss_agg"),
+          number("algorithm.updates_per_batch"),
+          number("algorithm.td_weight"), // tempo
+          number("algorithm.n_init"), // d3s schedule
+          number("algorithm.n_final"),
+          number("algorithm.k_init"),
+          number("algorithm.k_final"),
+          number("algorithm.beta"), // dpo, treg, cdpo, otr
+          number("algorithm.alpha"), // treg
+          number("algorithm.k"), // otr
+          number("model.d_model"),
+          number("model.layers"));
+
+  private static final List<Hyperparameters.Column> LORA_HPARAMS =
+      List.of(number("model.lora.rank"), number("model.lora_rank"));
+
+  /**
+   * The run's row of the HPARAMS tab: {@link #HPARAMS}' columns and the values {@code resolved} has
+   * (numbers as doubles, booleans as such, anything else as its text).
+   */
+  public static Hyperparameters hyperparameters(Config resolved) {
+    List<Hyperparameters.Column> columns = new ArrayList<>(HPARAMS);
+    for (Hyperparameters.Column lora : LORA_HPARAMS) {
+      if (resolved.hasPath(lora.key())) {
+        columns.add(lora);
+      }
+    }
+    Map<String, Object> values = new LinkedHashMap<>();
+    for (Hyperparameters.Column column : columns) {
+      if (!resolved.hasPath(column.key())) {
+        continue;
+      }
+      ConfigValue v = resolved.getValue(column.key());
+      Object value = v.unwrapped();
+      if (v.valueType() == ConfigValueType.NUMBER) {
+        value = ((Number) value).doubleValue();
+      } else if (v.valueType() != ConfigValueType.BOOLEAN) {
+        value = String.valueOf(value);
+      }
+      values.put(column.key(), value);
+    }
+    return new Hyperparameters(columns, values);
+  }
+
+  private static Hyperparameters.Column text(String key) {
+    return new Hyperparameters.Column(key, Hyperparameters.Type.STRING);
+  }
+
+  private static Hyperparameters.Column number(String key) {
+    return new Hyperparameters.Column(key, Hyperparameters.Type.NUMBER);
   }
 
   /** run.*: the run's name, seed and starting weights. */
