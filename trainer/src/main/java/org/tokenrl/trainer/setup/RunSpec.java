@@ -25,6 +25,9 @@ import org.tokenrl.runlog.Hyperparameters;
  * naming the key and where it was set), then reads each block. The algorithm, task and reward
  * blocks are not read here: their registries build them from their own sub-config ({@link
  * StartChecks#run}).
+ *
+ * <p>One file over ~400 lines on purpose: every block is read here, so a key of base.conf has one
+ * place in the code, next to the HPARAMS columns that show it.
  */
 public record RunSpec(
     Run run,
