@@ -581,11 +581,6 @@ public final class TrainingRun {
     }
   }
 
-  /** The model block as a {@link ModelSpec} ({@link RunSpec.Model#spec}): for tests. */
-  static ModelSpec modelSpec(Config c, Tokenizer tokenizer) {
-    return RunSpec.Model.from(c).spec(tokenizer);
-  }
-
   /** AdamW from optimizer.*; the learning rate each step uses is its phase's schedule's. */
   private OptimizerConfig optimizerConfig() {
     return spec.optimizer().config(spec.sft().learningRate());
