@@ -12,6 +12,7 @@ import org.tokenrl.core.ProjectRoot;
 import org.tokenrl.core.ResolvedConfig;
 import org.tokenrl.runlog.RunDirectory;
 import org.tokenrl.trainer.loop.TrainingRun;
+import org.tokenrl.trainer.setup.RunStart;
 import org.tokenrl.trainer.setup.StartChecks;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -74,6 +75,7 @@ final class TrainCommand extends CliCommand {
     }
     ResolvedConfig resolved;
     RunDirectory dir;
+    RunStart start = null; // a new run's, built and checked before its directory exists
     try {
       if (resume != null) {
         if (runFile != null || !overrides.isEmpty()) {
@@ -89,7 +91,7 @@ final class TrainCommand extends CliCommand {
         resolved = ConfigLoader.load(configRoot(runFile), runFile, overrides);
         Plugins.install(resolved.config());
         // Everything that can be checked is, before the run directory exists.
-        StartChecks.run(resolved.config(), ProjectRoot.get());
+        start = StartChecks.run(resolved.config(), ProjectRoot.get());
         dir =
             RunDirectory.createNew(
                 resolved.config().getString("trainer.run_dir"),
@@ -102,7 +104,12 @@ final class TrainCommand extends CliCommand {
       return fail(e.getMessage());
     }
     try {
-      new TrainingRun(resolved.config(), dir, ProjectRoot.get(), console()).run(resume != null);
+      // A resumed run checks its config.conf itself, in the same order as a new run.
+      TrainingRun run =
+          start != null
+              ? new TrainingRun(start, dir, console())
+              : new TrainingRun(resolved.config(), dir, ProjectRoot.get(), console());
+      run.run(resume != null);
     } catch (IllegalArgumentException | IllegalStateException e) {
       // Bad settings the config schema cannot see (an algorithm value out of range, a data file
       // with no usable pairs): one line that says what to change, no stack trace.

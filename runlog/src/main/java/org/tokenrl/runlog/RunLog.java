@@ -89,17 +89,17 @@ public final class RunLog implements AutoCloseable {
    * Starts the run's row in TensorBoard's HPARAMS tab ({@link HParams}): its hyperparameters now,
    * its status when it ends. A resumed run first drops the status its earlier part wrote.
    */
-  public void startSession(com.typesafe.config.Config config, long step) {
+  public void startSession(Hyperparameters hparams, long step) {
     if (append) {
       TensorBoardWriter.removeTag(dir.path(), tensorboard.file(), HParams.SESSION_END_TAG);
     }
     double now = System.currentTimeMillis() / 1000.0;
     tensorboard.pluginData(
-        HParams.EXPERIMENT_TAG, HParams.PLUGIN, HParams.experiment(config), step);
+        HParams.EXPERIMENT_TAG, HParams.PLUGIN, HParams.experiment(hparams), step);
     tensorboard.pluginData(
         HParams.SESSION_START_TAG,
         HParams.PLUGIN,
-        HParams.sessionStart(config, dir.path().toAbsolutePath().toString(), now),
+        HParams.sessionStart(hparams, dir.path().toAbsolutePath().toString(), now),
         step);
     tensorboard.flush();
     sessionOpen = true;

@@ -1,11 +1,11 @@
 package org.tokenrl.trainer.loop;
 
-import com.typesafe.config.Config;
 import java.util.List;
 import java.util.Locale;
 import org.tokenrl.algorithms.rl.TokenCredit;
 import org.tokenrl.core.Metrics;
 import org.tokenrl.core.Tokenizer;
+import org.tokenrl.trainer.setup.RunSpec;
 
 /**
  * The TEXT tab's sample tables (markdown): what the policy writes, and where the credit went.
@@ -42,13 +42,9 @@ public final class SampleTable {
     this.tokens = tokens;
   }
 
-  static SampleTable fromConfig(Config c) {
-    SampleTable t =
-        new SampleTable(
-            c.getInt("tensorboard.samples"),
-            c.getInt("tensorboard.samples_every"),
-            c.getInt("tensorboard.sample_chars"),
-            c.getInt("tensorboard.sample_tokens"));
+  /** The tables of the run's {@code tensorboard.*} settings. */
+  static SampleTable of(RunSpec.Samples s) {
+    SampleTable t = new SampleTable(s.rows(), s.every(), s.chars(), s.tokens());
     check(t.rows >= 0, "tensorboard.samples must be >= 0, got " + t.rows);
     check(t.every >= 0, "tensorboard.samples_every must be >= 0, got " + t.every);
     check(t.chars >= 1, "tensorboard.sample_chars must be >= 1, got " + t.chars);

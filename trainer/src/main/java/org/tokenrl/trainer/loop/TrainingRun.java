@@ -14,25 +14,19 @@ import java.util.Map;
 import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.memory.RootAllocator;
 import org.tokenrl.algorithms.AlgorithmKind;
-import org.tokenrl.algorithms.Algorithms;
 import org.tokenrl.algorithms.preference.PreferenceAlgorithm;
-import org.tokenrl.algorithms.rl.DynamicSampling;
 import org.tokenrl.algorithms.rl.RlAlgorithm;
 import org.tokenrl.algorithms.sft.SupervisedAlgorithm;
 import org.tokenrl.core.CharTokenizer;
-import org.tokenrl.core.ConfigException;
+import org.tokenrl.core.Metrics;
 import org.tokenrl.core.Tokenizer;
 import org.tokenrl.core.Tokenizers;
-import org.tokenrl.model.LoraConfig;
 import org.tokenrl.model.OptimizerConfig;
 import org.tokenrl.model.Policy;
 import org.tokenrl.model.SamplingParams;
-import org.tokenrl.model.arch.LlamaConfig;
-import org.tokenrl.model.arch.ModelConfig;
 import org.tokenrl.model.arch.ModelSpec;
 import org.tokenrl.model.io.Checkpoint;
 import org.tokenrl.model.io.PretrainedModel;
-import org.tokenrl.rewards.CompositeReward;
 import org.tokenrl.rollout.Example;
 import org.tokenrl.rollout.RolloutPool;
 import org.tokenrl.rollout.RolloutPoolContext;
@@ -46,9 +40,10 @@ import org.tokenrl.runlog.RunLog;
 import org.tokenrl.trainer.preference.PreferenceEval;
 import org.tokenrl.trainer.preference.PreferenceSetup;
 import org.tokenrl.trainer.setup.ChatFormat;
-import org.tokenrl.trainer.setup.MaxNewTokens;
 import org.tokenrl.trainer.setup.PretrainedStart;
 import org.tokenrl.trainer.setup.PromptCodec;
+import org.tokenrl.trainer.setup.RunSpec;
+import org.tokenrl.trainer.setup.RunStart;
 import org.tokenrl.trainer.setup.StartChecks;
 
 /**
@@ -58,28 +53,30 @@ import org.tokenrl.trainer.setup.StartChecks;
  */
 public final class TrainingRun {
   private static final ObjectMapper JSON = new ObjectMapper();
-  private final Config c;
   private final RunDirectory dir;
   private final Path projectRoot;
   private final Console console;
   private long stopAfterStep = Long.MAX_VALUE;
 
-  // What the run trains on and for how long (set by prepare()).
-  private long seed;
-  private Task task;
-  private String algorithmName;
-  private AlgorithmKind kind;
-  private int sftSteps;
-  private int mainSteps;
-  private long total;
+  // What the run trains on and for how long: the checked config and what was built from it.
+  private final RunStart start;
+  private final RunSpec spec;
+  private final Task task;
+  private final long seed;
+  private final String algorithmName;
+  private final AlgorithmKind kind;
+  private final int sftSteps;
+  private final int mainSteps;
+  private final long total;
+  private final ExampleStream<Example> examples;
+  private final ExampleStream<Example> sftExamples; // with quality tags: good and bad answers
+  private final SampleTable samples; // the TEXT tab's sample tables
 
   // The policy and the objects every phase shares (set by startPolicy() and run()).
   private Policy policy;
   private Tokenizer tokenizer;
   private PromptCodec codec;
   private Evaluator evaluator;
-  private ExampleStream<Example> examples;
-  private ExampleStream<Example> sftExamples; // with quality tags: tagged good and bad answers
   private RunLog log;
   // Arrow memory: one child allocator per user, closed before the root. Closing one with buffers
   // still outstanding throws, so a leak fails the run (and every test of it) and names its owner.
@@ -90,7 +87,6 @@ public final class TrainingRun {
   private Policy reference; // RL with a KL term only
   private PreferenceEval preferenceEval; // preference algorithms only
   private RlTrainer.StepResult lastRlStep; // RL only: for the TEXT tab's rollout table
-  private SampleTable samples; // the TEXT tab's sample tables
 
   // Carried from step to step (and across a resume through the checkpoint's trainer state).
   private double lastEval = Double.NaN;
@@ -105,11 +101,34 @@ public final class TrainingRun {
     Map<String, Double> step(long phaseStep);
   }
 
-  public TrainingRun(Config config, RunDirectory dir, Path projectRoot, Console console) {
-    this.c = config;
+  /**
+   * A run of what {@link StartChecks#run} built and checked (the CLI does so before it creates the
+   * run directory).
+   */
+  public TrainingRun(RunStart start, RunDirectory dir, Console console) {
+    this.start = start;
+    this.spec = start.spec();
     this.dir = dir;
-    this.projectRoot = projectRoot;
+    this.projectRoot = start.projectRoot();
     this.console = console;
+    this.task = start.task();
+    this.seed = spec.run().seed();
+    this.algorithmName = spec.algorithmName();
+    this.kind = spec.kind();
+    this.sftSteps = spec.sft().steps();
+    this.mainSteps = spec.trainer().steps();
+    this.total = spec.totalSteps();
+    this.examples = new ExampleStream<>(task.train(), seed);
+    this.sftExamples = new ExampleStream<>(task.sftExamples(), seed);
+    this.samples = SampleTable.of(spec.samples());
+  }
+
+  /**
+   * Runs {@link StartChecks} on {@code config} (a resumed run's, or a test's), so settings, data
+   * files, the algorithm and the rewards fail now, not after the warm-up.
+   */
+  public TrainingRun(Config config, RunDirectory dir, Path projectRoot, Console console) {
+    this(StartChecks.run(config, projectRoot), dir, console);
   }
 
   public TrainingRun(Config config, RunDirectory dir, Path projectRoot) {
@@ -126,16 +145,12 @@ public final class TrainingRun {
 
   /** Trains to the configured number of steps; returns the final held-out accuracy. */
   public double run(boolean resume) {
-    prepare();
     long done = startPolicy(resume);
-    policy.setPassTokens(c.getInt("trainer.micro_batch_tokens"));
-    codec = new PromptCodec(tokenizer, ChatFormat.of(c, tokenizer));
-    samples = SampleTable.fromConfig(c);
+    policy.setPassTokens(spec.trainer().microBatchTokens());
+    codec = new PromptCodec(tokenizer, ChatFormat.of(spec.chat(), spec.model().path(), tokenizer));
     evaluator =
-        new Evaluator(task, c.getInt("trainer.eval_size"), codec, MaxNewTokens.of(c, task))
+        new Evaluator(task, spec.eval().size(), codec, spec.rollout().maxNewTokens(task))
             .keepSamples(samples.rows());
-    examples = new ExampleStream<>(task.train(), seed);
-    sftExamples = new ExampleStream<>(task.sftExamples(), seed);
 
     try (RunLog runLog = new RunLog(dir, resume, console);
         BufferAllocator rootAllocator = new RootAllocator();
@@ -146,7 +161,7 @@ public final class TrainingRun {
       log = runLog;
       rolloutMemory = rollouts;
       preferenceMemory = pairs;
-      log.startSession(c, done);
+      log.startSession(RunSpec.hyperparameters(start.resolved()), done);
       announce(done);
       progress = new Progress(total, sftSteps);
       // Ctrl-C (or a kill) ends the JVM through its shutdown hooks: say where the run stopped and
@@ -175,20 +190,6 @@ public final class TrainingRun {
   }
 
   /**
-   * Reads what the run trains and runs {@link StartChecks}, so settings, data files, the algorithm
-   * and the rewards fail now, not after the warm-up.
-   */
-  private void prepare() {
-    seed = c.getLong("run.seed");
-    task = StartChecks.run(c, projectRoot);
-    algorithmName = c.getString("algorithm.name");
-    kind = Algorithms.kind(algorithmName);
-    sftSteps = c.getInt("sft.steps");
-    mainSteps = c.getInt("trainer.steps");
-    total = (long) sftSteps + mainSteps;
-  }
-
-  /**
    * The policy to train: the newest intact checkpoint when resuming, {@code run.init_from}'s
    * weights, or a fresh initialisation. Returns the global steps already done.
    */
@@ -208,21 +209,23 @@ public final class TrainingRun {
           state.hasNonNull("metrics_line") ? state.get("metrics_line").asText() : null);
       return done;
     }
+    // PretrainedStart compares the model block with the model's own config, naming where each
+    // disagreeing key was set: it reads the resolved config for the keys' origins.
     PretrainedModel pretrained =
-        c.getString("model.path").isBlank()
-            ? null
-            : PretrainedStart.load(c, projectRoot, console.err()::println);
+        spec.model().pretrained()
+            ? PretrainedStart.load(start.resolved(), projectRoot, console.err()::println)
+            : null;
     if (pretrained != null) {
       tokenizer = pretrained.tokenizer();
     }
-    ModelSpec spec = pretrained != null ? pretrained.config() : modelConfig(tokenizer);
-    if (!c.getString("run.init_from").isBlank()) {
+    ModelSpec shape = pretrained != null ? pretrained.config() : spec.model().spec(tokenizer);
+    if (spec.run().initialised()) {
       // run.init_from's weights replace model.path's (which then gives shape and tokenizer).
-      policy = initialPolicy(c.getString("run.init_from"), spec, seed);
+      policy = initialPolicy(spec.run().initFrom(), shape, seed);
     } else if (pretrained != null) {
-      policy = pretrained.newPolicy(optimizerConfig(), loraConfig(), seed);
+      policy = pretrained.newPolicy(optimizerConfig(), spec.model().lora(), seed);
     } else {
-      policy = Policy.create(spec, optimizerConfig(), seed, loraConfig());
+      policy = Policy.create(shape, optimizerConfig(), seed, spec.model().lora());
     }
     return 0;
   }
@@ -238,8 +241,8 @@ public final class TrainingRun {
     resumeWarnings.forEach(log::warn);
     if (done > 0) {
       log.info("resumed from checkpoint at step " + done + " of " + total);
-    } else if (!c.getString("run.init_from").isBlank()) {
-      log.info("weights initialised from " + c.getString("run.init_from"));
+    } else if (spec.run().initialised()) {
+      log.info("weights initialised from " + spec.run().initFrom());
     }
   }
 
@@ -250,8 +253,8 @@ public final class TrainingRun {
   private void startDistributedPool(long done) {
     if (kind == AlgorithmKind.RL
         && done < total
-        && !c.getString("distributed.backend").equals(RolloutPools.LOCAL)) {
-      pool = RolloutPools.create(new RolloutPoolContext(policy, c, rolloutMemory));
+        && !spec.distributed().backend().equals(RolloutPools.LOCAL)) {
+      pool = RolloutPools.create(new RolloutPoolContext(policy, start.resolved(), rolloutMemory));
       log.info("rollouts: " + pool.description());
     }
   }
@@ -263,12 +266,9 @@ public final class TrainingRun {
             policy,
             sftExamples,
             codec,
-            c.getInt("sft.batch_size"),
+            spec.sft().batchSize(),
             LearningRateSchedule.of(
-                c.getDouble("sft.learning_rate"),
-                c.getInt("sft.warmup_steps"),
-                sftSteps,
-                "constant"),
+                spec.sft().learningRate(), spec.sft().warmupSteps(), sftSteps, "constant"),
             null,
             0);
     return steps("sft", done, sftSteps, 0, sft::step);
@@ -279,7 +279,7 @@ public final class TrainingRun {
     if (after >= total) {
       return true;
     }
-    if (after == 0 && sftSteps == 0 && c.getBoolean("trainer.eval_before_train")) {
+    if (after == 0 && sftSteps == 0 && spec.eval().beforeTrain()) {
       evaluateStart();
     }
     long firstPhaseStep = after - sftSteps + 1;
@@ -299,7 +299,7 @@ public final class TrainingRun {
   private void evaluateStart() {
     lastEval = evaluator.accuracy(policy);
     sftAccuracy = lastEval;
-    log.metrics(0, new java.util.LinkedHashMap<>(Map.of("eval/accuracy", lastEval)));
+    log.metrics(0, new java.util.LinkedHashMap<>(Map.of(Metrics.EVAL_ACCURACY, lastEval)));
     if (samples.rows() > 0) {
       log.text(SampleTable.EVAL_TAG, samples.eval(evaluator.samples()), 0);
     }
@@ -308,12 +308,12 @@ public final class TrainingRun {
 
   /** sft or otr on the ground-truth answers, continuing through the warm-up's data. */
   private PhaseStep supervisedPhase() {
-    SupervisedAlgorithm algorithm = Algorithms.createSupervised(c.getConfig("algorithm"));
+    SupervisedAlgorithm algorithm = start.supervised();
     return new SftTrainer(
             policy,
             sftExamples,
             codec,
-            c.getInt("sft.batch_size"),
+            spec.sft().batchSize(),
             mainSchedule(),
             algorithm.oneTokenRollout(),
             sftSteps)
@@ -322,46 +322,34 @@ public final class TrainingRun {
 
   /** dpo, treg or cdpo on pairs built (or read from the run's cache) now, after the warm-up. */
   private PhaseStep preferencePhase() {
-    PreferenceAlgorithm algorithm = Algorithms.createPreference(c.getConfig("algorithm"));
+    PreferenceAlgorithm algorithm = start.preference();
     PreferenceSetup setup =
         PreferenceSetup.prepare(
-            c, dir, projectRoot, algorithm, policy, task, codec, preferenceMemory, log, seed);
+            new PreferenceSetup.Inputs(start, dir, policy, codec, preferenceMemory, log));
     PreferenceTrainer preference =
         new PreferenceTrainer(
-            policy,
-            algorithm,
-            setup.data(),
-            c.getInt("preference.batch_pairs"),
-            mainSchedule(),
-            seed);
+            policy, algorithm, setup.data(), spec.preference().batchPairs(), mainSchedule(), seed);
     preferenceEval = setup.eval();
     log.info(
         String.format(
             "held-out preference pairs at the start: logp accuracy %.4f (%d pairs)",
-            preferenceEval.evaluate(policy).getOrDefault("eval/logp_accuracy", Double.NaN),
+            preferenceEval.evaluate(policy).getOrDefault(Metrics.EVAL_LOGP_ACCURACY, Double.NaN),
             preferenceEval.pairs().size()));
     return preference::step;
   }
 
   /** grpo, tempo or d3s: rollouts from the pool, rewards, credit, clipped objective. */
   private PhaseStep rlPhase(long after, long firstPhaseStep) {
-    RlAlgorithm algorithm = Algorithms.create(c.getConfig("algorithm"));
+    RlAlgorithm algorithm = start.rl();
     reference = referencePolicy(algorithm, firstPhaseStep);
     if (pool == null) {
-      pool = RolloutPools.create(new RolloutPoolContext(policy, c, rolloutMemory));
+      pool = RolloutPools.create(new RolloutPoolContext(policy, start.resolved(), rolloutMemory));
       log.info("rollouts: " + pool.description());
     }
     pool.syncWeights(after, policy.weightsToSync());
     RlTrainer.Parts parts =
         new RlTrainer.Parts(
-            policy,
-            reference,
-            pool,
-            task,
-            CompositeReward.fromConfig(c),
-            algorithm,
-            examples,
-            codec);
+            policy, reference, pool, task, start.rewards(), algorithm, examples, codec);
     RlTrainer rl = new RlTrainer(parts, rlSettings());
     return phaseStep -> (lastRlStep = rl.step(phaseStep)).metrics();
   }
@@ -371,23 +359,22 @@ public final class TrainingRun {
    * progress line and checkpoints. Returns false when stopped early by {@link #stopAfter}.
    */
   private boolean steps(String phase, long after, long last, long phaseStart, PhaseStep stepper) {
-    int evalEvery = c.getInt("trainer.eval_every");
     for (long step = after + 1; step <= last; step++) {
       currentStep = step;
       long phaseStep = step - phaseStart;
       Map<String, Double> m = stepper.step(phaseStep);
-      if (m.getOrDefault("optim/skipped", 0.0) > 0) {
-        skippedTotal += m.get("optim/skipped");
+      if (m.getOrDefault(Metrics.OPTIM_SKIPPED, 0.0) > 0) {
+        skippedTotal += m.get(Metrics.OPTIM_SKIPPED);
         log.warn(
             "step " + step + ": non-finite loss or gradient; update skipped, weights untouched");
       }
-      m.put("optim/skipped_total", skippedTotal);
+      m.put(Metrics.OPTIM_SKIPPED_TOTAL, skippedTotal);
       boolean runEnd = step == total;
       boolean sftEnd = step == sftSteps;
-      boolean evaluated = runEnd || sftEnd || (evalEvery > 0 && phaseStep % evalEvery == 0);
+      boolean evaluated = runEnd || sftEnd || spec.eval().at(phaseStep);
       if (evaluated) {
         lastEval = evaluator.accuracy(policy);
-        m.put("eval/accuracy", lastEval);
+        m.put(Metrics.EVAL_ACCURACY, lastEval);
         if (preferenceEval != null) {
           m.putAll(preferenceEval.evaluate(policy));
         }
@@ -406,10 +393,10 @@ public final class TrainingRun {
         log.info(String.format("held-out accuracy after the SFT warm-up: %.4f", sftAccuracy));
       }
       String metricsLine = log.metrics(step, m);
-      if (step % Math.max(1, c.getInt("trainer.progress_every")) == 0 || runEnd) {
+      if (spec.trainer().progressAt(step, total)) {
         log.info(progress.line(phase, step, m, lastEval));
       }
-      if (checkpointAt(step, total)) {
+      if (spec.checkpoint().at(step, total)) {
         log.sync(); // the logs up to this step are durable before the checkpoint exists
         saveCheckpoint(step, metricsLine);
       }
@@ -501,42 +488,30 @@ public final class TrainingRun {
     }
   }
 
-  /** Whether a checkpoint is written after global step {@code step} of {@code total}. */
-  private boolean checkpointAt(long step, long total) {
-    int every = c.getInt("trainer.checkpoint_every");
-    return step == total || (every > 0 && step % every == 0);
-  }
-
   /** The main phase's learning-rate schedule (trainer.*). */
   private LearningRateSchedule mainSchedule() {
-    return LearningRateSchedule.of(
-        c.getDouble("trainer.learning_rate"),
-        c.getInt("trainer.warmup_steps"),
-        mainSteps,
-        c.getString("trainer.lr_schedule"));
+    RunSpec.Main t = spec.trainer();
+    return LearningRateSchedule.of(t.learningRate(), t.warmupSteps(), mainSteps, t.lrSchedule());
   }
 
   /** The trainer.* and rollout.* settings of the RL phase. */
   private RlTrainer.Settings rlSettings() {
+    RunSpec.Rollout r = spec.rollout();
     SamplingParams sampling =
         new SamplingParams(
-            c.getDouble("rollout.temperature"),
-            c.getInt("rollout.top_k"),
-            c.getDouble("rollout.top_p"),
-            MaxNewTokens.of(c, task),
-            tokenizer.eos(),
-            false);
+            r.temperature(), r.topK(), r.topP(), r.maxNewTokens(task), tokenizer.eos(), false);
+    RunSpec.Main t = spec.trainer();
     return new RlTrainer.Settings(
-        c.getInt("trainer.prompts_per_step"),
-        c.getInt("trainer.group_size"),
+        t.promptsPerStep(),
+        t.groupSize(),
         mainSteps,
         seed,
-        DynamicSampling.Mode.parse(c.getString("trainer.dynamic_sampling")),
-        c.getInt("trainer.max_sampling_rounds"),
-        c.getBoolean("distributed.async"),
+        t.dynamicSampling(),
+        t.maxSamplingRounds(),
+        spec.distributed().async(),
         sampling,
         mainSchedule(),
-        phaseStep -> checkpointAt(phaseStep + sftSteps, total));
+        spec::checkpointAfterMainStep);
   }
 
   /** The frozen policy of the RL start, kept on disk so a resumed run uses the same one. */
@@ -569,7 +544,7 @@ public final class TrainingRun {
       state.put("sft_eval_accuracy", sftAccuracy);
     }
     Checkpoints.save(dir.checkpoint(step), policy, tokenizer.toJson(), state.toString());
-    dir.pruneCheckpoints(c.getInt("trainer.keep_checkpoints"));
+    dir.pruneCheckpoints(spec.checkpoint().keep());
   }
 
   /**
@@ -610,105 +585,9 @@ public final class TrainingRun {
     }
   }
 
-  /**
-   * The model block as a {@link ModelSpec}: {@code model.arch} picks the architecture; gpt's
-   * vocabulary is the tokenizer's, llama's {@code vocab_size} must cover it. Bad values are one
-   * line naming the HOCON key.
-   */
-  private ModelSpec modelConfig(Tokenizer tokenizer) {
-    return modelSpec(c, tokenizer);
-  }
-
-  static ModelSpec modelSpec(Config c, Tokenizer tokenizer) {
-    Config m = c.getConfig("model");
-    String arch = m.getString("arch");
-    return switch (arch) {
-      case "gpt" ->
-          new ModelConfig(
-              tokenizer.vocabSize(),
-              m.getInt("d_model"),
-              m.getInt("layers"),
-              m.getInt("heads"),
-              m.getInt("d_ff"),
-              m.getInt("max_seq_len"));
-      case "llama" -> llamaConfig(m, tokenizer);
-      default ->
-          throw new IllegalArgumentException("model.arch must be gpt or llama, got '" + arch + "'");
-    };
-  }
-
-  private static LlamaConfig llamaConfig(Config m, Tokenizer tokenizer) {
-    int vocab = m.getInt("vocab_size");
-    if (vocab < tokenizer.vocabSize()) {
-      throw new IllegalArgumentException(
-          "model.vocab_size ("
-              + vocab
-              + ") is smaller than the tokenizer's vocabulary ("
-              + tokenizer.vocabSize()
-              + ")");
-    }
-    int hidden = m.getInt("hidden_size");
-    int heads = m.getInt("num_attention_heads");
-    if (heads < 1) {
-      throw new IllegalArgumentException("model.num_attention_heads must be >= 1, got " + heads);
-    }
-    int headDim = m.getInt("head_dim");
-    if (headDim == 0) {
-      if (hidden % heads != 0) {
-        throw new IllegalArgumentException(
-            "model.hidden_size ("
-                + hidden
-                + ") must be divisible by model.num_attention_heads ("
-                + heads
-                + ") unless model.head_dim is set (> 0)");
-      }
-      headDim = hidden / heads;
-    }
-    return new LlamaConfig(
-        vocab,
-        hidden,
-        m.getInt("intermediate_size"),
-        m.getInt("num_hidden_layers"),
-        heads,
-        m.getInt("num_key_value_heads"),
-        headDim,
-        m.getDouble("rms_norm_eps"),
-        m.getDouble("rope_theta"),
-        m.getBoolean("tie_word_embeddings"),
-        m.getInt("max_position_embeddings"),
-        m.getBoolean("attention_bias"));
-  }
-
-  /** model.lora: rank 0 = full fine-tuning. */
-  private LoraConfig loraConfig() {
-    Config l = c.getConfig("model.lora");
-    int rank = l.getInt("rank");
-    if (rank < 0) {
-      throw new ConfigException("config error: 'model.lora.rank' must be >= 0, got " + rank);
-    }
-    double dropout = l.getDouble("dropout");
-    if (!(dropout >= 0 && dropout < 1)) {
-      throw new ConfigException(
-          "config error: 'model.lora.dropout' must be in [0, 1), got " + dropout);
-    }
-    List<String> targets = l.getStringList("targets");
-    if (rank > 0 && targets.isEmpty()) {
-      throw new ConfigException("config error: 'model.lora.targets' is empty");
-    }
-    return rank == 0
-        ? LoraConfig.NONE
-        : new LoraConfig(rank, l.getDouble("alpha"), dropout, targets);
-  }
-
+  /** AdamW from optimizer.*; the learning rate each step uses is its phase's schedule's. */
   private OptimizerConfig optimizerConfig() {
-    Config o = c.getConfig("optimizer");
-    return new OptimizerConfig(
-        c.getDouble("sft.learning_rate"),
-        o.getDouble("beta1"),
-        o.getDouble("beta2"),
-        o.getDouble("eps"),
-        o.getDouble("weight_decay"),
-        o.getDouble("grad_clip"));
+    return spec.optimizer().config(spec.sft().learningRate());
   }
 
   private static JsonNode readJson(String json) {

@@ -24,8 +24,8 @@ import org.tokenrl.rollout.RowSeeds;
 import org.tokenrl.rollout.Task;
 import org.tokenrl.trainer.loop.ChunkedScores;
 import org.tokenrl.trainer.loop.ExampleStream;
-import org.tokenrl.trainer.setup.MaxNewTokens;
 import org.tokenrl.trainer.setup.PromptCodec;
+import org.tokenrl.trainer.setup.RunSpec;
 
 /**
  * Builds a preference run's dataset once, when the main phase starts (docs/preference.md):
@@ -42,7 +42,8 @@ import org.tokenrl.trainer.setup.PromptCodec;
 final class PreferenceDataBuilder {
   private static final int SAMPLE_CHUNK = 64;
 
-  private final Config c;
+  private final RunSpec.Preference settings;
+  private final RunSpec.Rollout rollout;
   private final PreferenceAlgorithm algorithm;
   private final Task task;
   private final PromptCodec codec;
@@ -51,14 +52,15 @@ final class PreferenceDataBuilder {
   private final Consumer<String> log;
 
   PreferenceDataBuilder(
-      Config config,
+      RunSpec spec,
       PreferenceAlgorithm algorithm,
       Task task,
       PromptCodec codec,
       Path projectRoot,
       long seed,
       Consumer<String> log) {
-    this.c = config;
+    this.settings = spec.preference();
+    this.rollout = spec.rollout();
     this.algorithm = algorithm;
     this.task = task;
     this.codec = codec;
@@ -69,7 +71,7 @@ final class PreferenceDataBuilder {
 
   /** Pairs plus cached reference log-probs and token weights; {@code policy} is the start. */
   PreferenceData build(Policy policy, RolloutPool pool) {
-    Samples samples = c.getString("preference.source").equals("jsonl") ? fromJsonl() : sample(pool);
+    Samples samples = settings.fromJsonl() ? fromJsonl() : sample(pool);
     List<CandidatePair> pairs = fitting(samples.pairs, policy.config().maxSeqLen());
     if (pairs.isEmpty()) {
       throw new IllegalStateException(
@@ -118,7 +120,7 @@ final class PreferenceDataBuilder {
       boolean fromJsonl) {}
 
   private Samples fromJsonl() {
-    String file = c.getString("preference.path");
+    String file = settings.path();
     if (file.isBlank()) {
       throw new IllegalArgumentException(
           "preference.source = jsonl needs preference.path (a file of {\"prompt\", \"chosen\","
@@ -147,10 +149,10 @@ final class PreferenceDataBuilder {
 
   /** Samples N responses per training prompt with the current policy and pairs them. */
   private Samples sample(RolloutPool pool) {
-    int numPrompts = c.getInt("preference.prompts");
-    int n = c.getInt("preference.samples_per_prompt");
-    int pairsPerPrompt = c.getInt("preference.pairs_per_prompt");
-    String pairing = c.getString("preference.pairing");
+    int numPrompts = settings.prompts();
+    int n = settings.samplesPerPrompt();
+    int pairsPerPrompt = settings.pairsPerPrompt();
+    String pairing = settings.pairing();
     if (!pairing.equals("distinct") && !pairing.equals("frequency")) {
       throw new IllegalArgumentException(
           "preference.pairing must be distinct or frequency, got '" + pairing + "'");
@@ -162,10 +164,10 @@ final class PreferenceDataBuilder {
             : PreferencePairing.CDPO_NEGATIVE_COVERAGE;
     SamplingParams params =
         new SamplingParams(
-            c.getDouble("preference.temperature"),
-            c.getInt("rollout.top_k"),
-            c.getDouble("rollout.top_p"),
-            MaxNewTokens.of(c, task),
+            settings.temperature(),
+            rollout.topK(),
+            rollout.topP(),
+            rollout.maxNewTokens(task),
             codec.tokenizer().eos(),
             false);
     List<Example> examples = new ExampleStream<>(task.train(), seed).extraBatch(0, 1, numPrompts);

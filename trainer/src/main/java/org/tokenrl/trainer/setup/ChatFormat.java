@@ -24,17 +24,25 @@ public record ChatFormat(
     if (!c.getBoolean("task.chat")) {
       return null;
     }
+    return of(RunSpec.Chat.from(c), c.getString("model.path"), tokenizer);
+  }
+
+  /** The same from the run's {@link RunSpec.Chat} and {@code model.path} (named in the error). */
+  public static ChatFormat of(
+      RunSpec.Chat chat, String modelPath, org.tokenrl.core.Tokenizer tokenizer) {
+    if (!chat.enabled()) {
+      return null;
+    }
     if (!(tokenizer instanceof HfTokenizer hf) || hf.chatTemplate() == null) {
       throw new org.tokenrl.core.ConfigException(
           "config error: 'task.chat = true' needs model.path (a pretrained model with a chat"
               + " template), got model.path = \""
-              + c.getString("model.path")
+              + modelPath
               + "\"");
     }
     ChatTemplate template =
         new ChatTemplate(hf.chatTemplate(), hf.specials().bos(), hf.specials().eos());
-    return new ChatFormat(
-        template, hf, c.getString("task.system"), c.getString("task.instruction"));
+    return new ChatFormat(template, hf, chat.system(), chat.instruction());
   }
 
   /** The user message of a task prompt. */

@@ -10,7 +10,11 @@ public final class MaxNewTokens {
 
   /** The configured limit, or when 0 the longest answer + EOS + 2 tokens of slack. */
   public static int of(Config c, Task task) {
-    int configured = c.getInt("rollout.max_new_tokens");
+    return of(c.getInt("rollout.max_new_tokens"), task);
+  }
+
+  /** {@code configured} ({@code rollout.max_new_tokens}) when > 0, else derived from the task. */
+  public static int of(int configured, Task task) {
     if (configured > 0) {
       return configured;
     }

@@ -4,8 +4,10 @@ import com.typesafe.config.Config;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import org.tokenrl.algorithms.AlgorithmKind;
 import org.tokenrl.algorithms.Algorithms;
+import org.tokenrl.algorithms.preference.PreferenceAlgorithm;
+import org.tokenrl.algorithms.rl.RlAlgorithm;
+import org.tokenrl.algorithms.sft.SupervisedAlgorithm;
 import org.tokenrl.core.ConfigException;
 import org.tokenrl.rewards.CompositeReward;
 import org.tokenrl.rollout.Example;
@@ -18,41 +20,49 @@ import org.tokenrl.rollout.Tasks;
 /**
  * Everything about a run's settings and data that can be checked before any work: value ranges, the
  * task and its data files (every example against the model's context), the algorithm, the reward
- * definitions and a preference data file. The CLI runs these before it creates the run directory,
- * so a bad input costs one line and leaves nothing behind; the run repeats them, so a resumed run
- * or a test gets the same checks.
+ * definitions and a preference data file. The checks are the build: {@link #run} returns what it
+ * built and checked as a {@link RunStart}, which the CLI makes before it creates the run directory
+ * (so a bad input costs one line and leaves nothing behind) and hands to the run. A resumed run, or
+ * a test that gives the run a config, gets the same checks from the run itself.
  */
 public final class StartChecks {
   private StartChecks() {}
 
-  /** Runs every check; returns the task, already built. */
-  public static Task run(Config c, Path projectRoot) {
-    ConfigRanges.check(c);
+  /**
+   * Reads the config into a {@link RunSpec}, builds the task, the algorithm and (RL) the rewards,
+   * and checks them together; returns them, built once, for the run.
+   */
+  public static RunStart run(Config c, Path projectRoot) {
+    RunSpec spec = RunSpec.from(c);
     Task task = Tasks.create(c.getConfig("task"), projectRoot);
-    AlgorithmKind kind = Algorithms.kind(c.getString("algorithm.name"));
     Config algorithm = c.getConfig("algorithm");
-    switch (kind) {
+    RlAlgorithm rl = null;
+    CompositeReward rewards = null;
+    PreferenceAlgorithm preference = null;
+    SupervisedAlgorithm supervised = null;
+    switch (spec.kind()) {
       case RL -> {
-        Algorithms.create(algorithm);
+        rl = Algorithms.create(algorithm);
         if (c.getList("rewards").isEmpty()) {
           throw new ConfigException(
               "config error: rewards is empty; an RL run needs at least one, e.g."
                   + " rewards=[{name=task, weight=1.0}]");
         }
-        CompositeReward.fromConfig(c); // regexes compile, classes load, options parse
+        rewards = CompositeReward.fromConfig(c); // regexes compile, classes load, options parse
       }
       case PREFERENCE -> {
-        Algorithms.createPreference(algorithm);
-        if (c.getString("preference.source").equals("jsonl")) {
-          checkPreferenceFile(c, projectRoot);
+        preference = Algorithms.createPreference(algorithm);
+        if (spec.preference().fromJsonl()) {
+          checkPreferenceFile(spec, projectRoot);
         }
       }
-      case SUPERVISED -> Algorithms.createSupervised(algorithm);
+      case SUPERVISED -> supervised = Algorithms.createSupervised(algorithm);
     }
-    checkLengths(c, task);
-    checkConversations(c, task);
-    RolloutPools.checkAvailable(c.getString("distributed.backend"));
-    String initFrom = c.getString("run.init_from");
+    RunSpec.Model model = spec.model();
+    checkLengths(model.contextKey(), model.context(), spec.rollout().maxNewTokens(), task);
+    checkConversations(spec.chat().enabled(), task);
+    RolloutPools.checkAvailable(spec.distributed().backend());
+    String initFrom = spec.run().initFrom();
     if (!initFrom.isBlank() && !Files.isDirectory(projectRoot.resolve(initFrom))) {
       throw new ConfigException(
           "config error: run.init_from = "
@@ -62,12 +72,12 @@ public final class StartChecks {
               + projectRoot.resolve(initFrom).toAbsolutePath()
               + ")");
     }
-    return task;
+    return new RunStart(c, projectRoot, spec, task, rl, rewards, preference, supervised);
   }
 
   /** A JSONL conversation ("messages") is rendered by the chat template: it needs task.chat. */
-  static void checkConversations(Config c, Task task) {
-    if (c.getBoolean("task.chat")) {
+  static void checkConversations(boolean chat, Task task) {
+    if (chat) {
       return;
     }
     for (List<org.tokenrl.rollout.Example> split : List.of(task.train(), task.heldOut())) {
@@ -90,8 +100,12 @@ public final class StartChecks {
    */
   public static void checkLengths(Config c, Task task) {
     String key = contextKey(c);
-    int context = c.getInt(key);
-    int maxNew = MaxNewTokens.of(c, task);
+    checkLengths(key, c.getInt(key), c.getInt("rollout.max_new_tokens"), task);
+  }
+
+  /** {@code maxNewTokens} is {@code rollout.max_new_tokens} (0 = derived from the task). */
+  private static void checkLengths(String key, int context, int maxNewTokens, Task task) {
+    int maxNew = MaxNewTokens.of(maxNewTokens, task);
     for (Example ex : task.sftExamples()) {
       int needed = ex.prompt().length() + ex.answer().length() + 1;
       if (needed > context) {
@@ -109,9 +123,7 @@ public final class StartChecks {
                   + " positions for the prompt and "
                   + maxNew
                   + " new tokens"
-                  + (c.getInt("rollout.max_new_tokens") > 0
-                      ? " (rollout.max_new_tokens)"
-                      : " (the longest answer + 3)"),
+                  + (maxNewTokens > 0 ? " (rollout.max_new_tokens)" : " (the longest answer + 3)"),
               key,
               context);
         }
@@ -150,16 +162,16 @@ public final class StartChecks {
   }
 
   /** The pairs file parses and at least one pair fits the model (longer ones are dropped). */
-  private static void checkPreferenceFile(Config c, Path projectRoot) {
-    String file = c.getString("preference.path");
+  private static void checkPreferenceFile(RunSpec spec, Path projectRoot) {
+    String file = spec.preference().path();
     if (file.isBlank()) {
       throw new ConfigException(
           "config error: preference.source = jsonl needs preference.path (a file of {\"prompt\","
               + " \"chosen\", \"rejected\"} lines)");
     }
     List<PreferenceText> pairs = PreferenceJsonl.read(projectRoot.resolve(file));
-    String key = contextKey(c);
-    int context = c.getInt(key);
+    String key = spec.model().contextKey();
+    int context = spec.model().context();
     boolean anyFits = false;
     for (PreferenceText p : pairs) {
       // BOS + prompt, then the longer response + EOS; the last token is only a target.

@@ -18,6 +18,7 @@ import org.tokenrl.model.arch.LlamaConfig;
 import org.tokenrl.model.arch.ModelConfig;
 import org.tokenrl.model.arch.ModelSpec;
 import org.tokenrl.runlog.RunDirectory;
+import org.tokenrl.trainer.setup.RunSpec;
 
 /** model.arch and the llama keys: config to ModelSpec, one-line errors, and a short llama run. */
 class ModelArchConfigTest {
@@ -29,7 +30,7 @@ class ModelArchConfigTest {
   }
 
   private static ModelSpec spec(String... overrides) {
-    return TrainingRun.modelSpec(load(overrides).config(), CharTokenizer.ascii());
+    return RunSpec.Model.from(load(overrides).config()).spec(CharTokenizer.ascii());
   }
 
   @Test
