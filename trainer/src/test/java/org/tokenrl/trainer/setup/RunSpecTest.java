@@ -12,6 +12,7 @@ import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.tokenrl.algorithms.AlgorithmKind;
+import org.tokenrl.algorithms.rl.DynamicSampling;
 import org.tokenrl.core.ConfigException;
 import org.tokenrl.core.ConfigLoader;
 import org.tokenrl.core.ProjectRoot;
@@ -34,7 +35,7 @@ class RunSpecTest {
     assertEquals(300, spec.trainer().steps());
     assertEquals(1300, spec.totalSteps());
     assertEquals("cosine", spec.trainer().lrSchedule());
-    assertEquals("drop", spec.trainer().dynamicSampling());
+    assertEquals(DynamicSampling.Mode.DROP, spec.trainer().dynamicSampling());
     assertEquals(AlgorithmKind.RL, spec.kind());
     assertEquals("model.max_seq_len", spec.model().contextKey());
     assertNotNull(spec.model().gpt());
