@@ -27,7 +27,7 @@ final class MathAnswer {
   // '-' is a sign only where no letter, digit, '.' or ')' comes before it, so "10-3" ends in 3.
   private static final Pattern NUMBER_IN_TEXT =
       Pattern.compile(
-          "(?:(?<![\\w.)])-)?(?:(?<![\\d.,])(?:"
+          "(?:(?<![\\w.)])-)?(?:(?<![\\d.])(?:"
               + DIGITS
               + ")(?:\\s*"
               + FRAC
