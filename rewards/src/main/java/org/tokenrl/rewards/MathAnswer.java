@@ -31,7 +31,7 @@ final class MathAnswer {
               + DIGITS
               + ")(?:\\s*"
               + FRAC
-              + "|\\s*/\\s*\\d+(?![\\d.]))?(?![\\d,]\\d)|"
+              + "|\\s*/\\s*\\d+(?!\\d|\\.\\d))?(?![\\d,]\\d)|"
               + FRAC
               + ")(?:\\s*\\\\?%)?");
   private static final Pattern ANSWER_IS =

@@ -72,6 +72,7 @@ class MathRewardTest {
     assertEquals(Optional.of("1,000,000"), extract("about 1,000,000"));
     assertEquals(Optional.of("2"), extract("the list 1,2"));
     assertEquals(Optional.of("3/4"), extract("it is 3/4"));
+    assertEquals(Optional.of("9/13"), extract("The probability is 9/13."));
     assertEquals(Optional.of("\\frac{3}{4}"), extract("it is \\frac{3}{4}"));
     assertEquals(Optional.of("25%"), extract("a rise of 25%"));
     assertEquals(Optional.of("0.5"), extract("p = 0.5."));

@@ -31,7 +31,8 @@ class MathVerifyTest {
           "symbolic_equivalence",
           "escaped_dollar_in_text",
           "thin_space_thousands",
-          "percent_sign_in_text");
+          "percent_sign_in_text",
+          "period_after_fraction_in_text");
 
   private static final ObjectMapper JSON = new ObjectMapper();
 
