@@ -95,6 +95,7 @@ class MathRewardTest {
     assertEquals("90", MathAnswer.normalise("90^\\circ"));
     assertEquals("12", MathAnswer.normalise("12 apples."));
     assertEquals("5", MathAnswer.normalise("x = 5"));
+    assertEquals("5", MathAnswer.normalise("USD 5"));
     assertEquals("x^2+1", MathAnswer.normalise(" x^2 + 1 "));
   }
 

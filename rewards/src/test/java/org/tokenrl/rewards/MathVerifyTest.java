@@ -9,6 +9,8 @@ import com.typesafe.config.ConfigFactory;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -80,6 +82,19 @@ class MathVerifyTest {
     assertTrue(problems.isEmpty(), String.join("\n", problems));
     assertTrue(rows.size() >= 300, "corpus has " + rows.size() + " rows");
     assertTrue(rate >= 0.95, "agreement " + rate);
+  }
+
+  @Test
+  void readmeListsEveryCategoryAndItsConfigLoads() throws IOException {
+    String readme = Files.readString(Path.of(System.getProperty("basedir", "."), "README.md"));
+    for (String category : CATEGORIES) {
+      assertTrue(
+          readme.contains("| `" + category + "` |"), "README's math table lacks " + category);
+    }
+    String hocon = "rewards = [{ name = math, weight = 1.0, float_rounding = 6 }]";
+    assertTrue(readme.contains(hocon), "README's math config");
+    CompositeReward reward = CompositeReward.fromConfig(ConfigFactory.parseString(hocon));
+    assertEquals("math", reward.components().get(0).name());
   }
 
   private static String resource(String name) throws IOException {
