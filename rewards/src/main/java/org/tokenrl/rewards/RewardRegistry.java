@@ -35,6 +35,7 @@ public final class RewardRegistry {
     m.put(RegexReward.NAME, RegexReward::new);
     m.put(LengthPenaltyReward.NAME, LengthPenaltyReward::new);
     m.put(BleuReward.NAME, BleuReward::new);
+    m.put(MathReward.NAME, MathReward::new);
     return Collections.unmodifiableMap(m);
   }
 

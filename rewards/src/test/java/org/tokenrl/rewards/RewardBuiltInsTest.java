@@ -24,7 +24,7 @@ class RewardBuiltInsTest {
   @Test
   void builtInNamesAreTheDocumentedSix() {
     assertEquals(
-        List.of("task", "exact_match", "numeric", "regex", "length_penalty", "bleu"),
+        List.of("task", "exact_match", "numeric", "regex", "length_penalty", "bleu", "math"),
         new ArrayList<>(RewardRegistry.builtInNames()));
   }
 
