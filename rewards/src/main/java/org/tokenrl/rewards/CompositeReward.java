@@ -1,6 +1,7 @@
 package org.tokenrl.rewards;
 
 import com.typesafe.config.Config;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -9,6 +10,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import org.tokenrl.core.ProjectRoot;
 
 /**
  * The weighted sum of the configured reward functions: {@code total[i] = Σ_c weight_c *
@@ -23,7 +25,7 @@ import java.util.Set;
  * failure), adds them to {@code reward/errors} and carries on. When localising, the rows that
  * succeed keep the score they got alone. A NaN never reaches the totals.
  */
-public final class CompositeReward {
+public final class CompositeReward implements AutoCloseable {
   /** The key of a {@code rewards} entry holding its weight (default 1.0). */
   public static final String WEIGHT = "weight";
 
@@ -90,6 +92,13 @@ public final class CompositeReward {
    * used twice gets the entry's index appended ({@code regex_0}, {@code regex_2}).
    */
   public static CompositeReward fromConfig(Config root) {
+    return fromConfig(root, ProjectRoot.get());
+  }
+
+  /**
+   * The same, with relative file paths in entries ({@code python}'s {@code path}) resolved here.
+   */
+  public static CompositeReward fromConfig(Config root, Path projectRoot) {
     List<? extends Config> entries = root.getConfigList("rewards");
     List<String> baseNames = new ArrayList<>();
     List<RewardFunction> functions = new ArrayList<>();
@@ -97,12 +106,13 @@ public final class CompositeReward {
     for (int i = 0; i < entries.size(); i++) {
       Config entry = entries.get(i);
       try {
-        RewardFunction function = RewardRegistry.create(entry);
+        RewardFunction function = RewardRegistry.create(entry, projectRoot);
         String configured = entry.getString(RewardRegistry.NAME);
         baseNames.add(configured.contains(".") ? function.name() : configured);
         functions.add(function);
         weights.add(entry.hasPath(WEIGHT) ? entry.getDouble(WEIGHT) : 1.0);
       } catch (RuntimeException e) {
+        functions.forEach(RewardFunction::close); // the entries built so far
         throw new IllegalArgumentException("rewards[" + i + "]: " + e.getMessage(), e);
       }
     }
@@ -126,6 +136,14 @@ public final class CompositeReward {
     return onError;
   }
 
+  /** Closes every component (stops Python reward workers); the reward is not used after. */
+  @Override
+  public void close() {
+    for (Component c : components) {
+      c.function().close();
+    }
+  }
+
   /** Scores every component on {@code input} and sums them; see the class comment for errors. */
   public RewardResult score(RewardInput input) {
     int rows = input.size();
@@ -135,6 +153,7 @@ public final class CompositeReward {
     Map<String, Double> metrics = new LinkedHashMap<>();
     int errors = 0;
     boolean anyTokens = false;
+    boolean[] scored = new boolean[rows];
     for (Component c : components) {
       Attempt a = evaluate(c, input);
       errors += a.failures();
@@ -142,9 +161,18 @@ public final class CompositeReward {
       tokenScores.add(a.tokens());
       anyTokens |= a.tokens() != null;
       for (int i = 0; i < rows; i++) {
-        total[i] += c.weight() * a.scores()[i];
+        if (!Double.isNaN(a.scores()[i])) { // NaN here is an unscored row, never a failure
+          total[i] += c.weight() * a.scores()[i];
+          scored[i] = true;
+        }
       }
       metrics.put("reward/" + c.name() + "_mean", mean(a.scores()));
+      if (a.metrics() != null) {
+        a.metrics().forEach((k, v) -> metrics.put("reward/" + c.name() + "/" + k, mean(v)));
+      }
+    }
+    for (int i = 0; i < rows; i++) {
+      total[i] = scored[i] ? total[i] : Double.NaN; // TRL: a row nothing scores has no reward
     }
     metrics.put("reward/total_mean", mean(total));
     metrics.put("reward/errors", (double) errors);
@@ -170,7 +198,9 @@ public final class CompositeReward {
       double[] componentScores = scores.get(c.name());
       for (int i = 0; i < rows; i++) {
         int length = out[i].length;
-        if (tokens != null && tokens[i] != null) {
+        if (Double.isNaN(componentScores[i])) {
+          continue; // unscored: adds nothing
+        } else if (tokens != null && tokens[i] != null) {
           for (int t = 0; t < length; t++) {
             out[i][t] += c.weight() * tokens[i][t];
           }
@@ -189,7 +219,10 @@ public final class CompositeReward {
   private Attempt evaluate(Component c, RewardInput input) {
     int rows = input.size();
     Attempt a = run(c.function(), input);
-    if (a.batchProblem() != null && rows > 1) {
+    // A RewardException with no sample is the function's own verdict on the whole batch (a Python
+    // worker that timed out or died): scoring each row alone would only repeat it.
+    boolean whole = a.cause() instanceof RewardException e && e.sample() < 0;
+    if (a.batchProblem() != null && rows > 1 && !whole) {
       a = localise(c, input, a);
     }
     if (a.batchProblem() != null) {
@@ -198,7 +231,7 @@ public final class CompositeReward {
       if (onError == OnError.STOP) {
         throw failure(c, input, sample, a.batchProblem(), a.cause(), 1);
       }
-      return new Attempt(new double[rows], null, new String[rows], null, null, rows);
+      return new Attempt(new double[rows], null, new String[rows], null, null, rows, null);
     }
     int failed = 0;
     int first = -1;
@@ -222,7 +255,8 @@ public final class CompositeReward {
         }
       }
     }
-    return new Attempt(a.scores(), a.tokens(), a.rowProblems(), null, a.cause(), failed);
+    return new Attempt(
+        a.scores(), a.tokens(), a.rowProblems(), null, a.cause(), failed, a.metrics());
   }
 
   /** Scores each row alone to find which samples make the batch fail. */
@@ -234,6 +268,7 @@ public final class CompositeReward {
     Throwable cause = null;
     boolean anyFailed = false;
     boolean anyTokens = false;
+    Map<String, double[]> metrics = new LinkedHashMap<>();
     for (int i = 0; i < rows; i++) {
       Attempt alone = run(c.function(), input.row(i));
       String problem = alone.batchProblem() != null ? alone.batchProblem() : alone.rowProblems()[0];
@@ -250,12 +285,23 @@ public final class CompositeReward {
         scores[i] = alone.scores()[0];
         tokens[i] = alone.tokens() == null ? null : alone.tokens()[0];
         anyTokens |= tokens[i] != null;
+        if (alone.metrics() != null) {
+          int row = i;
+          alone.metrics().forEach((k, v) -> metricRow(metrics, k, rows)[row] = v[0]);
+        }
       }
     }
     if (!anyFailed) {
       return batch;
     }
-    return new Attempt(scores, anyTokens ? tokens : null, problems, null, cause, 0);
+    return new Attempt(
+        scores,
+        anyTokens ? tokens : null,
+        problems,
+        null,
+        cause,
+        0,
+        metrics.isEmpty() ? null : metrics);
   }
 
   /** Calls the function once and checks what it returned, without deciding what to do about it. */
@@ -264,6 +310,8 @@ public final class CompositeReward {
     RewardScores result;
     try {
       result = function.score(input);
+    } catch (RewardException e) {
+      return Attempt.batchFailure(e.getMessage(), e); // already names what failed
     } catch (Exception e) {
       return Attempt.batchFailure("threw " + e, e);
     }
@@ -280,15 +328,37 @@ public final class CompositeReward {
       return Attempt.batchFailure(
           "returned per-token rewards for " + tokens.length + " rows, expected " + rows, null);
     }
+    String[] failures = result.failures();
+    boolean[] unscored = result.unscored();
+    Map<String, double[]> metrics = result.metrics();
+    if ((failures != null && failures.length != rows)
+        || (unscored != null && unscored.length != rows)
+        || (metrics != null && metrics.values().stream().anyMatch(v -> v.length != rows))) {
+      return Attempt.batchFailure("returned failures, unscored or metrics not one per row", null);
+    }
     String[] problems = new String[rows];
     for (int i = 0; i < rows; i++) {
-      if (!Double.isFinite(scores[i])) {
+      if (failures != null && failures[i] != null) {
+        problems[i] = failures[i];
+      } else if (unscored != null && unscored[i]) {
+        scores[i] = Double.NaN;
+      } else if (!Double.isFinite(scores[i])) {
         problems[i] = "returned " + scores[i];
       } else if (tokens != null) {
         problems[i] = checkTokens(tokens[i], scores[i], input.responseIds()[i].length);
       }
     }
-    return new Attempt(scores, tokens, problems, null, null, 0);
+    return new Attempt(scores, tokens, problems, null, null, 0, metrics);
+  }
+
+  private static double[] metricRow(Map<String, double[]> metrics, String key, int rows) {
+    return metrics.computeIfAbsent(
+        key,
+        k -> {
+          double[] v = new double[rows];
+          java.util.Arrays.fill(v, Double.NaN);
+          return v;
+        });
   }
 
   private static String checkTokens(double[] tokens, double score, int length) {
@@ -320,7 +390,8 @@ public final class CompositeReward {
       Component c, RewardInput input, int sample, String problem, Throwable cause, int failed) {
     String where;
     if (sample < 0) {
-      where = "the batch (every sample succeeds when scored alone)";
+      boolean whole = cause instanceof RewardException e && e.sample() < 0;
+      where = whole ? "the batch" : "the batch (every sample succeeds when scored alone)";
     } else {
       where =
           "sample " + sample + " (response \"" + shorten(input.responseTexts().get(sample)) + "\")";
@@ -344,15 +415,20 @@ public final class CompositeReward {
     return flat.length() <= SHOWN_CHARS ? flat : flat.substring(0, SHOWN_CHARS) + "...";
   }
 
+  /** Mean over the non-NaN values (unscored rows); 0 for an empty batch, NaN if all are NaN. */
   private static double mean(double[] values) {
     if (values.length == 0) {
       return 0.0;
     }
     double sum = 0;
+    int n = 0;
     for (double v : values) {
-      sum += v;
+      if (!Double.isNaN(v)) {
+        sum += v;
+        n++;
+      }
     }
-    return sum / values.length;
+    return n == 0 ? Double.NaN : sum / n;
   }
 
   /**
@@ -365,9 +441,10 @@ public final class CompositeReward {
       String[] rowProblems,
       String batchProblem,
       Throwable cause,
-      int failures) {
+      int failures,
+      Map<String, double[]> metrics) {
     static Attempt batchFailure(String problem, Throwable cause) {
-      return new Attempt(null, null, null, problem, cause, 0);
+      return new Attempt(null, null, null, problem, cause, 0, null);
     }
   }
 }

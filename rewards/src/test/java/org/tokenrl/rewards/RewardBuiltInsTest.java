@@ -22,9 +22,9 @@ class RewardBuiltInsTest {
   }
 
   @Test
-  void builtInNamesAreTheDocumentedSix() {
+  void builtInNamesAreTheDocumentedSeven() {
     assertEquals(
-        List.of("task", "exact_match", "numeric", "regex", "length_penalty", "bleu"),
+        List.of("task", "exact_match", "numeric", "regex", "length_penalty", "bleu", "python"),
         new ArrayList<>(RewardRegistry.builtInNames()));
   }
 
