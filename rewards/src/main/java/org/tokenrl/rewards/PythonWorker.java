@@ -72,7 +72,14 @@ final class PythonWorker implements AutoCloseable {
   static PythonWorker start(String component, String what, String python, long timeoutSeconds) {
     Process process;
     try {
-      process = new ProcessBuilder(List.of(python, "-I", script().toString())).start();
+      process =
+          new ProcessBuilder(
+                  List.of(
+                      python,
+                      "-I",
+                      script().toString(),
+                      Long.toString(ProcessHandle.current().pid())))
+              .start();
     } catch (IOException e) {
       throw new RewardException(
           component,

@@ -1,9 +1,10 @@
 """tokenrl's Python reward worker (protocol version 1; rewards/README.md documents it).
 
-Started by PythonReward as `python -I reward_worker.py`: one JSON object per line on stdin, one
-answer per line on stdout. The first request is "load", every later one "score". The worker exits
-when its stdin closes, and when its parent process is gone (checked every second), so it never
-outlives the trainer. The user's prints go to stderr: stdout carries only the protocol.
+Started by PythonReward as `python -I reward_worker.py <parent pid>`: one JSON object per line
+on stdin, one answer per line on stdout. The first request is "load", every later one "score".
+The worker exits when its stdin closes, and when its parent (the pid argument) is gone (checked
+every second), so it never outlives the trainer. The user's prints go to stderr: stdout carries
+only the protocol.
 """
 import importlib.util
 import inspect
@@ -46,12 +47,11 @@ def last_line(exc):
     return line
 
 
-def watch_parent():
-    parent = os.getppid()
-    while True:
+def watch_parent(parent):
+    """Exits once the parent (its pid is argv[1]) is gone: we have been re-parented."""
+    while os.getppid() == parent:
         time.sleep(1.0)
-        if os.getppid() != parent:
-            os._exit(3)
+    os._exit(3)
 
 
 def detect(fn, name):
@@ -166,7 +166,8 @@ def score_trl(fn, request):
 
 
 def main():
-    threading.Thread(target=watch_parent, daemon=True).start()
+    parent = int(sys.argv[1]) if len(sys.argv) > 1 else os.getppid()
+    threading.Thread(target=watch_parent, args=(parent,), daemon=True).start()
     fn, signature = None, None
     for line in sys.stdin:
         request = json.loads(line)

@@ -305,6 +305,31 @@ class PythonRewardTest {
   }
 
   @Test
+  void theWorkerExitsWhenItsParentDiesEvenWithStdinOpen() throws Exception {
+    Path script =
+        Path.of(PythonWorker.class.getResource("reward_worker.py").toURI()).toAbsolutePath();
+    // sh starts the worker on sh's own stdin (our pipe, which we keep open) and exits at once, as
+    // a killed trainer would while its child is busy: only the parent check can end the worker.
+    Process sh =
+        new ProcessBuilder(
+                "sh",
+                "-c",
+                "exec 3<&0; python3 -I '" + script + "' $$ <&3 >/dev/null 2>&1 & echo $!; sleep 1")
+            .start();
+    long pid =
+        Long.parseLong(
+            new String(sh.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8)
+                .trim());
+    assertTrue(sh.waitFor(10, TimeUnit.SECONDS));
+    ProcessHandle worker = ProcessHandle.of(pid).orElse(null);
+    if (worker != null) {
+      worker.onExit().get(10, TimeUnit.SECONDS);
+    }
+    assertFalse(ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false));
+    sh.getOutputStream().close();
+  }
+
+  @Test
   void detectsBothSignaturesFromParameterNames() {
     for (String entry :
         Arrays.asList("path = verl_reward.py", "path = trl_reward.py, function = length_reward")) {
