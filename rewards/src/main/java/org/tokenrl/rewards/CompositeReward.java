@@ -23,7 +23,13 @@ import org.tokenrl.core.ProjectRoot;
  * reward.on_error = stop} throws a {@link RewardException} naming the component and the sample (or
  * "batch"); {@code zero} scores the failing samples 0 for that component (every sample, for a batch
  * failure), adds them to {@code reward/errors} and carries on. When localising, the rows that
- * succeed keep the score they got alone. A NaN never reaches the totals.
+ * succeed keep the score they got alone. A failure's NaN never reaches the totals.
+ *
+ * <p>A function may also leave rows unscored ({@link RewardScores#unscored()}, TRL's {@code None}):
+ * their component score is NaN and is left out of the total and the means; a row no component
+ * scores has a NaN total, which the algorithms treat as unscorable. Extra per-row metrics ({@link
+ * RewardScores#metrics()}) are logged as {@code reward/<component>/<key>}. {@link #close} closes
+ * every component (the {@code python} reward's worker) once the run is done.
  */
 public final class CompositeReward implements AutoCloseable {
   /** The key of a {@code rewards} entry holding its weight (default 1.0). */
