@@ -116,6 +116,11 @@ public final class Metrics {
     return "reward/" + component + "_mean";
   }
 
+  /** {@code reward/<component>/<key>}: the mean of an extra value a reward returned per row. */
+  public static String rewardValue(String component, String key) {
+    return "reward/" + component + "/" + key;
+  }
+
   /** {@code perf/time_<phase>}: seconds a step spent in one phase. */
   public static String phaseTime(String phase) {
     return "perf/time_" + phase;

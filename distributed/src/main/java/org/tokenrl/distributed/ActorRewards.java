@@ -40,7 +40,7 @@ public final class ActorRewards {
 
   public ActorRewards(Config runConfig, Path projectRoot) {
     this.task = Tasks.create(runConfig.getConfig("task"), projectRoot);
-    this.reward = CompositeReward.fromConfig(runConfig);
+    this.reward = CompositeReward.fromConfig(runConfig, projectRoot); // python.path, too
     for (List<Example> split : List.of(task.train(), task.heldOut())) {
       for (Example ex : split) {
         examples.put(ex.id(), ex);

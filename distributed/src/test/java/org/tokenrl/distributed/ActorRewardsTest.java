@@ -122,6 +122,22 @@ class ActorRewardsTest {
   }
 
   @Test
+  void aPythonRewardScoresOnTheActorAsInTheTrainer() {
+    // python.path resolves against the project root the actor is given, as task paths do.
+    Config config =
+        RayRolloutPoolTest.config(
+            "rewards=[{name=python, path=\"rewards/src/test/resources/python/verl_reward.py\"}]",
+            "distributed.rewards_on=actors");
+    List<Example> examples = examples(config, 3);
+    try (BufferAllocator allocator = new RootAllocator();
+        RolloutBatch batch = rightThenWrong(allocator, examples)) {
+      double[] actual = new ActorRewards(config, RayRolloutPoolTest.ROOT).score(batch, 0);
+      assertArrayEquals(trainerTotals(config, examples, batch), actual, 1e-12);
+      assertTrue(actual[0] == 1.0, "a right answer scores 1");
+    }
+  }
+
+  @Test
   void aRowThatIsNotTheActorsExampleIsRejected() {
     Config config = RayRolloutPoolTest.config("distributed.rewards_on=actors");
     List<Example> examples = examples(config, 2);

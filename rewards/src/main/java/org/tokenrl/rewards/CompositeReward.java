@@ -1,6 +1,7 @@
 package org.tokenrl.rewards;
 
 import com.typesafe.config.Config;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -10,6 +11,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import org.tokenrl.core.Metrics;
+import org.tokenrl.core.ProjectRoot;
 
 /**
  * The weighted sum of the configured reward functions: {@code total[i] = Σ_c weight_c *
@@ -22,9 +24,15 @@ import org.tokenrl.core.Metrics;
  * reward.on_error = stop} throws a {@link RewardException} naming the component and the sample (or
  * "batch"); {@code zero} scores the failing samples 0 for that component (every sample, for a batch
  * failure), adds them to {@code reward/errors} and carries on. When localising, the rows that
- * succeed keep the score they got alone. A NaN never reaches the totals.
+ * succeed keep the score they got alone. A failure's NaN never reaches the totals.
+ *
+ * <p>A function may also leave rows unscored ({@link RewardScores#unscored()}, TRL's {@code None}):
+ * their component score is NaN and is left out of the total and the means; a row no component
+ * scores has a NaN total, which the algorithms treat as unscorable. Extra per-row metrics ({@link
+ * RewardScores#metrics()}) are logged as {@code reward/<component>/<key>}. {@link #close} closes
+ * every component (the {@code python} reward's worker) once the run is done.
  */
-public final class CompositeReward {
+public final class CompositeReward implements AutoCloseable {
   /** The key of a {@code rewards} entry holding its weight (default 1.0). */
   public static final String WEIGHT = "weight";
 
@@ -91,6 +99,13 @@ public final class CompositeReward {
    * used twice gets the entry's index appended ({@code regex_0}, {@code regex_2}).
    */
   public static CompositeReward fromConfig(Config root) {
+    return fromConfig(root, ProjectRoot.get());
+  }
+
+  /**
+   * The same, with relative file paths in entries ({@code python}'s {@code path}) resolved here.
+   */
+  public static CompositeReward fromConfig(Config root, Path projectRoot) {
     List<? extends Config> entries = root.getConfigList("rewards");
     List<String> baseNames = new ArrayList<>();
     List<RewardFunction> functions = new ArrayList<>();
@@ -98,12 +113,13 @@ public final class CompositeReward {
     for (int i = 0; i < entries.size(); i++) {
       Config entry = entries.get(i);
       try {
-        RewardFunction function = RewardRegistry.create(entry);
+        RewardFunction function = RewardRegistry.create(entry, projectRoot);
         String configured = entry.getString(RewardRegistry.NAME);
         baseNames.add(configured.contains(".") ? function.name() : configured);
         functions.add(function);
         weights.add(entry.hasPath(WEIGHT) ? entry.getDouble(WEIGHT) : 1.0);
       } catch (RuntimeException e) {
+        functions.forEach(RewardFunction::close); // the entries built so far
         throw new IllegalArgumentException("rewards[" + i + "]: " + e.getMessage(), e);
       }
     }
@@ -127,6 +143,14 @@ public final class CompositeReward {
     return onError;
   }
 
+  /** Closes every component (stops Python reward workers); the reward is not used after. */
+  @Override
+  public void close() {
+    for (Component c : components) {
+      c.function().close();
+    }
+  }
+
   /** Scores every component on {@code input} and sums them; see the class comment for errors. */
   public RewardResult score(RewardInput input) {
     int rows = input.size();
@@ -135,6 +159,8 @@ public final class CompositeReward {
     List<double[][]> tokenScores = new ArrayList<>();
     int errors = 0;
     boolean anyTokens = false;
+    boolean[] scored = new boolean[rows];
+    Map<String, Double> extra = new LinkedHashMap<>(); // reward/<component>/<key>
     for (Component c : components) {
       Attempt a = evaluate(c, input);
       errors += a.failures();
@@ -142,11 +168,22 @@ public final class CompositeReward {
       tokenScores.add(a.tokens());
       anyTokens |= a.tokens() != null;
       for (int i = 0; i < rows; i++) {
-        total[i] += c.weight() * a.scores()[i];
+        if (!Double.isNaN(a.scores()[i])) { // NaN here is an unscored row, never a failure
+          total[i] += c.weight() * a.scores()[i];
+          scored[i] = true;
+        }
+      }
+      if (a.metrics() != null) {
+        a.metrics().forEach((k, v) -> extra.put(Metrics.rewardValue(c.name(), k), mean(v)));
       }
     }
+    for (int i = 0; i < rows; i++) {
+      total[i] = scored[i] ? total[i] : Double.NaN; // TRL: a row nothing scores has no reward
+    }
     double[][] tokens = anyTokens ? sumTokens(input, tokenScores, scores) : null;
-    return new RewardResult(total, scores, tokens, errors, metrics(scores, errors));
+    Map<String, Double> metrics = metrics(scores, errors);
+    metrics.putAll(extra);
+    return new RewardResult(total, scores, tokens, errors, metrics);
   }
 
   /**
@@ -167,7 +204,9 @@ public final class CompositeReward {
       double[] componentScores = scores.get(c.name());
       for (int i = 0; i < rows; i++) {
         int length = out[i].length;
-        if (tokens != null && tokens[i] != null) {
+        if (Double.isNaN(componentScores[i])) {
+          continue; // unscored: adds nothing
+        } else if (tokens != null && tokens[i] != null) {
           for (int t = 0; t < length; t++) {
             out[i][t] += c.weight() * tokens[i][t];
           }
@@ -186,7 +225,10 @@ public final class CompositeReward {
   private Attempt evaluate(Component c, RewardInput input) {
     int rows = input.size();
     Attempt a = run(c.function(), input);
-    if (a.batchProblem() != null && rows > 1) {
+    // A RewardException with no sample is the function's own verdict on the whole batch (a Python
+    // worker that timed out or died): scoring each row alone would only repeat it.
+    boolean whole = a.cause() instanceof RewardException e && e.sample() < 0;
+    if (a.batchProblem() != null && rows > 1 && !whole) {
       a = localise(c, input, a);
     }
     if (a.batchProblem() != null) {
@@ -195,7 +237,7 @@ public final class CompositeReward {
       if (onError == OnError.STOP) {
         throw failure(c, input, sample, a.batchProblem(), a.cause(), 1);
       }
-      return new Attempt(new double[rows], null, new String[rows], null, null, rows);
+      return new Attempt(new double[rows], null, new String[rows], null, null, rows, null);
     }
     int failed = 0;
     int first = -1;
@@ -219,7 +261,8 @@ public final class CompositeReward {
         }
       }
     }
-    return new Attempt(a.scores(), a.tokens(), a.rowProblems(), null, a.cause(), failed);
+    return new Attempt(
+        a.scores(), a.tokens(), a.rowProblems(), null, a.cause(), failed, a.metrics());
   }
 
   /** Scores each row alone to find which samples make the batch fail. */
@@ -231,6 +274,7 @@ public final class CompositeReward {
     Throwable cause = null;
     boolean anyFailed = false;
     boolean anyTokens = false;
+    Map<String, double[]> metrics = new LinkedHashMap<>();
     for (int i = 0; i < rows; i++) {
       Attempt alone = run(c.function(), input.row(i));
       String problem = alone.batchProblem() != null ? alone.batchProblem() : alone.rowProblems()[0];
@@ -247,12 +291,23 @@ public final class CompositeReward {
         scores[i] = alone.scores()[0];
         tokens[i] = alone.tokens() == null ? null : alone.tokens()[0];
         anyTokens |= tokens[i] != null;
+        if (alone.metrics() != null) {
+          int row = i;
+          alone.metrics().forEach((k, v) -> metricRow(metrics, k, rows)[row] = v[0]);
+        }
       }
     }
     if (!anyFailed) {
       return batch;
     }
-    return new Attempt(scores, anyTokens ? tokens : null, problems, null, cause, 0);
+    return new Attempt(
+        scores,
+        anyTokens ? tokens : null,
+        problems,
+        null,
+        cause,
+        0,
+        metrics.isEmpty() ? null : metrics);
   }
 
   /** Calls the function once and checks what it returned, without deciding what to do about it. */
@@ -261,6 +316,8 @@ public final class CompositeReward {
     RewardScores result;
     try {
       result = function.score(input);
+    } catch (RewardException e) {
+      return Attempt.batchFailure(e.getMessage(), e); // already names what failed
     } catch (Exception e) {
       return Attempt.batchFailure("threw " + e, e);
     }
@@ -277,15 +334,37 @@ public final class CompositeReward {
       return Attempt.batchFailure(
           "returned per-token rewards for " + tokens.length + " rows, expected " + rows, null);
     }
+    String[] failures = result.failures();
+    boolean[] unscored = result.unscored();
+    Map<String, double[]> metrics = result.metrics();
+    if ((failures != null && failures.length != rows)
+        || (unscored != null && unscored.length != rows)
+        || (metrics != null && metrics.values().stream().anyMatch(v -> v.length != rows))) {
+      return Attempt.batchFailure("returned failures, unscored or metrics not one per row", null);
+    }
     String[] problems = new String[rows];
     for (int i = 0; i < rows; i++) {
-      if (!Double.isFinite(scores[i])) {
+      if (failures != null && failures[i] != null) {
+        problems[i] = failures[i];
+      } else if (unscored != null && unscored[i]) {
+        scores[i] = Double.NaN;
+      } else if (!Double.isFinite(scores[i])) {
         problems[i] = "returned " + scores[i];
       } else if (tokens != null) {
         problems[i] = checkTokens(tokens[i], scores[i], input.responseIds()[i].length);
       }
     }
-    return new Attempt(scores, tokens, problems, null, null, 0);
+    return new Attempt(scores, tokens, problems, null, null, 0, metrics);
+  }
+
+  private static double[] metricRow(Map<String, double[]> metrics, String key, int rows) {
+    return metrics.computeIfAbsent(
+        key,
+        k -> {
+          double[] v = new double[rows];
+          java.util.Arrays.fill(v, Double.NaN);
+          return v;
+        });
   }
 
   private static String checkTokens(double[] tokens, double score, int length) {
@@ -317,7 +396,8 @@ public final class CompositeReward {
       Component c, RewardInput input, int sample, String problem, Throwable cause, int failed) {
     String where;
     if (sample < 0) {
-      where = "the batch (every sample succeeds when scored alone)";
+      boolean whole = cause instanceof RewardException e && e.sample() < 0;
+      where = whole ? "the batch" : "the batch (every sample succeeds when scored alone)";
     } else {
       where =
           "sample " + sample + " (response \"" + shorten(input.responseTexts().get(sample)) + "\")";
@@ -353,15 +433,20 @@ public final class CompositeReward {
     return metrics;
   }
 
+  /** Mean over the non-NaN values (unscored rows); 0 for an empty batch, NaN if all are NaN. */
   private static double mean(double[] values) {
     if (values.length == 0) {
       return 0.0;
     }
     double sum = 0;
+    int n = 0;
     for (double v : values) {
-      sum += v;
+      if (!Double.isNaN(v)) {
+        sum += v;
+        n++;
+      }
     }
-    return sum / values.length;
+    return n == 0 ? Double.NaN : sum / n;
   }
 
   /**
@@ -374,9 +459,10 @@ public final class CompositeReward {
       String[] rowProblems,
       String batchProblem,
       Throwable cause,
-      int failures) {
+      int failures,
+      Map<String, double[]> metrics) {
     static Attempt batchFailure(String problem, Throwable cause) {
-      return new Attempt(null, null, null, problem, cause, 0);
+      return new Attempt(null, null, null, problem, cause, 0, null);
     }
   }
 }

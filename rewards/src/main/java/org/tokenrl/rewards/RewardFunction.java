@@ -12,10 +12,19 @@ import java.util.Locale;
  * so a function may compare the responses of a group. It must return one finite score per row;
  * throwing, NaN/Inf or a wrong count is reported by {@link CompositeReward} according to {@code
  * reward.on_error}.
+ *
+ * <p>Lifecycle: built once from config, {@link #score} once per step, {@link #close} at the end.
  */
 @FunctionalInterface
-public interface RewardFunction {
+public interface RewardFunction extends AutoCloseable {
   RewardScores score(RewardInput input);
+
+  /**
+   * Releases what the function holds (the {@code python} reward's worker process). {@link
+   * CompositeReward#close} calls it once at the end of the run; the default does nothing.
+   */
+  @Override
+  default void close() {}
 
   /**
    * Name used in metrics and errors when the function was configured by class name: the simple

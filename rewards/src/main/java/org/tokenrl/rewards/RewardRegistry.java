@@ -4,14 +4,17 @@ import com.typesafe.config.Config;
 import java.lang.reflect.Constructor;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Modifier;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.ServiceLoader;
 import java.util.Set;
 import java.util.function.Function;
+import org.tokenrl.core.ProjectRoot;
 
 /**
  * Builds a reward function from one {@code rewards} entry. Its {@code name} is looked up in this
@@ -41,16 +44,26 @@ public final class RewardRegistry {
 
   /** Names of the built-in rewards, in documentation order. */
   public static Set<String> builtInNames() {
-    return BUILT_INS.keySet();
+    Set<String> names = new LinkedHashSet<>(BUILT_INS.keySet());
+    names.add(PythonReward.NAME); // built in, but it also needs the project root
+    return Collections.unmodifiableSet(names);
   }
 
   /** Builds the function named by {@code entry.name}; {@code entry} is also its parameters. */
   public static RewardFunction create(Config entry) {
+    return create(entry, ProjectRoot.get());
+  }
+
+  /** The same, with relative file paths ({@code python}'s {@code path}) resolved against a root. */
+  public static RewardFunction create(Config entry, Path projectRoot) {
     if (!entry.hasPath(NAME)) {
       throw new IllegalArgumentException(
           "a rewards entry has no name: " + entry.root().render() + "; write e.g. {name = task}");
     }
     String name = entry.getString(NAME);
+    if (name.equals(PythonReward.NAME)) {
+      return new PythonReward(entry, projectRoot);
+    }
     Function<Config, RewardFunction> builtIn = BUILT_INS.get(name);
     if (builtIn != null) {
       return builtIn.apply(entry);
@@ -72,7 +85,7 @@ public final class RewardRegistry {
     for (RewardFunctionProvider p : ServiceLoader.load(RewardFunctionProvider.class, loader())) {
       String name = p.name();
       RewardFunctionProvider previous = found.put(name, p);
-      if (BUILT_INS.containsKey(name) || previous != null) {
+      if (builtInNames().contains(name) || previous != null) {
         String other = previous == null ? "the built-in" : previous.getClass().getName();
         throw new IllegalStateException(
             "reward provider "
@@ -144,7 +157,7 @@ public final class RewardRegistry {
   }
 
   private static String unknown(String name, Set<String> providerNames) {
-    List<String> known = new ArrayList<>(BUILT_INS.keySet());
+    List<String> known = new ArrayList<>(builtInNames());
     known.addAll(providerNames);
     String kinds = providerNames.isEmpty() ? "built-in" : "built-in and registered";
     return "unknown reward '"

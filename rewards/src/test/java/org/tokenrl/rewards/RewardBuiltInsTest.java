@@ -22,9 +22,10 @@ class RewardBuiltInsTest {
   }
 
   @Test
-  void builtInNamesAreTheDocumentedSix() {
+  void builtInNamesAreTheDocumentedSeven() {
     assertEquals(
-        List.of("task", "exact_match", "numeric", "regex", "length_penalty", "bleu", "math"),
+        List.of(
+            "task", "exact_match", "numeric", "regex", "length_penalty", "bleu", "math", "python"),
         new ArrayList<>(RewardRegistry.builtInNames()));
   }
 
