@@ -9,9 +9,9 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 import org.tokenrl.model.arch.Batch;
 import org.tokenrl.model.arch.Gpt;
+import org.tokenrl.model.arch.GptConfig;
 import org.tokenrl.model.arch.Llama;
 import org.tokenrl.model.arch.LlamaConfig;
-import org.tokenrl.model.arch.ModelConfig;
 import org.tokenrl.model.arch.ModelSpec;
 import org.tokenrl.model.arch.Transformer;
 import org.tokenrl.model.io.BaseModel;
@@ -65,7 +65,7 @@ public final class Policy implements AutoCloseable {
     this.model =
         spec instanceof LlamaConfig llama
             ? new Llama(llama, dtype, seed, lora, loraState)
-            : new Gpt((ModelConfig) spec, dtype, seed, lora, loraState);
+            : new Gpt((GptConfig) spec, dtype, seed, lora, loraState);
     this.trainable = model.params().trainable();
     this.adam = new AdamW(opt, trainable);
     this.scratch = new Scratch("tokenrl-policy-" + System.identityHashCode(this));

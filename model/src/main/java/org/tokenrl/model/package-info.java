@@ -3,7 +3,7 @@
  * CPU with explicit forward and backward passes over ND4J arrays.
  *
  * <p>Architectures ({@link org.tokenrl.model.arch.ModelSpec}, chosen by {@code model.arch}): {@link
- * org.tokenrl.model.arch.Gpt} ({@code gpt}, {@link org.tokenrl.model.arch.ModelConfig}: learned
+ * org.tokenrl.model.arch.Gpt} ({@code gpt}, {@link org.tokenrl.model.arch.GptConfig}: learned
  * positions, LayerNorm, GELU, tied head; the from-scratch model) and {@link
  * org.tokenrl.model.arch.Llama} ({@code llama}, {@link org.tokenrl.model.arch.LlamaConfig}:
  * RMSNorm, rotary embeddings in HF's rotate_half layout, SwiGLU, grouped-query attention, optional

@@ -7,11 +7,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.Map;
 import org.junit.jupiter.api.Test;
-import org.tokenrl.model.arch.ModelConfig;
+import org.tokenrl.model.arch.GptConfig;
 
 /** Non-finite inputs or gradients never touch weights or optimizer state; clipping works. */
 class UpdateSafetyTest {
-  static final ModelConfig CFG = new ModelConfig(9, 16, 1, 2, 32, 16);
+  static final GptConfig CFG = new GptConfig(9, 16, 1, 2, 32, 16);
   static final int[][] PROMPTS = {{0, 1, 2}, {0, 5}};
   static final int[][] RESPONSES = {{3, 4, 8}, {6, 7, 1, 2}};
 

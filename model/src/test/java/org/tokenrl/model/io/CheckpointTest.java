@@ -16,11 +16,11 @@ import org.junit.jupiter.api.io.TempDir;
 import org.tokenrl.model.OptimizerConfig;
 import org.tokenrl.model.Policy;
 import org.tokenrl.model.UpdateStats;
-import org.tokenrl.model.arch.ModelConfig;
+import org.tokenrl.model.arch.GptConfig;
 
 /** Save/load round trips, optimizer continuation, checksum errors and atomic replacement. */
 class CheckpointTest {
-  static final ModelConfig CFG = new ModelConfig(9, 16, 2, 2, 32, 16);
+  static final GptConfig CFG = new GptConfig(9, 16, 2, 2, 32, 16);
   static final int[][] PROMPTS = {{0, 1, 2}, {0, 5}};
   static final int[][] RESPONSES = {{3, 4, 8}, {6, 7, 1, 2}};
   static final double[][] COEF = {{-0.3, -0.3, -0.3}, {0.2, -0.5, -0.1, -0.4}};

@@ -26,8 +26,8 @@ import org.tokenrl.model.LoraConfig;
 import org.tokenrl.model.OptimizerConfig;
 import org.tokenrl.model.Policy;
 import org.tokenrl.model.SamplingParams;
+import org.tokenrl.model.arch.GptConfig;
 import org.tokenrl.model.arch.LlamaConfig;
-import org.tokenrl.model.arch.ModelConfig;
 import org.tokenrl.model.arch.ModelSpec;
 import org.tokenrl.model.io.Checkpoint;
 import org.tokenrl.model.io.PretrainedModel;
@@ -620,7 +620,7 @@ public final class TrainingRun {
     String arch = m.getString("arch");
     return switch (arch) {
       case "gpt" ->
-          new ModelConfig(
+          new GptConfig(
               tokenizer.vocabSize(),
               m.getInt("d_model"),
               m.getInt("layers"),
