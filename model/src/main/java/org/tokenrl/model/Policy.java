@@ -47,8 +47,6 @@ public final class Policy implements AutoCloseable {
   private final LoraConfig lora;
   private final LoraAdapter.State loraState;
   private final LinkedHashMap<String, INDArray> trainable; // all parameters, or LoRA's adapters
-  private final Policy viewOf; // a reference view: scores with frozen adapters of viewOf's model
-  private final Map<String, float[]> frozenAdapters; // the view's adapters; null = adapters off
   private boolean closed;
   private int passTokens = DEFAULT_PASS_TOKENS;
   private BaseModel base; // the pretrained weights under LoRA adapters, when loaded from one
@@ -70,23 +68,6 @@ public final class Policy implements AutoCloseable {
     this.adam = new AdamW(opt, trainable);
     this.scratch = new Scratch("tokenrl-policy-" + System.identityHashCode(this));
     this.generator = new Generator(model, scratch);
-    this.viewOf = null;
-    this.frozenAdapters = null;
-  }
-
-  /** A reference view of {@code of}: same model, adapters frozen at {@code adapters} (or off). */
-  private Policy(Policy of, Map<String, float[]> adapters) {
-    this.spec = of.spec;
-    this.dtype = of.dtype;
-    this.lora = of.lora;
-    this.loraState = of.loraState;
-    this.model = of.model;
-    this.trainable = of.trainable;
-    this.adam = of.adam;
-    this.scratch = of.scratch;
-    this.generator = of.generator;
-    this.viewOf = of;
-    this.frozenAdapters = adapters;
   }
 
   /** A model with weights drawn deterministically from {@code seed} (float32). */
@@ -124,7 +105,7 @@ public final class Policy implements AutoCloseable {
 
   /** The pretrained weights these LoRA adapters sit on, or null (not LoRA, or random weights). */
   public BaseModel baseModel() {
-    return viewOf != null ? viewOf.baseModel() : base;
+    return base;
   }
 
   public void setBaseModel(BaseModel base) {
@@ -145,7 +126,7 @@ public final class Policy implements AutoCloseable {
   }
 
   public synchronized int passTokens() {
-    return viewOf != null ? viewOf.passTokens() : passTokens;
+    return passTokens;
   }
 
   /** Consecutive row ranges [from, to), each within the pass budget (or a single row). */
@@ -175,19 +156,19 @@ public final class Policy implements AutoCloseable {
   /**
    * The KL reference without a second copy of the base: a view of this policy that scores with the
    * adapters switched off ({@code keepCurrentAdapters = false}, the base model) or with a frozen
-   * copy of the adapters as they are now (after an SFT warm-up). Only {@link #score} is supported;
-   * closing the view frees nothing. Needs LoRA.
+   * copy of the adapters as they are now (after an SFT warm-up). It can only score; closing it
+   * frees nothing. Needs LoRA.
    */
-  public synchronized Policy referenceView(boolean keepCurrentAdapters) {
+  public synchronized ReferenceScorer referenceView(boolean keepCurrentAdapters) {
     checkOpen();
     if (!lora.enabled()) {
       throw new IllegalStateException("a reference view needs LoRA adapters (model.lora.rank > 0)");
     }
-    return new Policy(this, keepCurrentAdapters ? adapterWeights() : null);
+    return new AdapterReference(this, keepCurrentAdapters ? adapterWeights() : null);
   }
 
-  /** Scores as the view's reference: adapters off, or swapped for the frozen copy meanwhile. */
-  private TokenScores scoreAsReference(
+  /** Scores as a reference view: adapters off, or swapped for the frozen copy meanwhile. */
+  TokenScores scoreAsReference(
       Map<String, float[]> frozen, int[][] prompts, int[][] responses, double temperature) {
     synchronized (this) {
       if (frozen == null) {
@@ -359,9 +340,6 @@ public final class Policy implements AutoCloseable {
    * (logits/temperature), teacher-forced on prompt++response.
    */
   public synchronized TokenScores score(int[][] prompts, int[][] responses, double temperature) {
-    if (viewOf != null) {
-      return viewOf.scoreAsReference(frozenAdapters, prompts, responses, temperature);
-    }
     checkOpen();
     validate(prompts, responses, temperature);
     double[][] logprobs = new double[prompts.length][];
@@ -788,9 +766,6 @@ public final class Policy implements AutoCloseable {
   /** Releases the native memory of weights, gradients and optimizer state. */
   @Override
   public synchronized void close() {
-    if (viewOf != null) {
-      return; // a view owns nothing
-    }
     if (closed) {
       return;
     }

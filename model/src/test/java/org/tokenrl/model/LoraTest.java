@@ -244,8 +244,8 @@ class LoraTest {
     try (Policy p = Policy.create(LlamaTest.TIED, OptimizerConfig.defaults(1e-2), 5, LORA);
         Policy base = Policy.create(LlamaTest.TIED, OptimizerConfig.defaults(1e-2), 5)) {
       randomiseB(p, 2);
-      Policy off = p.referenceView(false);
-      Policy frozen = p.referenceView(true);
+      ReferenceScorer off = p.referenceView(false);
+      ReferenceScorer frozen = p.referenceView(true);
       double[][] atFreeze = p.score(PROMPTS, RESPONSES, 1.0).logprobs();
       p.update(PROMPTS, RESPONSES, coef(new Random(1)), null, 1.0);
       double[][] now = p.score(PROMPTS, RESPONSES, 1.0).logprobs();

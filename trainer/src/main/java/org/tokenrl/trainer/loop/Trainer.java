@@ -12,6 +12,7 @@ import org.tokenrl.algorithms.rl.RlAlgorithm;
 import org.tokenrl.algorithms.rl.TokenCredit;
 import org.tokenrl.core.RolloutBatch;
 import org.tokenrl.model.Policy;
+import org.tokenrl.model.ReferenceScorer;
 import org.tokenrl.model.SamplingParams;
 import org.tokenrl.model.TokenScores;
 import org.tokenrl.model.UpdateStats;
@@ -50,7 +51,7 @@ public final class Trainer {
    */
   record Parts(
       Policy policy,
-      Policy reference,
+      ReferenceScorer reference,
       RolloutPool pool,
       Task task,
       CompositeReward reward,
@@ -97,7 +98,7 @@ public final class Trainer {
   }
 
   private final Policy policy;
-  private final Policy reference; // frozen; null when the algorithm uses no KL term
+  private final ReferenceScorer reference; // frozen; null when the algorithm uses no KL term
   private final RolloutPool pool;
   private final Task task;
   private final CompositeReward reward;
