@@ -15,7 +15,6 @@ import org.tokenrl.model.arch.LlamaConfig;
 import org.tokenrl.model.arch.ModelSpec;
 import org.tokenrl.model.arch.Transformer;
 import org.tokenrl.model.io.BaseModel;
-import org.tokenrl.model.nn.CpuKernels;
 import org.tokenrl.model.nn.Embedding;
 import org.tokenrl.model.nn.LmHead;
 import org.tokenrl.model.nn.LoraAdapter;
@@ -41,7 +40,7 @@ public final class Policy implements AutoCloseable {
   private final ModelSpec spec;
   private final DataType dtype;
   private final Transformer model;
-  private final AdamW adam;
+  private final Optimizer optimizer;
   private final Generator generator;
   private final Scratch scratch;
   private final LoraConfig lora;
@@ -65,7 +64,7 @@ public final class Policy implements AutoCloseable {
             ? new Llama(llama, dtype, seed, lora, loraState)
             : new Gpt((GptConfig) spec, dtype, seed, lora, loraState);
     this.trainable = model.params().trainable();
-    this.adam = new AdamW(opt, trainable);
+    this.optimizer = new Optimizer(opt, trainable, model.params()::decays);
     this.scratch = new Scratch("tokenrl-policy-" + System.identityHashCode(this));
     this.generator = new Generator(model, scratch);
   }
@@ -180,11 +179,11 @@ public final class Policy implements AutoCloseable {
         }
       }
       LinkedHashMap<String, float[]> live = adapterWeights();
-      assignAll(adapterParams(), frozen, "adapters");
+      Weights.assignAll(adapterParams(), frozen, "adapters");
       try {
         return score(prompts, responses, temperature);
       } finally {
-        assignAll(adapterParams(), live, "adapters");
+        Weights.assignAll(adapterParams(), live, "adapters");
       }
     }
   }
@@ -253,8 +252,9 @@ public final class Policy implements AutoCloseable {
     return spec;
   }
 
-  public OptimizerConfig optimizerConfig() {
-    return adam.config();
+  /** Clipping and AdamW: learning rate, applied steps and moments. */
+  public Optimizer optimizer() {
+    return optimizer;
   }
 
   // ------------------------------------------------------------------ teacher forcing
@@ -434,9 +434,7 @@ public final class Policy implements AutoCloseable {
     if (s.skipReason != null) {
       return new UpdateStats(s.loss, s.gradNorm, true, s.skipReason);
     }
-    double clip = adam.config().gradClipNorm();
-    double scale = clip > 0 && s.gradNorm > clip ? clip / (s.gradNorm + 1e-6) : 1.0;
-    adam.apply(trainable, s.gradients, scale, model.params()::decays);
+    optimizer.apply(s.gradients, s.gradNorm);
     return new UpdateStats(s.loss, s.gradNorm, false, "");
   }
 
@@ -466,7 +464,7 @@ public final class Policy implements AutoCloseable {
     Params params = model.params();
     params.zeroGrads();
     double loss = 0;
-    loraState.dropoutStep = adam.step() + 1; // adapter dropout masks: a function of the step
+    loraState.dropoutStep = optimizer.step() + 1; // adapter dropout masks: a function of the step
     List<int[]> passes = passes(prompts, responses);
     for (int pass = 0; pass < passes.size(); pass++) {
       loraState.pass = pass;
@@ -474,16 +472,7 @@ public final class Policy implements AutoCloseable {
           accumulateGradients(
               prompts, responses, targetCoef, vocabCoef, temperature, passes.get(pass));
     }
-    double squares = 0;
-    for (INDArray g : params.grads.values()) {
-      double sq = CpuKernels.sumOfSquares(g);
-      if (Double.isNaN(sq)) { // double arrays, or another backend: ND4J's reduction
-        double n = g.norm2Number().doubleValue();
-        sq = n * n;
-      }
-      squares += sq;
-    }
-    double norm = Math.sqrt(squares);
+    double norm = Optimizer.globalNorm(params.grads.values());
     String reason = null;
     if (!Double.isFinite(loss)) {
       reason = "non-finite loss " + loss;
@@ -612,17 +601,9 @@ public final class Policy implements AutoCloseable {
     return null;
   }
 
-  public synchronized void setLearningRate(double lr) {
-    adam.setLearningRate(lr);
-  }
-
-  public synchronized double learningRate() {
-    return adam.learningRate();
-  }
-
-  /** Number of applied (not skipped) optimizer steps. */
-  public synchronized long optimizerStep() {
-    return adam.step();
+  /** The learning rate of the next {@link #update}; same as {@code optimizer().setLearningRate}. */
+  public void setLearningRate(double lr) {
+    optimizer.setLearningRate(lr);
   }
 
   // ------------------------------------------------------------------ sampling
@@ -676,16 +657,16 @@ public final class Policy implements AutoCloseable {
   public synchronized void importWeights(Map<String, float[]> weights) {
     checkOpen();
     if (lora.enabled() && weights.keySet().stream().allMatch(n -> n.contains(".lora_"))) {
-      assignAll(adapterParams(), weights, "adapters");
+      Weights.assignAll(adapterParams(), weights, "adapters");
       return;
     }
     if (lora.enabled() && weights.keySet().stream().noneMatch(n -> n.contains(".lora_"))) {
       LinkedHashMap<String, INDArray> base = new LinkedHashMap<>(model.params().values);
       base.keySet().removeAll(adapterParams().keySet());
-      assignAll(base, weights, "weights");
+      Weights.assignAll(base, weights, "weights");
       return;
     }
-    assignAll(model.params().values, weights, "weights");
+    Weights.assignAll(model.params().values, weights, "weights");
   }
 
   public synchronized Map<String, long[]> parameterShapes() {
@@ -695,72 +676,11 @@ public final class Policy implements AutoCloseable {
   /** Independent instance with the same weights and optimizer settings; fresh optimizer state. */
   public synchronized Policy copy() {
     checkOpen();
-    Policy p = new Policy(spec, adam.config(), null, dtype, lora);
+    Policy p = new Policy(spec, optimizer.config(), null, dtype, lora);
     p.base = base;
     p.importWeights(exportWeights());
-    p.setLearningRate(learningRate());
+    p.setLearningRate(optimizer.learningRate());
     return p;
-  }
-
-  /** Adam moments as float copies named "m.<param>" and "v.<param>" (for checkpoints). */
-  public synchronized LinkedHashMap<String, float[]> exportOptimizerState() {
-    LinkedHashMap<String, float[]> out = new LinkedHashMap<>();
-    adam.m.forEach((name, arr) -> out.put("m." + name, Tensors.toFloats(arr)));
-    adam.v.forEach((name, arr) -> out.put("v." + name, Tensors.toFloats(arr)));
-    return out;
-  }
-
-  public synchronized void importOptimizerState(Map<String, float[]> state, long step, double lr) {
-    Map<String, float[]> m = new HashMap<>();
-    Map<String, float[]> v = new HashMap<>();
-    state.forEach(
-        (key, value) -> {
-          if (key.startsWith("m.")) {
-            m.put(key.substring(2), value);
-          } else if (key.startsWith("v.")) {
-            v.put(key.substring(2), value);
-          } else {
-            throw new IllegalArgumentException("unexpected optimizer tensor " + key);
-          }
-        });
-    assignAll(adam.m, m, "optimizer first moments");
-    assignAll(adam.v, v, "optimizer second moments");
-    adam.setStep(step);
-    adam.setLearningRate(lr);
-  }
-
-  private void assignAll(Map<String, INDArray> targets, Map<String, float[]> values, String what) {
-    if (!targets.keySet().equals(values.keySet())) {
-      throw new IllegalArgumentException(
-          what
-              + " names do not match the model: expected "
-              + targets.keySet()
-              + ", got "
-              + values.keySet());
-    }
-    for (Map.Entry<String, INDArray> e : targets.entrySet()) {
-      float[] src = values.get(e.getKey());
-      INDArray dst = e.getValue();
-      if (src.length != dst.length()) {
-        throw new IllegalArgumentException(
-            what
-                + " '"
-                + e.getKey()
-                + "' has "
-                + src.length
-                + " values, the model needs "
-                + dst.length()
-                + " (shape "
-                + java.util.Arrays.toString(dst.shape())
-                + ")");
-      }
-    }
-    for (Map.Entry<String, INDArray> e : targets.entrySet()) {
-      INDArray dst = e.getValue();
-      INDArray src = Tensors.array(values.get(e.getKey()), dst.dataType(), dst.shape());
-      dst.assign(src);
-      Ops.free(src);
-    }
   }
 
   /** Releases the native memory of weights, gradients and optimizer state. */
@@ -771,7 +691,7 @@ public final class Policy implements AutoCloseable {
     }
     closed = true;
     model.params().close();
-    adam.close();
+    optimizer.close();
     scratch.release();
   }
 

@@ -140,7 +140,7 @@ public class PolicyGradientTest {
     UpdateStats stats = policy.update(PROMPTS, RESPONSES, zero, null, 1.0);
     assertFalse(stats.skipped());
     assertEquals(0.0, stats.gradNorm());
-    assertEquals(1, policy.optimizerStep());
+    assertEquals(1, policy.optimizer().step());
     Map<String, float[]> after = policy.exportWeights();
     before.forEach((k, w) -> assertArrayEquals(w, after.get(k), k));
   }

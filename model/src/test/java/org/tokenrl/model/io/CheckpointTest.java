@@ -46,8 +46,8 @@ class CheckpointTest {
     assertEquals("{\"step\":3}", loaded.trainerStateJson());
     Policy restored = loaded.policy();
     assertEquals(original.config(), restored.config());
-    assertEquals(original.optimizerStep(), restored.optimizerStep());
-    assertEquals(original.learningRate(), restored.learningRate());
+    assertEquals(original.optimizer().step(), restored.optimizer().step());
+    assertEquals(original.optimizer().learningRate(), restored.optimizer().learningRate());
     assertArrayEquals(
         original.score(PROMPTS, RESPONSES, 1.0).logprobs()[1],
         restored.score(PROMPTS, RESPONSES, 1.0).logprobs()[1]);
@@ -59,8 +59,8 @@ class CheckpointTest {
     Map<String, float[]> wa = original.exportWeights();
     Map<String, float[]> wb = restored.exportWeights();
     wa.forEach((k, w) -> assertArrayEquals(w, wb.get(k), k));
-    Map<String, float[]> oa = original.exportOptimizerState();
-    Map<String, float[]> ob = restored.exportOptimizerState();
+    Map<String, float[]> oa = original.optimizer().exportState();
+    Map<String, float[]> ob = restored.optimizer().exportState();
     oa.forEach((k, s) -> assertArrayEquals(s, ob.get(k), k));
   }
 
