@@ -129,27 +129,8 @@ public final class Policy implements AutoCloseable {
   }
 
   /** Consecutive row ranges [from, to), each within the pass budget (or a single row). */
-  public List<int[]> passes(int[][] prompts, int[][] responses) {
-    List<int[]> out = new java.util.ArrayList<>();
-    int from = 0;
-    int longest = 0;
-    for (int i = 0; i < prompts.length; i++) {
-      int len = prompts[i].length + responses[i].length - 1;
-      if (i > from && (long) Math.max(longest, len) * (i - from + 1) > passTokens) {
-        out.add(new int[] {from, i});
-        from = i;
-        longest = 0;
-      }
-      longest = Math.max(longest, len);
-    }
-    if (from < prompts.length) {
-      out.add(new int[] {from, prompts.length});
-    }
-    return out;
-  }
-
-  private static int[][] rows(int[][] all, int[] pass) {
-    return java.util.Arrays.copyOfRange(all, pass[0], pass[1]);
+  List<int[]> passes(int[][] prompts, int[][] responses) {
+    return TeacherForced.passes(prompts, responses, passTokens);
   }
 
   /**
@@ -259,78 +240,10 @@ public final class Policy implements AutoCloseable {
 
   // ------------------------------------------------------------------ teacher forcing
 
-  /**
-   * prompt ++ response without its last token, right-padded; response token t of row i is the
-   * target predicted at flat row {@code rows[k]} of the batch, k enumerating (i, t) in order.
-   */
-  private record TeacherForced(Batch batch, int[] rows, int[] targets) {}
-
-  /** The checks every scoring or training call makes on the whole batch before any pass. */
-  private void validate(int[][] prompts, int[][] responses, double temperature) {
-    if (prompts.length != responses.length) {
-      throw new IllegalArgumentException(
-          prompts.length + " prompts but " + responses.length + " responses");
-    }
-    if (!(temperature > 0)) {
-      throw new IllegalArgumentException("temperature must be > 0, got " + temperature);
-    }
-    for (int i = 0; i < prompts.length; i++) {
-      if (prompts[i].length == 0) {
-        throw new IllegalArgumentException("prompt " + i + " is empty: start prompts with BOS");
-      }
-      int len = prompts[i].length + responses[i].length - 1;
-      if (len > spec.maxSeqLen()) {
-        throw new IllegalArgumentException(
-            "row "
-                + i
-                + " holds "
-                + len
-                + " tokens but the model sees at most "
-                + spec.maxSeqLen()
-                + " positions: shorten prompts/responses or use a model with more positions");
-      }
-      for (int y : responses[i]) {
-        if (y < 0 || y >= spec.vocabSize()) {
-          throw new IllegalArgumentException(
-              "response token "
-                  + y
-                  + " (row "
-                  + i
-                  + ") is outside the vocabulary [0, "
-                  + spec.vocabSize()
-                  + ")");
-        }
-      }
-    }
-  }
-
-  /** One pass's rows (already validated) as a right-padded batch with its scored rows. */
-  private TeacherForced teacherForced(int[][] prompts, int[][] responses, double temperature) {
-    int[][] inputs = new int[prompts.length][];
-    int scored = 0;
-    for (int i = 0; i < prompts.length; i++) {
-      int[] sequence = java.util.Arrays.copyOf(prompts[i], prompts[i].length + responses[i].length);
-      System.arraycopy(responses[i], 0, sequence, prompts[i].length, responses[i].length);
-      inputs[i] = java.util.Arrays.copyOf(sequence, sequence.length - 1);
-      scored += responses[i].length;
-    }
-    Batch batch = Batch.rightPadded(inputs, spec.maxSeqLen());
-    int[] rows = new int[scored];
-    int[] targets = new int[scored];
-    int k = 0;
-    for (int i = 0; i < prompts.length; i++) {
-      for (int t = 0; t < responses[i].length; t++) {
-        rows[k] = batch.flat(i, prompts[i].length - 1 + t);
-        targets[k++] = responses[i][t];
-      }
-    }
-    return new TeacherForced(batch, rows, targets);
-  }
-
   /** Final hidden states of the scored rows, [S, d]. */
   private INDArray scoredHidden(TeacherForced tf, boolean train) {
-    INDArray hidden = model.forward(tf.batch, train); // [R, d]
-    return Nd4j.pullRows(hidden, 1, tf.rows);
+    INDArray hidden = model.forward(tf.batch(), train); // [R, d]
+    return Nd4j.pullRows(hidden, 1, tf.rows());
   }
 
   // ------------------------------------------------------------------ scoring
@@ -341,11 +254,11 @@ public final class Policy implements AutoCloseable {
    */
   public synchronized TokenScores score(int[][] prompts, int[][] responses, double temperature) {
     checkOpen();
-    validate(prompts, responses, temperature);
+    TeacherForced.validate(spec, prompts, responses, temperature);
     double[][] logprobs = new double[prompts.length][];
     double[][] entropies = new double[prompts.length][];
     for (int[] pass : passes(prompts, responses)) {
-      TeacherForced tf = teacherForced(rows(prompts, pass), rows(responses, pass), temperature);
+      TeacherForced tf = TeacherForced.of(prompts, responses, pass, spec.maxSeqLen());
       LmHead.Result r = scorePass(tf, temperature, null);
       double[] lp = r == null ? new double[0] : r.logp();
       double[] ent = r == null ? new double[0] : r.entropy();
@@ -366,14 +279,14 @@ public final class Policy implements AutoCloseable {
   public synchronized void responseLogProbs(
       int[][] prompts, int[][] responses, double temperature, LogProbRows visitor) {
     checkOpen();
-    validate(prompts, responses, temperature);
+    TeacherForced.validate(spec, prompts, responses, temperature);
     for (int[] pass : passes(prompts, responses)) {
-      TeacherForced tf = teacherForced(rows(prompts, pass), rows(responses, pass), temperature);
-      if (tf.rows.length == 0) {
+      TeacherForced tf = TeacherForced.of(prompts, responses, pass, spec.maxSeqLen());
+      if (tf.rows().length == 0) {
         continue;
       }
-      int[] rowOf = new int[tf.rows.length];
-      int[] posOf = new int[tf.rows.length];
+      int[] rowOf = new int[tf.rows().length];
+      int[] posOf = new int[tf.rows().length];
       int k = 0;
       for (int i = pass[0]; i < pass[1]; i++) {
         for (int t = 0; t < responses[i].length; t++) {
@@ -391,7 +304,7 @@ public final class Policy implements AutoCloseable {
    */
   private LmHead.Result scorePass(
       TeacherForced tf, double temperature, java.util.function.ObjIntConsumer<float[]> rows) {
-    if (tf.rows.length == 0) {
+    if (tf.rows().length == 0) {
       return null;
     }
     try (var ws = scratch.open()) {
@@ -399,7 +312,7 @@ public final class Policy implements AutoCloseable {
           scoredHidden(tf, false),
           model.headWeight(),
           null,
-          tf.targets,
+          tf.targets(),
           temperature,
           null,
           null,
@@ -453,8 +366,8 @@ public final class Policy implements AutoCloseable {
       VocabCoef[][] vocabCoef,
       double temperature) {
     checkOpen();
-    validate(prompts, responses, temperature);
-    String bad = checkCoefficients(responses, targetCoef, vocabCoef);
+    TeacherForced.validate(spec, prompts, responses, temperature);
+    String bad = TeacherForced.checkCoefficients(spec, responses, targetCoef, vocabCoef);
     if (bad != null) {
       return new Surrogate(Double.NaN, Double.NaN, Map.of(), bad);
     }
@@ -492,12 +405,12 @@ public final class Policy implements AutoCloseable {
       VocabCoef[][] vocabCoef,
       double temperature,
       int[] pass) {
-    TeacherForced tf = teacherForced(rows(prompts, pass), rows(responses, pass), temperature);
-    if (tf.rows.length == 0) {
+    TeacherForced tf = TeacherForced.of(prompts, responses, pass, spec.maxSeqLen());
+    if (tf.rows().length == 0) {
       return 0;
     }
-    double[] coef = new double[tf.rows.length];
-    VocabCoef[] vocab = vocabCoef == null ? null : new VocabCoef[tf.rows.length];
+    double[] coef = new double[tf.rows().length];
+    VocabCoef[] vocab = vocabCoef == null ? null : new VocabCoef[tf.rows().length];
     int k = 0;
     for (int i = pass[0]; i < pass[1]; i++) {
       for (int t = 0; t < responses[i].length; t++) {
@@ -509,19 +422,19 @@ public final class Policy implements AutoCloseable {
       }
     }
     try (var ws = scratch.open()) {
-      INDArray hidden = model.forward(tf.batch, true); // [R, d]
+      INDArray hidden = model.forward(tf.batch(), true); // [R, d]
       LmHead.Result head =
           LmHead.run(
-              Nd4j.pullRows(hidden, 1, tf.rows),
+              Nd4j.pullRows(hidden, 1, tf.rows()),
               model.headWeight(),
               model.headGrad(),
-              tf.targets,
+              tf.targets(),
               temperature,
               coef,
               vocab,
               null);
       INDArray dHidden = Nd4j.zeros(dtype, hidden.shape()); // [R, d]: zero where nothing is scored
-      Embedding.scatterAddRows(dHidden, tf.rows, head.dHidden());
+      Embedding.scatterAddRows(dHidden, tf.rows(), head.dHidden());
       model.backward(dHidden);
       return head.loss();
     }
@@ -545,60 +458,6 @@ public final class Policy implements AutoCloseable {
 
   Transformer model() {
     return model;
-  }
-
-  private String checkCoefficients(
-      int[][] responses, double[][] targetCoef, VocabCoef[][] vocabCoef) {
-    if (targetCoef == null || targetCoef.length != responses.length) {
-      throw new IllegalArgumentException("targetCoef must have one row per response");
-    }
-    for (int i = 0; i < responses.length; i++) {
-      if (targetCoef[i].length != responses[i].length) {
-        throw new IllegalArgumentException(
-            "targetCoef["
-                + i
-                + "] has "
-                + targetCoef[i].length
-                + " entries but response "
-                + i
-                + " has "
-                + responses[i].length
-                + " tokens");
-      }
-      for (int t = 0; t < targetCoef[i].length; t++) {
-        if (!Double.isFinite(targetCoef[i][t])) {
-          return "non-finite targetCoef[" + i + "][" + t + "] = " + targetCoef[i][t];
-        }
-      }
-      if (vocabCoef == null) {
-        continue;
-      }
-      if (vocabCoef.length != responses.length || vocabCoef[i].length != responses[i].length) {
-        throw new IllegalArgumentException("vocabCoef must be [N][responses[i].length]");
-      }
-      for (int t = 0; t < vocabCoef[i].length; t++) {
-        VocabCoef c = vocabCoef[i][t];
-        if (c == null) {
-          continue;
-        }
-        for (int j = 0; j < c.ids().length; j++) {
-          if (c.ids()[j] < 0 || c.ids()[j] >= spec.vocabSize()) {
-            throw new IllegalArgumentException(
-                "vocabCoef["
-                    + i
-                    + "]["
-                    + t
-                    + "] names id "
-                    + c.ids()[j]
-                    + " outside the vocabulary");
-          }
-          if (!Float.isFinite(c.values()[j])) {
-            return "non-finite vocabCoef[" + i + "][" + t + "] entry " + c.values()[j];
-          }
-        }
-      }
-    }
-    return null;
   }
 
   /** The learning rate of the next {@link #update}; same as {@code optimizer().setLearningRate}. */
