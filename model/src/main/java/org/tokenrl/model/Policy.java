@@ -1,6 +1,5 @@
 package org.tokenrl.model;
 
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -20,7 +19,6 @@ import org.tokenrl.model.nn.LmHead;
 import org.tokenrl.model.nn.LoraAdapter;
 import org.tokenrl.model.nn.Ops;
 import org.tokenrl.model.nn.Scratch;
-import org.tokenrl.model.nn.Tensors;
 
 /**
  * The policy language model: a decoder-only {@link Transformer} ({@link Gpt} or {@link Llama},
@@ -160,22 +158,13 @@ public final class Policy implements AutoCloseable {
         }
       }
       LinkedHashMap<String, float[]> live = adapterWeights();
-      Weights.assignAll(adapterParams(), frozen, "adapters");
+      Weights.assignAll(Weights.adapters(model), frozen, "adapters");
       try {
         return score(prompts, responses, temperature);
       } finally {
-        Weights.assignAll(adapterParams(), live, "adapters");
+        Weights.assignAll(Weights.adapters(model), live, "adapters");
       }
     }
-  }
-
-  private LinkedHashMap<String, INDArray> adapterParams() {
-    LinkedHashMap<String, INDArray> out = new LinkedHashMap<>();
-    for (LoraAdapter a : model.adapters()) {
-      out.put(a.module + ".lora_A.weight", a.a());
-      out.put(a.module + ".lora_B.weight", a.b());
-    }
-    return out;
   }
 
   /**
@@ -183,9 +172,7 @@ public final class Policy implements AutoCloseable {
    * <module>.lora_B.weight} [out, r] in model order (empty without LoRA).
    */
   public synchronized LinkedHashMap<String, float[]> adapterWeights() {
-    LinkedHashMap<String, float[]> out = new LinkedHashMap<>();
-    adapterParams().forEach((name, arr) -> out.put(name, Tensors.toFloats(arr)));
-    return out;
+    return Weights.floats(Weights.adapters(model));
   }
 
   /**
@@ -202,31 +189,7 @@ public final class Policy implements AutoCloseable {
    */
   public synchronized LinkedHashMap<String, float[]> mergedWeights() {
     checkOpen();
-    LinkedHashMap<String, float[]> out = new LinkedHashMap<>();
-    Map<String, INDArray> adapters = adapterParams();
-    Map<String, LoraAdapter> byWeight = new HashMap<>();
-    for (LoraAdapter a : model.adapters()) {
-      byWeight.put(a.module + ".weight", a); // llama: HF's <module>.weight
-      byWeight.put(a.module, a); // gpt: the weight's name is the module path
-    }
-    model
-        .params()
-        .values
-        .forEach(
-            (name, arr) -> {
-              if (adapters.containsKey(name)) {
-                return;
-              }
-              LoraAdapter a = byWeight.get(name);
-              if (a == null) {
-                out.put(name, Tensors.toFloats(arr));
-                return;
-              }
-              INDArray merged = a.target.merged(a.delta());
-              out.put(name, Tensors.toFloats(merged));
-              Ops.free(merged);
-            });
-    return out;
+    return Weights.merged(model);
   }
 
   public ModelSpec config() {
@@ -504,9 +467,7 @@ public final class Policy implements AutoCloseable {
    */
   public synchronized LinkedHashMap<String, float[]> exportWeights() {
     checkOpen();
-    LinkedHashMap<String, float[]> out = new LinkedHashMap<>();
-    model.params().values.forEach((name, arr) -> out.put(name, Tensors.toFloats(arr)));
-    return out;
+    return Weights.floats(model.params().values);
   }
 
   /**
@@ -515,17 +476,7 @@ public final class Policy implements AutoCloseable {
    */
   public synchronized void importWeights(Map<String, float[]> weights) {
     checkOpen();
-    if (lora.enabled() && weights.keySet().stream().allMatch(n -> n.contains(".lora_"))) {
-      Weights.assignAll(adapterParams(), weights, "adapters");
-      return;
-    }
-    if (lora.enabled() && weights.keySet().stream().noneMatch(n -> n.contains(".lora_"))) {
-      LinkedHashMap<String, INDArray> base = new LinkedHashMap<>(model.params().values);
-      base.keySet().removeAll(adapterParams().keySet());
-      Weights.assignAll(base, weights, "weights");
-      return;
-    }
-    Weights.assignAll(model.params().values, weights, "weights");
+    Weights.load(model, lora.enabled(), weights);
   }
 
   public synchronized Map<String, long[]> parameterShapes() {
