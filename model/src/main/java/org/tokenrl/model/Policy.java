@@ -49,7 +49,7 @@ public final class Policy implements AutoCloseable {
   private BaseModel base; // the pretrained weights under LoRA adapters, when loaded from one
 
   /** Default of {@link #setPassTokens}. */
-  public static final int DEFAULT_PASS_TOKENS = 4096;
+  private static final int DEFAULT_PASS_TOKENS = 4096;
 
   /** {@code seed} null: zero weights, for a copy whose weights are imported next. */
   private Policy(ModelSpec spec, OptimizerConfig opt, Long seed, DataType dtype, LoraConfig lora) {
@@ -319,10 +319,10 @@ public final class Policy implements AutoCloseable {
    * state. {@code skipReason} is non-null when they are unusable (non-finite inputs, loss or
    * gradient, or nothing to train on). The gradient arrays are reused by the next call.
    */
-  public record Surrogate(
+  record Surrogate(
       double loss, double gradNorm, Map<String, INDArray> gradients, String skipReason) {}
 
-  public synchronized Surrogate surrogate(
+  synchronized Surrogate surrogate(
       int[][] prompts,
       int[][] responses,
       double[][] targetCoef,
@@ -439,15 +439,10 @@ public final class Policy implements AutoCloseable {
     return decodeLoop(prompts, params, rowSeeds, true, null);
   }
 
-  /** Same as {@link #generate} but re-running the full forward pass each step: the reference. */
-  public synchronized Generation generateNoCache(
-      int[][] prompts, SamplingParams params, long[] rowSeeds) {
-    return decodeLoop(prompts, params, rowSeeds, false, null);
-  }
-
   /**
-   * The generation loop; {@code logitsSink}, if given, receives each step's raw logits [B][V]
-   * (tests compare cached and uncached decoding with it).
+   * The generation loop, with the KV cache or ({@code useCache} false, the reference) re-running
+   * the full forward pass each step; {@code logitsSink}, if given, receives each step's raw logits
+   * [B][V] (tests compare cached and uncached decoding with it).
    */
   public synchronized Generation decodeLoop(
       int[][] prompts,

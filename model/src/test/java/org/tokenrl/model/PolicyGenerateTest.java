@@ -66,7 +66,7 @@ class PolicyGenerateTest {
   @Test
   void samplingWithSameSeedsIsIdenticalWithAndWithoutCache() {
     Generation a = policy.generate(PROMPTS, sampled(12), SEEDS);
-    Generation b = policy.generateNoCache(PROMPTS, sampled(12), SEEDS);
+    Generation b = policy.decodeLoop(PROMPTS, sampled(12), SEEDS, false, null);
     Generation c = policy.generate(PROMPTS, sampled(12), SEEDS);
     for (int i = 0; i < PROMPTS.length; i++) {
       assertArrayEquals(b.responses()[i], a.responses()[i]);
