@@ -20,6 +20,8 @@ import org.tokenrl.model.nn.LoraAdapter;
 import org.tokenrl.model.nn.Ops;
 import org.tokenrl.model.nn.Scratch;
 
+// ~500 lines: scoring, the training forward/backward and sampling share one model, its pass
+// budget and workspace; the optimizer, teacher forcing and weight I/O are already split out.
 /**
  * The policy language model: a decoder-only {@link Transformer} ({@link Gpt} or {@link Llama},
  * chosen by the {@link ModelSpec}) that scores, trains and samples, with explicit forward and
@@ -30,6 +32,10 @@ import org.tokenrl.model.nn.Scratch;
  *
  * <p>No [N·T, V] array is ever built: tokens enter as ids, and the LM head, log-softmax, entropy
  * and loss gradient run in chunks of rows ({@link LmHead}).
+ *
+ * <p>It scores ({@link #score}, {@link #responseLogProbs}), updates ({@link #update}, whose step is
+ * the {@link Optimizer}'s) and generates ({@link #generate}); weight import/export and the LoRA
+ * merge are {@code Weights}'s, reached through one-line methods here.
  *
  * <p>Instances are not shared between threads in the framework (each rollout worker holds its own
  * {@link #copy()}), but all public methods are synchronized so accidental sharing stays correct.
