@@ -1,6 +1,8 @@
 package org.tokenrl.model;
 
+import java.util.LinkedHashMap;
 import java.util.Map;
+import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
  * {@link Policy#referenceView}: a LoRA policy's model scored with the adapters switched off (the
@@ -15,9 +17,27 @@ final class AdapterReference implements ReferenceScorer {
     this.frozenAdapters = frozenAdapters;
   }
 
+  /** Scores under the policy's lock, so no update or other score sees the swapped adapters. */
   @Override
   public TokenScores score(int[][] prompts, int[][] responses, double temperature) {
-    return policy.scoreAsReference(frozenAdapters, prompts, responses, temperature);
+    synchronized (policy) {
+      if (frozenAdapters == null) {
+        policy.loraState().enabled = false;
+        try {
+          return policy.score(prompts, responses, temperature);
+        } finally {
+          policy.loraState().enabled = true;
+        }
+      }
+      Map<String, INDArray> adapters = Weights.adapters(policy.model());
+      LinkedHashMap<String, float[]> live = policy.adapterWeights();
+      Weights.assignAll(adapters, frozenAdapters, "adapters");
+      try {
+        return policy.score(prompts, responses, temperature);
+      } finally {
+        Weights.assignAll(adapters, live, "adapters");
+      }
+    }
   }
 
   @Override

@@ -151,28 +151,6 @@ public final class Policy implements AutoCloseable {
     return new AdapterReference(this, keepCurrentAdapters ? adapterWeights() : null);
   }
 
-  /** Scores as a reference view: adapters off, or swapped for the frozen copy meanwhile. */
-  TokenScores scoreAsReference(
-      Map<String, float[]> frozen, int[][] prompts, int[][] responses, double temperature) {
-    synchronized (this) {
-      if (frozen == null) {
-        loraState.enabled = false;
-        try {
-          return score(prompts, responses, temperature);
-        } finally {
-          loraState.enabled = true;
-        }
-      }
-      LinkedHashMap<String, float[]> live = adapterWeights();
-      Weights.assignAll(Weights.adapters(model), frozen, "adapters");
-      try {
-        return score(prompts, responses, temperature);
-      } finally {
-        Weights.assignAll(Weights.adapters(model), live, "adapters");
-      }
-    }
-  }
-
   /**
    * The adapters as float copies: {@code <module>.lora_A.weight} [r, in] and {@code
    * <module>.lora_B.weight} [out, r] in model order (empty without LoRA).
@@ -427,6 +405,11 @@ public final class Policy implements AutoCloseable {
 
   Transformer model() {
     return model;
+  }
+
+  /** Whether the LoRA adapters take part in passes (a reference view switches them off). */
+  LoraAdapter.State loraState() {
+    return loraState;
   }
 
   /** The learning rate of the next {@link #update}; same as {@code optimizer().setLearningRate}. */
