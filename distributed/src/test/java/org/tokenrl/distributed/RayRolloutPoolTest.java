@@ -25,7 +25,7 @@ import org.tokenrl.core.RolloutBatch;
 import org.tokenrl.model.OptimizerConfig;
 import org.tokenrl.model.Policy;
 import org.tokenrl.model.SamplingParams;
-import org.tokenrl.model.arch.ModelConfig;
+import org.tokenrl.model.arch.GptConfig;
 import org.tokenrl.rollout.Example;
 import org.tokenrl.rollout.InProcessRolloutPool;
 import org.tokenrl.rollout.PendingBatch;
@@ -43,12 +43,12 @@ import org.tokenrl.rollout.RolloutPools;
 @Timeout(value = 240, unit = TimeUnit.SECONDS)
 class RayRolloutPoolTest {
   static final Path ROOT = Path.of(System.getProperty("tokenrl.root", "..")).toAbsolutePath();
-  static final ModelConfig MODEL = new ModelConfig(20, 32, 1, 2, 64, 40);
+  static final GptConfig MODEL = new GptConfig(20, 32, 1, 2, 64, 40);
   static final SamplingParams SAMPLING = new SamplingParams(1.0, 0, 1.0, 12, 1, false);
 
   /** A policy over the character tokenizer's ids, for pools that decode and score responses. */
-  static final ModelConfig CHAR_MODEL =
-      new ModelConfig(CharTokenizer.ascii().vocabSize(), 32, 1, 2, 64, 48);
+  static final GptConfig CHAR_MODEL =
+      new GptConfig(CharTokenizer.ascii().vocabSize(), 32, 1, 2, 64, 48);
 
   static final SamplingParams CHAR_SAMPLING =
       new SamplingParams(1.0, 0, 1.0, 12, CharTokenizer.ascii().eos(), false);

@@ -1,6 +1,5 @@
 package org.tokenrl.model;
 
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -9,20 +8,20 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 import org.tokenrl.model.arch.Batch;
 import org.tokenrl.model.arch.Gpt;
+import org.tokenrl.model.arch.GptConfig;
 import org.tokenrl.model.arch.Llama;
 import org.tokenrl.model.arch.LlamaConfig;
-import org.tokenrl.model.arch.ModelConfig;
 import org.tokenrl.model.arch.ModelSpec;
 import org.tokenrl.model.arch.Transformer;
 import org.tokenrl.model.io.BaseModel;
-import org.tokenrl.model.nn.CpuKernels;
 import org.tokenrl.model.nn.Embedding;
 import org.tokenrl.model.nn.LmHead;
 import org.tokenrl.model.nn.LoraAdapter;
 import org.tokenrl.model.nn.Ops;
 import org.tokenrl.model.nn.Scratch;
-import org.tokenrl.model.nn.Tensors;
 
+// ~500 lines: scoring, the training forward/backward and sampling share one model, its pass
+// budget and workspace; the optimizer, teacher forcing and weight I/O are already split out.
 /**
  * The policy language model: a decoder-only {@link Transformer} ({@link Gpt} or {@link Llama},
  * chosen by the {@link ModelSpec}) that scores, trains and samples, with explicit forward and
@@ -34,6 +33,10 @@ import org.tokenrl.model.nn.Tensors;
  * <p>No [N·T, V] array is ever built: tokens enter as ids, and the LM head, log-softmax, entropy
  * and loss gradient run in chunks of rows ({@link LmHead}).
  *
+ * <p>It scores ({@link #score}, {@link #responseLogProbs}), updates ({@link #update}, whose step is
+ * the {@link Optimizer}'s) and generates ({@link #generate}); weight import/export and the LoRA
+ * merge are {@code Weights}'s, reached through one-line methods here.
+ *
  * <p>Instances are not shared between threads in the framework (each rollout worker holds its own
  * {@link #copy()}), but all public methods are synchronized so accidental sharing stays correct.
  */
@@ -41,20 +44,18 @@ public final class Policy implements AutoCloseable {
   private final ModelSpec spec;
   private final DataType dtype;
   private final Transformer model;
-  private final AdamW adam;
+  private final Optimizer optimizer;
   private final Generator generator;
   private final Scratch scratch;
   private final LoraConfig lora;
   private final LoraAdapter.State loraState;
   private final LinkedHashMap<String, INDArray> trainable; // all parameters, or LoRA's adapters
-  private final Policy viewOf; // a reference view: scores with frozen adapters of viewOf's model
-  private final Map<String, float[]> frozenAdapters; // the view's adapters; null = adapters off
   private boolean closed;
   private int passTokens = DEFAULT_PASS_TOKENS;
   private BaseModel base; // the pretrained weights under LoRA adapters, when loaded from one
 
   /** Default of {@link #setPassTokens}. */
-  public static final int DEFAULT_PASS_TOKENS = 4096;
+  private static final int DEFAULT_PASS_TOKENS = 4096;
 
   /** {@code seed} null: zero weights, for a copy whose weights are imported next. */
   private Policy(ModelSpec spec, OptimizerConfig opt, Long seed, DataType dtype, LoraConfig lora) {
@@ -65,28 +66,11 @@ public final class Policy implements AutoCloseable {
     this.model =
         spec instanceof LlamaConfig llama
             ? new Llama(llama, dtype, seed, lora, loraState)
-            : new Gpt((ModelConfig) spec, dtype, seed, lora, loraState);
+            : new Gpt((GptConfig) spec, dtype, seed, lora, loraState);
     this.trainable = model.params().trainable();
-    this.adam = new AdamW(opt, trainable);
+    this.optimizer = new Optimizer(opt, trainable, model.params()::decays);
     this.scratch = new Scratch("tokenrl-policy-" + System.identityHashCode(this));
     this.generator = new Generator(model, scratch);
-    this.viewOf = null;
-    this.frozenAdapters = null;
-  }
-
-  /** A reference view of {@code of}: same model, adapters frozen at {@code adapters} (or off). */
-  private Policy(Policy of, Map<String, float[]> adapters) {
-    this.spec = of.spec;
-    this.dtype = of.dtype;
-    this.lora = of.lora;
-    this.loraState = of.loraState;
-    this.model = of.model;
-    this.trainable = of.trainable;
-    this.adam = of.adam;
-    this.scratch = of.scratch;
-    this.generator = of.generator;
-    this.viewOf = of;
-    this.frozenAdapters = adapters;
   }
 
   /** A model with weights drawn deterministically from {@code seed} (float32). */
@@ -124,7 +108,7 @@ public final class Policy implements AutoCloseable {
 
   /** The pretrained weights these LoRA adapters sit on, or null (not LoRA, or random weights). */
   public BaseModel baseModel() {
-    return viewOf != null ? viewOf.baseModel() : base;
+    return base;
   }
 
   public void setBaseModel(BaseModel base) {
@@ -145,76 +129,26 @@ public final class Policy implements AutoCloseable {
   }
 
   public synchronized int passTokens() {
-    return viewOf != null ? viewOf.passTokens() : passTokens;
+    return passTokens;
   }
 
   /** Consecutive row ranges [from, to), each within the pass budget (or a single row). */
-  public List<int[]> passes(int[][] prompts, int[][] responses) {
-    List<int[]> out = new java.util.ArrayList<>();
-    int from = 0;
-    int longest = 0;
-    for (int i = 0; i < prompts.length; i++) {
-      int len = prompts[i].length + responses[i].length - 1;
-      if (i > from && (long) Math.max(longest, len) * (i - from + 1) > passTokens) {
-        out.add(new int[] {from, i});
-        from = i;
-        longest = 0;
-      }
-      longest = Math.max(longest, len);
-    }
-    if (from < prompts.length) {
-      out.add(new int[] {from, prompts.length});
-    }
-    return out;
-  }
-
-  private static int[][] rows(int[][] all, int[] pass) {
-    return java.util.Arrays.copyOfRange(all, pass[0], pass[1]);
+  List<int[]> passes(int[][] prompts, int[][] responses) {
+    return TeacherForced.passes(prompts, responses, passTokens);
   }
 
   /**
    * The KL reference without a second copy of the base: a view of this policy that scores with the
    * adapters switched off ({@code keepCurrentAdapters = false}, the base model) or with a frozen
-   * copy of the adapters as they are now (after an SFT warm-up). Only {@link #score} is supported;
-   * closing the view frees nothing. Needs LoRA.
+   * copy of the adapters as they are now (after an SFT warm-up). It can only score; closing it
+   * frees nothing. Needs LoRA.
    */
-  public synchronized Policy referenceView(boolean keepCurrentAdapters) {
+  public synchronized ReferenceScorer referenceView(boolean keepCurrentAdapters) {
     checkOpen();
     if (!lora.enabled()) {
       throw new IllegalStateException("a reference view needs LoRA adapters (model.lora.rank > 0)");
     }
-    return new Policy(this, keepCurrentAdapters ? adapterWeights() : null);
-  }
-
-  /** Scores as the view's reference: adapters off, or swapped for the frozen copy meanwhile. */
-  private TokenScores scoreAsReference(
-      Map<String, float[]> frozen, int[][] prompts, int[][] responses, double temperature) {
-    synchronized (this) {
-      if (frozen == null) {
-        loraState.enabled = false;
-        try {
-          return score(prompts, responses, temperature);
-        } finally {
-          loraState.enabled = true;
-        }
-      }
-      LinkedHashMap<String, float[]> live = adapterWeights();
-      assignAll(adapterParams(), frozen, "adapters");
-      try {
-        return score(prompts, responses, temperature);
-      } finally {
-        assignAll(adapterParams(), live, "adapters");
-      }
-    }
-  }
-
-  private LinkedHashMap<String, INDArray> adapterParams() {
-    LinkedHashMap<String, INDArray> out = new LinkedHashMap<>();
-    for (LoraAdapter a : model.adapters()) {
-      out.put(a.module + ".lora_A.weight", a.a());
-      out.put(a.module + ".lora_B.weight", a.b());
-    }
-    return out;
+    return new AdapterReference(this, keepCurrentAdapters ? adapterWeights() : null);
   }
 
   /**
@@ -222,9 +156,7 @@ public final class Policy implements AutoCloseable {
    * <module>.lora_B.weight} [out, r] in model order (empty without LoRA).
    */
   public synchronized LinkedHashMap<String, float[]> adapterWeights() {
-    LinkedHashMap<String, float[]> out = new LinkedHashMap<>();
-    adapterParams().forEach((name, arr) -> out.put(name, Tensors.toFloats(arr)));
-    return out;
+    return Weights.floats(Weights.adapters(model));
   }
 
   /**
@@ -241,115 +173,24 @@ public final class Policy implements AutoCloseable {
    */
   public synchronized LinkedHashMap<String, float[]> mergedWeights() {
     checkOpen();
-    LinkedHashMap<String, float[]> out = new LinkedHashMap<>();
-    Map<String, INDArray> adapters = adapterParams();
-    Map<String, LoraAdapter> byWeight = new HashMap<>();
-    for (LoraAdapter a : model.adapters()) {
-      byWeight.put(a.module + ".weight", a); // llama: HF's <module>.weight
-      byWeight.put(a.module, a); // gpt: the weight's name is the module path
-    }
-    model
-        .params()
-        .values
-        .forEach(
-            (name, arr) -> {
-              if (adapters.containsKey(name)) {
-                return;
-              }
-              LoraAdapter a = byWeight.get(name);
-              if (a == null) {
-                out.put(name, Tensors.toFloats(arr));
-                return;
-              }
-              INDArray merged = a.target.merged(a.delta());
-              out.put(name, Tensors.toFloats(merged));
-              Ops.free(merged);
-            });
-    return out;
+    return Weights.merged(model);
   }
 
   public ModelSpec config() {
     return spec;
   }
 
-  public OptimizerConfig optimizerConfig() {
-    return adam.config();
+  /** Clipping and AdamW: learning rate, applied steps and moments. */
+  public Optimizer optimizer() {
+    return optimizer;
   }
 
   // ------------------------------------------------------------------ teacher forcing
 
-  /**
-   * prompt ++ response without its last token, right-padded; response token t of row i is the
-   * target predicted at flat row {@code rows[k]} of the batch, k enumerating (i, t) in order.
-   */
-  private record TeacherForced(Batch batch, int[] rows, int[] targets) {}
-
-  /** The checks every scoring or training call makes on the whole batch before any pass. */
-  private void validate(int[][] prompts, int[][] responses, double temperature) {
-    if (prompts.length != responses.length) {
-      throw new IllegalArgumentException(
-          prompts.length + " prompts but " + responses.length + " responses");
-    }
-    if (!(temperature > 0)) {
-      throw new IllegalArgumentException("temperature must be > 0, got " + temperature);
-    }
-    for (int i = 0; i < prompts.length; i++) {
-      if (prompts[i].length == 0) {
-        throw new IllegalArgumentException("prompt " + i + " is empty: start prompts with BOS");
-      }
-      int len = prompts[i].length + responses[i].length - 1;
-      if (len > spec.maxSeqLen()) {
-        throw new IllegalArgumentException(
-            "row "
-                + i
-                + " holds "
-                + len
-                + " tokens but the model sees at most "
-                + spec.maxSeqLen()
-                + " positions: shorten prompts/responses or use a model with more positions");
-      }
-      for (int y : responses[i]) {
-        if (y < 0 || y >= spec.vocabSize()) {
-          throw new IllegalArgumentException(
-              "response token "
-                  + y
-                  + " (row "
-                  + i
-                  + ") is outside the vocabulary [0, "
-                  + spec.vocabSize()
-                  + ")");
-        }
-      }
-    }
-  }
-
-  /** One pass's rows (already validated) as a right-padded batch with its scored rows. */
-  private TeacherForced teacherForced(int[][] prompts, int[][] responses, double temperature) {
-    int[][] inputs = new int[prompts.length][];
-    int scored = 0;
-    for (int i = 0; i < prompts.length; i++) {
-      int[] sequence = java.util.Arrays.copyOf(prompts[i], prompts[i].length + responses[i].length);
-      System.arraycopy(responses[i], 0, sequence, prompts[i].length, responses[i].length);
-      inputs[i] = java.util.Arrays.copyOf(sequence, sequence.length - 1);
-      scored += responses[i].length;
-    }
-    Batch batch = Batch.rightPadded(inputs, spec.maxSeqLen());
-    int[] rows = new int[scored];
-    int[] targets = new int[scored];
-    int k = 0;
-    for (int i = 0; i < prompts.length; i++) {
-      for (int t = 0; t < responses[i].length; t++) {
-        rows[k] = batch.flat(i, prompts[i].length - 1 + t);
-        targets[k++] = responses[i][t];
-      }
-    }
-    return new TeacherForced(batch, rows, targets);
-  }
-
   /** Final hidden states of the scored rows, [S, d]. */
   private INDArray scoredHidden(TeacherForced tf, boolean train) {
-    INDArray hidden = model.forward(tf.batch, train); // [R, d]
-    return Nd4j.pullRows(hidden, 1, tf.rows);
+    INDArray hidden = model.forward(tf.batch(), train); // [R, d]
+    return Nd4j.pullRows(hidden, 1, tf.rows());
   }
 
   // ------------------------------------------------------------------ scoring
@@ -359,15 +200,12 @@ public final class Policy implements AutoCloseable {
    * (logits/temperature), teacher-forced on prompt++response.
    */
   public synchronized TokenScores score(int[][] prompts, int[][] responses, double temperature) {
-    if (viewOf != null) {
-      return viewOf.scoreAsReference(frozenAdapters, prompts, responses, temperature);
-    }
     checkOpen();
-    validate(prompts, responses, temperature);
+    TeacherForced.validate(spec, prompts, responses, temperature);
     double[][] logprobs = new double[prompts.length][];
     double[][] entropies = new double[prompts.length][];
     for (int[] pass : passes(prompts, responses)) {
-      TeacherForced tf = teacherForced(rows(prompts, pass), rows(responses, pass), temperature);
+      TeacherForced tf = TeacherForced.of(prompts, responses, pass, spec.maxSeqLen());
       LmHead.Result r = scorePass(tf, temperature, null);
       double[] lp = r == null ? new double[0] : r.logp();
       double[] ent = r == null ? new double[0] : r.entropy();
@@ -388,14 +226,14 @@ public final class Policy implements AutoCloseable {
   public synchronized void responseLogProbs(
       int[][] prompts, int[][] responses, double temperature, LogProbRows visitor) {
     checkOpen();
-    validate(prompts, responses, temperature);
+    TeacherForced.validate(spec, prompts, responses, temperature);
     for (int[] pass : passes(prompts, responses)) {
-      TeacherForced tf = teacherForced(rows(prompts, pass), rows(responses, pass), temperature);
-      if (tf.rows.length == 0) {
+      TeacherForced tf = TeacherForced.of(prompts, responses, pass, spec.maxSeqLen());
+      if (tf.rows().length == 0) {
         continue;
       }
-      int[] rowOf = new int[tf.rows.length];
-      int[] posOf = new int[tf.rows.length];
+      int[] rowOf = new int[tf.rows().length];
+      int[] posOf = new int[tf.rows().length];
       int k = 0;
       for (int i = pass[0]; i < pass[1]; i++) {
         for (int t = 0; t < responses[i].length; t++) {
@@ -413,7 +251,7 @@ public final class Policy implements AutoCloseable {
    */
   private LmHead.Result scorePass(
       TeacherForced tf, double temperature, java.util.function.ObjIntConsumer<float[]> rows) {
-    if (tf.rows.length == 0) {
+    if (tf.rows().length == 0) {
       return null;
     }
     try (var ws = scratch.open()) {
@@ -421,7 +259,7 @@ public final class Policy implements AutoCloseable {
           scoredHidden(tf, false),
           model.headWeight(),
           null,
-          tf.targets,
+          tf.targets(),
           temperature,
           null,
           null,
@@ -456,9 +294,7 @@ public final class Policy implements AutoCloseable {
     if (s.skipReason != null) {
       return new UpdateStats(s.loss, s.gradNorm, true, s.skipReason);
     }
-    double clip = adam.config().gradClipNorm();
-    double scale = clip > 0 && s.gradNorm > clip ? clip / (s.gradNorm + 1e-6) : 1.0;
-    adam.apply(trainable, s.gradients, scale, model.params()::decays);
+    optimizer.apply(s.gradients, s.gradNorm);
     return new UpdateStats(s.loss, s.gradNorm, false, "");
   }
 
@@ -467,18 +303,18 @@ public final class Policy implements AutoCloseable {
    * state. {@code skipReason} is non-null when they are unusable (non-finite inputs, loss or
    * gradient, or nothing to train on). The gradient arrays are reused by the next call.
    */
-  public record Surrogate(
+  record Surrogate(
       double loss, double gradNorm, Map<String, INDArray> gradients, String skipReason) {}
 
-  public synchronized Surrogate surrogate(
+  synchronized Surrogate surrogate(
       int[][] prompts,
       int[][] responses,
       double[][] targetCoef,
       VocabCoef[][] vocabCoef,
       double temperature) {
     checkOpen();
-    validate(prompts, responses, temperature);
-    String bad = checkCoefficients(responses, targetCoef, vocabCoef);
+    TeacherForced.validate(spec, prompts, responses, temperature);
+    String bad = TeacherForced.checkCoefficients(spec, responses, targetCoef, vocabCoef);
     if (bad != null) {
       return new Surrogate(Double.NaN, Double.NaN, Map.of(), bad);
     }
@@ -488,7 +324,7 @@ public final class Policy implements AutoCloseable {
     Params params = model.params();
     params.zeroGrads();
     double loss = 0;
-    loraState.dropoutStep = adam.step() + 1; // adapter dropout masks: a function of the step
+    loraState.dropoutStep = optimizer.step() + 1; // adapter dropout masks: a function of the step
     List<int[]> passes = passes(prompts, responses);
     for (int pass = 0; pass < passes.size(); pass++) {
       loraState.pass = pass;
@@ -496,16 +332,7 @@ public final class Policy implements AutoCloseable {
           accumulateGradients(
               prompts, responses, targetCoef, vocabCoef, temperature, passes.get(pass));
     }
-    double squares = 0;
-    for (INDArray g : params.grads.values()) {
-      double sq = CpuKernels.sumOfSquares(g);
-      if (Double.isNaN(sq)) { // double arrays, or another backend: ND4J's reduction
-        double n = g.norm2Number().doubleValue();
-        sq = n * n;
-      }
-      squares += sq;
-    }
-    double norm = Math.sqrt(squares);
+    double norm = Optimizer.globalNorm(params.grads.values());
     String reason = null;
     if (!Double.isFinite(loss)) {
       reason = "non-finite loss " + loss;
@@ -525,12 +352,12 @@ public final class Policy implements AutoCloseable {
       VocabCoef[][] vocabCoef,
       double temperature,
       int[] pass) {
-    TeacherForced tf = teacherForced(rows(prompts, pass), rows(responses, pass), temperature);
-    if (tf.rows.length == 0) {
+    TeacherForced tf = TeacherForced.of(prompts, responses, pass, spec.maxSeqLen());
+    if (tf.rows().length == 0) {
       return 0;
     }
-    double[] coef = new double[tf.rows.length];
-    VocabCoef[] vocab = vocabCoef == null ? null : new VocabCoef[tf.rows.length];
+    double[] coef = new double[tf.rows().length];
+    VocabCoef[] vocab = vocabCoef == null ? null : new VocabCoef[tf.rows().length];
     int k = 0;
     for (int i = pass[0]; i < pass[1]; i++) {
       for (int t = 0; t < responses[i].length; t++) {
@@ -542,19 +369,19 @@ public final class Policy implements AutoCloseable {
       }
     }
     try (var ws = scratch.open()) {
-      INDArray hidden = model.forward(tf.batch, true); // [R, d]
+      INDArray hidden = model.forward(tf.batch(), true); // [R, d]
       LmHead.Result head =
           LmHead.run(
-              Nd4j.pullRows(hidden, 1, tf.rows),
+              Nd4j.pullRows(hidden, 1, tf.rows()),
               model.headWeight(),
               model.headGrad(),
-              tf.targets,
+              tf.targets(),
               temperature,
               coef,
               vocab,
               null);
       INDArray dHidden = Nd4j.zeros(dtype, hidden.shape()); // [R, d]: zero where nothing is scored
-      Embedding.scatterAddRows(dHidden, tf.rows, head.dHidden());
+      Embedding.scatterAddRows(dHidden, tf.rows(), head.dHidden());
       model.backward(dHidden);
       return head.loss();
     }
@@ -580,71 +407,14 @@ public final class Policy implements AutoCloseable {
     return model;
   }
 
-  private String checkCoefficients(
-      int[][] responses, double[][] targetCoef, VocabCoef[][] vocabCoef) {
-    if (targetCoef == null || targetCoef.length != responses.length) {
-      throw new IllegalArgumentException("targetCoef must have one row per response");
-    }
-    for (int i = 0; i < responses.length; i++) {
-      if (targetCoef[i].length != responses[i].length) {
-        throw new IllegalArgumentException(
-            "targetCoef["
-                + i
-                + "] has "
-                + targetCoef[i].length
-                + " entries but response "
-                + i
-                + " has "
-                + responses[i].length
-                + " tokens");
-      }
-      for (int t = 0; t < targetCoef[i].length; t++) {
-        if (!Double.isFinite(targetCoef[i][t])) {
-          return "non-finite targetCoef[" + i + "][" + t + "] = " + targetCoef[i][t];
-        }
-      }
-      if (vocabCoef == null) {
-        continue;
-      }
-      if (vocabCoef.length != responses.length || vocabCoef[i].length != responses[i].length) {
-        throw new IllegalArgumentException("vocabCoef must be [N][responses[i].length]");
-      }
-      for (int t = 0; t < vocabCoef[i].length; t++) {
-        VocabCoef c = vocabCoef[i][t];
-        if (c == null) {
-          continue;
-        }
-        for (int j = 0; j < c.ids().length; j++) {
-          if (c.ids()[j] < 0 || c.ids()[j] >= spec.vocabSize()) {
-            throw new IllegalArgumentException(
-                "vocabCoef["
-                    + i
-                    + "]["
-                    + t
-                    + "] names id "
-                    + c.ids()[j]
-                    + " outside the vocabulary");
-          }
-          if (!Float.isFinite(c.values()[j])) {
-            return "non-finite vocabCoef[" + i + "][" + t + "] entry " + c.values()[j];
-          }
-        }
-      }
-    }
-    return null;
+  /** Whether the LoRA adapters take part in passes (a reference view switches them off). */
+  LoraAdapter.State loraState() {
+    return loraState;
   }
 
-  public synchronized void setLearningRate(double lr) {
-    adam.setLearningRate(lr);
-  }
-
-  public synchronized double learningRate() {
-    return adam.learningRate();
-  }
-
-  /** Number of applied (not skipped) optimizer steps. */
-  public synchronized long optimizerStep() {
-    return adam.step();
+  /** The learning rate of the next {@link #update}; same as {@code optimizer().setLearningRate}. */
+  public void setLearningRate(double lr) {
+    optimizer.setLearningRate(lr);
   }
 
   // ------------------------------------------------------------------ sampling
@@ -658,15 +428,10 @@ public final class Policy implements AutoCloseable {
     return decodeLoop(prompts, params, rowSeeds, true, null);
   }
 
-  /** Same as {@link #generate} but re-running the full forward pass each step: the reference. */
-  public synchronized Generation generateNoCache(
-      int[][] prompts, SamplingParams params, long[] rowSeeds) {
-    return decodeLoop(prompts, params, rowSeeds, false, null);
-  }
-
   /**
-   * The generation loop; {@code logitsSink}, if given, receives each step's raw logits [B][V]
-   * (tests compare cached and uncached decoding with it).
+   * The generation loop, with the KV cache or ({@code useCache} false, the reference) re-running
+   * the full forward pass each step; {@code logitsSink}, if given, receives each step's raw logits
+   * [B][V] (tests compare cached and uncached decoding with it).
    */
   public synchronized Generation decodeLoop(
       int[][] prompts,
@@ -686,9 +451,7 @@ public final class Policy implements AutoCloseable {
    */
   public synchronized LinkedHashMap<String, float[]> exportWeights() {
     checkOpen();
-    LinkedHashMap<String, float[]> out = new LinkedHashMap<>();
-    model.params().values.forEach((name, arr) -> out.put(name, Tensors.toFloats(arr)));
-    return out;
+    return Weights.floats(model.params().values);
   }
 
   /**
@@ -697,17 +460,7 @@ public final class Policy implements AutoCloseable {
    */
   public synchronized void importWeights(Map<String, float[]> weights) {
     checkOpen();
-    if (lora.enabled() && weights.keySet().stream().allMatch(n -> n.contains(".lora_"))) {
-      assignAll(adapterParams(), weights, "adapters");
-      return;
-    }
-    if (lora.enabled() && weights.keySet().stream().noneMatch(n -> n.contains(".lora_"))) {
-      LinkedHashMap<String, INDArray> base = new LinkedHashMap<>(model.params().values);
-      base.keySet().removeAll(adapterParams().keySet());
-      assignAll(base, weights, "weights");
-      return;
-    }
-    assignAll(model.params().values, weights, "weights");
+    Weights.load(model, lora.enabled(), weights);
   }
 
   public synchronized Map<String, long[]> parameterShapes() {
@@ -717,86 +470,22 @@ public final class Policy implements AutoCloseable {
   /** Independent instance with the same weights and optimizer settings; fresh optimizer state. */
   public synchronized Policy copy() {
     checkOpen();
-    Policy p = new Policy(spec, adam.config(), null, dtype, lora);
+    Policy p = new Policy(spec, optimizer.config(), null, dtype, lora);
     p.base = base;
     p.importWeights(exportWeights());
-    p.setLearningRate(learningRate());
+    p.setLearningRate(optimizer.learningRate());
     return p;
-  }
-
-  /** Adam moments as float copies named "m.<param>" and "v.<param>" (for checkpoints). */
-  public synchronized LinkedHashMap<String, float[]> exportOptimizerState() {
-    LinkedHashMap<String, float[]> out = new LinkedHashMap<>();
-    adam.m.forEach((name, arr) -> out.put("m." + name, Tensors.toFloats(arr)));
-    adam.v.forEach((name, arr) -> out.put("v." + name, Tensors.toFloats(arr)));
-    return out;
-  }
-
-  public synchronized void importOptimizerState(Map<String, float[]> state, long step, double lr) {
-    Map<String, float[]> m = new HashMap<>();
-    Map<String, float[]> v = new HashMap<>();
-    state.forEach(
-        (key, value) -> {
-          if (key.startsWith("m.")) {
-            m.put(key.substring(2), value);
-          } else if (key.startsWith("v.")) {
-            v.put(key.substring(2), value);
-          } else {
-            throw new IllegalArgumentException("unexpected optimizer tensor " + key);
-          }
-        });
-    assignAll(adam.m, m, "optimizer first moments");
-    assignAll(adam.v, v, "optimizer second moments");
-    adam.setStep(step);
-    adam.setLearningRate(lr);
-  }
-
-  private void assignAll(Map<String, INDArray> targets, Map<String, float[]> values, String what) {
-    if (!targets.keySet().equals(values.keySet())) {
-      throw new IllegalArgumentException(
-          what
-              + " names do not match the model: expected "
-              + targets.keySet()
-              + ", got "
-              + values.keySet());
-    }
-    for (Map.Entry<String, INDArray> e : targets.entrySet()) {
-      float[] src = values.get(e.getKey());
-      INDArray dst = e.getValue();
-      if (src.length != dst.length()) {
-        throw new IllegalArgumentException(
-            what
-                + " '"
-                + e.getKey()
-                + "' has "
-                + src.length
-                + " values, the model needs "
-                + dst.length()
-                + " (shape "
-                + java.util.Arrays.toString(dst.shape())
-                + ")");
-      }
-    }
-    for (Map.Entry<String, INDArray> e : targets.entrySet()) {
-      INDArray dst = e.getValue();
-      INDArray src = Tensors.array(values.get(e.getKey()), dst.dataType(), dst.shape());
-      dst.assign(src);
-      Ops.free(src);
-    }
   }
 
   /** Releases the native memory of weights, gradients and optimizer state. */
   @Override
   public synchronized void close() {
-    if (viewOf != null) {
-      return; // a view owns nothing
-    }
     if (closed) {
       return;
     }
     closed = true;
     model.params().close();
-    adam.close();
+    optimizer.close();
     scratch.release();
   }
 

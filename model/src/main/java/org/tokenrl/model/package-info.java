@@ -3,7 +3,7 @@
  * CPU with explicit forward and backward passes over ND4J arrays.
  *
  * <p>Architectures ({@link org.tokenrl.model.arch.ModelSpec}, chosen by {@code model.arch}): {@link
- * org.tokenrl.model.arch.Gpt} ({@code gpt}, {@link org.tokenrl.model.arch.ModelConfig}: learned
+ * org.tokenrl.model.arch.Gpt} ({@code gpt}, {@link org.tokenrl.model.arch.GptConfig}: learned
  * positions, LayerNorm, GELU, tied head; the from-scratch model) and {@link
  * org.tokenrl.model.arch.Llama} ({@code llama}, {@link org.tokenrl.model.arch.LlamaConfig}:
  * RMSNorm, rotary embeddings in HF's rotate_half layout, SwiGLU, grouped-query attention, optional
@@ -21,11 +21,13 @@
  * org.tokenrl.model.LogProbRows}) or take them sparse ({@link org.tokenrl.model.VocabCoef}).
  *
  * <p>Training ({@link org.tokenrl.model.Policy#update}): forward, chunked head, backward into
- * per-parameter gradient buffers, global-norm clipping and {@code AdamW}, after checking loss and
- * gradient norm for NaN/Inf (a bad step changes nothing). Activations live in a per-policy ND4J
- * workspace ({@code Scratch}) reused by every pass. Sampling prefills a {@link
- * org.tokenrl.model.nn.KvCache} (n_kv_heads wide) with one forward pass over left-padded prompts
- * and decodes one token for all rows per step.
+ * per-parameter gradient buffers, then the {@link org.tokenrl.model.Optimizer} step (global-norm
+ * clipping and {@code AdamW}), after checking loss and gradient norm for NaN/Inf (a bad step
+ * changes nothing). A KL term's frozen reference is a {@link org.tokenrl.model.ReferenceScorer}: a
+ * frozen copy, or the LoRA policy with its adapters off or frozen; neither can update. Activations
+ * live in a per-policy ND4J workspace ({@code Scratch}) reused by every pass. Sampling prefills a
+ * {@link org.tokenrl.model.nn.KvCache} (n_kv_heads wide) with one forward pass over left-padded
+ * prompts and decodes one token for all rows per step.
  *
  * <p>Persistence: {@link org.tokenrl.model.io.SafeTensors} (the standard safetensors format, F32)
  * and {@link org.tokenrl.model.io.Checkpoint} (checksummed directory, atomic replace; model.json

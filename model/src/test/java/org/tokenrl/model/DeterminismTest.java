@@ -11,11 +11,11 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
-import org.tokenrl.model.arch.ModelConfig;
+import org.tokenrl.model.arch.GptConfig;
 
 /** Same seed => bit-identical weights, updates, scores and samples, in this JVM and another. */
 class DeterminismTest {
-  static final ModelConfig CFG = new ModelConfig(11, 16, 2, 2, 32, 20);
+  static final GptConfig CFG = new GptConfig(11, 16, 2, 2, 32, 20);
 
   /** SHA-256 over weights after init and two updates, scores and a sampled generation. */
   static String fingerprint(long seed) throws Exception {

@@ -148,11 +148,11 @@ public class LlamaTest {
       assertTrue(Files.readString(dir.resolve("ckpt/model.json")).contains("\"arch\":\"llama\""));
       try (Policy q = Checkpoint.load(dir.resolve("ckpt")).policy()) {
         assertEquals(TINY, q.config());
-        assertEquals(1, q.optimizerStep());
+        assertEquals(1, q.optimizer().step());
         Map<String, float[]> w = q.exportWeights();
         p.exportWeights().forEach((k, v) -> assertArrayEquals(v, w.get(k), k));
-        Map<String, float[]> s = q.exportOptimizerState();
-        p.exportOptimizerState().forEach((k, v) -> assertArrayEquals(v, s.get(k), k));
+        Map<String, float[]> s = q.optimizer().exportState();
+        p.optimizer().exportState().forEach((k, v) -> assertArrayEquals(v, s.get(k), k));
         assertArrayEquals(
             p.score(PROMPTS, RESPONSES, 1.0).logprobs()[0],
             q.score(PROMPTS, RESPONSES, 1.0).logprobs()[0],

@@ -138,7 +138,7 @@ class LoraTest {
     String modelJson = java.nio.file.Files.readString(ckpt.resolve("model.json"));
     assertTrue(modelJson.contains(BaseModel.digest(base)), modelJson);
     try (Policy back = Checkpoint.load(ckpt).policy()) {
-      assertEquals(2, back.optimizerStep());
+      assertEquals(2, back.optimizer().step());
       TokenScores again = back.score(PROMPTS, RESPONSES, 1.0);
       for (int i = 0; i < PROMPTS.length; i++) {
         assertArrayEquals(trained.logprobs()[i], again.logprobs()[i], 0.0);
@@ -177,7 +177,7 @@ class LoraTest {
         }
       }
       assertEquals(p.adapterWeights().size(), changed, "every adapter matrix trained");
-      Map<String, float[]> moments = p.exportOptimizerState();
+      Map<String, float[]> moments = p.optimizer().exportState();
       assertEquals(2 * p.adapterWeights().size(), moments.size());
       moments.keySet().forEach(k -> assertTrue(k.contains(".lora_"), k));
     }
@@ -244,8 +244,8 @@ class LoraTest {
     try (Policy p = Policy.create(LlamaTest.TIED, OptimizerConfig.defaults(1e-2), 5, LORA);
         Policy base = Policy.create(LlamaTest.TIED, OptimizerConfig.defaults(1e-2), 5)) {
       randomiseB(p, 2);
-      Policy off = p.referenceView(false);
-      Policy frozen = p.referenceView(true);
+      ReferenceScorer off = p.referenceView(false);
+      ReferenceScorer frozen = p.referenceView(true);
       double[][] atFreeze = p.score(PROMPTS, RESPONSES, 1.0).logprobs();
       p.update(PROMPTS, RESPONSES, coef(new Random(1)), null, 1.0);
       double[][] now = p.score(PROMPTS, RESPONSES, 1.0).logprobs();

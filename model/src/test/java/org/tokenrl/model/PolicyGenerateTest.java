@@ -10,11 +10,11 @@ import java.util.List;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.tokenrl.model.arch.ModelConfig;
+import org.tokenrl.model.arch.GptConfig;
 
 /** KV-cache decoding against full recomputation, sampling controls, and agreement with score(). */
 class PolicyGenerateTest {
-  static final ModelConfig CFG = new ModelConfig(13, 16, 2, 2, 32, 24);
+  static final GptConfig CFG = new GptConfig(13, 16, 2, 2, 32, 24);
   static final int[][] PROMPTS = {{0, 1, 2}, {0}, {0, 4, 5, 6, 7, 8}, {0, 9}};
   static final long[] SEEDS = {11, 22, 33, 44};
   static Policy policy;
@@ -66,7 +66,7 @@ class PolicyGenerateTest {
   @Test
   void samplingWithSameSeedsIsIdenticalWithAndWithoutCache() {
     Generation a = policy.generate(PROMPTS, sampled(12), SEEDS);
-    Generation b = policy.generateNoCache(PROMPTS, sampled(12), SEEDS);
+    Generation b = policy.decodeLoop(PROMPTS, sampled(12), SEEDS, false, null);
     Generation c = policy.generate(PROMPTS, sampled(12), SEEDS);
     for (int i = 0; i < PROMPTS.length; i++) {
       assertArrayEquals(b.responses()[i], a.responses()[i]);

@@ -12,11 +12,11 @@ import java.util.Random;
 import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.tokenrl.model.arch.ModelConfig;
+import org.tokenrl.model.arch.GptConfig;
 
 /** The surrogate-loss gradient against central finite differences, and the update's effects. */
 public class PolicyGradientTest {
-  static final ModelConfig TINY = new ModelConfig(7, 8, 1, 2, 16, 12);
+  static final GptConfig TINY = new GptConfig(7, 8, 1, 2, 16, 12);
   static final int[][] PROMPTS = {{0, 3, 4}, {0}, {0, 5, 6, 1, 2}};
   static final int[][] RESPONSES = {{1, 2, 6}, {4, 4, 5, 1}, {3}};
 
@@ -140,7 +140,7 @@ public class PolicyGradientTest {
     UpdateStats stats = policy.update(PROMPTS, RESPONSES, zero, null, 1.0);
     assertFalse(stats.skipped());
     assertEquals(0.0, stats.gradNorm());
-    assertEquals(1, policy.optimizerStep());
+    assertEquals(1, policy.optimizer().step());
     Map<String, float[]> after = policy.exportWeights();
     before.forEach((k, w) -> assertArrayEquals(w, after.get(k), k));
   }

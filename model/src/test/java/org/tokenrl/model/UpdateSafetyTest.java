@@ -7,11 +7,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.Map;
 import org.junit.jupiter.api.Test;
-import org.tokenrl.model.arch.ModelConfig;
+import org.tokenrl.model.arch.GptConfig;
 
 /** Non-finite inputs or gradients never touch weights or optimizer state; clipping works. */
 class UpdateSafetyTest {
-  static final ModelConfig CFG = new ModelConfig(9, 16, 1, 2, 32, 16);
+  static final GptConfig CFG = new GptConfig(9, 16, 1, 2, 32, 16);
   static final int[][] PROMPTS = {{0, 1, 2}, {0, 5}};
   static final int[][] RESPONSES = {{3, 4, 8}, {6, 7, 1, 2}};
 
@@ -25,13 +25,15 @@ class UpdateSafetyTest {
   private static void assertUnchanged(Policy before, Policy after) {
     Map<String, float[]> w = after.exportWeights();
     before.exportWeights().forEach((k, v) -> assertArrayEquals(v, w.get(k), k));
-    Map<String, float[]> s = after.exportOptimizerState();
-    before.exportOptimizerState().forEach((k, v) -> assertArrayEquals(v, s.get(k), k));
+    Map<String, float[]> s = after.optimizer().exportState();
+    before.optimizer().exportState().forEach((k, v) -> assertArrayEquals(v, s.get(k), k));
   }
 
   private static Policy snapshot(Policy p) {
     Policy copy = p.copy();
-    copy.importOptimizerState(p.exportOptimizerState(), p.optimizerStep(), p.learningRate());
+    copy.optimizer()
+        .importState(
+            p.optimizer().exportState(), p.optimizer().step(), p.optimizer().learningRate());
     return copy;
   }
 
@@ -44,7 +46,7 @@ class UpdateSafetyTest {
             PROMPTS, RESPONSES, new double[][] {{-1, Double.NaN, -1}, {-1, -1, -1, -1}}, null, 1);
     assertTrue(s.skipped());
     assertTrue(s.skipReason().contains("targetCoef[0][1]"), s.skipReason());
-    assertEquals(1, p.optimizerStep());
+    assertEquals(1, p.optimizer().step());
     assertUnchanged(before, p);
   }
 
@@ -81,7 +83,7 @@ class UpdateSafetyTest {
             1);
     assertTrue(s.skipped(), "stats: " + s);
     assertTrue(s.skipReason().startsWith("non-finite"), s.skipReason());
-    assertEquals(1, p.optimizerStep());
+    assertEquals(1, p.optimizer().step());
     assertUnchanged(before, p);
     // and the policy still trains normally afterwards
     assertFalse(
@@ -97,7 +99,7 @@ class UpdateSafetyTest {
         p.update(PROMPTS, RESPONSES, new double[][] {{-1, -1, -1}, {-1, -1, -1, -1}}, null, 1);
     assertTrue(s.gradNorm() > 10 * clip, "pre-clip norm is reported: " + s.gradNorm());
     double squares = 0;
-    for (Map.Entry<String, float[]> e : p.exportOptimizerState().entrySet()) {
+    for (Map.Entry<String, float[]> e : p.optimizer().exportState().entrySet()) {
       if (e.getKey().startsWith("m.")) {
         for (float x : e.getValue()) {
           squares += (double) x * x;

@@ -14,7 +14,7 @@ import org.tokenrl.core.RolloutBatch;
 import org.tokenrl.model.OptimizerConfig;
 import org.tokenrl.model.Policy;
 import org.tokenrl.model.SamplingParams;
-import org.tokenrl.model.arch.ModelConfig;
+import org.tokenrl.model.arch.GptConfig;
 
 /** A batch started in the background keeps the weights of its start (the async pipeline's need). */
 class InProcessRolloutPoolTest {
@@ -32,8 +32,7 @@ class InProcessRolloutPoolTest {
   void aStartedBatchKeepsItsWeightsWhenNewOnesAreSynced() {
     try (BufferAllocator allocator = new RootAllocator();
         Policy policy =
-            Policy.create(
-                new ModelConfig(20, 16, 1, 2, 32, 24), OptimizerConfig.defaults(1e-3), 3);
+            Policy.create(new GptConfig(20, 16, 1, 2, 32, 24), OptimizerConfig.defaults(1e-3), 3);
         InProcessRolloutPool pool = new InProcessRolloutPool(policy, 2, allocator);
         InProcessRolloutPool reference = new InProcessRolloutPool(policy, 1, allocator)) {
       Map<String, float[]> older = policy.exportWeights();

@@ -13,7 +13,7 @@ import org.tokenrl.model.nn.Linear;
 import org.tokenrl.model.nn.LoraAdapter;
 
 /**
- * The from-scratch GPT ({@link ModelConfig}): token embedding tied with the LM head, learned
+ * The from-scratch GPT ({@link GptConfig}): token embedding tied with the LM head, learned
  * positions, pre-LayerNorm blocks of causal multi-head attention and a GELU MLP, linears without
  * biases, a final LayerNorm. Weights are [in, out] ({@code x · W}) under their historic names, so
  * checkpoints written before this engine still load.
@@ -26,7 +26,7 @@ import org.tokenrl.model.nn.LoraAdapter;
  * </pre>
  */
 public final class Gpt implements Transformer {
-  private final ModelConfig cfg;
+  private final GptConfig cfg;
   private final Params p;
   private final Embedding wte;
   private final Embedding wpe;
@@ -48,7 +48,7 @@ public final class Gpt implements Transformer {
     final Attention attn;
     final Gelu gelu = new Gelu();
 
-    Block(Params p, String b, ModelConfig cfg) {
+    Block(Params p, String b, GptConfig cfg) {
       ln1 = new LayerNorm(p, b + "ln1.");
       ln2 = new LayerNorm(p, b + "ln2.");
       wq = new Linear(p, b + "attn.wq", null, false);
@@ -61,7 +61,7 @@ public final class Gpt implements Transformer {
     }
   }
 
-  public Gpt(ModelConfig cfg, org.nd4j.linalg.api.buffer.DataType dtype, Long seed) {
+  public Gpt(GptConfig cfg, org.nd4j.linalg.api.buffer.DataType dtype, Long seed) {
     this(cfg, dtype, seed, LoraConfig.NONE, new LoraAdapter.State());
   }
 
@@ -77,7 +77,7 @@ public final class Gpt implements Transformer {
    * (targets wq, wk, wv, wo, w1, w2), these weights are frozen and only the adapters train.
    */
   public Gpt(
-      ModelConfig cfg,
+      GptConfig cfg,
       org.nd4j.linalg.api.buffer.DataType dtype,
       Long seed,
       LoraConfig lora,

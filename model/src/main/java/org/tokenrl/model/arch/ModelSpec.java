@@ -5,11 +5,11 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
 /**
- * The shape of a policy model, one record per architecture: {@link ModelConfig} ({@code gpt}, the
+ * The shape of a policy model, one record per architecture: {@link GptConfig} ({@code gpt}, the
  * from-scratch model) and {@link LlamaConfig} ({@code llama}). {@code model.arch} in a config and
  * {@code "arch"} in a checkpoint's model.json select one.
  */
-public sealed interface ModelSpec permits ModelConfig, LlamaConfig {
+public sealed interface ModelSpec permits GptConfig, LlamaConfig {
   /** {@code gpt} or {@code llama}. */
   String arch();
 
@@ -37,7 +37,7 @@ public sealed interface ModelSpec permits ModelConfig, LlamaConfig {
     }
     String arch = obj.has("arch") ? obj.get("arch").asText() : "gpt";
     return switch (arch) {
-      case "gpt" -> ModelConfig.fromJson(json);
+      case "gpt" -> GptConfig.fromJson(json);
       case "llama" -> LlamaConfig.fromJson(json);
       default ->
           throw new IllegalArgumentException(

@@ -26,7 +26,7 @@ public record BaseModel(Path path, String sha256) {
   }
 
   /** Fails with a message naming both digests when the base at {@link #path} is not this one. */
-  public void verify() throws IOException {
+  private void verify() throws IOException {
     if (!Files.exists(path)) {
       throw new IOException(
           "the base model " + path + " the adapters were trained on is missing: restore it there");

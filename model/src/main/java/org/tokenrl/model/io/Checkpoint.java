@@ -153,10 +153,12 @@ public final class Checkpoint {
       policy = Policy.createForImport(cfg, optCfg, lora);
     }
     policy.importWeights(SafeTensors.read(dir.resolve("model.safetensors")).tensors());
-    policy.importOptimizerState(
-        opt.tensors(),
-        Long.parseLong(opt.metadata().get("step")),
-        Double.parseDouble(opt.metadata().get("learning_rate")));
+    policy
+        .optimizer()
+        .importState(
+            opt.tensors(),
+            Long.parseLong(opt.metadata().get("step")),
+            Double.parseDouble(opt.metadata().get("learning_rate")));
     return new Loaded(
         policy,
         Files.readString(dir.resolve("tokenizer.json")),
@@ -176,14 +178,14 @@ public final class Checkpoint {
   }
 
   private static void writeOptimizer(Path path, Policy policy) throws IOException {
-    LinkedHashMap<String, float[]> state = policy.exportOptimizerState();
+    LinkedHashMap<String, float[]> state = policy.optimizer().exportState();
     Map<String, long[]> shapes = new LinkedHashMap<>();
     Map<String, long[]> params = policy.parameterShapes();
     state.keySet().forEach(k -> shapes.put(k, params.get(k.substring(2))));
     Map<String, String> meta = new LinkedHashMap<>();
-    meta.put("step", Long.toString(policy.optimizerStep()));
-    meta.put("learning_rate", Double.toString(policy.learningRate()));
-    meta.put("optimizer_config", JSON.writeValueAsString(policy.optimizerConfig()));
+    meta.put("step", Long.toString(policy.optimizer().step()));
+    meta.put("learning_rate", Double.toString(policy.optimizer().learningRate()));
+    meta.put("optimizer_config", JSON.writeValueAsString(policy.optimizer().config()));
     SafeTensors.write(path, state, shapes, meta);
   }
 

@@ -61,7 +61,7 @@ public record Gguf(
       return shape;
     }
 
-    public long byteSize() {
+    long byteSize() {
       return type.byteSize(elements());
     }
   }

@@ -73,7 +73,7 @@ public record PretrainedModel(
     };
   }
 
-  public static PretrainedModel fromHfDirectory(Path dir) throws IOException {
+  private static PretrainedModel fromHfDirectory(Path dir) throws IOException {
     LlamaConfig config = HfConfig.read(dir.resolve("config.json"));
     SafeTensors.Contents c = SafeTensors.readModel(dir);
     LinkedHashMap<String, float[]> weights =

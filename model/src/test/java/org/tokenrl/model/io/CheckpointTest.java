@@ -16,11 +16,11 @@ import org.junit.jupiter.api.io.TempDir;
 import org.tokenrl.model.OptimizerConfig;
 import org.tokenrl.model.Policy;
 import org.tokenrl.model.UpdateStats;
-import org.tokenrl.model.arch.ModelConfig;
+import org.tokenrl.model.arch.GptConfig;
 
 /** Save/load round trips, optimizer continuation, checksum errors and atomic replacement. */
 class CheckpointTest {
-  static final ModelConfig CFG = new ModelConfig(9, 16, 2, 2, 32, 16);
+  static final GptConfig CFG = new GptConfig(9, 16, 2, 2, 32, 16);
   static final int[][] PROMPTS = {{0, 1, 2}, {0, 5}};
   static final int[][] RESPONSES = {{3, 4, 8}, {6, 7, 1, 2}};
   static final double[][] COEF = {{-0.3, -0.3, -0.3}, {0.2, -0.5, -0.1, -0.4}};
@@ -46,8 +46,8 @@ class CheckpointTest {
     assertEquals("{\"step\":3}", loaded.trainerStateJson());
     Policy restored = loaded.policy();
     assertEquals(original.config(), restored.config());
-    assertEquals(original.optimizerStep(), restored.optimizerStep());
-    assertEquals(original.learningRate(), restored.learningRate());
+    assertEquals(original.optimizer().step(), restored.optimizer().step());
+    assertEquals(original.optimizer().learningRate(), restored.optimizer().learningRate());
     assertArrayEquals(
         original.score(PROMPTS, RESPONSES, 1.0).logprobs()[1],
         restored.score(PROMPTS, RESPONSES, 1.0).logprobs()[1]);
@@ -59,8 +59,8 @@ class CheckpointTest {
     Map<String, float[]> wa = original.exportWeights();
     Map<String, float[]> wb = restored.exportWeights();
     wa.forEach((k, w) -> assertArrayEquals(w, wb.get(k), k));
-    Map<String, float[]> oa = original.exportOptimizerState();
-    Map<String, float[]> ob = restored.exportOptimizerState();
+    Map<String, float[]> oa = original.optimizer().exportState();
+    Map<String, float[]> ob = restored.optimizer().exportState();
     oa.forEach((k, s) -> assertArrayEquals(s, ob.get(k), k));
   }
 

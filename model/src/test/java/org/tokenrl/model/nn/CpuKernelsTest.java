@@ -23,8 +23,8 @@ import org.tokenrl.model.Policy;
 import org.tokenrl.model.SamplingParams;
 import org.tokenrl.model.VocabCoef;
 import org.tokenrl.model.arch.Batch;
+import org.tokenrl.model.arch.GptConfig;
 import org.tokenrl.model.arch.LlamaConfig;
-import org.tokenrl.model.arch.ModelConfig;
 
 /**
  * The CPU kernels against the ND4J ops they stand in for (run with the kernels switched off), layer
@@ -328,7 +328,7 @@ class CpuKernelsTest {
   @Test
   void generationsWithAndWithoutKernelsAgree() {
     LlamaConfig gqa = new LlamaConfig(13, 16, 24, 2, 4, 2, 4, 1e-5, 500, true, 32, false);
-    ModelConfig gpt = new ModelConfig(13, 16, 2, 2, 32, 24);
+    GptConfig gpt = new GptConfig(13, 16, 2, 2, 32, 24);
     int[][] prompts = {{0, 1, 2}, {0}, {0, 4, 5, 6, 7, 8}, {0, 9}};
     long[] seeds = {1, 2, 3, 4};
     SamplingParams greedy = new SamplingParams(1.0, 0, 1.0, 8, -1, true);

@@ -17,8 +17,8 @@ import org.nd4j.linalg.factory.Nd4j;
 import org.tokenrl.model.OptimizerConfig;
 import org.tokenrl.model.Policy;
 import org.tokenrl.model.SamplingParams;
+import org.tokenrl.model.arch.GptConfig;
 import org.tokenrl.model.arch.LlamaConfig;
-import org.tokenrl.model.arch.ModelConfig;
 
 /**
  * The policy engine's speed on the five cases of issue 10, measured through {@link Policy}'s public
@@ -84,7 +84,7 @@ public final class ModelBench {
 
   /** tokenrl's character-level GPT (tied embedding, learned positions, pre-LN, GELU, d_ff = 4d). */
   static BenchModel gpt(int dModel, int layers, int heads, int maxSeqLen) {
-    ModelConfig cfg = new ModelConfig(98, dModel, layers, heads, 4 * dModel, maxSeqLen);
+    GptConfig cfg = new GptConfig(98, dModel, layers, heads, 4 * dModel, maxSeqLen);
     return new BenchModel(
         "gpt-d" + dModel + "-L" + layers, 98, seed -> Policy.create(cfg, OPTIMIZER, seed));
   }

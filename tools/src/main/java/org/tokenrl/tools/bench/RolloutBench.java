@@ -15,7 +15,7 @@ import org.tokenrl.core.RolloutBatch;
 import org.tokenrl.model.OptimizerConfig;
 import org.tokenrl.model.Policy;
 import org.tokenrl.model.SamplingParams;
-import org.tokenrl.model.arch.ModelConfig;
+import org.tokenrl.model.arch.GptConfig;
 import org.tokenrl.rollout.PromptRequest;
 import org.tokenrl.rollout.RolloutPool;
 import org.tokenrl.rollout.RolloutPoolContext;
@@ -30,7 +30,7 @@ import org.tokenrl.rollout.RolloutPools;
  */
 public final class RolloutBench {
   /** The quickstart's model and step shape: 32 prompts x 8 samples. */
-  static final ModelConfig MODEL = new ModelConfig(98, 128, 2, 4, 512, 64);
+  static final GptConfig MODEL = new GptConfig(98, 128, 2, 4, 512, 64);
 
   static final int PROMPTS = 32;
   static final int GROUP = 8;

@@ -15,6 +15,7 @@ import org.tokenrl.core.Metrics;
 import org.tokenrl.core.RolloutBatch;
 import org.tokenrl.core.Tokenizer;
 import org.tokenrl.model.Policy;
+import org.tokenrl.model.ReferenceScorer;
 import org.tokenrl.model.SamplingParams;
 import org.tokenrl.model.UpdateStats;
 import org.tokenrl.rewards.CompositeReward;
@@ -57,7 +58,7 @@ public final class RlTrainer {
    */
   record Parts(
       Policy policy,
-      Policy reference,
+      ReferenceScorer reference,
       RolloutPool pool,
       Task task,
       CompositeReward reward,

@@ -23,6 +23,7 @@ import org.tokenrl.core.Tokenizer;
 import org.tokenrl.core.Tokenizers;
 import org.tokenrl.model.OptimizerConfig;
 import org.tokenrl.model.Policy;
+import org.tokenrl.model.ReferenceScorer;
 import org.tokenrl.model.SamplingParams;
 import org.tokenrl.model.arch.ModelSpec;
 import org.tokenrl.model.io.Checkpoint;
@@ -84,7 +85,7 @@ public final class TrainingRun {
   private BufferAllocator preferenceMemory;
   private Progress progress;
   private RolloutPool pool; // RL only
-  private Policy reference; // RL with a KL term only
+  private ReferenceScorer reference; // RL with a KL term only
   private PreferenceEval preferenceEval; // preference algorithms only
   private RlTrainer.StepResult lastRlStep; // RL only: for the TEXT tab's rollout table
 
@@ -515,7 +516,7 @@ public final class TrainingRun {
   }
 
   /** The frozen policy of the RL start, kept on disk so a resumed run uses the same one. */
-  private Policy referencePolicy(RlAlgorithm algorithm, long phaseStep) {
+  private ReferenceScorer referencePolicy(RlAlgorithm algorithm, long phaseStep) {
     if (!algorithm.needsReference()) {
       return null;
     }
@@ -533,7 +534,7 @@ public final class TrainingRun {
       reference = policy.copy();
     }
     reference.setPassTokens(policy.passTokens());
-    return reference;
+    return ReferenceScorer.frozen(reference);
   }
 
   private void saveCheckpoint(long step, String metricsLine) {

@@ -14,8 +14,8 @@ import org.tokenrl.core.ConfigException;
 import org.tokenrl.core.Tokenizer;
 import org.tokenrl.model.LoraConfig;
 import org.tokenrl.model.OptimizerConfig;
+import org.tokenrl.model.arch.GptConfig;
 import org.tokenrl.model.arch.LlamaConfig;
-import org.tokenrl.model.arch.ModelConfig;
 import org.tokenrl.model.arch.ModelSpec;
 import org.tokenrl.rollout.Task;
 import org.tokenrl.runlog.Hyperparameters;
@@ -221,7 +221,7 @@ public record RunSpec(
      */
     public ModelSpec spec(Tokenizer tokenizer) {
       if (gpt != null) {
-        return new ModelConfig(
+        return new GptConfig(
             tokenizer.vocabSize(), gpt.dModel, gpt.layers, gpt.heads, gpt.dFf, gpt.maxSeqLen);
       }
       if (llama != null) {

@@ -14,8 +14,8 @@ import org.junit.jupiter.api.io.TempDir;
 import org.tokenrl.core.CharTokenizer;
 import org.tokenrl.core.ConfigLoader;
 import org.tokenrl.core.ResolvedConfig;
+import org.tokenrl.model.arch.GptConfig;
 import org.tokenrl.model.arch.LlamaConfig;
-import org.tokenrl.model.arch.ModelConfig;
 import org.tokenrl.model.arch.ModelSpec;
 import org.tokenrl.runlog.RunDirectory;
 import org.tokenrl.trainer.setup.RunSpec;
@@ -35,7 +35,7 @@ class ModelArchConfigTest {
 
   @Test
   void gptStaysTheDefaultAndTheLlamaGroupIsSmolLm2Shaped() {
-    assertTrue(spec() instanceof ModelConfig);
+    assertTrue(spec() instanceof GptConfig);
     assertEquals(LlamaConfig.smollm2135m(), spec("model=llama-135m"));
     LlamaConfig qwenLike =
         (LlamaConfig)

@@ -92,7 +92,8 @@ public class TrainingRunTest {
     RunDirectory dir = RunDirectory.existing(runDir);
     try (var early = Checkpoints.load(dir.checkpoint(4)).policy();
         var late = Checkpoints.load(dir.checkpoint(6)).policy()) {
-      assertEquals(2, late.optimizerStep() - early.optimizerStep(), "optimizer steps in steps 5-6");
+      assertEquals(
+          2, late.optimizer().step() - early.optimizer().step(), "optimizer steps in steps 5-6");
       var a = early.exportWeights();
       var b = late.exportWeights();
       boolean changed = false;

@@ -16,12 +16,12 @@ import com.fasterxml.jackson.databind.ObjectMapper;
  * @param dFF hidden width of the MLP
  * @param maxSeqLen number of learned positions: the longest input a forward pass may see
  */
-public record ModelConfig(int vocabSize, int dModel, int layers, int heads, int dFF, int maxSeqLen)
+public record GptConfig(int vocabSize, int dModel, int layers, int heads, int dFF, int maxSeqLen)
     implements ModelSpec {
   private static final ObjectMapper JSON =
       new ObjectMapper().configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, true);
 
-  public ModelConfig {
+  public GptConfig {
     require(vocabSize >= 2, "model.vocabSize must be >= 2, got " + vocabSize);
     require(dModel >= 1, "model.dModel must be >= 1, got " + dModel);
     require(layers >= 1, "model.layers must be >= 1, got " + layers);
@@ -69,7 +69,7 @@ public record ModelConfig(int vocabSize, int dModel, int layers, int heads, int 
   }
 
   /** Reads {@link #toJson}'s output; the {@code "arch"} field is optional but must be gpt. */
-  public static ModelConfig fromJson(String json) {
+  public static GptConfig fromJson(String json) {
     try {
       com.fasterxml.jackson.databind.JsonNode tree = JSON.readTree(json);
       if (tree instanceof com.fasterxml.jackson.databind.node.ObjectNode obj && obj.has("arch")) {
@@ -81,7 +81,7 @@ public record ModelConfig(int vocabSize, int dModel, int layers, int heads, int 
       if (tree instanceof com.fasterxml.jackson.databind.node.ObjectNode obj) {
         obj.remove(java.util.List.of("lora", "base_model")); // a checkpoint's, read by Checkpoint
       }
-      return JSON.treeToValue(tree, ModelConfig.class);
+      return JSON.treeToValue(tree, GptConfig.class);
     } catch (JsonProcessingException e) {
       throw new IllegalArgumentException(
           "not a valid model config JSON: " + e.getOriginalMessage(), e);

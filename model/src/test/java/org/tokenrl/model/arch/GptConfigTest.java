@@ -10,28 +10,28 @@ import org.tokenrl.model.Policy;
 import org.tokenrl.model.SamplingParams;
 
 /** Config validation, JSON round trip, and the parameter count against the real shapes. */
-class ModelConfigTest {
+class GptConfigTest {
   @Test
   void rejectsHeadsThatDoNotDivideTheWidthWithAClearMessage() {
     IllegalArgumentException e =
-        assertThrows(IllegalArgumentException.class, () -> new ModelConfig(98, 130, 2, 4, 512, 64));
+        assertThrows(IllegalArgumentException.class, () -> new GptConfig(98, 130, 2, 4, 512, 64));
     assertTrue(e.getMessage().contains("dModel (130) must be divisible by model.heads (4)"));
-    assertThrows(IllegalArgumentException.class, () -> new ModelConfig(1, 8, 1, 1, 8, 8));
-    assertThrows(IllegalArgumentException.class, () -> new ModelConfig(9, 8, 0, 1, 8, 8));
+    assertThrows(IllegalArgumentException.class, () -> new GptConfig(1, 8, 1, 1, 8, 8));
+    assertThrows(IllegalArgumentException.class, () -> new GptConfig(9, 8, 0, 1, 8, 8));
   }
 
   @Test
   void jsonRoundTripAndUnknownKeysFail() {
-    ModelConfig cfg = new ModelConfig(98, 128, 2, 4, 512, 64);
-    assertEquals(cfg, ModelConfig.fromJson(cfg.toJson()));
+    GptConfig cfg = new GptConfig(98, 128, 2, 4, 512, 64);
+    assertEquals(cfg, GptConfig.fromJson(cfg.toJson()));
     assertThrows(
         IllegalArgumentException.class,
-        () -> ModelConfig.fromJson(cfg.toJson().replace("}", ",\"dropout\":0.1}")));
+        () -> GptConfig.fromJson(cfg.toJson().replace("}", ",\"dropout\":0.1}")));
   }
 
   @Test
   void parameterCountMatchesTheModelsArrays() {
-    ModelConfig cfg = new ModelConfig(11, 16, 2, 4, 40, 20);
+    GptConfig cfg = new GptConfig(11, 16, 2, 4, 40, 20);
     try (Policy p = Policy.create(cfg, OptimizerConfig.defaults(1e-3), 1)) {
       long total = 0;
       for (long[] shape : p.parameterShapes().values()) {
