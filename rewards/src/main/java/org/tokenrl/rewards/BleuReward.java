@@ -20,7 +20,7 @@ public final class BleuReward implements RewardFunction {
   private final String separator;
 
   public BleuReward(Config params) {
-    Params p = Params.of(params, NAME, "smoothing", "max_n", "mode", "separator");
+    RewardParams p = RewardParams.of(params, NAME, "smoothing", "max_n", "mode", "separator");
     int maxN = (int) p.number("max_n", 4);
     p.require(maxN >= 1 && maxN <= 8, "max_n", "must be in 1..8");
     BleuConfig config = BleuConfig.of(maxN, Smoothing.parse(p.string("smoothing", "method1")));

@@ -24,8 +24,9 @@ public final class ExactMatchReward implements RewardFunction {
   private final boolean stripPunctuation;
 
   public ExactMatchReward(Config params) {
-    Params p =
-        Params.of(params, NAME, "trim", "ignore_case", "collapse_whitespace", "strip_punctuation");
+    RewardParams p =
+        RewardParams.of(
+            params, NAME, "trim", "ignore_case", "collapse_whitespace", "strip_punctuation");
     trim = p.bool("trim", true);
     ignoreCase = p.bool("ignore_case", false);
     collapseWhitespace = p.bool("collapse_whitespace", false);

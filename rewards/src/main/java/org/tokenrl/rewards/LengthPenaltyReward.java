@@ -27,7 +27,7 @@ public final class LengthPenaltyReward implements RewardFunction {
   private final int window;
 
   public LengthPenaltyReward(Config params) {
-    Params p = Params.of(params, NAME, "target", "coef", "window");
+    RewardParams p = RewardParams.of(params, NAME, "target", "coef", "window");
     double targetValue = p.number("target", 0);
     double windowValue = p.number("window", 0);
     coef = p.number("coef", 0.01);

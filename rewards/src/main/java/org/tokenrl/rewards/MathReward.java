@@ -28,7 +28,7 @@ public final class MathReward implements RewardFunction {
   private final int floatRounding;
 
   public MathReward(Config params) {
-    Params p = Params.of(params, NAME, "float_rounding");
+    RewardParams p = RewardParams.of(params, NAME, "float_rounding");
     double places = p.number("float_rounding", 6);
     p.require(
         places >= 0 && places <= 100 && places == Math.rint(places),

@@ -31,7 +31,8 @@ public final class NumericReward implements RewardFunction {
   private final Pattern number;
 
   public NumericReward(Config params) {
-    Params p = Params.of(params, NAME, "tolerance", "rel_tolerance", "thousands_separators");
+    RewardParams p =
+        RewardParams.of(params, NAME, "tolerance", "rel_tolerance", "thousands_separators");
     tolerance = p.number("tolerance", 0.0);
     relTolerance = p.number("rel_tolerance", 0.0);
     p.require(tolerance >= 0 && Double.isFinite(tolerance), "tolerance", "must be >= 0");

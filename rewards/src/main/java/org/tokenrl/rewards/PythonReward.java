@@ -40,8 +40,8 @@ public final class PythonReward implements RewardFunction {
   private long nextId;
 
   public PythonReward(Config entry, Path projectRoot) {
-    Params p =
-        Params.of(
+    RewardParams p =
+        RewardParams.of(
             entry, NAME, "path", "function", "signature", "python", "timeout_s", "data_source");
     String path = p.requiredString("path");
     function = p.string("function", "compute_score");

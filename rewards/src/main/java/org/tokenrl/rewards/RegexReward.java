@@ -17,7 +17,7 @@ public final class RegexReward implements RewardFunction {
   private final boolean full;
 
   public RegexReward(Config params) {
-    Params p = Params.of(params, NAME, "pattern", "mode");
+    RewardParams p = RewardParams.of(params, NAME, "pattern", "mode");
     String source = p.requiredString("pattern");
     String mode = p.string("mode", "full");
     p.require(mode.equals("full") || mode.equals("find"), "mode", "must be full or find: " + mode);

@@ -11,7 +11,7 @@ public final class TaskReward implements RewardFunction {
   public static final String NAME = "task";
 
   public TaskReward(Config params) {
-    Params.of(params, NAME);
+    RewardParams.of(params, NAME);
   }
 
   @Override

@@ -9,25 +9,25 @@ import org.tokenrl.core.StrictSettings;
  * A built-in reward's parameters, read from its {@code rewards} entry with defaults. Keys the
  * built-in does not know are rejected, so a typo ({@code ignore_cas = true}) fails at startup.
  */
-final class Params {
+final class RewardParams {
   private final Config entry;
   private final String reward;
   private final StrictSettings strict;
 
-  private Params(Config entry, String reward, StrictSettings strict) {
+  private RewardParams(Config entry, String reward, StrictSettings strict) {
     this.entry = entry;
     this.reward = reward;
     this.strict = strict;
   }
 
   /** Checks that each key of {@code entry} is name, weight or one of {@code keys}. */
-  static Params of(Config entry, String reward, String... keys) {
+  static RewardParams of(Config entry, String reward, String... keys) {
     Set<String> known = new TreeSet<>(Set.of(keys));
     known.add(RewardRegistry.NAME);
     known.add(CompositeReward.WEIGHT);
     StrictSettings strict = new StrictSettings("rewards entry", reward + ".");
     strict.requireKnownKeys(entry, known, reward);
-    return new Params(entry, reward, strict);
+    return new RewardParams(entry, reward, strict);
   }
 
   boolean bool(String key, boolean fallback) {
