@@ -87,20 +87,17 @@ public final class ReinforcePp implements RlAlgorithm {
     int n = in.size();
     boolean[][] keep = new boolean[n][];
     double absSum = 0;
-    long tokens = 0;
     for (int i = 0; i < n; i++) {
       keep[i] = in.lossMask()[i].clone();
+      double rowAbs = 0; // a response's whitened advantage is the same on each of its kept tokens
       for (int t = 0; t < keep[i].length; t++) {
-        if (keep[i][t]) {
-          absSum += Math.abs(adv[i][t]);
-          tokens++;
-        }
+        rowAbs = Math.max(rowAbs, Math.abs(adv[i][t]));
       }
+      absSum += rowAbs;
     }
     Map<String, Double> metrics = new LinkedHashMap<>();
     Grpo.putRewardMetrics(metrics, in.rewards(), in.groupSize());
-    // per-token here: the whitened advantage of a response is the same on each of its tokens
-    metrics.put(Metrics.CREDIT_ADV_ABS_MEAN, tokens == 0 ? 0 : absSum / tokens);
+    metrics.put(Metrics.CREDIT_ADV_ABS_MEAN, n == 0 ? 0 : absSum / n);
     return common.maskTruncated(in, new TokenCredit(adv, keep, keep, metrics));
   }
 
