@@ -220,7 +220,7 @@ public final class Gspo implements RlAlgorithm {
     metrics.put(Metrics.ACTOR_RATIO_MEAN, ratioSum * perToken);
     metrics.put(Metrics.ACTOR_PPO_KL, approxKlSum * perToken);
     metrics.put(Metrics.ACTOR_LOSS_TOKENS, (double) tokens);
-    return new LossResult(loss, grad, metrics);
+    return common.withEntropyBonus(in, new LossResult(loss, grad, metrics));
   }
 
   /**

@@ -103,7 +103,7 @@ public final class ReinforcePp implements RlAlgorithm {
 
   @Override
   public LossResult loss(PolicyLossInput input) {
-    return common.objective().compute(input);
+    return common.withEntropyBonus(input, common.objective().compute(input));
   }
 
   /**

@@ -85,7 +85,7 @@ public final class Rloo implements RlAlgorithm {
 
   @Override
   public LossResult loss(PolicyLossInput input) {
-    return common.objective().compute(input);
+    return common.withEntropyBonus(input, common.objective().compute(input));
   }
 
   /** One leave-one-out advantage per response, rows group-major. */
