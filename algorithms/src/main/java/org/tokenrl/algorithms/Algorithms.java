@@ -10,7 +10,10 @@ import org.tokenrl.algorithms.preference.PreferenceAlgorithm;
 import org.tokenrl.algorithms.preference.Treg;
 import org.tokenrl.algorithms.rl.D3s;
 import org.tokenrl.algorithms.rl.Grpo;
+import org.tokenrl.algorithms.rl.Gspo;
+import org.tokenrl.algorithms.rl.ReinforcePp;
 import org.tokenrl.algorithms.rl.RlAlgorithm;
+import org.tokenrl.algorithms.rl.Rloo;
 import org.tokenrl.algorithms.rl.Tempo;
 import org.tokenrl.algorithms.sft.Otr;
 import org.tokenrl.algorithms.sft.SupervisedAlgorithm;
@@ -43,7 +46,11 @@ public final class Algorithms {
       new Registry<Factory<RlAlgorithm>>("RL algorithm")
           .register("grpo", Grpo::create)
           .register("tempo", Tempo::create)
-          .register("d3s", D3s::create);
+          .register("d3s", D3s::create)
+          .register("gspo", Gspo::create)
+          .register("rloo", Rloo::create)
+          .register("reinforce_pp", ReinforcePp::create)
+          .register("reinforce_pp_baseline", ReinforcePp::createBaseline);
 
   private static final Registry<Factory<PreferenceAlgorithm>> PREFERENCE =
       new Registry<Factory<PreferenceAlgorithm>>("preference algorithm")

@@ -50,8 +50,23 @@ class AlgorithmsTest {
   @Test
   void registryHoldsEveryAlgorithmWithItsKind() {
     assertEquals(
-        Set.of("grpo", "tempo", "d3s", "dpo", "treg", "cdpo", "sft", "otr"), Algorithms.names());
-    assertEquals(Set.of("grpo", "tempo", "d3s"), Algorithms.names(AlgorithmKind.RL));
+        Set.of(
+            "grpo",
+            "tempo",
+            "d3s",
+            "gspo",
+            "rloo",
+            "reinforce_pp",
+            "reinforce_pp_baseline",
+            "dpo",
+            "treg",
+            "cdpo",
+            "sft",
+            "otr"),
+        Algorithms.names());
+    assertEquals(
+        Set.of("grpo", "tempo", "d3s", "gspo", "rloo", "reinforce_pp", "reinforce_pp_baseline"),
+        Algorithms.names(AlgorithmKind.RL));
     assertEquals(Set.of("dpo", "treg", "cdpo"), Algorithms.names(AlgorithmKind.PREFERENCE));
     assertEquals(Set.of("sft", "otr"), Algorithms.names(AlgorithmKind.SUPERVISED));
     assertEquals(AlgorithmKind.SUPERVISED, Algorithms.kind("otr"));
@@ -65,7 +80,9 @@ class AlgorithmsTest {
         assertThrows(IllegalArgumentException.class, () -> Algorithms.create("name = gpro"));
     assertTrue(
         e.getMessage().contains("gpro")
-            && e.getMessage().contains("cdpo, d3s, dpo, grpo, otr, sft, tempo, treg"),
+            && e.getMessage()
+                .contains(
+                    "cdpo, d3s, dpo, grpo, gspo, otr, reinforce_pp, reinforce_pp_baseline, rloo, sft, tempo, treg"),
         e.getMessage());
     assertThrows(IllegalArgumentException.class, () -> Algorithms.kind("ppo"));
   }

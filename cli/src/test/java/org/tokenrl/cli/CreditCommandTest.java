@@ -98,7 +98,11 @@ class CreditCommandTest {
   void unknownAlgorithmOrKeyExitsTwo() {
     Run r = run(T1, "--algorithm", "ppo");
     assertEquals(2, r.status());
-    assertTrue(r.err().contains("d3s, dpo, grpo, otr, sft, tempo, treg"), r.err());
+    assertTrue(
+        r.err()
+            .contains(
+                "d3s, dpo, grpo, gspo, otr, reinforce_pp, reinforce_pp_baseline, rloo, sft, tempo, treg"),
+        r.err());
     Run dpo = run(T1, "--algorithm", "dpo");
     assertEquals(2, dpo.status());
     assertTrue(dpo.err().contains("treg") && dpo.err().contains("cdpo"), dpo.err());

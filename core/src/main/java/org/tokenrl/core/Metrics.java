@@ -18,6 +18,7 @@ public final class Metrics {
   public static final String ACTOR_LOSS = "actor/loss";
   public static final String ACTOR_LOSS_TOKENS = "actor/loss_tokens";
   public static final String ACTOR_PG_LOSS = "actor/pg_loss";
+  public static final String ACTOR_POLICY_ENTROPY = "actor/policy_entropy";
   public static final String ACTOR_PPO_KL = "actor/ppo_kl";
   public static final String ACTOR_RATIO_MEAN = "actor/ratio_mean";
 

@@ -136,7 +136,7 @@ public final class Grpo implements RlAlgorithm {
 
   @Override
   public LossResult loss(PolicyLossInput input) {
-    return common.objective().compute(input);
+    return common.withEntropyBonus(input, common.objective().compute(input));
   }
 
   /** One advantage per response, rows group-major. */

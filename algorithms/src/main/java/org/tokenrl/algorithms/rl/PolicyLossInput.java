@@ -12,6 +12,8 @@ package org.tokenrl.algorithms.rl;
  * @param mask tokens whose loss term counts
  * @param denominatorMask tokens counted by the normaliser; null means {@code mask}
  * @param maxCompletionLength L of the dr-grpo and seq-mean-token-sum-norm normalisers
+ * @param entropies per-token entropy of the current policy (the weights being trained, as logpNew),
+ *     needed when {@code entropy_coef > 0}; null otherwise
  */
 public record PolicyLossInput(
     double[][] logpNew,
@@ -20,13 +22,17 @@ public record PolicyLossInput(
     double[][] advantages,
     boolean[][] mask,
     boolean[][] denominatorMask,
-    int maxCompletionLength) {
+    int maxCompletionLength,
+    double[][] entropies) {
 
   public PolicyLossInput {
     int n = logpNew.length;
     checkRows("logpOld", logpOld.length, n);
     checkRows("advantages", advantages.length, n);
     checkRows("mask", mask.length, n);
+    if (entropies != null) {
+      checkRows("entropies", entropies.length, n);
+    }
     for (int i = 0; i < n; i++) {
       int len = logpNew[i].length;
       checkLen("logpOld", i, logpOld[i].length, len);
@@ -38,6 +44,9 @@ public record PolicyLossInput(
       if (denominatorMask != null) {
         checkLen("denominatorMask", i, denominatorMask[i].length, len);
       }
+      if (entropies != null) {
+        checkLen("entropies", i, entropies[i].length, len);
+      }
     }
     if (logpRef != null) {
       checkRows("logpRef", logpRef.length, n);
@@ -46,6 +55,24 @@ public record PolicyLossInput(
       throw new IllegalArgumentException(
           "maxCompletionLength must be >= 1, got " + maxCompletionLength);
     }
+  }
+
+  /** Input without current-policy entropies (entropy_coef = 0). */
+  public PolicyLossInput(
+      double[][] logpNew,
+      double[][] logpOld,
+      double[][] logpRef,
+      double[][] advantages,
+      boolean[][] mask,
+      boolean[][] denominatorMask,
+      int maxCompletionLength) {
+    this(logpNew, logpOld, logpRef, advantages, mask, denominatorMask, maxCompletionLength, null);
+  }
+
+  /** This input with the current policy's per-token entropies, [N][len_i]. */
+  public PolicyLossInput withEntropies(double[][] h) {
+    return new PolicyLossInput(
+        logpNew, logpOld, logpRef, advantages, mask, denominatorMask, maxCompletionLength, h);
   }
 
   /** Input whose normaliser counts the same tokens as the loss. */

@@ -4,6 +4,7 @@ import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import org.tokenrl.algorithms.Algorithms;
 import org.tokenrl.core.Metrics;
 
 /**
@@ -13,8 +14,13 @@ import org.tokenrl.core.Metrics;
  * @param objective the clipped surrogate and KL penalty
  * @param updatesPerBatch optimisation epochs over each batch
  * @param maskTruncated drop every token of responses that hit the length limit
+ * @param entropyCoef coefficient of the entropy bonus (docs/entropy-bonus.md); 0 = off
  */
-record RlOptions(ClippedPolicyObjective objective, int updatesPerBatch, boolean maskTruncated) {
+record RlOptions(
+    ClippedPolicyObjective objective,
+    int updatesPerBatch,
+    boolean maskTruncated,
+    double entropyCoef) {
 
   /** The keys with the TRL-HEAD defaults. */
   static final Config DEFAULTS =
@@ -29,6 +35,7 @@ record RlOptions(ClippedPolicyObjective objective, int updatesPerBatch, boolean 
           seq_mean_rows = all
           updates_per_batch = 1
           mask_truncated = false
+          entropy_coef = 0.0
           """);
 
   /** The defaults, for algorithms built directly from their options. */
@@ -43,10 +50,59 @@ record RlOptions(ClippedPolicyObjective objective, int updatesPerBatch, boolean 
       throw new IllegalArgumentException(
           "algorithm.updates_per_batch must be >= 1, got " + updates);
     }
+    double entropyCoef = Algorithms.SETTINGS.number(c, "entropy_coef");
+    if (!(entropyCoef >= 0)) {
+      throw new IllegalArgumentException("algorithm.entropy_coef must be >= 0, got " + entropyCoef);
+    }
     return new RlOptions(
         new ClippedPolicyObjective(ClippedPolicyObjective.Options.from(c)),
         updates,
-        c.getBoolean("mask_truncated"));
+        c.getBoolean("mask_truncated"),
+        entropyCoef);
+  }
+
+  /**
+   * The entropy bonus (docs/entropy-bonus.md): {@code base} with
+   *
+   * <pre>
+   *   loss −= entropy_coef · Σ_i Σ_t w_i · M_it · H_it          (w_i: the loss_agg row weights)
+   * </pre>
+   *
+   * its gradient dLoss/dH_it = −entropy_coef · w_i · M_it in {@link LossResult#gradEntropy()}, and
+   * {@code actor/policy_entropy} = Σ_i Σ_t w_i · M_it · H_it. {@code base} unchanged when
+   * entropy_coef = 0.
+   *
+   * @throws IllegalArgumentException when entropy_coef > 0 and the input has no entropies
+   */
+  LossResult withEntropyBonus(PolicyLossInput in, LossResult base) {
+    if (entropyCoef == 0) {
+      return base;
+    }
+    if (in.entropies() == null) {
+      throw new IllegalArgumentException(
+          "algorithm.entropy_coef = "
+              + entropyCoef
+              + " needs the current policy's token entropies (PolicyLossInput.withEntropies) and an"
+              + " update that applies LossResult.gradEntropy; got no entropies");
+    }
+    ClippedPolicyObjective.Options o = objective.options();
+    double[] w =
+        o.lossAgg().rowWeights(in.normaliserMask(), in.maxCompletionLength(), o.seqMeanRows());
+    int n = in.logpNew().length;
+    double[][] grad = new double[n][];
+    double entropy = 0;
+    for (int i = 0; i < n; i++) {
+      grad[i] = new double[in.logpNew()[i].length];
+      for (int t = 0; t < grad[i].length; t++) {
+        if (in.mask()[i][t]) {
+          entropy += w[i] * in.entropies()[i][t];
+          grad[i][t] = -entropyCoef * w[i];
+        }
+      }
+    }
+    Map<String, Double> metrics = new LinkedHashMap<>(base.metrics());
+    metrics.put(Metrics.ACTOR_POLICY_ENTROPY, entropy);
+    return new LossResult(base.loss() - entropyCoef * entropy, base.gradLogpNew(), metrics, grad);
   }
 
   /**

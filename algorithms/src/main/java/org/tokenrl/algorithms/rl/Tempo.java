@@ -119,7 +119,7 @@ public final class Tempo implements RlAlgorithm {
 
   @Override
   public LossResult loss(PolicyLossInput input) {
-    return common.objective().compute(input);
+    return common.withEntropyBonus(input, common.objective().compute(input));
   }
 
   @Override

@@ -31,8 +31,16 @@ class LossMaskTest {
     "name = d3s, n_init = 0.5, k_init = 0.5",
     "name = d3s, k_init = 0.4, loss_denominator = full",
     "name = d3s, base = tempo, n_init = 0.75, k_init = 0.6",
+    "name = gspo, clip_eps_low = 0.1, clip_eps_high = 0.1",
+    "name = gspo, variant = token, kl_beta = 0.1",
+    "name = gspo, loss_agg = token-mean, dual_clip_c = 3",
+    "name = rloo",
+    "name = reinforce_pp, kl_beta = 0.1",
+    "name = reinforce_pp_baseline, loss_agg = seq-mean-token-mean",
   };
-  private static final String[] GRPO_BASED = {ALL[0], ALL[1], ALL[2], ALL[4], ALL[5]};
+  private static final String[] GRPO_BASED = {
+    ALL[0], ALL[1], ALL[2], ALL[4], ALL[5], ALL[7], ALL[8], ALL[9], ALL[10], ALL[11], ALL[12]
+  };
   private static final String[] TEMPO = {
     "name = tempo", "name = tempo, loss_agg = seq-mean-token-mean"
   };
