@@ -82,7 +82,8 @@ class AlgorithmsTest {
         e.getMessage().contains("gpro")
             && e.getMessage()
                 .contains(
-                    "cdpo, d3s, dpo, grpo, gspo, otr, reinforce_pp, reinforce_pp_baseline, rloo, sft, tempo, treg"),
+                    "cdpo, d3s, dpo, grpo, gspo, otr, reinforce_pp, reinforce_pp_baseline, rloo,"
+                        + " sft, tempo, treg"),
         e.getMessage());
     assertThrows(IllegalArgumentException.class, () -> Algorithms.kind("ppo"));
   }
@@ -169,8 +170,8 @@ class AlgorithmsTest {
     Grpo a =
         (Grpo)
             Algorithms.create(
-                "name = grpo, kl_beta = 0.04, kl_estimator = k2, loss_agg = dr-grpo, updates_per_batch"
-                    + " = 2");
+                "name = grpo, kl_beta = 0.04, kl_estimator = k2, loss_agg = dr-grpo,"
+                    + " updates_per_batch = 2");
     assertTrue(a.needsReference());
     assertEquals(KlEstimator.K2, a.objective().options().klEstimator());
     assertEquals(LossAggregation.DR_GRPO, a.objective().options().lossAgg());

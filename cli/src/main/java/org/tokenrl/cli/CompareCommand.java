@@ -48,7 +48,8 @@ final class CompareCommand extends CliCommand {
 
       example:
         ./tokenrl compare experiments/credit-assignment/runs/arith --target eval/accuracy=0.8 \\
-            --metric train/reward_mean:last10 --html arith.html""";
+            --metric train/reward_mean:last10 --html arith.html\
+      """;
 
   @Parameters(
       arity = "1..*",

@@ -42,7 +42,8 @@ import picocli.CommandLine.Parameters;
  * algorithm does to real rollouts.
  *
  * <pre>
- * tokenrl credit --algorithm grpo|tempo|d3s|treg|cdpo [--input FILE|-] [--html OUT.html] [--progress P] [key=value ...]
+ * tokenrl credit --algorithm grpo|tempo|d3s|treg|cdpo [--input FILE|-] [--html OUT.html]
+ *                [--progress P] [key=value ...]
  * </pre>
  *
  * For treg and cdpo each line is one preference pair and the output is T-REG's token rewards or

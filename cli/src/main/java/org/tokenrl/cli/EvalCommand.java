@@ -43,7 +43,8 @@ final class EvalCommand extends CliCommand {
       only, e.g. to test on longer numbers than the run trained on:
         ./tokenrl eval runs/sft-20261130-101500 task.digits=3 task.min_digits=3
 
-      Prints one JSON line: {"accuracy": ..., "correct": ..., "examples": ..., "checkpoint": ...}.""";
+      Prints one JSON line: {"accuracy": ..., "correct": ..., "examples": ..., "checkpoint": ...}.\
+      """;
 
   @Option(
       names = "--checkpoint",

@@ -47,7 +47,8 @@ final class TrainCommand extends CliCommand {
         ./tokenrl train configs/quickstart.conf
         ./tokenrl train configs/quickstart.conf algorithm=tempo trainer.steps=100
         ./tokenrl train --resume runs/quickstart-20261123-101500
-        tensorboard --logdir runs""";
+        tensorboard --logdir runs\
+      """;
 
   @Option(
       names = "--resume",

@@ -101,7 +101,8 @@ class CreditCommandTest {
     assertTrue(
         r.err()
             .contains(
-                "d3s, dpo, grpo, gspo, otr, reinforce_pp, reinforce_pp_baseline, rloo, sft, tempo, treg"),
+                "d3s, dpo, grpo, gspo, otr, reinforce_pp, reinforce_pp_baseline, rloo, sft, tempo,"
+                    + " treg"),
         r.err());
     Run dpo = run(T1, "--algorithm", "dpo");
     assertEquals(2, dpo.status());

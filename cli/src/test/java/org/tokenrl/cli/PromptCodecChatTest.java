@@ -29,8 +29,8 @@ class PromptCodecChatTest {
             smol,
             ChatFormat.of(
                 ConfigFactory.parseString(
-                    "task { chat = true, system = \"Default system.\", instruction = \"Number only.\" },"
-                        + " model.path = x"),
+                    "task { chat = true, system = \"Default system.\", instruction = \"Number"
+                        + " only.\" }, model.path = x"),
                 smol));
     Example conversation =
         new Example(

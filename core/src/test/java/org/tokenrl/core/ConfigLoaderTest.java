@@ -326,7 +326,8 @@ class ConfigLoaderTest {
     assertTrue(
         error(null, "trainer.log_dir=a,b")
             .startsWith(
-                "config error: cannot parse the value of command-line override 'trainer.log_dir=a,b'"));
+                "config error: cannot parse the value of command-line override"
+                    + " 'trainer.log_dir=a,b'"));
   }
 
   @Test

@@ -493,9 +493,9 @@ class RolloutBatchTest {
       }
     }
     System.out.printf(
-        "RolloutBatch 1024 rows x (512 prompt + 512 response tokens): IPC %.1f MiB;"
-            + " median thread-CPU ms: fill %.2f, toIpcBytes %.2f, fromIpcBytes %.2f, bulk read (ids+logprobs+rewards)"
-            + " %.2f%n",
+        "RolloutBatch 1024 rows x (512 prompt + 512 response tokens): IPC %.1f MiB; median"
+            + " thread-CPU ms: fill %.2f, toIpcBytes %.2f, fromIpcBytes %.2f, bulk read"
+            + " (ids+logprobs+rewards) %.2f%n",
         bytes / 1048576.0, median(fill), median(write), median(read), median(bulk));
     assertTrue(bytes > 1024 * 512 * 4 * 4, "IPC bytes should hold all four list columns");
   }

@@ -192,7 +192,6 @@ public final class TensorBleu {
     int[] uniCount = null;
     int[] prevId = null; // dictionary id of the (n-1)-gram starting at each position
     int[] prevLo = null;
-    int[] prevCount = null;
     for (int n = 1; n <= maxN; n++) {
       // Step 1: keys of all live windows of order n, in flat-position order.
       int m = 0;
@@ -282,7 +281,6 @@ public final class TensorBleu {
       }
       prevId = nextId;
       prevLo = lo;
-      prevCount = count;
     }
     return num;
   }

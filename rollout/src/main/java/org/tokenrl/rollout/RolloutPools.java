@@ -41,6 +41,7 @@ public final class RolloutPools {
             + backend
             + " is not available (available: "
             + String.join(", ", known)
-            + "); the Ray backend needs the distributed module built: mvn -pl distributed -am package");
+            + "); the Ray backend needs the distributed module built: mvn -pl distributed -am"
+            + " package");
   }
 }

@@ -101,7 +101,8 @@ class JsonlTaskTest {
     String badRole =
         error(
             "{\"prompt\": \"a\", \"answer\": \"b\"}\n"
-                + "{\"messages\": [{\"role\": \"robot\", \"content\": \"Hi\"}], \"answer\": \"x\"}\n");
+                + "{\"messages\": [{\"role\": \"robot\", \"content\": \"Hi\"}], \"answer\":"
+                + " \"x\"}\n");
     assertTrue(badRole.contains("data/train.jsonl:2") && badRole.contains("role"), badRole);
   }
 

@@ -14,7 +14,8 @@ import org.tokenrl.core.Metrics;
  * <p>Per token, with ρ = exp(clamp(logpNew − logpOld, ±20)):
  *
  * <pre>
- *   pg = max(−A·ρ, −A·clip(ρ, 1−ε_low, 1+ε_high));   if dual_clip_c > 0 and A < 0: pg = min(pg, −A·c)
+ *   pg = max(−A·ρ, −A·clip(ρ, 1−ε_low, 1+ε_high))
+ *   if dual_clip_c > 0 and A < 0: pg = min(pg, −A·c)
  *   ℓ  = pg + β·KL(logpNew, logpRef)
  * </pre>
  *

@@ -13,7 +13,7 @@ import org.tokenrl.core.StrictSettings;
  * registered forms that differ in one line, trained with the shared {@link ClippedPolicyObjective}.
  *
  * <pre>
- *   reinforce_pp:           x_it = r_i                       (the return of an outcome reward, γ = 1)
+ *   reinforce_pp:           x_it = r_i              (the return of an outcome reward, γ = 1)
  *   reinforce_pp_baseline:  x_it = r_i − mean_g              (group mean; 0 for a group of one)
  *   both:                   A_it = (x_it − μ) / sqrt(σ² + 1e-8)
  * </pre>

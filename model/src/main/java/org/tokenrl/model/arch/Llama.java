@@ -23,11 +23,13 @@ import org.tokenrl.model.nn.SwiGlu;
  * <pre>
  *   x = embed_tokens[ids]                                          [R, d]
  *   per layer:  h = input_layernorm(x)                             RMSNorm
- *               q = rope(h·q_projᵀ (+b)) [R, H·hd]   k = rope(h·k_projᵀ (+b)), v = h·v_projᵀ (+b) [R, G·hd]
+ *               q = rope(h·q_projᵀ (+b)) [R, H·hd]
+ *               k = rope(h·k_projᵀ (+b)), v = h·v_projᵀ (+b) [R, G·hd]
  *               x += attn(q, k, v)·o_projᵀ                         causal, GQA
  *               h = post_attention_layernorm(x)
  *               x += (silu(h·gate_projᵀ) ⊙ h·up_projᵀ)·down_projᵀ   SwiGLU, [R, F] inside
- *   hidden = norm(x)                                               logits = hidden · (lm_head or embed_tokens)ᵀ
+ *   hidden = norm(x)
+ *   logits = hidden · (lm_head or embed_tokens)ᵀ
  * </pre>
  */
 public final class Llama implements Transformer {

@@ -68,8 +68,8 @@ public record PretrainedModel(
       case TOKENRL_CHECKPOINT ->
           throw new IOException(
               path
-                  + " is a tokenrl checkpoint, not a pretrained model (give the model it was trained"
-                  + " from, or export the checkpoint with ./tokenrl export)");
+                  + " is a tokenrl checkpoint, not a pretrained model (give the model it was"
+                  + " trained from, or export the checkpoint with ./tokenrl export)");
     };
   }
 

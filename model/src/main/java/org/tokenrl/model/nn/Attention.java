@@ -11,7 +11,8 @@ import org.nd4j.linalg.indexing.NDArrayIndex;
  *
  * <pre>
  *   S = Q Kᵀ / sqrt(hd) + mask      P = softmax(S)      O = P V
- *   dV = Pᵀ dO    dP = dO Vᵀ    dS = P ⊙ (dP − rowsum(dP ⊙ P)) / sqrt(hd)    dQ = dS K    dK = dSᵀ Q
+ *   dV = Pᵀ dO    dP = dO Vᵀ    dS = P ⊙ (dP − rowsum(dP ⊙ P)) / sqrt(hd)
+ *   dQ = dS K     dK = dSᵀ Q
  * </pre>
  */
 public final class Attention {

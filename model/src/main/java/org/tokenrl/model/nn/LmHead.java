@@ -12,7 +12,8 @@ import org.tokenrl.model.VocabCoef;
  * fit). For each scored row r with logits z = h·Wᵀ/τ and log p = z − logsumexp(z):
  *
  * <pre>
- *   logp(y_r), entropy −Σ p log p,   and for the surrogate L = Σ_r c_r log p(y_r) + Σ_r Σ_v a_rv log p(v):
+ *   logp(y_r), entropy −Σ p log p,
+ *   and for the surrogate L = Σ_r c_r log p(y_r) + Σ_r Σ_v a_rv log p(v):
  *   dL/dz_rj = c_r [j = y_r] + a_rj − p_rj (c_r + Σ_v a_rv),   dL/dlogits = dL/dz / τ
  * </pre>
  *

@@ -53,8 +53,10 @@ class HfExportTest {
             "gen = json.load(open(d32 + '/generation_config.json'))",
             "tok = Tokenizer.from_file(d32 + '/tokenizer.json')",
             "print('names', len(names), json.dumps(shapes['model.embed_tokens.weight']),",
-            "      json.dumps(shapes['model.layers.0.mlp.down_proj.weight']), sorted(dt) == sorted(names))",
-            "print('config', cfg['architectures'][0], cfg['num_key_value_heads'], cfg['tie_word_embeddings'],",
+            "      json.dumps(shapes['model.layers.0.mlp.down_proj.weight']), sorted(dt) =="
+                + " sorted(names))",
+            "print('config', cfg['architectures'][0], cfg['num_key_value_heads'],"
+                + " cfg['tie_word_embeddings'],",
             "      tc['eos_token'], gen['eos_token_id'], 'SmolLM' in tc['chat_template'])",
             "print('ids', json.dumps(tok.encode(text).ids))");
     String text = "<|im_start|>user\nWhat is 12 + 30?<|im_end|>\n";

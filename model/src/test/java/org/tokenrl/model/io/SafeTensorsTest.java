@@ -147,11 +147,13 @@ class SafeTensorsTest {
                 "with np.errstate(over='ignore'):",
                 "    want_hf = x.astype(np.float16)",
                 "(name, t), = safetensors.deserialize(open(sys.argv[1], 'rb').read())",
-                "assert name == 'x' and t['dtype'] in ('BF16', 'bfloat16') and list(t['shape']) == [200], t",
+                "assert name == 'x' and t['dtype'] in ('BF16', 'bfloat16') and list(t['shape']) =="
+                    + " [200], t",
                 "assert np.array_equal(np.frombuffer(bytes(t['data']), '<u2'), want_bf)",
                 "(name, t), = safetensors.deserialize(open(sys.argv[2], 'rb').read())",
                 "assert t['dtype'] in ('F16', 'float16'), t['dtype']",
-                "assert np.array_equal(np.frombuffer(bytes(t['data']), '<u2'), want_hf.view('<u2'))",
+                "assert np.array_equal(np.frombuffer(bytes(t['data']), '<u2'),"
+                    + " want_hf.view('<u2'))",
                 "print('ok')"),
             bf.toString(),
             hf.toString(),

@@ -52,7 +52,6 @@ public final class RolloutBench {
 
   public static void run(boolean quick) {
     int rounds = quick ? 3 : 8;
-    Path root = ProjectRoot.get();
     SamplingParams sampling = new SamplingParams(1.0, 0, 1.0, NEW_TOKENS, -1, false);
     List<PromptRequest> prompts = prompts();
     System.out.printf(

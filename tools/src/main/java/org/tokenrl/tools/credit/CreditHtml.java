@@ -63,8 +63,8 @@ public final class CreditHtml {
             "table{border-collapse:collapse;margin-bottom:1.2em}td{padding:2px"
                 + " 6px;vertical-align:top}")
         .append(
-            ".bar{display:inline-block;width:240px;height:14px;vertical-align:middle;background:linear-gradient(to"
-                + " right,")
+            ".bar{display:inline-block;width:240px;height:14px;vertical-align:middle;"
+                + "background:linear-gradient(to right,")
         .append(css(color(-1)))
         .append(',')
         .append(css(color(0)))
