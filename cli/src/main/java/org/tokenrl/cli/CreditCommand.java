@@ -56,6 +56,9 @@ import picocli.CommandLine.Parameters;
  * key=value} overrides any key of the algorithm block (see configs/algorithm/*.conf); progress
  * drives the d3s schedule. Exit status: 0 on success, 2 on a usage error or malformed input (with
  * the line).
+ *
+ * <p>Length: one input format and one table per algorithm family (RL credit, T-REG, cDPO), each a
+ * short method; the pages themselves are in tools.
  */
 @Command(
     name = "credit",

@@ -31,6 +31,9 @@ import org.tokenrl.core.ProjectRoot;
  * scores has a NaN total, which the algorithms treat as unscorable. Extra per-row metrics ({@link
  * RewardScores#metrics()}) are logged as {@code reward/<component>/<key>}. {@link #close} closes
  * every component (the {@code python} reward's worker) once the run is done.
+ *
+ * <p>Length: parsing the entries, scoring with {@code reward.on_error}, the per-token sum and the
+ * metrics all act on the same components; kept together so the error rules read in one place.
  */
 public final class CompositeReward implements AutoCloseable {
   /** The key of a {@code rewards} entry holding its weight (default 1.0). */

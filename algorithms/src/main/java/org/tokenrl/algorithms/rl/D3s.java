@@ -29,6 +29,9 @@ import org.tokenrl.core.StrictSettings;
  * (truncated ones under {@code mask_truncated} are not candidates); ties go to the lowest flat
  * index (docs/d3s.md §6). Tokens outside the batch's loss mask are never base keep-tokens, so they
  * are neither counted nor selected. The loss, the update epochs and the reference are the base's.
+ *
+ * <p>Length: one algorithm, one file: the schedule, both selection stages and how they wrap the
+ * base algorithm's credit read in order.
  */
 public final class D3s implements RlAlgorithm {
 

@@ -51,6 +51,10 @@ import org.tokenrl.trainer.setup.StartChecks;
  * A whole run, read top to bottom in {@link #run}: check the config, load or create the policy, an
  * optional SFT warm-up, then the main algorithm, with held-out evaluation, checkpoints, metrics and
  * resume. Global steps count SFT steps first, then main-phase steps.
+ *
+ * <p>Length: the whole run reads top to bottom here (start, warm-up, main phase, evaluation,
+ * checkpoints, resume); each phase is a short method, and splitting them across files would hide
+ * the order.
  */
 public final class TrainingRun {
   private static final ObjectMapper JSON = new ObjectMapper();
