@@ -301,6 +301,10 @@ class ConfigLoaderTest {
     assertFalse(message.contains("\n"));
     write("elsewhere/run.conf", "include file(\"/no/such/dir/x.conf\")\n");
     assertTrue(error("elsewhere/run.conf").contains("/no/such/dir/x.conf"));
+    // Includes up the tree, as experiments/*/*.conf do, still load.
+    write("elsewhere/deep/er/run.conf", "include \"../../common.conf\"\n");
+    write("elsewhere/common.conf", "model.layers = 6\n");
+    assertEquals(6, load("elsewhere/deep/er/run.conf").getInt("model.layers"));
     // Nested includes are strict too.
     write("elsewhere/common.conf", "include \"gone.conf\"\n");
     write("elsewhere/run.conf", "include \"common.conf\"\n");
