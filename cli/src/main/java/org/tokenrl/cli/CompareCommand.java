@@ -88,8 +88,16 @@ final class CompareCommand extends CliCommand {
       description = "the metric drawn in --html (default: eval/accuracy)")
   private String curve = RunComparison.ACCURACY;
 
+  @Option(names = "--force", description = "overwrite an existing --html file")
+  private boolean force;
+
   @Override
   int execute() throws IOException {
+    try {
+      refuseExisting(html, force);
+    } catch (BadInput e) {
+      return fail(e.getMessage());
+    }
     RunComparison report;
     try {
       RunComparison.Target t = target == null ? null : RunComparison.Target.parse(target);

@@ -123,8 +123,12 @@ final class CreditCommand extends CliCommand {
       description = "overrides of the algorithm block (see configs/algorithm/*.conf)")
   private List<String> overrides = new ArrayList<>();
 
+  @Option(names = "--force", description = "overwrite an existing --html file")
+  private boolean force;
+
   @Override
   int execute() throws BadInput, IOException {
+    refuseExisting(html, force);
     if (!(progress >= 0 && progress <= 1)) {
       return fail("--progress must be in [0,1], got " + progress);
     }

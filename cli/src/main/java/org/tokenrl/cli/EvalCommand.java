@@ -15,6 +15,7 @@ import org.tokenrl.model.io.Checkpoint;
 import org.tokenrl.rollout.Task;
 import org.tokenrl.rollout.Tasks;
 import org.tokenrl.runlog.RunDirectory;
+import org.tokenrl.runlog.RunLock;
 import org.tokenrl.trainer.loop.Checkpoints;
 import org.tokenrl.trainer.loop.Evaluator;
 import org.tokenrl.trainer.setup.ChatFormat;
@@ -87,47 +88,53 @@ final class EvalCommand extends CliCommand {
       }
       Path run = runDir;
       RunDirectory dir = RunDirectory.existing(run);
-      Config config =
-          withTaskOverrides(ConfigLoader.loadResolved(dir.config()).config(), overrides);
-      Path ckpt =
-          checkpoint != null
-              ? checkpoint
-              : dir.latestCheckpoint()
-                  .orElseThrow(
-                      () -> new IllegalArgumentException(run + " has no step-* checkpoint yet"));
-      Task task = Tasks.create(config.getConfig("task"), ProjectRoot.get());
-      StartChecks.checkLengths(config, task); // a changed task must still fit the model
-      Checkpoint.Loaded loaded = Checkpoints.load(ckpt);
-      try (Policy policy = loaded.policy()) {
-        org.tokenrl.core.Tokenizer tokenizer = Tokenizers.fromJson(loaded.tokenizerJson());
-        PromptCodec codec = new PromptCodec(tokenizer, ChatFormat.of(config, tokenizer));
-        if (base) {
-          if (!policy.lora().enabled()) {
-            return fail("--base needs a LoRA run (model.lora.rank > 0): " + ckpt + " has none");
+      // A live run must not prune the checkpoint being read; see RunDirectory.lockShared().
+      try (RunLock lock = dir.lockShared()) {
+        Config config =
+            withTaskOverrides(ConfigLoader.loadResolved(dir.config()).config(), overrides);
+        Path ckpt =
+            checkpoint != null
+                ? checkpoint
+                : dir.latestCheckpoint()
+                    .orElseThrow(
+                        () -> new IllegalArgumentException(run + " has no step-* checkpoint yet"));
+        Task task = Tasks.create(config.getConfig("task"), ProjectRoot.get());
+        StartChecks.checkLengths(config, task); // a changed task must still fit the model
+        Checkpoint.Loaded loaded = Checkpoints.load(ckpt);
+        try (Policy policy = loaded.policy()) {
+          org.tokenrl.core.Tokenizer tokenizer = Tokenizers.fromJson(loaded.tokenizerJson());
+          PromptCodec codec = new PromptCodec(tokenizer, ChatFormat.of(config, tokenizer));
+          if (base) {
+            if (!policy.lora().enabled()) {
+              return fail("--base needs a LoRA run (model.lora.rank > 0): " + ckpt + " has none");
+            }
+            // B = 0 makes every adapter's product zero: exactly the pretrained base.
+            Map<String, float[]> adapters = policy.adapterWeights();
+            adapters.replaceAll(
+                (name, v) -> name.endsWith("lora_B.weight") ? new float[v.length] : v);
+            policy.importWeights(adapters);
           }
-          // B = 0 makes every adapter's product zero: exactly the pretrained base.
-          Map<String, float[]> adapters = policy.adapterWeights();
-          adapters.replaceAll(
-              (name, v) -> name.endsWith("lora_B.weight") ? new float[v.length] : v);
-          policy.importWeights(adapters);
+          int n = size != null ? size : config.getInt("trainer.eval_size");
+          int maxNew = MaxNewTokens.of(config, task);
+          Evaluator evaluator = new Evaluator(task, n, codec, maxNew);
+          double acc = evaluator.accuracy(policy);
+          console()
+              .out()
+              .printf(
+                  Locale.ROOT,
+                  "{\"accuracy\": %.6f, \"correct\": %d, \"examples\": %d, \"checkpoint\":"
+                      + " \"%s\"}%n",
+                  acc,
+                  Math.round(acc * evaluator.size()),
+                  evaluator.size(),
+                  ckpt.toString().replace("\\", "\\\\").replace("\"", "\\\""));
         }
-        int n = size != null ? size : config.getInt("trainer.eval_size");
-        int maxNew = MaxNewTokens.of(config, task);
-        Evaluator evaluator = new Evaluator(task, n, codec, maxNew);
-        double acc = evaluator.accuracy(policy);
-        console()
-            .out()
-            .printf(
-                Locale.ROOT,
-                "{\"accuracy\": %.6f, \"correct\": %d, \"examples\": %d, \"checkpoint\": \"%s\"}%n",
-                acc,
-                Math.round(acc * evaluator.size()),
-                evaluator.size(),
-                ckpt.toString().replace("\\", "\\\\").replace("\"", "\\\""));
       }
       return 0;
     } catch (ConfigException e) {
       throw e;
+    } catch (RunLock.HeldException e) {
+      return fail(e.getMessage());
     } catch (RuntimeException e) {
       return fail(e.getMessage() + " (see ./tokenrl eval --help)");
     }

@@ -16,6 +16,7 @@ import org.tokenrl.model.io.PeftExport;
 import org.tokenrl.model.io.PretrainedModel;
 import org.tokenrl.model.io.SafeTensors;
 import org.tokenrl.runlog.RunDirectory;
+import org.tokenrl.runlog.RunLock;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -76,9 +77,14 @@ final class ExportCommand extends CliCommand {
     if (Files.exists(target)) {
       return fail(target + " already exists");
     }
-    if (adapterOut != null) {
-      return exportAdapters();
+    // A run directory being trained must not change (or be pruned) under the export.
+    try (RunLock lock = Files.exists(Path.of(source)) ? lockForReading(Path.of(source)) : null) {
+      return adapterOut != null ? exportAdapters() : exportModel(type);
     }
+  }
+
+  /** {@code --hf}: a full HF model directory. */
+  private int exportModel(SafeTensors.DType type) throws Exception {
     Path path = ModelArgument.resolve(source, console());
     Exportable m;
     try {

@@ -11,6 +11,7 @@ import org.tokenrl.core.Plugins;
 import org.tokenrl.core.ProjectRoot;
 import org.tokenrl.core.ResolvedConfig;
 import org.tokenrl.runlog.RunDirectory;
+import org.tokenrl.runlog.RunLock;
 import org.tokenrl.trainer.loop.TrainingRun;
 import org.tokenrl.trainer.setup.RunStart;
 import org.tokenrl.trainer.setup.StartChecks;
@@ -77,46 +78,59 @@ final class TrainCommand extends CliCommand {
     ResolvedConfig resolved;
     RunDirectory dir;
     RunStart start = null; // a new run's, built and checked before its directory exists
+    // The run's exclusive lock on its directory, held until this command returns (the OS drops it
+    // if the process dies): a second train, --resume, eval or export there is refused.
+    RunLock lock = null;
     try {
-      if (resume != null) {
-        if (runFile != null || !overrides.isEmpty()) {
-          return fail("--resume takes only the run directory; its config.conf is reused");
+      try {
+        if (resume != null) {
+          if (runFile != null || !overrides.isEmpty()) {
+            return fail("--resume takes only the run directory; its config.conf is reused");
+          }
+          dir = RunDirectory.existing(resume);
+          lock = dir.lock();
+          resolved = ConfigLoader.loadResolved(dir.config());
+          Plugins.install(resolved.config());
+        } else {
+          if (runFile == null) {
+            return fail("missing run config (see ./tokenrl train --help)");
+          }
+          resolved = ConfigLoader.load(configRoot(runFile), runFile, overrides);
+          Plugins.install(resolved.config());
+          // Everything that can be checked is, before the run directory exists.
+          start = StartChecks.run(resolved.config(), ProjectRoot.get());
+          Path path =
+              RunDirectory.pathFor(
+                  resolved.config().getString("trainer.run_dir"),
+                  resolved.config().getString("run.name"));
+          lock = new RunDirectory(path).lock();
+          dir = RunDirectory.create(path);
+          DurableFiles.writeString(dir.config(), resolved.render());
         }
-        dir = RunDirectory.existing(resume);
-        resolved = ConfigLoader.loadResolved(dir.config());
-        Plugins.install(resolved.config());
-      } else {
-        if (runFile == null) {
-          return fail("missing run config (see ./tokenrl train --help)");
-        }
-        resolved = ConfigLoader.load(configRoot(runFile), runFile, overrides);
-        Plugins.install(resolved.config());
-        // Everything that can be checked is, before the run directory exists.
-        start = StartChecks.run(resolved.config(), ProjectRoot.get());
-        dir =
-            RunDirectory.createNew(
-                resolved.config().getString("trainer.run_dir"),
-                resolved.config().getString("run.name"));
-        DurableFiles.writeString(dir.config(), resolved.render());
+        dir.cleanLeftovers(); // staging directories of a checkpoint save a kill -9 interrupted
+      } catch (ConfigException e) {
+        throw e;
+      } catch (Exception e) {
+        return fail(e.getMessage());
       }
-    } catch (ConfigException e) {
-      throw e;
-    } catch (Exception e) {
-      return fail(e.getMessage());
+      try {
+        // A resumed run checks its config.conf itself, in the same order as a new run.
+        TrainingRun run =
+            start != null
+                ? new TrainingRun(start, dir, console())
+                : new TrainingRun(resolved.config(), dir, ProjectRoot.get(), console());
+        run.run(resume != null);
+      } catch (IllegalArgumentException | IllegalStateException e) {
+        // Bad settings the config schema cannot see (an algorithm value out of range, a data file
+        // with no usable pairs): one line that says what to change, no stack trace.
+        return fail(e.getMessage());
+      }
+      return 0;
+    } finally {
+      if (lock != null) {
+        lock.close();
+      }
     }
-    try {
-      // A resumed run checks its config.conf itself, in the same order as a new run.
-      TrainingRun run =
-          start != null
-              ? new TrainingRun(start, dir, console())
-              : new TrainingRun(resolved.config(), dir, ProjectRoot.get(), console());
-      run.run(resume != null);
-    } catch (IllegalArgumentException | IllegalStateException e) {
-      // Bad settings the config schema cannot see (an algorithm value out of range, a data file
-      // with no usable pairs): one line that says what to change, no stack trace.
-      return fail(e.getMessage());
-    }
-    return 0;
   }
 
   /** The configs/ directory holding base.conf: the run config's folder or one above it. */

@@ -172,6 +172,22 @@ class CompareCommandTest {
 
   // ---------------------------------------------------------------- independent reference
 
+  @Test
+  void anExistingReportIsNeverOverwrittenWithoutForce() throws Exception {
+    Path existing = tmp.resolve("config.conf");
+    Files.writeString(existing, "a run's own config\n");
+    CliRun r = CliRun.of("compare", tmp.toString(), "--html", existing.toString());
+    assertEquals(2, r.code());
+    assertEquals(
+        "tokenrl compare: "
+            + existing
+            + " already exists; choose another file or pass --force to overwrite it",
+        r.err().strip());
+    assertEquals("a run's own config\n", Files.readString(existing));
+    CliRun forced = CliRun.of("compare", tmp.toString(), "--html", existing.toString(), "--force");
+    assertFalse(forced.err().contains("already exists"), forced.err());
+  }
+
   private static void assertStat(JsonNode stat, List<Path> runs, Function<Path, Double> f) {
     List<Double> values = new ArrayList<>();
     for (Path r : runs) {

@@ -113,6 +113,19 @@ class CreditCommandTest {
   }
 
   @Test
+  void anExistingHtmlPageIsNeverOverwrittenWithoutForce(@TempDir Path dir) throws IOException {
+    Path html = dir.resolve("credit.html");
+    Files.writeString(html, "keep me");
+    Run r = run(T1, "--algorithm", "grpo", "--html", html.toString());
+    assertEquals(2, r.status());
+    assertTrue(r.err().contains("already exists"), r.err());
+    assertEquals("keep me", Files.readString(html));
+    Run forced = run(T1, "--algorithm", "grpo", "--html", html.toString(), "--force");
+    assertEquals(0, forced.status(), forced.err());
+    assertTrue(Files.readString(html).contains("<html"), "overwritten with --force");
+  }
+
+  @Test
   void d3sWritesTheSameKeepAsTheAssignerAndAnHtmlPage(@TempDir Path dir) throws IOException {
     String line =
         "{\"responses\": [[5,7,9,2],[5,7,8,2],[5,6,9,2],[4,6,9,2]], \"rewards\": [1,0,0.5,0],"

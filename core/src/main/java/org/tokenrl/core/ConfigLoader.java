@@ -393,10 +393,73 @@ public final class ConfigLoader {
   private static Config parse(Path file) {
     try {
       return ConfigFactory.parseFile(
-          file.toFile(), ConfigParseOptions.defaults().setAllowMissing(false));
+          file.toFile(),
+          ConfigParseOptions.defaults()
+              .setAllowMissing(false)
+              .setIncluder(new StrictIncluder(file)));
+    } catch (MissingInclude e) {
+      throw new ConfigException(e.getMessage());
     } catch (com.typesafe.config.ConfigException e) {
       throw new ConfigException(
           "config error: syntax error at " + location(e, file) + ": " + detail(e), e);
+    }
+  }
+
+  /** An {@code include} of a file that does not exist: refused, never silently skipped. */
+  private static final class MissingInclude extends RuntimeException {
+    MissingInclude(String message) {
+      super(message);
+    }
+  }
+
+  /**
+   * Includes as HOCON does (relative to the including file), except that a missing file is an
+   * error: Typesafe Config skips a missing {@code include "x"} unless it is {@code required(...)}.
+   */
+  private static final class StrictIncluder
+      implements com.typesafe.config.ConfigIncluder, com.typesafe.config.ConfigIncluderFile {
+    private final Path top;
+
+    StrictIncluder(Path top) {
+      this.top = top;
+    }
+
+    @Override
+    public com.typesafe.config.ConfigIncluder withFallback(
+        com.typesafe.config.ConfigIncluder fallback) {
+      return this;
+    }
+
+    @Override
+    public com.typesafe.config.ConfigObject include(
+        com.typesafe.config.ConfigIncludeContext context, String what) {
+      com.typesafe.config.ConfigParseable p = context.relativeTo(what);
+      if (p == null) {
+        throw new MissingInclude(
+            "config error: include \"" + what + "\" in " + display(top) + ": file not found");
+      }
+      try {
+        return p.parse(p.options().setAllowMissing(false).setIncluder(this));
+      } catch (com.typesafe.config.ConfigException.IO e) {
+        throw new MissingInclude(
+            "config error: include \""
+                + what
+                + "\" in "
+                + display(top)
+                + ": no such file (relative to the including file)");
+      }
+    }
+
+    @Override
+    public com.typesafe.config.ConfigObject includeFile(
+        com.typesafe.config.ConfigIncludeContext context, java.io.File what) {
+      if (!what.isFile()) {
+        throw new MissingInclude(
+            "config error: include file(\"" + what + "\") in " + display(top) + ": file not found");
+      }
+      return ConfigFactory.parseFile(
+              what, context.parseOptions().setAllowMissing(false).setIncluder(this))
+          .root();
     }
   }
 

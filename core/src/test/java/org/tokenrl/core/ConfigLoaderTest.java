@@ -293,6 +293,25 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void anIncludeOfAMissingFileIsRefused() throws IOException {
+    write("elsewhere/run.conf", "include \"comon.conf\"\ntrainer.steps = 9\n");
+    String message = error("elsewhere/run.conf");
+    assertTrue(message.startsWith("config error: include \"comon.conf\" in "), message);
+    assertTrue(message.contains("run.conf"), message);
+    assertFalse(message.contains("\n"));
+    write("elsewhere/run.conf", "include file(\"/no/such/dir/x.conf\")\n");
+    assertTrue(error("elsewhere/run.conf").contains("/no/such/dir/x.conf"));
+    // Includes up the tree, as experiments/*/*.conf do, still load.
+    write("elsewhere/deep/er/run.conf", "include \"../../common.conf\"\n");
+    write("elsewhere/common.conf", "model.layers = 6\n");
+    assertEquals(6, load("elsewhere/deep/er/run.conf").getInt("model.layers"));
+    // Nested includes are strict too.
+    write("elsewhere/common.conf", "include \"gone.conf\"\n");
+    write("elsewhere/run.conf", "include \"common.conf\"\n");
+    assertTrue(error("elsewhere/run.conf").contains("include \"gone.conf\""));
+  }
+
+  @Test
   void freeFormBlocksAcceptAnyKeysButOtherObjectsDoNot() throws IOException {
     write(
         "configs/run.conf",

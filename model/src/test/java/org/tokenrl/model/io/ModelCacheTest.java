@@ -91,6 +91,72 @@ class ModelCacheTest {
   }
 
   @Test
+  void anEmptyOrModifiedCachedFileIsFetchedAgain() throws Exception {
+    ModelCache cache = new ModelCache(tmp.resolve("cache"));
+    Path file = cache.fetch(SIX, l -> {});
+    assertTrue(Files.exists(file.resolveSibling(ModelCache.STAMP)));
+    for (String damage : new String[] {"", "import os  # not six\n"}) {
+      Files.writeString(file, damage);
+      List<String> progress = new ArrayList<>();
+      assertEquals(file, cache.fetch(SIX, progress::add));
+      assertEquals(SIX.fileSha256(), FileTrees.sha256(file));
+      assertTrue(progress.get(0).contains("differs from the pinned sha256"), progress.toString());
+      assertTrue(
+          progress.stream().anyMatch(l -> l.startsWith("fetching six-test")), progress.toString());
+    }
+    // A verified file is served from its stamp, without a fetch.
+    List<String> progress = new ArrayList<>();
+    assertEquals(file, cache.fetch(SIX, progress::add));
+    assertEquals(List.of(), progress);
+  }
+
+  @Test
+  void aKnownNameMeansTheCacheEntryEvenWithAFolderOfThatNameHere() throws Exception {
+    String name = "smollm2-135m-instruct";
+    KnownModel m = KnownModel.named(name);
+    Path real = ModelCache.standard().root().resolve(name).resolve(m.fileName());
+    org.junit.jupiter.api.Assumptions.assumeTrue(
+        Files.isRegularFile(real) && FileTrees.sha256(real).equals(m.fileSha256()),
+        "needs the SmolLM2 cache entry ./run-tests fetches");
+    ModelCache cache = new ModelCache(tmp.resolve("cache"));
+    Path entry = Files.createDirectories(tmp.resolve("cache").resolve(name)).resolve(m.fileName());
+    try {
+      Files.createLink(entry, real);
+    } catch (IOException | UnsupportedOperationException e) {
+      Files.copy(real, entry);
+    }
+    Path local = Path.of(name); // in the working directory, where a user may have one
+    assertFalse(Files.exists(local));
+    Files.createDirectories(local);
+    try {
+      assertEquals(entry, cache.resolve(name, l -> {}));
+      assertEquals(Path.of("./" + name), cache.resolve("./" + name, l -> {}));
+    } finally {
+      Files.delete(local);
+    }
+  }
+
+  @Test
+  void pipDownloadNeverRunsAPipFolderOfTheWorkingDirectory() throws Exception {
+    Path marker = tmp.resolve("marker");
+    Path evil = Files.createDirectories(tmp.resolve("evil/pip"));
+    String payload = "open(r'" + marker.toAbsolutePath() + "', 'w').write('x')\n";
+    Files.writeString(evil.resolve("__init__.py"), payload);
+    Files.writeString(evil.resolve("__main__.py"), payload);
+    Path dest = Files.createDirectories(tmp.resolve("dest"));
+    // A local requirement that does not exist: pip starts, fails, and needs no network.
+    ProcessBuilder pb =
+        ModelCache.pipDownload(dest, tmp.resolve("none/x-1.0-py3-none-any.whl").toString());
+    assertEquals(dest.toAbsolutePath().toFile(), pb.directory());
+    assertTrue(pb.command().contains("-I"), pb.command().toString());
+    Process p = pb.directory(evil.getParent().toFile()).redirectErrorStream(true).start();
+    String out = new String(p.getInputStream().readAllBytes());
+    assertTrue(p.waitFor(120, java.util.concurrent.TimeUnit.SECONDS));
+    assertFalse(Files.exists(marker), "the working directory's pip/ ran");
+    assertTrue(p.exitValue() != 0, out);
+  }
+
+  @Test
   void runTestsPrefetchesWithTheSamePinsAsKnownModel() throws Exception {
     String runTests = Files.readString(Path.of("../run-tests")).replace("\\\n", " ");
     KnownModel m = KnownModel.named("smollm2-135m-instruct");

@@ -61,9 +61,8 @@ class SmolLm2LogitsTest {
       ids.append("]");
       Path out = tmp.resolve("ref.safetensors");
       Process proc =
-          new ProcessBuilder(
-                  System.getProperty("tokenrl.python", "python3"),
-                  "src/test/python/llama_reference.py",
+          org.tokenrl.core.Python.processBuilder(
+                  Path.of("src/test/python/llama_reference.py").toAbsolutePath().toString(),
                   "--model",
                   gguf.toString(),
                   "--ids",

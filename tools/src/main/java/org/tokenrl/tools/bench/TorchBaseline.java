@@ -49,7 +49,7 @@ final class TorchBaseline {
           python, "experiments/bench/torch_model_bench.py not found (tokenrl.root unset?)");
     }
     try {
-      Run r = exec(List.of(python, "-c", "import torch; print(torch.__version__)"));
+      Run r = exec(List.of(python, "-I", "-c", "import torch; print(torch.__version__)"));
       if (r.exitCode != 0) {
         return missing(
             python, python + " has no torch module (Debian: apt-get install python3-torch)");
@@ -70,7 +70,9 @@ final class TorchBaseline {
     if (!available()) {
       return OptionalDouble.empty();
     }
-    List<String> cmd = new ArrayList<>(List.of(python, script.toString(), "--only", caseName));
+    List<String> cmd =
+        new ArrayList<>(
+            List.of(python, "-I", script.toAbsolutePath().toString(), "--only", caseName));
     if (quick) {
       cmd.add("--quick");
     }
@@ -100,7 +102,9 @@ final class TorchBaseline {
   private record Run(int exitCode, String stdout, String stderr) {}
 
   private static Run exec(List<String> cmd) throws IOException {
-    ProcessBuilder pb = new ProcessBuilder(cmd);
+    // -I and a directory of our own: nothing in the user's working directory is imported.
+    ProcessBuilder pb =
+        new ProcessBuilder(cmd).directory(Path.of(System.getProperty("java.io.tmpdir")).toFile());
     pb.environment().put("OMP_NUM_THREADS", "1");
     Process p = pb.start();
     // Drain stderr on its own thread so a chatty child cannot block on a full pipe.

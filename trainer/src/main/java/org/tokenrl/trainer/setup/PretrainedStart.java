@@ -10,6 +10,7 @@ import java.util.Map;
 import java.util.function.Consumer;
 import java.util.function.Function;
 import org.tokenrl.model.arch.LlamaConfig;
+import org.tokenrl.model.io.KnownModel;
 import org.tokenrl.model.io.ModelCache;
 import org.tokenrl.model.io.PretrainedModel;
 
@@ -45,7 +46,11 @@ public final class PretrainedStart {
     String value = c.getString("model.path");
     Path local = projectRoot.resolve(value);
     try {
-      Path path = Files.exists(local) ? local : ModelCache.standard().resolve(value, progress);
+      // A known name always means the (verified) cache entry, never a folder that happens to be
+      // called the same here; write ./name for that.
+      boolean known = KnownModel.named(value) != null;
+      Path path =
+          !known && Files.exists(local) ? local : ModelCache.standard().resolve(value, progress);
       PretrainedModel m = PretrainedModel.load(path);
       checkAgreement(c, m.config(), value);
       return m;
