@@ -3,6 +3,7 @@ package org.tokenrl.distributed;
 import io.ray.api.ActorHandle;
 import io.ray.api.ObjectRef;
 import io.ray.api.Ray;
+import io.ray.api.exception.RayActorException;
 import io.ray.api.exception.RayException;
 import io.ray.api.exception.RayTimeoutException;
 import io.ray.api.id.ActorId;
@@ -429,7 +430,11 @@ public final class RayRolloutPool implements RolloutPool {
           // The same exception types arrive when the actor's process died (a RayActorException,
           // or another RayException around an I/O error when it died while its result was
           // on the way) and when its code threw: ask Ray and the actor which one it was.
-          long restartsNow = diedAndIsBack(actor, restartsBefore, e, s.deadline(), what);
+          // A RayActorException says the process died, whatever the restart count shows: when the
+          // actor was killed while idle, Ray may count the restart before this round is sent,
+          // and the call still reaches the dead process.
+          boolean died = causedByActorDeath(e);
+          long restartsNow = diedAndIsBack(actor, restartsBefore, died, e, s.deadline(), what);
           if (restartsNow < 0) {
             throw new IllegalStateException(
                 "rollout actor " + actor + " failed during '" + what + "': " + remoteMessage(e), e);
@@ -441,6 +446,16 @@ public final class RayRolloutPool implements RolloutPool {
       }
     }
     return results;
+  }
+
+  /** Whether Ray reported the actor's process dead (not an exception thrown by its code). */
+  static boolean causedByActorDeath(Throwable e) {
+    for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+      if (t instanceof RayActorException) {
+        return true;
+      }
+    }
+    return false;
   }
 
   /** The message of the exception thrown on the actor, without Ray's wrapping. */
@@ -460,17 +475,22 @@ public final class RayRolloutPool implements RolloutPool {
 
   /**
    * After a call to {@code actor} failed with {@code failure}: waits until the actor answers a
-   * ping, then decides from Ray's restart count whether it died. Returns Ray's new restart count
-   * when it died and runs again (the call should be re-sent), -1 when the same actor process is
-   * alive (its code threw). Throws when Ray will not restart it (restarts used up) or it does not
-   * come back within the start-up bound.
+   * ping, then decides from Ray's restart count (or {@code died}, when Ray already said so) whether
+   * it died. Returns Ray's new restart count when it died and runs again (the call should be
+   * re-sent), -1 when the same actor process is alive (its code threw). Throws when Ray will not
+   * restart it (restarts used up) or it does not come back within the start-up bound.
    *
    * <p>A process that died never answers the ping, and Ray increments the actor's restart count
    * before a new process can answer, so "answers, count unchanged" means the call's own code
    * failed; "answers, count grown" means it died (and Ray restarted it) after the call was sent.
    */
   private long diedAndIsBack(
-      int actor, long restartsBefore, RayException failure, long callDeadline, String what) {
+      int actor,
+      long restartsBefore,
+      boolean died,
+      RayException failure,
+      long callDeadline,
+      String what) {
     long deadline =
         Math.min(callDeadline, System.currentTimeMillis() + cfg.initTimeoutSeconds() * 1000L);
     long pause = 200;
@@ -514,7 +534,7 @@ public final class RayRolloutPool implements RolloutPool {
         Ray.get(actors.get(actor).task(RolloutActor::pid).remote(), Math.max(1, left));
         ActorInfo now = actorInfo(actor);
         long restarts = now == null ? restartsBefore : now.numRestarts;
-        return restarts > restartsBefore ? restarts : -1;
+        return restarts > restartsBefore || died ? Math.max(restarts, restartsBefore) : -1;
       } catch (RayTimeoutException e) {
         // The deadline passed inside the ping: the next turn reports it.
       } catch (RayException e) {
