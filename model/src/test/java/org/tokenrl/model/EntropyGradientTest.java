@@ -166,6 +166,49 @@ class EntropyGradientTest {
     }
   }
 
+  /**
+   * In float32 (the CPU-kernel LM-head path training uses): steps that pay for entropy (g = −1, as
+   * dLoss/dH of a bonus) keep the scored entropy of a sharp policy (temperature 0.3) well above
+   * where the log-prob term alone (g = 0) takes it, and above its start; g = +1 pushes it below.
+   */
+  @Test
+  void entropyCoefficientMovesTheScoredEntropyItsWay() {
+    double[] after = new double[3];
+    double before = Double.NaN;
+    double[] signs = {-1, 0, 1};
+    for (int k = 0; k < 3; k++) {
+      try (Policy p = Policy.create(LlamaTest.TINY, OptimizerConfig.defaults(1e-2), 9)) {
+        before = meanEntropy(p);
+        double[][] g = zeros();
+        for (double[] row : g) {
+          java.util.Arrays.fill(row, signs[k]);
+        }
+        double[][] coef = random(new Random(8), 0.1);
+        for (int step = 0; step < 5; step++) {
+          assertFalse(p.update(PROMPTS, RESPONSES, coef, null, g, 0.3).skipped());
+        }
+        after[k] = meanEntropy(p);
+      }
+    }
+    System.out.printf(
+        "entropy at T=0.3: %.4f before, after 5 steps %.4f (g=-1), %.4f (g=0), %.4f (g=+1)%n",
+        before, after[0], after[1], after[2]);
+    assertTrue(after[0] > after[1] + 0.1 && after[0] > before, "g = -1 raises H");
+    assertTrue(after[2] < after[1] - 0.1, "g = +1 lowers H");
+  }
+
+  private static double meanEntropy(Policy p) {
+    double sum = 0;
+    int n = 0;
+    for (double[] row : p.score(PROMPTS, RESPONSES, 0.3).entropies()) {
+      for (double h : row) {
+        sum += h;
+        n++;
+      }
+    }
+    return sum / n;
+  }
+
   @Test
   void nonFiniteEntropyCoefficientSkipsTheStep() {
     try (Policy p = Policy.create(LlamaTest.TINY, OptimizerConfig.defaults(1e-3), 7)) {
