@@ -86,6 +86,77 @@ class UserRewardTest {
     assertTrue(saved.contains(classes.toAbsolutePath().toString()), saved);
   }
 
+  /**
+   * A Python reward in each signature (verl's per-sample compute_score, TRL's batched function)
+   * trains two GRPO steps from a run config, in-process and with the Ray actors scoring.
+   */
+  @Test
+  void pythonRewardsInBothSignaturesTrainLocallyAndOnRay() throws Exception {
+    Path verl = tmp.resolve("verl_reward.py");
+    Files.writeString(
+        verl,
+        """
+        def compute_score(data_source, solution_str, ground_truth, extra_info=None):
+            score = float(solution_str.strip() == ground_truth)
+            return {"score": score, "length": len(solution_str)}
+        """);
+    Path trl = tmp.resolve("trl_reward.py");
+    Files.writeString(
+        trl,
+        """
+        def short(prompts, completions, completion_ids, **kwargs):
+            return [1.0 / (1 + len(ids)) for ids in completion_ids]
+        """);
+    String rewards =
+        "rewards=[{name = python, path = \""
+            + verl
+            + "\"}, {name = python, path = \""
+            + trl
+            + "\", function = short, weight = 0.5}]";
+    for (String backend : List.of("local", "ray")) {
+      Path run = tmp.resolve("py-" + backend);
+      List<String> args =
+          new java.util.ArrayList<>(
+              List.of(
+                  "train",
+                  ProjectRoot.get().resolve("configs/quickstart.conf").toString(),
+                  rewards,
+                  "sft.steps=0",
+                  "trainer.steps=2",
+                  "trainer.prompts_per_step=4",
+                  "trainer.eval_every=0",
+                  "trainer.checkpoint_every=0",
+                  "trainer.run_dir=\"" + run + "\""));
+      if (backend.equals("ray")) {
+        args.addAll(
+            List.of(
+                "distributed.backend=ray",
+                "distributed.rewards_on=actors",
+                "distributed.ray.actors=1"));
+      }
+      CliRun r = CliRun.of(args.toArray(String[]::new));
+      assertEquals(0, r.code(), backend + ": " + r.err());
+      int steps = 0;
+      for (String line : Files.readAllLines(run.resolve("metrics.jsonl"))) {
+        JsonNode m = JSON.readTree(line);
+        if (!m.has("optim/grad_norm")) {
+          continue;
+        }
+        steps++;
+        assertTrue(m.get("optim/grad_norm").asDouble() > 0, "an update was taken: " + line);
+        // Duplicate names get their index: python_0 (verl), python_1 (TRL).
+        double exact = m.get("reward/python_0_mean").asDouble();
+        double shortness = m.get("reward/python_1_mean").asDouble();
+        assertTrue(exact >= 0 && exact <= 1, line);
+        assertTrue(shortness > 0 && shortness < 1, line);
+        if (backend.equals("local")) {
+          assertTrue(m.get("reward/python_0/length").asDouble() > 0, line);
+        }
+      }
+      assertEquals(2, steps, backend);
+    }
+  }
+
   @Test
   void aMissingPluginFolderIsOneLineBeforeAnyWork() {
     Path run = tmp.resolve("run");

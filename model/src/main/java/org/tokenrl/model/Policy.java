@@ -263,6 +263,7 @@ public final class Policy implements AutoCloseable {
           temperature,
           null,
           null,
+          null,
           rows);
     }
   }
@@ -290,7 +291,29 @@ public final class Policy implements AutoCloseable {
       double[][] targetCoef,
       VocabCoef[][] vocabCoef,
       double temperature) {
-    Surrogate s = surrogate(prompts, responses, targetCoef, vocabCoef, temperature);
+    return update(prompts, responses, targetCoef, vocabCoef, null, temperature);
+  }
+
+  /**
+   * {@link #update} with an entropy term: the surrogate gains
+   *
+   * <pre>
+   *   + sum_{i,t} entropyCoef[i][t] * H_{i,t},   H = −Σ_v p_v log p_v of softmax(logits/temperature)
+   * </pre>
+   *
+   * whose logits gradient is the exact dH/dz_v = −p_v (log p_v + H), divided by the temperature
+   * (docs/entropy-bonus.md). Passing entropyCoef = dLoss/dH (e.g. the RL loss's {@code
+   * gradEntropy}) with entropies from a previous {@link #score} call makes the parameter gradient
+   * that of the loss's entropy bonus. {@code entropyCoef} null is exactly the 5-argument update.
+   */
+  public synchronized UpdateStats update(
+      int[][] prompts,
+      int[][] responses,
+      double[][] targetCoef,
+      VocabCoef[][] vocabCoef,
+      double[][] entropyCoef,
+      double temperature) {
+    Surrogate s = surrogate(prompts, responses, targetCoef, vocabCoef, entropyCoef, temperature);
     if (s.skipReason != null) {
       return new UpdateStats(s.loss, s.gradNorm, true, s.skipReason);
     }
@@ -312,9 +335,23 @@ public final class Policy implements AutoCloseable {
       double[][] targetCoef,
       VocabCoef[][] vocabCoef,
       double temperature) {
+    return surrogate(prompts, responses, targetCoef, vocabCoef, null, temperature);
+  }
+
+  /** {@link #surrogate} with the entropy term of {@link #update}'s 6-argument form. */
+  synchronized Surrogate surrogate(
+      int[][] prompts,
+      int[][] responses,
+      double[][] targetCoef,
+      VocabCoef[][] vocabCoef,
+      double[][] entropyCoef,
+      double temperature) {
     checkOpen();
     TeacherForced.validate(spec, prompts, responses, temperature);
     String bad = TeacherForced.checkCoefficients(spec, responses, targetCoef, vocabCoef);
+    if (bad == null) {
+      bad = TeacherForced.checkEntropyCoefficients(responses, entropyCoef);
+    }
     if (bad != null) {
       return new Surrogate(Double.NaN, Double.NaN, Map.of(), bad);
     }
@@ -330,7 +367,13 @@ public final class Policy implements AutoCloseable {
       loraState.pass = pass;
       loss +=
           accumulateGradients(
-              prompts, responses, targetCoef, vocabCoef, temperature, passes.get(pass));
+              prompts,
+              responses,
+              targetCoef,
+              vocabCoef,
+              entropyCoef,
+              temperature,
+              passes.get(pass));
     }
     double norm = Optimizer.globalNorm(params.grads.values());
     String reason = null;
@@ -350,6 +393,7 @@ public final class Policy implements AutoCloseable {
       int[][] responses,
       double[][] targetCoef,
       VocabCoef[][] vocabCoef,
+      double[][] entropyCoef,
       double temperature,
       int[] pass) {
     TeacherForced tf = TeacherForced.of(prompts, responses, pass, spec.maxSeqLen());
@@ -358,12 +402,16 @@ public final class Policy implements AutoCloseable {
     }
     double[] coef = new double[tf.rows().length];
     VocabCoef[] vocab = vocabCoef == null ? null : new VocabCoef[tf.rows().length];
+    double[] entropy = entropyCoef == null ? null : new double[tf.rows().length];
     int k = 0;
     for (int i = pass[0]; i < pass[1]; i++) {
       for (int t = 0; t < responses[i].length; t++) {
         coef[k] = targetCoef[i][t];
         if (vocab != null) {
           vocab[k] = vocabCoef[i][t];
+        }
+        if (entropy != null) {
+          entropy[k] = entropyCoef[i][t];
         }
         k++;
       }
@@ -379,6 +427,7 @@ public final class Policy implements AutoCloseable {
               temperature,
               coef,
               vocab,
+              entropy,
               null);
       INDArray dHidden = Nd4j.zeros(dtype, hidden.shape()); // [R, d]: zero where nothing is scored
       Embedding.scatterAddRows(dHidden, tf.rows(), head.dHidden());

@@ -136,6 +136,39 @@ record TeacherForced(Batch batch, int[] rows, int[] targets) {
     return null;
   }
 
+  /**
+   * Null when {@code entropyCoef} is null or finite with one entry per response token, the reason
+   * for skipping the step when an entry is not finite; throws on a shape mismatch.
+   */
+  static String checkEntropyCoefficients(int[][] responses, double[][] entropyCoef) {
+    if (entropyCoef == null) {
+      return null;
+    }
+    if (entropyCoef.length != responses.length) {
+      throw new IllegalArgumentException("entropyCoef must have one row per response");
+    }
+    for (int i = 0; i < responses.length; i++) {
+      if (entropyCoef[i].length != responses[i].length) {
+        throw new IllegalArgumentException(
+            "entropyCoef["
+                + i
+                + "] has "
+                + entropyCoef[i].length
+                + " entries but response "
+                + i
+                + " has "
+                + responses[i].length
+                + " tokens");
+      }
+      for (int t = 0; t < entropyCoef[i].length; t++) {
+        if (!Double.isFinite(entropyCoef[i][t])) {
+          return "non-finite entropyCoef[" + i + "][" + t + "] = " + entropyCoef[i][t];
+        }
+      }
+    }
+    return null;
+  }
+
   /** Consecutive row ranges [from, to), each within the pass budget (or a single row). */
   static List<int[]> passes(int[][] prompts, int[][] responses, int passTokens) {
     List<int[]> out = new java.util.ArrayList<>();

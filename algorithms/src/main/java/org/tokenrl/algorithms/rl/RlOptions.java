@@ -72,7 +72,8 @@ record RlOptions(
    * {@code actor/policy_entropy} = Σ_i Σ_t w_i · M_it · H_it. {@code base} unchanged when
    * entropy_coef = 0.
    *
-   * @throws IllegalArgumentException when entropy_coef > 0 and the input has no entropies
+   * @throws IllegalArgumentException when entropy_coef > 0 and the input has no entropies (a caller
+   *     bug: RlTrainer always passes them)
    */
   LossResult withEntropyBonus(PolicyLossInput in, LossResult base) {
     if (entropyCoef == 0) {
@@ -82,8 +83,8 @@ record RlOptions(
       throw new IllegalArgumentException(
           "algorithm.entropy_coef = "
               + entropyCoef
-              + " needs the current policy's token entropies (PolicyLossInput.withEntropies) and an"
-              + " update that applies LossResult.gradEntropy; got no entropies");
+              + " needs the current policy's token entropies in the loss input"
+              + " (PolicyLossInput.withEntropies); got none");
     }
     ClippedPolicyObjective.Options o = objective.options();
     double[] w =
@@ -100,9 +101,14 @@ record RlOptions(
         }
       }
     }
+    double loss = base.loss() - entropyCoef * entropy;
     Map<String, Double> metrics = new LinkedHashMap<>(base.metrics());
     metrics.put(Metrics.ACTOR_POLICY_ENTROPY, entropy);
-    return new LossResult(base.loss() - entropyCoef * entropy, base.gradLogpNew(), metrics, grad);
+    // the base's actor/loss lacks the bonus, and the trainer logs these metrics over loss()
+    if (metrics.containsKey(Metrics.ACTOR_LOSS)) {
+      metrics.put(Metrics.ACTOR_LOSS, loss);
+    }
+    return new LossResult(loss, base.gradLogpNew(), metrics, grad);
   }
 
   /**

@@ -41,6 +41,7 @@ class EntropyBonusTest {
     LossResult res = with.loss(in.withEntropies(H));
     assertEquals(base.loss() - 0.06, res.loss(), TOL);
     assertEquals(0.6, res.metrics().get(Metrics.ACTOR_POLICY_ENTROPY), TOL);
+    assertEquals(res.loss(), res.metrics().get(Metrics.ACTOR_LOSS), TOL); // the logged loss too
     assertEquals(-0.1 / 3, res.gradEntropy()[0][0], TOL);
     assertEquals(0.0, res.gradEntropy()[0][1], TOL);
     assertEquals(-0.1 / 3, res.gradEntropy()[1][0], TOL);

@@ -12,12 +12,15 @@ import org.tokenrl.model.VocabCoef;
  * fit). For each scored row r with logits z = h·Wᵀ/τ and log p = z − logsumexp(z):
  *
  * <pre>
- *   logp(y_r), entropy −Σ p log p,
- *   and for the surrogate L = Σ_r c_r log p(y_r) + Σ_r Σ_v a_rv log p(v):
- *   dL/dz_rj = c_r [j = y_r] + a_rj − p_rj (c_r + Σ_v a_rv),   dL/dlogits = dL/dz / τ
+ *   logp(y_r), entropy H_r = −Σ p log p,   and for the surrogate
+ *   L = Σ_r c_r log p(y_r) + Σ_r Σ_v a_rv log p(v) + Σ_r g_r H_r:
+ *   dL/dz_rj = c_r [j = y_r] + a_rj − p_rj (c_r + Σ_v a_rv) − g_r p_rj (log p_rj + H_r),
+ *   dL/dlogits = dL/dz / τ
  * </pre>
  *
- * then dh = dlogits · W and dW += dlogitsᵀ · h, chunk by chunk.
+ * then dh = dlogits · W and dW += dlogitsᵀ · h, chunk by chunk. The last term of dL/dz is the exact
+ * entropy gradient dH/dz_j = −p_j (log p_j + H) (docs/entropy-bonus.md), dense over the vocabulary;
+ * rows whose entropy coefficient g_r is 0 (or absent) skip it.
  */
 public final class LmHead {
   /** Upper bound on the elements of one logits chunk. */
@@ -35,6 +38,19 @@ public final class LmHead {
   /** Per scored row: log p of the target, entropy, the surrogate loss and dL/dhidden. */
   public record Result(double[] logp, double[] entropy, double loss, INDArray dHidden) {}
 
+  /** {@link #run} without an entropy term. */
+  public static Result run(
+      INDArray hidden,
+      INDArray w,
+      INDArray dW,
+      int[] targets,
+      double temperature,
+      double[] targetCoef,
+      VocabCoef[] vocabCoef,
+      java.util.function.ObjIntConsumer<float[]> rows) {
+    return run(hidden, w, dW, targets, temperature, targetCoef, vocabCoef, null, rows);
+  }
+
   /**
    * @param hidden final hidden states of the scored rows, [S, d]
    * @param w head weight [V, d]
@@ -43,6 +59,8 @@ public final class LmHead {
    * @param targets target id per row (-1: none)
    * @param targetCoef c_r per row (null: zeros)
    * @param vocabCoef a_r per row (null or null entries: zeros)
+   * @param entropyCoef g_r per row, the coefficient of the row's entropy in L (null: zeros); needs
+   *     {@code targetCoef}
    * @param rows receives each row's log p over the vocabulary (may be null)
    */
   public static Result run(
@@ -53,10 +71,16 @@ public final class LmHead {
       double temperature,
       double[] targetCoef,
       VocabCoef[] vocabCoef,
+      double[] entropyCoef,
       java.util.function.ObjIntConsumer<float[]> rows) {
+    if (entropyCoef != null && targetCoef == null) {
+      throw new IllegalArgumentException(
+          "an entropy coefficient needs targetCoef (a training pass)");
+    }
     int s = (int) hidden.size(0);
     int v = (int) w.size(0);
-    Scoring sc = new Scoring(s, targets, 1.0 / temperature, targetCoef, vocabCoef, rows);
+    Scoring sc =
+        new Scoring(s, targets, 1.0 / temperature, targetCoef, vocabCoef, entropyCoef, rows);
     INDArray dHidden = targetCoef == null ? null : Ops.empty(hidden.dataType(), s, hidden.size(1));
     int chunk = chunkRows(v);
     for (int from = 0; from < s; from += chunk) {
@@ -95,6 +119,7 @@ public final class LmHead {
     final double invTemp;
     final double[] targetCoef; // null: the head is only scored
     final VocabCoef[] vocabCoef;
+    final double[] entropyCoef; // null: no entropy term
     final java.util.function.ObjIntConsumer<float[]> rows;
     final double[] logp;
     final double[] entropy;
@@ -106,11 +131,13 @@ public final class LmHead {
         double invTemp,
         double[] targetCoef,
         VocabCoef[] vocabCoef,
+        double[] entropyCoef,
         java.util.function.ObjIntConsumer<float[]> rows) {
       this.targets = targets;
       this.invTemp = invTemp;
       this.targetCoef = targetCoef;
       this.vocabCoef = vocabCoef;
+      this.entropyCoef = entropyCoef;
       this.rows = rows;
       this.logp = new double[s];
       this.entropy = new double[s];
@@ -177,10 +204,20 @@ public final class LmHead {
             scale += a.values()[j];
           }
         }
+        double g = entropyCoef == null ? 0 : entropyCoef[r];
+        if (g != 0) {
+          loss += g * ent;
+        }
         if (targetCoef != null) {
-          float minus = (float) -scale;
-          for (int j = 0; j < v; j++) {
-            pRow[j] *= minus;
+          if (g == 0) {
+            float minus = (float) -scale;
+            for (int j = 0; j < v; j++) {
+              pRow[j] *= minus;
+            }
+          } else { // − p_j (scale + g (log p_j + H))
+            for (int j = 0; j < v; j++) {
+              pRow[j] = (float) (pRow[j] * -(scale + g * (row[j] + ent)));
+            }
           }
           if (y >= 0) {
             pRow[y] += (float) cr;
@@ -236,6 +273,19 @@ public final class LmHead {
           rows.accept(rowBuf, from + i);
         }
       }
+      // g_r p (log p + H_r) [c, V], before p is overwritten; null when no row of the chunk has g
+      INDArray entropyTerm = null;
+      double[] g =
+          entropyCoef == null ? null : java.util.Arrays.copyOfRange(entropyCoef, from, from + c);
+      if (g != null && java.util.Arrays.stream(g).anyMatch(x -> x != 0)) {
+        for (int i = 0; i < c; i++) {
+          loss += g[i] * ent[i];
+        }
+        entropyTerm =
+            lp.addColumnVector(Nd4j.create(ent, new long[] {c, 1}, p.dataType()))
+                .muli(p)
+                .muliColumnVector(Nd4j.create(g, new long[] {c, 1}, p.dataType()));
+      }
       if (targetCoef != null) {
         // dz = −p · scale_r, then the sparse terms: + c_r at y_r, + a_rv at v
         p.muliColumnVector(Nd4j.create(scale, new long[] {c, 1}, p.dataType()).negi());
@@ -246,6 +296,10 @@ public final class LmHead {
                       p, sp.index(), Nd4j.create(sp.coef(), new long[] {sp.size()}, p.dataType()))
                   .addOutputs(p)
                   .build());
+        }
+        if (entropyTerm != null) {
+          p.subi(entropyTerm); // − g_r p (log p + H_r)
+          Ops.free(entropyTerm);
         }
         p.muli(invTemp); // dL/dlogits
       }

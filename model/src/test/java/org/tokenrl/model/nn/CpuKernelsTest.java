@@ -168,47 +168,52 @@ class CpuKernelsTest {
     VocabCoef[] vocabCoef = new VocabCoef[7];
     vocabCoef[0] = new VocabCoef(new int[] {3, 4}, new float[] {0.5f, -0.25f}); // one at the target
     vocabCoef[5] = new VocabCoef(new int[] {0, 10, 2}, new float[] {1f, 0f, -2f});
+    // the entropy term: off, then on some rows (0 on others, the row without a target included)
+    double[][] entropyCoefs = {null, {0.3, -0.7, 0, 1.5, -0.2, 0, 0.05}};
     long defaultChunk = LmHead.chunkElements;
     try {
       for (long chunkElements : new long[] {1L << 24, 3 * 11}) { // one chunk, then rows by 3
-        LmHead.chunkElements = chunkElements;
-        assertSame(
-            bothWays(
-                () -> {
-                  INDArray dW = w.ulike().assign(0.5);
-                  List<float[]> rows = new ArrayList<>();
-                  float[][] seen = new float[7][];
-                  LmHead.Result r =
-                      LmHead.run(
-                          hidden,
-                          w,
-                          dW,
-                          targets,
-                          0.7,
-                          targetCoef,
-                          vocabCoef,
-                          (row, i) -> seen[i] = row.clone());
-                  for (float[] row : seen) {
-                    rows.add(row);
-                  }
-                  double[] stats = new double[7 * 2 + 1];
-                  for (int i = 0; i < 7; i++) {
-                    stats[i] = i == 1 ? 0 : r.logp()[i];
-                    stats[7 + i] = r.entropy()[i];
-                  }
-                  stats[14] = r.loss();
-                  assertTrue(Double.isNaN(r.logp()[1]), "a row without a target has log p NaN");
-                  INDArray flat =
-                      Nd4j.concat(
-                          0,
-                          Nd4j.create(rows.toArray(new float[0][])).reshape(-1),
-                          Nd4j.createFromArray(stats).castTo(DataType.FLOAT),
-                          r.dHidden().reshape(-1),
-                          dW.reshape(-1));
-                  return flat.reshape(1, -1);
-                }),
-            DataType.FLOAT,
-            "LM head, chunk " + chunkElements);
+        for (double[] entropyCoef : entropyCoefs) {
+          LmHead.chunkElements = chunkElements;
+          assertSame(
+              bothWays(
+                  () -> {
+                    INDArray dW = w.ulike().assign(0.5);
+                    List<float[]> rows = new ArrayList<>();
+                    float[][] seen = new float[7][];
+                    LmHead.Result r =
+                        LmHead.run(
+                            hidden,
+                            w,
+                            dW,
+                            targets,
+                            0.7,
+                            targetCoef,
+                            vocabCoef,
+                            entropyCoef,
+                            (row, i) -> seen[i] = row.clone());
+                    for (float[] row : seen) {
+                      rows.add(row);
+                    }
+                    double[] stats = new double[7 * 2 + 1];
+                    for (int i = 0; i < 7; i++) {
+                      stats[i] = i == 1 ? 0 : r.logp()[i];
+                      stats[7 + i] = r.entropy()[i];
+                    }
+                    stats[14] = r.loss();
+                    assertTrue(Double.isNaN(r.logp()[1]), "a row without a target has log p NaN");
+                    INDArray flat =
+                        Nd4j.concat(
+                            0,
+                            Nd4j.create(rows.toArray(new float[0][])).reshape(-1),
+                            Nd4j.createFromArray(stats).castTo(DataType.FLOAT),
+                            r.dHidden().reshape(-1),
+                            dW.reshape(-1));
+                    return flat.reshape(1, -1);
+                  }),
+              DataType.FLOAT,
+              "LM head, chunk " + chunkElements + (entropyCoef == null ? "" : ", entropy term"));
+        }
       }
     } finally {
       LmHead.chunkElements = defaultChunk;

@@ -220,6 +220,23 @@ class LayerGradientTest {
           unused -> LmHead.run(h, w, null, targets, temp, coef, vocab, null).loss();
       check("dHidden", h, res.dHidden(), () -> loss.apply(true));
       check("dW", w, p.grad("w"), () -> loss.apply(true));
+      // with the entropy term g_r·H_r: its loss is checked against Σ g H of a scoring pass, so the
+      // finite differences are of the real entropy, not of LmHead's own accumulation
+      double[] g = {0.4, 0, -1.3, 0.9, 0.2};
+      p.grad("w").assign(0);
+      LmHead.Result withH = LmHead.run(h, w, p.grad("w"), targets, temp, coef, vocab, g, null);
+      Supplier<Double> lossH =
+          () -> {
+            LmHead.Result scored = LmHead.run(h, w, null, targets, temp, coef, vocab, null);
+            double sum = scored.loss();
+            for (int r = 0; r < g.length; r++) {
+              sum += g[r] * scored.entropy()[r];
+            }
+            return sum;
+          };
+      assertEquals(lossH.get(), withH.loss(), 1e-12);
+      check("dHidden with entropy", h, withH.dHidden(), lossH);
+      check("dW with entropy", w, p.grad("w"), lossH);
       // log-probs and entropies against a direct computation
       double[][] z = h.mmul(w.transpose()).div(temp).toDoubleMatrix();
       for (int r = 0; r < 5; r++) {

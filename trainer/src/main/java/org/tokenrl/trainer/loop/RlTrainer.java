@@ -8,6 +8,7 @@ import java.util.Map;
 import java.util.function.LongPredicate;
 import org.tokenrl.algorithms.rl.DynamicSampling;
 import org.tokenrl.algorithms.rl.LossResult;
+import org.tokenrl.algorithms.rl.PolicyLossInput;
 import org.tokenrl.algorithms.rl.RlAlgorithm;
 import org.tokenrl.algorithms.rl.RlBatch;
 import org.tokenrl.algorithms.rl.TokenCredit;
@@ -17,6 +18,7 @@ import org.tokenrl.core.Tokenizer;
 import org.tokenrl.model.Policy;
 import org.tokenrl.model.ReferenceScorer;
 import org.tokenrl.model.SamplingParams;
+import org.tokenrl.model.TokenScores;
 import org.tokenrl.model.UpdateStats;
 import org.tokenrl.rewards.CompositeReward;
 import org.tokenrl.rewards.RewardInput;
@@ -239,7 +241,10 @@ public final class RlTrainer {
   /**
    * 4. Scores the rows under the current weights, takes the algorithm's loss and dloss/dlogp and
    * makes one optimizer step; repeated for each update epoch with the sampling log-probs as the old
-   * ones. With dynamic_sampling = drop, groups whose rewards are all equal are left out.
+   * ones. With dynamic_sampling = drop, groups whose rewards are all equal are left out. The loss
+   * also gets the same pass's token entropies: with {@code algorithm.entropy_coef > 0} it returns
+   * dLoss/dH, which the update pushes through the logits (docs/entropy-bonus.md); otherwise it
+   * ignores them and the update is the plain one.
    */
   private Update update(long step, ScoredRollouts train, TokenCredit credit, PhaseTimer timer) {
     RlAlgorithm algorithm = parts.algorithm();
@@ -258,10 +263,19 @@ public final class RlTrainer {
     UpdateStats stats = null;
     int skipped = 0;
     for (int epoch = 0; epoch < algorithm.updatesPerBatch() && !u.isEmpty(); epoch++) {
-      double[][] logpNew = policy.score(u.prompts(), u.responses(), temperature).logprobs();
+      TokenScores current = policy.score(u.prompts(), u.responses(), temperature);
       int maxLen = settings.sampling().maxNewTokens();
-      loss = algorithm.loss(u.credit().lossInput(logpNew, u.logpOld(), logpRef, maxLen));
-      stats = policy.update(u.prompts(), u.responses(), loss.gradLogpNew(), null, temperature);
+      PolicyLossInput input =
+          u.credit().lossInput(current.logprobs(), u.logpOld(), logpRef, maxLen);
+      loss = algorithm.loss(input.withEntropies(current.entropies()));
+      stats =
+          policy.update(
+              u.prompts(),
+              u.responses(),
+              loss.gradLogpNew(),
+              null,
+              loss.gradEntropy(), // null without an entropy bonus
+              temperature);
       skipped += stats.skipped() ? 1 : 0;
     }
     timer.lap("update");
