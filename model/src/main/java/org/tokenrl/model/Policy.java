@@ -298,7 +298,8 @@ public final class Policy implements AutoCloseable {
    * {@link #update} with an entropy term: the surrogate gains
    *
    * <pre>
-   *   + sum_{i,t} entropyCoef[i][t] * H_{i,t},   H = −Σ_v p_v log p_v of softmax(logits/temperature)
+   *   + sum_{i,t} entropyCoef[i][t] * H_{i,t}
+   *   H = −Σ_v p_v log p_v of softmax(logits/temperature)
    * </pre>
    *
    * whose logits gradient is the exact dH/dz_v = −p_v (log p_v + H), divided by the temperature
