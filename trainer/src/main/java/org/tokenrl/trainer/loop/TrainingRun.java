@@ -92,6 +92,7 @@ public final class TrainingRun {
   private ReferenceScorer reference; // RL with a KL term only
   private PreferenceEval preferenceEval; // preference algorithms only
   private RlTrainer.StepResult lastRlStep; // RL only: for the TEXT tab's rollout table
+  private final NoSignalWatch noSignal = new NoSignalWatch(); // RL only: warns when nothing learns
 
   // Carried from step to step (and across a resume through the checkpoint's trainer state).
   private double lastEval = Double.NaN;
@@ -374,6 +375,9 @@ public final class TrainingRun {
             "step " + step + ": non-finite loss or gradient; update skipped, weights untouched");
       }
       m.put(Metrics.OPTIM_SKIPPED_TOTAL, skippedTotal);
+      if (lastRlStep != null && phaseStart == sftSteps) {
+        noSignal.observe(step, m).ifPresent(log::warn);
+      }
       boolean runEnd = step == total;
       boolean sftEnd = step == sftSteps;
       boolean evaluated = runEnd || sftEnd || spec.eval().at(phaseStep);
