@@ -159,23 +159,52 @@ public final class ClippedPolicyObjective {
         approxKlSum += in.logpOld()[i][t] - lpNew[t];
       }
     }
-    double perToken = 1.0 / Math.max(1, tokens);
     Map<String, Double> metrics = new LinkedHashMap<>();
     metrics.put(Metrics.ACTOR_LOSS, loss);
+    metrics.putAll(
+        clipMetrics(
+            pgLoss,
+            in.logpRef() != null ? klLoss : null,
+            low,
+            high,
+            options.dualClipC() > 0 ? dual : -1,
+            ratioSum,
+            approxKlSum,
+            tokens));
+    return new LossResult(loss, grad, metrics);
+  }
+
+  /**
+   * The {@code actor/*} diagnostics of a clipped objective (this one, GSPO's sequence ratio): the
+   * policy-gradient loss, the KL term when there is a reference ({@code kl} null otherwise), the
+   * fractions of loss tokens clipped low, high and by the dual clip ({@code dual} &lt; 0 when off),
+   * the mean ratio and the approximate KL.
+   */
+  static Map<String, Double> clipMetrics(
+      double pgLoss,
+      Double kl,
+      long low,
+      long high,
+      long dual,
+      double ratioSum,
+      double approxKlSum,
+      long tokens) {
+    double perToken = 1.0 / Math.max(1, tokens);
+    Map<String, Double> metrics = new LinkedHashMap<>();
     metrics.put(Metrics.ACTOR_PG_LOSS, pgLoss);
-    if (in.logpRef() != null) {
-      metrics.put(Metrics.ACTOR_KL, klLoss);
+    if (kl != null) {
+      metrics.put(Metrics.ACTOR_KL, kl);
     }
     metrics.put(Metrics.ACTOR_CLIP_FRAC_LOW, low * perToken);
     metrics.put(Metrics.ACTOR_CLIP_FRAC_HIGH, high * perToken);
     metrics.put(Metrics.ACTOR_CLIP_FRAC, (low + high) * perToken);
-    if (options.dualClipC() > 0) {
+    if (dual >= 0) {
       metrics.put(Metrics.ACTOR_DUAL_CLIP_FRAC, dual * perToken);
     }
     metrics.put(Metrics.ACTOR_RATIO_MEAN, ratioSum * perToken);
     metrics.put(Metrics.ACTOR_PPO_KL, approxKlSum * perToken);
     metrics.put(Metrics.ACTOR_LOSS_TOKENS, (double) tokens);
-    return new LossResult(loss, grad, metrics);
+    return metrics;
   }
 
   /**

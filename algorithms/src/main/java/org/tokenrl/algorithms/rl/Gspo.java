@@ -205,21 +205,16 @@ public final class Gspo implements RlAlgorithm {
       }
     }
     double loss = pgLoss + (o.klBeta() > 0 ? o.klBeta() * klLoss : 0.0);
-    double perToken = tokens == 0 ? 0 : 1.0 / tokens;
-    Map<String, Double> metrics = new LinkedHashMap<>();
-    metrics.put(Metrics.ACTOR_PG_LOSS, pgLoss);
-    if (in.logpRef() != null) {
-      metrics.put(Metrics.ACTOR_KL, klLoss);
-    }
-    metrics.put(Metrics.ACTOR_CLIP_FRAC_LOW, low * perToken);
-    metrics.put(Metrics.ACTOR_CLIP_FRAC_HIGH, high * perToken);
-    metrics.put(Metrics.ACTOR_CLIP_FRAC, (low + high) * perToken);
-    if (o.dualClipC() > 0) {
-      metrics.put(Metrics.ACTOR_DUAL_CLIP_FRAC, dual * perToken);
-    }
-    metrics.put(Metrics.ACTOR_RATIO_MEAN, ratioSum * perToken);
-    metrics.put(Metrics.ACTOR_PPO_KL, approxKlSum * perToken);
-    metrics.put(Metrics.ACTOR_LOSS_TOKENS, (double) tokens);
+    Map<String, Double> metrics =
+        ClippedPolicyObjective.clipMetrics(
+            pgLoss,
+            in.logpRef() != null ? klLoss : null,
+            low,
+            high,
+            o.dualClipC() > 0 ? dual : -1,
+            ratioSum,
+            approxKlSum,
+            tokens);
     return common.withEntropyBonus(in, new LossResult(loss, grad, metrics));
   }
 
