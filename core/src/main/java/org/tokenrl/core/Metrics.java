@@ -122,6 +122,21 @@ public final class Metrics {
     return "reward/" + component + "/" + key;
   }
 
+  /** {@code eval/pass@<k>}: the unbiased pass@k over the held-out prompts' n samples. */
+  public static String evalPassAt(int k) {
+    return "eval/pass@" + k;
+  }
+
+  /** {@code eval/avg@<n>}: mean accuracy of the n samples per held-out prompt. */
+  public static String evalAvgAt(int n) {
+    return "eval/avg@" + n;
+  }
+
+  /** {@code eval/maj@<n>}: accuracy of the majority answer of the n samples per prompt. */
+  public static String evalMajAt(int n) {
+    return "eval/maj@" + n;
+  }
+
   /** {@code perf/time_<phase>}: seconds a step spent in one phase. */
   public static String phaseTime(String phase) {
     return "perf/time_" + phase;
