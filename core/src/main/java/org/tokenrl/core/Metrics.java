@@ -58,6 +58,9 @@ public final class Metrics {
   public static final String EVAL_LOGP_ACCURACY = "eval/logp_accuracy";
   public static final String EVAL_PREF_ACCURACY = "eval/pref_accuracy";
 
+  // notes/
+  public static final String NOTES_WARNINGS = "notes/warnings";
+
   // optim/
   public static final String OPTIM_GRAD_NORM = "optim/grad_norm";
   public static final String OPTIM_LR = "optim/lr";

@@ -374,14 +374,20 @@ public final class TrainingRun {
       currentStep = step;
       long phaseStep = step - phaseStart;
       Map<String, Double> m = stepper.step(phaseStep);
+      List<String> warnings = new ArrayList<>();
       if (m.getOrDefault(Metrics.OPTIM_SKIPPED, 0.0) > 0) {
         skippedTotal += m.get(Metrics.OPTIM_SKIPPED);
-        log.warn(
+        warnings.add(
             "step " + step + ": non-finite loss or gradient; update skipped, weights untouched");
       }
       m.put(Metrics.OPTIM_SKIPPED_TOTAL, skippedTotal);
       if (lastRlStep != null && phaseStart == sftSteps) {
-        noSignal.observe(step, m).ifPresent(log::warn);
+        noSignal.observe(step, m).ifPresent(warnings::add);
+      }
+      warnings.forEach(log::warn);
+      if (!warnings.isEmpty()) {
+        // the same lines in the TEXT tab, at their step, for whoever reads the run in TensorBoard
+        log.text(Metrics.NOTES_WARNINGS, String.join("\n\n", warnings), step);
       }
       boolean runEnd = step == total;
       boolean sftEnd = step == sftSteps;
