@@ -30,8 +30,9 @@ import picocli.CommandLine.Parameters;
 
 /**
  * {@code ./tokenrl eval <run dir> [task.key=value ...]}: greedy held-out accuracy of a run's
- * checkpoint, on the run's task or on a variant of it (e.g. longer numbers, to measure
- * generalisation beyond the training distribution).
+ * checkpoint, and with {@code --samples N} pass@k, avg@N and maj@N (docs/evaluation.md), on the
+ * run's task or on a variant of it (e.g. longer numbers, to measure generalisation beyond the
+ * training distribution).
  */
 @Command(
     name = "eval",

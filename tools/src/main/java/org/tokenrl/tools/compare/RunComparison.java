@@ -15,11 +15,13 @@ import org.tokenrl.runlog.RunRecord;
  * Runs grouped by configuration and summarised over seeds, for {@code ./tokenrl compare}.
  *
  * <p>Runs whose resolved configs differ only in {@link #PER_RUN_KEYS} (seed, name, where they start
- * from and where they write) and in logging-only keys ({@link #LOGGING_PREFIXES}) form a group.
- * Each run gives one value per statistic (held-out accuracy at the main phase's start, at the end
- * and at best; steps, rollout tokens and wall seconds until a target; the asked-for metrics) and
- * each group the mean and sample standard deviation over its runs. "Main phase" is everything after
- * the SFT warm-up ({@code sft.steps}): its step 0 is the warm-up's last step.
+ * from and where they write) and in logging-only keys ({@link #LOGGING_PREFIXES}) form a group; or,
+ * with {@code --by} keys, runs with equal values of those keys. Every other key the runs differ in
+ * is a column ({@link #columns}), so a preset's changes are never hidden behind its name. Each run
+ * gives one value per statistic (held-out accuracy at the main phase's start, at the end and at
+ * best; steps, rollout tokens and wall seconds until a target; the asked-for metrics) and each
+ * group the mean and sample standard deviation over its runs. "Main phase" is everything after the
+ * SFT warm-up ({@code sft.steps}): its step 0 is the warm-up's last step.
  */
 public final class RunComparison {
   static final Set<String> PER_RUN_KEYS =
