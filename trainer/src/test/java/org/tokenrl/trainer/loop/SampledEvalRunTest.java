@@ -5,12 +5,24 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.typesafe.config.Config;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.tokenrl.core.ConfigLoader;
+import org.tokenrl.core.Tokenizers;
+import org.tokenrl.model.Policy;
+import org.tokenrl.model.io.Checkpoint;
+import org.tokenrl.rollout.Task;
+import org.tokenrl.rollout.Tasks;
+import org.tokenrl.runlog.RunDirectory;
+import org.tokenrl.trainer.setup.MaxNewTokens;
+import org.tokenrl.trainer.setup.PromptCodec;
 
 /** A real tiny run with {@code trainer.eval_samples = 4}: what its evaluations log. */
 class SampledEvalRunTest {
@@ -18,7 +30,25 @@ class SampledEvalRunTest {
   private static final List<String> SAMPLED =
       List.of("eval/pass@1", "eval/pass@2", "eval/pass@4", "eval/avg@4", "eval/maj@4");
 
-  @TempDir Path tmp;
+  @TempDir static Path tmp;
+  private static Path run;
+
+  /** One model trained long enough for some right answers, with evaluations of 4 samples. */
+  @BeforeAll
+  static void train() throws Exception {
+    run =
+        TrainingRunTest.train(
+            tmp.resolve("sampled"),
+            Long.MAX_VALUE,
+            "model.d_model=64",
+            "model.d_ff=128",
+            "sft.steps=400", // enough for a few right answers, not for all
+            "trainer.steps=1",
+            "trainer.eval_size=32",
+            "trainer.eval_every=0",
+            "trainer.checkpoint_every=0",
+            "trainer.eval_samples=4");
+  }
 
   private static List<JsonNode> evaluations(Path run) throws Exception {
     List<JsonNode> rows = new ArrayList<>();
@@ -31,25 +61,9 @@ class SampledEvalRunTest {
     return rows;
   }
 
-  /** A model trained long enough for some right answers, evaluated twice. */
-  private Path trained(String name, String... extra) throws Exception {
-    List<String> o =
-        new ArrayList<>(
-            List.of(
-                "model.d_model=64",
-                "model.d_ff=128",
-                "sft.steps=400", // enough for a few right answers, not for all
-                "trainer.steps=1",
-                "trainer.eval_size=32",
-                "trainer.eval_every=0",
-                "trainer.checkpoint_every=0"));
-    o.addAll(List.of(extra));
-    return TrainingRunTest.train(tmp.resolve(name), Long.MAX_VALUE, o.toArray(String[]::new));
-  }
-
   @Test
   void everyEvaluationLogsPassAtKAvgAndMaj() throws Exception {
-    List<JsonNode> evals = evaluations(trained("sampled", "trainer.eval_samples=4"));
+    List<JsonNode> evals = evaluations(run);
     assertEquals(2, evals.size(), "at the end of the SFT warm-up and of the run");
     boolean spread = false;
     for (JsonNode row : evals) {
@@ -75,16 +89,25 @@ class SampledEvalRunTest {
 
   @Test
   void nearZeroTemperatureSamplesTheGreedyAnswers() throws Exception {
-    List<JsonNode> evals =
-        evaluations(trained("cold", "trainer.eval_samples=3", "trainer.eval_temperature=1e-4"));
-    boolean someRight = false;
-    for (JsonNode row : evals) {
-      double greedy = row.get("eval/accuracy").asDouble();
-      someRight |= greedy > 0;
+    // The run's final weights, evaluated here with n = 3 samples at T = 1e-4: the softmax is
+    // one-hot
+    // on the argmax, so every sample is the greedy answer and every score equals greedy accuracy.
+    RunDirectory dir = RunDirectory.existing(run);
+    Config config = ConfigLoader.loadResolved(dir.config()).config();
+    Task task = Tasks.create(config.getConfig("task"), TrainingRunTest.ROOT);
+    Checkpoint.Loaded loaded = Checkpoints.load(dir.latestCheckpoint().orElseThrow());
+    try (Policy policy = loaded.policy()) {
+      PromptCodec codec = new PromptCodec(Tokenizers.fromJson(loaded.tokenizerJson()), null);
+      Evaluator cold =
+          new Evaluator(task, 32, codec, MaxNewTokens.of(config, task))
+              .sampled(new Evaluator.Sampled(3, 1e-4, 1.0, 0, 7));
+      Map<String, Double> m = cold.evaluate(policy);
+      double greedy = m.get("eval/accuracy");
+      assertTrue(greedy > 0, "the check means something only with right answers: " + m);
+      assertEquals(evaluations(run).get(1).get("eval/accuracy").asDouble(), greedy);
       for (String name : List.of("eval/pass@1", "eval/pass@2", "eval/pass@3", "eval/maj@3")) {
-        assertEquals(greedy, row.get(name).asDouble(), 1e-12, name + " at " + row);
+        assertEquals(greedy, m.get(name), 1e-12, name + " in " + m);
       }
     }
-    assertTrue(someRight, "the check means something only with right answers");
   }
 }
