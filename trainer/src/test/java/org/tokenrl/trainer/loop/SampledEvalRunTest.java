@@ -15,6 +15,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.tokenrl.core.ConfigLoader;
+import org.tokenrl.core.PythonRunner;
 import org.tokenrl.core.Tokenizers;
 import org.tokenrl.model.Policy;
 import org.tokenrl.model.io.Checkpoint;
@@ -85,6 +86,29 @@ class SampledEvalRunTest {
       spread |= p4 > p1;
     }
     assertTrue(spread, "temperature 1 on a half-trained model: some prompt is right sometimes");
+  }
+
+  @Test
+  void tensorBoardShowsTheSameScalars() throws Exception {
+    String script =
+        String.join(
+            "\n",
+            "import json, sys",
+            "from tensorboard.backend.event_processing import event_accumulator as ea",
+            "a = ea.EventAccumulator(sys.argv[1], size_guidance={'scalars': 0}); a.Reload()",
+            "print(json.dumps({t: [[e.step, e.value] for e in a.Scalars(t)]",
+            "                  for t in a.Tags()['scalars'] if t.startswith('eval/')}))");
+    JsonNode tb = JSON.readTree(PythonRunner.run(script, run.toString()));
+    for (String name : SAMPLED) {
+      JsonNode points = tb.get(name);
+      List<JsonNode> evals = evaluations(run);
+      assertEquals(evals.size(), points.size(), name);
+      for (int i = 0; i < evals.size(); i++) {
+        assertEquals(evals.get(i).get("step").asLong(), points.get(i).get(0).asLong());
+        assertEquals(
+            (float) evals.get(i).get(name).asDouble(), (float) points.get(i).get(1).asDouble());
+      }
+    }
   }
 
   @Test
