@@ -222,8 +222,14 @@ final class EvalCommand extends CliCommand {
    * base.conf's defaults (greedy only).
    */
   private Evaluator.Sampled sampling(Config config) {
+    int n = samples != null ? samples : intOr(config, "trainer.eval_samples", 1);
+    if (n == 1 && (temperature != null || topP != null || topK != null || seed != null)) {
+      throw new IllegalArgumentException(
+          "--temperature, --top-p, --top-k and --seed set the sampled evaluation: add --samples N"
+              + " > 1 (with one sample per prompt the evaluation is greedy only)");
+    }
     return new Evaluator.Sampled(
-        samples != null ? samples : intOr(config, "trainer.eval_samples", 1),
+        n,
         temperature != null ? temperature : doubleOr(config, "trainer.eval_temperature", 1.0),
         topP != null ? topP : doubleOr(config, "trainer.eval_top_p", 1.0),
         topK != null ? topK : intOr(config, "trainer.eval_top_k", 0),

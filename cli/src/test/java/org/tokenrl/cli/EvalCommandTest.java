@@ -89,6 +89,9 @@ class EvalCommandTest {
     for (String name : List.of("pass@1", "pass@2", "pass@4", "pass@8", "avg@8", "maj@8")) {
       assertTrue(e.has(name), name + " in " + eight.out());
     }
+    CliRun lonely = CliRun.of("eval", runDir.toString(), "--samples", "1", "--temperature", "0.5");
+    assertEquals(2, lonely.code(), lonely.err());
+    assertTrue(lonely.err().contains("add --samples N"), lonely.err());
     CliRun greedy = CliRun.of("eval", runDir.toString(), "--samples", "1");
     assertEquals(0, greedy.code(), greedy.err());
     assertTrue(!greedy.out().contains("pass@"), "--samples 1 is greedy only: " + greedy.out());
