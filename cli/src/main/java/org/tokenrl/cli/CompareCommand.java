@@ -39,12 +39,17 @@ final class CompareCommand extends CliCommand {
       Reads each run's config.conf and metrics.jsonl (a directory that is not a run is searched
       for runs below it; quoted globs are expanded), groups runs whose configs differ only in
       run.seed, run.name, run.init_from, trainer.run_dir and logging-only keys (tensorboard.*,
-      trainer.progress_every), and prints one Markdown row per group: mean ± sample std over its
-      runs of held-out accuracy (eval/accuracy) at the main phase's start (the end of the SFT
-      warm-up), at the end and at best; with --target, how many runs met it and the main-phase
-      steps, rollout tokens (sum of perf/rollout_tokens) and wall seconds (sum of perf/time_step)
-      until they first did; each --metric; and the main phase's steps and wall seconds. The first
-      columns are the config keys that tell the groups apart.
+      trainer.progress_every) -- or, with --by KEY, runs with the same value of KEY, with a
+      warning naming every other key they differ in -- and prints one Markdown row per group:
+      mean ± sample std over its runs of held-out accuracy (eval/accuracy) at the main phase's
+      start (the end of the SFT warm-up), at the end and at best; with --target, how many runs
+      met it and the main-phase steps, rollout tokens (sum of perf/rollout_tokens) and wall
+      seconds (sum of perf/time_step) until they first did; each --metric; and the main phase's
+      steps and wall seconds. The first columns are every config key the runs differ in,
+      presets' keys included (the --by keys first; "a / b" where a group holds several values).
+      --html draws the curves over the RL phase: step 0 is the end of the SFT warm-up and rollout
+      tokens and wall seconds count from there, so runs with warm-ups of different lengths line
+      up.
 
       example:
         ./tokenrl compare experiments/credit-assignment/runs/arith --target eval/accuracy=0.8 \\
@@ -70,6 +75,16 @@ final class CompareCommand extends CliCommand {
           "a column per metric (repeatable); AGG: last (default), first, max, min, lastN or firstN"
               + " (mean of the last/first N logged values), e.g. train/reward_mean:last10")
   private List<String> metrics = new ArrayList<>();
+
+  @Option(
+      names = "--by",
+      paramLabel = "KEY",
+      split = ",",
+      description =
+          "group by these config keys only (repeatable or comma-separated), e.g. --by"
+              + " algorithm.name: mean ± std over every run with the same value; a warning names"
+              + " every other key the runs differ in")
+  private List<String> by = new ArrayList<>();
 
   @Option(names = "--json", description = "print the report as JSON (every run's values too)")
   private boolean json;
@@ -109,10 +124,11 @@ final class CompareCommand extends CliCommand {
       for (Path dir : runDirectories(inputs)) {
         runs.add(RunRecord.load(dir));
       }
-      report = new RunComparison(runs, t, specs);
+      report = new RunComparison(runs, t, specs, by);
     } catch (IllegalArgumentException e) {
       return fail(e.getMessage());
     }
+    warnings(report).forEach(w -> console().err().println("warning: " + w));
     console().out().print(json ? json(report) + "\n" : table(report));
     if (html != null) {
       Path parent = html.toAbsolutePath().getParent();
@@ -188,6 +204,36 @@ final class CompareCommand extends CliCommand {
       }
     }
     return s.length();
+  }
+
+  /**
+   * With {@code --by}: what else differs between the runs (a preset's keys too), and which groups
+   * average over more than seeds.
+   */
+  static List<String> warnings(RunComparison r) {
+    List<String> out = new ArrayList<>();
+    if (r.by().isEmpty()) {
+      return out;
+    }
+    String asked = "--by " + String.join(",", r.by());
+    if (!r.unasked().isEmpty()) {
+      List<String> parts = new ArrayList<>();
+      r.unasked().forEach((k, v) -> parts.add(k + " (" + v + ")"));
+      out.add(
+          "the runs differ in more than "
+              + asked
+              + ": "
+              + String.join(", ", parts)
+              + "; each is a column of the table");
+    }
+    if (!r.mixed().isEmpty()) {
+      out.add(
+          asked
+              + " puts runs with different "
+              + String.join(", ", r.mixed())
+              + " in one group: its mean ± std is over more than seeds");
+    }
+    return out;
   }
 
   // ---------------------------------------------------------------- table
@@ -269,6 +315,9 @@ final class CompareCommand extends CliCommand {
     ObjectNode root = mapper.createObjectNode();
     root.putPOJO("columns", r.columns());
     root.putPOJO("differing_keys", r.differing());
+    root.putPOJO("by", r.by());
+    root.putPOJO("legend_columns", r.legendColumns());
+    root.putPOJO("warnings", warnings(r));
     if (r.target() != null) {
       ObjectNode t = root.putObject("target");
       t.put("metric", r.target().metric());
@@ -285,8 +334,8 @@ final class CompareCommand extends CliCommand {
       ObjectNode label = gn.putObject("label");
       g.label().forEach(label::put);
       ObjectNode differs = gn.putObject("config");
-      for (String k : r.differing()) {
-        differs.put(k, g.config().get(k));
+      for (String k : r.columns()) {
+        differs.put(k, g.label().get(k));
       }
       gn.put("seeds", g.runs().size());
       gn.put("reached_target", g.reachedCount());

@@ -1,13 +1,15 @@
 package org.tokenrl.cli;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.typesafe.config.Config;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import org.tokenrl.core.ConfigException;
 import org.tokenrl.core.ConfigLoader;
+import org.tokenrl.core.Metrics;
 import org.tokenrl.core.ProjectRoot;
 import org.tokenrl.core.Tokenizers;
 import org.tokenrl.model.Policy;
@@ -28,14 +30,17 @@ import picocli.CommandLine.Parameters;
 
 /**
  * {@code ./tokenrl eval <run dir> [task.key=value ...]}: greedy held-out accuracy of a run's
- * checkpoint, on the run's task or on a variant of it (e.g. longer numbers, to measure
- * generalisation beyond the training distribution).
+ * checkpoint, and with {@code --samples N} pass@k, avg@N and maj@N (docs/evaluation.md), on the
+ * run's task or on a variant of it (e.g. longer numbers, to measure generalisation beyond the
+ * training distribution).
  */
 @Command(
     name = "eval",
     description = "held-out accuracy of a run's checkpoint, optionally on a changed task",
     footer = EvalCommand.DETAILS)
 final class EvalCommand extends CliCommand {
+  private static final ObjectMapper JSON = new ObjectMapper();
+
   static final String DETAILS =
       """
 
@@ -44,7 +49,15 @@ final class EvalCommand extends CliCommand {
       only, e.g. to test on longer numbers than the run trained on:
         ./tokenrl eval runs/sft-20261130-101500 task.digits=3 task.min_digits=3
 
-      Prints one JSON line: {"accuracy": ..., "correct": ..., "examples": ..., "checkpoint": ...}.\
+      With --samples N > 1 it also samples N responses per prompt (--temperature, --top-p,
+      --top-k; defaults: the run's trainer.eval_samples, eval_temperature, eval_top_p, eval_top_k)
+      and reports pass@k (the unbiased estimator, k = 1, 2, 4, ... and N), avg@N and maj@N, as
+      training logs them under eval/. Sample j of prompt i is seeded from (--seed, i, j), --seed
+      defaulting to the run's run.seed: the same checkpoint and flags give the same numbers, and
+      the run's own last evaluation is reproduced.
+
+      Prints one JSON line: {"accuracy": ..., "correct": ..., "examples": ..., "checkpoint": ...},
+      with "samples", "temperature", "seed", "pass@1", ..., "avg@N", "maj@N" when N > 1.\
       """;
 
   @Option(
@@ -66,6 +79,38 @@ final class EvalCommand extends CliCommand {
               + " same held-out prompts")
   private boolean base;
 
+  @Option(
+      names = "--samples",
+      paramLabel = "N",
+      description =
+          "responses sampled per prompt for pass@k, avg@N, maj@N (default: trainer.eval_samples;"
+              + " 1 = greedy only)")
+  private Integer samples;
+
+  @Option(
+      names = "--temperature",
+      paramLabel = "T",
+      description = "sampling temperature, > 0 (default: trainer.eval_temperature)")
+  private Double temperature;
+
+  @Option(
+      names = "--top-p",
+      paramLabel = "P",
+      description = "nucleus threshold in (0, 1], 1 = off (default: trainer.eval_top_p)")
+  private Double topP;
+
+  @Option(
+      names = "--top-k",
+      paramLabel = "K",
+      description = "top-k, 0 = off (default: trainer.eval_top_k)")
+  private Integer topK;
+
+  @Option(
+      names = "--seed",
+      paramLabel = "S",
+      description = "seed of the sampled responses (default: the run's run.seed)")
+  private Long seed;
+
   @Parameters(index = "0", paramLabel = "<run dir>", description = "the run to evaluate")
   private Path runDir;
 
@@ -76,7 +121,7 @@ final class EvalCommand extends CliCommand {
   private List<String> overrides = new ArrayList<>();
 
   @Override
-  int execute() {
+  int execute() throws java.io.IOException {
     try {
       for (String o : overrides) {
         if (!o.contains("=")) {
@@ -85,6 +130,10 @@ final class EvalCommand extends CliCommand {
       }
       if (size != null && size < 0) {
         return fail("--size must be >= 0 (0 = all), got " + size);
+      }
+      String badFlag = badSamplingFlag();
+      if (badFlag != null) {
+        return fail(badFlag);
       }
       Path run = runDir;
       RunDirectory dir = RunDirectory.existing(run);
@@ -116,18 +165,29 @@ final class EvalCommand extends CliCommand {
           }
           int n = size != null ? size : config.getInt("trainer.eval_size");
           int maxNew = MaxNewTokens.of(config, task);
-          Evaluator evaluator = new Evaluator(task, n, codec, maxNew);
-          double acc = evaluator.accuracy(policy);
-          console()
-              .out()
-              .printf(
-                  Locale.ROOT,
-                  "{\"accuracy\": %.6f, \"correct\": %d, \"examples\": %d, \"checkpoint\":"
-                      + " \"%s\"}%n",
-                  acc,
-                  Math.round(acc * evaluator.size()),
-                  evaluator.size(),
-                  ckpt.toString().replace("\\", "\\\\").replace("\"", "\\\""));
+          Evaluator.Sampled sampling = sampling(config);
+          Evaluator evaluator = new Evaluator(task, n, codec, maxNew).sampled(sampling);
+          Map<String, Double> scores = evaluator.evaluate(policy);
+          double acc = scores.get(Metrics.EVAL_ACCURACY);
+          ObjectNode out = JSON.createObjectNode();
+          out.put("accuracy", acc);
+          out.put("correct", Math.round(acc * evaluator.size()));
+          out.put("examples", evaluator.size());
+          if (sampling.samples() > 1) {
+            out.put("samples", sampling.samples());
+            out.put("temperature", sampling.temperature());
+            out.put("top_p", sampling.topP());
+            out.put("top_k", sampling.topK());
+            out.put("seed", sampling.seed());
+            scores.forEach(
+                (name, v) -> {
+                  if (!name.equals(Metrics.EVAL_ACCURACY)) {
+                    out.put(name.substring("eval/".length()), v);
+                  }
+                });
+          }
+          out.put("checkpoint", ckpt.toString());
+          console().out().println(JSON.writeValueAsString(out));
         }
       }
       return 0;
@@ -138,6 +198,50 @@ final class EvalCommand extends CliCommand {
     } catch (RuntimeException e) {
       return fail(e.getMessage() + " (see ./tokenrl eval --help)");
     }
+  }
+
+  /** The first bad sampling flag as one line naming it, or null. */
+  private String badSamplingFlag() {
+    if (samples != null && samples < 1) {
+      return "--samples must be >= 1 (1 = greedy only), got " + samples;
+    }
+    if (temperature != null && !(temperature > 0 && Double.isFinite(temperature))) {
+      return "--temperature must be > 0, got " + temperature;
+    }
+    if (topP != null && !(topP > 0 && topP <= 1)) {
+      return "--top-p must be in (0, 1] (1 = off), got " + topP;
+    }
+    if (topK != null && topK < 0) {
+      return "--top-k must be >= 0 (0 = off), got " + topK;
+    }
+    return null;
+  }
+
+  /**
+   * The flags over the run's trainer.eval_* settings; a run made before those keys existed reads
+   * base.conf's defaults (greedy only).
+   */
+  private Evaluator.Sampled sampling(Config config) {
+    int n = samples != null ? samples : intOr(config, "trainer.eval_samples", 1);
+    if (n == 1 && (temperature != null || topP != null || topK != null || seed != null)) {
+      throw new IllegalArgumentException(
+          "--temperature, --top-p, --top-k and --seed set the sampled evaluation: add --samples N"
+              + " > 1 (with one sample per prompt the evaluation is greedy only)");
+    }
+    return new Evaluator.Sampled(
+        n,
+        temperature != null ? temperature : doubleOr(config, "trainer.eval_temperature", 1.0),
+        topP != null ? topP : doubleOr(config, "trainer.eval_top_p", 1.0),
+        topK != null ? topK : intOr(config, "trainer.eval_top_k", 0),
+        seed != null ? seed : config.getLong("run.seed"));
+  }
+
+  private static int intOr(Config c, String key, int fallback) {
+    return c.hasPath(key) ? c.getInt(key) : fallback;
+  }
+
+  private static double doubleOr(Config c, String key, double fallback) {
+    return c.hasPath(key) ? c.getDouble(key) : fallback;
   }
 
   /**

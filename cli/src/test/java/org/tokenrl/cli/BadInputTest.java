@@ -96,6 +96,14 @@ class BadInputTest {
         "sft.steps + trainer.steps must be >= 1", "sft.steps=0", "trainer.steps=0");
     assertRejectedContaining(
         "distributed.ray.worker_heap must be a JVM heap size", "distributed.ray.worker_heap=lots");
+    assertRejected(
+        "config error: trainer.eval_samples must be >= 1, got 0 (command-line override"
+            + " 'trainer.eval_samples=0')",
+        "trainer.eval_samples=0");
+    assertRejectedContaining(
+        "trainer.eval_temperature must be > 0, got 0", "trainer.eval_temperature=0");
+    assertRejectedContaining("trainer.eval_top_p must be in (0, 1]", "trainer.eval_top_p=0");
+    assertRejectedContaining("trainer.eval_top_k must be >= 0", "trainer.eval_top_k=-1");
   }
 
   @Test

@@ -74,7 +74,15 @@ class CompareCommandTest {
             html.toString());
     assertEquals(0, json.code(), json.err());
     JsonNode report = JSON.readTree(json.out());
-    assertEquals(List.of("algorithm.name"), strings(report.get("columns")));
+    // Every key the resolved configs differ in, the preset's included, computed here from the
+    // two config.conf files: GRPO vs TEMPO is not just algorithm.name.
+    java.util.Set<String> expected = differingKeys(grpo.get(0), tempo.get(0));
+    assertTrue(expected.contains("algorithm.clip_eps_high"), "" + expected);
+    assertTrue(expected.size() > 2, "" + expected);
+    assertEquals(expected, new java.util.TreeSet<>(strings(report.get("columns"))));
+    assertEquals(expected, new java.util.TreeSet<>(strings(report.get("differing_keys"))));
+    assertEquals("algorithm.name", report.get("columns").get(0).asText());
+    assertEquals(List.of("algorithm.name"), strings(report.get("legend_columns")));
     JsonNode groups = report.get("groups");
     assertEquals(2, groups.size());
     assertEquals("grpo", groups.get(0).get("label").get("algorithm.name").asText());
@@ -135,14 +143,31 @@ class CompareCommandTest {
     assertEquals(0, table.code(), table.err());
     List<String> lines = table.out().lines().filter(l -> l.startsWith("| ")).toList();
     assertEquals(3, lines.size(), table.out());
-    assertTrue(
-        lines.get(0).startsWith("| algorithm.name | seeds | start acc | final acc"), lines.get(0));
+    assertTrue(lines.get(0).startsWith("| algorithm.name | "), lines.get(0));
+    for (String key : expected) {
+      assertTrue(lines.get(0).contains("| " + key + " |"), key + " not a column: " + lines.get(0));
+    }
+    assertTrue(lines.get(0).contains(" | seeds | start acc | final acc"), lines.get(0));
+    assertTrue(table.err().isBlank(), "no --by, nothing hidden, no warning: " + table.err());
     double wall =
         mean(
             List.of(
                 mainSum(grpo.get(0), "perf/time_step", 99),
                 mainSum(grpo.get(1), "perf/time_step", 99)));
-    assertTrue(lines.get(1).startsWith("| grpo | 2 | "), lines.get(1));
+    assertTrue(lines.get(1).startsWith("| grpo | "), lines.get(1));
+    assertTrue(lines.get(1).contains(" | 2 | "), lines.get(1));
+
+    // --by algorithm.name: the same two groups, and a warning naming what else differs.
+    CliRun by = CliRun.of("compare", root.toString(), "--by", "algorithm.name");
+    assertEquals(0, by.code(), by.err());
+    assertEquals(1, by.err().strip().lines().count(), by.err());
+    assertTrue(by.err().startsWith("warning: the runs differ in more than --by algorithm.name: "));
+    for (String key : expected) {
+      assertTrue(key.equals("algorithm.name") || by.err().contains(key), key + ": " + by.err());
+    }
+    CliRun typo = CliRun.of("compare", root.toString(), "--by", "algorithm.nam");
+    assertEquals(2, typo.code());
+    assertTrue(typo.err().contains("did you mean algorithm.name?"), typo.err());
     assertTrue(lines.get(1).contains(String.format(Locale.ROOT, "| %.0f ± ", wall)), lines.get(1));
 
     // The HTML: one curve per group in each of the three panels, nothing from the network.
@@ -274,6 +299,30 @@ class CompareCommandTest {
 
   private static double mean(List<Double> v) {
     return v.stream().mapToDouble(Double::doubleValue).sum() / v.size();
+  }
+
+  /** Keys whose values differ between two runs' config.conf, per-run and logging keys aside. */
+  private static java.util.Set<String> differingKeys(Path a, Path b) {
+    com.typesafe.config.Config ca =
+        com.typesafe.config.ConfigFactory.parseFile(a.resolve("config.conf").toFile()).resolve();
+    com.typesafe.config.Config cb =
+        com.typesafe.config.ConfigFactory.parseFile(b.resolve("config.conf").toFile()).resolve();
+    java.util.Set<String> keys = new java.util.TreeSet<>();
+    ca.entrySet().forEach(e -> keys.add(e.getKey()));
+    cb.entrySet().forEach(e -> keys.add(e.getKey()));
+    java.util.Set<String> out = new java.util.TreeSet<>();
+    for (String k : keys) {
+      Object va = ca.hasPath(k) ? ca.getValue(k).unwrapped() : null;
+      Object vb = cb.hasPath(k) ? cb.getValue(k).unwrapped() : null;
+      boolean perRun =
+          List.of("run.seed", "run.name", "run.init_from", "trainer.run_dir").contains(k)
+              || k.startsWith("tensorboard.")
+              || k.equals("trainer.progress_every");
+      if (!perRun && !java.util.Objects.equals(va, vb)) {
+        out.add(k);
+      }
+    }
+    return out;
   }
 
   private static List<String> strings(JsonNode array) {

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.nio.file.Path;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.tokenrl.trainer.loop.TrainingRunTest;
@@ -57,5 +58,54 @@ class EvalCommandTest {
     CliRun missing = CliRun.of("eval", tmp.resolve("nope").toString());
     assertEquals(2, missing.code());
     assertTrue(missing.err().contains("not a tokenrl run directory"), missing.err());
+  }
+
+  @Test
+  void sampledEvaluationReproducesTheRunsLastEvaluation() throws Exception {
+    Path runDir =
+        TrainingRunTest.train(
+            tmp.resolve("sampled"), Long.MAX_VALUE, "trainer.steps=1", "trainer.eval_samples=4");
+    JsonNode last = null;
+    for (String line : java.nio.file.Files.readAllLines(runDir.resolve("metrics.jsonl"))) {
+      JsonNode row = new ObjectMapper().readTree(line);
+      if (row.has("eval/pass@4")) {
+        last = row;
+      }
+    }
+    // The run's own settings and seed: the same samples, the same numbers, to the last bit.
+    CliRun same = CliRun.of("eval", runDir.toString());
+    assertEquals(0, same.code(), same.err());
+    JsonNode j = new ObjectMapper().readTree(same.out());
+    assertEquals(4, j.get("samples").asInt());
+    for (String name : List.of("pass@1", "pass@2", "pass@4", "avg@4", "maj@4")) {
+      assertEquals(last.get("eval/" + name).asDouble(), j.get(name).asDouble(), name);
+    }
+    assertEquals(last.get("eval/accuracy").asDouble(), j.get("accuracy").asDouble());
+
+    CliRun eight = CliRun.of("eval", runDir.toString(), "--samples", "8", "--seed", "3");
+    assertEquals(0, eight.code(), eight.err());
+    JsonNode e = new ObjectMapper().readTree(eight.out());
+    assertEquals(3, e.get("seed").asLong());
+    for (String name : List.of("pass@1", "pass@2", "pass@4", "pass@8", "avg@8", "maj@8")) {
+      assertTrue(e.has(name), name + " in " + eight.out());
+    }
+    CliRun lonely = CliRun.of("eval", runDir.toString(), "--samples", "1", "--temperature", "0.5");
+    assertEquals(2, lonely.code(), lonely.err());
+    assertTrue(lonely.err().contains("add --samples N"), lonely.err());
+    CliRun greedy = CliRun.of("eval", runDir.toString(), "--samples", "1");
+    assertEquals(0, greedy.code(), greedy.err());
+    assertTrue(!greedy.out().contains("pass@"), "--samples 1 is greedy only: " + greedy.out());
+
+    for (String[] bad :
+        List.of(
+            new String[] {"--samples", "0", "--samples must be >= 1"},
+            new String[] {"--temperature", "0", "--temperature must be > 0"},
+            new String[] {"--top-p", "1.5", "--top-p must be in (0, 1]"},
+            new String[] {"--top-k", "-2", "--top-k must be >= 0"})) {
+      CliRun r = CliRun.of("eval", runDir.toString(), bad[0], bad[1]);
+      assertEquals(2, r.code(), r.err());
+      assertEquals(1, r.err().strip().lines().count(), r.err());
+      assertTrue(r.err().contains(bad[2]), r.err());
+    }
   }
 }

@@ -166,6 +166,26 @@ class TensorBoardTabsTest {
   }
 
   @Test
+  void aRunThatLearnsNothingSaysSoInTheTextTab() throws Exception {
+    // One new token per answer: every 2-digit sum is cut off, every exact-match reward is 0, so
+    // no group has reward spread; the fifth RL step in a row (global step 8) warns.
+    Path logdir = tmp.resolve("runs");
+    TrainingRunTest.train(
+        logdir.resolve("stuck"),
+        Long.MAX_VALUE,
+        "rollout.max_new_tokens=1",
+        "rewards=[{name=task, weight=1.0}]",
+        "trainer.steps=6",
+        "tensorboard.samples=0");
+    JsonNode text = JSON.readTree(PythonRunner.run(script(), logdir.toString())).get("text");
+    JsonNode notes = text.get("stuck").get(org.tokenrl.core.Metrics.NOTES_WARNINGS);
+    assertEquals(List.of(8L), steps(notes), "one note, at the step that completed the streak");
+    String note = notes.get(0).get("text").asText();
+    assertTrue(note.contains("step 8: no learning signal for 5 steps in a row"), note);
+    assertTrue(note.contains("raise rollout.max_new_tokens"), note);
+  }
+
+  @Test
   void runStoppedByCtrlCEndsWithAnEndTimeButNoSuccess() throws Exception {
     // A real `tokenrl train` in a child JVM, stopped by SIGTERM (what Ctrl-C's SIGINT also does:
     // the JVM runs its shutdown hooks) once the main phase is under way.

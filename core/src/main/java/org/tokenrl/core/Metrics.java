@@ -58,6 +58,9 @@ public final class Metrics {
   public static final String EVAL_LOGP_ACCURACY = "eval/logp_accuracy";
   public static final String EVAL_PREF_ACCURACY = "eval/pref_accuracy";
 
+  // notes/
+  public static final String NOTES_WARNINGS = "notes/warnings";
+
   // optim/
   public static final String OPTIM_GRAD_NORM = "optim/grad_norm";
   public static final String OPTIM_LR = "optim/lr";
@@ -120,6 +123,21 @@ public final class Metrics {
   /** {@code reward/<component>/<key>}: the mean of an extra value a reward returned per row. */
   public static String rewardValue(String component, String key) {
     return "reward/" + component + "/" + key;
+  }
+
+  /** {@code eval/pass@<k>}: the unbiased pass@k over the held-out prompts' n samples. */
+  public static String evalPassAt(int k) {
+    return "eval/pass@" + k;
+  }
+
+  /** {@code eval/avg@<n>}: mean accuracy of the n samples per held-out prompt. */
+  public static String evalAvgAt(int n) {
+    return "eval/avg@" + n;
+  }
+
+  /** {@code eval/maj@<n>}: accuracy of the majority answer of the n samples per prompt. */
+  public static String evalMajAt(int n) {
+    return "eval/maj@" + n;
   }
 
   /** {@code perf/time_<phase>}: seconds a step spent in one phase. */

@@ -58,6 +58,20 @@ public final class ArithTask extends GeneratedTask {
     return example.answer().equals(last);
   }
 
+  /** The exact text for plain prompts; a chat model's last integer (null when it wrote none). */
+  @Override
+  public String answerOf(Example example, String response) {
+    if (!chat) {
+      return super.answerOf(example, response);
+    }
+    java.util.regex.Matcher m = LAST_INTEGER.matcher(response);
+    String last = null;
+    while (m.find()) {
+      last = m.group();
+    }
+    return last;
+  }
+
   private static final java.util.regex.Pattern LAST_INTEGER =
       java.util.regex.Pattern.compile("-?\\d+");
 

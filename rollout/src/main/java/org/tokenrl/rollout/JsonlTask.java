@@ -207,6 +207,20 @@ public final class JsonlTask implements Task {
     };
   }
 
+  /**
+   * last_number: the number's value in plain form (11.0 and 11 vote together; null without a
+   * number); contains and exact: the stripped response (a response that contains the answer among
+   * other text votes with identical responses only).
+   */
+  @Override
+  public String answerOf(Example example, String response) {
+    if (match.equals("last_number")) {
+      java.math.BigDecimal v = LastNumber.of(response);
+      return v == null ? null : v.stripTrailingZeros().toPlainString();
+    }
+    return response.strip();
+  }
+
   @Override
   public String origin(Example example) {
     return originById.get(example.id());

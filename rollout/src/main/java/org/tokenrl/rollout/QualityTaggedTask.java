@@ -110,6 +110,12 @@ public final class QualityTaggedTask implements Task {
   }
 
   @Override
+  public String answerOf(Example example, String response) {
+    return inner.answerOf(
+        new Example(example.id(), tags.strip(example.prompt()), example.answer()), response);
+  }
+
+  @Override
   public String corruptAnswer(Example example, Random random) {
     return inner.corruptAnswer(
         new Example(example.id(), tags.strip(example.prompt()), example.answer()), random);

@@ -21,6 +21,16 @@ public interface Task {
   boolean isCorrect(Example example, String response);
 
   /**
+   * The answer {@code response} gives, in the form {@link #isCorrect} compares, for majority voting
+   * (eval/maj@n): two responses with the same answer must get the same verdict. Null when the
+   * response has no answer the verifier could read. The default is the stripped response, right for
+   * tasks that judge the whole response by exact match.
+   */
+  default String answerOf(Example example, String response) {
+    return response.strip();
+  }
+
+  /**
    * Where {@code example} was read, as {@code file:line} for error messages; null for generated
    * examples.
    */

@@ -32,6 +32,10 @@ class ArithChatTest {
     assertFalse(chat.isCorrect(ex, sum + " is wrong, it is " + (sum + 1)));
     assertFalse(chat.isCorrect(ex, "To add " + ab[0] + " and " + ab[1] + ", we"));
     assertFalse(chat.isCorrect(ex, "-" + sum));
+    // maj@n votes on the integer the verifier reads: differently worded answers vote together
+    assertEquals(Long.toString(sum), chat.answerOf(ex, "The answer is " + sum + "."));
+    assertEquals(Long.toString(sum), chat.answerOf(ex, ab[0] + " + " + ab[1] + " = " + sum));
+    assertEquals(null, chat.answerOf(ex, "I do not know"));
   }
 
   @Test
@@ -41,5 +45,6 @@ class ArithChatTest {
     assertTrue(ex.prompt().endsWith("="), ex.prompt());
     assertTrue(plain.isCorrect(ex, ex.answer()));
     assertFalse(plain.isCorrect(ex, "The answer is " + ex.answer()));
+    assertEquals(ex.answer(), plain.answerOf(ex, " " + ex.answer() + "\n"));
   }
 }

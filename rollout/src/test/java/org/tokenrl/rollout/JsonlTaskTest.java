@@ -76,6 +76,10 @@ class JsonlTaskTest {
     assertTrue(task.isCorrect(first, "2 + 2 = 4."));
     assertTrue(task.isCorrect(first, "The answer is 4.0"));
     assertFalse(task.isCorrect(first, "4 or maybe 5"));
+    assertEquals("4", task.answerOf(first, "The answer is 4.0"), "4 and 4.0 vote together");
+    assertEquals("4", task.answerOf(first, "2 + 2 = 4."));
+    assertEquals("40", task.answerOf(first, "40"));
+    assertEquals(null, task.answerOf(first, "no idea"));
     Task contains =
         jsonl(dir, "path = data/train.jsonl, eval_path = data/chat.jsonl, match = contains");
     assertTrue(contains.isCorrect(first, "It is 4, of course"));

@@ -8,9 +8,12 @@ import java.util.TreeMap;
 
 /**
  * The HTML page of {@code ./tokenrl compare --html}: the table, and one metric's curves against
- * step, rollout tokens and wall seconds as inline SVG. One line per group (the mean over its runs)
- * with a band of ± one standard deviation. Self-contained: no scripts, fonts or styles from the
- * network, so it opens offline and can be attached to a report.
+ * step, rollout tokens and wall seconds of the RL phase as inline SVG. Step 0 is the end of the SFT
+ * warm-up (its evaluation is the curve's first point) and tokens and seconds count from there, so
+ * runs whose warm-ups differ in length line up at the start of RL; warm-up rows are left out. One
+ * line per group (the mean over its runs) with a band of ± one standard deviation. Self-contained:
+ * no scripts, fonts or styles from the network, so it opens offline and can be attached to a
+ * report.
  */
 public final class CompareHtml {
   private static final String[] COLORS = {
@@ -25,7 +28,7 @@ public final class CompareHtml {
   private static final int BOTTOM = 40;
 
   /** One group's curve: at each step every run logged the metric, the mean x of each axis and y. */
-  private record Point(double step, double tokens, double seconds, double mean, double std) {
+  record Point(double step, double tokens, double seconds, double mean, double std) {
     double x(int axis) {
       return axis == 0 ? step : axis == 1 ? tokens : seconds;
     }
@@ -57,14 +60,16 @@ public final class CompareHtml {
       h.append("<span style=\"background:")
           .append(color(i))
           .append("\"></span>")
-          .append(escape(label(report.groups().get(i))))
+          .append(escape(label(report, report.groups().get(i))))
           .append(" (")
           .append(report.groups().get(i).runs().size())
           .append(" runs)");
     }
     h.append("</div>\n");
     String[] axes = {
-      "step", "rollout tokens (sum of perf/rollout_tokens)", "wall seconds (sum of perf/time_step)"
+      "RL step (0 = end of the SFT warm-up)",
+      "RL rollout tokens (sum of perf/rollout_tokens)",
+      "RL wall seconds (sum of perf/time_step)"
     };
     for (int axis = 0; axis < 3; axis++) {
       h.append(panel(curves, axis, axes[axis], metric));
@@ -73,19 +78,26 @@ public final class CompareHtml {
     return h.toString();
   }
 
-  private static List<Point> curve(RunComparison.Group g, String metric) {
-    // step -> per-run (tokens, seconds, y), kept only where every run of the group has a value
+  static List<Point> curve(RunComparison.Group g, String metric) {
+    // RL step -> per-run (tokens, seconds, y), kept only where every run of the group has a value
     Map<Long, List<double[]>> byStep = new TreeMap<>();
     for (RunComparison.RunStats rs : g.runs()) {
+      long warmup = rs.run().warmupSteps();
       double tokens = 0;
       double seconds = 0;
       for (Map<String, Double> row : rs.run().rows()) {
-        tokens += row.getOrDefault(RunComparison.TOKENS, 0.0);
-        seconds += row.getOrDefault(RunComparison.SECONDS, 0.0);
+        long step = row.get("step").longValue() - warmup;
+        if (step < 0) {
+          continue; // the SFT warm-up
+        }
+        if (step > 0) {
+          tokens += row.getOrDefault(RunComparison.TOKENS, 0.0);
+          seconds += row.getOrDefault(RunComparison.SECONDS, 0.0);
+        }
         Double y = row.get(metric);
         if (y != null) {
           byStep
-              .computeIfAbsent(row.get("step").longValue(), k -> new ArrayList<>())
+              .computeIfAbsent(step, k -> new ArrayList<>())
               .add(new double[] {tokens, seconds, y});
         }
       }
@@ -135,20 +147,25 @@ public final class CompareHtml {
       y1 = y0 + 1;
     }
     double pad = (y1 - y0) * 0.05;
-    y0 -= pad;
-    y1 += pad;
+    // The axes run between round numbers, so every tick label is one (0, 50, 100, not 37.5).
+    Ticks tx = Ticks.of(x0, x1);
+    Ticks ty = Ticks.of(y0 - pad, y1 + pad);
+    x0 = tx.from();
+    x1 = tx.to();
+    y0 = ty.from();
+    y1 = ty.to();
     Scale sx = new Scale(x0, x1, LEFT, W - RIGHT);
     Scale sy = new Scale(y0, y1, H - BOTTOM, TOP);
     StringBuilder svg = new StringBuilder();
     svg.append(
         String.format(
             Locale.ROOT, "<svg width=\"%d\" height=\"%d\" viewBox=\"0 0 %d %d\">%n", W, H, W, H));
-    for (int i = 0; i <= 4; i++) {
-      double xv = x0 + (x1 - x0) * i / 4;
-      double yv = y0 + (y1 - y0) * i / 4;
+    for (double xv : tx.values()) {
       svg.append(line(sx.at(xv), TOP, sx.at(xv), H - BOTTOM, "grid"))
-          .append(line(LEFT, sy.at(yv), W - RIGHT, sy.at(yv), "grid"))
-          .append(text(sx.at(xv), H - BOTTOM + 14, "middle", tick(xv)))
+          .append(text(sx.at(xv), H - BOTTOM + 14, "middle", tick(xv)));
+    }
+    for (double yv : ty.values()) {
+      svg.append(line(LEFT, sy.at(yv), W - RIGHT, sy.at(yv), "grid"))
           .append(text(LEFT - 4, sy.at(yv) + 4, "end", tick(yv)));
     }
     svg.append(line(LEFT, H - BOTTOM, W - RIGHT, H - BOTTOM, "axis"))
@@ -188,6 +205,37 @@ public final class CompareHtml {
     return svg.toString();
   }
 
+  /**
+   * Axis ticks at round numbers: the smallest step of 1, 2 or 5 × 10^e that gives at most 6
+   * intervals, the axis widened to the nearest multiples of it (3 to 8 intervals).
+   */
+  record Ticks(double from, double to, double step) {
+    static Ticks of(double lo, double hi) {
+      double raw = (hi - lo) / 5;
+      double magnitude = Math.pow(10, Math.floor(Math.log10(raw)));
+      double step = magnitude;
+      for (double m : new double[] {1, 2, 5, 10}) {
+        step = m * magnitude;
+        if ((hi - lo) / step <= 6) {
+          break;
+        }
+      }
+      double from = Math.floor(lo / step + 1e-9) * step;
+      double to = Math.ceil(hi / step - 1e-9) * step;
+      return new Ticks(from, to, step);
+    }
+
+    List<Double> values() {
+      List<Double> out = new ArrayList<>();
+      long n = Math.round((to - from) / step);
+      for (long i = 0; i <= n; i++) {
+        double v = from + i * step;
+        out.add(Math.abs(v) < step * 1e-9 ? 0.0 : v); // no "-0"
+      }
+      return out;
+    }
+  }
+
   private record Scale(double from, double to, double px0, double px1) {
     double at(double v) {
       return px0 + (v - from) / (to - from) * (px1 - px0);
@@ -219,30 +267,38 @@ public final class CompareHtml {
     return String.format(Locale.ROOT, "%.1f,%.1f", x, y);
   }
 
-  private static String tick(double v) {
+  /** A round tick value without float noise or padding zeros: 0.2, 5, 150, 12.5k, 1.2M. */
+  static String tick(double v) {
     double a = Math.abs(v);
     if (a >= 1e6) {
-      return String.format(Locale.ROOT, "%.1fM", v / 1e6);
+      return plain(v / 1e6) + "M";
     }
     if (a >= 1e4) {
-      return String.format(Locale.ROOT, "%.0fk", v / 1e3);
+      return plain(v / 1e3) + "k";
     }
-    if (a >= 100) {
-      return String.format(Locale.ROOT, "%.0f", v);
+    return plain(v);
+  }
+
+  private static String plain(double v) {
+    if (v == 0) {
+      return "0";
     }
-    return String.format(Locale.ROOT, "%.3g", v);
+    return new java.math.BigDecimal(v)
+        .round(new java.math.MathContext(6))
+        .stripTrailingZeros()
+        .toPlainString();
   }
 
   private static String color(int i) {
     return COLORS[i % COLORS.length];
   }
 
-  private static String label(RunComparison.Group g) {
-    if (g.label().isEmpty()) {
+  private static String label(RunComparison report, RunComparison.Group g) {
+    if (report.legendColumns().isEmpty()) {
       return "all runs";
     }
     List<String> parts = new ArrayList<>();
-    g.label().forEach((k, v) -> parts.add(k + "=" + v));
+    report.legendColumns().forEach(k -> parts.add(k + "=" + g.label().get(k)));
     return String.join(" ", parts);
   }
 

@@ -15,11 +15,13 @@ import org.tokenrl.runlog.RunRecord;
  * Runs grouped by configuration and summarised over seeds, for {@code ./tokenrl compare}.
  *
  * <p>Runs whose resolved configs differ only in {@link #PER_RUN_KEYS} (seed, name, where they start
- * from and where they write) and in logging-only keys ({@link #LOGGING_PREFIXES}) form a group.
- * Each run gives one value per statistic (held-out accuracy at the main phase's start, at the end
- * and at best; steps, rollout tokens and wall seconds until a target; the asked-for metrics) and
- * each group the mean and sample standard deviation over its runs. "Main phase" is everything after
- * the SFT warm-up ({@code sft.steps}): its step 0 is the warm-up's last step.
+ * from and where they write) and in logging-only keys ({@link #LOGGING_PREFIXES}) form a group; or,
+ * with {@code --by} keys, runs with equal values of those keys. Every other key the runs differ in
+ * is a column ({@link #columns}), so a preset's changes are never hidden behind its name. Each run
+ * gives one value per statistic (held-out accuracy at the main phase's start, at the end and at
+ * best; steps, rollout tokens and wall seconds until a target; the asked-for metrics) and each
+ * group the mean and sample standard deviation over its runs. "Main phase" is everything after the
+ * SFT warm-up ({@code sft.steps}): its step 0 is the warm-up's last step.
  */
 public final class RunComparison {
   static final Set<String> PER_RUN_KEYS =
@@ -163,47 +165,188 @@ public final class RunComparison {
 
   private final List<Group> groups;
   private final List<String> columns;
+  private final List<String> legendColumns;
   private final Set<String> differing;
+  private final List<String> by;
   private final Target target;
   private final List<MetricSpec> metrics;
 
   public RunComparison(List<RunRecord> runs, Target target, List<MetricSpec> metrics) {
+    this(runs, target, metrics, List.of());
+  }
+
+  /**
+   * Groups {@code runs}: with {@code by} empty, runs whose configs are equal but for the per-run
+   * and logging keys; otherwise runs with equal values of the {@code by} keys (whatever else
+   * differs: {@link #unasked} and {@link #mixed} name it).
+   *
+   * @throws IllegalArgumentException for a {@code by} key no run's config has
+   */
+  public RunComparison(
+      List<RunRecord> runs, Target target, List<MetricSpec> metrics, List<String> by) {
     this.target = target;
     this.metrics = metrics;
-    Map<Map<String, String>, List<RunRecord>> byConfig = new LinkedHashMap<>();
+    this.by = List.copyOf(by);
+    Map<RunRecord, Map<String, String>> configs = new LinkedHashMap<>();
     for (RunRecord run : runs) {
-      Map<String, String> key = new TreeMap<>(run.config());
-      key.keySet().removeAll(PER_RUN_KEYS);
-      key.keySet().removeIf(k -> LOGGING_PREFIXES.stream().anyMatch(k::startsWith));
-      byConfig.computeIfAbsent(key, k -> new ArrayList<>()).add(run);
+      configs.put(run, comparable(run));
     }
-    List<Map<String, String>> configs = new ArrayList<>(byConfig.keySet());
-    this.differing = differingKeys(configs);
-    this.columns = labelColumns(configs, differing);
+    for (String key : by) {
+      if (configs.values().stream().noneMatch(c -> c.containsKey(key))) {
+        throw new IllegalArgumentException(
+            "--by " + key + ": no run's config has this key (" + closest(configs, key) + ")");
+      }
+    }
+    Map<Map<String, String>, List<RunRecord>> grouped = new LinkedHashMap<>();
+    for (Map.Entry<RunRecord, Map<String, String>> e : configs.entrySet()) {
+      Map<String, String> key = e.getValue();
+      if (!by.isEmpty()) {
+        key = new TreeMap<>();
+        for (String k : by) {
+          key.put(k, e.getValue().getOrDefault(k, null) + "");
+        }
+      }
+      grouped.computeIfAbsent(key, k -> new ArrayList<>()).add(e.getKey());
+    }
+    List<Map<String, String>> all = new ArrayList<>(configs.values());
+    this.differing = differingKeys(all);
+    List<String> ordered = ordered(all, differing);
+    if (by.isEmpty()) {
+      this.columns = ordered;
+      this.legendColumns = labelColumns(new ArrayList<>(new LinkedHashSet<>(all)), differing);
+    } else {
+      List<String> cols = new ArrayList<>(by);
+      ordered.stream().filter(k -> !by.contains(k)).forEach(cols::add);
+      this.columns = cols;
+      this.legendColumns = this.by;
+    }
     List<Group> out = new ArrayList<>();
-    for (Map.Entry<Map<String, String>, List<RunRecord>> e : byConfig.entrySet()) {
+    for (List<RunRecord> members : grouped.values()) {
+      List<Map<String, String>> mine = members.stream().map(configs::get).toList();
       Map<String, String> label = new LinkedHashMap<>();
       for (String c : columns) {
-        label.put(c, e.getKey().getOrDefault(c, "—"));
+        label.put(c, values(mine, c));
       }
-      List<RunStats> stats = e.getValue().stream().map(this::stats).toList();
-      out.add(new Group(label, e.getKey(), stats));
+      Map<String, String> config = new TreeMap<>(mine.get(0));
+      List<RunStats> stats = members.stream().map(this::stats).toList();
+      out.add(new Group(label, config, stats));
     }
     this.groups = out;
+  }
+
+  /** A run's config without the per-run and logging-only keys: what makes it another setting. */
+  private static Map<String, String> comparable(RunRecord run) {
+    Map<String, String> c = new TreeMap<>(run.config());
+    c.keySet().removeAll(PER_RUN_KEYS);
+    c.keySet().removeIf(k -> LOGGING_PREFIXES.stream().anyMatch(k::startsWith));
+    return c;
+  }
+
+  /** The distinct values of {@code key} in {@code configs}, " / "-joined; "—" for absent. */
+  private static String values(List<Map<String, String>> configs, String key) {
+    Set<String> v = new LinkedHashSet<>();
+    configs.forEach(c -> v.add(c.getOrDefault(key, "—")));
+    return String.join(" / ", v);
+  }
+
+  private static String closest(Map<RunRecord, Map<String, String>> configs, String key) {
+    Set<String> keys = new TreeSet<>();
+    configs.values().forEach(c -> keys.addAll(c.keySet()));
+    String best = null;
+    int bestDistance = Integer.MAX_VALUE;
+    for (String k : keys) {
+      int d = editDistance(k, key);
+      if (d < bestDistance) {
+        bestDistance = d;
+        best = k;
+      }
+    }
+    return best == null ? "the runs have no config" : "did you mean " + best + "?";
+  }
+
+  /** Levenshtein distance, for the "did you mean" of a mistyped {@code --by} key. */
+  private static int editDistance(String a, String b) {
+    int[] prev = new int[b.length() + 1];
+    int[] cur = new int[b.length() + 1];
+    for (int j = 0; j <= b.length(); j++) {
+      prev[j] = j;
+    }
+    for (int i = 1; i <= a.length(); i++) {
+      cur[0] = i;
+      for (int j = 1; j <= b.length(); j++) {
+        int sub = prev[j - 1] + (a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1);
+        cur[j] = Math.min(sub, Math.min(prev[j], cur[j - 1]) + 1);
+      }
+      int[] t = prev;
+      prev = cur;
+      cur = t;
+    }
+    return prev[b.length()];
   }
 
   public List<Group> groups() {
     return groups;
   }
 
-  /** The keys that tell the groups apart, as few as needed (see {@link #labelColumns}). */
+  /**
+   * The table's label columns: every config key that differs between the runs (names first), so no
+   * difference is hidden; with {@code --by}, those keys first.
+   */
   public List<String> columns() {
     return columns;
   }
 
-  /** Every config key whose value is not the same in all groups (absent counts as a value). */
+  /**
+   * The few columns that name a group in a legend: the {@code --by} keys, or as few differing keys
+   * as tell the groups apart (see {@link #labelColumns}).
+   */
+  public List<String> legendColumns() {
+    return legendColumns;
+  }
+
+  /** Every config key whose value is not the same in all runs (absent counts as a value). */
   public Set<String> differing() {
     return differing;
+  }
+
+  /** The {@code --by} keys; empty when runs are grouped by their whole config. */
+  public List<String> by() {
+    return by;
+  }
+
+  /**
+   * With {@code --by}: the other keys the runs differ in, each with its values (e.g. a preset's
+   * {@code algorithm.clip_eps_high} that came with {@code algorithm=tempo}). Empty without.
+   */
+  public Map<String, String> unasked() {
+    Map<String, String> out = new LinkedHashMap<>();
+    if (by.isEmpty()) {
+      return out;
+    }
+    for (String key : columns) {
+      if (!by.contains(key)) {
+        Set<String> v = new TreeSet<>();
+        for (Group g : groups) {
+          v.addAll(List.of(g.label().get(key).split(" / ")));
+        }
+        out.put(key, String.join(", ", v));
+      }
+    }
+    return out;
+  }
+
+  /**
+   * With {@code --by}: the keys whose value varies inside some group, so that group's mean ± std is
+   * over more than seeds.
+   */
+  public List<String> mixed() {
+    List<String> out = new ArrayList<>();
+    for (String key : columns) {
+      if (groups.stream().anyMatch(g -> g.label().get(key).contains(" / "))) {
+        out.add(key);
+      }
+    }
+    return out;
   }
 
   public Target target() {
@@ -268,6 +411,13 @@ public final class RunComparison {
         out.add(key);
       }
     }
+    return out;
+  }
+
+  /** The differing keys in column order: names (".name", ".base") first, then alphabetical. */
+  private static List<String> ordered(List<Map<String, String>> configs, Set<String> keys) {
+    List<String> out = new ArrayList<>(keys);
+    out.sort(java.util.Comparator.comparing((String k) -> !isName(k)).thenComparing(k -> k));
     return out;
   }
 

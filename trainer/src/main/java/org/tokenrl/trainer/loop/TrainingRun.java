@@ -154,8 +154,12 @@ public final class TrainingRun {
     long done = startPolicy(resume);
     policy.setPassTokens(spec.trainer().microBatchTokens());
     codec = new PromptCodec(tokenizer, ChatFormat.of(spec.chat(), spec.model().path(), tokenizer));
+    RunSpec.Evaluation e = spec.eval();
     evaluator =
-        new Evaluator(task, spec.eval().size(), codec, spec.rollout().maxNewTokens(task))
+        new Evaluator(task, e.size(), codec, spec.rollout().maxNewTokens(task))
+            .sampled(
+                new Evaluator.Sampled(
+                    e.samples(), e.temperature(), e.topP(), e.topK(), spec.run().seed()))
             .keepSamples(samples.rows());
 
     try (RunLog runLog = new RunLog(dir, resume, console);
@@ -303,9 +307,10 @@ public final class TrainingRun {
    * first point of the curve and the "start" that compare reports (verl's val_before_train).
    */
   private void evaluateStart() {
-    lastEval = evaluator.accuracy(policy);
+    Map<String, Double> scores = evaluator.evaluate(policy);
+    lastEval = scores.get(Metrics.EVAL_ACCURACY);
     sftAccuracy = lastEval;
-    log.metrics(0, new java.util.LinkedHashMap<>(Map.of(Metrics.EVAL_ACCURACY, lastEval)));
+    log.metrics(0, new java.util.LinkedHashMap<>(scores));
     if (samples.rows() > 0) {
       log.text(SampleTable.EVAL_TAG, samples.eval(evaluator.samples()), 0);
     }
@@ -369,21 +374,28 @@ public final class TrainingRun {
       currentStep = step;
       long phaseStep = step - phaseStart;
       Map<String, Double> m = stepper.step(phaseStep);
+      List<String> warnings = new ArrayList<>();
       if (m.getOrDefault(Metrics.OPTIM_SKIPPED, 0.0) > 0) {
         skippedTotal += m.get(Metrics.OPTIM_SKIPPED);
-        log.warn(
+        warnings.add(
             "step " + step + ": non-finite loss or gradient; update skipped, weights untouched");
       }
       m.put(Metrics.OPTIM_SKIPPED_TOTAL, skippedTotal);
       if (lastRlStep != null && phaseStart == sftSteps) {
-        noSignal.observe(step, m).ifPresent(log::warn);
+        noSignal.observe(step, m).ifPresent(warnings::add);
+      }
+      warnings.forEach(log::warn);
+      if (!warnings.isEmpty()) {
+        // the same lines in the TEXT tab, at their step, for whoever reads the run in TensorBoard
+        log.text(Metrics.NOTES_WARNINGS, String.join("\n\n", warnings), step);
       }
       boolean runEnd = step == total;
       boolean sftEnd = step == sftSteps;
       boolean evaluated = runEnd || sftEnd || spec.eval().at(phaseStep);
       if (evaluated) {
-        lastEval = evaluator.accuracy(policy);
-        m.put(Metrics.EVAL_ACCURACY, lastEval);
+        Map<String, Double> scores = evaluator.evaluate(policy);
+        lastEval = scores.get(Metrics.EVAL_ACCURACY);
+        m.putAll(scores);
         if (preferenceEval != null) {
           m.putAll(preferenceEval.evaluate(policy));
         }

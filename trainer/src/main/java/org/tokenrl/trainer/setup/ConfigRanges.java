@@ -65,6 +65,10 @@ final class ConfigRanges {
     RANGES.put("trainer.warmup_steps", AT_LEAST_0);
     RANGES.put("trainer.eval_every", AT_LEAST_0);
     RANGES.put("trainer.eval_size", AT_LEAST_0);
+    RANGES.put("trainer.eval_samples", AT_LEAST_1);
+    RANGES.put("trainer.eval_temperature", POSITIVE);
+    RANGES.put("trainer.eval_top_p", new Range(0, true, 1, false));
+    RANGES.put("trainer.eval_top_k", AT_LEAST_0);
     RANGES.put("trainer.checkpoint_every", AT_LEAST_0);
     RANGES.put("trainer.keep_checkpoints", AT_LEAST_1);
     RANGES.put("trainer.progress_every", AT_LEAST_1);

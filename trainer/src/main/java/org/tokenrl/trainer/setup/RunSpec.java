@@ -398,13 +398,27 @@ public record RunSpec(
     }
   }
 
-  /** trainer.eval_*: held-out greedy evaluation. */
-  public record Evaluation(int every, int size, boolean beforeTrain) {
+  /**
+   * trainer.eval_*: held-out evaluation, greedy, plus {@code samples} sampled responses per prompt
+   * when it is above 1 (pass@k, avg@n, maj@n).
+   */
+  public record Evaluation(
+      int every,
+      int size,
+      boolean beforeTrain,
+      int samples,
+      double temperature,
+      double topP,
+      int topK) {
     static Evaluation from(Config c) {
       return new Evaluation(
           c.getInt("trainer.eval_every"),
           c.getInt("trainer.eval_size"),
-          c.getBoolean("trainer.eval_before_train"));
+          c.getBoolean("trainer.eval_before_train"),
+          c.getInt("trainer.eval_samples"),
+          c.getDouble("trainer.eval_temperature"),
+          c.getDouble("trainer.eval_top_p"),
+          c.getInt("trainer.eval_top_k"));
     }
 
     /** Whether a phase evaluates after its step {@code phaseStep} (ends of phases always do). */
