@@ -41,6 +41,27 @@ public record Example(
     columns = Collections.unmodifiableMap(new LinkedHashMap<>(columns));
   }
 
+  /**
+   * What reward functions see of this example besides prompt and answer: its {@link #columns()},
+   * and for a conversation its messages as column {@code prompt} (a list of {@code {role, content}}
+   * maps, the form TRL hands conversational prompts to reward functions in).
+   */
+  public Map<String, Object> rewardColumns() {
+    if (messages.isEmpty()) {
+      return columns;
+    }
+    Map<String, Object> out = new LinkedHashMap<>(columns);
+    List<Map<String, String>> conversation = new java.util.ArrayList<>();
+    for (Turn t : messages) {
+      Map<String, String> m = new LinkedHashMap<>();
+      m.put("role", t.role());
+      m.put("content", t.content());
+      conversation.add(m);
+    }
+    out.put("prompt", conversation);
+    return out;
+  }
+
   /** The first character of {@code text} outside printable ASCII (' '..'~'), or -1. */
   static int firstNonPrintable(String text) {
     for (int i = 0; i < text.length(); i++) {
