@@ -13,6 +13,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.tokenrl.core.ConfigException;
@@ -48,21 +49,59 @@ class DatasetTaskTest {
               + " 1)}})",
           "table = pa.Table.from_pylist(rows)");
 
-  /** Writes the verl rows once per {name, pq.write_table arguments} pair, in one Python run. */
-  private void verlParquets(String[][] files) throws Exception {
-    StringBuilder script = new StringBuilder(VERL_ROWS).append("\n");
-    for (String[] f : files) {
-      String path = dir.resolve(f[0]).toString();
-      script
-          .append("pq.write_table(table, '")
-          .append(path)
-          .append("', ")
-          .append(f[1])
-          .append(")\nassert pq.ParquetFile('")
-          .append(path)
-          .append("').metadata.num_row_groups > 1\n");
+  /** {name, pq.write_table arguments}: the verl rows written with each codec and encoding. */
+  private static final String[][] VARIANTS = {
+    {"plain.parquet", "row_group_size=3, compression='none'"},
+    {"snappy.parquet", "row_group_size=3"},
+    {"gzip.parquet", "row_group_size=3, compression='gzip'"},
+    {"zstd.parquet", "row_group_size=3, compression='zstd'"},
+    {"lz4.parquet", "row_group_size=3, compression='lz4'"},
+    {"nodict.parquet", "row_group_size=5, use_dictionary=False"},
+    {"v2pages.parquet", "row_group_size=2, data_page_version='2.0', version='2.6'"},
+  };
+
+  /** Every Parquet and datasets fixture, written in one Python run (each start costs seconds). */
+  @TempDir static Path files;
+
+  /** pyarrow's own reading of train.parquet: the reference the reader is checked against. */
+  private static JsonNode verlExpected;
+
+  @BeforeAll
+  static void writeFixtures() throws Exception {
+    StringBuilder script = new StringBuilder(VERL_ROWS).append("\nimport os\n");
+    script.append("d = sys.argv[1]\n");
+    script.append("pq.write_table(table, d + '/train.parquet', row_group_size=4)\n");
+    script.append("pq.write_table(table.slice(0, 3), d + '/test.parquet')\n");
+    for (String[] f : VARIANTS) {
+      script.append("pq.write_table(table, d + '/").append(f[0]).append("', ").append(f[1]);
+      script.append(")\nassert pq.ParquetFile(d + '/").append(f[0]);
+      script.append("').metadata.num_row_groups > 1\n");
     }
-    PythonRunner.run(script.toString());
+    script.append(
+        String.join(
+            "\n",
+            "t = pa.table({",
+            "  'question': ['a', 'b', 'c'],",
+            "  'answer': ['1', '2', '3'],",
+            "  'ints': pa.array([[1, None, 3], [], None], pa.list_(pa.int32())),",
+            "  'big': pa.array([2**63 + 5, 0, None], pa.uint64()),",
+            "  'f': [1.5, None, -0.25],",
+            "  'ok': [True, False, None],",
+            "  'tags': pa.array([[('k', 'v')], [], None], pa.map_(pa.string(), pa.string())),",
+            "  'nested': [[[1], [2, 3]], [], None],",
+            "})",
+            "pq.write_table(t, d + '/types.parquet', row_group_size=2)",
+            "t = pa.table({'prompt': ['a', 'b', None, 'd'], 'solution': ['1', '2', '3', '4']})",
+            "pq.write_table(t, d + '/holes.parquet', row_group_size=2)",
+            "import datasets",
+            "rows = [{'prompt': [{'role': 'user', 'content': 'Q%d' % i}],",
+            "         'solution': str(i), 'difficulty': i % 2} for i in range(6)]",
+            "ds = datasets.Dataset.from_list(rows)",
+            "ds.to_parquet(d + '/hf.parquet')",
+            "ds.to_json(d + '/hf.json')  # JSON Lines under a .json name",
+            "print(json.dumps(pq.read_table(d + '/train.parquet').to_pylist()))",
+            ""));
+    verlExpected = JSON.readTree(PythonRunner.run(script.toString(), files.toString()));
   }
 
   private static Task task(Path root, String settings) {
@@ -84,14 +123,8 @@ class DatasetTaskTest {
   @Test
   void readsVerlParquetWithChatPromptsAndEveryOtherColumn() throws Exception {
     // pyarrow's reading of the file it wrote, row by row, is the reference.
-    JsonNode expected =
-        JSON.readTree(
-            PythonRunner.run(
-                VERL_ROWS
-                    + "\npq.write_table(table, sys.argv[1], row_group_size=4)\n"
-                    + "print(json.dumps(pq.read_table(sys.argv[1]).to_pylist()))\n",
-                dir.resolve("train.parquet").toString()));
-    Task task = task(dir, "path = train.parquet, eval_fraction = 0.2");
+    JsonNode expected = verlExpected.deepCopy();
+    Task task = task(files, "path = train.parquet, eval_fraction = 0.2");
     assertEquals(9, task.train().size());
     assertEquals(2, task.heldOut().size());
     assertTrue(task.description().contains("verl layout"), task.description());
@@ -114,21 +147,31 @@ class DatasetTaskTest {
     assertTrue(extra.containsKey("answer") && extra.get("answer") == null, extra.toString());
   }
 
+  /** configs/task/gsm8k_verl.conf, the README's example group file, reads verl's files. */
+  @Test
+  void theGsm8kVerlGroupFileReadsVerlFiles() throws Exception {
+    com.typesafe.config.Config file =
+        ConfigFactory.parseFile(new java.io.File("../configs/task/gsm8k_verl.conf"));
+    Task task =
+        Tasks.create(
+            ConfigFactory.parseString("seed = 1, path = train.parquet, eval_path = test.parquet")
+                .withFallback(file),
+            files);
+    assertEquals("dataset", task.name());
+    assertTrue(file.getBoolean("chat"));
+    assertEquals(3, task.heldOut().size());
+    assertEquals(8, task.train().size(), "the held-out prompts leave the training split");
+    Example first = task.train().get(0);
+    assertEquals(2, first.messages().size());
+    assertTrue(task.isCorrect(first, "So he has " + first.answer() + " left."), first.answer());
+    assertTrue(task.description().contains("verl layout"), task.description());
+  }
+
   @Test
   void everyCodecAndEncodingReadsTheSameRows() throws Exception {
-    String[][] variants = {
-      {"plain.parquet", "row_group_size=3, compression='none'"},
-      {"snappy.parquet", "row_group_size=3"},
-      {"gzip.parquet", "row_group_size=3, compression='gzip'"},
-      {"zstd.parquet", "row_group_size=3, compression='zstd'"},
-      {"lz4.parquet", "row_group_size=3, compression='lz4'"},
-      {"nodict.parquet", "row_group_size=5, use_dictionary=False"},
-      {"v2pages.parquet", "row_group_size=2, data_page_version='2.0', version='2.6'"},
-    };
-    verlParquets(variants);
-    List<Example> want = all(task(dir, "path = plain.parquet, eval_fraction = 0.2"));
-    for (String[] v : variants) {
-      List<Example> got = all(task(dir, "path = " + v[0] + ", eval_fraction = 0.2"));
+    List<Example> want = all(task(files, "path = plain.parquet, eval_fraction = 0.2"));
+    for (String[] v : VARIANTS) {
+      List<Example> got = all(task(files, "path = " + v[0] + ", eval_fraction = 0.2"));
       assertEquals(want.size(), got.size(), v[0]);
       for (int i = 0; i < want.size(); i++) {
         Example a = want.get(i);
@@ -142,24 +185,7 @@ class DatasetTaskTest {
 
   @Test
   void parquetTypesReadAsPyarrowReadsThem() throws Exception {
-    Path file = dir.resolve("types.parquet");
-    PythonRunner.run(
-        String.join(
-            "\n",
-            "import sys, pyarrow as pa, pyarrow.parquet as pq",
-            "t = pa.table({",
-            "  'question': ['a', 'b', 'c'],",
-            "  'answer': ['1', '2', '3'],",
-            "  'ints': pa.array([[1, None, 3], [], None], pa.list_(pa.int32())),",
-            "  'big': pa.array([2**63 + 5, 0, None], pa.uint64()),",
-            "  'f': [1.5, None, -0.25],",
-            "  'ok': [True, False, None],",
-            "  'tags': pa.array([[('k', 'v')], [], None], pa.map_(pa.string(), pa.string())),",
-            "  'nested': [[[1], [2, 3]], [], None],",
-            "})",
-            "pq.write_table(t, sys.argv[1], row_group_size=2)"),
-        file.toString());
-    List<Example> rows = all(task(dir, "path = types.parquet, eval_fraction = 0"));
+    List<Example> rows = all(task(files, "path = types.parquet, eval_fraction = 0"));
     assertEquals(3, rows.size());
     Map<String, Object> a = rows.get(0).columns();
     assertEquals("[1,null,3]", JSON.valueToTree(a.get("ints")).toString());
@@ -264,18 +290,8 @@ class DatasetTaskTest {
 
   @Test
   void readsFilesWrittenByHuggingFaceDatasets() throws Exception {
-    PythonRunner.run(
-        String.join(
-            "\n",
-            "import sys, datasets",
-            "rows = [{'prompt': [{'role': 'user', 'content': 'Q%d' % i}],",
-            "         'solution': str(i), 'difficulty': i % 2} for i in range(6)]",
-            "ds = datasets.Dataset.from_list(rows)",
-            "ds.to_parquet(sys.argv[1] + '/hf.parquet')",
-            "ds.to_json(sys.argv[1] + '/hf.json')  # JSON Lines under a .json name"),
-        dir.toString());
     for (String name : List.of("hf.parquet", "hf.json")) {
-      List<Example> rows = all(task(dir, "path = " + name + ", eval_fraction = 0.5"));
+      List<Example> rows = all(task(files, "path = " + name + ", eval_fraction = 0.5"));
       assertEquals(6, rows.size(), name);
       Example q3 = rows.stream().filter(e -> e.prompt().equals("Q3")).findFirst().orElseThrow();
       assertEquals("3", q3.answer(), name);
@@ -286,14 +302,11 @@ class DatasetTaskTest {
 
   @Test
   void badRowsAndSettingsAreOneLineNamingTheRowAndTheKey() throws Exception {
-    PythonRunner.run(
-        String.join(
-            "\n",
-            "import sys, pyarrow as pa, pyarrow.parquet as pq",
-            "t = pa.table({'prompt': ['a', 'b', None, 'd'], 'solution': ['1', '2', '3', '4']})",
-            "pq.write_table(t, sys.argv[1], row_group_size=2)"),
-        dir.resolve("holes.parquet").toString());
-    String holes = error("path = holes.parquet, eval_fraction = 0.5");
+    String holes =
+        assertThrows(
+                ConfigException.class,
+                () -> task(files, "path = holes.parquet, eval_fraction = 0.5"))
+            .getMessage();
     assertTrue(holes.startsWith("holes.parquet: row 2: column \"prompt\" is null"), holes);
     assertTrue(holes.contains("task.columns.prompt"), holes);
 
