@@ -223,13 +223,13 @@ class DatasetTrainingTest {
   /** Ray actors build the task themselves: the rows they score carry the dataset's columns. */
   @Test
   void rayActorsScoringTheRowsSeeTheColumnsToo() throws Exception {
-    StringBuilder rows = new StringBuilder();
-    for (int i = 0; i < 6; i++) {
-      rows.append("{\"question\": \"" + i + "+1=\", \"answer\": \"" + (i + 1) + "\", \"tag\": \"t")
-          .append(i)
-          .append("\"}\n");
-    }
-    Files.writeString(tmp.resolve("plain.jsonl"), rows);
+    // A parquet file: the actors read it themselves (parquet-java reaches their classpath).
+    PythonRunner.run(
+        "import sys, pyarrow as pa, pyarrow.parquet as pq\n"
+            + "pq.write_table(pa.table({'question': ['%d+1=' % i for i in range(6)],"
+            + " 'answer': [str(i + 1) for i in range(6)], 'tag': ['t%d' % i for i in range(6)]}),"
+            + " sys.argv[1], row_group_size=4)\n",
+        tmp.resolve("plain.parquet").toString());
     Path reward = tmp.resolve("tag_reward.py");
     Files.writeString(
         reward,
@@ -245,7 +245,7 @@ class DatasetTrainingTest {
     Path conf =
         conf(
             "task { path = \""
-                + tmp.resolve("plain.jsonl")
+                + tmp.resolve("plain.parquet")
                 + "\", eval_fraction = 0.34 }\n"
                 + "rewards = [{ name = python, path = \""
                 + reward
