@@ -120,8 +120,9 @@ public final class StartChecks {
           String where = task.origin(ex);
           throw new ConfigException(
               (where != null ? where + ": " : "")
-                  + "a \"messages\" conversation needs task.chat = true (and model.path, a"
-                  + " pretrained model with a chat template)");
+                  + "a \"messages\" conversation (a prompt that is a list of chat messages)"
+                  + " needs task.chat = true (and model.path, a pretrained model with a chat"
+                  + " template)");
         }
       }
     }
