@@ -147,6 +147,22 @@ class DatasetTaskTest {
     assertTrue(extra.containsKey("answer") && extra.get("answer") == null, extra.toString());
   }
 
+  /** configs/task/dataset.conf as shipped reads the bundled example (TRL's text layout). */
+  @Test
+  void theDatasetGroupFileReadsItsDefaultFile() {
+    Task task =
+        Tasks.create(
+            ConfigFactory.parseString("name = dataset, seed = 1")
+                .withFallback(
+                    ConfigFactory.parseFile(new java.io.File("../configs/task/dataset.conf"))),
+            Path.of(".."));
+    assertEquals(10, task.train().size() + task.heldOut().size());
+    assertTrue(task.description().contains("trl layout (prompt: prompt, answer: answer)"));
+    Example geo =
+        all(task).stream().filter(e -> e.prompt().startsWith("capital")).findFirst().get();
+    assertEquals(Map.of("answer", "Paris", "source", "geo"), geo.columns());
+  }
+
   /** configs/task/gsm8k_verl.conf, the README's example group file, reads verl's files. */
   @Test
   void theGsm8kVerlGroupFileReadsVerlFiles() throws Exception {
