@@ -102,7 +102,8 @@ public final class ActorRewards {
             references,
             batch.truncatedFlags(),
             (row, text) -> task.isCorrect(rowExamples.get(row), text),
-            tokenizer::encodePlain);
+            tokenizer::encodePlain,
+            RewardInput.columnsOfRows(rowExamples.stream().map(Example::rewardColumns).toList()));
     try {
       return reward.score(input);
     } catch (RuntimeException e) {

@@ -232,7 +232,7 @@ public final class RayRolloutPool implements RolloutPool {
    * itself ({@link CompositeReward#metrics}), from the slices' per-row component scores in row
    * order. Slices hold whole groups, so group-level rewards see the same rows as in the trainer.
    */
-  private static Map<String, Double> rewardMetrics(List<SliceResult> slices) {
+  static Map<String, Double> rewardMetrics(List<SliceResult> slices) {
     Map<String, double[]> components = new LinkedHashMap<>();
     int errors = 0;
     for (SliceResult r : slices) {
@@ -240,7 +240,27 @@ public final class RayRolloutPool implements RolloutPool {
           .forEach((name, scores) -> components.merge(name, scores, RayRolloutPool::concat));
       errors += r.errors();
     }
-    return CompositeReward.metrics(components, errors);
+    // Extra reward/<component>/<key> values: a key a slice lacks is NaN (absent) on its rows.
+    Map<String, double[]> extraRows = new LinkedHashMap<>();
+    int rowsSoFar = 0;
+    for (SliceResult r : slices) {
+      int rows = r.components().values().stream().mapToInt(v -> v.length).findFirst().orElse(0);
+      for (String key : r.extraRows().keySet()) {
+        extraRows.computeIfAbsent(key, k -> new double[0]);
+      }
+      for (Map.Entry<String, double[]> e : extraRows.entrySet()) {
+        double[] mine = r.extraRows().get(e.getKey());
+        double[] padded = java.util.Arrays.copyOf(e.getValue(), rowsSoFar);
+        java.util.Arrays.fill(padded, e.getValue().length, rowsSoFar, Double.NaN);
+        if (mine == null) {
+          mine = new double[rows];
+          java.util.Arrays.fill(mine, Double.NaN);
+        }
+        e.setValue(concat(padded, mine));
+      }
+      rowsSoFar += rows;
+    }
+    return CompositeReward.metrics(components, errors, extraRows);
   }
 
   private static double[] concat(double[] a, double[] b) {

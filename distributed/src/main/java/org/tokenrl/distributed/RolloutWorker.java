@@ -121,7 +121,8 @@ public final class RolloutWorker implements AutoCloseable {
       }
       RewardResult scored = rewards.scoreWithComponents(batch, request.firstPrompt() * g);
       batch.setRewards(scored.total());
-      return new SliceResult(batch.toIpcBytes(), scored.components(), scored.errors());
+      return new SliceResult(
+          batch.toIpcBytes(), scored.components(), scored.errors(), scored.extraRows());
     }
   }
 

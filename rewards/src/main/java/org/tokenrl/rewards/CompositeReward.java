@@ -163,7 +163,7 @@ public final class CompositeReward implements AutoCloseable {
     int errors = 0;
     boolean anyTokens = false;
     boolean[] scored = new boolean[rows];
-    Map<String, Double> extra = new LinkedHashMap<>(); // reward/<component>/<key>
+    Map<String, double[]> extraRows = new LinkedHashMap<>(); // reward/<component>/<key> per row
     for (Component c : components) {
       Attempt a = evaluate(c, input);
       errors += a.failures();
@@ -177,16 +177,15 @@ public final class CompositeReward implements AutoCloseable {
         }
       }
       if (a.metrics() != null) {
-        a.metrics().forEach((k, v) -> extra.put(Metrics.rewardValue(c.name(), k), mean(v)));
+        a.metrics().forEach((k, v) -> extraRows.put(Metrics.rewardValue(c.name(), k), v));
       }
     }
     for (int i = 0; i < rows; i++) {
       total[i] = scored[i] ? total[i] : Double.NaN; // TRL: a row nothing scores has no reward
     }
     double[][] tokens = anyTokens ? sumTokens(input, tokenScores, scores) : null;
-    Map<String, Double> metrics = metrics(scores, errors);
-    metrics.putAll(extra);
-    return new RewardResult(total, scores, tokens, errors, metrics);
+    Map<String, Double> metrics = metrics(scores, errors, extraRows);
+    return new RewardResult(total, scores, tokens, errors, metrics, extraRows);
   }
 
   /**
@@ -433,6 +432,17 @@ public final class CompositeReward implements AutoCloseable {
     Map<String, Double> metrics = new LinkedHashMap<>();
     components.forEach((name, scores) -> metrics.put(Metrics.rewardMean(name), mean(scores)));
     metrics.put(Metrics.REWARD_ERRORS, (double) errors);
+    return metrics;
+  }
+
+  /**
+   * The same plus each extra {@code reward/<component>/<key>} metric: the mean of its per-row
+   * values over the rows that have one (see {@link RewardResult#extraRows()}).
+   */
+  public static Map<String, Double> metrics(
+      Map<String, double[]> components, int errors, Map<String, double[]> extraRows) {
+    Map<String, Double> metrics = metrics(components, errors);
+    extraRows.forEach((key, values) -> metrics.put(key, mean(values)));
     return metrics;
   }
 

@@ -117,7 +117,7 @@ public final class PythonReward implements RewardFunction {
     request.put("completion_ids", input.responseIds());
     request.put("ground_truth", input.references());
     request.put("truncated", input.truncated());
-    request.put("columns", Map.of()); // reserved: a dataset's extra columns, one list per column
+    request.put("columns", input.columns()); // a dataset's extra columns, one list per column
     JsonNode answer = worker.call(request);
     String type = answer.path("type").asText();
     if (type.equals("error")) {

@@ -1,7 +1,10 @@
 package org.tokenrl.rewards;
 
+import java.util.ArrayList;
 import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * A view of one rollout batch for scoring: plain arrays, nothing to close.
@@ -21,6 +24,11 @@ import java.util.List;
  * @param encoder the run's tokenizer, text to ids without special tokens: how token-id rewards
  *     (BLEU) tokenise references; null: Unicode code points (the character tokenizer's ids up to a
  *     relabelling, which leaves BLEU unchanged)
+ * @param columns a dataset's extra columns ({@code task = dataset}): column name to one value per
+ *     row (plain JSON values: {@code String}, {@code Number}, {@code Boolean}, {@code List}, {@code
+ *     Map} or null, repeated within a group like the prompt); empty for generated tasks. A chat
+ *     prompt's conversation is column {@code prompt}: a list of {@code {role, content}} maps, as
+ *     the dataset had it (TRL's reward functions receive it as {@code prompts})
  */
 public record RewardInput(
     int groupSize,
@@ -31,7 +39,32 @@ public record RewardInput(
     List<String> references,
     boolean[] truncated,
     RowVerifier verifier,
-    java.util.function.Function<String, int[]> encoder) {
+    java.util.function.Function<String, int[]> encoder,
+    Map<String, List<Object>> columns) {
+
+  /** Without dataset columns. */
+  public RewardInput(
+      int groupSize,
+      int[][] promptIds,
+      int[][] responseIds,
+      List<String> promptTexts,
+      List<String> responseTexts,
+      List<String> references,
+      boolean[] truncated,
+      RowVerifier verifier,
+      java.util.function.Function<String, int[]> encoder) {
+    this(
+        groupSize,
+        promptIds,
+        responseIds,
+        promptTexts,
+        responseTexts,
+        references,
+        truncated,
+        verifier,
+        encoder,
+        Map.of());
+  }
 
   /** Without a tokenizer: token-id rewards use code points. */
   public RewardInput(
@@ -65,6 +98,10 @@ public record RewardInput(
     requireRows("promptTexts", promptTexts.size(), rows);
     requireRows("references", references.size(), rows);
     requireRows("truncated", truncated.length, rows);
+    for (Map.Entry<String, List<Object>> c : columns.entrySet()) {
+      requireRows("column " + c.getKey(), c.getValue().size(), rows);
+    }
+    columns = Collections.unmodifiableMap(new LinkedHashMap<>(columns));
     if (rows % groupSize != 0) {
       throw new IllegalArgumentException(
           rows + " rows are not a whole number of groups of " + groupSize);
@@ -125,6 +162,38 @@ public record RewardInput(
         Collections.singletonList(references.get(index)),
         new boolean[] {truncated[index]},
         rowVerifier,
-        encoder);
+        encoder,
+        columnsOf(index));
+  }
+
+  /** The dataset columns' values of row {@code index}, as one-row columns. */
+  private Map<String, List<Object>> columnsOf(int index) {
+    Map<String, List<Object>> one = new LinkedHashMap<>();
+    columns.forEach((name, values) -> one.put(name, Collections.singletonList(values.get(index))));
+    return one;
+  }
+
+  /**
+   * The {@code columns} argument from each row's own column map (the columns of the row's example);
+   * a column some rows lack is null on them.
+   */
+  public static Map<String, List<Object>> columnsOfRows(List<Map<String, Object>> rows) {
+    List<String> names = new ArrayList<>();
+    for (Map<String, Object> row : rows) {
+      for (String name : row.keySet()) {
+        if (!names.contains(name)) {
+          names.add(name);
+        }
+      }
+    }
+    Map<String, List<Object>> out = new LinkedHashMap<>();
+    for (String name : names) {
+      List<Object> values = new ArrayList<>(rows.size());
+      for (Map<String, Object> row : rows) {
+        values.add(row.get(name));
+      }
+      out.put(name, Collections.unmodifiableList(values));
+    }
+    return out;
   }
 }

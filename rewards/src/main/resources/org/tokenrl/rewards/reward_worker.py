@@ -112,18 +112,48 @@ def load(request):
     return fn, signature
 
 
+# The columns verl's reward manager hands compute_score itself rather than through extra_info.
+VERL_COLUMNS = ("data_source", "reward_model", "extra_info", "prompt")
+
+
+def same_value(raw, text):
+    """Whether the reference text is raw written out (as the Java side writes non-strings)."""
+    if isinstance(raw, str):
+        return raw == text
+    if isinstance(raw, bool):
+        return False
+    if isinstance(raw, numbers.Real):
+        return str(raw) == text
+    return json.dumps(raw, separators=(",", ":"), ensure_ascii=False) == text
+
+
 def score_verl(fn, request):
     n = len(request["completions"])
     columns = request.get("columns", {})
     scores, errors, metrics = [None] * n, [None] * n, {}
     for i in range(n):
+        # As verl's reward manager: data_source and extra_info from the row (the reward's own
+        # data_source setting when the data has none), ground_truth from reward_model (keeping
+        # its type: a list stays a list). Other columns, and index/prompt/truncated, are added
+        # to extra_info without overriding the row's own keys.
         extra_info = {"index": i, "prompt": request["prompts"][i],
                       "truncated": request["truncated"][i]}
         for key, values in columns.items():
-            extra_info[key] = values[i]
-        kwargs = accepted(fn, {"data_source": request.get("data_source"),
+            if key not in VERL_COLUMNS:
+                extra_info[key] = values[i]
+        own = columns.get("extra_info", [None] * n)[i]
+        if isinstance(own, dict):
+            extra_info.update(own)
+        data_source = columns.get("data_source", [None] * n)[i]
+        if data_source is None:
+            data_source = request.get("data_source")
+        ground_truth = request["ground_truth"][i]
+        model = columns.get("reward_model", [None] * n)[i]
+        if isinstance(model, dict) and same_value(model.get("ground_truth"), ground_truth):
+            ground_truth = model["ground_truth"]
+        kwargs = accepted(fn, {"data_source": data_source,
                                "solution_str": request["completions"][i],
-                               "ground_truth": request["ground_truth"][i],
+                               "ground_truth": ground_truth,
                                "extra_info": extra_info})
         try:
             result = fn(**kwargs)
@@ -147,9 +177,16 @@ def score_verl(fn, request):
 
 def score_trl(fn, request):
     n = len(request["completions"])
-    kwargs = {"prompts": request["prompts"], "completions": request["completions"],
+    columns = dict(request.get("columns", {}))
+    prompts, completions = request["prompts"], request["completions"]
+    conversations = columns.pop("prompt", None)
+    if conversations is not None and all(isinstance(p, list) for p in conversations):
+        # TRL's conversational form: prompts are message lists, each completion one message.
+        prompts = conversations
+        completions = [[{"role": "assistant", "content": c}] for c in completions]
+    kwargs = {"prompts": prompts, "completions": completions,
               "completion_ids": request["completion_ids"], "ground_truth": request["ground_truth"]}
-    kwargs.update(request.get("columns", {}))
+    kwargs.update(columns)  # every other dataset column, one list each, as TRL passes them
     result = fn(**accepted(fn, kwargs))
     try:
         result = list(result)

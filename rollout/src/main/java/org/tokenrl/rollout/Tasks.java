@@ -21,7 +21,8 @@ public final class Tasks {
               "arith", (config, root) -> new ArithTask(config),
               "reverse", (config, root) -> new ReverseTask(config),
               "sort", (config, root) -> new SortTask(config),
-              "jsonl", JsonlTask::new));
+              "jsonl", JsonlTask::new,
+              "dataset", DatasetTask::new));
 
   private Tasks() {}
 

@@ -391,10 +391,12 @@ public final class RlTrainer {
     int g = settings.groupSize();
     List<String> promptTexts = new ArrayList<>(batch.size());
     List<String> references = new ArrayList<>(batch.size());
+    List<java.util.Map<String, Object>> columns = new ArrayList<>(batch.size());
     for (int i = 0; i < batch.size(); i++) {
       Example ex = batchExamples.get(i / g);
       promptTexts.add(ex.prompt());
       references.add(ex.answer());
+      columns.add(ex.rewardColumns()); // a dataset's extra columns, for the reward functions
     }
     return new RewardInput(
         g,
@@ -409,7 +411,8 @@ public final class RlTrainer {
             text.equals(texts.get(row))
                 ? correct[row]
                 : parts.task().isCorrect(batchExamples.get(row / g), text),
-        parts.codec().tokenizer()::encodePlain);
+        parts.codec().tokenizer()::encodePlain,
+        RewardInput.columnsOfRows(columns));
   }
 
   /** At most {@code maxGroups} of the groups whose rewards are not all equal. */

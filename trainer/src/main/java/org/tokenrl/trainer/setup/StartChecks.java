@@ -61,6 +61,7 @@ public final class StartChecks {
     RunSpec.Model model = spec.model();
     checkLengths(model.contextKey(), model.context(), spec.rollout().maxNewTokens(), task);
     checkConversations(spec.chat().enabled(), task);
+    checkCharAlphabet(c.getString("model.path").isBlank(), task);
     RolloutPools.checkAvailable(spec.distributed().backend());
     String initFrom = spec.run().initFrom();
     if (!initFrom.isBlank() && !Files.isDirectory(projectRoot.resolve(initFrom))) {
@@ -75,6 +76,39 @@ public final class StartChecks {
     return new RunStart(c, projectRoot, spec, task, rl, rewards, preference, supervised);
   }
 
+  /**
+   * Without model.path the run uses the character tokenizer, whose alphabet is printable ASCII; a
+   * dataset's text (line breaks, Unicode) must fit it, or the run needs a model with its own
+   * tokenizer.
+   */
+  static void checkCharAlphabet(boolean charTokenizer, Task task) {
+    if (!charTokenizer) {
+      return;
+    }
+    for (List<Example> split : List.of(task.train(), task.heldOut())) {
+      for (Example ex : split) {
+        List<String[]> texts = new java.util.ArrayList<>();
+        texts.add(new String[] {"prompt", ex.prompt()});
+        texts.add(new String[] {"answer", ex.answer()});
+        ex.messages().forEach(t -> texts.add(new String[] {t.role() + " message", t.content()}));
+        for (String[] text : texts) {
+          for (int i = 0; i < text[1].length(); i++) {
+            char ch = text[1].charAt(i);
+            if (ch < ' ' || ch > '~') {
+              String where = task.origin(ex);
+              throw new ConfigException(
+                  String.format(
+                      "%sthe %s holds U+%04X at position %d, outside the character tokenizer's"
+                          + " printable ASCII (model.path is empty); set model.path to a"
+                          + " pretrained model, whose tokenizer reads any text",
+                      where == null ? "" : where + ": ", text[0], (int) ch, i));
+            }
+          }
+        }
+      }
+    }
+  }
+
   /** A JSONL conversation ("messages") is rendered by the chat template: it needs task.chat. */
   static void checkConversations(boolean chat, Task task) {
     if (chat) {
@@ -86,8 +120,9 @@ public final class StartChecks {
           String where = task.origin(ex);
           throw new ConfigException(
               (where != null ? where + ": " : "")
-                  + "a \"messages\" conversation needs task.chat = true (and model.path, a"
-                  + " pretrained model with a chat template)");
+                  + "a \"messages\" conversation (a prompt that is a list of chat messages)"
+                  + " needs task.chat = true (and model.path, a pretrained model with a chat"
+                  + " template)");
         }
       }
     }
