@@ -35,6 +35,27 @@ import org.tokenrl.core.ConfigReader;
  * it.
  */
 public final class DatasetTask implements Task {
+  /** {@code key}'s value when set, else {@code current}; both set and different is an error. */
+  private static String alias(ConfigReader config, String key, String other, String current) {
+    String value = config.has(key) ? config.string(key).strip() : "";
+    if (value.isEmpty()) {
+      return current;
+    }
+    if (!current.isEmpty() && !current.equals(value)) {
+      throw new ConfigException(
+          "config error: '"
+              + config.fullKey(key)
+              + "' ("
+              + value
+              + ") and '"
+              + config.fullKey(other)
+              + "' ("
+              + current
+              + ") name different columns; set one of them");
+    }
+    return value;
+  }
+
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final List<String> ROLES = List.of("system", "user", "assistant");
 
@@ -74,6 +95,9 @@ public final class DatasetTask implements Task {
       promptColumn = columns.has("prompt") ? columns.string("prompt").strip() : "";
       answerColumn = columns.has("answer") ? columns.string("answer").strip() : "";
     }
+    // verl's names for the same two settings (data.prompt_key / data.answer_key there).
+    promptColumn = alias(config, "prompt_key", "columns.prompt", promptColumn);
+    answerColumn = alias(config, "answer_key", "columns.answer", answerColumn);
     List<DataFile.Row> rows = DataFile.read(file(config, "path", projectRoot), path);
     this.layout =
         DataLayout.of(

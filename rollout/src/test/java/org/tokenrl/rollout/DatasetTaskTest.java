@@ -302,6 +302,26 @@ class DatasetTaskTest {
     assertEquals("x?", m.get(0).prompt());
     assertEquals("42", m.get(0).answer());
     assertEquals(Map.of("meta", Map.of("gold", 42, "src", "m")), m.get(0).columns());
+
+    // verl's names for the same mapping read the same rows; naming two columns is refused.
+    Task verlNamed =
+        task(
+            dir,
+            "path = mine.jsonl, eval_fraction = 0.5, layout = plain,"
+                + " prompt_key = query, answer_key = meta.gold");
+    assertEquals(
+        m.stream().map(Example::answer).toList(),
+        all(verlNamed).stream().map(Example::answer).toList());
+    ConfigException both =
+        assertThrows(
+            ConfigException.class,
+            () ->
+                task(
+                    dir,
+                    "path = mine.jsonl, layout = plain, prompt_key = query,"
+                        + " columns { prompt = other, answer = meta.gold }"));
+    assertTrue(both.getMessage().contains("task.prompt_key"), both.getMessage());
+    assertTrue(both.getMessage().contains("task.columns.prompt"), both.getMessage());
   }
 
   @Test
