@@ -245,6 +245,7 @@ public final class TrainingRun {
             policy.config().parameterCount(),
             dir.path()));
     resumeWarnings.forEach(log::warn);
+    log.info("update passes: " + policy.passLayoutNote());
     if (done > 0) {
       log.info("resumed from checkpoint at step " + done + " of " + total);
     } else if (spec.run().initialised()) {
