@@ -160,6 +160,28 @@ class PackedPassTest {
     }
   }
 
+  /** The float path (the CPU attention kernels with the tree mask) agrees to float rounding. */
+  @Test
+  void floatKernelsAgreeAcrossLayouts() {
+    for (ModelSpec spec : ARCHS) {
+      Policy policy = Policy.create(spec, OptimizerConfig.defaults(1e-2), 6);
+      double[][] c = coef(new Random(2), 1.0);
+      policy.setPassLayout(PassLayout.PADDED);
+      TokenScores want = policy.score(PROMPTS, RESPONSES, 1.0);
+      Map<String, double[]> ref = grads(policy.surrogate(PROMPTS, RESPONSES, c, null, 1.0));
+      policy.setPassLayout(PassLayout.SHARED_PREFIX);
+      TokenScores got = policy.score(PROMPTS, RESPONSES, 1.0);
+      for (int i = 0; i < PROMPTS.length; i++) {
+        assertArrayEquals(want.logprobs()[i], got.logprobs()[i], 1e-5, "row " + i);
+      }
+      Map<String, double[]> shared = grads(policy.surrogate(PROMPTS, RESPONSES, c, null, 1.0));
+      for (String k : ref.keySet()) {
+        double scale = java.util.Arrays.stream(ref.get(k)).map(Math::abs).max().orElse(0);
+        assertArrayEquals(ref.get(k), shared.get(k), 1e-4 * scale + 1e-9, k);
+      }
+    }
+  }
+
   @Test
   void sharingComputesEachPromptOnceAndPackingDropsPadding() {
     Policy policy = policy(LlamaTest.TINY, false, 1);
