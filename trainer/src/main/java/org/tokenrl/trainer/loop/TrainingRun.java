@@ -153,6 +153,7 @@ public final class TrainingRun {
   public double run(boolean resume) {
     long done = startPolicy(resume);
     policy.setPassTokens(spec.trainer().microBatchTokens());
+    policy.setPassLayout(spec.trainer().passLayout());
     codec = new PromptCodec(tokenizer, ChatFormat.of(spec.chat(), spec.model().path(), tokenizer));
     evaluator =
         new Evaluator(task, spec.eval().size(), codec, spec.rollout().maxNewTokens(task))
@@ -543,6 +544,7 @@ public final class TrainingRun {
       reference = policy.copy();
     }
     reference.setPassTokens(policy.passTokens());
+    reference.setPassLayout(policy.passLayout());
     return ReferenceScorer.frozen(reference);
   }
 
