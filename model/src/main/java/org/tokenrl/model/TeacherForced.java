@@ -14,11 +14,13 @@ import org.tokenrl.model.arch.ModelSpec;
  */
 record TeacherForced(Batch batch, int[] rows, int[] targets, int from, int to) {
   /**
-   * Longest packed row (slots) when the pass budget allows it: attention costs T² per row and keeps
-   * [N, H, T, T] probabilities for backward, so rows stay short where sharing gains little from
-   * length (a group of 8 samples of ~20 tokens on a ~45-token prompt needs ~200).
+   * Longest shared unit (slots) a group is kept whole in, unless the pass budget is smaller or one
+   * of its sequences is longer: attention costs T² per row and keeps [N, H, T, T] probabilities for
+   * backward, so a group of 64 long samples is split into several units (each with its own copy of
+   * the prompt) rather than laid out as one row of thousands of slots. A group of 8 samples of ~20
+   * tokens on a ~45-token prompt needs ~200.
    */
-  static final int PACKED_ROW_SLOTS = 256;
+  static final int SHARED_UNIT_SLOTS = 256;
 
   /**
    * The passes of a validated batch in order, each within {@code passTokens} (rows × longest row)
@@ -33,43 +35,74 @@ record TeacherForced(Batch batch, int[] rows, int[] targets, int from, int to) {
       }
       return out;
     }
-    int rowCap = Math.min(passTokens, PACKED_ROW_SLOTS);
+    int unitCap = Math.min(passTokens, SHARED_UNIT_SLOTS);
     for (int i = 0; i < prompts.length; i++) {
-      rowCap = Math.max(rowCap, prompts[i].length + responses[i].length - 1);
+      unitCap = Math.max(unitCap, prompts[i].length + responses[i].length - 1);
     }
-    List<int[]> units = units(prompts, responses, rowCap, layout == PassLayout.SHARED_PREFIX);
-    // Rows: units one after another while they fit rowCap; passes: rows while rows × longest fits
-    // the budget. Both greedy in order, so every pass is a consecutive range of batch rows.
-    List<List<int[]>> rows = new java.util.ArrayList<>();
-    List<Integer> lengths = new java.util.ArrayList<>();
+    List<int[]> units = units(prompts, responses, unitCap, layout == PassLayout.SHARED_PREFIX);
+    // Rows are no longer than the longest unit, so packing never lengthens a row beyond what
+    // padding to that unit would cost (attention is T² a row); it only fills the padding.
+    int rowCap = 0;
+    for (int[] unit : units) {
+      rowCap = Math.max(rowCap, unitSlots(prompts, responses, unit));
+    }
+    // Each pass takes the next units in order (so it covers a consecutive range of batch rows),
+    // first-fit into its rows, while rows × longest row fits the budget.
+    Pass pass = new Pass(0);
     for (int[] unit : units) {
       int n = unitSlots(prompts, responses, unit);
-      int last = rows.size() - 1;
-      if (rows.isEmpty() || (n > 0 && lengths.get(last) > 0 && lengths.get(last) + n > rowCap)) {
+      if (n == 0) {
+        continue; // nothing to score: covered by the pass's row range, no slots
+      }
+      if (!pass.rows.isEmpty() && !pass.fits(n, rowCap, passTokens)) {
+        out.add(packed(prompts, responses, pass.rows, pass.from, unit[0], maxSeqLen));
+        pass = new Pass(unit[0]);
+      }
+      pass.add(unit, n, rowCap);
+    }
+    out.add(packed(prompts, responses, pass.rows, pass.from, prompts.length, maxSeqLen));
+    return out;
+  }
+
+  /** The rows of a pass being planned: each a list of units, with its slots. */
+  private static final class Pass {
+    final int from;
+    final List<List<int[]>> rows = new java.util.ArrayList<>();
+    final List<Integer> lengths = new java.util.ArrayList<>();
+    int longest;
+
+    Pass(int from) {
+      this.from = from;
+    }
+
+    /** The first row {@code n} more slots fit in (up to rowCap), or −1 for a new row. */
+    int rowFor(int n, int rowCap) {
+      for (int r = 0; r < rows.size(); r++) {
+        if (lengths.get(r) + n <= rowCap) {
+          return r;
+        }
+      }
+      return -1;
+    }
+
+    boolean fits(int n, int rowCap, int passTokens) {
+      int r = rowFor(n, rowCap);
+      long count = r < 0 ? rows.size() + 1 : rows.size();
+      int length = r < 0 ? n : lengths.get(r) + n;
+      return count * Math.max(longest, length) <= passTokens;
+    }
+
+    void add(int[] unit, int n, int rowCap) {
+      int r = rowFor(n, rowCap);
+      if (r < 0) {
         rows.add(new java.util.ArrayList<>());
         lengths.add(0);
-        last++;
+        r = rows.size() - 1;
       }
-      rows.get(last).add(unit);
-      lengths.set(last, lengths.get(last) + n);
+      rows.get(r).add(unit);
+      lengths.set(r, lengths.get(r) + n);
+      longest = Math.max(longest, lengths.get(r));
     }
-    List<List<int[]>> pass = new java.util.ArrayList<>();
-    int count = 0;
-    int longest = 0;
-    for (int r = 0; r < rows.size(); r++) {
-      int len = lengths.get(r);
-      if (count > 0 && len > 0 && (long) (count + 1) * Math.max(longest, len) > passTokens) {
-        out.add(packed(prompts, responses, pass, maxSeqLen));
-        pass = new java.util.ArrayList<>();
-        count = 0;
-        longest = 0;
-      }
-      pass.add(rows.get(r));
-      count += len > 0 ? 1 : 0;
-      longest = Math.max(longest, len);
-    }
-    out.add(packed(prompts, responses, pass, maxSeqLen));
-    return out;
   }
 
   /**
@@ -105,14 +138,17 @@ record TeacherForced(Batch batch, int[] rows, int[] targets, int from, int to) {
   }
 
   /**
-   * One packed pass: per row its units, each unit's prompt once (positions 0..P−1, causal), then
-   * each response without its last token (positions P.., seeing the prompt and itself causally).
+   * One packed pass over batch rows [from, to): per row its units, each unit's prompt once
+   * (positions 0..P−1, causal), then each response without its last token (positions P.., seeing
+   * the prompt and itself causally).
    */
   private static TeacherForced packed(
-      int[][] prompts, int[][] responses, List<List<int[]>> passRows, int maxSeqLen) {
-    int from = passRows.get(0).get(0)[0];
-    List<int[]> lastRow = passRows.get(passRows.size() - 1);
-    int to = lastRow.get(lastRow.size() - 1)[1];
+      int[][] prompts,
+      int[][] responses,
+      List<List<int[]>> passRows,
+      int from,
+      int to,
+      int maxSeqLen) {
     Batch.Packing packing = new Batch.Packing(maxSeqLen);
     int[][] predictors = new int[to - from][]; // per row i and t: (batch row, slot) predicting it
     int scored = 0;

@@ -190,11 +190,13 @@ class PackedPassTest {
       policy.setPassLayout(layout);
       slots[layout.ordinal()] = policy.passSlots(PROMPTS, RESPONSES);
     }
-    // padded: 12 rows × 11 slots; packed: Σ (P + C − 1) over scored rows, in rows of ≤ 256;
-    // shared: each group's prompt once
+    // padded: 12 rows × 11 slots. Packed: the 10 scored rows' P + C − 1 = 7 4 5 2 6 6 8 11 7 5
+    // first-fit into rows of at most the longest (11): [7 4] [5 2] [6 5] [6] [8] [11] [7], 7 × 11.
+    // Shared: units A 4+3 = 7, B 1+4+1 = 6, the single row 6, C 6+2+5+1 = 14, 5: [7 6] [6 5]
+    // [14], 3 × 14.
     assertEquals(12 * 11, slots[PassLayout.PADDED.ordinal()]);
-    assertEquals(7 + 4 + 5 + 2 + 6 + 6 + 8 + 11 + 7 + 5, slots[PassLayout.PACKED.ordinal()]);
-    assertEquals(7 + 6 + 6 + 14 + 5, slots[PassLayout.SHARED_PREFIX.ordinal()]);
+    assertEquals(7 * 11, slots[PassLayout.PACKED.ordinal()]);
+    assertEquals(3 * 14, slots[PassLayout.SHARED_PREFIX.ordinal()]);
   }
 
   @Test
