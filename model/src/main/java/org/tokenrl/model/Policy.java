@@ -473,13 +473,15 @@ public final class Policy implements AutoCloseable {
       }
     }
     try (var ws = scratch.open()) {
-      return backward(model.forward(tf.batch(), true), tf, coef, vocab, entropy, temperature);
+      INDArray hidden = model.forward(tf.batch(), true);
+      return backward(hidden, tf, coef, vocab, entropy, temperature, null);
     }
   }
 
   /**
    * The LM head's gradient with the pass's flat coefficients and the backward pass from it, after
    * the training forward pass that returned {@code hidden} [R, d]; returns the pass's loss share.
+   * {@code logits}, if given, holds the head's logits of these rows from a scoring call.
    */
   private double backward(
       INDArray hidden,
@@ -487,7 +489,8 @@ public final class Policy implements AutoCloseable {
       double[] coef,
       VocabCoef[] vocab,
       double[] entropy,
-      double temperature) {
+      double temperature,
+      LmHead.Logits logits) {
     LmHead.Result head =
         LmHead.run(
             Nd4j.pullRows(hidden, 1, tf.rows()),
@@ -498,7 +501,8 @@ public final class Policy implements AutoCloseable {
             coef,
             vocab,
             entropy,
-            null);
+            null,
+            logits);
     INDArray dHidden = Nd4j.zeros(dtype, hidden.shape()); // [R, d]: zero where nothing is scored
     // adds: a shared prompt's last slot is scored once per response, its gradients sum
     Embedding.scatterAddRows(dHidden, tf.rows(), head.dHidden());
@@ -557,7 +561,9 @@ public final class Policy implements AutoCloseable {
     loraState.dropoutStep = optimizer.step() + 1;
     double loss = 0;
     UpdateObjective.Coefficients c;
-    try (var ws = scratch.open()) {
+    // the scoring call's logits, kept for the gradient call when they are small enough
+    try (var ws = scratch.open();
+        LmHead.Logits logits = LmHead.Logits.upTo(last.rows().length, spec.vocabSize())) {
       INDArray hidden = last.batch() == null ? null : model.forward(last.batch(), true);
       LmHead.Result r =
           hidden == null
@@ -571,7 +577,8 @@ public final class Policy implements AutoCloseable {
                   null,
                   null,
                   null,
-                  null);
+                  null,
+                  logits);
       spread(last, responses, r, logprobs, entropies);
       try (var outside = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
         c = objective.coefficients(new TokenScores(logprobs, entropies));
@@ -596,7 +603,8 @@ public final class Policy implements AutoCloseable {
                 flat(last, responses, c.gradLogp()),
                 null,
                 flat(last, responses, c.gradEntropy()),
-                temperature);
+                temperature,
+                logits);
       }
     }
     for (int p = 0; p < passes.size() - 1; p++) {

@@ -14,6 +14,7 @@ import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.tokenrl.model.arch.GptConfig;
 import org.tokenrl.model.arch.ModelSpec;
+import org.tokenrl.model.nn.LmHead;
 
 /**
  * The packed and shared-prefix pass layouts against today's padded one, in double precision: the
@@ -232,7 +233,7 @@ class PackedPassTest {
       double eps = 1e-5;
       for (String name : analytic.keySet()) {
         INDArray p = policy.parameter(name);
-        for (int probe = 0; probe < 2; probe++) {
+        for (int probe = 0; probe < (lora ? 2 : 1); probe++) {
           long idx = rng.nextInt((int) p.length());
           double orig = p.getDouble(idx);
           p.putScalar(idx, orig + eps);
@@ -306,6 +307,27 @@ class PackedPassTest {
         }
       }
     }
+  }
+
+  /** The head's logits kept from the scoring call (default) or recomputed: the same step. */
+  @Test
+  void keptLogitsGiveTheSameStepAsRecomputedOnes() {
+    long keep = LmHead.keepElements;
+    Map<String, float[]> kept;
+    Map<String, float[]> recomputed;
+    try {
+      Policy a = Policy.create(LlamaTest.TINY, OptimizerConfig.defaults(1e-2), 8, DataType.DOUBLE);
+      a.update(PROMPTS, RESPONSES, 0.9, new SquaredMean());
+      kept = a.exportWeights();
+      LmHead.keepElements = 0;
+      Policy b = Policy.create(LlamaTest.TINY, OptimizerConfig.defaults(1e-2), 8, DataType.DOUBLE);
+      b.update(PROMPTS, RESPONSES, 0.9, new SquaredMean());
+      recomputed = b.exportWeights();
+    } finally {
+      LmHead.keepElements = keep;
+    }
+    assertTrue(kept.size() > 0);
+    kept.forEach((k, w) -> assertArrayEquals(w, recomputed.get(k), 1e-7f, k));
   }
 
   @Test
