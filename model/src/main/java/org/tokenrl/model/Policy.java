@@ -34,8 +34,11 @@ import org.tokenrl.model.nn.Scratch;
  * and loss gradient run in chunks of rows ({@link LmHead}).
  *
  * <p>It scores ({@link #score}, {@link #responseLogProbs}), updates ({@link #update}, whose step is
- * the {@link Optimizer}'s) and generates ({@link #generate}); weight import/export and the LoRA
- * merge are {@code Weights}'s, reached through one-line methods here.
+ * the {@link Optimizer}'s; the RL form runs its objective between one forward and one backward
+ * pass) and generates ({@link #generate}); weight import/export and the LoRA merge are {@code
+ * Weights}'s, reached through one-line methods here. Teacher-forced passes are laid out by a {@link
+ * PassLayout}: by default a group's shared prompt is computed once and rows are packed
+ * (docs/packed-update.md).
  *
  * <p>Instances are not shared between threads in the framework (each rollout worker holds its own
  * {@link #copy()}), but all public methods are synchronized so accidental sharing stays correct.
