@@ -9,10 +9,13 @@ import org.tokenrl.model.arch.LlamaConfig;
  * Not a test: times one RL update of the SmolLM2 job's shape (random weights of SmolLM2-135M's
  * config, LoRA r8/α16 on the 7 projections, 4 prompts × 8 samples, ~45-token prompts, ~20-token
  * responses, micro_batch_tokens 1024) before (padded rows, score then update: two forward passes)
- * and after (shared prompts, packed rows, one pass). Run with one BLAS thread, e.g.
+ * and after (shared prompts, packed rows, one pass), in thread CPU seconds. With one BLAS thread,
+ * after {@code mvn -o -pl model -am test-compile} and the test classpath written by {@code
+ * dependency:build-classpath}:
  *
  * <pre>
- *   OMP_NUM_THREADS=1 mvn -o -q -pl model test-compile exec:java ... (or java -cp ...)
+ *   OMP_NUM_THREADS=1 java -cp model/target/classes:model/target/test-classes:$CP \
+ *       org.tokenrl.model.UpdateTiming [repetitions]
  * </pre>
  */
 public final class UpdateTiming {
