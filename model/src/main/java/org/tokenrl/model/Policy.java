@@ -34,8 +34,11 @@ import org.tokenrl.model.nn.Scratch;
  * and loss gradient run in chunks of rows ({@link LmHead}).
  *
  * <p>It scores ({@link #score}, {@link #responseLogProbs}), updates ({@link #update}, whose step is
- * the {@link Optimizer}'s) and generates ({@link #generate}); weight import/export and the LoRA
- * merge are {@code Weights}'s, reached through one-line methods here.
+ * the {@link Optimizer}'s; the RL form runs its objective between one forward and one backward
+ * pass) and generates ({@link #generate}); weight import/export and the LoRA merge are {@code
+ * Weights}'s, reached through one-line methods here. Teacher-forced passes are laid out by a {@link
+ * PassLayout}: by default a group's shared prompt is computed once and rows are packed
+ * (docs/packed-update.md).
  *
  * <p>Instances are not shared between threads in the framework (each rollout worker holds its own
  * {@link #copy()}), but all public methods are synchronized so accidental sharing stays correct.
@@ -52,6 +55,8 @@ public final class Policy implements AutoCloseable {
   private final LinkedHashMap<String, INDArray> trainable; // all parameters, or LoRA's adapters
   private boolean closed;
   private int passTokens = DEFAULT_PASS_TOKENS;
+  private PassLayout layout;
+  private String layoutNote;
   private BaseModel base; // the pretrained weights under LoRA adapters, when loaded from one
 
   /** Default of {@link #setPassTokens}. */
@@ -71,6 +76,7 @@ public final class Policy implements AutoCloseable {
     this.optimizer = new Optimizer(opt, trainable, model.params()::decays);
     this.scratch = new Scratch("tokenrl-policy-" + System.identityHashCode(this));
     this.generator = new Generator(model, scratch);
+    setPassLayout(PassLayout.SHARED_PREFIX);
   }
 
   /** A model with weights drawn deterministically from {@code seed} (float32). */
@@ -132,9 +138,56 @@ public final class Policy implements AutoCloseable {
     return passTokens;
   }
 
+  /**
+   * How scoring and update passes lay rows out (default {@link PassLayout#SHARED_PREFIX}). All
+   * layouts give the same log-probs and gradients, except under LoRA dropout, where the masks are
+   * drawn per padded row: there every request stays {@link PassLayout#PADDED} (see {@link
+   * #passLayoutNote}).
+   */
+  public synchronized void setPassLayout(PassLayout requested) {
+    if (requested != PassLayout.PADDED && lora.enabled() && lora.dropout() > 0) {
+      layout = PassLayout.PADDED;
+      layoutNote =
+          "padded rows, no shared prompts: LoRA dropout "
+              + lora.dropout()
+              + " > 0 draws a different mask for each sample's copy of its prompt";
+      return;
+    }
+    layout = requested;
+    layoutNote =
+        switch (requested) {
+          case SHARED_PREFIX -> "shared prompts, packed rows (each prompt computed once a pass)";
+          case PACKED -> "packed rows, every sample computes its own prompt";
+          case PADDED -> "padded rows, every sample computes its own prompt";
+        };
+  }
+
+  public synchronized PassLayout passLayout() {
+    return layout;
+  }
+
+  /** One line for a run log: the layout in use and, when it is not the one asked for, why. */
+  public synchronized String passLayoutNote() {
+    return layoutNote;
+  }
+
+  /** The passes of a batch in order, laid out by {@link #passLayout}. */
+  List<TeacherForced> plan(int[][] prompts, int[][] responses) {
+    return TeacherForced.plan(prompts, responses, passTokens, spec.maxSeqLen(), layout);
+  }
+
   /** Consecutive row ranges [from, to), each within the pass budget (or a single row). */
   List<int[]> passes(int[][] prompts, int[][] responses) {
-    return TeacherForced.passes(prompts, responses, passTokens);
+    return plan(prompts, responses).stream().map(tf -> new int[] {tf.from(), tf.to()}).toList();
+  }
+
+  /** Token slots the passes of a batch compute (rows × longest row, summed over passes). */
+  public synchronized long passSlots(int[][] prompts, int[][] responses) {
+    long slots = 0;
+    for (TeacherForced tf : plan(prompts, responses)) {
+      slots += tf.batch() == null ? 0 : (long) tf.batch().rows * tf.batch().slots;
+    }
+    return slots;
   }
 
   /**
@@ -204,19 +257,27 @@ public final class Policy implements AutoCloseable {
     TeacherForced.validate(spec, prompts, responses, temperature);
     double[][] logprobs = new double[prompts.length][];
     double[][] entropies = new double[prompts.length][];
-    for (int[] pass : passes(prompts, responses)) {
-      TeacherForced tf = TeacherForced.of(prompts, responses, pass, spec.maxSeqLen());
-      LmHead.Result r = scorePass(tf, temperature, null);
-      double[] lp = r == null ? new double[0] : r.logp();
-      double[] ent = r == null ? new double[0] : r.entropy();
-      int k = 0;
-      for (int i = pass[0]; i < pass[1]; i++) {
-        logprobs[i] = java.util.Arrays.copyOfRange(lp, k, k + responses[i].length);
-        entropies[i] = java.util.Arrays.copyOfRange(ent, k, k + responses[i].length);
-        k += responses[i].length;
-      }
+    for (TeacherForced tf : plan(prompts, responses)) {
+      spread(tf, responses, scorePass(tf, temperature, null), logprobs, entropies);
     }
     return new TokenScores(logprobs, entropies);
+  }
+
+  /** A pass's per-token log-probs and entropies into rows [from, to) of the per-row arrays. */
+  private static void spread(
+      TeacherForced tf,
+      int[][] responses,
+      LmHead.Result r,
+      double[][] logprobs,
+      double[][] entropies) {
+    double[] lp = r == null ? new double[0] : r.logp();
+    double[] ent = r == null ? new double[0] : r.entropy();
+    int k = 0;
+    for (int i = tf.from(); i < tf.to(); i++) {
+      logprobs[i] = java.util.Arrays.copyOfRange(lp, k, k + responses[i].length);
+      entropies[i] = java.util.Arrays.copyOfRange(ent, k, k + responses[i].length);
+      k += responses[i].length;
+    }
   }
 
   /**
@@ -227,15 +288,14 @@ public final class Policy implements AutoCloseable {
       int[][] prompts, int[][] responses, double temperature, LogProbRows visitor) {
     checkOpen();
     TeacherForced.validate(spec, prompts, responses, temperature);
-    for (int[] pass : passes(prompts, responses)) {
-      TeacherForced tf = TeacherForced.of(prompts, responses, pass, spec.maxSeqLen());
+    for (TeacherForced tf : plan(prompts, responses)) {
       if (tf.rows().length == 0) {
         continue;
       }
       int[] rowOf = new int[tf.rows().length];
       int[] posOf = new int[tf.rows().length];
       int k = 0;
-      for (int i = pass[0]; i < pass[1]; i++) {
+      for (int i = tf.from(); i < tf.to(); i++) {
         for (int t = 0; t < responses[i].length; t++) {
           rowOf[k] = i;
           posOf[k++] = t;
@@ -363,19 +423,19 @@ public final class Policy implements AutoCloseable {
     params.zeroGrads();
     double loss = 0;
     loraState.dropoutStep = optimizer.step() + 1; // adapter dropout masks: a function of the step
-    List<int[]> passes = passes(prompts, responses);
+    List<TeacherForced> passes = plan(prompts, responses);
     for (int pass = 0; pass < passes.size(); pass++) {
       loraState.pass = pass;
       loss +=
           accumulateGradients(
-              prompts,
-              responses,
-              targetCoef,
-              vocabCoef,
-              entropyCoef,
-              temperature,
-              passes.get(pass));
+              responses, targetCoef, vocabCoef, entropyCoef, temperature, passes.get(pass));
     }
+    return finish(loss);
+  }
+
+  /** The accumulated gradients' norm, and why they cannot be applied (null when they can). */
+  private Surrogate finish(double loss) {
+    Params params = model.params();
     double norm = Optimizer.globalNorm(params.grads.values());
     String reason = null;
     if (!Double.isFinite(loss)) {
@@ -390,14 +450,12 @@ public final class Policy implements AutoCloseable {
    * Forward and backward of the rows of one pass; adds to the gradients, returns its loss share.
    */
   private double accumulateGradients(
-      int[][] prompts,
       int[][] responses,
       double[][] targetCoef,
       VocabCoef[][] vocabCoef,
       double[][] entropyCoef,
       double temperature,
-      int[] pass) {
-    TeacherForced tf = TeacherForced.of(prompts, responses, pass, spec.maxSeqLen());
+      TeacherForced tf) {
     if (tf.rows().length == 0) {
       return 0;
     }
@@ -405,7 +463,7 @@ public final class Policy implements AutoCloseable {
     VocabCoef[] vocab = vocabCoef == null ? null : new VocabCoef[tf.rows().length];
     double[] entropy = entropyCoef == null ? null : new double[tf.rows().length];
     int k = 0;
-    for (int i = pass[0]; i < pass[1]; i++) {
+    for (int i = tf.from(); i < tf.to(); i++) {
       for (int t = 0; t < responses[i].length; t++) {
         coef[k] = targetCoef[i][t];
         if (vocab != null) {
@@ -418,23 +476,152 @@ public final class Policy implements AutoCloseable {
       }
     }
     try (var ws = scratch.open()) {
-      INDArray hidden = model.forward(tf.batch(), true); // [R, d]
-      LmHead.Result head =
-          LmHead.run(
-              Nd4j.pullRows(hidden, 1, tf.rows()),
-              model.headWeight(),
-              model.headGrad(),
-              tf.targets(),
-              temperature,
-              coef,
-              vocab,
-              entropy,
-              null);
-      INDArray dHidden = Nd4j.zeros(dtype, hidden.shape()); // [R, d]: zero where nothing is scored
-      Embedding.scatterAddRows(dHidden, tf.rows(), head.dHidden());
-      model.backward(dHidden);
-      return head.loss();
+      INDArray hidden = model.forward(tf.batch(), true);
+      return backward(hidden, tf, coef, vocab, entropy, temperature, null);
     }
+  }
+
+  /**
+   * The LM head's gradient with the pass's flat coefficients and the backward pass from it, after
+   * the training forward pass that returned {@code hidden} [R, d]; returns the pass's loss share.
+   * {@code logits}, if given, holds the head's logits of these rows from a scoring call.
+   */
+  private double backward(
+      INDArray hidden,
+      TeacherForced tf,
+      double[] coef,
+      VocabCoef[] vocab,
+      double[] entropy,
+      double temperature,
+      LmHead.Logits logits) {
+    LmHead.Result head =
+        LmHead.run(
+            Nd4j.pullRows(hidden, 1, tf.rows()),
+            model.headWeight(),
+            model.headGrad(),
+            tf.targets(),
+            temperature,
+            coef,
+            vocab,
+            entropy,
+            null,
+            logits);
+    INDArray dHidden = Nd4j.zeros(dtype, hidden.shape()); // [R, d]: zero where nothing is scored
+    // adds: a shared prompt's last slot is scored once per response, its gradients sum
+    Embedding.scatterAddRows(dHidden, tf.rows(), head.dHidden());
+    model.backward(dHidden);
+    return head.loss();
+  }
+
+  /** Row i's entries of per-row arrays for rows [from, to) of a pass, flattened in (i, t) order. */
+  private static double[] flat(TeacherForced tf, int[][] responses, double[][] perRow) {
+    if (perRow == null) {
+      return null;
+    }
+    double[] out = new double[tf.rows().length];
+    int k = 0;
+    for (int i = tf.from(); i < tf.to(); i++) {
+      for (int t = 0; t < responses[i].length; t++) {
+        out[k++] = perRow[i][t];
+      }
+    }
+    return out;
+  }
+
+  /**
+   * One AdamW step on a loss of the current log-probs, with one forward pass: the passes are
+   * scored, {@code objective} turns the log-probs and entropies of every response token into
+   * dLoss/dlogp and dLoss/dH, and the backward pass runs with them, so the step is {@link
+   * #update(int[][], int[][], double[][], VocabCoef[][], double[][], double)} with the coefficients
+   * the objective returns from {@link #score}'s values. The last (or only) pass is scored by its
+   * training forward pass and backpropagated without a second one; earlier passes of a batch larger
+   * than the budget are scored first and then recomputed for their backward. Under LoRA dropout the
+   * objective sees {@link #score}'s values (no dropout) and the update draws its masks as {@link
+   * #update} does. The same skip rules apply.
+   */
+  public synchronized UpdateStats update(
+      int[][] prompts, int[][] responses, double temperature, UpdateObjective objective) {
+    checkOpen();
+    TeacherForced.validate(spec, prompts, responses, temperature);
+    if (lora.enabled() && lora.dropout() > 0) { // scored without dropout, trained with it
+      UpdateObjective.Coefficients c =
+          objective.coefficients(score(prompts, responses, temperature));
+      return update(prompts, responses, c.gradLogp(), null, c.gradEntropy(), temperature);
+    }
+    List<TeacherForced> passes = plan(prompts, responses);
+    double[][] logprobs = new double[prompts.length][];
+    double[][] entropies = new double[prompts.length][];
+    for (int p = 0; p < passes.size() - 1; p++) {
+      spread(
+          passes.get(p),
+          responses,
+          scorePass(passes.get(p), temperature, null),
+          logprobs,
+          entropies);
+    }
+    TeacherForced last = passes.get(passes.size() - 1);
+    Params params = model.params();
+    loraState.dropoutStep = optimizer.step() + 1;
+    double loss = 0;
+    UpdateObjective.Coefficients c;
+    // the scoring call's logits, kept for the gradient call when they are small enough
+    try (var ws = scratch.open();
+        LmHead.Logits logits = LmHead.Logits.upTo(last.rows().length, spec.vocabSize())) {
+      INDArray hidden = last.batch() == null ? null : model.forward(last.batch(), true);
+      LmHead.Result r =
+          hidden == null
+              ? null
+              : LmHead.run(
+                  Nd4j.pullRows(hidden, 1, last.rows()),
+                  model.headWeight(),
+                  null,
+                  last.targets(),
+                  temperature,
+                  null,
+                  null,
+                  null,
+                  null,
+                  logits);
+      spread(last, responses, r, logprobs, entropies);
+      try (var outside = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
+        c = objective.coefficients(new TokenScores(logprobs, entropies));
+      }
+      String bad = TeacherForced.checkCoefficients(spec, responses, c.gradLogp(), null);
+      if (bad == null) {
+        bad = TeacherForced.checkEntropyCoefficients(responses, c.gradEntropy());
+      }
+      if (bad != null) {
+        return new UpdateStats(Double.NaN, Double.NaN, true, bad);
+      }
+      if (java.util.Arrays.stream(responses).allMatch(x -> x.length == 0)) {
+        return new UpdateStats(0, 0, true, "no response tokens to train on");
+      }
+      params.zeroGrads();
+      if (hidden != null) {
+        loraState.pass = passes.size() - 1;
+        loss +=
+            backward(
+                hidden,
+                last,
+                flat(last, responses, c.gradLogp()),
+                null,
+                flat(last, responses, c.gradEntropy()),
+                temperature,
+                logits);
+      }
+    }
+    for (int p = 0; p < passes.size() - 1; p++) {
+      loraState.pass = p;
+      loss +=
+          accumulateGradients(
+              responses, c.gradLogp(), null, c.gradEntropy(), temperature, passes.get(p));
+    }
+    Surrogate s = finish(loss);
+    if (s.skipReason != null) {
+      return new UpdateStats(s.loss, s.gradNorm, true, s.skipReason);
+    }
+    optimizer.apply(s.gradients, s.gradNorm);
+    return new UpdateStats(s.loss, s.gradNorm, false, "");
   }
 
   /** Raw logits [T][V] of every position of one sequence (tests compare against references). */
@@ -522,6 +709,7 @@ public final class Policy implements AutoCloseable {
     checkOpen();
     Policy p = new Policy(spec, optimizer.config(), null, dtype, lora);
     p.base = base;
+    p.setPassLayout(layout);
     p.importWeights(exportWeights());
     p.setLearningRate(optimizer.learningRate());
     return p;

@@ -35,6 +35,32 @@ public final class LmHead {
     return (int) Math.max(1, chunkElements / vocab);
   }
 
+  /** Largest logits a {@link Logits} keeps between two calls (elements; 128 MB of float32). */
+  public static long keepElements = 1L << 25;
+
+  /**
+   * The raw logits of one scoring call, kept (outside any workspace) for the gradient call that
+   * follows on the same rows, which then skips the head's forward GEMM. Used once; {@link #close}
+   * frees what was not used.
+   */
+  public static final class Logits implements AutoCloseable {
+    private final java.util.List<INDArray> chunks = new java.util.ArrayList<>();
+    private boolean filled;
+
+    /**
+     * A holder for S rows of a V-token vocabulary, or null when they exceed {@link #keepElements}.
+     */
+    public static Logits upTo(long rows, long vocab) {
+      return rows * vocab <= keepElements ? new Logits() : null;
+    }
+
+    @Override
+    public void close() {
+      chunks.forEach(Ops::free);
+      chunks.clear();
+    }
+  }
+
   /** Per scored row: log p of the target, entropy, the surrogate loss and dL/dhidden. */
   public record Result(double[] logp, double[] entropy, double loss, INDArray dHidden) {}
 
@@ -73,6 +99,26 @@ public final class LmHead {
       VocabCoef[] vocabCoef,
       double[] entropyCoef,
       java.util.function.ObjIntConsumer<float[]> rows) {
+    return run(hidden, w, dW, targets, temperature, targetCoef, vocabCoef, entropyCoef, rows, null);
+  }
+
+  /**
+   * {@link #run} that fills {@code logits} (not yet filled: this call keeps a copy of every chunk's
+   * logits) or reads it (filled by a call on the same rows: its logits replace the GEMM). Null:
+   * neither.
+   */
+  public static Result run(
+      INDArray hidden,
+      INDArray w,
+      INDArray dW,
+      int[] targets,
+      double temperature,
+      double[] targetCoef,
+      VocabCoef[] vocabCoef,
+      double[] entropyCoef,
+      java.util.function.ObjIntConsumer<float[]> rows,
+      Logits logits) {
+    boolean reuse = logits != null && logits.filled;
     if (entropyCoef != null && targetCoef == null) {
       throw new IllegalArgumentException(
           "an entropy coefficient needs targetCoef (a training pass)");
@@ -90,7 +136,17 @@ public final class LmHead {
           hidden.get(
               org.nd4j.linalg.indexing.NDArrayIndex.interval(from, to),
               org.nd4j.linalg.indexing.NDArrayIndex.all());
-      INDArray z = Ops.mm(h, false, w, true); // [c, V] logits before the temperature
+      INDArray z; // [c, V] logits before the temperature
+      if (reuse) {
+        z = logits.chunks.set(from / chunk, null);
+      } else {
+        z = Ops.mm(h, false, w, true);
+        if (logits != null) {
+          try (var outside = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
+            logits.chunks.add(z.dup());
+          }
+        }
+      }
       // dL/dlogits [c, V] when the head trains (targetCoef given); otherwise p, unused
       INDArray dz = CpuKernels.Buf.usable(z) ? sc.onHost(z, from) : sc.withOps(z, from);
       if (targetCoef != null) {
@@ -104,6 +160,9 @@ public final class LmHead {
         }
       }
       Ops.free(z, dz);
+    }
+    if (logits != null) {
+      logits.filled = !reuse;
     }
     return new Result(sc.logp, sc.entropy, sc.loss, dHidden);
   }

@@ -18,7 +18,7 @@ import org.tokenrl.core.Tokenizer;
 import org.tokenrl.model.Policy;
 import org.tokenrl.model.ReferenceScorer;
 import org.tokenrl.model.SamplingParams;
-import org.tokenrl.model.TokenScores;
+import org.tokenrl.model.UpdateObjective;
 import org.tokenrl.model.UpdateStats;
 import org.tokenrl.rewards.CompositeReward;
 import org.tokenrl.rewards.RewardInput;
@@ -240,11 +240,12 @@ public final class RlTrainer {
 
   /**
    * 4. Scores the rows under the current weights, takes the algorithm's loss and dloss/dlogp and
-   * makes one optimizer step; repeated for each update epoch with the sampling log-probs as the old
-   * ones. With dynamic_sampling = drop, groups whose rewards are all equal are left out. The loss
-   * also gets the same pass's token entropies: with {@code algorithm.entropy_coef > 0} it returns
-   * dLoss/dH, which the update pushes through the logits (docs/entropy-bonus.md); otherwise it
-   * ignores them and the update is the plain one.
+   * makes one optimizer step, in one forward pass ({@link Policy#update(int[][], int[][], double,
+   * UpdateObjective)}: the loss runs between forward and backward); repeated for each update epoch
+   * with the sampling log-probs as the old ones. With dynamic_sampling = drop, groups whose rewards
+   * are all equal are left out. The loss also gets the same pass's token entropies: with {@code
+   * algorithm.entropy_coef > 0} it returns dLoss/dH, which the update pushes through the logits
+   * (docs/entropy-bonus.md); otherwise it ignores them and the update is the plain one.
    */
   private Update update(long step, ScoredRollouts train, TokenCredit credit, PhaseTimer timer) {
     RlAlgorithm algorithm = parts.algorithm();
@@ -262,20 +263,24 @@ public final class RlTrainer {
     LossResult loss = null;
     UpdateStats stats = null;
     int skipped = 0;
+    int maxLen = settings.sampling().maxNewTokens();
     for (int epoch = 0; epoch < algorithm.updatesPerBatch() && !u.isEmpty(); epoch++) {
-      TokenScores current = policy.score(u.prompts(), u.responses(), temperature);
-      int maxLen = settings.sampling().maxNewTokens();
-      PolicyLossInput input =
-          u.credit().lossInput(current.logprobs(), u.logpOld(), logpRef, maxLen);
-      loss = algorithm.loss(input.withEntropies(current.entropies()));
+      // one forward pass: the loss (and its ratio/disagreement metrics) sees that pass's logp_new
+      LossResult[] epochLoss = new LossResult[1];
       stats =
           policy.update(
               u.prompts(),
               u.responses(),
-              loss.gradLogpNew(),
-              null,
-              loss.gradEntropy(), // null without an entropy bonus
-              temperature);
+              temperature,
+              current -> {
+                PolicyLossInput input =
+                    u.credit().lossInput(current.logprobs(), u.logpOld(), logpRef, maxLen);
+                epochLoss[0] = algorithm.loss(input.withEntropies(current.entropies()));
+                // gradEntropy is null without an entropy bonus
+                return new UpdateObjective.Coefficients(
+                    epochLoss[0].gradLogpNew(), epochLoss[0].gradEntropy());
+              });
+      loss = epochLoss[0];
       skipped += stats.skipped() ? 1 : 0;
     }
     timer.lap("update");

@@ -153,6 +153,7 @@ public final class TrainingRun {
   public double run(boolean resume) {
     long done = startPolicy(resume);
     policy.setPassTokens(spec.trainer().microBatchTokens());
+    policy.setPassLayout(spec.trainer().passLayout());
     codec = new PromptCodec(tokenizer, ChatFormat.of(spec.chat(), spec.model().path(), tokenizer));
     RunSpec.Evaluation e = spec.eval();
     evaluator =
@@ -249,6 +250,7 @@ public final class TrainingRun {
             policy.config().parameterCount(),
             dir.path()));
     resumeWarnings.forEach(log::warn);
+    log.info("update passes: " + policy.passLayoutNote());
     if (done > 0) {
       log.info("resumed from checkpoint at step " + done + " of " + total);
     } else if (spec.run().initialised()) {
@@ -554,6 +556,7 @@ public final class TrainingRun {
       reference = policy.copy();
     }
     reference.setPassTokens(policy.passTokens());
+    reference.setPassLayout(policy.passLayout());
     return ReferenceScorer.frozen(reference);
   }
 

@@ -14,6 +14,7 @@ import org.tokenrl.core.ConfigException;
 import org.tokenrl.core.Tokenizer;
 import org.tokenrl.model.LoraConfig;
 import org.tokenrl.model.OptimizerConfig;
+import org.tokenrl.model.PassLayout;
 import org.tokenrl.model.arch.GptConfig;
 import org.tokenrl.model.arch.LlamaConfig;
 import org.tokenrl.model.arch.ModelSpec;
@@ -373,6 +374,7 @@ public record RunSpec(
       String lrSchedule,
       int warmupSteps,
       int microBatchTokens,
+      PassLayout passLayout,
       DynamicSampling.Mode dynamicSampling,
       int maxSamplingRounds,
       int progressEvery,
@@ -386,10 +388,26 @@ public record RunSpec(
           c.getString("trainer.lr_schedule"),
           c.getInt("trainer.warmup_steps"),
           c.getInt("trainer.micro_batch_tokens"),
+          c.hasPath("trainer.pass_layout") // absent from runs resumed from older configs
+              ? passLayout(c.getString("trainer.pass_layout"))
+              : PassLayout.SHARED_PREFIX,
           DynamicSampling.Mode.parse(c.getString("trainer.dynamic_sampling")),
           c.getInt("trainer.max_sampling_rounds"),
           c.getInt("trainer.progress_every"),
           c.getString("trainer.run_dir"));
+    }
+
+    /** trainer.pass_layout: shared_prefix, packed or padded (docs/packed-update.md). */
+    static PassLayout passLayout(String value) {
+      for (PassLayout l : PassLayout.values()) {
+        if (l.name().toLowerCase(java.util.Locale.ROOT).equals(value)) {
+          return l;
+        }
+      }
+      throw new ConfigException(
+          "config error: trainer.pass_layout must be shared_prefix, packed or padded, got '"
+              + value
+              + "'");
     }
 
     /** Whether global step {@code step} of {@code total} prints a progress line. */

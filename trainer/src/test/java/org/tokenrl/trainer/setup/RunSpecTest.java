@@ -16,6 +16,7 @@ import org.tokenrl.algorithms.rl.DynamicSampling;
 import org.tokenrl.core.ConfigException;
 import org.tokenrl.core.ConfigLoader;
 import org.tokenrl.core.ProjectRoot;
+import org.tokenrl.model.PassLayout;
 import org.tokenrl.runlog.Hyperparameters;
 
 /** The config read into records: values, derived sizes, the checks the parse makes. */
@@ -69,6 +70,20 @@ class RunSpecTest {
             ConfigException.class,
             () -> RunSpec.from(quickstart("model.lora.rank=4", "model.lora.targets=[]")));
     assertEquals("config error: 'model.lora.targets' is empty", e.getMessage());
+  }
+
+  @Test
+  void passLayoutDefaultsToSharedPrefixAndNamesTheKeyWhenWrong() {
+    assertEquals(PassLayout.SHARED_PREFIX, RunSpec.from(quickstart()).trainer().passLayout());
+    assertEquals(
+        PassLayout.PADDED,
+        RunSpec.from(quickstart("trainer.pass_layout=padded")).trainer().passLayout());
+    ConfigException e =
+        assertThrows(
+            ConfigException.class, () -> RunSpec.from(quickstart("trainer.pass_layout=shared")));
+    assertEquals(
+        "config error: trainer.pass_layout must be shared_prefix, packed or padded, got 'shared'",
+        e.getMessage());
   }
 
   @Test
