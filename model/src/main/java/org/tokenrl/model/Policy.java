@@ -470,12 +470,21 @@ public final class Policy implements AutoCloseable {
   // ------------------------------------------------------------------ sampling
 
   /**
-   * Samples up to {@code maxNewTokens} per prompt with the KV cache: the prompts are left-padded
-   * and prefilled in one forward pass, then one decode step per new token for all rows. Row i draws
-   * from its own RNG seeded by {@code rowSeeds[i]}.
+   * Samples up to {@code maxNewTokens} per prompt with the KV cache: the distinct prompts are
+   * left-padded and prefilled in one forward pass (rows with the same prompt, e.g. a group's G
+   * samples, share its keys and values), then one decode step per new token for all rows. Row i
+   * draws from its own RNG seeded by {@code rowSeeds[i]}.
    */
   public synchronized Generation generate(int[][] prompts, SamplingParams params, long[] rowSeeds) {
     return decodeLoop(prompts, params, rowSeeds, true, null);
+  }
+
+  /**
+   * Whether rows with identical prompts share one prefill and one prompt block of the KV cache (on
+   * by default; the results are bit-identical either way, tests compare them).
+   */
+  synchronized void sharePrompts(boolean on) {
+    generator.sharePrompts(on);
   }
 
   /**
