@@ -82,12 +82,21 @@ public final class Gpt implements Transformer {
       Long seed,
       LoraConfig lora,
       LoraAdapter.State loraState) {
+    this(cfg, new Params(dtype, seed != null), seed, lora, loraState);
+  }
+
+  /**
+   * The same over {@code params} (empty; drawing weights or zeros as it was made to, possibly
+   * sharing a frozen base with another model), with LoRA adapters drawn from {@code seed}.
+   */
+  public Gpt(
+      GptConfig cfg, Params params, Long seed, LoraConfig lora, LoraAdapter.State loraState) {
     this.cfg = cfg;
-    this.p = new Params(dtype, seed != null);
-    init(seed);
+    this.p = params;
     if (lora.enabled()) {
-      p.freezeAll(); // before the layers read their gradient buffers (null = frozen)
+      p.freezeAll(); // before the weights and the layers (they read their gradient buffers once)
     }
+    init(seed);
     wte = new Embedding(p, "wte");
     wpe = new Embedding(p, "wpe");
     blocks = new Block[cfg.layers()];

@@ -91,19 +91,28 @@ public final class Llama implements Transformer {
    */
   public Llama(
       LlamaConfig cfg, DataType dtype, Long seed, LoraConfig lora, LoraAdapter.State loraState) {
+    this(cfg, new Params(dtype, seed != null), seed, lora, loraState);
+  }
+
+  /**
+   * The same over {@code params} (empty; drawing weights or zeros as it was made to, possibly
+   * sharing a frozen base with another model), with LoRA adapters drawn from {@code seed}.
+   */
+  public Llama(
+      LlamaConfig cfg, Params params, Long seed, LoraConfig lora, LoraAdapter.State loraState) {
     this.cfg = cfg;
-    this.p = new Params(dtype, seed != null);
-    init(seed);
+    this.p = params;
     if (lora.enabled()) {
-      p.freezeAll(); // before the layers read their gradient buffers (null = frozen)
+      p.freezeAll(); // before the weights and the layers (they read their gradient buffers once)
     }
+    init(seed);
     embed = new Embedding(p, "model.embed_tokens.weight");
     layers = new Layer[cfg.numHiddenLayers()];
     for (int i = 0; i < layers.length; i++) {
       layers[i] = new Layer(p, i, cfg);
     }
     norm = new RmsNorm(p, "model.norm.weight", cfg.rmsNormEps());
-    rope = new Rope(cfg.headDim(), cfg.ropeTheta(), dtype);
+    rope = new Rope(cfg.headDim(), cfg.ropeTheta(), p.dtype);
     head = cfg.tieWordEmbeddings() ? "model.embed_tokens.weight" : "lm_head.weight";
     if (lora.enabled()) {
       java.util.LinkedHashMap<String, Linear> linears = new java.util.LinkedHashMap<>();
