@@ -30,12 +30,20 @@ final class Generator {
   private final Transformer model;
   private final ModelSpec spec;
   private final Scratch scratch;
-  private boolean sharePrompts = true;
+  // -Dtokenrl.sharePrompts=false: every row prefills its own prompt (to measure what sharing saves)
+  private boolean sharePrompts = !"false".equals(System.getProperty("tokenrl.sharePrompts"));
 
   Generator(Transformer model, Scratch scratch) {
     this.model = model;
     this.spec = model.spec();
     this.scratch = scratch;
+  }
+
+  private int samplingThreads = org.tokenrl.core.Threads.blas();
+
+  /** Slices of rows drawn in parallel (default: the BLAS threads); tests compare counts. */
+  void samplingThreads(int n) {
+    samplingThreads = Math.max(1, n);
   }
 
   /** Off: every row gets its own prompt block (tests compare the two). */
@@ -98,7 +106,10 @@ final class Generator {
       return new Generation(new int[0][], new float[0][], new float[0][], new boolean[0]);
     }
     int vocab = (int) model.headWeight().size(0);
-    double[] work = new double[vocab]; // the sampler's exponentials
+    // Rows draw in parallel slices (each row has its own RNG, so the draws are the same in any
+    // order); one slice per BLAS thread, each with its own buffer for the sampler's exponentials.
+    int slices = Math.min(b, samplingThreads);
+    double[][] work = new double[slices][vocab];
     // Without a sink, every step's logits go into the same rows (6 MB a step at B16 x 49k).
     double[][] reused = logitsSink == null ? new double[b][vocab] : null;
     SplittableRandom[] rngs = new SplittableRandom[b];
@@ -126,12 +137,13 @@ final class Generator {
         if (logitsSink != null) {
           logitsSink.add(logits);
         }
+        Sampler.Draw[] draws = draw(logits, params, rngs, active, work);
         boolean any = false;
         for (int i = 0; i < b; i++) {
           if (!active[i]) {
             continue;
           }
-          Sampler.Draw draw = Sampler.draw(logits[i], params, rngs[i], work);
+          Sampler.Draw draw = draws[i];
           int tok = draw.token();
           tokens.get(i).add(tok);
           logprobs.get(i).add((float) draw.logProb());
@@ -159,6 +171,35 @@ final class Generator {
       ents[i] = unbox(entropies.get(i));
     }
     return new Generation(responses, lps, ents, active.clone());
+  }
+
+  /**
+   * The active rows' draws, in {@code work.length} contiguous slices of rows run in parallel (one
+   * slice: on this thread). A row's draw reads only its logits and its RNG.
+   */
+  private static Sampler.Draw[] draw(
+      double[][] logits,
+      SamplingParams params,
+      SplittableRandom[] rngs,
+      boolean[] active,
+      double[][] work) {
+    int b = logits.length;
+    Sampler.Draw[] draws = new Sampler.Draw[b];
+    int slices = work.length;
+    java.util.function.IntConsumer slice =
+        k -> {
+          for (int i = k * b / slices; i < (k + 1) * b / slices; i++) {
+            if (active[i]) {
+              draws[i] = Sampler.draw(logits[i], params, rngs[i], work[k]);
+            }
+          }
+        };
+    if (slices == 1) {
+      slice.accept(0);
+    } else {
+      java.util.stream.IntStream.range(0, slices).parallel().forEach(slice);
+    }
+    return draws;
   }
 
   /**

@@ -514,6 +514,11 @@ public final class Policy implements AutoCloseable {
     generator.sharePrompts(on);
   }
 
+  /** Rows' draws run in this many parallel slices (default: the BLAS threads; same draws). */
+  synchronized void samplingThreads(int n) {
+    generator.samplingThreads(n);
+  }
+
   /**
    * The generation loop, with the KV cache or ({@code useCache} false, the reference) re-running
    * the full forward pass each step; {@code logitsSink}, if given, receives each step's raw logits

@@ -87,13 +87,16 @@ class PromptSharingTest {
               p.sharePrompts(true);
               List<double[][]> onLogits = new ArrayList<>();
               Generation on = p.decodeLoop(prompts, params, seeds, true, onLogits);
+              p.samplingThreads(3); // rows drawn in parallel slices: the same draws
               Generation generated = p.generate(prompts, params, seeds);
+              p.samplingThreads(1);
               for (int i = 0; i < prompts.length; i++) {
                 assertArrayEquals(off.responses()[i], on.responses()[i], what + " row " + i);
                 assertArrayEquals(off.logprobs()[i], on.logprobs()[i], what + " row " + i);
                 assertArrayEquals(off.entropies()[i], on.entropies()[i], what + " row " + i);
                 assertArrayEquals(on.responses()[i], generated.responses()[i], what);
                 assertArrayEquals(on.logprobs()[i], generated.logprobs()[i], what);
+                assertArrayEquals(on.entropies()[i], generated.entropies()[i], what);
                 if (on.responses()[i].length < params.maxNewTokens()) {
                   early++;
                 } else {
