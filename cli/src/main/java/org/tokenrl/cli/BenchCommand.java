@@ -1,11 +1,19 @@
 package org.tokenrl.cli;
 
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.tokenrl.core.ProjectRoot;
+import org.tokenrl.core.Threads;
 import org.tokenrl.rewards.Smoothing;
 import org.tokenrl.tools.bench.BleuBenchmark;
+import org.tokenrl.tools.bench.GrpoStepBench;
 import org.tokenrl.tools.bench.ModelBenchRun;
 import org.tokenrl.tools.bench.RolloutBench;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
 
 /**
  * {@code ./tokenrl bench [model|bleu|rollout] [options]}: speed measured against baselines run in
@@ -15,7 +23,12 @@ import picocli.CommandLine.Option;
     name = "bench",
     description =
         "measure training, sampling, rollout and BLEU speed (model: also against PyTorch)",
-    subcommands = {BenchCommand.Model.class, BenchCommand.Bleu.class, BenchCommand.Rollout.class},
+    subcommands = {
+      BenchCommand.Model.class,
+      BenchCommand.Bleu.class,
+      BenchCommand.Rollout.class,
+      BenchCommand.GrpoStep.class
+    },
     footer = {"", "Without a benchmark name, runs 'model' with its defaults."})
 final class BenchCommand extends CliCommand {
   @Override
@@ -150,6 +163,87 @@ final class BenchCommand extends CliCommand {
     int execute() {
       RolloutBench.run(quick);
       return 0;
+    }
+  }
+
+  @Command(
+      name = "grpo-step",
+      description = {
+        "one RL step of a run config (default: the SmolLM2 job, configs/smollm2-arith.conf) timed",
+        "through the real trainer: median step seconds, sampling tokens/s, update seconds and peak",
+        "RSS, each thread count in a child JVM (OMP_NUM_THREADS); ratios against the first count"
+      })
+  static final class GrpoStep extends CliCommand {
+    @Option(
+        names = "--config",
+        paramLabel = "FILE",
+        description = "the run config (default configs/smollm2-arith.conf)")
+    Path config;
+
+    @Option(
+        names = "--steps",
+        paramLabel = "N",
+        description = "training steps per run (default ${DEFAULT-VALUE})")
+    int steps = 6;
+
+    @Option(
+        names = "--warmup",
+        paramLabel = "K",
+        description =
+            "first steps left out of the medians (JIT, first allocations; default"
+                + " ${DEFAULT-VALUE})")
+    int warmup = 1;
+
+    @Option(
+        names = "--threads",
+        paramLabel = "LIST",
+        split = ",",
+        description = "BLAS thread counts, one child JVM each (default: 1 and all cores)")
+    List<Integer> threads;
+
+    @Option(names = "--json", description = "one JSON object per thread count")
+    boolean json;
+
+    @Parameters(
+        paramLabel = "key=value",
+        description =
+            "config overrides, applied before the"
+                + " bench's own (trainer.steps, no evaluation, one sampler thread)")
+    List<String> overrides = new ArrayList<>();
+
+    @Override
+    int execute() throws Exception {
+      Path file = config != null ? config : ProjectRoot.get().resolve("configs/smollm2-arith.conf");
+      if (!Files.isRegularFile(file)) {
+        return fail(
+            "--config "
+                + file
+                + " is not a file: give a run config such as configs/quickstart.conf");
+      }
+      if (steps < 1 || warmup < 0 || warmup >= steps) {
+        return fail(
+            "--steps must be at least 1 and --warmup in [0, steps), got "
+                + steps
+                + " and "
+                + warmup);
+      }
+      for (String o : overrides) {
+        if (!o.contains("=")) {
+          return fail("unexpected argument '" + o + "' (overrides look like key=value)");
+        }
+      }
+      List<Integer> counts = threads != null ? threads : defaultThreads();
+      if (counts.isEmpty() || counts.stream().anyMatch(t -> t == null || t < 1)) {
+        return fail("--threads takes positive counts, e.g. --threads 1,2");
+      }
+      int[] t = counts.stream().mapToInt(Integer::intValue).toArray();
+      GrpoStepBench.run(file, overrides, steps, warmup, t, json, console().out());
+      return 0;
+    }
+
+    private static List<Integer> defaultThreads() {
+      int cores = Threads.cores();
+      return cores > 1 ? List.of(1, cores) : List.of(1);
     }
   }
 }

@@ -16,20 +16,62 @@ import org.tokenrl.model.nn.Scratch;
 import org.tokenrl.model.nn.Tensors;
 
 /**
- * Autoregressive sampling for a {@link Policy}: either with the KV cache (one forward pass over the
- * left-padded prompts fills the cache, then one {@link Transformer#decode} step per new token for
- * all rows at once) or, as the reference, by re-running the full forward pass on the whole
- * right-padded sequences each step.
+ * Autoregressive sampling for a {@link Policy}: either with the KV cache (one forward pass per
+ * distinct prompt fills the cache's prompt blocks, then one {@link Transformer#decode} step per new
+ * token for all rows at once) or, as the reference, by re-running the full forward pass on the
+ * whole right-padded sequences each step.
+ *
+ * <p>Rows with identical prompts (the G samples of a GRPO group) share one prompt block: the prompt
+ * is prefilled once and its rows' decode steps read the same keys and values. Sharing changes no
+ * number: a row's prefill, logits and attention are computed the same way whichever rows share its
+ * block, so tokens, log-probs and entropies are bit-identical with sharing off.
  */
 final class Generator {
   private final Transformer model;
   private final ModelSpec spec;
   private final Scratch scratch;
+  // -Dtokenrl.sharePrompts=false: every row prefills its own prompt (to measure what sharing saves)
+  private boolean sharePrompts = !"false".equals(System.getProperty("tokenrl.sharePrompts"));
 
   Generator(Transformer model, Scratch scratch) {
     this.model = model;
     this.spec = model.spec();
     this.scratch = scratch;
+  }
+
+  private int samplingThreads = org.tokenrl.core.Threads.blas();
+
+  /** Slices of rows drawn in parallel (default: the BLAS threads); tests compare counts. */
+  void samplingThreads(int n) {
+    samplingThreads = Math.max(1, n);
+  }
+
+  /** Off: every row gets its own prompt block (tests compare the two). */
+  void sharePrompts(boolean on) {
+    sharePrompts = on;
+  }
+
+  /**
+   * Row i's prompt block: the index of the first row with the same prompt among the distinct ones,
+   * in order of first appearance (every row its own block when sharing is off).
+   */
+  static int[] blocks(int[][] prompts, boolean share) {
+    int[] blockOf = new int[prompts.length];
+    java.util.Map<java.util.List<Integer>, Integer> seen = new java.util.HashMap<>();
+    for (int i = 0; i < prompts.length; i++) {
+      if (!share) {
+        blockOf[i] = i;
+        continue;
+      }
+      List<Integer> key = java.util.Arrays.stream(prompts[i]).boxed().toList();
+      Integer block = seen.get(key);
+      if (block == null) {
+        block = seen.size();
+        seen.put(key, block);
+      }
+      blockOf[i] = block;
+    }
+    return blockOf;
   }
 
   Generation run(
@@ -64,7 +106,10 @@ final class Generator {
       return new Generation(new int[0][], new float[0][], new float[0][], new boolean[0]);
     }
     int vocab = (int) model.headWeight().size(0);
-    double[] work = new double[vocab]; // the sampler's exponentials
+    // Rows draw in parallel slices (each row has its own RNG, so the draws are the same in any
+    // order); one slice per BLAS thread, each with its own buffer for the sampler's exponentials.
+    int slices = Math.min(b, samplingThreads);
+    double[][] work = new double[slices][vocab];
     // Without a sink, every step's logits go into the same rows (6 MB a step at B16 x 49k).
     double[][] reused = logitsSink == null ? new double[b][vocab] : null;
     SplittableRandom[] rngs = new SplittableRandom[b];
@@ -79,20 +124,26 @@ final class Generator {
       entropies.add(new ArrayList<>());
       active[i] = true;
     }
-    KvCache cache = useCache ? model.newCache(b, maxPrompt + params.maxNewTokens()) : null;
+    int[] blockOf = blocks(prompts, sharePrompts);
+    KvCache cache = useCache ? model.newCache(blockOf, params.maxNewTokens()) : null;
+    double[][] logits = reused;
     try {
       for (int step = 0; step < params.maxNewTokens(); step++) {
-        double[][] logits = stepLogits(step, prompts, tokens, cache, reused);
+        if (logitsSink != null) {
+          logits = new double[b][];
+        }
+        stepLogits(step, prompts, blockOf, tokens, cache, logits);
 
         if (logitsSink != null) {
           logitsSink.add(logits);
         }
+        Sampler.Draw[] draws = draw(logits, params, rngs, active, work);
         boolean any = false;
         for (int i = 0; i < b; i++) {
           if (!active[i]) {
             continue;
           }
-          Sampler.Draw draw = Sampler.draw(logits[i], params, rngs[i], work);
+          Sampler.Draw draw = draws[i];
           int tok = draw.token();
           tokens.get(i).add(tok);
           logprobs.get(i).add((float) draw.logProb());
@@ -123,20 +174,55 @@ final class Generator {
   }
 
   /**
-   * Raw logits [B][V] at each row's last token: step 0 prefills the cache with one forward pass
-   * over the left-padded prompts, later steps decode the previous tokens; without a cache, a full
-   * forward pass over everything so far. Every activation lives in the scratch workspace.
+   * The active rows' draws, in {@code work.length} contiguous slices of rows run in parallel (one
+   * slice: on this thread). A row's draw reads only its logits and its RNG.
    */
-  private double[][] stepLogits(
-      int step, int[][] prompts, List<List<Integer>> tokens, KvCache cache, double[][] into) {
+  private static Sampler.Draw[] draw(
+      double[][] logits,
+      SamplingParams params,
+      SplittableRandom[] rngs,
+      boolean[] active,
+      double[][] work) {
+    int b = logits.length;
+    Sampler.Draw[] draws = new Sampler.Draw[b];
+    int slices = work.length;
+    java.util.function.IntConsumer slice =
+        k -> {
+          for (int i = k * b / slices; i < (k + 1) * b / slices; i++) {
+            if (active[i]) {
+              draws[i] = Sampler.draw(logits[i], params, rngs[i], work[k]);
+            }
+          }
+        };
+    if (slices == 1) {
+      slice.accept(0);
+    } else {
+      java.util.stream.IntStream.range(0, slices).parallel().forEach(slice);
+    }
+    return draws;
+  }
+
+  /**
+   * Raw logits [B][V] at each row's last token, written into {@code into} (null rows are created):
+   * step 0 prefills the cache's prompt blocks ({@link #prefill}), later steps decode the previous
+   * tokens of all rows at once; without a cache, a full forward pass over everything so far. Every
+   * activation lives in the scratch workspace.
+   */
+  private void stepLogits(
+      int step,
+      int[][] prompts,
+      int[] blockOf,
+      List<List<Integer>> tokens,
+      KvCache cache,
+      double[][] into) {
+    if (cache != null && step == 0) {
+      prefill(prompts, blockOf, cache, into);
+      return;
+    }
     try (var ws = scratch.open()) {
       INDArray hidden; // [B, d]
       if (cache == null) {
         hidden = lastRows(prompts, tokens);
-      } else if (step == 0) {
-        Batch batch = Batch.leftPadded(prompts, spec.maxSeqLen());
-        INDArray all = model.prefill(batch, cache); // [B·P, d]
-        hidden = lastSlots(all, batch);
       } else {
         int b = prompts.length;
         int[] last = new int[b];
@@ -148,7 +234,32 @@ final class Generator {
         }
         hidden = model.decode(last, positions, cache);
       }
-      return logits(hidden, into);
+      logits(hidden, into);
+    }
+  }
+
+  /**
+   * Step 0 with the cache: each distinct prompt is prefilled in a pass of its own and its logits
+   * are copied to its rows. One prompt per pass, unpadded, because a BLAS product's rows come out
+   * differently in their last bits depending on how many rows it has (OpenBLAS blocks by rows): a
+   * row's prompt keys and first logits are then a function of its prompt alone, the same whether
+   * its prompt block is shared or not.
+   */
+  private void prefill(int[][] prompts, int[] blockOf, KvCache cache, double[][] into) {
+    double[][] perPrompt = new double[cache.blocks()][];
+    for (int i = 0; i < prompts.length; i++) {
+      int u = blockOf[i];
+      if (perPrompt[u] == null) {
+        try (var ws = scratch.open()) {
+          Batch batch = Batch.leftPadded(new int[][] {prompts[i]}, spec.maxSeqLen());
+          INDArray all = model.prefill(batch, cache); // [P, d]
+          perPrompt[u] = logits(lastSlots(all, batch), null)[0];
+        }
+      }
+      if (into[i] == null) {
+        into[i] = new double[perPrompt[u].length];
+      }
+      System.arraycopy(perPrompt[u], 0, into[i], 0, perPrompt[u].length);
     }
   }
 
@@ -176,13 +287,18 @@ final class Generator {
 
   /**
    * Raw logits [B][V] of the hidden rows, computed in chunks of rows, written into {@code into}
-   * when given (else new rows).
+   * when given (its null rows are created), else into new rows.
    */
   private double[][] logits(INDArray hidden, double[][] into) {
     INDArray w = model.headWeight();
     int b = (int) hidden.size(0);
     int v = (int) w.size(0);
-    double[][] out = into != null ? into : new double[b][v];
+    double[][] out = into != null ? into : new double[b][];
+    for (int i = 0; i < b; i++) {
+      if (out[i] == null) {
+        out[i] = new double[v];
+      }
+    }
     int chunk = LmHead.chunkRows(w.size(0));
     for (int from = 0; from < b; from += chunk) {
       int to = Math.min(b, from + chunk);

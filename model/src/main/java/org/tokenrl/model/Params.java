@@ -19,6 +19,10 @@ public final class Params implements AutoCloseable {
   final LinkedHashMap<String, INDArray> values = new LinkedHashMap<>();
   final LinkedHashMap<String, INDArray> grads = new LinkedHashMap<>();
   private final boolean random;
+  private final Params shareFrom;
+  // Arrays two models hold (a LoRA sampler's frozen base): neither frees them, the GC does.
+  private final java.util.Set<String> shared = new java.util.HashSet<>();
+  private boolean frozen;
 
   public Params(DataType dtype) {
     this(dtype, true);
@@ -29,8 +33,19 @@ public final class Params implements AutoCloseable {
    *     (drawing 134M normals only to overwrite them costs seconds)
    */
   public Params(DataType dtype, boolean random) {
+    this(dtype, random, null);
+  }
+
+  /**
+   * @param shareFrom non-null: every parameter {@code shareFrom} holds under the same name and
+   *     shape is that very array, not a copy (a LoRA sampler reads its trainer's frozen base: one
+   *     set of base weights in memory for both). Call {@link #freezeAll} first: only frozen
+   *     parameters may be shared, as nothing ever writes them.
+   */
+  public Params(DataType dtype, boolean random, Params shareFrom) {
     this.dtype = dtype;
     this.random = random;
+    this.shareFrom = shareFrom;
   }
 
   public INDArray get(String name) {
@@ -49,6 +64,10 @@ public final class Params implements AutoCloseable {
    * Normal(0, std) values drawn from {@code rng}: the same seed gives the same weights anywhere.
    */
   public INDArray gaussian(String name, Random rng, double std, long... shape) {
+    INDArray borrowed = borrow(name, shape);
+    if (borrowed != null) {
+      return borrowed;
+    }
     if (!random) {
       return add(name, Nd4j.zeros(dtype, shape));
     }
@@ -64,23 +83,50 @@ public final class Params implements AutoCloseable {
   }
 
   public INDArray constant(String name, double value, long... shape) {
+    INDArray borrowed = borrow(name, shape);
+    if (borrowed != null) {
+      return borrowed;
+    }
     return add(name, Nd4j.valueArrayOf(shape, value, dtype));
   }
 
+  /** {@code shareFrom}'s frozen array of that name and shape, now also this model's; or null. */
+  private INDArray borrow(String name, long[] shape) {
+    if (shareFrom == null || !frozen) {
+      return null;
+    }
+    INDArray a = shareFrom.values.get(name);
+    if (a == null
+        || shareFrom.grads.containsKey(name)
+        || !java.util.Arrays.equals(a.shape(), shape)) {
+      return null;
+    }
+    values.put(name, a);
+    shared.add(name);
+    shareFrom.shared.add(name);
+    return a;
+  }
+
+  /** A parameter; it gets a gradient buffer unless the model is frozen ({@link #freezeAll}). */
   private INDArray add(String name, INDArray value) {
     values.put(name, value);
-    grads.put(name, Nd4j.zeros(dtype, value.shape()));
+    if (!frozen) {
+      grads.put(name, Nd4j.zeros(dtype, value.shape()));
+    }
     return value;
   }
 
   /**
-   * Freezes every parameter added so far (LoRA's base): their gradient buffers are dropped, so no
-   * gradient is computed or stored for them, and {@link #trainable()} leaves them out. Call before
-   * the layers are built (they read {@link #grad} once, and null means frozen).
+   * Freezes every parameter added so far and every one {@link #gaussian} or {@link #constant} adds
+   * later (LoRA's base): they get no gradient buffer, so no gradient is computed or stored for
+   * them, and {@link #trainable()} leaves them out; {@link #put} (the adapters) still gets one.
+   * Call before the layers are built (they read {@link #grad} once, and null means frozen), best
+   * before the weights are created (no buffers allocated only to be dropped).
    */
   public void freezeAll() {
     grads.values().forEach(Ops::free);
     grads.clear();
+    frozen = true;
   }
 
   /** The parameters that train (all, unless {@link #freezeAll} was called before adapters). */
@@ -90,9 +136,11 @@ public final class Params implements AutoCloseable {
     return out;
   }
 
-  /** Adds a parameter with the given values (adapter matrices). */
+  /** Adds a trainable parameter with the given values (adapter matrices), with its gradient. */
   public INDArray put(String name, INDArray value) {
-    return add(name, value);
+    values.put(name, value);
+    grads.put(name, Nd4j.zeros(dtype, value.shape()));
+    return value;
   }
 
   /** Matrices (linear weights, embeddings) get weight decay; gains and biases do not. */
@@ -112,7 +160,12 @@ public final class Params implements AutoCloseable {
 
   @Override
   public void close() {
-    values.values().forEach(Ops::free);
+    values.forEach(
+        (name, value) -> {
+          if (!shared.contains(name)) {
+            Ops.free(value);
+          }
+        });
     grads.values().forEach(Ops::free);
   }
 }

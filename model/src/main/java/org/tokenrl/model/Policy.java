@@ -64,14 +64,31 @@ public final class Policy implements AutoCloseable {
 
   /** {@code seed} null: zero weights, for a copy whose weights are imported next. */
   private Policy(ModelSpec spec, OptimizerConfig opt, Long seed, DataType dtype, LoraConfig lora) {
+    this(spec, opt, seed, seed != null, dtype, lora, null);
+  }
+
+  /**
+   * @param seed draws the adapters, and the weights when {@code randomWeights}
+   * @param randomWeights false: zero weights, imported next
+   * @param shareBase under LoRA, the model whose frozen base this one reads (no copy), or null
+   */
+  private Policy(
+      ModelSpec spec,
+      OptimizerConfig opt,
+      Long seed,
+      boolean randomWeights,
+      DataType dtype,
+      LoraConfig lora,
+      Params shareBase) {
     this.spec = spec;
     this.dtype = dtype;
     this.lora = lora;
     this.loraState = new LoraAdapter.State();
+    Params params = new Params(dtype, randomWeights, lora.enabled() ? shareBase : null);
     this.model =
         spec instanceof LlamaConfig llama
-            ? new Llama(llama, dtype, seed, lora, loraState)
-            : new Gpt((GptConfig) spec, dtype, seed, lora, loraState);
+            ? new Llama(llama, params, seed, lora, loraState)
+            : new Gpt((GptConfig) spec, params, seed, lora, loraState);
     this.trainable = model.params().trainable();
     this.optimizer = new Optimizer(opt, trainable, model.params()::decays);
     this.scratch = new Scratch("tokenrl-policy-" + System.identityHashCode(this));
@@ -96,6 +113,16 @@ public final class Policy implements AutoCloseable {
   /** A float32 model with zero weights, for callers that import every weight next. */
   public static Policy createForImport(ModelSpec spec, OptimizerConfig opt, LoraConfig lora) {
     return new Policy(spec, opt, null, DataType.FLOAT, lora);
+  }
+
+  /**
+   * The same with LoRA adapters drawn from {@code seed} as {@link #create(ModelSpec,
+   * OptimizerConfig, long, LoraConfig)} draws them: that model once its weights are imported,
+   * without drawing 135M normals (and holding them) only to overwrite them.
+   */
+  public static Policy createForImport(
+      ModelSpec spec, OptimizerConfig opt, LoraConfig lora, long seed) {
+    return new Policy(spec, opt, seed, false, DataType.FLOAT, lora, null);
   }
 
   /** Same, in another floating-point type (DOUBLE for finite-difference gradient checks). */
@@ -657,12 +684,26 @@ public final class Policy implements AutoCloseable {
   // ------------------------------------------------------------------ sampling
 
   /**
-   * Samples up to {@code maxNewTokens} per prompt with the KV cache: the prompts are left-padded
-   * and prefilled in one forward pass, then one decode step per new token for all rows. Row i draws
-   * from its own RNG seeded by {@code rowSeeds[i]}.
+   * Samples up to {@code maxNewTokens} per prompt with the KV cache: the distinct prompts are
+   * left-padded and prefilled in one forward pass (rows with the same prompt, e.g. a group's G
+   * samples, share its keys and values), then one decode step per new token for all rows. Row i
+   * draws from its own RNG seeded by {@code rowSeeds[i]}.
    */
   public synchronized Generation generate(int[][] prompts, SamplingParams params, long[] rowSeeds) {
     return decodeLoop(prompts, params, rowSeeds, true, null);
+  }
+
+  /**
+   * Whether rows with identical prompts share one prefill and one prompt block of the KV cache (on
+   * by default; the results are bit-identical either way, tests compare them).
+   */
+  synchronized void sharePrompts(boolean on) {
+    generator.sharePrompts(on);
+  }
+
+  /** Rows' draws run in this many parallel slices (default: the BLAS threads; same draws). */
+  synchronized void samplingThreads(int n) {
+    generator.samplingThreads(n);
   }
 
   /**
@@ -704,13 +745,24 @@ public final class Policy implements AutoCloseable {
     return model.params().shapes();
   }
 
-  /** Independent instance with the same weights and optimizer settings; fresh optimizer state. */
+  /**
+   * Independent instance with the same weights and optimizer settings; fresh optimizer state. Under
+   * LoRA the copy reads this policy's frozen base weights, not a copy of them (a sampler and its
+   * trainer hold one base: 540 MB less for SmolLM2-135M), and has its own adapters; importing base
+   * weights into either then changes both, which is why samplers sync the adapters alone.
+   */
   public synchronized Policy copy() {
     checkOpen();
-    Policy p = new Policy(spec, optimizer.config(), null, dtype, lora);
+    Policy p;
+    if (lora.enabled()) {
+      p = new Policy(spec, optimizer.config(), null, false, dtype, lora, model.params());
+      p.importWeights(adapterWeights());
+    } else {
+      p = new Policy(spec, optimizer.config(), null, dtype, lora);
+      p.importWeights(exportWeights());
+    }
     p.base = base;
     p.setPassLayout(layout);
-    p.importWeights(exportWeights());
     p.setLearningRate(optimizer.learningRate());
     return p;
   }

@@ -49,7 +49,13 @@ public final class InProcessRolloutPool implements RolloutPool {
 
   @Override
   public String description() {
-    return "in-process, " + workers.size() + (workers.size() == 1 ? " thread" : " threads");
+    int blas = org.tokenrl.core.Threads.blas();
+    return "in-process, "
+        + workers.size()
+        + (workers.size() == 1 ? " thread" : " threads")
+        + " x "
+        + blas
+        + (blas == 1 ? " BLAS thread" : " BLAS threads");
   }
 
   /** Submits one contiguous slice per worker thread; the batch is assembled in await. */

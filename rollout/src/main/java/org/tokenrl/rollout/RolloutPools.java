@@ -3,6 +3,7 @@ package org.tokenrl.rollout;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.ServiceLoader;
+import org.tokenrl.core.Threads;
 
 /**
  * Chooses the pool named by {@code distributed.backend}: {@code local}, or a registered provider.
@@ -15,8 +16,8 @@ public final class RolloutPools {
   public static RolloutPool create(RolloutPoolContext context) {
     String backend = context.config().getString("distributed.backend");
     if (backend.equals(LOCAL)) {
-      return new InProcessRolloutPool(
-          context.policy(), context.config().getInt("rollout.workers"), context.allocator());
+      int workers = Threads.rolloutWorkers(context.config().getInt("rollout.workers"));
+      return new InProcessRolloutPool(context.policy(), workers, context.allocator());
     }
     return provider(backend).create(context);
   }

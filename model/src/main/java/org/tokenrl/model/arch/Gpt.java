@@ -82,12 +82,21 @@ public final class Gpt implements Transformer {
       Long seed,
       LoraConfig lora,
       LoraAdapter.State loraState) {
+    this(cfg, new Params(dtype, seed != null), seed, lora, loraState);
+  }
+
+  /**
+   * The same over {@code params} (empty; drawing weights or zeros as it was made to, possibly
+   * sharing a frozen base with another model), with LoRA adapters drawn from {@code seed}.
+   */
+  public Gpt(
+      GptConfig cfg, Params params, Long seed, LoraConfig lora, LoraAdapter.State loraState) {
     this.cfg = cfg;
-    this.p = new Params(dtype, seed != null);
-    init(seed);
+    this.p = params;
     if (lora.enabled()) {
-      p.freezeAll(); // before the layers read their gradient buffers (null = frozen)
+      p.freezeAll(); // before the weights and the layers (they read their gradient buffers once)
     }
+    init(seed);
     wte = new Embedding(p, "wte");
     wpe = new Embedding(p, "wpe");
     blocks = new Block[cfg.layers()];
@@ -189,16 +198,15 @@ public final class Gpt implements Transformer {
   }
 
   @Override
-  public KvCache newCache(int rows, int capacity) {
-    return new KvCache(cfg.layers(), rows, cfg.heads(), cfg.headDim(), capacity, p.dtype);
+  public KvCache newCache(int[] blockOf, int capacity) {
+    return new KvCache(cfg.layers(), cfg.heads(), cfg.headDim(), blockOf, capacity);
   }
 
   @Override
   public INDArray prefill(Batch prompts, KvCache cache) {
     INDArray hidden = forward(prompts, false);
     for (int l = 0; l < blocks.length; l++) {
-      KvCache.slots(cache.keys[l], 0, prompts.slots).assign(blocks[l].attn.keys());
-      KvCache.slots(cache.values[l], 0, prompts.slots).assign(blocks[l].attn.values());
+      cache.storePrompts(l, blocks[l].attn.keys(), blocks[l].attn.values(), prompts);
     }
     cache.prefilled(prompts);
     return hidden;
@@ -206,14 +214,12 @@ public final class Gpt implements Transformer {
 
   @Override
   public INDArray decode(int[] tokens, int[] positions, KvCache cache) {
-    INDArray mask = cache.stepMask(); // [B, 1, 1, C], slots [0, len) in use
-    int len = cache.length() + 1;
     INDArray x = wte.forward(tokens, false).addi(wpe.forward(positions, false)); // [B, d]
     for (int l = 0; l < blocks.length; l++) {
       Block b = blocks[l];
       INDArray h = b.ln1.forward(x, false);
       cache.write(l, b.wk.forward(h, false), b.wv.forward(h, false));
-      INDArray a = b.attn.decode(b.wq.forward(h, false), cache.keys[l], cache.values[l], len, mask);
+      INDArray a = b.attn.decode(b.wq.forward(h, false), cache, l);
       x = x.add(b.wo.forward(a, false));
       INDArray u = b.w1.forward(b.ln2.forward(x, false), false);
       x = x.add(b.w2.forward(b.gelu.forward(u, false), false));

@@ -41,6 +41,7 @@ public final class Llama implements Transformer {
   private final Rope rope;
   private final String head;
   private Rope.Angles angles;
+  private Batch prefillBatch; // the batch of a prefill, whose slots the cache keeps
   private int n;
   private int t;
 
@@ -90,19 +91,28 @@ public final class Llama implements Transformer {
    */
   public Llama(
       LlamaConfig cfg, DataType dtype, Long seed, LoraConfig lora, LoraAdapter.State loraState) {
+    this(cfg, new Params(dtype, seed != null), seed, lora, loraState);
+  }
+
+  /**
+   * The same over {@code params} (empty; drawing weights or zeros as it was made to, possibly
+   * sharing a frozen base with another model), with LoRA adapters drawn from {@code seed}.
+   */
+  public Llama(
+      LlamaConfig cfg, Params params, Long seed, LoraConfig lora, LoraAdapter.State loraState) {
     this.cfg = cfg;
-    this.p = new Params(dtype, seed != null);
-    init(seed);
+    this.p = params;
     if (lora.enabled()) {
-      p.freezeAll(); // before the layers read their gradient buffers (null = frozen)
+      p.freezeAll(); // before the weights and the layers (they read their gradient buffers once)
     }
+    init(seed);
     embed = new Embedding(p, "model.embed_tokens.weight");
     layers = new Layer[cfg.numHiddenLayers()];
     for (int i = 0; i < layers.length; i++) {
       layers[i] = new Layer(p, i, cfg);
     }
     norm = new RmsNorm(p, "model.norm.weight", cfg.rmsNormEps());
-    rope = new Rope(cfg.headDim(), cfg.ropeTheta(), dtype);
+    rope = new Rope(cfg.headDim(), cfg.ropeTheta(), p.dtype);
     head = cfg.tieWordEmbeddings() ? "model.embed_tokens.weight" : "lm_head.weight";
     if (lora.enabled()) {
       java.util.LinkedHashMap<String, Linear> linears = new java.util.LinkedHashMap<>();
@@ -184,6 +194,7 @@ public final class Llama implements Transformer {
    * survives it), so scoring and prefill hold one layer's temporaries, not all 30 layers'.
    */
   private INDArray forward(Batch batch, boolean train, KvCache prefill) {
+    prefillBatch = batch;
     n = batch.rows;
     t = batch.slots;
     INDArray mask = batch.mask(p.dtype); // [N, 1, T, T]
@@ -206,8 +217,7 @@ public final class Llama implements Transformer {
     Layer l = layers[i];
     INDArray out = layerForward(l, x, mask, false);
     if (prefill != null) {
-      KvCache.slots(prefill.keys[i], 0, t).assign(l.attn.keys());
-      KvCache.slots(prefill.values[i], 0, t).assign(l.attn.values());
+      prefill.storePrompts(i, l.attn.keys(), l.attn.values(), prefillBatch);
     }
     return out;
   }
@@ -251,9 +261,8 @@ public final class Llama implements Transformer {
   }
 
   @Override
-  public KvCache newCache(int rows, int capacity) {
-    return new KvCache(
-        layers.length, rows, cfg.numKeyValueHeads(), cfg.headDim(), capacity, p.dtype);
+  public KvCache newCache(int[] blockOf, int capacity) {
+    return new KvCache(layers.length, cfg.numKeyValueHeads(), cfg.headDim(), blockOf, capacity);
   }
 
   @Override
@@ -265,8 +274,6 @@ public final class Llama implements Transformer {
 
   @Override
   public INDArray decode(int[] tokens, int[] positions, KvCache cache) {
-    INDArray mask = cache.stepMask(); // [B, 1, 1, C], slots [0, len) in use
-    int len = cache.length() + 1;
     Rope.Angles step = rope.angles(positions);
     INDArray x = embed.forward(tokens, false); // [B, d]
     for (int i = 0; i < layers.length; i++) {
@@ -275,7 +282,7 @@ public final class Llama implements Transformer {
       INDArray k = rope.forward(l.k.forward(h, false), step);
       cache.write(i, k, l.v.forward(h, false));
       INDArray q = rope.forward(l.q.forward(h, false), step);
-      INDArray a = l.attn.decode(q, cache.keys[i], cache.values[i], len, mask);
+      INDArray a = l.attn.decode(q, cache, i);
       x = x.add(l.o.forward(a, false));
       INDArray h2 = l.postNorm.forward(x, false);
       INDArray m = l.swiglu.forward(l.gate.forward(h2, false), l.up.forward(h2, false), false);

@@ -32,18 +32,22 @@ public interface Transformer {
 
   INDArray headGrad();
 
-  /** An empty cache for {@code rows} sequences of up to {@code capacity} slots. */
-  KvCache newCache(int rows, int capacity);
+  /**
+   * An empty cache for {@code blockOf.length} rows, row i reading prompt block {@code blockOf[i]},
+   * with room for {@code capacity} generated tokens per row.
+   */
+  KvCache newCache(int[] blockOf, int capacity);
 
   /**
-   * The forward pass over a left-padded prompt batch that also writes every layer's keys and values
-   * into the (empty) cache; returns the hidden states [R, d] as {@link #forward} does.
+   * The forward pass over a left-padded batch of the cache's next prompt blocks (row j = the next
+   * block not yet prefilled, in order) that also stores every layer's keys and values as those
+   * blocks; returns the hidden states [R, d] as {@link #forward} does.
    */
   INDArray prefill(Batch prompts, KvCache cache);
 
   /**
-   * One new token per row at the cache's next slot: tokens [B], positions [B] -> hidden [B, d].
-   * Writes the token's keys/values into the cache and advances it.
+   * One new token per row at the cache's next tail slot: tokens [B], positions [B] -> hidden [B,
+   * d]. Writes the token's keys/values into the cache and advances it.
    */
   INDArray decode(int[] tokens, int[] positions, KvCache cache);
 }

@@ -120,7 +120,7 @@ public record PretrainedModel(
    * The same with LoRA adapters on the (frozen) loaded weights; adapters drawn from {@code seed}.
    */
   public Policy newPolicy(OptimizerConfig optimizer, LoraConfig lora, long seed) {
-    Policy policy = Policy.create(config, optimizer, seed, lora);
+    Policy policy = Policy.createForImport(config, optimizer, lora, seed);
     policy.importWeights(weights);
     if (lora.enabled()) {
       try {
@@ -134,7 +134,7 @@ public record PretrainedModel(
 
   /** A float32 llama policy holding these weights (they replace the seeded initialisation). */
   public Policy newPolicy(OptimizerConfig optimizer) {
-    Policy policy = Policy.create(config, optimizer, 0L);
+    Policy policy = Policy.createForImport(config, optimizer, LoraConfig.NONE, 0L);
     policy.importWeights(weights);
     return policy;
   }

@@ -1,7 +1,6 @@
 package org.tokenrl.model.nn;
 
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.indexing.NDArrayIndex;
 
 /**
  * Scaled dot-product attention with grouped-query heads (H query heads share G key/value heads, H =
@@ -116,30 +115,15 @@ public final class Attention {
   }
 
   /**
-   * One new query per row against a cache: q [B, H·hd], caches [B, G, C, hd] of which the first
-   * {@code len} slots are used, mask [B, 1, 1, C] of which the same -> [B, H·hd].
+   * One new query per row against a {@link KvCache} that already holds this token's keys and
+   * values: q [B, H·hd] -> [B, H·hd]. Each row attends to its prompt block and its generated slots
+   * (the one just written included); see {@link KvCache#attend}.
    */
-  public INDArray decode(INDArray q, INDArray kCache, INDArray vCache, int len, INDArray mask) {
+  public INDArray decode(INDArray q, KvCache cache, int layer) {
     long b = q.size(0);
-    INDArray out = Ops.empty(q.dataType(), b, (long) heads * headDim);
-    if (CpuKernels.attendOneQuery(q, kCache, vCache, len, mask, heads, scale, out)) {
-      return out;
-    }
-    INDArray kUsed =
-        kCache.get(NDArrayIndex.all(), NDArrayIndex.all(), NDArrayIndex.interval(0, len));
-    INDArray vUsed =
-        vCache.get(NDArrayIndex.all(), NDArrayIndex.all(), NDArrayIndex.interval(0, len));
-    INDArray q4 = q.reshape('c', b, kvHeads, rep, headDim);
-    INDArray maskUsed =
-        mask.get(
-            NDArrayIndex.all(),
-            NDArrayIndex.all(),
-            NDArrayIndex.all(),
-            NDArrayIndex.interval(0, len));
-    INDArray s = Ops.bmm(q4, false, kUsed, true).muli(scale).addi(maskUsed); // [B, G, rep, len]
-    INDArray p = Ops.softmaxLast(s);
-    INDArray o = Ops.bmm(p, false, vUsed, false); // [B, G, rep, hd]
-    return o.reshape('c', b, (long) heads * headDim);
+    double[] out = new double[(int) (b * heads * headDim)];
+    cache.attend(layer, Tensors.toDoubles(q), heads, cache.length() + 1, scale, out);
+    return Tensors.fromDoubles(out, q.dataType(), b, (long) heads * headDim);
   }
 
   /** [N·T, nh·hd] -> [N, nh, T, hd] (a copy in the new order). */

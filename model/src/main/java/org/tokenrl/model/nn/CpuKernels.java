@@ -12,7 +12,8 @@ import org.tokenrl.model.arch.Batch;
 
 /**
  * Inference kernels for the CPU backend: the normalisations, rotary embedding, SwiGLU and the
- * one-query attention of a decode step, as plain loops over the arrays' own memory.
+ * attention of a pass, as plain loops over the arrays' own memory (a decode step's one-query
+ * attention runs in {@link KvCache}).
  *
  * <p>Why: at decode shapes (one row per sequence) an ND4J op costs 10-40 µs of dispatch and
  * allocation whatever its size (measured: a workspace allocation alone 11 µs), so a 9-op LayerNorm
@@ -372,97 +373,6 @@ public final class CpuKernels {
   }
 
   /**
-   * One query per row against a KV cache: q [B, H·hd]; caches [B, G, C, hd] of which the first
-   * {@code len} slots are used; mask [B, 1, 1, L ≥ len] additive (0 or {@link Batch#MASKED}); out
-   * [B, H·hd]. Query head h reads key/value head h / rep. The two products per (row, group) are
-   * BLAS calls on the cache's own memory (no strided views, no copies); the masked softmax runs
-   * here, in double.
-   */
-  static boolean attendOneQuery(
-      INDArray q,
-      INDArray kCache,
-      INDArray vCache,
-      int len,
-      INDArray mask,
-      int heads,
-      double scale,
-      INDArray out) {
-    DataType type = q.dataType();
-    Buf m = Buf.of(mask);
-    if (!enabled
-        || !Buf.usable(q)
-        || !Buf.usable(kCache)
-        || !Buf.usable(vCache)
-        || !Buf.usable(out)
-        || m == null
-        || kCache.dataType() != type
-        || vCache.dataType() != type
-        || out.dataType() != type) {
-      return false;
-    }
-    int b = (int) kCache.size(0);
-    int groups = (int) kCache.size(1);
-    int capacity = (int) kCache.size(2);
-    int hd = (int) kCache.size(3);
-    int rep = heads / groups;
-    int maskRow = (int) mask.size(mask.rank() - 1); // slots a mask row spans (>= len)
-    INDArray scores = Ops.empty(type, (long) b * groups * rep, len);
-    Buf s = Buf.of(scores);
-    Pointer qp = CpuBlas.pointer(q);
-    Pointer kp = CpuBlas.pointer(kCache);
-    Pointer vp = CpuBlas.pointer(vCache);
-    Pointer sp = CpuBlas.pointer(scores);
-    Pointer op = CpuBlas.pointer(out);
-    float[] block = new float[rep * len];
-    float[] maskRowValues = new float[len];
-    for (int row = 0; row < b; row++) {
-      m.read(row * maskRow, maskRowValues, len);
-      for (int g = 0; g < groups; g++) {
-        long cacheAt = ((long) row * groups + g) * capacity * hd;
-        long queryAt = ((long) row * heads + (long) g * rep) * hd;
-        long scoreAt = ((long) row * groups + g) * rep * len;
-        CpuBlas.call(
-            type,
-            false,
-            true,
-            rep,
-            len,
-            hd,
-            scale,
-            qp.position(queryAt),
-            hd,
-            kp.position(cacheAt),
-            hd,
-            0.0,
-            sp.position(scoreAt),
-            len);
-        s.read((int) scoreAt, block, rep * len);
-        for (int r = 0; r < rep; r++) {
-          softmaxRow(block, r * len, len, maskRowValues, 0);
-        }
-        s.write((int) scoreAt, block, rep * len);
-        CpuBlas.call(
-            type,
-            false,
-            false,
-            rep,
-            hd,
-            len,
-            1.0,
-            sp.position(scoreAt),
-            len,
-            vp.position(cacheAt),
-            hd,
-            0.0,
-            op.position(queryAt),
-            hd);
-      }
-    }
-    Ops.free(scores);
-    return true;
-  }
-
-  /**
    * Attention of one pass: q [R, H·hd], k and v [R, G·hd] with R = N·T rows, mask [N, 1, T, T]
    * additive (causal plus padding). Writes out [R, H·hd] and the probabilities p [N, H, T, T] the
    * backward pass needs. Heads are read in place with the rows' stride (no [N, H, T, hd] copies);
@@ -747,27 +657,6 @@ public final class CpuKernels {
     }
     FloatPointer p = (FloatPointer) CpuBlas.pointer(x);
     return openblas_nolapack.cblas_dsdot((int) x.length(), p, 1, p, 1);
-  }
-
-  /** cache [B, G, C, hd] at {@code slot} = kv [B, G·hd]: one decode step's keys or values. */
-  static boolean writeSlot(INDArray cache, int slot, INDArray kv) {
-    Buf to = Buf.of(cache);
-    Buf from = Buf.of(kv);
-    if (to == null || from == null || cache.dataType() != kv.dataType()) {
-      return false;
-    }
-    int rows = (int) cache.size(0);
-    int groups = (int) cache.size(1);
-    int capacity = (int) cache.size(2);
-    int hd = (int) cache.size(3);
-    float[] head = new float[hd];
-    for (int r = 0; r < rows; r++) {
-      for (int g = 0; g < groups; g++) {
-        from.read((r * groups + g) * hd, head, hd);
-        to.write(((r * groups + g) * capacity + slot) * hd, head, hd);
-      }
-    }
-    return true;
   }
 
   /**

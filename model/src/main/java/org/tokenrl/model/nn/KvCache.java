@@ -1,96 +1,225 @@
 package org.tokenrl.model.nn;
 
-import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.factory.Nd4j;
-import org.nd4j.linalg.indexing.NDArrayIndex;
 import org.tokenrl.model.arch.Batch;
 
 /**
- * Per-layer keys and values of B sequences, [B, G, C, hd] with G the key/value heads (a GQA cache
- * is n_kv_heads wide, not n_heads), and an additive mask [B, 1, 1, C] that hides pad slots and
- * slots not written yet. Slots fill left to right; every row writes its next token at the same
- * slot, which is why prompts are prefilled left-padded.
+ * Per-layer keys and values of B sequences that may share prompts: one prompt block per distinct
+ * prompt, written once by the prefill, and one tail per row for the tokens it generates. Row i
+ * reads prompt block {@code blockOf[i]} and then its own tail, so the G samples of a group read one
+ * copy of their prompt's keys and values (G = 8 rows, ~45 of ~60 tokens shared: the prefill and the
+ * cache shrink by about 8x for the prompt part). Without shared prompts every row is its own block,
+ * and the arithmetic is the same: a row's numbers never depend on which rows share its block.
+ *
+ * <p>Layout (kv = key/value heads, hd = head dim, L = a block's prompt length, C = tail capacity):
+ * keys are stored transposed, [kv, hd, L] and [kv, hd, C], so a query's scores are axpy loops over
+ * slots; values as [kv, L, hd] and [kv, C, hd], so the weighted sum is an axpy over hd. Values are
+ * held in double whatever the model's type (the one-query attention accumulates in double), on the
+ * Java heap: a decode step reads and writes them without ND4J calls.
  */
 public final class KvCache implements AutoCloseable {
-  public final INDArray[] keys;
-  public final INDArray[] values;
-  final INDArray mask;
-  final int capacity;
+  private final int layers;
+  private final int kvHeads;
+  private final int headDim;
+  private final int capacity;
+  private final int[] blockOf;
+  private final int blocks;
+  private final double[][][] promptKeys; // [layer][block] -> [kv, hd, L]
+  private final double[][][] promptValues; // [layer][block] -> [kv, L, hd]
+  private final double[][] tailKeys; // [layer] -> [B, kv, hd, C]
+  private final double[][] tailValues; // [layer] -> [B, kv, C, hd]
+  private final int[] promptLength; // [block]
+  private int filledBlocks; // prompt blocks prefilled so far
   private int length;
 
-  public KvCache(int layers, int rows, int kvHeads, int headDim, int capacity, DataType dtype) {
+  /**
+   * A cache for {@code blockOf.length} rows, row i reading prompt block {@code blockOf[i]} (blocks
+   * numbered 0..max), with room for {@code capacity} generated tokens per row.
+   */
+  public KvCache(int layers, int kvHeads, int headDim, int[] blockOf, int capacity) {
+    this.layers = layers;
+    this.kvHeads = kvHeads;
+    this.headDim = headDim;
     this.capacity = capacity;
-    keys = new INDArray[layers];
-    values = new INDArray[layers];
-    for (int l = 0; l < layers; l++) {
-      keys[l] = Nd4j.zeros(dtype, rows, kvHeads, capacity, headDim);
-      values[l] = Nd4j.zeros(dtype, rows, kvHeads, capacity, headDim);
+    this.blockOf = blockOf.clone();
+    int max = -1;
+    for (int b : blockOf) {
+      max = Math.max(max, b);
     }
-    mask = Nd4j.valueArrayOf(new long[] {rows, 1, 1, capacity}, Batch.MASKED, dtype);
+    this.blocks = max + 1;
+    int rows = blockOf.length;
+    promptKeys = new double[layers][blocks][];
+    promptValues = new double[layers][blocks][];
+    tailKeys = new double[layers][];
+    tailValues = new double[layers][];
+    for (int l = 0; l < layers; l++) {
+      tailKeys[l] = new double[rows * kvHeads * headDim * capacity];
+      tailValues[l] = new double[rows * kvHeads * headDim * capacity];
+    }
+    promptLength = new int[blocks];
   }
 
+  public int rows() {
+    return blockOf.length;
+  }
+
+  public int blocks() {
+    return blocks;
+  }
+
+  /** Generated tokens written per row so far. */
   public int length() {
     return length;
   }
 
-  /** After a prefill of {@code prompts}: slots [0, T) written, the pad slots stay hidden. */
-  public void prefilled(Batch prompts) {
-    for (int i = 0; i < prompts.rows; i++) {
-      mask.get(
-              NDArrayIndex.point(i),
-              NDArrayIndex.all(),
-              NDArrayIndex.all(),
-              NDArrayIndex.interval(prompts.offset[i], prompts.offset[i] + prompts.length[i]))
-          .assign(0);
+  /**
+   * Stores layer l's keys and values of a prefill pass over the next {@code prompts.rows} prompt
+   * blocks: k and v [N, kv, T, hd] of the left-padded batch {@code prompts}; only each prompt's
+   * real slots are kept. {@link #prefilled} moves past the blocks once every layer is stored.
+   */
+  public void storePrompts(int layer, INDArray k, INDArray v, Batch prompts) {
+    if (filledBlocks + prompts.rows > blocks) {
+      throw new IllegalArgumentException(
+          "prefill of "
+              + prompts.rows
+              + " prompts after "
+              + filledBlocks
+              + " for a cache of "
+              + blocks
+              + " prompt blocks");
     }
-    length = prompts.slots;
+    double[] kAll = Tensors.toDoubles(k);
+    double[] vAll = Tensors.toDoubles(v);
+    int t = prompts.slots;
+    for (int row = 0; row < prompts.rows; row++) {
+      int u = filledBlocks + row;
+      int len = prompts.length[row];
+      int off = prompts.offset[row];
+      double[] kb = new double[kvHeads * headDim * len];
+      double[] vb = new double[kvHeads * len * headDim];
+      for (int g = 0; g < kvHeads; g++) {
+        for (int s = 0; s < len; s++) {
+          int src = ((row * kvHeads + g) * t + off + s) * headDim;
+          for (int d = 0; d < headDim; d++) {
+            kb[(g * headDim + d) * len + s] = kAll[src + d];
+          }
+          System.arraycopy(vAll, src, vb, (g * len + s) * headDim, headDim);
+        }
+      }
+      promptKeys[layer][u] = kb;
+      promptValues[layer][u] = vb;
+      promptLength[u] = len;
+    }
   }
 
-  /** Layer l's cache slots [0, slots) as a view [B, G, slots, hd]. */
-  public static INDArray slots(INDArray cache, int from, int to) {
-    return cache.get(
-        NDArrayIndex.all(),
-        NDArrayIndex.all(),
-        NDArrayIndex.interval(from, to),
-        NDArrayIndex.all());
+  /** After a prefill pass of {@code prompts}: its blocks are complete in every layer. */
+  public void prefilled(Batch prompts) {
+    filledBlocks += prompts.rows;
   }
 
-  /** Writes k, v [B, G·hd] of layer l at the next slot (advance() moves past it). */
+  /** Writes k, v [B, kv·hd] of layer l at every row's next tail slot (advance() moves past it). */
   public void write(int layer, INDArray k, INDArray v) {
     if (length >= capacity) {
       throw new IllegalStateException("KV cache full (" + capacity + " slots)");
     }
-    if (CpuKernels.writeSlot(keys[layer], length, k)
-        && CpuKernels.writeSlot(values[layer], length, v)) {
-      return;
+    if (filledBlocks != blocks) {
+      throw new IllegalStateException(filledBlocks + " of " + blocks + " prompt blocks prefilled");
     }
-    long b = k.size(0);
-    long g = keys[layer].size(1);
-    long hd = keys[layer].size(3);
-    slots(keys[layer], length, length + 1).assign(k.reshape('c', b, g, 1, hd));
-    slots(values[layer], length, length + 1).assign(v.reshape('c', b, g, 1, hd));
-  }
-
-  /**
-   * Opens the slot being written and returns the whole mask [B, 1, 1, C]: its first length + 1
-   * slots are the ones in use.
-   */
-  public INDArray stepMask() {
-    mask.get(NDArrayIndex.all(), NDArrayIndex.all(), NDArrayIndex.all(), NDArrayIndex.point(length))
-        .assign(0);
-    return mask;
+    double[] kr = Tensors.toDoubles(k);
+    double[] vr = Tensors.toDoubles(v);
+    double[] tk = tailKeys[layer];
+    double[] tv = tailValues[layer];
+    int rows = blockOf.length;
+    for (int i = 0; i < rows; i++) {
+      for (int g = 0; g < kvHeads; g++) {
+        int src = (i * kvHeads + g) * headDim;
+        int kAt = (i * kvHeads + g) * headDim * capacity + length;
+        for (int d = 0; d < headDim; d++) {
+          tk[kAt + d * capacity] = kr[src + d];
+        }
+        System.arraycopy(vr, src, tv, ((i * kvHeads + g) * capacity + length) * headDim, headDim);
+      }
+    }
   }
 
   public void advance() {
     length++;
   }
 
-  @Override
-  public void close() {
-    for (int l = 0; l < keys.length; l++) {
-      Ops.free(keys[l], values[l]);
+  /**
+   * Attention of one new query per row over its prompt block and its tail slots [0, tail): q [B,
+   * H·hd] -> out [B, H·hd], H = rep·kv query heads, query head h reading key/value head h / rep.
+   * Scores over both parts go into one row before the softmax, so it is the exact softmax over all
+   * slots the row sees; every sum runs in a fixed order (over hd for a score, prompt slots then
+   * tail slots for the output), so a row's result does not depend on the other rows.
+   */
+  void attend(int layer, double[] q, int heads, int tail, double scale, double[] out) {
+    int rep = heads / kvHeads;
+    int rows = blockOf.length;
+    int maxPrompt = 0;
+    for (int len : promptLength) {
+      maxPrompt = Math.max(maxPrompt, len);
     }
-    Ops.free(mask);
+    double[] s = new double[maxPrompt + tail];
+    double[] tk = tailKeys[layer];
+    double[] tv = tailValues[layer];
+    for (int i = 0; i < rows; i++) {
+      int u = blockOf[i];
+      int plen = promptLength[u];
+      double[] pk = promptKeys[layer][u];
+      double[] pv = promptValues[layer][u];
+      int n = plen + tail;
+      for (int g = 0; g < kvHeads; g++) {
+        int pkAt = g * headDim * plen;
+        int tkAt = (i * kvHeads + g) * headDim * capacity;
+        int pvAt = g * plen * headDim;
+        int tvAt = (i * kvHeads + g) * capacity * headDim;
+        for (int r = 0; r < rep; r++) {
+          int qAt = (i * heads + g * rep + r) * headDim;
+          java.util.Arrays.fill(s, 0, n, 0.0);
+          for (int d = 0; d < headDim; d++) {
+            double qd = q[qAt + d];
+            int pRow = pkAt + d * plen;
+            for (int j = 0; j < plen; j++) {
+              s[j] += qd * pk[pRow + j];
+            }
+            int tRow = tkAt + d * capacity;
+            for (int j = 0; j < tail; j++) {
+              s[plen + j] += qd * tk[tRow + j];
+            }
+          }
+          double max = Double.NEGATIVE_INFINITY;
+          for (int j = 0; j < n; j++) {
+            s[j] *= scale;
+            max = Math.max(max, s[j]);
+          }
+          double total = 0;
+          for (int j = 0; j < n; j++) {
+            s[j] = Math.exp(s[j] - max);
+            total += s[j];
+          }
+          double inv = 1.0 / total;
+          java.util.Arrays.fill(out, qAt, qAt + headDim, 0.0);
+          for (int j = 0; j < plen; j++) {
+            double p = s[j] * inv;
+            int at = pvAt + j * headDim;
+            for (int d = 0; d < headDim; d++) {
+              out[qAt + d] += p * pv[at + d];
+            }
+          }
+          for (int j = 0; j < tail; j++) {
+            double p = s[plen + j] * inv;
+            int at = tvAt + j * headDim;
+            for (int d = 0; d < headDim; d++) {
+              out[qAt + d] += p * tv[at + d];
+            }
+          }
+        }
+      }
+    }
   }
+
+  /** The Java arrays are the garbage collector's; nothing native to free. */
+  @Override
+  public void close() {}
 }

@@ -22,6 +22,23 @@ public final class Tensors {
     return contiguous(a).data().asDouble();
   }
 
+  /** A c-ordered array of {@code dtype} and {@code shape} holding {@code data} (rounded to it). */
+  static INDArray fromDoubles(double[] data, DataType dtype, long... shape) {
+    INDArray a = Ops.empty(dtype, shape);
+    ByteBuffer bytes = a.data().asNio().order(ByteOrder.nativeOrder());
+    if (dtype == DataType.DOUBLE) {
+      bytes.asDoubleBuffer().put(data);
+    } else if (dtype == DataType.FLOAT) {
+      FloatBuffer f = bytes.asFloatBuffer();
+      for (int i = 0; i < data.length; i++) {
+        f.put(i, (float) data[i]);
+      }
+    } else {
+      a.assign(Nd4j.create(data, shape, 'c'));
+    }
+    return a;
+  }
+
   public static float[] toFloats(INDArray a) {
     return contiguous(a).data().asFloat();
   }

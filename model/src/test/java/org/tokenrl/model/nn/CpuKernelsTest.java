@@ -283,54 +283,6 @@ class CpuKernelsTest {
   }
 
   @Test
-  void oneQueryAttentionAndCacheWritesMatchNd4jOps() {
-    for (DataType type : new DataType[] {DataType.FLOAT}) { // the kernels take float arrays
-      Nd4j.getRandom().setSeed(5);
-      int b = 3;
-      int heads = 6;
-      int groups = 2;
-      int hd = 4;
-      int capacity = 9;
-      int len = 7;
-      Attention attn = new Attention(heads, groups, hd);
-      INDArray q = Nd4j.randn(type, b, heads * hd);
-      INDArray keys = Nd4j.randn(type, b, groups, capacity, hd);
-      INDArray values = Nd4j.randn(type, b, groups, capacity, hd);
-      INDArray mask = Nd4j.zeros(type, b, 1, 1, capacity);
-      mask.putScalar(new long[] {0, 0, 0, 0}, Batch.MASKED); // a pad slot of row 0
-      mask.putScalar(new long[] {2, 0, 0, 1}, Batch.MASKED);
-      assertSame(bothWays(() -> attn.decode(q, keys, values, len, mask)), type, "attention");
-      assertTrue(CpuKernels.attendOneQuery(q, keys, values, len, mask, heads, 0.5, q.ulike()));
-      assertTrue(
-          CpuKernels.writeSlot(
-              keys.dup(),
-              3,
-              q.get(
-                      org.nd4j.linalg.indexing.NDArrayIndex.all(),
-                      org.nd4j.linalg.indexing.NDArrayIndex.interval(0, groups * hd))
-                  .dup()));
-
-      INDArray kv = Nd4j.randn(type, b, groups * hd);
-      INDArray[] caches =
-          bothWays(
-              () -> {
-                INDArray cache = keys.dup();
-                try (KvCache c = new KvCache(1, b, groups, hd, capacity, type)) {
-                  c.keys[0].assign(cache);
-                  c.values[0].assign(cache);
-                  for (int i = 0; i < 4; i++) {
-                    c.advance();
-                  }
-                  c.write(0, kv, kv.mul(2));
-                  return Nd4j.concat(0, c.keys[0].dup(), c.values[0].dup());
-                }
-              });
-      assertSame(caches, type, "cache write");
-      assertFalse(caches[0].equals(Nd4j.concat(0, keys, keys)), "the write changed the cache");
-    }
-  }
-
-  @Test
   void generationsWithAndWithoutKernelsAgree() {
     LlamaConfig gqa = new LlamaConfig(13, 16, 24, 2, 4, 2, 4, 1e-5, 500, true, 32, false);
     GptConfig gpt = new GptConfig(13, 16, 2, 2, 32, 24);

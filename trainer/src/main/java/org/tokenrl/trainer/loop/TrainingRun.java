@@ -152,6 +152,9 @@ public final class TrainingRun {
   /** Trains to the configured number of steps; returns the final held-out accuracy. */
   public double run(boolean resume) {
     long done = startPolicy(resume);
+    // A pretrained model arrives as float[] on the heap (540 MB for SmolLM2-135M), garbage once
+    // imported: a full collection now lets the heap shrink before training's native memory grows.
+    System.gc();
     policy.setPassTokens(spec.trainer().microBatchTokens());
     policy.setPassLayout(spec.trainer().passLayout());
     codec = new PromptCodec(tokenizer, ChatFormat.of(spec.chat(), spec.model().path(), tokenizer));

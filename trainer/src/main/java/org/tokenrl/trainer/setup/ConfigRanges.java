@@ -84,7 +84,7 @@ final class ConfigRanges {
     RANGES.put("optimizer.eps", POSITIVE);
     RANGES.put("optimizer.weight_decay", AT_LEAST_0);
     RANGES.put("optimizer.grad_clip", AT_LEAST_0);
-    RANGES.put("rollout.workers", AT_LEAST_1);
+    RANGES.put("rollout.workers", AT_LEAST_0);
     RANGES.put("rollout.temperature", POSITIVE);
     RANGES.put("rollout.top_k", AT_LEAST_0);
     RANGES.put("rollout.top_p", new Range(0, true, 1, false));
