@@ -1,10 +1,11 @@
 package org.tokenrl.cli;
 
+import com.typesafe.config.Config;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import org.tokenrl.core.ConfigException;
+import java.util.Set;
 import org.tokenrl.core.ConfigLoader;
 import org.tokenrl.core.DurableFiles;
 import org.tokenrl.core.Plugins;
@@ -13,6 +14,7 @@ import org.tokenrl.core.ResolvedConfig;
 import org.tokenrl.runlog.RunDirectory;
 import org.tokenrl.runlog.RunLock;
 import org.tokenrl.trainer.loop.TrainingRun;
+import org.tokenrl.trainer.setup.RunInputs;
 import org.tokenrl.trainer.setup.RunStart;
 import org.tokenrl.trainer.setup.StartChecks;
 import picocli.CommandLine.Command;
@@ -42,12 +44,18 @@ final class TrainCommand extends CliCommand {
       An unknown key or a wrong type stops before any work (exit code 2).
 
       The run directory is runs/<run.name>-<time>/ (or trainer.run_dir=...): config.conf (the
-      resolved config), metrics.jsonl, TensorBoard events, train.log, checkpoints/.
+      resolved config), metrics.jsonl, TensorBoard events, train.log, checkpoints/, and
+      inputs.json (the config values and input files' digests --resume checks).
+
+      --resume refuses a run whose config.conf or input files (data, python rewards, plugins)
+      changed since it started, naming each change; trainer.steps (to extend a run), the
+      evaluation, checkpoint, logging and memory/parallelism keys may change freely.
 
       examples:
         ./tokenrl train configs/quickstart.conf
         ./tokenrl train configs/quickstart.conf algorithm=tempo trainer.steps=100
         ./tokenrl train --resume runs/quickstart-20261123-101500
+        ./tokenrl train --resume runs/quickstart-20261123-101500 --allow-changed task.path
         tensorboard --logdir runs\
       """;
 
@@ -62,6 +70,15 @@ final class TrainCommand extends CliCommand {
       description = "the run config, then overrides applied last")
   private List<String> words = new ArrayList<>();
 
+  @Option(
+      names = "--allow-changed",
+      split = ",",
+      paramLabel = "<key>",
+      description =
+          "with --resume: accept these changed inputs (config keys such as"
+              + " trainer.learning_rate, data keys such as task.path; 'all' for every change)")
+  private List<String> allowChanged = new ArrayList<>();
+
   @Override
   int execute() throws Exception {
     Path runFile = null;
@@ -75,6 +92,9 @@ final class TrainCommand extends CliCommand {
         return fail("unexpected argument '" + a + "' (overrides look like key=value)");
       }
     }
+    if (!allowChanged.isEmpty() && resume == null) {
+      return fail("--allow-changed goes with --resume <run dir>");
+    }
     ResolvedConfig resolved;
     RunDirectory dir;
     RunStart start = null; // a new run's, built and checked before its directory exists
@@ -82,55 +102,66 @@ final class TrainCommand extends CliCommand {
     // if the process dies): a second train, --resume, eval or export there is refused.
     RunLock lock = null;
     try {
-      try {
-        if (resume != null) {
-          if (runFile != null || !overrides.isEmpty()) {
-            return fail("--resume takes only the run directory; its config.conf is reused");
-          }
-          dir = RunDirectory.existing(resume);
-          lock = dir.lock();
-          resolved = ConfigLoader.loadResolved(dir.config());
-          Plugins.install(resolved.config());
-        } else {
-          if (runFile == null) {
-            return fail("missing run config (see ./tokenrl train --help)");
-          }
-          resolved = ConfigLoader.load(configRoot(runFile), runFile, overrides);
-          Plugins.install(resolved.config());
-          // Everything that can be checked is, before the run directory exists.
-          start = StartChecks.run(resolved.config(), ProjectRoot.get());
-          Path path =
-              RunDirectory.pathFor(
-                  resolved.config().getString("trainer.run_dir"),
-                  resolved.config().getString("run.name"));
-          lock = new RunDirectory(path).lock();
-          dir = RunDirectory.create(path);
-          DurableFiles.writeString(dir.config(), resolved.render());
+      if (resume != null) {
+        if (runFile != null || !overrides.isEmpty()) {
+          return fail("--resume takes only the run directory; its config.conf is reused");
         }
-        dir.cleanLeftovers(); // staging directories of a checkpoint save a kill -9 interrupted
-      } catch (ConfigException e) {
-        throw e;
-      } catch (Exception e) {
-        return fail(e.getMessage());
+        dir = RunDirectory.existing(resume);
+        lock = dir.lock();
+        resolved = ConfigLoader.loadResolved(dir.config());
+        Plugins.install(resolved.config());
+        checkInputs(dir, resolved.config());
+      } else {
+        if (runFile == null) {
+          return fail("missing run config (see ./tokenrl train --help)");
+        }
+        resolved = ConfigLoader.load(configRoot(runFile), runFile, overrides);
+        Plugins.install(resolved.config());
+        // Everything that can be checked is, before the run directory exists.
+        start = StartChecks.run(resolved.config(), ProjectRoot.get());
+        Path path =
+            RunDirectory.pathFor(
+                resolved.config().getString("trainer.run_dir"),
+                resolved.config().getString("run.name"));
+        lock = new RunDirectory(path).lock();
+        dir = RunDirectory.create(path);
+        DurableFiles.writeString(dir.config(), resolved.render());
+        // Recorded from config.conf as written, so a resume reads its values the same way.
+        RunInputs.of(ConfigLoader.loadResolved(dir.config()).config(), ProjectRoot.get())
+            .write(dir.path());
       }
-      try {
-        // A resumed run checks its config.conf itself, in the same order as a new run.
-        TrainingRun run =
-            start != null
-                ? new TrainingRun(start, dir, console())
-                : new TrainingRun(resolved.config(), dir, ProjectRoot.get(), console());
-        run.run(resume != null);
-      } catch (IllegalArgumentException | IllegalStateException e) {
-        // Bad settings the config schema cannot see (an algorithm value out of range, a data file
-        // with no usable pairs): one line that says what to change, no stack trace.
-        return fail(e.getMessage());
-      }
+      traceTo(dir.trainLog()); // an internal error's trace goes to the run's log from now on
+      dir.cleanLeftovers(); // staging directories of a checkpoint save a kill -9 interrupted
+      // A resumed run checks its config.conf itself, in the same order as a new run.
+      TrainingRun run =
+          start != null
+              ? new TrainingRun(start, dir, console())
+              : new TrainingRun(resolved.config(), dir, ProjectRoot.get(), console());
+      run.run(resume != null);
       return 0;
     } finally {
       if (lock != null) {
         lock.close();
       }
     }
+  }
+
+  /**
+   * A resume continues the experiment the run started: its config values and input files must be
+   * the ones recorded at its start (inputs.json), except keys that may change on resume and those
+   * given to --allow-changed. Accepted changes become the new record.
+   */
+  private void checkInputs(RunDirectory dir, Config config) {
+    RunInputs now = RunInputs.of(config, ProjectRoot.get());
+    RunInputs recorded = RunInputs.read(dir.path());
+    if (recorded != null) {
+      RunInputs.refuse(dir.path(), now.changesSince(recorded, Set.copyOf(allowChanged)));
+      List<RunInputs.Change> accepted = now.changesSince(recorded, Set.of());
+      if (!accepted.isEmpty()) {
+        console().err().println("tokenrl train: resuming with changed inputs: " + accepted);
+      }
+    }
+    now.write(dir.path());
   }
 
   /** The configs/ directory holding base.conf: the run config's folder or one above it. */

@@ -475,18 +475,20 @@ public final class TrainingRun {
   }
 
   private String stoppedMessage() {
-    String last =
-        dir.latestCheckpoint()
-            .map(p -> "the last checkpoint is " + p.getFileName())
-            .orElse("no checkpoint was written yet");
-    return "tokenrl: stopped during step "
-        + currentStep
-        + " of "
-        + total
-        + "; "
-        + last
-        + ". Continue with: ./tokenrl train --resume "
-        + dir.path();
+    String stopped = "tokenrl: stopped during step " + currentStep + " of " + total + "; ";
+    return dir.latestCheckpoint()
+        .map(
+            p ->
+                stopped
+                    + "the last checkpoint is "
+                    + p.getFileName()
+                    + ". Continue with: ./tokenrl train --resume "
+                    + dir.path())
+        // Nothing to resume yet: the same train command starts over in the same directory.
+        .orElse(
+            stopped
+                + "no checkpoint was written yet, so there is nothing to resume: run the same"
+                + " train command again to start over");
   }
 
   private static void removeHook(Thread hook) {
