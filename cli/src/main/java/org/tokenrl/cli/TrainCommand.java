@@ -118,7 +118,7 @@ final class TrainCommand extends CliCommand {
         resolved = ConfigLoader.load(configRoot(runFile), runFile, overrides);
         Plugins.install(resolved.config());
         // Everything that can be checked is, before the run directory exists.
-        start = StartChecks.run(resolved.config(), ProjectRoot.get());
+        start = StartChecks.run(resolved.config(), ProjectRoot.get(), console().err()::println);
         Path path =
             RunDirectory.pathFor(
                 resolved.config().getString("trainer.run_dir"),

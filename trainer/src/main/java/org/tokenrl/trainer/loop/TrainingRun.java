@@ -134,7 +134,7 @@ public final class TrainingRun {
    * files, the algorithm and the rewards fail now, not after the warm-up.
    */
   public TrainingRun(Config config, RunDirectory dir, Path projectRoot, Console console) {
-    this(StartChecks.run(config, projectRoot), dir, console);
+    this(StartChecks.run(config, projectRoot, console.err()::println), dir, console);
   }
 
   public TrainingRun(Config config, RunDirectory dir, Path projectRoot) {

@@ -4,6 +4,7 @@ import com.typesafe.config.Config;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.function.Consumer;
 import org.tokenrl.algorithms.Algorithms;
 import org.tokenrl.algorithms.preference.PreferenceAlgorithm;
 import org.tokenrl.algorithms.rl.RlAlgorithm;
@@ -33,6 +34,14 @@ public final class StartChecks {
    * and checks them together; returns them, built once, for the run.
    */
   public static RunStart run(Config c, Path projectRoot) {
+    return run(c, projectRoot, System.err::println);
+  }
+
+  /**
+   * The same, with {@code progress} told about a known model fetched into the cache on first use
+   * (its header is read now: shape, tokenizer and chat template, no weights).
+   */
+  public static RunStart run(Config c, Path projectRoot, Consumer<String> progress) {
     RunSpec spec = RunSpec.from(c);
     Task task = Tasks.create(c.getConfig("task"), projectRoot);
     Config algorithm = c.getConfig("algorithm");
@@ -59,9 +68,19 @@ public final class StartChecks {
       case SUPERVISED -> supervised = Algorithms.createSupervised(algorithm);
     }
     RunSpec.Model model = spec.model();
-    checkLengths(model.contextKey(), model.context(), spec.rollout().maxNewTokens(), task);
     checkConversations(spec.chat().enabled(), task);
+    if (!model.pretrained()) { // characters are the tokens; a pretrained model's are below
+      checkLengths(model.contextKey(), model.context(), spec.rollout().maxNewTokens(), task);
+    }
+    // The model as it will be built (a pretrained model's header, no weights): LoRA targets and
+    // rank, prompts as the chat template renders them, and memory are checked against it.
+    ModelHeader header = ModelHeader.of(spec, c, projectRoot, progress);
+    LoraTargets.check(model.lora(), header.shape());
+    int longestRow = longestRow(spec, task, header);
+    MemoryPreflight.check(
+        memoryInputs(spec, c, header, rl, longestRow), MemoryPreflight.Limits.ofThisJvm());
     RolloutPools.checkAvailable(spec.distributed().backend());
+    RolloutPools.check(c); // e.g. a Ray cluster's address, before the run directory exists
     String initFrom = spec.run().initFrom();
     if (!initFrom.isBlank() && !Files.isDirectory(projectRoot.resolve(initFrom))) {
       throw new ConfigException(
@@ -73,6 +92,151 @@ public final class StartChecks {
               + ")");
     }
     return new RunStart(c, projectRoot, spec, task, rl, rewards, preference, supervised);
+  }
+
+  /**
+   * The longest row a pass sees (prompt + response limit, or prompt + answer), in the model's
+   * tokens. A pretrained model's prompts are encoded as the run will (BOS, or the chat template
+   * with task.system and task.instruction), each checked against the context with its file:line;
+   * the character tokenizer's lengths were checked by {@link #checkLengths}.
+   */
+  private static int longestRow(RunSpec spec, Task task, ModelHeader header) {
+    int maxNew = MaxNewTokens.of(spec.rollout().maxNewTokens(), task);
+    String key = spec.model().contextKey();
+    int context = spec.model().context();
+    int longest = 1;
+    if (!spec.model().pretrained()) {
+      for (List<Example> split : List.of(task.train(), task.heldOut())) {
+        for (Example ex : split) {
+          longest = Math.max(longest, ex.prompt().length() + 1 + maxNew);
+        }
+      }
+      for (Example ex : task.sftExamples()) {
+        longest = Math.max(longest, ex.prompt().length() + ex.answer().length() + 1);
+      }
+      return Math.min(longest, context);
+    }
+    PromptCodec codec =
+        new PromptCodec(
+            header.tokenizer(),
+            ChatFormat.of(spec.chat(), spec.model().path(), header.tokenizer()));
+    String how = codec.chat() != null ? " (the prompt as the chat template renders it)" : "";
+    PromptBound bound = new PromptBound(codec);
+    List<Example> byBound = new java.util.ArrayList<>();
+    for (List<Example> split : List.of(task.train(), task.heldOut())) {
+      for (Example ex : split) {
+        byBound.add(ex);
+        // Encoded exactly only when the bound does not already show it fits.
+        if (bound.of(ex) + maxNew > context) {
+          int needed = codec.prompt(ex).length + maxNew;
+          if (needed > context) {
+            throw tooLong(
+                task,
+                ex,
+                needed
+                    + " positions: "
+                    + (needed - maxNew)
+                    + " for the prompt"
+                    + how
+                    + " and "
+                    + maxNew
+                    + " new tokens"
+                    + (spec.rollout().maxNewTokens() > 0 ? " (rollout.max_new_tokens)" : ""),
+                key,
+                context);
+          }
+        }
+      }
+    }
+    for (Example ex : task.sftExamples()) {
+      if (bound.of(ex) + bound.bytes(ex.answer()) + 1 > context) {
+        int needed = codec.prompt(ex).length + codec.answer(ex.answer()).length - 1;
+        if (needed > context) {
+          throw tooLong(task, ex, needed + " positions for prompt and answer" + how, key, context);
+        }
+      }
+    }
+    // The memory estimate's row length: the exact lengths of the prompts with the largest bounds.
+    byBound.sort(java.util.Comparator.comparingInt(bound::of).reversed());
+    for (Example ex : byBound.subList(0, Math.min(8, byBound.size()))) {
+      longest = Math.max(longest, codec.prompt(ex).length + maxNew);
+    }
+    return Math.min(longest, context);
+  }
+
+  /**
+   * An upper bound of a prompt's token count that costs no template rendering: the tokens the
+   * template adds around empty turns of the same roles (rendered once per role sequence), plus at
+   * most one token per UTF-8 byte of each turn's text (byte-level BPE never needs more) and two for
+   * merges across a turn's edges. Examples whose bound fits are not encoded: a large data set is
+   * checked in milliseconds, and only a prompt that might not fit is rendered and counted exactly.
+   */
+  private static final class PromptBound {
+    private final PromptCodec codec;
+    private final java.util.Map<List<String>, Integer> overhead = new java.util.HashMap<>();
+
+    PromptBound(PromptCodec codec) {
+      this.codec = codec;
+    }
+
+    int of(Example ex) {
+      if (ex.messages().isEmpty()) {
+        return overhead(List.of()) + bytes(ex.prompt()) + 2;
+      }
+      int text = 0;
+      List<String> roles = new java.util.ArrayList<>();
+      for (Example.Turn t : ex.messages()) {
+        roles.add(t.role());
+        text += bytes(t.content()) + 2;
+      }
+      return overhead(roles) + text;
+    }
+
+    private int overhead(List<String> roles) {
+      return overhead.computeIfAbsent(
+          roles,
+          r -> {
+            if (r.isEmpty()) {
+              return codec.prompt("").length;
+            }
+            List<Example.Turn> empty = r.stream().map(role -> new Example.Turn(role, "")).toList();
+            return codec.chat() != null ? codec.chat().encode(empty).length : 1;
+          });
+    }
+
+    int bytes(String s) {
+      return s.getBytes(java.nio.charset.StandardCharsets.UTF_8).length;
+    }
+  }
+
+  private static MemoryPreflight.Inputs memoryInputs(
+      RunSpec spec, Config c, ModelHeader header, RlAlgorithm rl, int longestRow) {
+    boolean isRl = spec.kind() == org.tokenrl.algorithms.AlgorithmKind.RL;
+    return new MemoryPreflight.Inputs(
+        header.shape(),
+        spec.model().lora(),
+        spec.model().pretrained(),
+        isRl,
+        isRl && rl.needsReference(),
+        spec.distributed().backend().equals(RolloutPools.LOCAL),
+        c.getInt("rollout.workers"),
+        (long) spec.trainer().promptsPerStep() * spec.trainer().groupSize(),
+        longestRow,
+        rowsPerUpdate(spec),
+        spec.trainer().microBatchTokens(),
+        spec.distributed().async());
+  }
+
+  /** The most rows one update trains on, over the run's phases (a pass holds at most these). */
+  private static long rowsPerUpdate(RunSpec spec) {
+    long rows = spec.sft().steps() > 0 ? spec.sft().batchSize() : 1;
+    long main =
+        switch (spec.kind()) {
+          case RL -> (long) spec.trainer().promptsPerStep() * spec.trainer().groupSize();
+          case PREFERENCE -> 2L * spec.preference().batchPairs();
+          case SUPERVISED -> spec.sft().batchSize();
+        };
+    return Math.max(rows, main);
   }
 
   /** A JSONL conversation ("messages") is rendered by the chat template: it needs task.chat. */
