@@ -424,7 +424,8 @@ public final class RayRolloutPool implements RolloutPool {
                   + (what.equals("start")
                       ? "distributed.ray.init_timeout_s"
                       : "distributed.ray.call_timeout_s")
-                  + "); see the worker logs in /tmp/ray/session_latest/logs",
+                  + "); see the worker logs in "
+                  + RayCluster.logs(),
               e);
         } catch (RayException e) {
           // The same exception types arrive when the actor's process died (a RayActorException,
@@ -511,7 +512,8 @@ public final class RayRolloutPool implements RolloutPool {
                 + " bounds the restarts"
                 + " of each actor over the whole run ("
                 + firstLine(remoteMessage(failure))
-                + "); see the worker logs in /tmp/ray/session_latest/logs",
+                + "); see the worker logs in "
+                + RayCluster.logs(),
             failure);
       }
       long left = deadline - System.currentTimeMillis();
@@ -526,8 +528,8 @@ public final class RayRolloutPool implements RolloutPool {
                 + ") and did not answer again within"
                 + " distributed.ray.init_timeout_s = "
                 + cfg.initTimeoutSeconds()
-                + " s; see the worker logs in"
-                + " /tmp/ray/session_latest/logs",
+                + " s; see the worker logs in "
+                + RayCluster.logs(),
             failure);
       }
       try {
