@@ -53,7 +53,7 @@ public final class ChatTemplate {
             .withMaxOutputSize(MAX_OUTPUT_CHARS)
             .withMaxStringLength(MAX_OUTPUT_CHARS)
             .withMaxListSize(1_000_000)
-            .withRangeLimit(1_000_000)
+            .withRangeLimit(100_000)
             .withMaxRenderDepth(20)
             .withMaxMacroRecursionDepth(20)
             .build();

@@ -116,6 +116,13 @@ public record RunInputs(Map<String, String> config, Map<String, FileDigest> file
       }
     } else if (value.valueType() == ConfigValueType.STRING) {
       out.put(prefix, (String) value.unwrapped());
+    } else if (value.valueType() == ConfigValueType.NUMBER) {
+      // By value: 1e-3, 0.001 and 0.0010 are the same learning rate.
+      out.put(
+          prefix,
+          new java.math.BigDecimal(value.unwrapped().toString())
+              .stripTrailingZeros()
+              .toPlainString());
     } else {
       out.put(prefix, value.render(ConfigRenderOptions.concise()));
     }
