@@ -131,6 +131,38 @@ class SafetyCommandsTest {
   }
 
   @Test
+  void aChatPromptTooLongForTheModelIsNamedByFileAndLineInTheModelsTokens() throws Exception {
+    Path data = tmp.resolve("data.jsonl");
+    List<String> lines = new ArrayList<>();
+    for (int i = 0; i < 10; i++) {
+      lines.add("{\"prompt\": \"What is " + i + " + 1?\", \"answer\": \"" + (i + 1) + "\"}");
+    }
+    // 80 words: fine as characters for 8192 positions, but with the chat template's system turn
+    // and instruction, and 8120 new tokens, it no longer fits; the short prompts do.
+    lines.set(6, "{\"prompt\": \"" + "please ".repeat(80) + "\", \"answer\": \"1\"}");
+    Files.write(data, lines);
+    Path run = tmp.resolve("run");
+    CliRun r =
+        CliRun.of(
+            "train",
+            quickstart(),
+            "model=llama-135m",
+            "model.path=smollm2-135m-instruct",
+            "task=jsonl",
+            "task.chat=true",
+            "task.instruction=\"Answer with the number only.\"",
+            "task.path=\"" + data + "\"",
+            "task.eval_fraction=0.2",
+            "rollout.max_new_tokens=8120",
+            "trainer.run_dir=\"" + run + "\"");
+    assertOneLine(2, r);
+    assertTrue(r.err().startsWith(data + ":7: needs "), r.err());
+    assertTrue(r.err().contains("as the chat template renders it"), r.err());
+    assertTrue(r.err().contains("model.max_position_embeddings = 8192"), r.err());
+    assertFalse(Files.exists(run));
+  }
+
+  @Test
   void anInternalErrorIsOneLineAndExitCode1WithItsTraceInAFile() throws Exception {
     ByteArrayOutputStream err = new ByteArrayOutputStream();
     Console console =
