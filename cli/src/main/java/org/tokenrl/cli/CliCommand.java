@@ -58,8 +58,16 @@ abstract class CliCommand implements Callable<Integer> {
     try {
       return execute();
     } catch (Throwable e) { // OutOfMemoryError and StackOverflowError too: one line, not a trace
-      return Failures.report(e, console, name(), traceFile);
+      return Failures.report(e, console, name(), traceFile, afterFailure());
     }
+  }
+
+  /**
+   * What ends the line of a failure found while working, e.g. how a started run continues; empty by
+   * default.
+   */
+  String afterFailure() {
+    return "";
   }
 
   /** Where an internal error's full trace goes (a run's train.log) once the command has one. */

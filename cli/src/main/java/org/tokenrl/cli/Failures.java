@@ -38,14 +38,44 @@ final class Failures {
 
   /** The one line and exit code of {@code failure}; the trace goes to {@code traceFile}. */
   static int report(Throwable failure, Console console, String command, Path traceFile) {
+    return report(failure, console, command, traceFile, "");
+  }
+
+  /**
+   * The same, with {@code after} (how a started run continues from its last checkpoint) ending the
+   * line of a failure found while working.
+   */
+  static int report(
+      Throwable failure, Console console, String command, Path traceFile, String after) {
     String prefix = "tokenrl " + command + ": ";
     Throwable known = firstKnown(failure);
-    if (known instanceof ConfigException) {
-      console.err().println(oneLine(known.getMessage())); // already names the key and file
+    Throwable ray = rayFailure(failure);
+    if (known == null && ray != null) {
+      // Ray's own exceptions (a raylet or the head that died: "Broken pipe") are the cluster's
+      // state, not a bug here.
+      console
+          .err()
+          .println(
+              prefix
+                  + "the Ray cluster failed ("
+                  + ray.getClass().getSimpleName()
+                  + ": "
+                  + oneLine(ray.getMessage())
+                  + "): a node or the head died or stopped answering"
+                  + after);
+      writeTrace(failure, traceFile);
       return CliCommand.BAD_INPUT;
     }
+    if (known instanceof ConfigException) {
+      console.err().println(oneLine(known.getMessage()) + after); // names the key and file
+      return CliCommand.BAD_INPUT;
+    }
+    String resume =
+        after.isEmpty()
+            ? "; a stopped run continues with ./tokenrl train --resume <run dir>"
+            : after;
     if (known instanceof OutOfMemoryError) {
-      console.err().println(prefix + outOfMemory(known));
+      console.err().println(prefix + outOfMemory(known) + resume);
       return CliCommand.BAD_INPUT;
     }
     if (known instanceof IOException io && diskFull(io)) {
@@ -55,12 +85,12 @@ final class Failures {
               prefix
                   + "the disk is full ("
                   + oneLine(io.getMessage())
-                  + "): free some space (or set trainer.run_dir on another disk) and run again;"
-                  + " a stopped run continues with ./tokenrl train --resume <run dir>");
+                  + "): free some space (or set trainer.run_dir on another disk) and run again"
+                  + resume);
       return CliCommand.BAD_INPUT;
     }
     if (known != null) {
-      console.err().println(prefix + oneLine(known.getMessage()));
+      console.err().println(prefix + oneLine(known.getMessage()) + after);
       return CliCommand.BAD_INPUT;
     }
     Path written = writeTrace(failure, traceFile);
@@ -76,7 +106,8 @@ final class Failures {
                 + (written != null
                     ? "; the full trace is in " + written
                     : "; the trace could not be written")
-                + ". Please report it.");
+                + ". Please report it"
+                + after);
     return CliCommand.FAILED;
   }
 
@@ -107,6 +138,16 @@ final class Failures {
     return null;
   }
 
+  /** The outermost exception of Ray's API ({@code io.ray.*}) in the chain, if any. */
+  private static Throwable rayFailure(Throwable failure) {
+    for (Throwable t = failure; t != null; t = t.getCause() == t ? null : t.getCause()) {
+      if (t.getClass().getName().startsWith("io.ray.")) {
+        return t;
+      }
+    }
+    return null;
+  }
+
   private static boolean diskFull(IOException e) {
     for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
       String m = t.getMessage();
@@ -125,8 +166,7 @@ final class Failures {
     return "out of memory in "
         + which
         + ": lower trainer.micro_batch_tokens, trainer.prompts_per_step, trainer.group_size,"
-        + " rollout.max_new_tokens or rollout.workers (or the model's size), or raise the cap; a"
-        + " stopped run continues with ./tokenrl train --resume <run dir>";
+        + " rollout.max_new_tokens or rollout.workers (or the model's size), or raise the cap";
   }
 
   /** The first frame of tokenrl's own code in the failure's trace (else its top frame). */

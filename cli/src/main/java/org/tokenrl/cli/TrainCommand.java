@@ -79,6 +79,25 @@ final class TrainCommand extends CliCommand {
               + " trainer.learning_rate, data keys such as task.path; 'all' for every change)")
   private List<String> allowChanged = new ArrayList<>();
 
+  private RunDirectory started; // the run's directory once training began, for afterFailure
+
+  /** A run that stopped after a checkpoint continues from it: the line says how. */
+  @Override
+  String afterFailure() {
+    if (started == null) {
+      return "";
+    }
+    return started
+        .latestCheckpoint()
+        .map(
+            p ->
+                "; the last checkpoint is "
+                    + p.getFileName()
+                    + ", continue with ./tokenrl train --resume "
+                    + started.path())
+        .orElse("");
+  }
+
   @Override
   int execute() throws Exception {
     Path runFile = null;
@@ -137,6 +156,7 @@ final class TrainCommand extends CliCommand {
           start != null
               ? new TrainingRun(start, dir, console())
               : new TrainingRun(resolved.config(), dir, ProjectRoot.get(), console());
+      started = dir;
       run.run(resume != null);
       return 0;
     } finally {

@@ -181,7 +181,7 @@ class SafetyCommandsTest {
     assertEquals(1, line.lines().count(), line);
     assertTrue(line.startsWith("tokenrl train: internal error: RuntimeException: while sampling"));
     assertTrue(line.contains("(at SafetyCommandsTest.java:"), line);
-    assertTrue(line.contains("the full trace is in " + log), line);
+    assertTrue(line.contains("the full trace is in " + log + ". Please report it"), line);
     String trace = Files.readString(log);
     assertTrue(trace.startsWith("the run's log\n"), "appended, not replaced");
     assertTrue(trace.contains("Caused by: java.lang.NullPointerException"), trace);

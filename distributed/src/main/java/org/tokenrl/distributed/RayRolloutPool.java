@@ -268,7 +268,18 @@ public final class RayRolloutPool implements RolloutPool {
             shapes,
             Map.of("weights_version", Long.toString(version)));
     syncBytes = safetensors.length;
-    ObjectRef<byte[]> ref = Ray.put(safetensors);
+    ObjectRef<byte[]> ref;
+    try {
+      ref = Ray.put(safetensors);
+    } catch (RayException e) {
+      // The object store is the local raylet's: it fails when that node died (a broken pipe).
+      throw new IllegalStateException(
+          "the Ray node stopped answering while the weights were sent ("
+              + firstLine(remoteMessage(e))
+              + "); see "
+              + RayCluster.logs(),
+          e);
+    }
     weights = ref;
     weightsVersion = version;
     if (!cfg.async()) {
