@@ -108,6 +108,28 @@ class SafetyCommandsTest {
   }
 
   @Test
+  void aRunThatFailsAfterACheckpointSaysHowToContinue() throws Exception {
+    // The SFT warm-up's 2 steps end in a checkpoint; the first GRPO step's reward then fails.
+    Path reward = tmp.resolve("failing_reward.py");
+    Files.writeString(
+        reward,
+        "def compute_score(data_source, solution_str, ground_truth, extra_info=None):\n"
+            + "    raise ValueError('boom')\n");
+    Path run = tmp.resolve("run");
+    CliRun failed = train(run, "rewards=[{name = python, path = \"" + reward + "\"}]");
+    assertOneLine(2, failed);
+    assertTrue(failed.err().contains("raised ValueError: boom"), failed.err());
+    assertTrue(
+        failed
+            .err()
+            .strip()
+            .endsWith(
+                "; the last checkpoint is step-0000002, continue with ./tokenrl train --resume "
+                    + run),
+        failed.err());
+  }
+
+  @Test
   void settingsThatCannotWorkAreRefusedBeforeTheRunDirectoryExists() {
     Path run = tmp.resolve("run");
     CliRun memory = train(run, "trainer.group_size=2000000");

@@ -76,7 +76,7 @@ public final class StartChecks {
     // rank, prompts as the chat template renders them, and memory are checked against it.
     ModelHeader header = ModelHeader.of(spec, c, projectRoot, progress);
     LoraTargets.check(model.lora(), header.shape());
-    int longestRow = longestRow(spec, task, header);
+    int longestRow = PromptLengths.longestRow(spec, task, header);
     MemoryPreflight.check(
         memoryInputs(spec, c, header, rl, longestRow), MemoryPreflight.Limits.ofThisJvm());
     RolloutPools.checkAvailable(spec.distributed().backend());
@@ -92,121 +92,6 @@ public final class StartChecks {
               + ")");
     }
     return new RunStart(c, projectRoot, spec, task, rl, rewards, preference, supervised);
-  }
-
-  /**
-   * The longest row a pass sees (prompt + response limit, or prompt + answer), in the model's
-   * tokens. A pretrained model's prompts are encoded as the run will (BOS, or the chat template
-   * with task.system and task.instruction), each checked against the context with its file:line;
-   * the character tokenizer's lengths were checked by {@link #checkLengths}.
-   */
-  private static int longestRow(RunSpec spec, Task task, ModelHeader header) {
-    int maxNew = MaxNewTokens.of(spec.rollout().maxNewTokens(), task);
-    String key = spec.model().contextKey();
-    int context = spec.model().context();
-    int longest = 1;
-    if (!spec.model().pretrained()) {
-      for (List<Example> split : List.of(task.train(), task.heldOut())) {
-        for (Example ex : split) {
-          longest = Math.max(longest, ex.prompt().length() + 1 + maxNew);
-        }
-      }
-      for (Example ex : task.sftExamples()) {
-        longest = Math.max(longest, ex.prompt().length() + ex.answer().length() + 1);
-      }
-      return Math.min(longest, context);
-    }
-    PromptCodec codec =
-        new PromptCodec(
-            header.tokenizer(),
-            ChatFormat.of(spec.chat(), spec.model().path(), header.tokenizer()));
-    String how = codec.chat() != null ? " (the prompt as the chat template renders it)" : "";
-    PromptBound bound = new PromptBound(codec);
-    List<Example> byBound = new java.util.ArrayList<>();
-    for (List<Example> split : List.of(task.train(), task.heldOut())) {
-      for (Example ex : split) {
-        byBound.add(ex);
-        // Encoded exactly only when the bound does not already show it fits.
-        if (bound.of(ex) + maxNew > context) {
-          int needed = codec.prompt(ex).length + maxNew;
-          if (needed > context) {
-            throw tooLong(
-                task,
-                ex,
-                needed
-                    + " positions: "
-                    + (needed - maxNew)
-                    + " for the prompt"
-                    + how
-                    + " and "
-                    + maxNew
-                    + " new tokens"
-                    + (spec.rollout().maxNewTokens() > 0 ? " (rollout.max_new_tokens)" : ""),
-                key,
-                context);
-          }
-        }
-      }
-    }
-    for (Example ex : task.sftExamples()) {
-      if (bound.of(ex) + bound.bytes(ex.answer()) + 1 > context) {
-        int needed = codec.prompt(ex).length + codec.answer(ex.answer()).length - 1;
-        if (needed > context) {
-          throw tooLong(task, ex, needed + " positions for prompt and answer" + how, key, context);
-        }
-      }
-    }
-    // The memory estimate's row length: the exact lengths of the prompts with the largest bounds.
-    byBound.sort(java.util.Comparator.comparingInt(bound::of).reversed());
-    for (Example ex : byBound.subList(0, Math.min(8, byBound.size()))) {
-      longest = Math.max(longest, codec.prompt(ex).length + maxNew);
-    }
-    return Math.min(longest, context);
-  }
-
-  /**
-   * An upper bound of a prompt's token count that costs no template rendering: the tokens the
-   * template adds around empty turns of the same roles (rendered once per role sequence), plus at
-   * most one token per UTF-8 byte of each turn's text (byte-level BPE never needs more) and two for
-   * merges across a turn's edges. Examples whose bound fits are not encoded: a large data set is
-   * checked in milliseconds, and only a prompt that might not fit is rendered and counted exactly.
-   */
-  private static final class PromptBound {
-    private final PromptCodec codec;
-    private final java.util.Map<List<String>, Integer> overhead = new java.util.HashMap<>();
-
-    PromptBound(PromptCodec codec) {
-      this.codec = codec;
-    }
-
-    int of(Example ex) {
-      if (ex.messages().isEmpty()) {
-        return overhead(List.of()) + bytes(ex.prompt()) + 2;
-      }
-      int text = 0;
-      List<String> roles = new java.util.ArrayList<>();
-      for (Example.Turn t : ex.messages()) {
-        roles.add(t.role());
-        text += bytes(t.content()) + 2;
-      }
-      return overhead(roles) + text;
-    }
-
-    private int overhead(List<String> roles) {
-      return overhead.computeIfAbsent(
-          roles,
-          r -> {
-            if (r.isEmpty()) {
-              return codec.prompt("").length;
-            }
-            List<Example.Turn> empty = r.stream().map(role -> new Example.Turn(role, "")).toList();
-            return codec.chat() != null ? codec.chat().encode(empty).length : 1;
-          });
-    }
-
-    int bytes(String s) {
-      return s.getBytes(java.nio.charset.StandardCharsets.UTF_8).length;
-    }
   }
 
   private static MemoryPreflight.Inputs memoryInputs(
@@ -303,8 +188,7 @@ public final class StartChecks {
     return llama ? "model.max_position_embeddings" : "model.max_seq_len";
   }
 
-  private static ConfigException tooLong(
-      Task task, Example ex, String needs, String key, int context) {
+  static ConfigException tooLong(Task task, Example ex, String needs, String key, int context) {
     String where = task.origin(ex);
     return new ConfigException(
         (where != null
