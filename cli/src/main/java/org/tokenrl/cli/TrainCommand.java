@@ -117,6 +117,7 @@ final class TrainCommand extends CliCommand {
     ResolvedConfig resolved;
     RunDirectory dir;
     RunStart start = null; // a new run's, built and checked before its directory exists
+    RunInputs inputs = null; // a resumed run's, recorded once its start checks pass
     // The run's exclusive lock on its directory, held until this command returns (the OS drops it
     // if the process dies): a second train, --resume, eval or export there is refused.
     RunLock lock = null;
@@ -129,7 +130,7 @@ final class TrainCommand extends CliCommand {
         lock = dir.lock();
         resolved = ConfigLoader.loadResolved(dir.config());
         Plugins.install(resolved.config());
-        checkInputs(dir, resolved.config());
+        inputs = checkInputs(dir, resolved.config());
       } else {
         if (runFile == null) {
           return fail("missing run config (see ./tokenrl train --help)");
@@ -156,6 +157,15 @@ final class TrainCommand extends CliCommand {
           start != null
               ? new TrainingRun(start, dir, console())
               : new TrainingRun(resolved.config(), dir, ProjectRoot.get(), console());
+      if (inputs != null) {
+        // The resumed run passed its start checks: what it now runs on becomes the record.
+        inputs.write(dir.path());
+        if (!accepted.isEmpty()) {
+          console()
+              .out()
+              .println("tokenrl: resuming with changed inputs (--allow-changed): " + accepted);
+        }
+      }
       started = dir;
       run.run(resume != null);
       return 0;
@@ -171,18 +181,17 @@ final class TrainCommand extends CliCommand {
    * the ones recorded at its start (inputs.json), except keys that may change on resume and those
    * given to --allow-changed. Accepted changes become the new record.
    */
-  private void checkInputs(RunDirectory dir, Config config) {
+  private RunInputs checkInputs(RunDirectory dir, Config config) {
     RunInputs now = RunInputs.of(config, ProjectRoot.get());
     RunInputs recorded = RunInputs.read(dir.path());
     if (recorded != null) {
       RunInputs.refuse(dir.path(), now.changesSince(recorded, Set.copyOf(allowChanged)));
-      List<RunInputs.Change> accepted = now.changesSince(recorded, Set.of());
-      if (!accepted.isEmpty()) {
-        console().err().println("tokenrl train: resuming with changed inputs: " + accepted);
-      }
+      accepted = now.changesSince(recorded, Set.of());
     }
-    now.write(dir.path());
+    return now;
   }
+
+  private List<RunInputs.Change> accepted = List.of(); // by --allow-changed, said once it starts
 
   /** The configs/ directory holding base.conf: the run config's folder or one above it. */
   static Path configRoot(Path runFile) {

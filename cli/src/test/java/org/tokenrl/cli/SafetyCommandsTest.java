@@ -90,6 +90,19 @@ class SafetyCommandsTest {
         CliRun.of("train", "--resume", run.toString(), "--allow-changed", "task.path");
     assertOneLine(2, stillRefused);
     assertFalse(stillRefused.err().contains("task.path"), stillRefused.err());
+    // A fraction for an integer key is refused, not truncated, in a hand-edited config.conf too.
+    Files.writeString(config, Files.readString(config) + "trainer.steps = 2.5\n");
+    CliRun fraction =
+        CliRun.of(
+            "train",
+            "--resume",
+            run.toString(),
+            "--allow-changed",
+            "trainer.learning_rate,task.path");
+    assertOneLine(2, fraction);
+    assertTrue(
+        fraction.err().startsWith("config error: trainer.steps must be a whole number, got 2.5"),
+        fraction.err());
     // trainer.steps may change on resume: the run is extended by 1 step without asking.
     Files.writeString(config, Files.readString(config) + "trainer.steps = 3\n");
     CliRun accepted =
