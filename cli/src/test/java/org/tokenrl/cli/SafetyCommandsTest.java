@@ -143,7 +143,7 @@ class SafetyCommandsTest {
   }
 
   @Test
-  void settingsThatCannotWorkAreRefusedBeforeTheRunDirectoryExists() {
+  void settingsThatCannotWorkAreRefusedBeforeTheRunDirectoryExists() throws Exception {
     Path run = tmp.resolve("run");
     CliRun memory = train(run, "trainer.group_size=2000000");
     assertOneLine(2, memory);
@@ -161,6 +161,11 @@ class SafetyCommandsTest {
     CliRun ray = train(run, "distributed.backend=ray", "distributed.ray.address=\"127.0.0.1:1\"");
     assertOneLine(2, ray);
     assertTrue(ray.err().contains("distributed.ray.address = 127.0.0.1:1"), ray.err());
+
+    Path notACheckpoint = Files.createDirectories(tmp.resolve("somewhere"));
+    CliRun init = train(run, "run.init_from=\"" + notACheckpoint + "\"");
+    assertOneLine(2, init);
+    assertTrue(init.err().contains("is neither a checkpoint"), init.err());
 
     assertFalse(Files.exists(run), "no run directory for any of them");
   }

@@ -91,7 +91,36 @@ public final class StartChecks {
               + projectRoot.resolve(initFrom).toAbsolutePath()
               + ")");
     }
+    checkInitFrom(initFrom, projectRoot);
     return new RunStart(c, projectRoot, spec, task, rl, rewards, preference, supervised);
+  }
+
+  /**
+   * run.init_from must be a checkpoint (model.json and checksums.json) or a run directory that has
+   * one, found now rather than after the run directory exists.
+   */
+  private static void checkInitFrom(String initFrom, Path projectRoot) {
+    if (initFrom.isBlank()) {
+      return;
+    }
+    Path path = projectRoot.resolve(initFrom);
+    Path checkpoint = path;
+    if (Files.isRegularFile(path.resolve(org.tokenrl.runlog.RunDirectory.CONFIG))) {
+      var latest = new org.tokenrl.runlog.RunDirectory(path).latestCheckpoint();
+      if (latest.isEmpty()) {
+        throw new ConfigException(
+            "config error: run.init_from = " + initFrom + " is a run with no checkpoint yet");
+      }
+      checkpoint = latest.get();
+    }
+    if (!Files.isRegularFile(checkpoint.resolve("model.json"))
+        || !Files.isRegularFile(checkpoint.resolve("checksums.json"))) {
+      throw new ConfigException(
+          "config error: run.init_from = "
+              + initFrom
+              + " is neither a checkpoint (model.json, checksums.json) nor a run directory with"
+              + " one; give runs/<run> or runs/<run>/checkpoints/step-NNNNNNN");
+    }
   }
 
   private static MemoryPreflight.Inputs memoryInputs(
