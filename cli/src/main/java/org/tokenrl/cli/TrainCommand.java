@@ -11,6 +11,7 @@ import org.tokenrl.core.DurableFiles;
 import org.tokenrl.core.Plugins;
 import org.tokenrl.core.ProjectRoot;
 import org.tokenrl.core.ResolvedConfig;
+import org.tokenrl.runlog.MetricsLog;
 import org.tokenrl.runlog.RunDirectory;
 import org.tokenrl.runlog.RunLock;
 import org.tokenrl.trainer.loop.TrainingRun;
@@ -184,14 +185,32 @@ final class TrainCommand extends CliCommand {
   private RunInputs checkInputs(RunDirectory dir, Config config) {
     RunInputs now = RunInputs.of(config, ProjectRoot.get());
     RunInputs recorded = RunInputs.read(dir.path());
+    List<RunInputs.Change> changes = new ArrayList<>();
     if (recorded != null) {
-      RunInputs.refuse(dir.path(), now.changesSince(recorded, Set.copyOf(allowChanged)));
-      accepted = now.changesSince(recorded, Set.of());
+      changes.addAll(now.changesSince(recorded, Set.of()));
     }
+    // The metrics history up to the checkpoint is an input too: a resume would drop what a cut or
+    // edited metrics.jsonl lacks.
+    dir.latestCheckpoint()
+        .flatMap(p -> MetricsLog.gapBefore(dir.metrics(), stepOf(p)))
+        .ifPresent(gap -> changes.add(new RunInputs.Change("metrics", gap)));
+    List<RunInputs.Change> refused = new ArrayList<>(changes);
+    refused.removeIf(
+        c ->
+            allowChanged.contains("all")
+                || allowChanged.contains(c.key())
+                || allowChanged.contains(c.key().replaceAll("[.\\[].*$", "")));
+    RunInputs.refuse(dir.path(), refused);
+    accepted = changes;
     return now;
   }
 
   private List<RunInputs.Change> accepted = List.of(); // by --allow-changed, said once it starts
+
+  /** The global step of a checkpoint directory {@code step-NNNNNNN}. */
+  private static long stepOf(Path checkpoint) {
+    return Long.parseLong(checkpoint.getFileName().toString().substring("step-".length()));
+  }
 
   /** The configs/ directory holding base.conf: the run config's folder or one above it. */
   static Path configRoot(Path runFile) {

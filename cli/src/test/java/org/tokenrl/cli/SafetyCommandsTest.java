@@ -121,6 +121,30 @@ class SafetyCommandsTest {
   }
 
   @Test
+  void resumeRefusesAMetricsHistoryCutBeforeTheCheckpoint() throws Exception {
+    Path run = tmp.resolve("run");
+    assertEquals(0, train(run, "trainer.steps=3").code());
+    Path metrics = run.resolve("metrics.jsonl");
+    List<String> lines = Files.readAllLines(metrics);
+    assertTrue(lines.get(1).startsWith("{\"step\":2,"), lines.get(1));
+    // Steps 1 and 2 lost (the file cut and rewritten); the checkpoint is at step 5.
+    Files.write(metrics, lines.subList(2, lines.size()));
+    CliRun refused = CliRun.of("train", "--resume", run.toString());
+    assertOneLine(2, refused);
+    assertTrue(
+        refused.err().contains("metrics.jsonl has no line for steps 1..2 before checkpoint step 5"),
+        refused.err());
+    assertTrue(refused.err().contains("--allow-changed metrics"), refused.err());
+    // A damaged line in the middle is refused too, not silently dropped.
+    lines.set(1, lines.get(1).substring(0, 20));
+    Files.write(metrics, lines);
+    CliRun damaged = CliRun.of("train", "--resume", run.toString());
+    assertOneLine(2, damaged);
+    assertTrue(damaged.err().contains("metrics.jsonl line 2 is damaged"), damaged.err());
+    assertEquals(lines, Files.readAllLines(metrics), "nothing rewritten by a refused resume");
+  }
+
+  @Test
   void aRunThatFailsAfterACheckpointSaysHowToContinue() throws Exception {
     // The SFT warm-up's 2 steps end in a checkpoint; the first GRPO step's reward then fails.
     Path reward = tmp.resolve("failing_reward.py");
