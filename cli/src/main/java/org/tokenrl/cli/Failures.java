@@ -71,7 +71,7 @@ final class Failures {
       return CliCommand.BAD_INPUT;
     }
     String resume =
-        after.isEmpty()
+        after.isEmpty() && command.equals("train")
             ? "; a stopped run continues with ./tokenrl train --resume <run dir>"
             : after;
     if (known instanceof OutOfMemoryError) {

@@ -68,10 +68,11 @@ public final class StartChecks {
       case SUPERVISED -> supervised = Algorithms.createSupervised(algorithm);
     }
     RunSpec.Model model = spec.model();
-    checkConversations(spec.chat().enabled(), task);
-    if (!model.pretrained()) { // characters are the tokens; a pretrained model's are below
+    if (!model.pretrained()) { // a pretrained model's lengths count in its tokens, below
       checkLengths(model.contextKey(), model.context(), spec.rollout().maxNewTokens(), task);
     }
+    checkConversations(spec.chat().enabled(), task);
+    RolloutPools.checkAvailable(spec.distributed().backend());
     // The model as it will be built (a pretrained model's header, no weights): LoRA targets and
     // rank, prompts as the chat template renders them, and memory are checked against it.
     ModelHeader header = ModelHeader.of(spec, c, projectRoot, progress);
@@ -79,7 +80,6 @@ public final class StartChecks {
     int longestRow = PromptLengths.longestRow(spec, task, header);
     MemoryPreflight.check(
         memoryInputs(spec, c, header, rl, longestRow), MemoryPreflight.Limits.ofThisJvm());
-    RolloutPools.checkAvailable(spec.distributed().backend());
     RolloutPools.check(c); // e.g. a Ray cluster's address, before the run directory exists
     String initFrom = spec.run().initFrom();
     if (!initFrom.isBlank() && !Files.isDirectory(projectRoot.resolve(initFrom))) {
