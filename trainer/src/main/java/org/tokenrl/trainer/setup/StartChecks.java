@@ -95,64 +95,6 @@ public final class StartChecks {
     return new RunStart(c, projectRoot, spec, task, rl, rewards, preference, supervised);
   }
 
-  /**
-   * run.init_from must be a checkpoint (model.json and checksums.json) or a run directory that has
-   * one, found now rather than after the run directory exists.
-   */
-  private static void checkInitFrom(String initFrom, Path projectRoot) {
-    if (initFrom.isBlank()) {
-      return;
-    }
-    Path path = projectRoot.resolve(initFrom);
-    Path checkpoint = path;
-    if (Files.isRegularFile(path.resolve(org.tokenrl.runlog.RunDirectory.CONFIG))) {
-      var latest = new org.tokenrl.runlog.RunDirectory(path).latestCheckpoint();
-      if (latest.isEmpty()) {
-        throw new ConfigException(
-            "config error: run.init_from = " + initFrom + " is a run with no checkpoint yet");
-      }
-      checkpoint = latest.get();
-    }
-    if (!Files.isRegularFile(checkpoint.resolve("model.json"))
-        || !Files.isRegularFile(checkpoint.resolve("checksums.json"))) {
-      throw new ConfigException(
-          "config error: run.init_from = "
-              + initFrom
-              + " is neither a checkpoint (model.json, checksums.json) nor a run directory with"
-              + " one; give runs/<run> or runs/<run>/checkpoints/step-NNNNNNN");
-    }
-  }
-
-  private static MemoryPreflight.Inputs memoryInputs(
-      RunSpec spec, Config c, ModelHeader header, RlAlgorithm rl, int longestRow) {
-    boolean isRl = spec.kind() == org.tokenrl.algorithms.AlgorithmKind.RL;
-    return new MemoryPreflight.Inputs(
-        header.shape(),
-        spec.model().lora(),
-        spec.model().pretrained(),
-        isRl,
-        isRl && rl.needsReference(),
-        spec.distributed().backend().equals(RolloutPools.LOCAL),
-        c.getInt("rollout.workers"),
-        (long) spec.trainer().promptsPerStep() * spec.trainer().groupSize(),
-        longestRow,
-        rowsPerUpdate(spec),
-        spec.trainer().microBatchTokens(),
-        spec.distributed().async());
-  }
-
-  /** The most rows one update trains on, over the run's phases (a pass holds at most these). */
-  private static long rowsPerUpdate(RunSpec spec) {
-    long rows = spec.sft().steps() > 0 ? spec.sft().batchSize() : 1;
-    long main =
-        switch (spec.kind()) {
-          case RL -> (long) spec.trainer().promptsPerStep() * spec.trainer().groupSize();
-          case PREFERENCE -> 2L * spec.preference().batchPairs();
-          case SUPERVISED -> spec.sft().batchSize();
-        };
-    return Math.max(rows, main);
-  }
-
   /** A JSONL conversation ("messages") is rendered by the chat template: it needs task.chat. */
   static void checkConversations(boolean chat, Task task) {
     if (chat) {
@@ -268,5 +210,63 @@ public final class StartChecks {
               + key
               + ")");
     }
+  }
+
+  /**
+   * run.init_from must be a checkpoint (model.json and checksums.json) or a run directory that has
+   * one, found now rather than after the run directory exists.
+   */
+  private static void checkInitFrom(String initFrom, Path projectRoot) {
+    if (initFrom.isBlank()) {
+      return;
+    }
+    Path path = projectRoot.resolve(initFrom);
+    Path checkpoint = path;
+    if (Files.isRegularFile(path.resolve(org.tokenrl.runlog.RunDirectory.CONFIG))) {
+      var latest = new org.tokenrl.runlog.RunDirectory(path).latestCheckpoint();
+      if (latest.isEmpty()) {
+        throw new ConfigException(
+            "config error: run.init_from = " + initFrom + " is a run with no checkpoint yet");
+      }
+      checkpoint = latest.get();
+    }
+    if (!Files.isRegularFile(checkpoint.resolve("model.json"))
+        || !Files.isRegularFile(checkpoint.resolve("checksums.json"))) {
+      throw new ConfigException(
+          "config error: run.init_from = "
+              + initFrom
+              + " is neither a checkpoint (model.json, checksums.json) nor a run directory with"
+              + " one; give runs/<run> or runs/<run>/checkpoints/step-NNNNNNN");
+    }
+  }
+
+  private static MemoryPreflight.Inputs memoryInputs(
+      RunSpec spec, Config c, ModelHeader header, RlAlgorithm rl, int longestRow) {
+    boolean isRl = spec.kind() == org.tokenrl.algorithms.AlgorithmKind.RL;
+    return new MemoryPreflight.Inputs(
+        header.shape(),
+        spec.model().lora(),
+        spec.model().pretrained(),
+        isRl,
+        isRl && rl.needsReference(),
+        spec.distributed().backend().equals(RolloutPools.LOCAL),
+        c.getInt("rollout.workers"),
+        (long) spec.trainer().promptsPerStep() * spec.trainer().groupSize(),
+        longestRow,
+        rowsPerUpdate(spec),
+        spec.trainer().microBatchTokens(),
+        spec.distributed().async());
+  }
+
+  /** The most rows one update trains on, over the run's phases (a pass holds at most these). */
+  private static long rowsPerUpdate(RunSpec spec) {
+    long rows = spec.sft().steps() > 0 ? spec.sft().batchSize() : 1;
+    long main =
+        switch (spec.kind()) {
+          case RL -> (long) spec.trainer().promptsPerStep() * spec.trainer().groupSize();
+          case PREFERENCE -> 2L * spec.preference().batchPairs();
+          case SUPERVISED -> spec.sft().batchSize();
+        };
+    return Math.max(rows, main);
   }
 }
