@@ -1,10 +1,8 @@
 package org.tokenrl.cli;
 
-import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
-import org.tokenrl.core.ConfigException;
 import org.tokenrl.runlog.Console;
 import org.tokenrl.runlog.RunDirectory;
 import org.tokenrl.runlog.RunLock;
@@ -19,15 +17,16 @@ import picocli.CommandLine.Spec;
  * code 2 before {@link #execute} runs) and hands the command its {@link Console}.
  *
  * <p>Exit codes are the same for every command: 0 done, 2 bad input (a usage error, a bad config
- * key or value, a malformed input file; one line on stderr, before any work), 1 a failure while
- * working.
+ * key or value, a malformed input file, memory or disk the settings cannot fit; one line on stderr,
+ * before any work where it can be found then), 1 an internal error (one line saying where its trace
+ * went). {@link Failures} maps every failure.
  */
 @Command(sortOptions = false)
 abstract class CliCommand implements Callable<Integer> {
   /** Exit code for bad input: options, config, data. */
   static final int BAD_INPUT = 2;
 
-  /** Exit code for a failure while working (a file that cannot be written). */
+  /** Exit code for an internal error (a bug): one line, the trace in a file. */
   static final int FAILED = 1;
 
   @Option(
@@ -37,6 +36,7 @@ abstract class CliCommand implements Callable<Integer> {
   private boolean help;
 
   private Console console = Console.system();
+  private Path traceFile; // null: a new file in the temporary directory
 
   void console(Console console) {
     this.console = console;
@@ -49,19 +49,30 @@ abstract class CliCommand implements Callable<Integer> {
   /** The command's work; returns its exit code. */
   abstract int execute() throws Exception;
 
+  /**
+   * Runs the command; every failure becomes one line and its exit code in {@link Failures} (bad
+   * input 2, a bug 1 with the trace in {@link #traceTo}'s file), never a stack trace.
+   */
   @Override
-  public final Integer call() throws Exception {
+  public final Integer call() {
     try {
       return execute();
-    } catch (ConfigException e) {
-      console.err().println(e.getMessage()); // already names the key and file
-      return BAD_INPUT;
-    } catch (BadInput | RunLock.HeldException e) {
-      return fail(e.getMessage());
-    } catch (IOException e) {
-      console.err().println("tokenrl " + name() + ": " + e.getMessage());
-      return FAILED;
+    } catch (Throwable e) { // OutOfMemoryError and StackOverflowError too: one line, not a trace
+      return Failures.report(e, console, name(), traceFile, afterFailure());
     }
+  }
+
+  /**
+   * What ends the line of a failure found while working, e.g. how a started run continues; empty by
+   * default.
+   */
+  String afterFailure() {
+    return "";
+  }
+
+  /** Where an internal error's full trace goes (a run's train.log) once the command has one. */
+  void traceTo(Path file) {
+    this.traceFile = file;
   }
 
   /**

@@ -80,6 +80,10 @@ final class GenerateCommand extends CliCommand {
     if (system != null && !chat) {
       return fail("--system needs --chat");
     }
+    if (prompt != null && prompt.isEmpty() && !chat) {
+      // Found before the model loads: without a chat template there is nothing to continue.
+      return fail("--prompt is empty: give the text to continue (or --chat for a chat turn)");
+    }
     if (maxNewTokens < 1) {
       return fail("--max-new-tokens must be >= 1, got " + maxNewTokens);
     }

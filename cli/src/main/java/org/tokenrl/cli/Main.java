@@ -1,6 +1,7 @@
 package org.tokenrl.cli;
 
 import java.io.PrintWriter;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.function.Supplier;
@@ -56,6 +57,18 @@ public final class Main implements Callable<Integer> {
   }
 
   public static void main(String[] args) {
+    // A thread that dies of an uncaught exception (a sampler thread) leaves its trace in a file and
+    // one line on the console, not a stack trace; the command itself then fails through Failures.
+    Thread.setDefaultUncaughtExceptionHandler(
+        (thread, e) -> {
+          Path trace = Failures.writeTrace(e, null);
+          System.err.println(
+              "tokenrl: thread "
+                  + thread.getName()
+                  + " failed: "
+                  + e
+                  + (trace != null ? " (trace in " + trace + ")" : ""));
+        });
     System.exit(run(Console.system(), args));
   }
 
@@ -89,6 +102,9 @@ public final class Main implements Callable<Integer> {
     cli.setUsageHelpWidth(100);
     cli.setExpandAtFiles(false);
     cli.setParameterExceptionHandler(Main::usageError);
+    // Commands map their own failures (CliCommand.call); this catches what escapes picocli itself.
+    cli.setExecutionExceptionHandler(
+        (e, where, parsed) -> Failures.report(e, console, where.getCommandName(), null));
     return cli;
   }
 

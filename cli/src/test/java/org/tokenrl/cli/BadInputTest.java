@@ -175,12 +175,20 @@ class BadInputTest {
   @Test
   void aStartThatFailedBeforeItsFirstCheckpointLeavesADirectoryAFreshStartReuses() {
     Path runDir = tmp.resolve("run");
-    // A Ray cluster that cannot be reached is found when the pool starts (before the warm-up),
-    // after the directory exists.
+    // A reward that fails on its first batch stops the run after the directory exists.
+    Path reward = tmp.resolve("failing_reward.py");
+    try {
+      Files.writeString(
+          reward,
+          "def compute_score(data_source, solution_str, ground_truth, extra_info=None):\n"
+              + "    raise ValueError('boom')\n");
+    } catch (IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
     CliRun failed =
-        train(runDir, "distributed.backend=ray", "distributed.ray.address=\"127.0.0.1:1\"");
+        train(runDir, "sft.steps=0", "rewards=[{name = python, path = \"" + reward + "\"}]");
     assertEquals(2, failed.code(), failed.err());
-    assertTrue(failed.err().contains("distributed.ray.address"), failed.err());
+    assertTrue(failed.err().contains("boom"), failed.err());
     assertTrue(Files.isRegularFile(runDir.resolve("config.conf")));
     CliRun resume = CliRun.of("train", "--resume", runDir.toString());
     assertEquals(2, resume.code());

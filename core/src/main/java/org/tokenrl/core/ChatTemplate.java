@@ -21,6 +21,14 @@ public final class ChatTemplate {
   /** One chat turn. */
   public record Message(String role, String content) {}
 
+  /**
+   * Bound on a rendered prompt and on any string a template builds, in characters: far above any
+   * model's context (a 128k-token prompt is well under a million characters), far below what would
+   * exhaust the heap, so a template that grows a string in a loop fails with one line instead of
+   * taking the JVM down.
+   */
+  public static final long MAX_OUTPUT_CHARS = 4_000_000;
+
   private static final ThreadLocal<Jinjava> ENGINE = ThreadLocal.withInitial(ChatTemplate::engine);
 
   private final String source;
@@ -42,6 +50,12 @@ public final class ChatTemplate {
             .withFailOnUnknownTokens(false)
             // A message containing "{{ x }}" is text, not template: jinja2 never re-renders output.
             .withNestedInterpretationEnabled(false)
+            .withMaxOutputSize(MAX_OUTPUT_CHARS)
+            .withMaxStringLength(MAX_OUTPUT_CHARS)
+            .withMaxListSize(1_000_000)
+            .withRangeLimit(100_000)
+            .withMaxRenderDepth(20)
+            .withMaxMacroRecursionDepth(20)
             .build();
     Jinjava j = new Jinjava(config);
     j.getGlobalContext()

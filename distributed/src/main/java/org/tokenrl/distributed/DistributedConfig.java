@@ -16,6 +16,7 @@ import org.tokenrl.core.ConfigException;
  * @param workerHeap {@code -Xmx} value of each actor's JVM, e.g. {@code 1g}
  * @param initTimeoutSeconds bound on cluster start-up plus actor creation
  * @param callTimeoutSeconds bound on one generate call of one actor
+ * @param keepLogs keep the Ray session folder (logs) of a local head after the run
  */
 public record DistributedConfig(
     boolean async,
@@ -25,7 +26,8 @@ public record DistributedConfig(
     int maxRestarts,
     String workerHeap,
     int initTimeoutSeconds,
-    int callTimeoutSeconds) {
+    int callTimeoutSeconds,
+    boolean keepLogs) {
   /** {@code distributed.rewards_on}: the trainer scores the whole batch (the default). */
   public static final String REWARDS_ON_TRAINER = "trainer";
 
@@ -76,7 +78,8 @@ public record DistributedConfig(
         c.getInt("distributed.ray.max_restarts"),
         c.getString("distributed.ray.worker_heap").strip(),
         c.getInt("distributed.ray.init_timeout_s"),
-        c.getInt("distributed.ray.call_timeout_s"));
+        c.getInt("distributed.ray.call_timeout_s"),
+        c.hasPath("distributed.ray.keep_logs") && c.getBoolean("distributed.ray.keep_logs"));
   }
 
   private static void require(boolean ok, String message) {

@@ -45,11 +45,23 @@ final class LocalRayHead implements AutoCloseable {
 
   /** Starts the head and returns once Ray reports it running, or fails with one line. */
   static LocalRayHead start(String rayCommand, int timeoutSeconds) {
+    return start(rayCommand, timeoutSeconds, null);
+  }
+
+  /**
+   * The same with Ray's session folder (logs, sockets, spill files) in {@code runDir/ray} instead
+   * of {@code /tmp/ray}, and the head's log in {@code runDir}, so the run can remove them ({@link
+   * RayTempDirs}); null keeps Ray's defaults.
+   */
+  static LocalRayHead start(String rayCommand, int timeoutSeconds, Path runDir) {
     Path log;
     Process process;
     String address;
     try {
-      log = Files.createTempFile("tokenrl-ray-head-", ".log");
+      log =
+          runDir != null
+              ? runDir.resolve("ray-head.log")
+              : Files.createTempFile("tokenrl-ray-head-", ".log");
       // Fixed ports Ray would otherwise default to (6379, 10001, 52365) collide with another head
       // on the machine: take free ones.
       int gcsPort = freeLoopbackPort();
@@ -67,6 +79,9 @@ final class LocalRayHead implements AutoCloseable {
                   "--dashboard-agent-listen-port=" + freeLoopbackPort(),
                   "--include-dashboard=false",
                   "--disable-usage-stats"));
+      if (runDir != null) {
+        command.add("--temp-dir=" + runDir.resolve("ray"));
+      }
       ProcessBuilder builder =
           new ProcessBuilder(command)
               .redirectErrorStream(true)

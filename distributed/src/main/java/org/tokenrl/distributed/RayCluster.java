@@ -37,6 +37,7 @@ final class RayCluster {
   private static int users;
   private static Thread shutdownHook;
   private static LocalRayHead head; // null when joined to a user's cluster
+  private static RayTempDirs tempDirs; // what this connection leaves on disk, removed with it
 
   private RayCluster() {}
 
@@ -52,11 +53,14 @@ final class RayCluster {
       if (!cfg.address().isEmpty()) {
         checkReachable(cfg.address());
       }
+      tempDirs = RayTempDirs.create(cfg.keepLogs()); // also removes what killed runs left
       if (cfg.address().isEmpty()) {
-        head = LocalRayHead.start("ray", cfg.initTimeoutSeconds());
+        head = LocalRayHead.start("ray", cfg.initTimeoutSeconds(), tempDirs.root());
+        tempDirs.recordHead(head.process().pid());
       }
       setRayProperties(cfg);
       init(cfg);
+      tempDirs.recordDriverLibrary();
       shutdownHook = new Thread(RayCluster::shutdownQuietly, "tokenrl-ray-shutdown");
       Runtime.getRuntime().addShutdownHook(shutdownHook);
     }
@@ -90,6 +94,23 @@ final class RayCluster {
     if (started != null) {
       started.close();
     }
+    RayTempDirs dirs = tempDirs;
+    tempDirs = null;
+    if (dirs != null) {
+      dirs.close(); // after the head stopped: nothing writes there any more
+    }
+  }
+
+  /**
+   * Where Ray's logs of this connection are: a local head's session folder (removed at the end of
+   * the run unless distributed.ray.keep_logs = true), or the cluster head's /tmp/ray.
+   */
+  static String logs() {
+    if (tempDirs != null && head != null) {
+      return tempDirs.rayTempDir().resolve("session_latest/logs")
+          + " (kept after the run with distributed.ray.keep_logs = true)";
+    }
+    return "/tmp/ray/session_latest/logs on the cluster's head";
   }
 
   /** The head this JVM started for its run, if any (tests inspect its processes). */
@@ -220,8 +241,8 @@ final class RayCluster {
               + where
               + " within distributed.ray.init_timeout_s = "
               + cfg.initTimeoutSeconds()
-              + " s; check 'ray status' and the logs in"
-              + " /tmp/ray/session_latest/logs");
+              + " s; check 'ray status' and the logs in "
+              + logs());
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       shutdownQuietly();
@@ -234,7 +255,7 @@ final class RayCluster {
               + ": "
               + e.getCause()
               + (cfg.address().isEmpty()
-                  ? " (is 'ray start --head' possible here? see /tmp/ray/session_latest/logs)"
+                  ? " (is 'ray start --head' possible here? see " + logs() + ")"
                   : " (start the cluster with 'ray start --head' on that machine)"),
           e.getCause());
     }

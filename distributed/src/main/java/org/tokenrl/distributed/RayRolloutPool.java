@@ -288,7 +288,18 @@ public final class RayRolloutPool implements RolloutPool {
             shapes,
             Map.of("weights_version", Long.toString(version)));
     syncBytes = safetensors.length;
-    ObjectRef<byte[]> ref = Ray.put(safetensors);
+    ObjectRef<byte[]> ref;
+    try {
+      ref = Ray.put(safetensors);
+    } catch (RayException e) {
+      // The object store is the local raylet's: it fails when that node died (a broken pipe).
+      throw new IllegalStateException(
+          "the Ray node stopped answering while the weights were sent ("
+              + firstLine(remoteMessage(e))
+              + "); see "
+              + RayCluster.logs(),
+          e);
+    }
     weights = ref;
     weightsVersion = version;
     if (!cfg.async()) {
@@ -444,7 +455,8 @@ public final class RayRolloutPool implements RolloutPool {
                   + (what.equals("start")
                       ? "distributed.ray.init_timeout_s"
                       : "distributed.ray.call_timeout_s")
-                  + "); see the worker logs in /tmp/ray/session_latest/logs",
+                  + "); see the worker logs in "
+                  + RayCluster.logs(),
               e);
         } catch (RayException e) {
           // The same exception types arrive when the actor's process died (a RayActorException,
@@ -531,7 +543,8 @@ public final class RayRolloutPool implements RolloutPool {
                 + " bounds the restarts"
                 + " of each actor over the whole run ("
                 + firstLine(remoteMessage(failure))
-                + "); see the worker logs in /tmp/ray/session_latest/logs",
+                + "); see the worker logs in "
+                + RayCluster.logs(),
             failure);
       }
       long left = deadline - System.currentTimeMillis();
@@ -546,8 +559,8 @@ public final class RayRolloutPool implements RolloutPool {
                 + ") and did not answer again within"
                 + " distributed.ray.init_timeout_s = "
                 + cfg.initTimeoutSeconds()
-                + " s; see the worker logs in"
-                + " /tmp/ray/session_latest/logs",
+                + " s; see the worker logs in "
+                + RayCluster.logs(),
             failure);
       }
       try {

@@ -11,6 +11,15 @@ public final class RayRolloutPoolProvider implements RolloutPoolProvider {
     return "ray";
   }
 
+  /** The distributed block parses; a configured cluster address answers. */
+  @Override
+  public void check(com.typesafe.config.Config resolved) {
+    DistributedConfig cfg = DistributedConfig.from(resolved);
+    if (!cfg.address().isEmpty()) {
+      RayCluster.checkReachable(cfg.address());
+    }
+  }
+
   @Override
   public RolloutPool create(RolloutPoolContext context) {
     return RayRolloutPool.start(context);

@@ -36,6 +36,10 @@ import org.tokenrl.rollout.RolloutPools;
 class LoopbackHeadTest {
   @Test
   void noRayPortOfALocalHeadListensBeyondLoopback() throws Exception {
+    // This run's Ray folder: the head's session inside, nobody else may enter; removed at the end.
+    java.nio.file.Path root =
+        RayTempDirs.base().resolve(RayTempDirs.PREFIX + ProcessHandle.current().pid());
+    java.util.Optional<java.nio.file.Path> library;
     try (BufferAllocator allocator = new RootAllocator();
         Policy policy = Policy.create(RayRolloutPoolTest.MODEL, OptimizerConfig.defaults(1e-3), 1);
         RolloutPool pool =
@@ -48,6 +52,16 @@ class LoopbackHeadTest {
         assertEquals(8, batch.size());
       }
       LocalRayHead head = RayCluster.localHead();
+      assertEquals(
+          "rwx------",
+          java.nio.file.attribute.PosixFilePermissions.toString(
+              java.nio.file.Files.getPosixFilePermissions(root)));
+      try (var sessions = java.nio.file.Files.list(root.resolve("ray"))) {
+        assertTrue(
+            sessions.anyMatch(p -> p.getFileName().toString().startsWith("session_")),
+            "the head's session folder is in " + root);
+      }
+      library = RayTempDirs.driverLibraryFolder(); // empty when an earlier test's was removed
       Set<Long> pids = new LinkedHashSet<>();
       pids.add(head.process().pid());
       head.process().descendants().forEach(p -> pids.add(p.pid()));
@@ -90,6 +104,10 @@ class LoopbackHeadTest {
         }
       }
     }
+    // The pool was the last user: the head is stopped and nothing of it stays on disk.
+    assertTrue(!java.nio.file.Files.exists(root), root + " is removed");
+    library.ifPresent(
+        dir -> assertTrue(!java.nio.file.Files.exists(dir), "the driver's library folder " + dir));
   }
 
   private static List<InetAddress> nonLoopbackAddresses() throws IOException {

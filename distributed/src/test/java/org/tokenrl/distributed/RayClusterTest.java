@@ -152,7 +152,7 @@ class RayClusterTest {
                     RayRolloutPoolTest.config("distributed.ray.address=nowhere")));
     assertTrue(address.getMessage().contains("host:port"));
     DistributedConfig defaults = DistributedConfig.from(RayRolloutPoolTest.config());
-    assertEquals(new DistributedConfig(false, false, "", 2, 3, "1g", 120, 600), defaults);
+    assertEquals(new DistributedConfig(false, false, "", 2, 3, "1g", 120, 600, false), defaults);
     assertTrue(
         DistributedConfig.from(RayRolloutPoolTest.config("distributed.rewards_on=actors"))
             .rewardsOnActors());

@@ -21,8 +21,13 @@ public final class BleuReward implements RewardFunction {
 
   public BleuReward(Config params) {
     RewardParams p = RewardParams.of(params, NAME, "smoothing", "max_n", "mode", "separator");
-    int maxN = (int) p.number("max_n", 4);
-    p.require(maxN >= 1 && maxN <= 8, "max_n", "must be in 1..8");
+    double maxOrder = p.number("max_n", 4);
+    // A fraction is refused, not truncated: max_n = 2.5 is a typo, not an order of 2.
+    p.require(
+        maxOrder >= 1 && maxOrder <= 8 && maxOrder == Math.rint(maxOrder),
+        "max_n",
+        "must be a whole number in 1..8, got " + maxOrder);
+    int maxN = (int) maxOrder;
     BleuConfig config = BleuConfig.of(maxN, Smoothing.parse(p.string("smoothing", "method1")));
     String mode = p.string("mode", "nltk");
     config =

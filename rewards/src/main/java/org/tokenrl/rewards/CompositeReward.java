@@ -183,6 +183,32 @@ public final class CompositeReward implements AutoCloseable {
     for (int i = 0; i < rows; i++) {
       total[i] = scored[i] ? total[i] : Double.NaN; // TRL: a row nothing scores has no reward
     }
+    // Finite scores can still sum to a non-finite total (weights × scores overflow): the row is a
+    // failure of the weighted sum, handled by reward.on_error like a component's failure.
+    List<Integer> overflowed = new ArrayList<>();
+    for (int i = 0; i < rows; i++) {
+      if (scored[i] && !Double.isFinite(total[i])) {
+        overflowed.add(i);
+      }
+    }
+    if (!overflowed.isEmpty()) {
+      int first = overflowed.get(0);
+      if (onError == OnError.STOP) {
+        throw overflow(input, scores, first, total[first], overflowed.size());
+      }
+      for (int i : overflowed) {
+        total[i] = 0.0;
+        for (double[] componentScores : scores.values()) {
+          componentScores[i] = 0.0; // so the per-token rewards of the row sum to its total, 0
+        }
+        for (double[][] t : tokenScores) {
+          if (t != null) {
+            t[i] = null;
+          }
+        }
+      }
+      errors += overflowed.size();
+    }
     double[][] tokens = anyTokens ? sumTokens(input, tokenScores, scores) : null;
     Map<String, Double> metrics = metrics(scores, errors, extraRows);
     return new RewardResult(total, scores, tokens, errors, metrics, extraRows);
@@ -412,6 +438,32 @@ public final class CompositeReward implements AutoCloseable {
         sample,
         "reward '" + c.name() + "' failed on " + where + ": " + problem + ". " + HINT,
         cause);
+  }
+
+  /** The weighted sum of {@code sample} is not finite: which weights and scores made it. */
+  private RewardException overflow(
+      RewardInput input, Map<String, double[]> scores, int sample, double total, int failed) {
+    List<String> terms = new ArrayList<>();
+    for (Component c : components) {
+      terms.add(c.name() + " " + c.weight() + " x " + scores.get(c.name())[sample]);
+    }
+    String name = "total";
+    return new RewardException(
+        name,
+        sample,
+        "the reward total of sample "
+            + sample
+            + " (response \""
+            + shorten(input.responseTexts().get(sample))
+            + "\")"
+            + (failed > 1 ? " and " + (failed - 1) + " more of " + samples(input.size()) : "")
+            + " is "
+            + total
+            + ": the weighted sum "
+            + String.join(" + ", terms)
+            + " overflows; lower the rewards' weights. "
+            + HINT,
+        null);
   }
 
   private static String samples(int count) {

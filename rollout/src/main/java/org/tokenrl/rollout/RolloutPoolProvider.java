@@ -10,4 +10,11 @@ public interface RolloutPoolProvider {
   String backend();
 
   RolloutPool create(RolloutPoolContext context);
+
+  /**
+   * Checks what can be checked of the resolved run config before the run directory exists (the
+   * backend's settings, a cluster's address); throws with one line naming the key. Default:
+   * nothing.
+   */
+  default void check(com.typesafe.config.Config resolved) {}
 }

@@ -29,6 +29,14 @@ public final class RolloutPools {
     }
   }
 
+  /** The chosen backend's own start checks ({@link RolloutPoolProvider#check}). */
+  public static void check(com.typesafe.config.Config resolved) {
+    String backend = resolved.getString("distributed.backend");
+    if (!backend.equals(LOCAL)) {
+      provider(backend).check(resolved);
+    }
+  }
+
   private static RolloutPoolProvider provider(String backend) {
     List<String> known = new ArrayList<>(List.of(LOCAL));
     for (RolloutPoolProvider provider : ServiceLoader.load(RolloutPoolProvider.class)) {

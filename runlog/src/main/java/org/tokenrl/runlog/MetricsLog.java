@@ -154,6 +154,53 @@ public final class MetricsLog implements AutoCloseable {
     }
   }
 
+  /**
+   * What keeps {@code file} from holding a resumed run's history up to checkpoint step {@code
+   * step}: a damaged line before the last one, or steps 1..step−1 without a line (the checkpoint's
+   * own step is restored from its copy, and a crash may cut only the last line). Empty when the
+   * history is whole; a resume must not then drop lines {@link #repairForResume} cannot keep.
+   */
+  public static java.util.Optional<String> gapBefore(Path file, long step) {
+    if (!Files.exists(file)) {
+      return step > 1
+          ? java.util.Optional.of(file.getFileName() + " is missing")
+          : java.util.Optional.empty();
+    }
+    List<String> lines;
+    try {
+      lines = Files.readAllLines(file, StandardCharsets.UTF_8);
+    } catch (IOException e) {
+      return java.util.Optional.of(file.getFileName() + " cannot be read (" + e.getMessage() + ")");
+    }
+    java.util.BitSet seen = new java.util.BitSet();
+    for (int i = 0; i < lines.size(); i++) {
+      long s = stepOfCompleteLine(lines.get(i));
+      if (s < 0 && i < lines.size() - 1 && !lines.get(i).isBlank()) {
+        return java.util.Optional.of(file.getFileName() + " line " + (i + 1) + " is damaged");
+      }
+      if (s >= 1 && s < step && s <= Integer.MAX_VALUE) {
+        seen.set((int) s);
+      }
+    }
+    int firstMissing = seen.nextClearBit(1);
+    if (firstMissing >= step) {
+      return java.util.Optional.empty();
+    }
+    int lastMissing = firstMissing;
+    while (lastMissing + 1 < step && !seen.get(lastMissing + 1)) {
+      lastMissing++;
+    }
+    return java.util.Optional.of(
+        file.getFileName()
+            + " has no line for step"
+            + (firstMissing == lastMissing
+                ? " " + firstMissing
+                : "s " + firstMissing + ".." + lastMissing)
+            + " before checkpoint step "
+            + step
+            + " (cut or edited)");
+  }
+
   /** The step of a complete metrics line (a whole JSON object starting with "step"), else −1. */
   private static long stepOfCompleteLine(String line) {
     java.util.regex.Matcher m = STEP.matcher(line);

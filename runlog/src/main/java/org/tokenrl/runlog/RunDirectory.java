@@ -135,6 +135,11 @@ public record RunDirectory(Path path) {
     return path.resolve(LOG);
   }
 
+  /** {@code train.log}: the progress lines, warnings and an internal error's full trace. */
+  public Path trainLog() {
+    return log();
+  }
+
   public Path checkpoints() {
     return path.resolve("checkpoints");
   }

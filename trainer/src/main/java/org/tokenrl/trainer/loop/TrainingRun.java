@@ -134,7 +134,7 @@ public final class TrainingRun {
    * files, the algorithm and the rewards fail now, not after the warm-up.
    */
   public TrainingRun(Config config, RunDirectory dir, Path projectRoot, Console console) {
-    this(StartChecks.run(config, projectRoot), dir, console);
+    this(StartChecks.run(config, projectRoot, console.err()::println), dir, console);
   }
 
   public TrainingRun(Config config, RunDirectory dir, Path projectRoot) {
@@ -492,18 +492,20 @@ public final class TrainingRun {
   }
 
   private String stoppedMessage() {
-    String last =
-        dir.latestCheckpoint()
-            .map(p -> "the last checkpoint is " + p.getFileName())
-            .orElse("no checkpoint was written yet");
-    return "tokenrl: stopped during step "
-        + currentStep
-        + " of "
-        + total
-        + "; "
-        + last
-        + ". Continue with: ./tokenrl train --resume "
-        + dir.path();
+    String stopped = "tokenrl: stopped during step " + currentStep + " of " + total + "; ";
+    return dir.latestCheckpoint()
+        .map(
+            p ->
+                stopped
+                    + "the last checkpoint is "
+                    + p.getFileName()
+                    + ". Continue with: ./tokenrl train --resume "
+                    + dir.path())
+        // Nothing to resume yet: the same train command starts over in the same directory.
+        .orElse(
+            stopped
+                + "no checkpoint was written yet, so there is nothing to resume: run the same"
+                + " train command again to start over");
   }
 
   private static void removeHook(Thread hook) {

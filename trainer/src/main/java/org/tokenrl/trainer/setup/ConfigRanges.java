@@ -46,6 +46,29 @@ final class ConfigRanges {
   private static final Range FRACTION_OPEN_TOP = new Range(0, false, 1, true);
 
   static final Map<String, Range> RANGES = new LinkedHashMap<>();
+
+  /**
+   * The keys of {@link #RANGES} that take any real number; every other one is an integer and
+   * refuses a fraction (base.conf's schema does too, but a resumed run's hand-edited config.conf is
+   * read without it, and Typesafe Config's getInt would truncate 2.5 to 2).
+   */
+  static final java.util.Set<String> REAL =
+      java.util.Set.of(
+          "sft.learning_rate",
+          "trainer.learning_rate",
+          "preference.temperature",
+          "optimizer.beta1",
+          "optimizer.beta2",
+          "optimizer.eps",
+          "optimizer.weight_decay",
+          "optimizer.grad_clip",
+          "rollout.temperature",
+          "rollout.top_p",
+          "model.rms_norm_eps",
+          "model.rope_theta",
+          "model.lora.alpha",
+          "model.lora.dropout");
+
   static final Map<String, List<String>> CHOICES = new LinkedHashMap<>();
 
   static {
@@ -145,6 +168,19 @@ final class ConfigRanges {
             return;
           }
           double value = c.getDouble(key);
+          boolean tooBig = Math.abs(value) > Integer.MAX_VALUE && !key.endsWith("seed"); // long
+          if (!REAL.contains(key)
+              && Double.isFinite(value)
+              && (value != Math.rint(value) || tooBig)) {
+            throw new ConfigException(
+                "config error: "
+                    + key
+                    + " must be a whole number"
+                    + (tooBig ? " below 2^31" : "")
+                    + ", got "
+                    + text(c.getValue(key))
+                    + where(c.getValue(key)));
+          }
           if (!Double.isFinite(value) || !range.contains(value)) {
             throw new ConfigException(
                 "config error: "

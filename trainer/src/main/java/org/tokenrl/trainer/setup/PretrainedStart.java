@@ -44,19 +44,25 @@ public final class PretrainedStart {
   /** Loads {@code model.path} (relative paths from the project root) and checks the model keys. */
   public static PretrainedModel load(Config c, Path projectRoot, Consumer<String> progress) {
     String value = c.getString("model.path");
-    Path local = projectRoot.resolve(value);
     try {
-      // A known name always means the (verified) cache entry, never a folder that happens to be
-      // called the same here; write ./name for that.
-      boolean known = KnownModel.named(value) != null;
-      Path path =
-          !known && Files.exists(local) ? local : ModelCache.standard().resolve(value, progress);
-      PretrainedModel m = PretrainedModel.load(path);
+      PretrainedModel m = PretrainedModel.load(resolve(value, projectRoot, progress));
       checkAgreement(c, m.config(), value);
       return m;
     } catch (IOException e) {
       throw new IllegalArgumentException("model.path = " + value + ": " + e.getMessage());
     }
+  }
+
+  /**
+   * The file or directory {@code model.path = value} names: a known name always means the
+   * (verified) cache entry, fetched on first use, never a folder that happens to be called the same
+   * here (write ./name for that); anything else is a path relative to the project root.
+   */
+  static Path resolve(String value, Path projectRoot, Consumer<String> progress)
+      throws IOException {
+    Path local = projectRoot.resolve(value);
+    boolean known = KnownModel.named(value) != null;
+    return !known && Files.exists(local) ? local : ModelCache.standard().resolve(value, progress);
   }
 
   static void checkAgreement(Config c, LlamaConfig file, String path) {

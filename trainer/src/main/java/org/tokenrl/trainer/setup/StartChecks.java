@@ -4,6 +4,7 @@ import com.typesafe.config.Config;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.function.Consumer;
 import org.tokenrl.algorithms.Algorithms;
 import org.tokenrl.algorithms.preference.PreferenceAlgorithm;
 import org.tokenrl.algorithms.rl.RlAlgorithm;
@@ -33,6 +34,14 @@ public final class StartChecks {
    * and checks them together; returns them, built once, for the run.
    */
   public static RunStart run(Config c, Path projectRoot) {
+    return run(c, projectRoot, System.err::println);
+  }
+
+  /**
+   * The same, with {@code progress} told about a known model fetched into the cache on first use
+   * (its header is read now: shape, tokenizer and chat template, no weights).
+   */
+  public static RunStart run(Config c, Path projectRoot, Consumer<String> progress) {
     RunSpec spec = RunSpec.from(c);
     Task task = Tasks.create(c.getConfig("task"), projectRoot);
     Config algorithm = c.getConfig("algorithm");
@@ -59,10 +68,20 @@ public final class StartChecks {
       case SUPERVISED -> supervised = Algorithms.createSupervised(algorithm);
     }
     RunSpec.Model model = spec.model();
-    checkLengths(model.contextKey(), model.context(), spec.rollout().maxNewTokens(), task);
+    if (!model.pretrained()) { // a pretrained model's lengths count in its tokens, below
+      checkLengths(model.contextKey(), model.context(), spec.rollout().maxNewTokens(), task);
+    }
     checkConversations(spec.chat().enabled(), task);
     checkCharAlphabet(c.getString("model.path").isBlank(), task);
     RolloutPools.checkAvailable(spec.distributed().backend());
+    // The model as it will be built (a pretrained model's header, no weights): LoRA targets and
+    // rank, prompts as the chat template renders them, and memory are checked against it.
+    ModelHeader header = ModelHeader.of(spec, c, projectRoot, progress);
+    LoraTargets.check(model.lora(), header.shape());
+    int longestRow = PromptLengths.longestRow(spec, task, header);
+    MemoryPreflight.check(
+        memoryInputs(spec, c, header, rl, longestRow), MemoryPreflight.Limits.ofThisJvm());
+    RolloutPools.check(c); // e.g. a Ray cluster's address, before the run directory exists
     String initFrom = spec.run().initFrom();
     if (!initFrom.isBlank() && !Files.isDirectory(projectRoot.resolve(initFrom))) {
       throw new ConfigException(
@@ -73,6 +92,7 @@ public final class StartChecks {
               + projectRoot.resolve(initFrom).toAbsolutePath()
               + ")");
     }
+    checkInitFrom(initFrom, projectRoot);
     return new RunStart(c, projectRoot, spec, task, rl, rewards, preference, supervised);
   }
 
@@ -174,8 +194,7 @@ public final class StartChecks {
     return llama ? "model.max_position_embeddings" : "model.max_seq_len";
   }
 
-  private static ConfigException tooLong(
-      Task task, Example ex, String needs, String key, int context) {
+  static ConfigException tooLong(Task task, Example ex, String needs, String key, int context) {
     String where = task.origin(ex);
     return new ConfigException(
         (where != null
@@ -226,5 +245,63 @@ public final class StartChecks {
               + key
               + ")");
     }
+  }
+
+  /**
+   * run.init_from must be a checkpoint (model.json and checksums.json) or a run directory that has
+   * one, found now rather than after the run directory exists.
+   */
+  private static void checkInitFrom(String initFrom, Path projectRoot) {
+    if (initFrom.isBlank()) {
+      return;
+    }
+    Path path = projectRoot.resolve(initFrom);
+    Path checkpoint = path;
+    if (Files.isRegularFile(path.resolve(org.tokenrl.runlog.RunDirectory.CONFIG))) {
+      var latest = new org.tokenrl.runlog.RunDirectory(path).latestCheckpoint();
+      if (latest.isEmpty()) {
+        throw new ConfigException(
+            "config error: run.init_from = " + initFrom + " is a run with no checkpoint yet");
+      }
+      checkpoint = latest.get();
+    }
+    if (!Files.isRegularFile(checkpoint.resolve("model.json"))
+        || !Files.isRegularFile(checkpoint.resolve("checksums.json"))) {
+      throw new ConfigException(
+          "config error: run.init_from = "
+              + initFrom
+              + " is neither a checkpoint (model.json, checksums.json) nor a run directory with"
+              + " one; give runs/<run> or runs/<run>/checkpoints/step-NNNNNNN");
+    }
+  }
+
+  private static MemoryPreflight.Inputs memoryInputs(
+      RunSpec spec, Config c, ModelHeader header, RlAlgorithm rl, int longestRow) {
+    boolean isRl = spec.kind() == org.tokenrl.algorithms.AlgorithmKind.RL;
+    return new MemoryPreflight.Inputs(
+        header.shape(),
+        spec.model().lora(),
+        spec.model().pretrained(),
+        isRl,
+        isRl && rl.needsReference(),
+        spec.distributed().backend().equals(RolloutPools.LOCAL),
+        c.getInt("rollout.workers"),
+        (long) spec.trainer().promptsPerStep() * spec.trainer().groupSize(),
+        longestRow,
+        rowsPerUpdate(spec),
+        spec.trainer().microBatchTokens(),
+        spec.distributed().async());
+  }
+
+  /** The most rows one update trains on, over the run's phases (a pass holds at most these). */
+  private static long rowsPerUpdate(RunSpec spec) {
+    long rows = spec.sft().steps() > 0 ? spec.sft().batchSize() : 1;
+    long main =
+        switch (spec.kind()) {
+          case RL -> (long) spec.trainer().promptsPerStep() * spec.trainer().groupSize();
+          case PREFERENCE -> 2L * spec.preference().batchPairs();
+          case SUPERVISED -> spec.sft().batchSize();
+        };
+    return Math.max(rows, main);
   }
 }
