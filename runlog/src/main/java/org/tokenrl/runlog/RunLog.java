@@ -85,6 +85,13 @@ public final class RunLog implements AutoCloseable {
     tensorboard.flush();
   }
 
+  /** Writes the Custom Scalars tab's layout ({@link CustomScalars}), once per run part. */
+  public void layout(java.util.List<CustomScalars.Category> categories, long step) {
+    tensorboard.stringTensor(
+        CustomScalars.TAG, CustomScalars.PLUGIN, CustomScalars.encode(categories), step);
+    tensorboard.flush();
+  }
+
   /**
    * Starts the run's row in TensorBoard's HPARAMS tab ({@link HParams}): its hyperparameters now,
    * its status when it ends. A resumed run first drops the status its earlier part wrote.

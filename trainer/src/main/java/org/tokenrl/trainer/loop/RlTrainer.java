@@ -292,8 +292,7 @@ public final class RlTrainer {
     m.put(Metrics.TRAIN_REWARD_MEAN, Stats.mean(r));
     m.put(Metrics.TRAIN_REWARD_STD, Stats.std(r));
     m.put(Metrics.TRAIN_ACCURACY, fraction(sampled.correct()));
-    m.put(Metrics.TRAIN_TRUNCATED_FRAC, fraction(sampled.truncated()));
-    m.put(Metrics.ROLLOUT_RESPONSE_LEN_MEAN, meanLength(sampled.responses()));
+    m.putAll(CompletionStats.of(sampled.responses(), sampled.truncated(), r, settings.groupSize()));
     m.put(Metrics.ACTOR_ENTROPY, meanOf(sampled.entropies()));
     m.put(Metrics.TRAIN_UPDATE_ROW_FRAC, (double) update.rows() / sampled.rows());
     if (update.loss() != null) {
@@ -301,7 +300,7 @@ public final class RlTrainer {
       m.putAll(update.loss().metrics());
     }
     m.putAll(credit.metrics());
-    m.putAll(sampled.rewardMetrics());
+    m.putAll(OnceNamed.rewardMetrics(sampled.rewardMetrics(), parts.reward()));
     m.putAll(parts.pool().metrics());
     m.put(Metrics.OPTIM_LR, update.lr());
     m.put(Metrics.OPTIM_GRAD_NORM, update.stats() == null ? Double.NaN : update.stats().gradNorm());
@@ -309,6 +308,7 @@ public final class RlTrainer {
     m.put(Metrics.PERF_TOKENS_PER_SEC, sampled.tokens() / timer.totalSeconds());
     m.put(Metrics.PERF_ROLLOUT_TOKENS, (double) sampled.tokens());
     timer.addTo(m);
+    OnceNamed.dropRepeats(m, rollouts.train() == sampled);
     return m;
   }
 
@@ -435,14 +435,6 @@ public final class RlTrainer {
       n += f ? 1 : 0;
     }
     return flags.length == 0 ? Double.NaN : (double) n / flags.length;
-  }
-
-  private static double meanLength(int[][] rows) {
-    double s = 0;
-    for (int[] row : rows) {
-      s += row.length;
-    }
-    return rows.length == 0 ? Double.NaN : s / rows.length;
   }
 
   private static double meanOf(double[][] rows) {

@@ -167,7 +167,8 @@ public final class TrainingRun {
       log = runLog;
       rolloutMemory = rollouts;
       preferenceMemory = pairs;
-      log.startSession(RunSpec.hyperparameters(start.resolved()), done);
+      log.startSession(RunHParams.of(start.resolved(), dir.path()), done);
+      log.layout(RunLayout.of(kind, sftSteps > 0), done);
       announce(done);
       progress = new Progress(total, sftSteps);
       // Ctrl-C (or a kill) ends the JVM through its shutdown hooks: say where the run stopped and

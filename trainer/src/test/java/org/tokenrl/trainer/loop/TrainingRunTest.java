@@ -152,7 +152,7 @@ public class TrainingRunTest {
             "eval/accuracy",
             "actor/entropy",
             "actor/loss",
-            "rollout/response_len_mean",
+            "completions/mean_length",
             "optim/lr",
             "optim/grad_norm",
             "perf/tokens_per_sec",
