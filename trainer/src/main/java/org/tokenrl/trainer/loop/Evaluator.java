@@ -60,7 +60,8 @@ public final class Evaluator {
         }
         if (kept.size() < keepSamples) {
           kept.add(
-              new SampleTable.EvalRow(chunk.get(i).prompt(), response, chunk.get(i).answer(), ok));
+              new SampleTable.EvalRow(
+                  codec.promptText(chunk.get(i)), response, chunk.get(i).answer(), ok));
         }
       }
     }

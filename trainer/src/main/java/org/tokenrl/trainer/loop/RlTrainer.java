@@ -14,7 +14,6 @@ import org.tokenrl.algorithms.rl.RlBatch;
 import org.tokenrl.algorithms.rl.TokenCredit;
 import org.tokenrl.core.Metrics;
 import org.tokenrl.core.RolloutBatch;
-import org.tokenrl.core.Tokenizer;
 import org.tokenrl.model.Policy;
 import org.tokenrl.model.ReferenceScorer;
 import org.tokenrl.model.SamplingParams;
@@ -111,13 +110,23 @@ public final class RlTrainer {
    */
   record StepResult(Map<String, Double> metrics, ScoredRollouts trained, TokenCredit credit) {
 
-    /** The update batch as a markdown table of its first rows (TEXT tab). */
-    String rolloutTable(SampleTable table, Tokenizer tokenizer) {
+    /**
+     * The update batch as a markdown table of its first rows (TEXT tab), each prompt as the model
+     * was asked it (chat instruction included), marking rows left out of the update.
+     */
+    String rolloutTable(SampleTable table, PromptCodec codec, DynamicSampling.Mode mode) {
       List<String> prompts = new ArrayList<>();
       for (int i = 0; i < trained.rows(); i++) {
-        prompts.add(trained.examples().get(i / trained.groupSize()).prompt());
+        prompts.add(codec.promptText(trained.examples().get(i / trained.groupSize())));
       }
-      return table.rollouts(prompts, trained.responses(), trained.rewards(), credit, tokenizer);
+      return table.rollouts(
+          prompts,
+          trained.responses(),
+          trained.rewards(),
+          credit,
+          codec.tokenizer(),
+          RolloutArchive.inUpdate(trained, mode),
+          trained.truncated());
     }
   }
 
@@ -351,6 +360,7 @@ public final class RlTrainer {
       }
       double[] totals;
       double[][] tokenRewards = null;
+      double[][] componentScores = new double[n][];
       Map<String, Double> rewardMetrics;
       if (parts.pool().computesRewards()) {
         // distributed.rewards_on = actors: the actors filled the reward column with the same
@@ -364,6 +374,7 @@ public final class RlTrainer {
         totals = rewards.total();
         tokenRewards = rewards.tokenRewards();
         rewardMetrics = rewards.metrics();
+        componentScores = byRow(rewards.components(), n);
       }
       timer.lap("reward");
       return new ScoredRollouts(
@@ -378,7 +389,8 @@ public final class RlTrainer {
           totals,
           tokenRewards == null ? new double[n][] : tokenRewards,
           rewardMetrics,
-          batch.totalResponseTokens());
+          batch.totalResponseTokens(),
+          componentScores);
     }
   }
 
@@ -419,6 +431,19 @@ public final class RlTrainer {
 
   private long stepSeed(long step) {
     return RowSeeds.mix(settings.seed() * 1_000_003L + step);
+  }
+
+  /** Each component's score per row, [n][components], in the composite reward's order. */
+  private double[][] byRow(Map<String, double[]> components, int n) {
+    List<CompositeReward.Component> order = parts.reward().components();
+    double[][] out = new double[n][order.size()];
+    for (int c = 0; c < order.size(); c++) {
+      double[] scores = components.get(order.get(c).name());
+      for (int i = 0; i < n; i++) {
+        out[i][c] = scores == null ? Double.NaN : scores[i];
+      }
+    }
+    return out;
   }
 
   private static double[] toDouble(float[] x) {

@@ -67,7 +67,9 @@ final class ConfigRanges {
     RANGES.put("trainer.eval_size", AT_LEAST_0);
     RANGES.put("trainer.checkpoint_every", AT_LEAST_0);
     RANGES.put("trainer.keep_checkpoints", AT_LEAST_1);
-    RANGES.put("trainer.progress_every", AT_LEAST_1);
+    RANGES.put("trainer.log_every", AT_LEAST_0);
+    RANGES.put("trainer.save_rollouts", AT_LEAST_0);
+    RANGES.put("trainer.rollouts_max_mb", AT_LEAST_1);
     RANGES.put("trainer.max_sampling_rounds", AT_LEAST_1);
     RANGES.put("preference.prompts", AT_LEAST_1);
     RANGES.put("preference.samples_per_prompt", atLeast(2));
