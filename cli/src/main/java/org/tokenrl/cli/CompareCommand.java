@@ -42,9 +42,9 @@ final class CompareCommand extends CliCommand {
       trainer.log_every, trainer.save_rollouts), and prints one Markdown row per group: mean ±
       sample std over its runs of held-out accuracy (eval/accuracy) at the main phase's start
       (the end of the SFT warm-up), at the end and at best; with --target, how many runs met it
-      and the main-phase steps, rollout tokens (sum of perf/rollout_tokens) and wall seconds (sum of perf/time_step)
-      until they first did; each --metric; and the main phase's steps and wall seconds. The first
-      columns are the config keys that tell the groups apart.
+      and the main-phase steps, rollout tokens (sum of perf/rollout_tokens) and wall seconds
+      (sum of perf/time_step) until they first did; each --metric; and the main phase's steps and
+      wall seconds. The first columns are the config keys that tell the groups apart.
 
       example:
         ./tokenrl compare experiments/credit-assignment/runs/arith --target eval/accuracy=0.8 \\
