@@ -76,11 +76,16 @@ class TensorBoardTabsTest {
             "trainer.prompts_per_step",
             "algorithm.kl_beta",
             "algorithm.clip_eps_high",
-            "algorithm.n_init",
             "algorithm.td_weight",
             "trainer.dynamic_sampling")) {
       assertTrue(hparams.contains(key), key + " missing from " + hparams);
     }
+    // Only settings some run of the directory has (no D3S run here), and those that differ
+    // between the runs (the algorithm) before those they share (the task).
+    assertFalse(hparams.contains("algorithm.n_init"), "a D3S column without a D3S run");
+    List<String> order = new ArrayList<>();
+    experiment.get("hparamInfos").forEach(h -> order.add(h.get("name").asText()));
+    assertTrue(order.indexOf("algorithm.name") < order.indexOf("task.name"), "" + order);
     Set<String> metrics = new HashSet<>();
     experiment.get("metricInfos").forEach(m -> metrics.add(m.get("name").get("tag").asText()));
     assertTrue(metrics.containsAll(List.of("eval/accuracy", "train/reward_mean")), "" + metrics);

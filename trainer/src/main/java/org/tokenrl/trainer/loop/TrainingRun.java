@@ -100,6 +100,7 @@ public final class TrainingRun {
   private long lastEvalStep = -1;
   private double bestEval = Double.NaN; // this session's best held-out accuracy, and its step
   private long bestEvalStep = -1;
+  private String bestEvalAt = ""; // e.g. "grpo step 40"
   private double sftAccuracy = Double.NaN;
   private double skippedTotal;
   private volatile long currentStep; // the step in progress, for the message on Ctrl-C
@@ -430,6 +431,7 @@ public final class TrainingRun {
         if (!(bestEval >= lastEval)) {
           bestEval = lastEval;
           bestEvalStep = step;
+          bestEvalAt = phase + " step " + phaseStep;
         }
         m.put(Metrics.EVAL_ACCURACY, lastEval);
         if (preferenceEval != null) {
@@ -478,7 +480,7 @@ public final class TrainingRun {
     String best =
         bestEvalStep == lastEvalStep
             ? " (best so far)"
-            : String.format(" (best %.4f at step %d)", bestEval, bestEvalStep);
+            : String.format(" (best %.4f at %s)", bestEval, bestEvalAt);
     return String.format(
         "[%s] eval at step %d/%d: held-out accuracy %.4f%s",
         phase, phaseStep, phaseSteps, lastEval, best);
@@ -501,10 +503,7 @@ public final class TrainingRun {
       log.info(
           String.format("held-out accuracy: %.4f (%d eval examples)", lastEval, evaluator.size()));
     }
-    String best =
-        bestEvalStep < 0
-            ? ""
-            : String.format(", best %.4f at step %d of %d", bestEval, bestEvalStep, total);
+    String best = bestEvalStep < 0 ? "" : String.format(", best %.4f at %s", bestEval, bestEvalAt);
     log.info(
         String.format(
             "done in %s: last held-out accuracy %.4f%s",
