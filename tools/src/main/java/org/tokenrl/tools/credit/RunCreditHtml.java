@@ -89,7 +89,13 @@ public final class RunCreditHtml {
           .append(inUpdate ? "" : "<span class=\"badge out\">left out of the update</span>")
           .append("</h2>\n<div class=\"prompt\">")
           .append(CreditHtml.escape(first.promptText()))
-          .append("</div>\n<table>\n");
+          .append("</div>\n");
+      if (!first.rollout().reference().isEmpty()) {
+        h.append("<p>reference answer: <code>")
+            .append(CreditHtml.escape(first.rollout().reference()))
+            .append("</code></p>\n");
+      }
+      h.append("<table>\n");
       for (int i = group * g; i < (group + 1) * g; i++) {
         StepRollouts.Row row = step.rows().get(i);
         h.append("<tr")
@@ -98,7 +104,8 @@ public final class RunCreditHtml {
             .append(i - group * g)
             .append("</td><td>r = ")
             .append(fmt(row.rollout().reward()));
-        for (int c = 0; c < components.size(); c++) {
+        // With one component the total says it all (at its weight); several get a line each.
+        for (int c = 0; c < components.size() && components.size() > 1; c++) {
           h.append("<br><small>")
               .append(CreditHtml.escape(components.get(c)))
               .append(" ")

@@ -59,8 +59,10 @@ final class RunHParams {
       all.forEach(h -> values.add(h.values().get(c.key()))); // null: the run lacks the key
       (values.size() > 1 ? differing : same).add(c);
     }
+    Set<String> differs = new LinkedHashSet<>();
+    differing.forEach(c -> differs.add(c.key()));
     differing.addAll(same);
-    return new Hyperparameters(differing, own.values());
+    return new Hyperparameters(differing, own.values(), differs);
   }
 
   /** The columns of {@code resolved} that apply to its run, with its values. */

@@ -508,17 +508,7 @@ public final class TrainingRun {
         String.format(
             "done in %s: last held-out accuracy %.4f%s",
             Progress.duration((System.nanoTime() - startNanos) / 1e9), lastEval, best));
-    dir.latestCheckpoint()
-        .ifPresent(
-            c ->
-                log.info(
-                    "checkpoint to use: "
-                        + c
-                        + "  (./tokenrl eval "
-                        + dir.path()
-                        + "; ./tokenrl export "
-                        + dir.path()
-                        + " --hf OUT)"));
+    dir.latestCheckpoint().ifPresent(c -> log.info("checkpoint to use: " + c));
     log.info("run directory: " + dir.path() + "  (tensorboard --logdir " + dir.path() + ")");
     log.succeeded();
     policy.close();
