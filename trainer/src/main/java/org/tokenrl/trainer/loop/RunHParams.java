@@ -25,8 +25,10 @@ import org.tokenrl.trainer.setup.RunSpec;
  * own keys exist only under that algorithm), the {@code sft.*} ones only with a warm-up, and the
  * rollout ones only for RL. TensorBoard takes the columns from one run of the log directory, so
  * each run lists the columns of its siblings (the other runs in its parent directory) too, and puts
- * first the keys whose values differ among them: with a GRPO and a TEMPO run side by side, {@code
- * algorithm.name} and {@code algorithm.td_weight} lead, and a column no run has never appears.
+ * first the keys whose values differ among them, marked as such ({@code differs}: TensorBoard's
+ * table shows five columns at first, the marked ones first). With a GRPO and a TEMPO run side by
+ * side, {@code algorithm.name} and {@code algorithm.td_weight} lead, and a column no run has never
+ * appears. A run with no sibling marks {@link #LEADING}.
  */
 final class RunHParams {
   private static final Set<String> RL_ONLY =
@@ -35,6 +37,10 @@ final class RunHParams {
           "trainer.group_size",
           "trainer.dynamic_sampling",
           "rollout.temperature");
+
+  /** The columns marked as differing when nothing differs yet: TensorBoard shows five at first. */
+  static final List<String> LEADING =
+      List.of("algorithm.name", "task.name", "model.name", "run.seed", "trainer.learning_rate");
 
   private RunHParams() {}
 
@@ -56,11 +62,19 @@ final class RunHParams {
     List<Hyperparameters.Column> same = new ArrayList<>();
     for (Hyperparameters.Column c : union.values()) {
       Set<Object> values = new LinkedHashSet<>();
-      all.forEach(h -> values.add(h.values().get(c.key()))); // null: the run lacks the key
+      // Only runs that have the key count: a TEMPO setting is absent, not different, on GRPO.
+      all.stream()
+          .filter(h -> h.values().containsKey(c.key()))
+          .forEach(h -> values.add(h.values().get(c.key())));
       (values.size() > 1 ? differing : same).add(c);
     }
     Set<String> differs = new LinkedHashSet<>();
     differing.forEach(c -> differs.add(c.key()));
+    if (differs.isEmpty()) {
+      // A run with no sibling to differ from (the first of a sweep, the one TensorBoard usually
+      // takes the columns from): open the table on what tells runs apart most often.
+      LEADING.stream().filter(union::containsKey).forEach(differs::add);
+    }
     differing.addAll(same);
     return new Hyperparameters(differing, own.values(), differs);
   }
