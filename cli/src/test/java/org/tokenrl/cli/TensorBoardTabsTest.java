@@ -26,9 +26,9 @@ import org.tokenrl.core.PythonRunner;
 import org.tokenrl.runlog.Console;
 import org.tokenrl.runlog.RunDirectory;
 import org.tokenrl.runlog.RunLog;
+import org.tokenrl.trainer.loop.RunHParams;
 import org.tokenrl.trainer.loop.SampleTable;
 import org.tokenrl.trainer.loop.TrainingRunTest;
-import org.tokenrl.trainer.setup.RunSpec;
 
 /**
  * The HPARAMS and TEXT tabs as TensorBoard itself serves them: tiny real runs, read back through
@@ -229,8 +229,9 @@ class TensorBoardTabsTest {
   /** One part of a run: it ends by succeeded(), or by close() alone as when an exception flies. */
   private static void session(RunDirectory dir, boolean succeed) {
     try (RunLog log = new RunLog(dir, true, Console.system())) {
+      // The columns a training run writes (RunHParams: the settings that apply, siblings' too).
       log.startSession(
-          RunSpec.hyperparameters(ConfigLoader.loadResolved(dir.config()).config()), 0);
+          RunHParams.of(ConfigLoader.loadResolved(dir.config()).config(), dir.path()), 0);
       log.metrics(1, Map.of("eval/accuracy", 0.5));
       if (succeed) {
         log.succeeded();

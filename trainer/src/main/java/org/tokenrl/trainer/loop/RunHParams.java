@@ -30,7 +30,7 @@ import org.tokenrl.trainer.setup.RunSpec;
  * side, {@code algorithm.name} and {@code algorithm.td_weight} lead, and a column no run has never
  * appears. A run with no sibling marks {@link #LEADING}.
  */
-final class RunHParams {
+public final class RunHParams {
   private static final Set<String> RL_ONLY =
       Set.of(
           "trainer.prompts_per_step",
@@ -44,7 +44,7 @@ final class RunHParams {
 
   private RunHParams() {}
 
-  static Hyperparameters of(Config resolved, Path runDir) {
+  public static Hyperparameters of(Config resolved, Path runDir) {
     Hyperparameters own = applicable(resolved);
     List<Hyperparameters> all = new ArrayList<>(List.of(own));
     all.addAll(siblings(runDir));
