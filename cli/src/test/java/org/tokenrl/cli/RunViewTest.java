@@ -139,7 +139,7 @@ class RunViewTest {
         new ArrayList<>(
             List.of("train", TrainingRunTest.ROOT.resolve("configs/quickstart.conf").toString()));
     args.addAll(overrides(piped));
-    args.addAll(List.of("trainer.log_every=2", "trainer.save_rollouts=0"));
+    args.addAll(List.of("trainer.log_every=2", "trainer.save_rollouts=off"));
     CliRun r = CliRun.of(args.toArray(String[]::new));
     assertEquals(0, r.code(), r.err());
     assertFalse(r.out().contains("\r"), "no carriage returns in a pipe");
@@ -160,7 +160,19 @@ class RunViewTest {
             "[grpo] step 4/4"),
         progress,
         r.out());
-    assertFalse(Files.exists(piped.resolve("rollouts")), "trainer.save_rollouts = 0 saves none");
+    assertFalse(Files.exists(piped.resolve("rollouts")), "trainer.save_rollouts = off saves none");
+
+    Path bad = tmp.resolve("runs/bad");
+    List<String> badArgs = new ArrayList<>(args.subList(0, 2));
+    badArgs.addAll(overrides(bad));
+    badArgs.add("trainer.save_rollouts=sometimes");
+    CliRun refused = CliRun.of(badArgs.toArray(String[]::new));
+    assertEquals(2, refused.code());
+    assertTrue(
+        refused.err().contains("trainer.save_rollouts must be a step count N")
+            && refused.err().contains("'sometimes'"),
+        refused.err());
+    assertFalse(Files.exists(bad), "refused before the run directory exists");
   }
 
   @Test

@@ -381,7 +381,7 @@ public final class TrainingRun {
     rolloutArchive =
         new RolloutArchive(
             dir,
-            intOr("trainer.save_rollouts", 1), // absent from run configs before 2026-12-07
+            org.tokenrl.trainer.setup.SaveRollouts.every(start.resolved()),
             intOr("trainer.rollouts_max_mb", 1024) * 1024L * 1024L,
             algorithmName,
             start.rewards(),

@@ -68,7 +68,6 @@ final class ConfigRanges {
     RANGES.put("trainer.checkpoint_every", AT_LEAST_0);
     RANGES.put("trainer.keep_checkpoints", AT_LEAST_1);
     RANGES.put("trainer.log_every", AT_LEAST_0);
-    RANGES.put("trainer.save_rollouts", AT_LEAST_0);
     RANGES.put("trainer.rollouts_max_mb", AT_LEAST_1);
     RANGES.put("trainer.max_sampling_rounds", AT_LEAST_1);
     RANGES.put("preference.prompts", AT_LEAST_1);
@@ -168,6 +167,7 @@ final class ConfigRanges {
                     + where(c.getValue(key)));
           }
         });
+    SaveRollouts.every(c); // a step count or off
     if (c.hasPath("distributed.ray.worker_heap")
         && !c.getString("distributed.ray.worker_heap").matches("\\d+[kKmMgG]?")) {
       throw new ConfigException(
