@@ -177,7 +177,10 @@ public final class TrainingRun {
       announce(done);
       // Ctrl-C (or a kill) ends the JVM through its shutdown hooks: say where the run stopped and
       // how to continue it, instead of exiting silently.
-      Thread interrupted = new Thread(() -> console.err().println(stoppedMessage()));
+      // (On a terminal the progress line has no newline yet: the message starts on its own line.)
+      Thread interrupted =
+          new Thread(
+              () -> console.err().println((console.terminal() ? "\n" : "") + stoppedMessage()));
       Runtime.getRuntime().addShutdownHook(interrupted);
       try {
         startDistributedPool(done);

@@ -87,8 +87,7 @@ class RayTrainingRunTest {
       for (String key :
           List.of(
               "train/reward_mean",
-              "train/reward_std",
-              "reward/bleu_mean",
+              "train/reward_std", // (reward/bleu_mean, the one weight-1 component, is this mean)
               "reward/errors",
               "train/accuracy")) {
         assertEquals(l.get(key).asDouble(), a.get(key).asDouble(), 1e-12, key + " at line " + i);
