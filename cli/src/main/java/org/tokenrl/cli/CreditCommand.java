@@ -161,6 +161,9 @@ final class CreditCommand extends CliCommand {
       return runRollouts(Path.of(overrides.get(0)), console().out());
     }
     if (step != null || group != null) {
+      if (!overrides.isEmpty() && !overrides.get(0).contains("=")) {
+        return fail(overrides.get(0) + " is not a run directory (no such directory)");
+      }
       return fail("--step and --group need a run directory: ./tokenrl credit RUN_DIR --step N");
     }
     for (String o : overrides) {
