@@ -44,9 +44,14 @@ import picocli.CommandLine.Parameters;
  * <pre>
  * tokenrl credit --algorithm grpo|tempo|d3s|treg|cdpo [--input FILE|-] [--html OUT.html]
  *                [--progress P] [key=value ...]
+ * tokenrl credit RUN_DIR [--step N] [--group K] [--html OUT.html]
  * </pre>
  *
- * For treg and cdpo each line is one preference pair and the output is T-REG's token rewards or
+ * With a run directory it shows what an RL step of that run trained on, from the rollouts the run
+ * saved ({@code RUN/rollouts/step-NNNNNN.arrow}, {@code trainer.save_rollouts}), with the run's
+ * tokenizer: one JSON line per group, and with {@code --html} the page.
+ *
+ * <p>For treg and cdpo each line is one preference pair and the output is T-REG's token rewards or
  * cDPO's critical-token weights, computed from the log-probs/logits on the line (see {@link
  * PairCredit} for the formats).
  *
@@ -71,6 +76,9 @@ import picocli.CommandLine.Parameters;
       "  \"better_logp\": {\"chosen\": [...], \"rejected\": [...]}, \"worse_logp\": {...}}",
       "--algorithm cdpo: one pair per line, {\"rejected\": [ids], \"z_pos\": [[logits] per"
           + " token], \"z_neg\": [[...]], \"eos\": optional bool}",
+      "RUN_DIR [--step N] [--group K]: what step N (global; default the newest saved) of an RL"
+          + " run trained on, from RUN_DIR/rollouts/step-NNNNNN.arrow, tokens in the run's"
+          + " tokenizer; groups left out of the update and truncated responses are marked",
       "--pairs RUN_DIR/preference/pairs.arrow: the T-REG token rewards or cDPO critical-token"
           + " weights a run computed and cached for its pairs (tokens shown with the run's"
           + " tokenizer: characters, or a pretrained model's subword pieces)",
@@ -113,6 +121,18 @@ final class CreditCommand extends CliCommand {
   private int limit = 50;
 
   @Option(
+      names = "--step",
+      paramLabel = "N",
+      description = "with RUN_DIR: the global step whose saved rollouts to show (default newest)")
+  private Long step;
+
+  @Option(
+      names = "--group",
+      paramLabel = "K",
+      description = "with RUN_DIR: only group K of the step (from 0; default every group)")
+  private Integer group;
+
+  @Option(
       names = "--progress",
       paramLabel = "P",
       description = "training progress in [0,1] driving the d3s schedule (default 0)")
@@ -131,6 +151,20 @@ final class CreditCommand extends CliCommand {
     refuseExisting(html, force);
     if (!(progress >= 0 && progress <= 1)) {
       return fail("--progress must be in [0,1], got " + progress);
+    }
+    if (!overrides.isEmpty()
+        && !overrides.get(0).contains("=")
+        && Files.isDirectory(Path.of(overrides.get(0)))) {
+      if (overrides.size() > 1) {
+        return fail("with a run directory, credit takes no key=value overrides");
+      }
+      return runRollouts(Path.of(overrides.get(0)), console().out());
+    }
+    if (step != null || group != null) {
+      if (!overrides.isEmpty() && !overrides.get(0).contains("=")) {
+        return fail(overrides.get(0) + " is not a run directory (no such directory)");
+      }
+      return fail("--step and --group need a run directory: ./tokenrl credit RUN_DIR --step N");
     }
     for (String o : overrides) {
       if (!o.contains("=")) {
@@ -267,6 +301,104 @@ final class CreditCommand extends CliCommand {
     return 0;
   }
 
+  /** {@code credit RUN_DIR}: the step's saved rollouts as JSON lines and, with --html, a page. */
+  private int runRollouts(Path run, PrintStream out) throws BadInput, IOException {
+    RunDirectory dir;
+    try {
+      dir = RunDirectory.existing(run);
+    } catch (IllegalArgumentException e) {
+      throw new BadInput(e.getMessage());
+    }
+    List<Path> files = dir.rolloutFiles();
+    if (files.isEmpty()) {
+      throw new BadInput(
+          run
+              + " has no saved rollouts (rollouts/step-NNNNNN.arrow): only RL runs with"
+              + " trainer.save_rollouts > 0 save them");
+    }
+    Path file = step == null ? files.get(files.size() - 1) : dir.rolloutFile(step);
+    if (!Files.isRegularFile(file)) {
+      throw new BadInput(
+          "--step "
+              + step
+              + ": "
+              + run
+              + " saved no rollouts for that step; saved steps: "
+              + savedSteps(files));
+    }
+    org.tokenrl.core.StepRollouts rollouts;
+    try {
+      rollouts = org.tokenrl.core.StepRollouts.read(file);
+    } catch (IllegalArgumentException e) {
+      throw new BadInput(e.getMessage());
+    }
+    int g = rollouts.groupSize();
+    int groups = rollouts.rows().size() / g;
+    if (group != null && (group < 0 || group >= groups)) {
+      throw new BadInput("--group " + group + ": step has groups 0.." + (groups - 1));
+    }
+    List<Integer> shown = new ArrayList<>();
+    for (int k = 0; k < groups; k++) {
+      if (group == null || group == k) {
+        shown.add(k);
+      }
+    }
+    ObjectMapper json = new ObjectMapper();
+    for (int k : shown) {
+      out.println(json.writeValueAsString(groupJson(json, rollouts, k)));
+    }
+    if (html != null) {
+      org.tokenrl.core.Tokenizer tokenizer = modelTokenizer();
+      String title = run + " step " + RunDirectory.stepOf(file);
+      Files.writeString(
+          html,
+          org.tokenrl.tools.credit.RunCreditHtml.render(
+              title, rollouts, shown, tokenizer != null ? tokenizer : runTokenizerOf(run)),
+          StandardCharsets.UTF_8);
+    }
+    return 0;
+  }
+
+  private static String savedSteps(List<Path> files) {
+    List<String> steps = new ArrayList<>();
+    for (Path f : files) {
+      steps.add(Long.toString(RunDirectory.stepOf(f)));
+    }
+    if (steps.size() > 12) {
+      return steps.get(0) + ", " + steps.get(1) + ", ..., " + steps.get(steps.size() - 1);
+    }
+    return String.join(", ", steps);
+  }
+
+  /** One group: prompt, response texts, rewards, advantages and loss masks, update flag. */
+  private static ObjectNode groupJson(
+      ObjectMapper json, org.tokenrl.core.StepRollouts rollouts, int k) {
+    int g = rollouts.groupSize();
+    ObjectNode o = json.createObjectNode();
+    o.put("step", Long.parseLong(rollouts.metadata().getOrDefault("step", "-1")));
+    o.put("group", k);
+    o.put("prompt", rollouts.rows().get(k * g).promptText());
+    o.put("in_update", rollouts.rows().get(k * g).inUpdate());
+    ArrayNode responses = o.putArray("responses");
+    ArrayNode rewards = o.putArray("rewards");
+    ArrayNode truncated = o.putArray("truncated");
+    ArrayNode adv = o.putArray("advantages");
+    ArrayNode keep = o.putArray("keep");
+    for (int i = k * g; i < (k + 1) * g; i++) {
+      org.tokenrl.core.StepRollouts.Row row = rollouts.rows().get(i);
+      responses.add(row.responseText());
+      rewards.add(row.rollout().reward());
+      truncated.add(row.rollout().truncated());
+      ArrayNode a = adv.addArray();
+      ArrayNode m = keep.addArray();
+      for (int t = 0; t < row.advantages().length; t++) {
+        a.add(row.advantages()[t]);
+        m.add(row.lossMask()[t] ? 1 : 0);
+      }
+    }
+    return o;
+  }
+
   /** --model's tokenizer, or null. */
   private org.tokenrl.core.Tokenizer modelTokenizer() throws BadInput {
     if (model == null) {
@@ -285,7 +417,11 @@ final class CreditCommand extends CliCommand {
    * checkpoint's), else the built-in character tokenizer.
    */
   private static org.tokenrl.core.Tokenizer runTokenizer(Path pairsFile) {
-    Path run = pairsFile.toAbsolutePath().getParent().getParent();
+    return runTokenizerOf(pairsFile.toAbsolutePath().getParent().getParent());
+  }
+
+  /** The run's tokenizer (its newest checkpoint's), else the built-in character tokenizer. */
+  private static org.tokenrl.core.Tokenizer runTokenizerOf(Path run) {
     try {
       if (Files.isRegularFile(run.resolve(RunDirectory.CONFIG))) {
         java.util.Optional<Path> ckpt = RunDirectory.existing(run).latestCheckpoint();

@@ -253,13 +253,14 @@ class BadInputTest {
             "trainer.steps=1",
             "trainer.checkpoint_every=2",
             "trainer.eval_every=0",
+            "trainer.log_every=1",
             "trainer.run_dir=\"" + runDir + "\""));
     ProcessBuilder pb = new ProcessBuilder(cmd).redirectError(tmp.resolve("err.txt").toFile());
     pb.environment().put("OMP_NUM_THREADS", "1");
     Process p = pb.start();
     try (var out = new java.io.BufferedReader(new java.io.InputStreamReader(p.getInputStream()))) {
       String line;
-      while ((line = out.readLine()) != null && !line.startsWith("step 3/")) {
+      while ((line = out.readLine()) != null && !line.startsWith("[sft] step 3/")) {
         // wait until a checkpoint (after step 2) exists
       }
       // What Ctrl-C sends.

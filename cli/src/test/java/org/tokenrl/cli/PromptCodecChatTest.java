@@ -57,5 +57,13 @@ class PromptCodecChatTest {
     assertEquals(
         java.util.Arrays.toString(codec.prompt("What is 2 + 2?")),
         java.util.Arrays.toString(codec.prompt(single)));
+    // The TEXT tab's and saved rollouts' readable prompt: what the model is asked, the
+    // instruction and the system message included, without the template's tokens.
+    assertEquals(
+        "system: Default system.\nuser: What is 2 + 2? Number only.",
+        codec.promptText(new Example(2, "What is 2 + 2?", "4", List.of())));
+    assertEquals(
+        "system: Be brief.\nuser: What is 2 + 2?\nassistant: 4\nuser: And 5 + 5? Number only.",
+        codec.promptText(conversation));
   }
 }

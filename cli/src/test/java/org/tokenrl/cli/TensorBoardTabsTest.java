@@ -26,9 +26,9 @@ import org.tokenrl.core.PythonRunner;
 import org.tokenrl.runlog.Console;
 import org.tokenrl.runlog.RunDirectory;
 import org.tokenrl.runlog.RunLog;
+import org.tokenrl.trainer.loop.RunHParams;
 import org.tokenrl.trainer.loop.SampleTable;
 import org.tokenrl.trainer.loop.TrainingRunTest;
-import org.tokenrl.trainer.setup.RunSpec;
 
 /**
  * The HPARAMS and TEXT tabs as TensorBoard itself serves them: tiny real runs, read back through
@@ -76,11 +76,16 @@ class TensorBoardTabsTest {
             "trainer.prompts_per_step",
             "algorithm.kl_beta",
             "algorithm.clip_eps_high",
-            "algorithm.n_init",
             "algorithm.td_weight",
             "trainer.dynamic_sampling")) {
       assertTrue(hparams.contains(key), key + " missing from " + hparams);
     }
+    // Only settings some run of the directory has (no D3S run here), and those that differ
+    // between the runs (the algorithm) before those they share (the task).
+    assertFalse(hparams.contains("algorithm.n_init"), "a D3S column without a D3S run");
+    List<String> order = new ArrayList<>();
+    experiment.get("hparamInfos").forEach(h -> order.add(h.get("name").asText()));
+    assertTrue(order.indexOf("algorithm.name") < order.indexOf("task.name"), "" + order);
     Set<String> metrics = new HashSet<>();
     experiment.get("metricInfos").forEach(m -> metrics.add(m.get("name").get("tag").asText()));
     assertTrue(metrics.containsAll(List.of("eval/accuracy", "train/reward_mean")), "" + metrics);
@@ -244,8 +249,9 @@ class TensorBoardTabsTest {
   /** One part of a run: it ends by succeeded(), or by close() alone as when an exception flies. */
   private static void session(RunDirectory dir, boolean succeed) {
     try (RunLog log = new RunLog(dir, true, Console.system())) {
+      // The columns a training run writes (RunHParams: the settings that apply, siblings' too).
       log.startSession(
-          RunSpec.hyperparameters(ConfigLoader.loadResolved(dir.config()).config()), 0);
+          RunHParams.of(ConfigLoader.loadResolved(dir.config()).config(), dir.path()), 0);
       log.metrics(1, Map.of("eval/accuracy", 0.5));
       if (succeed) {
         log.succeeded();

@@ -26,11 +26,23 @@ public final class Metrics {
   public static final String CDPO_WEIGHT_MEAN = "cdpo/weight_mean";
   public static final String CDPO_WEIGHTED_MARGIN = "cdpo/weighted_margin";
 
+  // completions/ (TRL's completion statistics, over the sampled rows)
+  public static final String COMPLETIONS_CLIPPED_RATIO = "completions/clipped_ratio";
+  public static final String COMPLETIONS_MAX_LENGTH = "completions/max_length";
+  public static final String COMPLETIONS_MAX_TERMINATED_LENGTH =
+      "completions/max_terminated_length";
+  public static final String COMPLETIONS_MEAN_LENGTH = "completions/mean_length";
+  public static final String COMPLETIONS_MEAN_TERMINATED_LENGTH =
+      "completions/mean_terminated_length";
+  public static final String COMPLETIONS_MIN_LENGTH = "completions/min_length";
+  public static final String COMPLETIONS_MIN_TERMINATED_LENGTH =
+      "completions/min_terminated_length";
+  public static final String COMPLETIONS_ZERO_STD_GROUP_FRAC = "completions/zero_std_group_frac";
+
   // credit/
   public static final String CREDIT_ADV_ABS_MEAN = "credit/adv_abs_mean";
   public static final String CREDIT_NAN_REWARD_FRAC = "credit/nan_reward_frac";
   public static final String CREDIT_TRUNCATED_FRAC = "credit/truncated_frac";
-  public static final String CREDIT_ZERO_STD_GROUP_FRAC = "credit/zero_std_group_frac";
 
   // d3s/
   public static final String D3S_ADV_VAR_AFTER = "d3s/adv_var_after";
@@ -89,9 +101,6 @@ public final class Metrics {
   // reward/
   public static final String REWARD_ERRORS = "reward/errors";
 
-  // rollout/
-  public static final String ROLLOUT_RESPONSE_LEN_MEAN = "rollout/response_len_mean";
-
   // samples/
   public static final String SAMPLES_EVAL = "samples/eval";
   public static final String SAMPLES_ROLLOUTS = "samples/rollouts";
@@ -107,7 +116,6 @@ public final class Metrics {
   public static final String TRAIN_ACCURACY = "train/accuracy";
   public static final String TRAIN_REWARD_MEAN = "train/reward_mean";
   public static final String TRAIN_REWARD_STD = "train/reward_std";
-  public static final String TRAIN_TRUNCATED_FRAC = "train/truncated_frac";
   public static final String TRAIN_UPDATE_ROW_FRAC = "train/update_row_frac";
 
   // treg/
@@ -152,5 +160,10 @@ public final class Metrics {
    */
   public static final java.util.Map<String, String> RENAMED =
       java.util.Map.of(
-          "reward/total_mean", TRAIN_REWARD_MEAN, "credit/reward_mean", TRAIN_REWARD_MEAN);
+          "reward/total_mean", TRAIN_REWARD_MEAN,
+          "credit/reward_mean", TRAIN_REWARD_MEAN,
+          "reward/task_mean", TRAIN_ACCURACY,
+          "rollout/response_len_mean", COMPLETIONS_MEAN_LENGTH,
+          "train/truncated_frac", COMPLETIONS_CLIPPED_RATIO,
+          "credit/zero_std_group_frac", COMPLETIONS_ZERO_STD_GROUP_FRAC);
 }

@@ -62,12 +62,15 @@ final class HParams {
   static byte[] experiment(Hyperparameters hparams) {
     Protobuf experiment = new Protobuf();
     for (Hyperparameters.Column column : hparams.columns()) {
-      experiment.message(
-          4,
+      Protobuf info =
           new Protobuf()
               .string(1, column.key())
               .string(2, column.key())
-              .varint(4, column.type().proto));
+              .varint(4, column.type().proto);
+      if (hparams.differing().contains(column.key())) {
+        info.varint(7, 1); // HParamInfo.differs: the UI shows these columns first
+      }
+      experiment.message(4, info);
     }
     for (String metric : METRICS) {
       int dataset = metric.startsWith("eval/") ? 2 : 1; // DATASET_VALIDATION : DATASET_TRAINING

@@ -15,8 +15,16 @@ import java.util.Map;
  * @param values this run's values by column key, each a {@link Double}, {@link Boolean} or {@link
  *     String}; a column the run lacks (e.g. {@code algorithm.td_weight} on a GRPO run) is absent
  *     and shows blank
+ * @param differing the columns whose values differ between the runs of the log directory:
+ *     TensorBoard's HPARAMS table shows five columns at first, those marked as differing first
  */
-public record Hyperparameters(List<Column> columns, Map<String, Object> values) {
+public record Hyperparameters(
+    List<Column> columns, Map<String, Object> values, java.util.Set<String> differing) {
+
+  /** Columns with no differing ones marked. */
+  public Hyperparameters(List<Column> columns, Map<String, Object> values) {
+    this(columns, values, java.util.Set.of());
+  }
 
   /** A column's type; the numbers are the hparams plugin's {@code DataType}. */
   public enum Type {
@@ -35,6 +43,7 @@ public record Hyperparameters(List<Column> columns, Map<String, Object> values) 
   public record Column(String key, Type type) {}
 
   public Hyperparameters {
+    differing = java.util.Set.copyOf(differing);
     columns = List.copyOf(columns);
     values = new LinkedHashMap<>(values);
     List<String> keys = new ArrayList<>();

@@ -13,7 +13,8 @@ import java.util.stream.Stream;
 
 /**
  * One run's directory: {@code config.conf} (the resolved config), {@code metrics.jsonl}, the
- * TensorBoard events file, {@code train.log} and {@code checkpoints/step-NNNNNNN/}.
+ * TensorBoard events file, {@code train.log}, {@code checkpoints/step-NNNNNNN/} and {@code
+ * rollouts/step-NNNNNN.arrow} (an RL step's rollouts, {@code trainer.save_rollouts}).
  */
 public record RunDirectory(Path path) {
   public static final String CONFIG = "config.conf";
@@ -88,7 +89,9 @@ public record RunDirectory(Path path) {
         String name = p.getFileName().toString();
         if (name.equals(METRICS) || name.equals(CONFIG) || name.contains("tfevents")) {
           Files.delete(p);
-        } else if (name.equals("checkpoints") || name.equals("preference")) {
+        } else if (name.equals("checkpoints")
+            || name.equals("preference")
+            || name.equals(ROLLOUTS)) {
           deleteTree(p);
         }
       }
@@ -142,6 +145,38 @@ public record RunDirectory(Path path) {
 
   public Path checkpoints() {
     return path.resolve("checkpoints");
+  }
+
+  static final String ROLLOUTS = "rollouts";
+
+  /** Where the saved rollouts go: {@code rollouts/}. */
+  public Path rollouts() {
+    return path.resolve(ROLLOUTS);
+  }
+
+  /** The rollouts file of global step {@code step}: {@code rollouts/step-NNNNNN.arrow}. */
+  public Path rolloutFile(long step) {
+    return rollouts().resolve(String.format("%s%06d.arrow", CHECKPOINT_PREFIX, step));
+  }
+
+  /** The saved rollout files, oldest step first. */
+  public List<Path> rolloutFiles() {
+    if (!Files.isDirectory(rollouts())) {
+      return List.of();
+    }
+    try (Stream<Path> s = Files.list(rollouts())) {
+      return s.filter(p -> p.getFileName().toString().matches("step-\\d+\\.arrow"))
+          .sorted(Comparator.comparingLong(RunDirectory::stepOf))
+          .toList();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /** The global step of a {@code step-NNNNNN.arrow} file or {@code step-NNNNNNN} checkpoint. */
+  public static long stepOf(Path file) {
+    String name = file.getFileName().toString();
+    return Long.parseLong(name.replaceAll("\\D", ""));
   }
 
   public Path checkpoint(long step) {

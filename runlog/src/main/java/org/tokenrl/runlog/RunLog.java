@@ -31,6 +31,9 @@ public final class RunLog implements AutoCloseable {
   private boolean sessionOpen;
   private boolean sessionAbandoned;
   private Thread ctrlC;
+  // On a terminal: the phase's progress line, drawn without a newline and redrawn after any other
+  // line; null when none is shown.
+  private String liveLine;
 
   public RunLog(RunDirectory dir, boolean append, Console console) {
     this.console = console;
@@ -85,6 +88,13 @@ public final class RunLog implements AutoCloseable {
     tensorboard.flush();
   }
 
+  /** Writes the Custom Scalars tab's layout ({@link CustomScalars}), once per run part. */
+  public void layout(java.util.List<CustomScalars.Category> categories, long step) {
+    tensorboard.stringTensor(
+        CustomScalars.TAG, CustomScalars.PLUGIN, CustomScalars.encode(categories), step);
+    tensorboard.flush();
+  }
+
   /**
    * Starts the run's row in TensorBoard's HPARAMS tab ({@link HParams}): its hyperparameters now,
    * its status when it ends. A resumed run first drops the status its earlier part wrote.
@@ -131,14 +141,67 @@ public final class RunLog implements AutoCloseable {
   }
 
   /** A line for the person watching: console and train.log. */
-  public void info(String line) {
+  public synchronized void info(String line) {
+    clearLive();
     console.out().println(line);
+    redrawLive();
     fileLine(line);
   }
 
-  public void warn(String line) {
+  public synchronized void warn(String line) {
+    clearLive();
     console.err().println("warning: " + line);
+    console.err().flush();
+    redrawLive();
     fileLine("warning: " + line);
+  }
+
+  /**
+   * A phase's progress line. On a terminal it replaces the phase's previous one in place (carriage
+   * return, no newline), every step; elsewhere it is printed as a line only when {@code plain}
+   * (every {@code trainer.log_every} steps). train.log gets the {@code plain} ones.
+   */
+  public synchronized void progress(String barLine, String plainLine, boolean plain) {
+    if (console.terminal()) {
+      liveLine = fit(barLine);
+      console.out().print("\r" + liveLine + CLEAR_TO_END);
+      console.out().flush();
+    } else if (plain) {
+      console.out().println(plainLine);
+    }
+    if (plain) {
+      fileLine(plainLine);
+    }
+  }
+
+  /** Ends the phase's progress line: on a terminal its last state stays on screen. */
+  public synchronized void endProgress() {
+    if (liveLine != null) {
+      console.out().println();
+      liveLine = null;
+    }
+  }
+
+  private static final String CLEAR_TO_END = "\u001b[K";
+
+  private void clearLive() {
+    if (liveLine != null) {
+      console.out().print("\r" + CLEAR_TO_END);
+      console.out().flush();
+    }
+  }
+
+  private void redrawLive() {
+    if (liveLine != null) {
+      console.out().print(liveLine);
+      console.out().flush();
+    }
+  }
+
+  /** Cut to the terminal's width, so the line never wraps (a wrapped line cannot be redrawn). */
+  private String fit(String line) {
+    int width = console.width() - 1;
+    return line.length() <= width ? line : line.substring(0, Math.max(0, width - 1)) + "…";
   }
 
   private void fileLine(String line) {
@@ -152,6 +215,7 @@ public final class RunLog implements AutoCloseable {
 
   @Override
   public void close() {
+    endProgress();
     endSession(HParams.Status.FAILURE); // no-op after succeeded() or abandon()
     if (ctrlC != null) {
       try {

@@ -137,12 +137,20 @@ public final class TensorBoardWriter implements AutoCloseable {
 
   /** Text for TensorBoard's Text tab (rendered as markdown). */
   public synchronized void text(String tag, String text, long step) {
+    stringTensor(tag, "text", text.getBytes(StandardCharsets.UTF_8), step);
+  }
+
+  /**
+   * A scalar string tensor holding {@code value}, tagged for {@code pluginName}: the text plugin's
+   * markdown, or the custom-scalars plugin's serialized {@code Layout} ({@link CustomScalars}).
+   */
+  public synchronized void stringTensor(String tag, String pluginName, byte[] value, long step) {
     Protobuf tensor =
         new Protobuf()
             .varint(1, DT_STRING)
             .message(2, new Protobuf()) // scalar shape
-            .bytes(8, text.getBytes(StandardCharsets.UTF_8));
-    Protobuf metadata = new Protobuf().message(1, new Protobuf().string(1, "text"));
+            .bytes(8, value);
+    Protobuf metadata = new Protobuf().message(1, new Protobuf().string(1, pluginName));
     writeSummary(
         new Protobuf().string(1, checkTag(tag)).message(8, tensor).message(9, metadata), step);
   }

@@ -163,18 +163,16 @@ public final class Grpo implements RlAlgorithm {
     return adv;
   }
 
-  /** {@code credit/*} reward diagnostics shared by the group-relative estimators. */
+  /**
+   * {@code credit/*} reward diagnostics shared by the group-relative estimators. (The fraction of
+   * zero-std groups is the trainer's {@code completions/zero_std_group_frac}, over every sampled
+   * group: over the credit batch it is 0 by construction under refill.)
+   */
   static void putRewardMetrics(Map<String, Double> metrics, double[] rewards, int groupSize) {
-    int groups = rewards.length / groupSize;
-    int constant = 0;
-    for (int g = 0; g < groups; g++) {
-      constant += GroupStats.of(rewards, g * groupSize, groupSize).constant() ? 1 : 0;
-    }
     int nan = 0;
     for (double r : rewards) {
       nan += Double.isNaN(r) ? 1 : 0;
     }
-    metrics.put(Metrics.CREDIT_ZERO_STD_GROUP_FRAC, groups == 0 ? 0 : constant / (double) groups);
     metrics.put(
         Metrics.CREDIT_NAN_REWARD_FRAC, rewards.length == 0 ? 0 : nan / (double) rewards.length);
   }

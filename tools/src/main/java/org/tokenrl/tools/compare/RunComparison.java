@@ -28,7 +28,13 @@ public final class RunComparison {
       Set.of("run.seed", "run.name", "run.init_from", "trainer.run_dir");
 
   /** Keys that change what a run logs, not what it learns; ignored like the per-run keys. */
-  static final List<String> LOGGING_PREFIXES = List.of("tensorboard.", "trainer.progress_every");
+  static final List<String> LOGGING_PREFIXES =
+      List.of(
+          "tensorboard.",
+          "trainer.progress_every",
+          "trainer.log_every",
+          "trainer.save_rollouts",
+          "trainer.rollouts_max_mb");
 
   public static final String ACCURACY = Metrics.EVAL_ACCURACY;
   static final String TOKENS = Metrics.PERF_ROLLOUT_TOKENS;

@@ -97,7 +97,7 @@ public final class Evaluator {
       }
       if (kept.size() < keepSamples) {
         Example e = heldOut.get(i);
-        kept.add(new SampleTable.EvalRow(e.prompt(), r.text(), e.answer(), r.correct()));
+        kept.add(new SampleTable.EvalRow(codec.promptText(e), r.text(), e.answer(), r.correct()));
       }
     }
     samples = kept;

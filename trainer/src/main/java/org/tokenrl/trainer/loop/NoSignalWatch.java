@@ -17,7 +17,7 @@ final class NoSignalWatch {
 
   /** The warning to print after this step's metrics, if this step completes a streak. */
   Optional<String> observe(long step, Map<String, Double> m) {
-    double zeroStd = m.getOrDefault(Metrics.CREDIT_ZERO_STD_GROUP_FRAC, 0.0);
+    double zeroStd = m.getOrDefault(Metrics.COMPLETIONS_ZERO_STD_GROUP_FRAC, 0.0);
     double grad = m.getOrDefault(Metrics.OPTIM_GRAD_NORM, Double.NaN);
     boolean skipped = m.getOrDefault(Metrics.OPTIM_SKIPPED, 0.0) > 0;
     boolean noSignal = zeroStd >= 1.0 || (!skipped && !(grad > 0));
@@ -25,7 +25,7 @@ final class NoSignalWatch {
     if (streak != STEPS) {
       return Optional.empty();
     }
-    double truncated = m.getOrDefault(Metrics.TRAIN_TRUNCATED_FRAC, 0.0);
+    double truncated = m.getOrDefault(Metrics.COMPLETIONS_CLIPPED_RATIO, 0.0);
     String cause =
         truncated >= 1.0
             ? "every sampled answer hit the length limit: raise rollout.max_new_tokens"
@@ -39,7 +39,7 @@ final class NoSignalWatch {
             + ": no learning signal for "
             + STEPS
             + " steps in a row ("
-            + Metrics.CREDIT_ZERO_STD_GROUP_FRAC
+            + Metrics.COMPLETIONS_ZERO_STD_GROUP_FRAC
             + " = "
             + zeroStd
             + ", "

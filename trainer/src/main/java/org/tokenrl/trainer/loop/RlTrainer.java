@@ -14,7 +14,6 @@ import org.tokenrl.algorithms.rl.RlBatch;
 import org.tokenrl.algorithms.rl.TokenCredit;
 import org.tokenrl.core.Metrics;
 import org.tokenrl.core.RolloutBatch;
-import org.tokenrl.core.Tokenizer;
 import org.tokenrl.model.Policy;
 import org.tokenrl.model.ReferenceScorer;
 import org.tokenrl.model.SamplingParams;
@@ -111,13 +110,23 @@ public final class RlTrainer {
    */
   record StepResult(Map<String, Double> metrics, ScoredRollouts trained, TokenCredit credit) {
 
-    /** The update batch as a markdown table of its first rows (TEXT tab). */
-    String rolloutTable(SampleTable table, Tokenizer tokenizer) {
+    /**
+     * The update batch as a markdown table of its first rows (TEXT tab), each prompt as the model
+     * was asked it (chat instruction included), marking rows left out of the update.
+     */
+    String rolloutTable(SampleTable table, PromptCodec codec, DynamicSampling.Mode mode) {
       List<String> prompts = new ArrayList<>();
       for (int i = 0; i < trained.rows(); i++) {
-        prompts.add(trained.examples().get(i / trained.groupSize()).prompt());
+        prompts.add(codec.promptText(trained.examples().get(i / trained.groupSize())));
       }
-      return table.rollouts(prompts, trained.responses(), trained.rewards(), credit, tokenizer);
+      return table.rollouts(
+          prompts,
+          trained.responses(),
+          trained.rewards(),
+          credit,
+          codec.tokenizer(),
+          RolloutArchive.inUpdate(trained, mode),
+          trained.truncated());
     }
   }
 
@@ -297,8 +306,7 @@ public final class RlTrainer {
     m.put(Metrics.TRAIN_REWARD_MEAN, Stats.mean(r));
     m.put(Metrics.TRAIN_REWARD_STD, Stats.std(r));
     m.put(Metrics.TRAIN_ACCURACY, fraction(sampled.correct()));
-    m.put(Metrics.TRAIN_TRUNCATED_FRAC, fraction(sampled.truncated()));
-    m.put(Metrics.ROLLOUT_RESPONSE_LEN_MEAN, meanLength(sampled.responses()));
+    m.putAll(CompletionStats.of(sampled.responses(), sampled.truncated(), r, settings.groupSize()));
     m.put(Metrics.ACTOR_ENTROPY, meanOf(sampled.entropies()));
     m.put(Metrics.TRAIN_UPDATE_ROW_FRAC, (double) update.rows() / sampled.rows());
     if (update.loss() != null) {
@@ -306,7 +314,7 @@ public final class RlTrainer {
       m.putAll(update.loss().metrics());
     }
     m.putAll(credit.metrics());
-    m.putAll(sampled.rewardMetrics());
+    m.putAll(OnceNamed.rewardMetrics(sampled.rewardMetrics(), parts.reward()));
     m.putAll(parts.pool().metrics());
     m.put(Metrics.OPTIM_LR, update.lr());
     m.put(Metrics.OPTIM_GRAD_NORM, update.stats() == null ? Double.NaN : update.stats().gradNorm());
@@ -314,6 +322,7 @@ public final class RlTrainer {
     m.put(Metrics.PERF_TOKENS_PER_SEC, sampled.tokens() / timer.totalSeconds());
     m.put(Metrics.PERF_ROLLOUT_TOKENS, (double) sampled.tokens());
     timer.addTo(m);
+    OnceNamed.dropRepeats(m, rollouts.train() == sampled);
     return m;
   }
 
@@ -356,6 +365,7 @@ public final class RlTrainer {
       }
       double[] totals;
       double[][] tokenRewards = null;
+      double[][] componentScores = new double[n][];
       Map<String, Double> rewardMetrics;
       if (parts.pool().computesRewards()) {
         // distributed.rewards_on = actors: the actors filled the reward column with the same
@@ -369,6 +379,7 @@ public final class RlTrainer {
         totals = rewards.total();
         tokenRewards = rewards.tokenRewards();
         rewardMetrics = rewards.metrics();
+        componentScores = byRow(rewards.components(), n);
       }
       timer.lap("reward");
       return new ScoredRollouts(
@@ -383,7 +394,8 @@ public final class RlTrainer {
           totals,
           tokenRewards == null ? new double[n][] : tokenRewards,
           rewardMetrics,
-          batch.totalResponseTokens());
+          batch.totalResponseTokens(),
+          componentScores);
     }
   }
 
@@ -429,6 +441,19 @@ public final class RlTrainer {
     return RowSeeds.mix(settings.seed() * 1_000_003L + step);
   }
 
+  /** Each component's score per row, [n][components], in the composite reward's order. */
+  private double[][] byRow(Map<String, double[]> components, int n) {
+    List<CompositeReward.Component> order = parts.reward().components();
+    double[][] out = new double[n][order.size()];
+    for (int c = 0; c < order.size(); c++) {
+      double[] scores = components.get(order.get(c).name());
+      for (int i = 0; i < n; i++) {
+        out[i][c] = scores == null ? Double.NaN : scores[i];
+      }
+    }
+    return out;
+  }
+
   private static double[] toDouble(float[] x) {
     double[] out = new double[x.length];
     for (int i = 0; i < x.length; i++) {
@@ -443,14 +468,6 @@ public final class RlTrainer {
       n += f ? 1 : 0;
     }
     return flags.length == 0 ? Double.NaN : (double) n / flags.length;
-  }
-
-  private static double meanLength(int[][] rows) {
-    double s = 0;
-    for (int[] row : rows) {
-      s += row.length;
-    }
-    return rows.length == 0 ? Double.NaN : s / rows.length;
   }
 
   private static double meanOf(double[][] rows) {

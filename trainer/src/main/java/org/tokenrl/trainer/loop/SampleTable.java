@@ -86,15 +86,21 @@ public final class SampleTable {
    * @param responses response token ids per row, [N][len_i]
    * @param rewards composite reward per row
    * @param credit the algorithm's advantages and keep masks for the same rows
+   * @param inUpdate per row, whether it entered the update (dynamic_sampling = drop leaves out
+   *     groups whose rewards are all equal)
+   * @param truncated per row, whether it hit rollout.max_new_tokens
    */
   String rollouts(
       List<String> prompts,
       int[][] responses,
       double[] rewards,
       TokenCredit credit,
-      Tokenizer tokenizer) {
+      Tokenizer tokenizer,
+      boolean[] inUpdate,
+      boolean[] truncated) {
     StringBuilder md = new StringBuilder();
-    md.append("| prompt | response | reward | credit (token:advantage) |\n|---|---|---|---|\n");
+    md.append("| prompt | response | reward | credit (token:advantage) | update |\n")
+        .append("|---|---|---|---|---|\n");
     int n = Math.min(rows, responses.length);
     for (int i = 0; i < n; i++) {
       int[] ids = responses[i];
@@ -119,6 +125,9 @@ public final class SampleTable {
           .append(String.format(Locale.ROOT, "%.3f", rewards[i]))
           .append(" | ")
           .append(creditCell.toString().replace("|", "\\|"))
+          .append(" | ")
+          .append(inUpdate[i] ? "trained" : "left out (group rewards all equal)")
+          .append(truncated[i] ? "; truncated" : "")
           .append(" |\n");
     }
     return md.toString();

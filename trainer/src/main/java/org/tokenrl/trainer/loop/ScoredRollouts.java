@@ -16,6 +16,8 @@ import org.tokenrl.rollout.Example;
  *     round's reward emitted none
  * @param rewardMetrics the reward function's {@code reward/...} metrics for these rows
  * @param tokens response tokens generated (every row, kept or not)
+ * @param componentScores each reward component's unweighted score per row, [N][components]; a row
+ *     is null when the rollout actors scored it (they send only the means)
  */
 record ScoredRollouts(
     int groupSize,
@@ -29,7 +31,8 @@ record ScoredRollouts(
     double[] rewards,
     double[][] tokenRewards,
     Map<String, Double> rewardMetrics,
-    long tokens) {
+    long tokens,
+    double[][] componentScores) {
 
   int rows() {
     return responses.length;
@@ -119,7 +122,8 @@ record ScoredRollouts(
         out.rewards,
         out.tokenRewards,
         metrics,
-        tokens);
+        tokens,
+        out.componentScores);
   }
 
   private ScoredRollouts empty(int n) {
@@ -135,7 +139,8 @@ record ScoredRollouts(
         new double[n],
         new double[n][],
         new LinkedHashMap<>(),
-        0);
+        0,
+        new double[n][]);
   }
 
   private void copyRow(int to, ScoredRollouts from, int row) {
@@ -147,5 +152,6 @@ record ScoredRollouts(
     correct[to] = from.correct[row];
     rewards[to] = from.rewards[row];
     tokenRewards[to] = from.tokenRewards[row];
+    componentScores[to] = from.componentScores[row];
   }
 }

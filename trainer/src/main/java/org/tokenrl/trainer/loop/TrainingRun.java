@@ -87,15 +87,20 @@ public final class TrainingRun {
   // still outstanding throws, so a leak fails the run (and every test of it) and names its owner.
   private BufferAllocator rolloutMemory;
   private BufferAllocator preferenceMemory;
-  private Progress progress;
+  private final long startNanos = System.nanoTime();
   private RolloutPool pool; // RL only
   private ReferenceScorer reference; // RL with a KL term only
   private PreferenceEval preferenceEval; // preference algorithms only
   private RlTrainer.StepResult lastRlStep; // RL only: for the TEXT tab's rollout table
+  private RolloutArchive rolloutArchive; // RL only: rollouts/step-NNNNNN.arrow
   private final NoSignalWatch noSignal = new NoSignalWatch(); // RL only: warns when nothing learns
 
   // Carried from step to step (and across a resume through the checkpoint's trainer state).
   private double lastEval = Double.NaN;
+  private long lastEvalStep = -1;
+  private double bestEval = Double.NaN; // this session's best held-out accuracy, and its step
+  private long bestEvalStep = -1;
+  private String bestEvalAt = ""; // e.g. "grpo step 40"
   private double sftAccuracy = Double.NaN;
   private double skippedTotal;
   private volatile long currentStep; // the step in progress, for the message on Ctrl-C
@@ -175,12 +180,15 @@ public final class TrainingRun {
       log = runLog;
       rolloutMemory = rollouts;
       preferenceMemory = pairs;
-      log.startSession(RunSpec.hyperparameters(start.resolved()), done);
+      log.startSession(RunHParams.of(start.resolved(), dir.path()), done);
+      log.layout(RunLayout.of(kind, sftSteps > 0), done);
       announce(done);
-      progress = new Progress(total, sftSteps);
       // Ctrl-C (or a kill) ends the JVM through its shutdown hooks: say where the run stopped and
       // how to continue it, instead of exiting silently.
-      Thread interrupted = new Thread(() -> console.err().println(stoppedMessage()));
+      // (On a terminal the progress line has no newline yet: the message starts on its own line.)
+      Thread interrupted =
+          new Thread(
+              () -> console.err().println((console.terminal() ? "\n" : "") + stoppedMessage()));
       Runtime.getRuntime().addShutdownHook(interrupted);
       try {
         startDistributedPool(done);
@@ -221,6 +229,7 @@ public final class TrainingRun {
           dir.metrics(),
           done,
           state.hasNonNull("metrics_line") ? state.get("metrics_line").asText() : null);
+      RolloutArchive.repairForResume(dir, done);
       return done;
     }
     // PretrainedStart compares the model block with the model's own config, naming where each
@@ -244,14 +253,29 @@ public final class TrainingRun {
     return 0;
   }
 
+  /**
+   * The start banner: what runs for how long, the model's trainable and total parameters (PEFT's
+   * format), where it computes, and the run directory.
+   */
   private void announce(long done) {
     log.info(
         String.format(
-            "tokenrl: %s on task %s, model %,d parameters, run dir %s",
+            "tokenrl: %s on task %s (%s)",
             (sftSteps > 0 ? "sft warm-up then " : "") + algorithmName,
             task.name(),
-            policy.config().parameterCount(),
-            dir.path()));
+            (sftSteps > 0 ? sftSteps + " sft steps, then " : "")
+                + mainSteps
+                + " "
+                + algorithmName
+                + " steps"));
+    log.info(
+        String.format(
+            "model: %s %s | %s",
+            spec.model().pretrained() ? "pretrained" : "fresh",
+            policy.config().getClass().getSimpleName().replace("Config", "").toLowerCase(),
+            ParameterCount.of(policy)));
+    log.info("device: " + org.tokenrl.model.Device.description());
+    log.info("run dir: " + dir.path() + "  (tensorboard --logdir " + dir.path() + ")");
     resumeWarnings.forEach(log::warn);
     log.info("update passes: " + policy.passLayoutNote());
     if (done > 0) {
@@ -367,6 +391,15 @@ public final class TrainingRun {
         new RlTrainer.Parts(
             policy, reference, pool, task, start.rewards(), algorithm, examples, codec);
     RlTrainer rl = new RlTrainer(parts, rlSettings());
+    rolloutArchive =
+        new RolloutArchive(
+            dir,
+            org.tokenrl.trainer.setup.SaveRollouts.every(start.resolved()),
+            intOr("trainer.rollouts_max_mb", 1024) * 1024L * 1024L,
+            algorithmName,
+            start.rewards(),
+            spec.trainer().dynamicSampling(),
+            codec);
     return phaseStep -> (lastRlStep = rl.step(phaseStep)).metrics();
   }
 
@@ -375,6 +408,17 @@ public final class TrainingRun {
    * progress line and checkpoints. Returns false when stopped early by {@link #stopAfter}.
    */
   private boolean steps(String phase, long after, long last, long phaseStart, PhaseStep stepper) {
+    Progress progress = new Progress(phase, last - phaseStart);
+    try {
+      return stepsOf(progress, after, last, phaseStart, stepper);
+    } finally {
+      log.endProgress(); // on a terminal, the phase's line stays as it ended
+    }
+  }
+
+  private boolean stepsOf(
+      Progress progress, long after, long last, long phaseStart, PhaseStep stepper) {
+    String phase = progress.phase();
     for (long step = after + 1; step <= last; step++) {
       currentStep = step;
       long phaseStep = step - phaseStart;
@@ -388,6 +432,9 @@ public final class TrainingRun {
       m.put(Metrics.OPTIM_SKIPPED_TOTAL, skippedTotal);
       if (lastRlStep != null && phaseStart == sftSteps) {
         noSignal.observe(step, m).ifPresent(warnings::add);
+        if (rolloutArchive.at(phaseStep)) {
+          rolloutArchive.save(step, phaseStep, lastRlStep);
+        }
       }
       warnings.forEach(log::warn);
       if (!warnings.isEmpty()) {
@@ -400,6 +447,12 @@ public final class TrainingRun {
       if (evaluated) {
         Map<String, Double> scores = evaluator.evaluate(policy);
         lastEval = scores.get(Metrics.EVAL_ACCURACY);
+        lastEvalStep = step;
+        if (!(bestEval >= lastEval)) {
+          bestEval = lastEval;
+          bestEvalStep = step;
+          bestEvalAt = phase + " step " + phaseStep;
+        }
         m.putAll(scores);
         if (preferenceEval != null) {
           m.putAll(preferenceEval.evaluate(policy));
@@ -412,19 +465,27 @@ public final class TrainingRun {
           && phaseStart == sftSteps
           && samples.rolloutsAt(phaseStep, evaluated)) {
         log.text(
-            SampleTable.ROLLOUT_TAG, lastRlStep.rolloutTable(samples, codec.tokenizer()), step);
+            SampleTable.ROLLOUT_TAG,
+            lastRlStep.rolloutTable(samples, codec, spec.trainer().dynamicSampling()),
+            step);
       }
+      String metricsLine = log.metrics(step, m);
+      progress.stepDone(phaseStep);
+      boolean plain = spec.trainer().progressAt(step, total) || phaseStep == 1 || step == last;
+      log.progress(progress.line(m, true), progress.line(m, false), plain);
       if (sftEnd) {
         sftAccuracy = lastEval;
         log.info(String.format("held-out accuracy after the SFT warm-up: %.4f", sftAccuracy));
-      }
-      String metricsLine = log.metrics(step, m);
-      if (spec.trainer().progressAt(step, total)) {
-        log.info(progress.line(phase, step, m, lastEval));
+      } else if (evaluated) {
+        log.info(evalLine(phase, phaseStep, progress.steps()));
       }
       if (spec.checkpoint().at(step, total)) {
         log.sync(); // the logs up to this step are durable before the checkpoint exists
         saveCheckpoint(step, metricsLine);
+        log.info(
+            String.format(
+                "[%s] checkpoint %s (step %d/%d)",
+                phase, dir.checkpoint(step).getFileName(), phaseStep, progress.steps()));
       }
       if (step >= stopAfterStep) {
         log.abandon();
@@ -434,7 +495,21 @@ public final class TrainingRun {
     return true;
   }
 
-  /** The closing summary; returns the final held-out accuracy. */
+  /** One evaluation's line: the accuracy, and the best so far when it is not this one. */
+  private String evalLine(String phase, long phaseStep, long phaseSteps) {
+    String best =
+        bestEvalStep == lastEvalStep
+            ? " (best so far)"
+            : String.format(" (best %.4f at %s)", bestEval, bestEvalAt);
+    return String.format(
+        "[%s] eval at step %d/%d: held-out accuracy %.4f%s",
+        phase, phaseStep, phaseSteps, lastEval, best);
+  }
+
+  /**
+   * The closing summary: wall time, the last and best held-out accuracy, the checkpoint to use;
+   * returns the final held-out accuracy.
+   */
   private double finish(long done) {
     if (done >= total) {
       lastEval = evaluator.accuracy(policy);
@@ -448,6 +523,12 @@ public final class TrainingRun {
       log.info(
           String.format("held-out accuracy: %.4f (%d eval examples)", lastEval, evaluator.size()));
     }
+    String best = bestEvalStep < 0 ? "" : String.format(", best %.4f at %s", bestEval, bestEvalAt);
+    log.info(
+        String.format(
+            "done in %s: last held-out accuracy %.4f%s",
+            Progress.duration((System.nanoTime() - startNanos) / 1e9), lastEval, best));
+    dir.latestCheckpoint().ifPresent(c -> log.info("checkpoint to use: " + c));
     log.info("run directory: " + dir.path() + "  (tensorboard --logdir " + dir.path() + ")");
     log.succeeded();
     policy.close();
@@ -612,6 +693,11 @@ public final class TrainingRun {
       policy.importWeights(loaded.exportWeights());
       return policy;
     }
+  }
+
+  /** An integer key of the run config, or {@code fallback} for a config written before it. */
+  private int intOr(String key, int fallback) {
+    return start.resolved().hasPath(key) ? start.resolved().getInt(key) : fallback;
   }
 
   /** AdamW from optimizer.*; the learning rate each step uses is its phase's schedule's. */

@@ -50,6 +50,33 @@ public record ChatFormat(
     return instruction.isEmpty() ? prompt : prompt + " " + instruction;
   }
 
+  /**
+   * The conversation a prompt becomes, as readable text without the template's tokens: {@code
+   * system: ...} (when task.system is set) and the user turn with task.instruction, one per line;
+   * the user text alone when there is no system message.
+   */
+  String text(String prompt) {
+    String user = userText(prompt);
+    return system.isEmpty() ? user : "system: " + system + "\nuser: " + user;
+  }
+
+  /** {@link #text(String)} of a JSONL conversation: every turn as {@code role: content}. */
+  String text(List<org.tokenrl.rollout.Example.Turn> conversation) {
+    StringBuilder sb = new StringBuilder();
+    if (!system.isEmpty() && conversation.stream().noneMatch(t -> t.role().equals("system"))) {
+      sb.append("system: ").append(system).append('\n');
+    }
+    for (int i = 0; i < conversation.size(); i++) {
+      org.tokenrl.rollout.Example.Turn t = conversation.get(i);
+      boolean last = i == conversation.size() - 1;
+      sb.append(i == 0 ? "" : "\n")
+          .append(t.role())
+          .append(": ")
+          .append(last ? userText(t.content()) : t.content());
+    }
+    return sb.toString();
+  }
+
   int[] encode(String prompt) {
     List<ChatTemplate.Message> messages = new ArrayList<>();
     if (!system.isEmpty()) {

@@ -94,7 +94,8 @@ final class ConfigRanges {
     RANGES.put("trainer.eval_top_k", AT_LEAST_0);
     RANGES.put("trainer.checkpoint_every", AT_LEAST_0);
     RANGES.put("trainer.keep_checkpoints", AT_LEAST_1);
-    RANGES.put("trainer.progress_every", AT_LEAST_1);
+    RANGES.put("trainer.log_every", AT_LEAST_0);
+    RANGES.put("trainer.rollouts_max_mb", AT_LEAST_1);
     RANGES.put("trainer.max_sampling_rounds", AT_LEAST_1);
     RANGES.put("preference.prompts", AT_LEAST_1);
     RANGES.put("preference.samples_per_prompt", atLeast(2));
@@ -206,6 +207,7 @@ final class ConfigRanges {
                     + where(c.getValue(key)));
           }
         });
+    SaveRollouts.every(c); // a step count or off
     if (c.hasPath("distributed.ray.worker_heap")
         && !c.getString("distributed.ray.worker_heap").matches("\\d+[kKmMgG]?")) {
       throw new ConfigException(

@@ -29,6 +29,20 @@ public record PromptCodec(Tokenizer tokenizer, ChatFormat chat) {
     return chat.encode(example.messages());
   }
 
+  /**
+   * The prompt as the model is asked it, readable: under task.chat with the system message and the
+   * instruction the chat format adds (the TEXT tab once showed the bare question); the prompt text
+   * otherwise.
+   */
+  public String promptText(Example example) {
+    if (chat == null) {
+      return example.prompt();
+    }
+    return example.messages().isEmpty()
+        ? chat.text(example.prompt())
+        : chat.text(example.messages());
+  }
+
   public int[] prompt(String text) {
     if (chat != null) {
       return chat.encode(text);

@@ -377,7 +377,7 @@ public record RunSpec(
       PassLayout passLayout,
       DynamicSampling.Mode dynamicSampling,
       int maxSamplingRounds,
-      int progressEvery,
+      int logEvery,
       String runDir) {
     static Main from(Config c) {
       return new Main(
@@ -393,7 +393,10 @@ public record RunSpec(
               : PassLayout.SHARED_PREFIX,
           DynamicSampling.Mode.parse(c.getString("trainer.dynamic_sampling")),
           c.getInt("trainer.max_sampling_rounds"),
-          c.getInt("trainer.progress_every"),
+          // trainer.progress_every: its name in run configs from before 2026-12-07 (resume)
+          c.hasPath("trainer.log_every")
+              ? c.getInt("trainer.log_every")
+              : c.hasPath("trainer.progress_every") ? c.getInt("trainer.progress_every") : 0,
           c.getString("trainer.run_dir"));
     }
 
@@ -410,9 +413,14 @@ public record RunSpec(
               + "'");
     }
 
-    /** Whether global step {@code step} of {@code total} prints a progress line. */
+    /**
+     * Whether global step {@code step} of {@code total} prints a plain progress line (to train.log,
+     * and to the console when it is not a terminal): every {@code trainer.log_every} steps; with 0,
+     * often enough for about 64 lines per run.
+     */
     public boolean progressAt(long step, long total) {
-      return step % Math.max(1, progressEvery) == 0 || step == total;
+      long every = logEvery > 0 ? logEvery : Math.max(1, (total + 63) / 64);
+      return step % every == 0 || step == total;
     }
   }
 

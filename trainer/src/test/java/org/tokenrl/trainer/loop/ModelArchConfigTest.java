@@ -92,7 +92,7 @@ class ModelArchConfigTest {
     new TrainingRun(cfg.config(), dir, ROOT).run(false);
     List<String> metrics = Files.readAllLines(dir.metrics());
     assertEquals(5, metrics.stream().filter(l -> l.contains("\"optim/grad_norm\"")).count());
-    assertTrue(metrics.stream().anyMatch(l -> l.contains("\"rollout/")), "GRPO sampled");
+    assertTrue(metrics.stream().anyMatch(l -> l.contains("\"completions/")), "GRPO sampled");
     String model = Files.readString(dir.latestCheckpoint().orElseThrow().resolve("model.json"));
     assertTrue(
         model.contains("\"arch\":\"llama\"") && model.contains("\"vocab_size\":49152"), model);

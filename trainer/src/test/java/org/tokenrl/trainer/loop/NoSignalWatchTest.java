@@ -10,9 +10,9 @@ import org.junit.jupiter.api.Test;
 class NoSignalWatchTest {
   private static Map<String, Double> step(double zeroStd, double grad, double truncated) {
     return Map.of(
-        "credit/zero_std_group_frac", zeroStd,
+        "completions/zero_std_group_frac", zeroStd,
         "optim/grad_norm", grad,
-        "train/truncated_frac", truncated,
+        "completions/clipped_ratio", truncated,
         "optim/skipped", 0.0);
   }
 

@@ -48,8 +48,7 @@ class RayTrainingRunTest {
       assertEquals(0.0, r.get("distributed/actor_restarts").asDouble());
       assertEquals(0.0, r.get("distributed/weight_staleness").asDouble());
       // Same seeds and weights: the same tokens, so the same rewards and lengths.
-      for (String key :
-          List.of("train/reward_mean", "train/accuracy", "rollout/response_len_mean")) {
+      for (String key : List.of("train/reward_mean", "train/accuracy", "completions/mean_length")) {
         assertEquals(l.get(key).asDouble(), r.get(key).asDouble(), 1e-12, key + " at line " + i);
       }
       assertTrue(l.has("actor/loss") && r.has("actor/loss"), "both runs updated at line " + i);
@@ -88,8 +87,7 @@ class RayTrainingRunTest {
       for (String key :
           List.of(
               "train/reward_mean",
-              "train/reward_std",
-              "reward/bleu_mean",
+              "train/reward_std", // (reward/bleu_mean, the one weight-1 component, is this mean)
               "reward/errors",
               "train/accuracy")) {
         assertEquals(l.get(key).asDouble(), a.get(key).asDouble(), 1e-12, key + " at line " + i);

@@ -27,7 +27,8 @@ class ScoredRolloutsTest {
         rewards,
         tokenRewards == null ? new double[2][] : tokenRewards,
         Map.of(),
-        5);
+        5,
+        new double[2][]);
   }
 
   @Test

@@ -152,7 +152,7 @@ public class TrainingRunTest {
             "eval/accuracy",
             "actor/entropy",
             "actor/loss",
-            "rollout/response_len_mean",
+            "completions/mean_length",
             "optim/lr",
             "optim/grad_norm",
             "perf/tokens_per_sec",
@@ -199,6 +199,36 @@ public class TrainingRunTest {
     assertRlStepsUpdated(full);
     assertRlStepsUpdated(killed);
     assertEquals(metricsWithoutTiming(full), metricsWithoutTiming(killed));
+    // The saved rollouts too: step 5's file of the killed part was dropped and written again.
+    assertEquals(
+        List.of(4L, 5L, 6L),
+        RunDirectory.existing(full).rolloutFiles().stream().map(RunDirectory::stepOf).toList());
+    assertEquals(rollouts(full), rollouts(killed));
+  }
+
+  /** Each saved rollout row's step, ids, reward, credit and flags, as text to compare runs. */
+  static List<String> rollouts(Path run) {
+    List<String> out = new ArrayList<>();
+    for (Path f : RunDirectory.existing(run).rolloutFiles()) {
+      org.tokenrl.core.StepRollouts s = org.tokenrl.core.StepRollouts.read(f);
+      for (org.tokenrl.core.StepRollouts.Row r : s.rows()) {
+        out.add(
+            f.getFileName()
+                + " "
+                + java.util.Arrays.toString(r.rollout().responseIds())
+                + " "
+                + r.rollout().reward()
+                + " "
+                + java.util.Arrays.toString(r.advantages())
+                + " "
+                + java.util.Arrays.toString(r.lossMask())
+                + " "
+                + r.inUpdate()
+                + " "
+                + r.responseText());
+      }
+    }
+    return out;
   }
 
   @Test

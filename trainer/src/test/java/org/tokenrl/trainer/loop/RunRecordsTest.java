@@ -1,0 +1,165 @@
+package org.tokenrl.trainer.loop;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.tokenrl.algorithms.rl.DynamicSampling;
+import org.tokenrl.algorithms.rl.TokenCredit;
+import org.tokenrl.core.CharTokenizer;
+import org.tokenrl.core.Metrics;
+import org.tokenrl.core.StepRollouts;
+import org.tokenrl.rewards.CompositeReward;
+import org.tokenrl.rollout.Example;
+import org.tokenrl.runlog.RunDirectory;
+import org.tokenrl.trainer.setup.PromptCodec;
+
+/** The small pieces behind what a run records: completion statistics and names logged once. */
+class RunRecordsTest {
+  @TempDir Path tmp;
+
+  /**
+   * One group of two rows: the first trained (rewards differ), its second token not in the loss.
+   */
+  private static RlTrainer.StepResult step(double r0) {
+    CharTokenizer chars = CharTokenizer.ascii();
+    int[] answer = chars.encodePlain("42");
+    int[] wrong = chars.encodePlain("7");
+    int[][] responses = {{answer[0], answer[1], chars.eos()}, {wrong[0], chars.eos()}};
+    ScoredRollouts rows =
+        new ScoredRollouts(
+            2,
+            List.of(new Example(3, "40+2=", "42", List.of())),
+            new int[][] {chars.encodePlain("40+2="), chars.encodePlain("40+2=")},
+            responses,
+            new double[][] {{-0.1, -0.2, -0.3}, {-1, -2}},
+            new double[][] {{0.5, 0.5, 0.5}, {1, 1}},
+            new boolean[] {false, true},
+            new boolean[] {true, false},
+            new double[] {r0, 0},
+            new double[2][],
+            Map.of(),
+            5,
+            new double[][] {{r0}, {0}});
+    TokenCredit credit =
+        new TokenCredit(
+            new double[][] {{0.7, 0.7, 0.7}, {-0.7, -0.7}},
+            new boolean[][] {{true, false, true}, {true, true}},
+            new boolean[][] {{true, false, true}, {true, true}},
+            Map.of());
+    return new RlTrainer.StepResult(Map.of(), rows, credit);
+  }
+
+  @Test
+  void rolloutFilesRoundTripRotateUnderTheCapAndFollowAResume() throws Exception {
+    RunDirectory dir = new RunDirectory(tmp);
+    CompositeReward reward =
+        new CompositeReward(
+            List.of(new CompositeReward.Component("task", 1.0, null)),
+            CompositeReward.OnError.STOP);
+    PromptCodec codec = new PromptCodec(CharTokenizer.ascii(), null);
+    new RolloutArchive(dir, 1, Long.MAX_VALUE, "grpo", reward, DynamicSampling.Mode.DROP, codec)
+        .save(11, 1, step(1));
+    StepRollouts back = StepRollouts.read(dir.rolloutFile(11));
+    assertEquals("11", back.metadata().get("step"));
+    assertEquals(List.of("task"), back.components());
+    StepRollouts.Row first = back.rows().get(0);
+    assertEquals("42", first.responseText().strip());
+    assertEquals("42", first.rollout().reference());
+    assertEquals(1.0, first.componentScores()[0]);
+    assertTrue(first.inUpdate() && first.kept(), "a group with reward spread trains");
+    assertEquals(
+        List.of(true, false, true),
+        List.of(first.lossMask()[0], first.lossMask()[1], first.lossMask()[2]));
+    assertEquals(-0.2f, first.rollout().logprobs()[1]);
+    assertTrue(back.rows().get(1).rollout().truncated());
+    // Equal rewards: under drop the group is left out of the update.
+    new RolloutArchive(dir, 1, Long.MAX_VALUE, "grpo", reward, DynamicSampling.Mode.DROP, codec)
+        .save(12, 2, step(0));
+    assertFalse(StepRollouts.read(dir.rolloutFile(12)).rows().get(0).inUpdate());
+
+    long size = Files.size(dir.rolloutFile(11));
+    RolloutArchive capped =
+        new RolloutArchive(
+            dir, 1, (long) (2.5 * size), "grpo", reward, DynamicSampling.Mode.OFF, codec);
+    for (int s = 13; s <= 15; s++) {
+      capped.save(s, s - 10, step(1));
+    }
+    assertEquals(List.of(14L, 15L), dir.rolloutFiles().stream().map(RunDirectory::stepOf).toList());
+    Files.writeString(dir.rollouts().resolve(".step-000016.arrow.123.tmp"), "cut");
+    RolloutArchive.repairForResume(dir, 14);
+    assertEquals(List.of(14L), dir.rolloutFiles().stream().map(RunDirectory::stepOf).toList());
+    try (var left = Files.list(dir.rollouts())) {
+      assertEquals(1, left.count(), "the killed write's temporary file is gone too");
+    }
+    assertTrue(
+        capped.at(3)
+            && !new RolloutArchive(dir, 0, 1, "grpo", reward, DynamicSampling.Mode.OFF, codec)
+                .at(3));
+  }
+
+  @Test
+  void completionStatisticsFollowTrlsDefinitions() {
+    int[][] responses = {{1, 2, 3}, {4}, {5, 6, 7, 8, 9}, {1, 1}};
+    boolean[] truncated = {false, false, true, false};
+    double[] rewards = {1, 1, 0, 0.5}; // group 0 all equal, group 1 not
+    Map<String, Double> m = CompletionStats.of(responses, truncated, rewards, 2);
+    assertEquals(11 / 4.0, m.get(Metrics.COMPLETIONS_MEAN_LENGTH), 1e-12);
+    assertEquals(1.0, m.get(Metrics.COMPLETIONS_MIN_LENGTH));
+    assertEquals(5.0, m.get(Metrics.COMPLETIONS_MAX_LENGTH));
+    assertEquals(0.25, m.get(Metrics.COMPLETIONS_CLIPPED_RATIO));
+    assertEquals(6 / 3.0, m.get(Metrics.COMPLETIONS_MEAN_TERMINATED_LENGTH), 1e-12);
+    assertEquals(1.0, m.get(Metrics.COMPLETIONS_MIN_TERMINATED_LENGTH));
+    assertEquals(3.0, m.get(Metrics.COMPLETIONS_MAX_TERMINATED_LENGTH));
+    assertEquals(0.5, m.get(Metrics.COMPLETIONS_ZERO_STD_GROUP_FRAC));
+    // Every response cut: no terminated length (NaN, written as null), all clipped.
+    Map<String, Double> cut =
+        CompletionStats.of(new int[][] {{1}, {2}}, new boolean[] {true, true}, new double[2], 2);
+    assertTrue(Double.isNaN(cut.get(Metrics.COMPLETIONS_MEAN_TERMINATED_LENGTH)));
+    assertEquals(1.0, cut.get(Metrics.COMPLETIONS_CLIPPED_RATIO));
+    assertEquals(1.0, cut.get(Metrics.COMPLETIONS_ZERO_STD_GROUP_FRAC));
+  }
+
+  @Test
+  void rewardMeansThatRepeatAnotherMetricAreNotLogged() {
+    Map<String, Double> m = new LinkedHashMap<>();
+    m.put(Metrics.rewardMean("task"), 0.5);
+    m.put(Metrics.rewardMean("bleu"), 0.3);
+    m.put(Metrics.REWARD_ERRORS, 0.0);
+    CompositeReward two =
+        new CompositeReward(
+            List.of(
+                new CompositeReward.Component("task", 1.0, null),
+                new CompositeReward.Component("bleu", 1.0, null)),
+            CompositeReward.OnError.STOP);
+    Map<String, Double> kept = OnceNamed.rewardMetrics(m, two);
+    assertFalse(kept.containsKey(Metrics.rewardMean("task")), "that is train/accuracy");
+    assertTrue(kept.containsKey(Metrics.rewardMean("bleu")));
+    CompositeReward alone =
+        new CompositeReward(
+            List.of(new CompositeReward.Component("bleu", 1.0, null)),
+            CompositeReward.OnError.STOP);
+    assertFalse(
+        OnceNamed.rewardMetrics(m, alone).containsKey(Metrics.rewardMean("bleu")),
+        "the one weight-1 component is train/reward_mean");
+    CompositeReward half =
+        new CompositeReward(
+            List.of(new CompositeReward.Component("bleu", 0.5, null)),
+            CompositeReward.OnError.STOP);
+    assertTrue(OnceNamed.rewardMetrics(m, half).containsKey(Metrics.rewardMean("bleu")));
+
+    Map<String, Double> step = new LinkedHashMap<>(Map.of(Metrics.ACTOR_PG_LOSS, 1.0));
+    OnceNamed.dropRepeats(step, true);
+    assertFalse(step.containsKey(Metrics.ACTOR_PG_LOSS), "actor/loss without a KL term");
+    step = new LinkedHashMap<>(Map.of(Metrics.ACTOR_PG_LOSS, 1.0, Metrics.ACTOR_KL, 0.1));
+    OnceNamed.dropRepeats(step, true);
+    assertTrue(step.containsKey(Metrics.ACTOR_PG_LOSS));
+  }
+}
