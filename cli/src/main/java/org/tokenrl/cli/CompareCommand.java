@@ -39,8 +39,9 @@ final class CompareCommand extends CliCommand {
       Reads each run's config.conf and metrics.jsonl (a directory that is not a run is searched
       for runs below it; quoted globs are expanded), groups runs whose configs differ only in
       run.seed, run.name, run.init_from, trainer.run_dir and logging-only keys (tensorboard.*,
-      trainer.log_every, trainer.save_rollouts) -- or, with --by KEY, runs with the same value of KEY, with a
-      warning naming every other key they differ in -- and prints one Markdown row per group:
+      trainer.log_every, trainer.save_rollouts) -- or, with --by KEY, runs with the same value
+      of KEY, with a warning naming every other key they differ in -- and prints one Markdown
+      row per group:
       mean ± sample std over its runs of held-out accuracy (eval/accuracy) at the main phase's
       start (the end of the SFT warm-up), at the end and at best; with --target, how many runs
       met it and the main-phase steps, rollout tokens (sum of perf/rollout_tokens) and wall
