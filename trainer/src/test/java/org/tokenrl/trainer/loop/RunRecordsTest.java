@@ -106,6 +106,35 @@ class RunRecordsTest {
   }
 
   @Test
+  void parametersPrintInPeftsFormatWithLoraAdaptersAsTheTrainableOnes() {
+    // d=8, 1 layer, heads 2, d_ff 16, vocab 10, context 16; rank-2 adapters on wq and w2:
+    // wq [8x8] gets A [2x8] + B [8x2] = 32, w2 [16->8] gets A [2x16] + B [8x2] = 48.
+    org.tokenrl.model.arch.GptConfig shape =
+        new org.tokenrl.model.arch.GptConfig(10, 8, 1, 2, 16, 16);
+    try (org.tokenrl.model.Policy full =
+            org.tokenrl.model.Policy.create(
+                shape, org.tokenrl.model.OptimizerConfig.defaults(1e-3), 1);
+        org.tokenrl.model.Policy lora =
+            org.tokenrl.model.Policy.create(
+                shape,
+                org.tokenrl.model.OptimizerConfig.defaults(1e-3),
+                1,
+                new org.tokenrl.model.LoraConfig(2, 4.0, 0.0, List.of("wq", "w2")))) {
+      ParameterCount f = ParameterCount.of(full);
+      assertEquals(f.all(), f.trainable());
+      assertEquals(shape.parameterCount(), f.all());
+      ParameterCount l = ParameterCount.of(lora);
+      assertEquals(80, l.trainable());
+      assertEquals(f.all() + 80, l.all(), "PEFT's all params count the adapters too");
+      assertEquals(
+          String.format(
+              "trainable params: 80 || all params: %,d || trainable%%: %.4f",
+              l.all(), 100.0 * 80 / l.all()),
+          l.toString());
+    }
+  }
+
+  @Test
   void completionStatisticsFollowTrlsDefinitions() {
     int[][] responses = {{1, 2, 3}, {4}, {5, 6, 7, 8, 9}, {1, 1}};
     boolean[] truncated = {false, false, true, false};
