@@ -317,7 +317,7 @@ class CompareCommandTest {
       boolean perRun =
           List.of("run.seed", "run.name", "run.init_from", "trainer.run_dir").contains(k)
               || k.startsWith("tensorboard.")
-              || k.equals("trainer.progress_every");
+              || k.equals("trainer.log_every");
       if (!perRun && !java.util.Objects.equals(va, vb)) {
         out.add(k);
       }

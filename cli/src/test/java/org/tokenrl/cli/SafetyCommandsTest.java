@@ -113,7 +113,9 @@ class SafetyCommandsTest {
             "--allow-changed",
             "trainer.learning_rate,task.path");
     assertEquals(0, accepted.code(), accepted.err());
-    assertTrue(accepted.out().contains("step 5/5"), accepted.out());
+    // the grpo phase's third step is run step 5 of 5, its checkpoint named so
+    assertTrue(accepted.out().contains("step 3/3"), accepted.out());
+    assertTrue(accepted.out().contains("checkpoint step-0000005"), accepted.out());
     // What was accepted is the new record: the next resume has nothing to refuse.
     Files.writeString(config, Files.readString(config) + "trainer.steps = 4\n");
     CliRun again = CliRun.of("train", "--resume", run.toString());

@@ -60,8 +60,12 @@ public record RunInputs(Map<String, String> config, Map<String, FileDigest> file
           "trainer.eval_before_train",
           "trainer.checkpoint_every",
           "trainer.keep_checkpoints",
-          "trainer.progress_every",
+          "trainer.log_every",
+          "trainer.progress_every", // log_every's name before 2026-12-07
+          "trainer.save_rollouts",
+          "trainer.rollouts_max_mb",
           "trainer.micro_batch_tokens",
+          "trainer.pass_layout",
           "trainer.run_dir",
           "run.name",
           "rollout.workers",
