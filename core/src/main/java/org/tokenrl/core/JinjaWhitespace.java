@@ -2,8 +2,8 @@ package org.tokenrl.core;
 
 /**
  * Applies Jinja's whitespace control markers ({@code {{-}, {@code -}}}, {@code {%-}, {@code -%}},
- * {@code {#-}, {@code -#}}) to a template's source before jinjava sees it: jinjava honours them
- * on statements but not on expressions, and tool-calling templates (Qwen2.5's, Llama 3's) indent
+ * {@code {#-}, {@code -#}}) to a template's source before jinjava sees it: jinjava honours them on
+ * statements but not on expressions, and tool-calling templates (Qwen2.5's, Llama 3's) indent
  * almost every {@code {{- ... }}} line. As in jinja2's lexer, a {@code -} next to a delimiter
  * removes all whitespace (newlines included) of the text on that side; the tag itself is kept
  * without the marker. Quoted strings inside tags are skipped, so {@code '}}'} does not end a tag.

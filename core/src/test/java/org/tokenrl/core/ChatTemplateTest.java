@@ -109,7 +109,9 @@ class ChatTemplateTest {
     tool.put("e", java.util.Map.of());
     ChatTemplate t =
         new ChatTemplate("{{ tools | tojson }}|{{ tools[0] | tojson(indent=2) }}", "", "");
-    String oneLine = "[{\"type\": \"function\", \"n\": [1, 2.5, true, null, \"\\\"q\\\" \u00e9\\n\"], \"e\": {}}]";
+    String oneLine =
+        "[{\"type\": \"function\", \"n\": [1, 2.5, true, null, \"\\\"q\\\" \u00e9\\n"
+            + "\"], \"e\": {}}]";
     String indented =
         "{\n  \"type\": \"function\",\n  \"n\": [\n    1,\n    2.5,\n    true,\n    null,\n"
             + "    \"\\\"q\\\" \u00e9\\n\"\n  ],\n  \"e\": {}\n}";

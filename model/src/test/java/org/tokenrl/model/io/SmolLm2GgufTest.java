@@ -125,9 +125,9 @@ class SmolLm2GgufTest {
   }
 
   /**
-   * Multi-turn tool conversations in SmolLM2's template (no {@code tools} variable of its own:
-   * tool results are plain {@code tool} turns) render as jinja2 does, and the rendered texts
-   * tokenize to Python {@code tokenizers}' ids.
+   * Multi-turn tool conversations in SmolLM2's template (no {@code tools} variable of its own: tool
+   * results are plain {@code tool} turns) render as jinja2 does, and the rendered texts tokenize to
+   * Python {@code tokenizers}' ids.
    */
   @Test
   void toolConversationsRenderAndTokenizeAsPython() throws Exception {
