@@ -88,6 +88,10 @@ public final class Metrics {
 
   // rollout/
   public static final String ROLLOUT_RESPONSE_LEN_MEAN = "rollout/response_len_mean";
+  public static final String ROLLOUT_TURNS_MEAN = "rollout/turns_mean";
+  public static final String ROLLOUT_ENV_TOKEN_FRAC = "rollout/env_token_frac";
+  public static final String ROLLOUT_ENV_REWARD_MEAN = "rollout/env_reward_mean";
+  public static final String ROLLOUT_ENV_ERRORS = "rollout/env_errors";
 
   // samples/
   public static final String SAMPLES_EVAL = "samples/eval";

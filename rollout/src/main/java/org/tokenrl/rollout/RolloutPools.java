@@ -16,7 +16,12 @@ public final class RolloutPools {
     String backend = context.config().getString("distributed.backend");
     if (backend.equals(LOCAL)) {
       return new InProcessRolloutPool(
-          context.policy(), context.config().getInt("rollout.workers"), context.allocator());
+          context.policy(),
+          context.config().getInt("rollout.workers"),
+          context.allocator(),
+          context.config().hasPath("rollout.env.name")
+              ? org.tokenrl.rollout.env.MultiTurn.driver(context.config(), context.tokenizer())
+              : null);
     }
     return provider(backend).create(context);
   }

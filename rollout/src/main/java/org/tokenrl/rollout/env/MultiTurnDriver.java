@@ -160,6 +160,8 @@ public final class MultiTurnDriver implements AutoCloseable {
    */
   public List<MultiTurnRollout> run(
       List<Request> requests, TurnSampler sampler, SamplingParams params, long[] seeds) {
+    int turnTokens = settings.turnTokens(params.maxNewTokens());
+    int totalTokens = settings.totalTokens(params.maxNewTokens());
     List<Row> rows = new ArrayList<>();
     for (int i = 0; i < requests.size(); i++) {
       rows.add(start(requests.get(i), seeds[i]));
@@ -170,7 +172,7 @@ public final class MultiTurnDriver implements AutoCloseable {
         int budget = 0;
         for (Row r : rows) {
           if (r.running()) {
-            int left = Math.min(settings.turnTokens(), settings.totalTokens() - r.response.size());
+            int left = Math.min(turnTokens, totalTokens - r.response.size());
             if (left <= 0) {
               r.truncated = true;
               r.end = MultiTurnRollout.End.LENGTH;
@@ -183,7 +185,7 @@ public final class MultiTurnDriver implements AutoCloseable {
         if (active.isEmpty()) {
           break;
         }
-        sampleTurn(active, turn, budget, sampler, params);
+        sampleTurn(active, turn, budget, sampler, params, turnTokens, totalTokens);
       }
       for (Row r : rows) {
         if (r.running()) {
@@ -219,7 +221,13 @@ public final class MultiTurnDriver implements AutoCloseable {
   }
 
   private void sampleTurn(
-      List<Row> active, int turn, int budget, TurnSampler sampler, SamplingParams params) {
+      List<Row> active,
+      int turn,
+      int budget,
+      TurnSampler sampler,
+      SamplingParams params,
+      int turnTokens,
+      int totalTokens) {
     int[][] contexts = new int[active.size()][];
     long[] seeds = new long[active.size()];
     for (int j = 0; j < active.size(); j++) {
@@ -238,16 +246,16 @@ public final class MultiTurnDriver implements AutoCloseable {
     Generation g = sampler.generate(contexts, turnParams, seeds);
     for (int j = 0; j < active.size(); j++) {
       Row r = active.get(j);
-      int left = Math.min(settings.turnTokens(), settings.totalTokens() - r.response.size());
+      int left = Math.min(turnTokens, totalTokens - r.response.size());
       int[] ids = g.responses()[j];
       int keep = Math.min(ids.length, left);
-      boolean stopped = ids.length > 0 && params.stops(ids[keep - 1]) && keep == ids.length;
       int cut = stopStringEnd(ids, keep);
+      boolean stopped;
       if (cut >= 0) {
         keep = cut;
         stopped = true;
-      } else if (ids.length > 0 && params.stops(ids[ids.length - 1]) && keep == ids.length) {
-        stopped = true;
+      } else {
+        stopped = keep == ids.length && ids.length > 0 && params.stops(ids[ids.length - 1]);
       }
       int[] kept = Arrays.copyOf(ids, keep);
       int from = r.response.size();
@@ -259,12 +267,12 @@ public final class MultiTurnDriver implements AutoCloseable {
         r.end = MultiTurnRollout.End.LENGTH;
         continue;
       }
-      answer(r, turn, kept);
+      answer(r, turn, kept, totalTokens);
     }
   }
 
   /** Lets the environment answer turn {@code turn} and appends its observation. */
-  private void answer(Row r, int turn, int[] ids) {
+  private void answer(Row r, int turn, int[] ids, int totalTokens) {
     boolean last = turn == settings.maxTurns() - 1;
     String text = renderer.text(ids);
     List<ChatTemplate.Message> messages = new ArrayList<>(r.transcript.messages());
@@ -297,7 +305,7 @@ public final class MultiTurnDriver implements AutoCloseable {
       r.fail(turn, "cannot render the observation: " + e.getMessage(), e);
       return;
     }
-    if (r.response.size() + delta.length > settings.totalTokens()) {
+    if (r.response.size() + delta.length > totalTokens) {
       r.truncated = true;
       r.end = MultiTurnRollout.End.LENGTH;
       return;

@@ -6,10 +6,11 @@ import java.util.List;
  * How a multi-turn rollout is bounded.
  *
  * @param maxTurns policy turns at most ({@code rollout.max_turns})
- * @param turnTokens tokens the policy may write in one turn ({@code rollout.max_new_tokens})
+ * @param turnTokens tokens the policy may write in one turn; 0 = the sampling settings' {@code
+ *     maxNewTokens} ({@code rollout.max_new_tokens})
  * @param totalTokens response tokens at most, policy and environment together ({@code
  *     rollout.max_total_tokens}); a turn gets what is left, and an observation that does not fit
- *     ends the rollout as truncated
+ *     ends the rollout as truncated. 0 = {@code 2 × maxTurns × turnTokens}
  * @param stopStrings text that ends a policy turn when it appears (e.g. {@code </tool_call>}), on
  *     top of the model's end-of-turn tokens; the turn keeps the token that completed it
  * @param onError what an environment failure does ({@code rollout.env_on_error})
@@ -39,17 +40,27 @@ public record MultiTurnSettings(
     }
   }
 
+  /** The turn budget under sampling settings whose limit is {@code maxNewTokens}. */
+  public int turnTokens(int maxNewTokens) {
+    return turnTokens > 0 ? turnTokens : maxNewTokens;
+  }
+
+  /** The total budget under sampling settings whose limit is {@code maxNewTokens}. */
+  public int totalTokens(int maxNewTokens) {
+    return totalTokens > 0 ? totalTokens : 2 * maxTurns * turnTokens(maxNewTokens);
+  }
+
   public MultiTurnSettings {
     stopStrings = List.copyOf(stopStrings);
     if (maxTurns < 1) {
       throw new IllegalArgumentException("rollout.max_turns must be >= 1, got " + maxTurns);
     }
-    if (turnTokens < 1) {
-      throw new IllegalArgumentException("rollout.max_new_tokens must be >= 1, got " + turnTokens);
+    if (turnTokens < 0) {
+      throw new IllegalArgumentException("rollout.max_new_tokens must be >= 0, got " + turnTokens);
     }
-    if (totalTokens < 1) {
+    if (totalTokens < 0) {
       throw new IllegalArgumentException(
-          "rollout.max_total_tokens must be >= 1, got " + totalTokens);
+          "rollout.max_total_tokens must be >= 0, got " + totalTokens);
     }
     if (!(timeoutSeconds > 0)) {
       throw new IllegalArgumentException(

@@ -230,7 +230,7 @@ public final class RlTrainer {
             train.truncated(),
             train.entropies(),
             train.tokenRewardsOrNull(),
-            null, // single-turn rollouts: every response token is the policy's
+            train.lossMask(), // false on a multi-turn rollout's environment tokens
             progress);
     TokenCredit credit = parts.algorithm().credit(batch);
     credit.requireWithin(batch.lossMask(), parts.algorithm().name());
@@ -316,7 +316,13 @@ public final class RlTrainer {
   private PendingBatch generate(List<Example> batchExamples, long seed) {
     List<PromptRequest> requests = new ArrayList<>();
     for (Example ex : batchExamples) {
-      requests.add(new PromptRequest(ex.id(), parts.codec().prompt(ex), ex.answer()));
+      requests.add(
+          new PromptRequest(
+              ex.id(),
+              parts.codec().prompt(ex),
+              ex.answer(),
+              ex.prompt(),
+              parts.codec().messages(ex)));
     }
     return parts.pool().start(requests, settings.groupSize(), settings.sampling(), seed);
   }
@@ -332,6 +338,9 @@ public final class RlTrainer {
     try (RolloutBatch batch = pending.await()) {
       int n = batch.size();
       int[][] responses = batch.allResponseIds();
+      boolean[][] lossMask = batch.allLossMasks();
+      // multi-turn: the pool put the environment's reward contributions in the reward column
+      MultiTurnScores env = MultiTurnScores.of(batch, lossMask, parts.pool().computesRewards());
       boolean[] truncated = new boolean[n];
       double[][] logpOld = new double[n][];
       double[][] entropies = new double[n][];
@@ -346,7 +355,8 @@ public final class RlTrainer {
       List<String> texts = new ArrayList<>(n);
       boolean[] correct = new boolean[n];
       for (int i = 0; i < n; i++) {
-        texts.add(parts.codec().response(responses[i]));
+        // multi-turn: the answer judged is the policy's last turn, not a tool's output
+        texts.add(parts.codec().response(env.judged(responses[i], lossMask[i])));
         correct[i] = parts.task().isCorrect(batchExamples.get(i / g), texts.get(i));
       }
       double[] totals;
@@ -365,6 +375,11 @@ public final class RlTrainer {
         tokenRewards = rewards.tokenRewards();
         rewardMetrics = rewards.metrics();
       }
+      if (env.active()) {
+        totals = env.addTo(totals, tokenRewards, lossMask);
+        batch.setRewards(totals);
+        rewardMetrics = env.withMetrics(rewardMetrics, lossMask);
+      }
       timer.lap("reward");
       return new ScoredRollouts(
           g,
@@ -377,6 +392,7 @@ public final class RlTrainer {
           correct,
           totals,
           tokenRewards == null ? new double[n][] : tokenRewards,
+          lossMask,
           rewardMetrics,
           batch.totalResponseTokens());
     }

@@ -260,7 +260,9 @@ public final class TrainingRun {
     if (kind == AlgorithmKind.RL
         && done < total
         && !spec.distributed().backend().equals(RolloutPools.LOCAL)) {
-      pool = RolloutPools.create(new RolloutPoolContext(policy, start.resolved(), rolloutMemory));
+      pool =
+          RolloutPools.create(
+              new RolloutPoolContext(policy, start.resolved(), rolloutMemory, tokenizer));
       log.info("rollouts: " + pool.description());
     }
   }
@@ -349,7 +351,9 @@ public final class TrainingRun {
     RlAlgorithm algorithm = start.rl();
     reference = referencePolicy(algorithm, firstPhaseStep);
     if (pool == null) {
-      pool = RolloutPools.create(new RolloutPoolContext(policy, start.resolved(), rolloutMemory));
+      pool =
+          RolloutPools.create(
+              new RolloutPoolContext(policy, start.resolved(), rolloutMemory, tokenizer));
       log.info("rollouts: " + pool.description());
     }
     pool.syncWeights(after, policy.weightsToSync());

@@ -62,6 +62,7 @@ public final class StartChecks {
     checkLengths(model.contextKey(), model.context(), spec.rollout().maxNewTokens(), task);
     checkConversations(spec.chat().enabled(), task);
     RolloutPools.checkAvailable(spec.distributed().backend());
+    checkEnvironment(c, spec, task);
     String initFrom = spec.run().initFrom();
     if (!initFrom.isBlank() && !Files.isDirectory(projectRoot.resolve(initFrom))) {
       throw new ConfigException(
@@ -73,6 +74,39 @@ public final class StartChecks {
               + ")");
     }
     return new RunStart(c, projectRoot, spec, task, rl, rewards, preference, supervised);
+  }
+
+  /**
+   * {@code rollout.env}: the environment can be made (a known name, a class with the right
+   * constructor, a Python file), the error policy parses, the run is RL on the local backend, and
+   * prompt + the whole multi-turn response fit the model's positions.
+   */
+  static void checkEnvironment(Config c, RunSpec spec, Task task) {
+    if (!org.tokenrl.rollout.env.Environments.enabled(c)) {
+      return;
+    }
+    if (spec.kind() != org.tokenrl.algorithms.AlgorithmKind.RL) {
+      throw new ConfigException(
+          "config error: rollout.env.name = "
+              + c.getString("rollout.env.name")
+              + " needs an RL algorithm (grpo, d3s, tempo, ...); set rollout.env.name = \"\"");
+    }
+    if (!spec.distributed().backend().equals(RolloutPools.LOCAL)) {
+      throw new ConfigException(
+          "config error: rollout.env runs on distributed.backend = local only for now (got "
+              + spec.distributed().backend()
+              + "); set distributed.backend = local");
+    }
+    try {
+      org.tokenrl.rollout.env.MultiTurnSettings settings =
+          org.tokenrl.rollout.env.MultiTurn.settings(c);
+      org.tokenrl.rollout.env.Environments.create(c).close();
+      int maxNew = MaxNewTokens.of(c.getInt("rollout.max_new_tokens"), task);
+      RunSpec.Model model = spec.model();
+      checkLengths(model.contextKey(), model.context(), settings.totalTokens(maxNew), task);
+    } catch (IllegalArgumentException e) {
+      throw new ConfigException("config error: " + e.getMessage());
+    }
   }
 
   /** A JSONL conversation ("messages") is rendered by the chat template: it needs task.chat. */
