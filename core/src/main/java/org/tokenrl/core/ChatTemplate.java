@@ -72,6 +72,11 @@ public final class ChatTemplate {
     return source;
   }
 
+  /** The end-of-sequence token text the template was given ("" when none). */
+  public String eosToken() {
+    return eosToken;
+  }
+
   /** transformers' {@code tojson}: {@code json.dumps(x, ensure_ascii=False, indent=indent)}. */
   private static final class ToJson implements com.hubspot.jinjava.lib.filter.Filter {
     @Override

@@ -77,9 +77,17 @@ public final class ChatRenderer implements TurnRenderer {
     return tokenizer.encode(transcript.text, false);
   }
 
+  /**
+   * The turn's text without special tokens and without a trailing end-of-turn text (the template's
+   * eos token, when the tokenizer spells it as ordinary text): the assistant message's content.
+   */
   @Override
   public String text(int[] ids) {
-    return tokenizer.decode(ids);
+    String text = tokenizer.decode(ids);
+    String eos = template.eosToken();
+    return !eos.isEmpty() && text.endsWith(eos)
+        ? text.substring(0, text.length() - eos.length())
+        : text;
   }
 
   @Override
@@ -128,9 +136,12 @@ public final class ChatRenderer implements TurnRenderer {
           "the chat template drops the assistant's message; cannot append tool results");
     }
     String closing = closed.substring(at + MARK.length());
-    String sampledEnd = ids.length == 0 ? "" : rawText(new int[] {ids[ids.length - 1]});
-    if (!sampledEnd.isEmpty() && closing.startsWith(sampledEnd)) {
-      closing = closing.substring(sampledEnd.length()); // the policy already wrote <|eot_id|>
+    String sampled = rawText(ids);
+    for (int k = closing.length(); k > 0; k--) {
+      if (sampled.endsWith(closing.substring(0, k))) {
+        closing = closing.substring(k); // the policy already wrote e.g. <|eot_id|>
+        break;
+      }
     }
     List<ChatTemplate.Message> withObservation = new ArrayList<>(base);
     withObservation.addAll(observation);
