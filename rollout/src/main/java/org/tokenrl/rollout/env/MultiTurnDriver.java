@@ -354,6 +354,9 @@ public final class MultiTurnDriver implements AutoCloseable {
           "timed out after " + settings.timeoutSeconds() + " s (rollout.env_timeout_s)", e);
     } catch (ExecutionException e) {
       Throwable c = e.getCause();
+      if (c instanceof EnvironmentException) {
+        throw new StepFailure(c.getMessage(), c); // already one line (e.g. the Python worker's)
+      }
       String msg =
           c.getMessage() == null ? "" : ": " + c.getMessage().lines().findFirst().orElse("");
       throw new StepFailure("raised " + c.getClass().getSimpleName() + msg, c);

@@ -110,7 +110,8 @@ public final class PythonEnvironments implements EnvironmentFactory {
 
   private synchronized void checkSameWorker(long gen) throws IOException {
     if (gen != generation || process == null) {
-      throw new IOException("the Python worker was restarted after a timeout; this row is lost");
+      throw new EnvironmentException(
+          "the Python worker was restarted after a timeout; this row is lost");
     }
   }
 
@@ -123,7 +124,7 @@ public final class PythonEnvironments implements EnvironmentFactory {
     write(req);
     JsonNode answer = read();
     if (answer.path("type").asText().equals("error")) {
-      throw new IOException(answer.path("error").asText());
+      throw new EnvironmentException(answer.path("error").asText());
     }
     return answer;
   }
@@ -151,16 +152,16 @@ public final class PythonEnvironments implements EnvironmentFactory {
     } catch (InterruptedException e) {
       kill();
       Thread.currentThread().interrupt();
-      throw new IOException("interrupted waiting for the Python environment worker");
+      throw new EnvironmentException("interrupted waiting for the Python environment worker");
     }
     if (line == null) {
       kill();
-      throw new IOException(
+      throw new EnvironmentException(
           "the Python environment worker did not answer within " + timeoutSeconds + " s");
     }
     if (line.equals(EOF)) {
       kill();
-      throw new IOException("the Python environment worker exited (see its stderr above)");
+      throw new EnvironmentException("the Python environment worker exited (see its stderr above)");
     }
     return JSON.readTree(line);
   }
@@ -212,7 +213,7 @@ public final class PythonEnvironments implements EnvironmentFactory {
     JsonNode ready = read();
     if (!ready.path("type").asText().equals("ready")) {
       kill();
-      throw new IOException(
+      throw new EnvironmentException(
           "cannot load " + file + ":" + className + ": " + ready.path("error").asText());
     }
   }
