@@ -117,7 +117,8 @@ public final class RlTrainer {
       for (int i = 0; i < trained.rows(); i++) {
         prompts.add(trained.examples().get(i / trained.groupSize()).prompt());
       }
-      return table.rollouts(prompts, trained.responses(), trained.rewards(), credit, tokenizer);
+      return table.rollouts(
+          prompts, trained.responses(), trained.rewards(), credit, tokenizer, trained.lossMask());
     }
   }
 

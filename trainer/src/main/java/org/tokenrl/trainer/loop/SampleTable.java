@@ -93,6 +93,21 @@ public final class SampleTable {
       double[] rewards,
       TokenCredit credit,
       Tokenizer tokenizer) {
+    return rollouts(prompts, responses, rewards, credit, tokenizer, null);
+  }
+
+  /**
+   * {@link #rollouts} where {@code lossMask} (null: all true) marks a multi-turn rollout's
+   * environment tokens: each run of them is one greyed cell piece, {@code ⟦env: text⟧}, with no
+   * advantage (they carry none).
+   */
+  String rollouts(
+      List<String> prompts,
+      int[][] responses,
+      double[] rewards,
+      TokenCredit credit,
+      Tokenizer tokenizer,
+      boolean[][] lossMask) {
     StringBuilder md = new StringBuilder();
     md.append("| prompt | response | reward | credit (token:advantage) |\n|---|---|---|---|\n");
     int n = Math.min(rows, responses.length);
@@ -100,6 +115,20 @@ public final class SampleTable {
       int[] ids = responses[i];
       StringBuilder creditCell = new StringBuilder();
       for (int t = 0; t < ids.length && t < tokens; t++) {
+        if (lossMask != null && lossMask[i] != null && !lossMask[i][t]) {
+          int end = t;
+          while (end < ids.length && !lossMask[i][end]) {
+            end++;
+          }
+          String text = tokenizer.decode(java.util.Arrays.copyOfRange(ids, t, end));
+          creditCell
+              .append(t == 0 ? "" : " ")
+              .append("⟦env: ")
+              .append(escape(text.replace("\n", "⏎")))
+              .append("⟧");
+          t = end - 1;
+          continue;
+        }
         double a = credit.advantages()[i][t];
         String value = String.format(Locale.ROOT, "%+.2f", a);
         creditCell
