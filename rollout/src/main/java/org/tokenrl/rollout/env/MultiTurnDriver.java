@@ -19,11 +19,11 @@ import org.tokenrl.rollout.RowSeeds;
  * rendered and appended, and the policy writes again, until the environment says done, {@code
  * max_turns} turns are written or a token budget runs out.
  *
- * <p>Each turn samples all rows still running in one batch, every row with its own seed (turn 0
- * uses the row's seed, turn t {@code RowSeeds.mix(seed + t)}), so a row's tokens depend neither on
- * the other rows nor on how rows are spread over workers. Tokens past a stop string or past a row's
- * budget are dropped after sampling; since sampling is left to right, what remains is distributed
- * exactly as if generation had stopped there.
+ * <p>Each turn samples the rows still running in one batch per remaining budget (usually one),
+ * every row with its own seed (turn 0 uses the row's seed, turn t {@code RowSeeds.mix(seed + t)}),
+ * so a row's tokens depend neither on the other rows nor on how rows are spread over workers.
+ * Tokens past a stop string or past a row's budget are dropped after sampling; since sampling is
+ * left to right, what remains is distributed exactly as if generation had stopped there.
  *
  * <p>The policy's tokens keep their sampling log-probs and entropies and get mask true; the
  * environment's get 0, 0 and false. A turn cut by a budget ends the rollout as truncated without
@@ -168,8 +168,9 @@ public final class MultiTurnDriver implements AutoCloseable {
     }
     try {
       for (int turn = 0; turn < settings.maxTurns(); turn++) {
-        List<Row> active = new ArrayList<>();
-        int budget = 0;
+        // rows with the same budget left sample together: a row never gets positions past its
+        // own budget, so prompt + max_total_tokens bounds every context the model sees
+        java.util.TreeMap<Integer, List<Row>> byBudget = new java.util.TreeMap<>();
         for (Row r : rows) {
           if (r.running()) {
             int left = Math.min(turnTokens, totalTokens - r.response.size());
@@ -178,14 +179,16 @@ public final class MultiTurnDriver implements AutoCloseable {
               r.end = MultiTurnRollout.End.LENGTH;
               continue;
             }
-            active.add(r);
-            budget = Math.max(budget, left);
+            byBudget.computeIfAbsent(left, k -> new ArrayList<>()).add(r);
           }
         }
-        if (active.isEmpty()) {
+        if (byBudget.isEmpty()) {
           break;
         }
-        sampleTurn(active, turn, budget, sampler, params, turnTokens, totalTokens);
+        for (var group : byBudget.entrySet()) {
+          sampleTurn(
+              group.getValue(), turn, group.getKey(), sampler, params, turnTokens, totalTokens);
+        }
       }
       for (Row r : rows) {
         if (r.running()) {

@@ -78,8 +78,8 @@ public final class StartChecks {
 
   /**
    * {@code rollout.env}: the environment can be made (a known name, a class with the right
-   * constructor, a Python file), the error policy parses, the run is RL on the local backend, and
-   * prompt + the whole multi-turn response fit the model's positions.
+   * constructor, a Python file), the error policy parses, the run is RL (with the trainer adding
+   * rewards), and prompt + the whole multi-turn response fit the model's positions.
    */
   static void checkEnvironment(Config c, RunSpec spec, Task task) {
     if (!org.tokenrl.rollout.env.Environments.enabled(c)) {
@@ -91,11 +91,12 @@ public final class StartChecks {
               + c.getString("rollout.env.name")
               + " needs an RL algorithm (grpo, d3s, tempo, ...); set rollout.env.name = \"\"");
     }
-    if (!spec.distributed().backend().equals(RolloutPools.LOCAL)) {
+    if (!spec.distributed().backend().equals(RolloutPools.LOCAL)
+        && c.getString("distributed.rewards_on").equals("actors")) {
       throw new ConfigException(
-          "config error: rollout.env runs on distributed.backend = local only for now (got "
-              + spec.distributed().backend()
-              + "); set distributed.backend = local");
+          "config error: rollout.env with distributed.rewards_on = actors is not supported (the"
+              + " environments' rewards are added by the trainer); set distributed.rewards_on ="
+              + " trainer");
     }
     try {
       org.tokenrl.rollout.env.MultiTurnSettings settings =
