@@ -55,6 +55,7 @@ public final class Metrics {
 
   // eval/
   public static final String EVAL_ACCURACY = "eval/accuracy";
+  public static final String EVAL_MULTI_TURN_FRAC = "eval/multi_turn_frac";
   public static final String EVAL_LOGP_ACCURACY = "eval/logp_accuracy";
   public static final String EVAL_PREF_ACCURACY = "eval/pref_accuracy";
 

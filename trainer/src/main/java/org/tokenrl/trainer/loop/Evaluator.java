@@ -8,7 +8,11 @@ import org.tokenrl.rollout.Example;
 import org.tokenrl.rollout.Task;
 import org.tokenrl.trainer.setup.PromptCodec;
 
-/** Held-out exact-match accuracy with greedy decoding, judged by the task's verifier. */
+/**
+ * Held-out exact-match accuracy with greedy decoding, judged by the task's verifier. With {@code
+ * rollout.env} the held-out prompts are rolled out turn by turn with the environment too (greedy,
+ * the same budgets), and the verifier judges the policy's last turn.
+ */
 public final class Evaluator {
   private static final int CHUNK = 128;
   private final Task task;
@@ -17,6 +21,8 @@ public final class Evaluator {
   private final int maxNewTokens;
   private int keepSamples;
   private List<SampleTable.EvalRow> samples = List.of();
+  private org.tokenrl.rollout.env.MultiTurnDriver multiTurn; // null: single-turn
+  private double multiTurnFrac = Double.NaN;
 
   public Evaluator(Task task, int evalSize, PromptCodec codec, int maxNewTokens) {
     this.task = task;
@@ -30,6 +36,20 @@ public final class Evaluator {
   Evaluator keepSamples(int n) {
     this.keepSamples = n;
     return this;
+  }
+
+  /** Evaluates multi-turn rollouts with {@code driver} ({@code rollout.env}); null: single-turn. */
+  Evaluator withMultiTurn(org.tokenrl.rollout.env.MultiTurnDriver driver) {
+    this.multiTurn = driver;
+    return this;
+  }
+
+  /**
+   * Multi-turn: the fraction of the last evaluation's rollouts in which the environment answered at
+   * least once (e.g. a tool was called); NaN for single-turn evaluation.
+   */
+  double multiTurnFrac() {
+    return multiTurnFrac;
   }
 
   /** The first greedy answers of the last evaluation (for the TEXT tab). */
@@ -51,9 +71,9 @@ public final class Evaluator {
       for (int i = 0; i < chunk.size(); i++) {
         prompts[i] = codec.prompt(chunk.get(i));
       }
-      Generation g = policy.generate(prompts, greedy, new long[chunk.size()]);
+      int[][] responses = responses(policy, chunk, prompts, greedy);
       for (int i = 0; i < chunk.size(); i++) {
-        String response = codec.response(g.responses()[i]);
+        String response = codec.response(responses[i]);
         boolean ok = task.isCorrect(chunk.get(i), response);
         if (ok) {
           correct++;
@@ -65,7 +85,49 @@ public final class Evaluator {
       }
     }
     samples = kept;
+    if (multiTurn != null) {
+      multiTurnFrac = (double) answered / heldOut.size();
+    }
+    answered = 0;
     return (double) correct / heldOut.size();
+  }
+
+  private int answered; // multi-turn rollouts of this evaluation the environment answered in
+
+  /** The judged ids: the greedy completion, or a multi-turn rollout's last policy turn. */
+  private int[][] responses(
+      Policy policy, List<Example> chunk, int[][] prompts, SamplingParams greedy) {
+    if (multiTurn == null) {
+      Generation g = policy.generate(prompts, greedy, new long[chunk.size()]);
+      return g.responses();
+    }
+    List<org.tokenrl.rollout.env.MultiTurnDriver.Request> requests = new java.util.ArrayList<>();
+    for (int i = 0; i < chunk.size(); i++) {
+      Example ex = chunk.get(i);
+      requests.add(
+          new org.tokenrl.rollout.env.MultiTurnDriver.Request(
+              new org.tokenrl.rollout.env.EnvRow(
+                  i, ex.id(), ex.prompt(), ex.answer(), codec.messages(ex), 0),
+              prompts[i]));
+    }
+    List<org.tokenrl.rollout.env.MultiTurnRollout> out =
+        multiTurn.run(requests, policy::generate, greedy, new long[chunk.size()]);
+    int[][] judged = new int[out.size()][];
+    for (int i = 0; i < out.size(); i++) {
+      org.tokenrl.rollout.env.MultiTurnRollout r = out.get(i);
+      boolean envSpoke = false;
+      for (boolean policyToken : r.lossMask()) {
+        envSpoke |= !policyToken;
+      }
+      answered += envSpoke ? 1 : 0;
+      List<int[]> turns = r.turns();
+      judged[i] =
+          turns.isEmpty()
+              ? new int[0]
+              : java.util.Arrays.copyOfRange(
+                  r.responseIds(), turns.get(turns.size() - 1)[0], turns.get(turns.size() - 1)[1]);
+    }
+    return judged;
   }
 
   public int size() {

@@ -156,7 +156,11 @@ public final class TrainingRun {
     codec = new PromptCodec(tokenizer, ChatFormat.of(spec.chat(), spec.model().path(), tokenizer));
     evaluator =
         new Evaluator(task, spec.eval().size(), codec, spec.rollout().maxNewTokens(task))
-            .keepSamples(samples.rows());
+            .keepSamples(samples.rows())
+            .withMultiTurn( // rollout.env: held-out prompts are answered with the environment too
+                kind == AlgorithmKind.RL
+                    ? org.tokenrl.rollout.env.MultiTurn.driver(start.resolved(), tokenizer)
+                    : null);
 
     try (RunLog runLog = new RunLog(dir, resume, console);
         BufferAllocator rootAllocator = new RootAllocator();
@@ -388,6 +392,9 @@ public final class TrainingRun {
       if (evaluated) {
         lastEval = evaluator.accuracy(policy);
         m.put(Metrics.EVAL_ACCURACY, lastEval);
+        if (!Double.isNaN(evaluator.multiTurnFrac())) {
+          m.put(Metrics.EVAL_MULTI_TURN_FRAC, evaluator.multiTurnFrac());
+        }
         if (preferenceEval != null) {
           m.putAll(preferenceEval.evaluate(policy));
         }

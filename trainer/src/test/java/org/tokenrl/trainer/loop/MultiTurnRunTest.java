@@ -51,15 +51,14 @@ class MultiTurnRunTest {
   }
 
   /**
-   * Every letter, digit and space as a stop string: a random tiny model's turns end after a token
-   * or two instead of running out of budget, so the environment is asked and answers.
+   * Every printable character as a stop string: a random tiny model's turns end after one token
+   * instead of running out of budget, so the environment is asked and answers.
    */
   private static String everyCharacterStops() {
     StringBuilder s = new StringBuilder("rollout.stop=[\" \"");
-    for (char c = '0'; c <= 'z'; c++) {
-      if (Character.isLetterOrDigit(c)) {
-        s.append(",\"").append(c).append('"');
-      }
+    for (char c = '!'; c <= '~'; c++) {
+      String quoted = c == '"' || c == '\\' ? "\\" + c : String.valueOf(c);
+      s.append(",\"").append(quoted).append('"');
     }
     return s.append(']').toString();
   }
@@ -84,6 +83,9 @@ class MultiTurnRunTest {
       assertEquals(0.0, s.get("rollout/env_errors").asDouble());
       assertTrue(s.get("rollout/env_reward_mean").asDouble() > 0, s.toString());
     }
+    // the final evaluation rolled the held-out prompts out with the environment too
+    JsonNode last = steps.get(steps.size() - 1);
+    assertTrue(last.get("eval/multi_turn_frac").asDouble() > 0, last.toString());
   }
 
   @Test
