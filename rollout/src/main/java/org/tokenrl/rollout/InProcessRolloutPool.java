@@ -216,6 +216,9 @@ public final class InProcessRolloutPool implements RolloutPool {
       Thread.currentThread().interrupt();
       throw new IllegalStateException("rollout interrupted", e);
     } catch (ExecutionException e) {
+      if (e.getCause() instanceof org.tokenrl.rollout.env.EnvironmentException env) {
+        throw env; // already one line naming the row and the turn
+      }
       throw new IllegalStateException("a rollout worker failed: " + e.getCause(), e.getCause());
     }
   }
