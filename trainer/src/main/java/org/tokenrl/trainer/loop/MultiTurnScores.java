@@ -107,6 +107,24 @@ final class MultiTurnScores {
     return m;
   }
 
+  /**
+   * The mean over the policy's tokens only (an environment's tokens carry entropy 0, not a sampling
+   * entropy); NaN when there are none.
+   */
+  static double policyMean(double[][] rows, boolean[][] mask) {
+    double s = 0;
+    long n = 0;
+    for (int i = 0; i < rows.length; i++) {
+      for (int t = 0; t < rows[i].length; t++) {
+        if (mask == null || mask[i] == null || mask[i][t]) {
+          s += rows[i][t];
+          n++;
+        }
+      }
+    }
+    return n == 0 ? Double.NaN : s / n;
+  }
+
   private static int lastPolicyToken(boolean[] mask) {
     for (int t = mask.length - 1; t >= 0; t--) {
       if (mask[t]) {

@@ -295,7 +295,8 @@ public final class RlTrainer {
     m.put(Metrics.TRAIN_ACCURACY, fraction(sampled.correct()));
     m.put(Metrics.TRAIN_TRUNCATED_FRAC, fraction(sampled.truncated()));
     m.put(Metrics.ROLLOUT_RESPONSE_LEN_MEAN, meanLength(sampled.responses()));
-    m.put(Metrics.ACTOR_ENTROPY, meanOf(sampled.entropies()));
+    m.put(
+        Metrics.ACTOR_ENTROPY, MultiTurnScores.policyMean(sampled.entropies(), sampled.lossMask()));
     m.put(Metrics.TRAIN_UPDATE_ROW_FRAC, (double) update.rows() / sampled.rows());
     if (update.loss() != null) {
       m.put(Metrics.ACTOR_LOSS, update.loss().loss());

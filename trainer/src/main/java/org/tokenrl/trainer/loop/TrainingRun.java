@@ -311,7 +311,12 @@ public final class TrainingRun {
   private void evaluateStart() {
     lastEval = evaluator.accuracy(policy);
     sftAccuracy = lastEval;
-    log.metrics(0, new java.util.LinkedHashMap<>(Map.of(Metrics.EVAL_ACCURACY, lastEval)));
+    java.util.LinkedHashMap<String, Double> start = new java.util.LinkedHashMap<>();
+    start.put(Metrics.EVAL_ACCURACY, lastEval);
+    if (!Double.isNaN(evaluator.multiTurnFrac())) {
+      start.put(Metrics.EVAL_MULTI_TURN_FRAC, evaluator.multiTurnFrac()); // rollout.env
+    }
+    log.metrics(0, start);
     if (samples.rows() > 0) {
       log.text(SampleTable.EVAL_TAG, samples.eval(evaluator.samples()), 0);
     }
