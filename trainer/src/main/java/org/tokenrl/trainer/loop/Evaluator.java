@@ -1,7 +1,6 @@
 package org.tokenrl.trainer.loop;
 
 import java.util.List;
-import org.tokenrl.model.Generation;
 import org.tokenrl.model.Policy;
 import org.tokenrl.model.SamplingParams;
 import org.tokenrl.rollout.Example;
@@ -21,8 +20,7 @@ public final class Evaluator {
   private final int maxNewTokens;
   private int keepSamples;
   private List<SampleTable.EvalRow> samples = List.of();
-  private org.tokenrl.rollout.env.MultiTurnDriver multiTurn; // null: single-turn
-  private double multiTurnFrac = Double.NaN;
+  private MultiTurnEval multiTurn; // rollout.env; null: single-turn
 
   public Evaluator(Task task, int evalSize, PromptCodec codec, int maxNewTokens) {
     this.task = task;
@@ -40,16 +38,8 @@ public final class Evaluator {
 
   /** Evaluates multi-turn rollouts with {@code driver} ({@code rollout.env}); null: single-turn. */
   Evaluator withMultiTurn(org.tokenrl.rollout.env.MultiTurnDriver driver) {
-    this.multiTurn = driver;
+    this.multiTurn = driver == null ? null : new MultiTurnEval(driver, codec);
     return this;
-  }
-
-  /**
-   * Multi-turn: the fraction of the last evaluation's rollouts in which the environment answered at
-   * least once (e.g. a tool was called); NaN for single-turn evaluation.
-   */
-  double multiTurnFrac() {
-    return multiTurnFrac;
   }
 
   /** The first greedy answers of the last evaluation (for the TEXT tab). */
@@ -85,49 +75,29 @@ public final class Evaluator {
       }
     }
     samples = kept;
-    if (multiTurn != null) {
-      multiTurnFrac = (double) answered / heldOut.size();
-    }
-    answered = 0;
     return (double) correct / heldOut.size();
   }
-
-  private int answered; // multi-turn rollouts of this evaluation the environment answered in
 
   /** The judged ids: the greedy completion, or a multi-turn rollout's last policy turn. */
   private int[][] responses(
       Policy policy, List<Example> chunk, int[][] prompts, SamplingParams greedy) {
-    if (multiTurn == null) {
-      Generation g = policy.generate(prompts, greedy, new long[chunk.size()]);
-      return g.responses();
+    long[] seeds = new long[chunk.size()];
+    return multiTurn == null
+        ? policy.generate(prompts, greedy, seeds).responses()
+        : multiTurn.judged(policy, chunk, prompts, greedy, seeds);
+  }
+
+  /**
+   * {@code eval/accuracy} (greedy), and with {@code rollout.env} {@code eval/multi_turn_frac}: the
+   * metrics of one evaluation.
+   */
+  public java.util.Map<String, Double> evaluate(Policy policy) {
+    java.util.Map<String, Double> m = new java.util.LinkedHashMap<>();
+    m.put(org.tokenrl.core.Metrics.EVAL_ACCURACY, accuracy(policy));
+    if (multiTurn != null) {
+      m.put(org.tokenrl.core.Metrics.EVAL_MULTI_TURN_FRAC, multiTurn.takeFraction());
     }
-    List<org.tokenrl.rollout.env.MultiTurnDriver.Request> requests = new java.util.ArrayList<>();
-    for (int i = 0; i < chunk.size(); i++) {
-      Example ex = chunk.get(i);
-      requests.add(
-          new org.tokenrl.rollout.env.MultiTurnDriver.Request(
-              new org.tokenrl.rollout.env.EnvRow(
-                  i, ex.id(), ex.prompt(), ex.answer(), codec.messages(ex), 0),
-              prompts[i]));
-    }
-    List<org.tokenrl.rollout.env.MultiTurnRollout> out =
-        multiTurn.run(requests, policy::generate, greedy, new long[chunk.size()]);
-    int[][] judged = new int[out.size()][];
-    for (int i = 0; i < out.size(); i++) {
-      org.tokenrl.rollout.env.MultiTurnRollout r = out.get(i);
-      boolean envSpoke = false;
-      for (boolean policyToken : r.lossMask()) {
-        envSpoke |= !policyToken;
-      }
-      answered += envSpoke ? 1 : 0;
-      List<int[]> turns = r.turns();
-      judged[i] =
-          turns.isEmpty()
-              ? new int[0]
-              : java.util.Arrays.copyOfRange(
-                  r.responseIds(), turns.get(turns.size() - 1)[0], turns.get(turns.size() - 1)[1]);
-    }
-    return judged;
+    return m;
   }
 
   public int size() {

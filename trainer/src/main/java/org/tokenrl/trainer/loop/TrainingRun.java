@@ -309,14 +309,10 @@ public final class TrainingRun {
    * first point of the curve and the "start" that compare reports (verl's val_before_train).
    */
   private void evaluateStart() {
-    lastEval = evaluator.accuracy(policy);
+    Map<String, Double> scores = evaluator.evaluate(policy);
+    lastEval = scores.get(Metrics.EVAL_ACCURACY);
     sftAccuracy = lastEval;
-    java.util.LinkedHashMap<String, Double> start = new java.util.LinkedHashMap<>();
-    start.put(Metrics.EVAL_ACCURACY, lastEval);
-    if (!Double.isNaN(evaluator.multiTurnFrac())) {
-      start.put(Metrics.EVAL_MULTI_TURN_FRAC, evaluator.multiTurnFrac()); // rollout.env
-    }
-    log.metrics(0, start);
+    log.metrics(0, new java.util.LinkedHashMap<>(scores));
     if (samples.rows() > 0) {
       log.text(SampleTable.EVAL_TAG, samples.eval(evaluator.samples()), 0);
     }
@@ -395,11 +391,9 @@ public final class TrainingRun {
       boolean sftEnd = step == sftSteps;
       boolean evaluated = runEnd || sftEnd || spec.eval().at(phaseStep);
       if (evaluated) {
-        lastEval = evaluator.accuracy(policy);
-        m.put(Metrics.EVAL_ACCURACY, lastEval);
-        if (!Double.isNaN(evaluator.multiTurnFrac())) {
-          m.put(Metrics.EVAL_MULTI_TURN_FRAC, evaluator.multiTurnFrac());
-        }
+        Map<String, Double> scores = evaluator.evaluate(policy);
+        lastEval = scores.get(Metrics.EVAL_ACCURACY);
+        m.putAll(scores);
         if (preferenceEval != null) {
           m.putAll(preferenceEval.evaluate(policy));
         }
