@@ -62,7 +62,7 @@ public final class StartChecks {
     checkLengths(model.contextKey(), model.context(), spec.rollout().maxNewTokens(), task);
     checkConversations(spec.chat().enabled(), task);
     RolloutPools.checkAvailable(spec.distributed().backend());
-    checkEnvironment(c, spec, task);
+    MultiTurnChecks.check(c, spec, task); // rollout.env
     String initFrom = spec.run().initFrom();
     if (!initFrom.isBlank() && !Files.isDirectory(projectRoot.resolve(initFrom))) {
       throw new ConfigException(
@@ -74,40 +74,6 @@ public final class StartChecks {
               + ")");
     }
     return new RunStart(c, projectRoot, spec, task, rl, rewards, preference, supervised);
-  }
-
-  /**
-   * {@code rollout.env}: the environment can be made (a known name, a class with the right
-   * constructor, a Python file), the error policy parses, the run is RL (with the trainer adding
-   * rewards), and prompt + the whole multi-turn response fit the model's positions.
-   */
-  static void checkEnvironment(Config c, RunSpec spec, Task task) {
-    if (!org.tokenrl.rollout.env.Environments.enabled(c)) {
-      return;
-    }
-    if (spec.kind() != org.tokenrl.algorithms.AlgorithmKind.RL) {
-      throw new ConfigException(
-          "config error: rollout.env.name = "
-              + c.getString("rollout.env.name")
-              + " needs an RL algorithm (grpo, d3s, tempo, ...); set rollout.env.name = \"\"");
-    }
-    if (!spec.distributed().backend().equals(RolloutPools.LOCAL)
-        && c.getString("distributed.rewards_on").equals("actors")) {
-      throw new ConfigException(
-          "config error: rollout.env with distributed.rewards_on = actors is not supported (the"
-              + " environments' rewards are added by the trainer); set distributed.rewards_on ="
-              + " trainer");
-    }
-    try {
-      org.tokenrl.rollout.env.MultiTurnSettings settings =
-          org.tokenrl.rollout.env.MultiTurn.settings(c);
-      org.tokenrl.rollout.env.Environments.create(c).close();
-      int maxNew = MaxNewTokens.of(c.getInt("rollout.max_new_tokens"), task);
-      RunSpec.Model model = spec.model();
-      checkLengths(model.contextKey(), model.context(), settings.totalTokens(maxNew), task);
-    } catch (IllegalArgumentException e) {
-      throw new ConfigException("config error: " + e.getMessage());
-    }
   }
 
   /** A JSONL conversation ("messages") is rendered by the chat template: it needs task.chat. */
@@ -139,7 +105,7 @@ public final class StartChecks {
   }
 
   /** {@code maxNewTokens} is {@code rollout.max_new_tokens} (0 = derived from the task). */
-  private static void checkLengths(String key, int context, int maxNewTokens, Task task) {
+  static void checkLengths(String key, int context, int maxNewTokens, Task task) {
     int maxNew = MaxNewTokens.of(maxNewTokens, task);
     for (Example ex : task.sftExamples()) {
       int needed = ex.prompt().length() + ex.answer().length() + 1;
