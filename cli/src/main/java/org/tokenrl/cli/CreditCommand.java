@@ -56,7 +56,8 @@ import picocli.CommandLine.Parameters;
  * PairCredit} for the formats).
  *
  * <p>Each input line is one group: {@code {"responses": [[ids], ...], "rewards": [...],
- * "entropies": [[...], ...]}} (entropies optional, needed by d3s with K < 1; a null reward means
+ * "entropies": [[...], ...], "loss_mask": [[...], ...]}} (entropies optional, needed by d3s with K
+ * < 1; loss_mask optional, false on a multi-turn rollout's environment tokens; a null reward means
  * unscorable). Each output line is {@code {"advantages": [[...]], "keep": [[0/1, ...]]}}. {@code
  * key=value} overrides any key of the algorithm block (see configs/algorithm/*.conf); progress
  * drives the d3s schedule. Exit status: 0 on success, 2 on a usage error or malformed input (with
@@ -71,7 +72,8 @@ import picocli.CommandLine.Parameters;
       "per-token credit: advantages (grpo, tempo, d3s), r̂ (treg), critical tokens (cdpo)",
       "",
       "--algorithm grpo|tempo|d3s: one group per input line,",
-      "  {\"responses\": [[ids],...], \"rewards\": [...], \"entropies\": optional [[...],...]}",
+      "  {\"responses\": [[ids],...], \"rewards\": [...], \"entropies\": optional [[...],...],",
+      "   \"loss_mask\": optional [[true|false,...],...] (false: an environment's token)}",
       "--algorithm treg: one pair per line, {\"chosen\": [ids], \"rejected\": [ids],",
       "  \"better_logp\": {\"chosen\": [...], \"rejected\": [...]}, \"worse_logp\": {...}}",
       "--algorithm cdpo: one pair per line, {\"rejected\": [ids], \"z_pos\": [[logits] per"
@@ -553,7 +555,32 @@ final class CreditCommand extends CliCommand {
         }
       }
     }
-    return new RlBatch(r, tok, g, null, entropies, progress);
+    RlBatch batch = new RlBatch(r, tok, g, null, entropies, progress);
+    JsonNode maskNode = node.get("loss_mask");
+    if (maskNode == null || maskNode.isNull()) {
+      return batch;
+    }
+    if (!maskNode.isArray() || maskNode.size() != g) {
+      throw new IllegalArgumentException("\"loss_mask\" must have one array per response");
+    }
+    boolean[][] mask = new boolean[g][];
+    for (int i = 0; i < g; i++) {
+      JsonNode row = maskNode.get(i);
+      if (!row.isArray() || row.size() != tok[i].length) {
+        throw new IllegalArgumentException(
+            "loss_mask[" + i + "] must have one entry per token (" + tok[i].length + ")");
+      }
+      mask[i] = new boolean[row.size()];
+      for (int t = 0; t < row.size(); t++) {
+        JsonNode v = row.get(t);
+        if (!(v.isBoolean() || v.isIntegralNumber() && (v.intValue() == 0 || v.intValue() == 1))) {
+          throw new IllegalArgumentException(
+              "loss_mask[" + i + "][" + t + "] must be true/false or 1/0, got " + v);
+        }
+        mask[i][t] = v.isBoolean() ? v.booleanValue() : v.intValue() == 1;
+      }
+    }
+    return batch.withLossMask(mask);
   }
 
   private static ObjectNode toJson(ObjectMapper json, TokenCredit credit) {

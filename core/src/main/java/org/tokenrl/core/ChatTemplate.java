@@ -14,8 +14,9 @@ import java.util.Map;
 /**
  * A model's Jinja chat template rendered the way transformers' {@code apply_chat_template} does:
  * variables {@code messages} (list of {role, content}), {@code add_generation_prompt}, {@code
- * bos_token}, {@code eos_token}, the function {@code raise_exception(message)}; trim_blocks and
- * lstrip_blocks on. The engine is HubSpot's jinjava.
+ * bos_token}, {@code eos_token}, {@code tools} (JSON schemas, only when given), the function {@code
+ * raise_exception(message)} and transformers' {@code tojson} filter (Python's {@code json.dumps},
+ * see {@link PyJson}); trim_blocks and lstrip_blocks on. The engine is HubSpot's jinjava.
  */
 public final class ChatTemplate {
   /** One chat turn. */
@@ -32,12 +33,14 @@ public final class ChatTemplate {
   private static final ThreadLocal<Jinjava> ENGINE = ThreadLocal.withInitial(ChatTemplate::engine);
 
   private final String source;
+  private final String prepared; // whitespace control applied (JinjaWhitespace)
   private final String bosToken;
   private final String eosToken;
 
   /** {@code bosToken}/{@code eosToken} may be null (rendered as empty strings). */
   public ChatTemplate(String source, String bosToken, String eosToken) {
     this.source = source;
+    this.prepared = source == null ? null : JinjaWhitespace.apply(source);
     this.bosToken = bosToken == null ? "" : bosToken;
     this.eosToken = eosToken == null ? "" : eosToken;
   }
@@ -58,6 +61,8 @@ public final class ChatTemplate {
             .withMaxMacroRecursionDepth(20)
             .build();
     Jinjava j = new Jinjava(config);
+    j.getGlobalContext().registerFilter(new ToJson());
+    j.getGlobalContext().registerExpTest(new IsIterable());
     j.getGlobalContext()
         .registerFunction(
             new ELFunctionDefinition(
@@ -81,7 +86,69 @@ public final class ChatTemplate {
     return source;
   }
 
+  /** The end-of-sequence token text the template was given ("" when none). */
+  public String eosToken() {
+    return eosToken;
+  }
+
+  /** transformers' {@code tojson}: {@code json.dumps(x, ensure_ascii=False, indent=indent)}. */
+  private static final class ToJson implements com.hubspot.jinjava.lib.filter.Filter {
+    @Override
+    public String getName() {
+      return "tojson";
+    }
+
+    @Override
+    public Object filter(
+        Object var,
+        com.hubspot.jinjava.interpret.JinjavaInterpreter interpreter,
+        Object[] args,
+        Map<String, Object> kwargs) {
+      Object indent = kwargs.get("indent");
+      if (indent == null && args.length > 0) {
+        indent = args[0];
+      }
+      return PyJson.dumps(var, indent == null ? -1 : Integer.parseInt(indent.toString()));
+    }
+
+    @Override
+    public Object filter(
+        Object var, com.hubspot.jinjava.interpret.JinjavaInterpreter interpreter, String... args) {
+      return filter(var, interpreter, args, Map.of());
+    }
+  }
+
+  /**
+   * jinja2's {@code iterable} test: anything {@code iter()} accepts, strings included (Llama 3's
+   * template relies on it to JSON-quote a string tool result); jinjava's excludes strings.
+   */
+  private static final class IsIterable implements com.hubspot.jinjava.lib.exptest.ExpTest {
+    @Override
+    public String getName() {
+      return "iterable";
+    }
+
+    @Override
+    public boolean evaluate(
+        Object var, com.hubspot.jinjava.interpret.JinjavaInterpreter interpreter, Object... args) {
+      return var instanceof CharSequence
+          || var instanceof Iterable<?>
+          || var instanceof Map<?, ?>
+          || (var != null && var.getClass().isArray());
+    }
+  }
+
   public String render(List<Message> messages, boolean addGenerationPrompt) {
+    return render(messages, addGenerationPrompt, null);
+  }
+
+  /**
+   * Renders with the {@code tools} variable bound to {@code tools} (JSON schemas as maps and lists,
+   * e.g. {"type": "function", "function": {"name", "description", "parameters"}}); null leaves it
+   * undefined, as transformers does without tools.
+   */
+  public String render(
+      List<Message> messages, boolean addGenerationPrompt, List<Map<String, Object>> tools) {
     List<Map<String, Object>> list = new ArrayList<>();
     for (Message m : messages) {
       Map<String, Object> map = new LinkedHashMap<>();
@@ -94,9 +161,12 @@ public final class ChatTemplate {
     bindings.put("add_generation_prompt", addGenerationPrompt);
     bindings.put("bos_token", bosToken);
     bindings.put("eos_token", eosToken);
+    if (tools != null) {
+      bindings.put("tools", tools);
+    }
     RenderResult result;
     try {
-      result = ENGINE.get().renderForResult(source, bindings);
+      result = ENGINE.get().renderForResult(prepared, bindings);
     } catch (TemplateException e) {
       throw e;
     } catch (RuntimeException e) {

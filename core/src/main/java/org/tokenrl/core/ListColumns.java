@@ -51,6 +51,38 @@ final class ListColumns {
     }
   }
 
+  /** Fills a {@code list<bool>} column with {@code n} rows. */
+  static void writeBools(ListVector list, int n, IntFunction<boolean[]> rows) {
+    long total = 0;
+    for (int i = 0; i < n; i++) {
+      total += rows.apply(i).length;
+    }
+    list.setInitialTotalCapacity(Math.max(n, 1), (int) total);
+    list.allocateNew();
+    org.apache.arrow.vector.BitVector child =
+        (org.apache.arrow.vector.BitVector) list.getDataVector();
+    for (int i = 0; i < n; i++) {
+      boolean[] values = rows.apply(i);
+      int start = list.startNewValue(i);
+      for (int t = 0; t < values.length; t++) {
+        child.setSafe(start + t, values[t] ? 1 : 0);
+      }
+      list.endValue(i, values.length);
+    }
+    child.setValueCount((int) total);
+  }
+
+  static boolean[] bools(ListVector list, int row) {
+    org.apache.arrow.vector.BitVector child =
+        (org.apache.arrow.vector.BitVector) list.getDataVector();
+    int start = list.getElementStartIndex(row);
+    boolean[] out = new boolean[list.getElementEndIndex(row) - start];
+    for (int t = 0; t < out.length; t++) {
+      out[t] = child.get(start + t) != 0;
+    }
+    return out;
+  }
+
   static int[] ints(ListVector list, int row) {
     int start = list.getElementStartIndex(row);
     int[] out = new int[list.getElementEndIndex(row) - start];

@@ -67,6 +67,7 @@ public final class Metrics {
 
   // eval/
   public static final String EVAL_ACCURACY = "eval/accuracy";
+  public static final String EVAL_MULTI_TURN_FRAC = "eval/multi_turn_frac";
   public static final String EVAL_LOGP_ACCURACY = "eval/logp_accuracy";
   public static final String EVAL_PREF_ACCURACY = "eval/pref_accuracy";
 
@@ -100,6 +101,12 @@ public final class Metrics {
 
   // reward/
   public static final String REWARD_ERRORS = "reward/errors";
+
+  // rollout/
+  public static final String ROLLOUT_TURNS_MEAN = "rollout/turns_mean";
+  public static final String ROLLOUT_ENV_TOKEN_FRAC = "rollout/env_token_frac";
+  public static final String ROLLOUT_ENV_REWARD_MEAN = "rollout/env_reward_mean";
+  public static final String ROLLOUT_ENV_ERRORS = "rollout/env_errors";
 
   // samples/
   public static final String SAMPLES_EVAL = "samples/eval";

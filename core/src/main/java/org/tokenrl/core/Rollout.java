@@ -16,7 +16,11 @@ import java.util.Objects;
  * @param entropies entropy of the sampling distribution at each response token
  * @param truncated true if generation stopped at the length limit rather than at EOS
  * @param reference the dataset's answer text ("" if it has none)
- * @param reward scalar reward of the response (NaN before it is scored, by convention)
+ * @param reward scalar reward of the response (NaN before it is scored, by convention); a
+ *     multi-turn rollout's pool puts the environment's reward contribution here
+ * @param lossMask per response token, true where the policy wrote it; false for tokens an
+ *     environment, a tool or the chat template inserted (multi-turn rollouts). Null in the
+ *     constructor means all true
  */
 public record Rollout(
     int exampleId,
@@ -27,7 +31,32 @@ public record Rollout(
     float[] entropies,
     boolean truncated,
     String reference,
-    double reward) {
+    double reward,
+    boolean[] lossMask) {
+
+  /** A single-turn row: every response token is the policy's. */
+  public Rollout(
+      int exampleId,
+      int group,
+      int[] promptIds,
+      int[] responseIds,
+      float[] logprobs,
+      float[] entropies,
+      boolean truncated,
+      String reference,
+      double reward) {
+    this(
+        exampleId,
+        group,
+        promptIds,
+        responseIds,
+        logprobs,
+        entropies,
+        truncated,
+        reference,
+        reward,
+        null);
+  }
 
   public Rollout {
     Objects.requireNonNull(promptIds, "promptIds");
@@ -45,6 +74,17 @@ public record Rollout(
               + entropies.length
               + " entropies");
     }
+    if (lossMask == null) {
+      lossMask = new boolean[responseIds.length];
+      Arrays.fill(lossMask, true);
+    } else if (lossMask.length != responseIds.length) {
+      throw new IllegalArgumentException(
+          "lossMask needs one entry per response token: "
+              + responseIds.length
+              + " tokens, "
+              + lossMask.length
+              + " mask entries");
+    }
   }
 
   /** A copy with another reward. */
@@ -58,7 +98,8 @@ public record Rollout(
         entropies,
         truncated,
         reference,
-        newReward);
+        newReward,
+        lossMask);
   }
 
   // Records compare arrays by identity; rows are values, so compare contents.
@@ -73,7 +114,8 @@ public record Rollout(
         && Arrays.equals(promptIds, r.promptIds)
         && Arrays.equals(responseIds, r.responseIds)
         && Arrays.equals(logprobs, r.logprobs)
-        && Arrays.equals(entropies, r.entropies);
+        && Arrays.equals(entropies, r.entropies)
+        && Arrays.equals(lossMask, r.lossMask);
   }
 
   @Override
@@ -82,6 +124,7 @@ public record Rollout(
     h = 31 * h + Arrays.hashCode(promptIds);
     h = 31 * h + Arrays.hashCode(responseIds);
     h = 31 * h + Arrays.hashCode(logprobs);
+    h = 31 * h + Arrays.hashCode(lossMask);
     return 31 * h + Arrays.hashCode(entropies);
   }
 
@@ -105,6 +148,8 @@ public record Rollout(
         + reference
         + ", reward="
         + reward
+        + ", lossMask="
+        + Arrays.toString(lossMask)
         + "]";
   }
 }

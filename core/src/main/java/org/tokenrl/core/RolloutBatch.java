@@ -58,6 +58,7 @@ public final class RolloutBatch implements AutoCloseable {
   private final BitVector truncated;
   private final VarCharVector references;
   private final Float8Vector rewards;
+  private final ListVector lossMask;
 
   /** Takes ownership of {@code root}, which must already have been checked by {@link #adopt}. */
   private RolloutBatch(VectorSchemaRoot root, int groupSize) {
@@ -72,6 +73,7 @@ public final class RolloutBatch implements AutoCloseable {
     this.truncated = (BitVector) root.getVector(RolloutSchema.TRUNCATED);
     this.references = (VarCharVector) root.getVector(RolloutSchema.REFERENCE);
     this.rewards = (Float8Vector) root.getVector(RolloutSchema.REWARD);
+    this.lossMask = (ListVector) root.getVector(RolloutSchema.LOSS_MASK);
   }
 
   // ---------------------------------------------------------------- construction
@@ -91,6 +93,7 @@ public final class RolloutBatch implements AutoCloseable {
       ListColumns.writeFloats(vector(root, RolloutSchema.LOGPROBS), n, i -> rows.get(i).logprobs());
       ListColumns.writeFloats(
           vector(root, RolloutSchema.ENTROPIES), n, i -> rows.get(i).entropies());
+      ListColumns.writeBools(vector(root, RolloutSchema.LOSS_MASK), n, i -> rows.get(i).lossMask());
       IntVector exampleIds = vector(root, RolloutSchema.EXAMPLE_ID);
       IntVector groups = vector(root, RolloutSchema.GROUP);
       BitVector truncated = vector(root, RolloutSchema.TRUNCATED);
@@ -309,6 +312,31 @@ public final class RolloutBatch implements AutoCloseable {
     return rewards.get(checkRow(row));
   }
 
+  /** True where the policy wrote the token ({@link RolloutSchema#LOSS_MASK}). */
+  public boolean[] lossMask(int row) {
+    return ListColumns.bools(lossMask, checkRow(row));
+  }
+
+  public boolean[][] allLossMasks() {
+    boolean[][] out = new boolean[size()][];
+    for (int i = 0; i < out.length; i++) {
+      out[i] = ListColumns.bools(lossMask, i);
+    }
+    return out;
+  }
+
+  /** Whether any token of the batch is outside the loss mask (a multi-turn batch). */
+  public boolean hasMaskedTokens() {
+    for (int i = 0; i < size(); i++) {
+      for (boolean b : lossMask(i)) {
+        if (!b) {
+          return true;
+        }
+      }
+    }
+    return false;
+  }
+
   public Rollout row(int i) {
     checkRow(i);
     return new Rollout(
@@ -320,7 +348,8 @@ public final class RolloutBatch implements AutoCloseable {
         entropies(i),
         truncated(i),
         reference(i),
-        reward(i));
+        reward(i),
+        lossMask(i));
   }
 
   public List<Rollout> rows() {
@@ -331,6 +360,7 @@ public final class RolloutBatch implements AutoCloseable {
     float[][] ents = allEntropies();
     String[] refs = references();
     double[] rs = rewards();
+    boolean[][] masks = allLossMasks();
     List<Rollout> out = new ArrayList<>(n);
     for (int i = 0; i < n; i++) {
       out.add(
@@ -343,7 +373,8 @@ public final class RolloutBatch implements AutoCloseable {
               ents[i],
               truncated.get(i) != 0,
               refs[i],
-              rs[i]));
+              rs[i],
+              masks[i]));
     }
     return out;
   }
@@ -491,6 +522,12 @@ public final class RolloutBatch implements AutoCloseable {
       int len = responses.getElementEndIndex(i) - responses.getElementStartIndex(i);
       int lpLen = logprobs.getElementEndIndex(i) - logprobs.getElementStartIndex(i);
       int entLen = entropies.getElementEndIndex(i) - entropies.getElementStartIndex(i);
+      ListVector mask = vector(root, RolloutSchema.LOSS_MASK);
+      int maskLen = mask.getElementEndIndex(i) - mask.getElementStartIndex(i);
+      if (maskLen != len) {
+        throw new IllegalArgumentException(
+            "row " + i + " has " + len + " response tokens but " + maskLen + " loss mask entries");
+      }
       if (lpLen != len || entLen != len) {
         throw new IllegalArgumentException(
             "row "
@@ -547,10 +584,24 @@ public final class RolloutBatch implements AutoCloseable {
   private static VectorSchemaRoot takeOver(
       BufferAllocator allocator, VectorSchemaRoot source, int groupSize) {
     VectorSchemaRoot target = VectorSchemaRoot.create(RolloutSchema.schema(groupSize), allocator);
-    for (int i = 0; i < RolloutSchema.FIELDS.size(); i++) {
+    for (int i = 0; i < source.getFieldVectors().size(); i++) {
       source.getVector(i).makeTransferPair(target.getVector(i)).transfer();
     }
-    target.setRowCount(source.getRowCount());
+    int n = source.getRowCount();
+    if (source.getVector(RolloutSchema.LOSS_MASK) == null) {
+      // format version 1: no multi-turn rows, so every token is the policy's
+      ListVector responses = (ListVector) target.getVector(RolloutSchema.RESPONSE_IDS);
+      ListColumns.writeBools(
+          (ListVector) target.getVector(RolloutSchema.LOSS_MASK),
+          n,
+          i -> {
+            boolean[] all =
+                new boolean[responses.getElementEndIndex(i) - responses.getElementStartIndex(i)];
+            Arrays.fill(all, true);
+            return all;
+          });
+    }
+    target.setRowCount(n);
     return target;
   }
 

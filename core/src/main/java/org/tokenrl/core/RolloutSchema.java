@@ -26,13 +26,23 @@ public final class RolloutSchema {
   public static final String REFERENCE = "reference";
   public static final String REWARD = "reward";
 
+  /**
+   * Per response token: true where the policy wrote it (it carries loss and credit), false where an
+   * environment, a tool or the chat template inserted it in a multi-turn rollout. Single-turn rows
+   * are all true. Added in format version 2; a version 1 batch reads as all true.
+   */
+  public static final String LOSS_MASK = "loss_mask";
+
   /** Schema metadata key: number of consecutive rows that form one group. */
   public static final String GROUP_SIZE_KEY = "group_size";
 
   /** Schema metadata key: layout version, bumped when columns change meaning. */
   public static final String FORMAT_VERSION_KEY = "format_version";
 
-  public static final String FORMAT_VERSION = "1";
+  public static final String FORMAT_VERSION = "2";
+
+  /** The version before {@link #LOSS_MASK}: the same columns without it, still read. */
+  static final String FORMAT_VERSION_1 = "1";
 
   /** Child field name of list columns; "item" is what pyarrow's {@code pa.list_} uses. */
   private static final String LIST_ITEM = "item";
@@ -54,7 +64,8 @@ public final class RolloutSchema {
           scalar(GROUP, INT32),
           scalar(TRUNCATED, ArrowType.Bool.INSTANCE),
           scalar(REFERENCE, ArrowType.Utf8.INSTANCE),
-          scalar(REWARD, FLOAT64));
+          scalar(REWARD, FLOAT64),
+          list(LOSS_MASK, ArrowType.Bool.INSTANCE));
 
   private RolloutSchema() {}
 
@@ -74,11 +85,16 @@ public final class RolloutSchema {
    */
   static int validate(Schema schema) {
     List<Field> fields = schema.getFields();
-    if (fields.size() != FIELDS.size()) {
+    Map<String, String> metadata = schema.getCustomMetadata();
+    boolean v1 =
+        metadata != null
+            && FORMAT_VERSION_1.equals(metadata.get(FORMAT_VERSION_KEY))
+            && fields.size() == FIELDS.size() - 1;
+    if (fields.size() != FIELDS.size() && !v1) {
       throw new IllegalArgumentException(
           "not a rollout batch: expected columns " + names(FIELDS) + " but found " + names(fields));
     }
-    for (int i = 0; i < FIELDS.size(); i++) {
+    for (int i = 0; i < fields.size(); i++) {
       Field want = FIELDS.get(i);
       Field got = fields.get(i);
       if (!want.getName().equals(got.getName()) || !sameType(want, got)) {
@@ -93,7 +109,7 @@ public final class RolloutSchema {
     }
     Map<String, String> meta = schema.getCustomMetadata();
     String version = meta == null ? null : meta.get(FORMAT_VERSION_KEY);
-    if (!FORMAT_VERSION.equals(version)) {
+    if (!FORMAT_VERSION.equals(version) && !v1) {
       throw new IllegalArgumentException(
           "rollout batch schema metadata '"
               + FORMAT_VERSION_KEY

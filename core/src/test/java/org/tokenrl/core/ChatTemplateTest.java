@@ -67,6 +67,57 @@ class ChatTemplateTest {
     assertEquals(10, ChatTemplateCases.assertRendersAsJinja2(MULTILINE, "<s>", "</s>", tmp));
   }
 
+  /** Qwen2.5 Instruct's tool template: tools in the system turn, results as user tool_response. */
+  @Test
+  void qwen25ToolConversations() throws Exception {
+    String template = ChatTemplateCases.resourceTemplate("qwen2.5-instruct.jinja");
+    assertEquals(
+        20,
+        ChatTemplateCases.assertToolConversationsRenderAsJinja2(
+            template,
+            "",
+            "<|im_end|>",
+            e ->
+                "<tool_call>\n{\"name\": \"calculator\", \"arguments\": {\"expression\": \""
+                    + e
+                    + "\"}}\n</tool_call>",
+            tmp));
+  }
+
+  /**
+   * Llama 3.2 Instruct's tool template: tools as indented JSON in the first user turn, results as
+   * ipython turns (a string result through tojson, as jinja2 treats strings as iterable).
+   */
+  @Test
+  void llama32ToolConversations() throws Exception {
+    String template = ChatTemplateCases.resourceTemplate("llama3.2-instruct.jinja");
+    assertEquals(
+        20,
+        ChatTemplateCases.assertToolConversationsRenderAsJinja2(
+            template,
+            "<|begin_of_text|>",
+            "<|eot_id|>",
+            e -> "{\"name\": \"calculator\", \"parameters\": {\"expression\": \"" + e + "\"}}",
+            tmp));
+  }
+
+  @Test
+  void tojsonIsPythonsJsonDumps() {
+    java.util.Map<String, Object> tool = new java.util.LinkedHashMap<>();
+    tool.put("type", "function");
+    tool.put("n", java.util.Arrays.asList(1, 2.5, true, null, "\"q\" \u00e9\n"));
+    tool.put("e", java.util.Map.of());
+    ChatTemplate t =
+        new ChatTemplate("{{ tools | tojson }}|{{ tools[0] | tojson(indent=2) }}", "", "");
+    String oneLine =
+        "[{\"type\": \"function\", \"n\": [1, 2.5, true, null, \"\\\"q\\\" \u00e9\\n"
+            + "\"], \"e\": {}}]";
+    String indented =
+        "{\n  \"type\": \"function\",\n  \"n\": [\n    1,\n    2.5,\n    true,\n    null,\n"
+            + "    \"\\\"q\\\" \u00e9\\n\"\n  ],\n  \"e\": {}\n}";
+    assertEquals(oneLine + "|" + indented, t.render(List.of(), false, List.of(tool)));
+  }
+
   @Test
   void raiseExceptionAbortsWithTheTemplatesMessage() {
     ChatTemplate t =

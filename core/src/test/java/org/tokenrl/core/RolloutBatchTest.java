@@ -59,9 +59,11 @@ class RolloutBatchTest {
         int len = rnd.nextInt(maxLen + 1);
         float[] lps = new float[len];
         float[] ents = new float[len];
+        boolean[] mask = new boolean[len];
         for (int t = 0; t < len; t++) {
           lps[t] = (float) -rnd.nextDouble() * 10;
           ents[t] = (float) rnd.nextDouble() * 3;
+          mask[t] = rnd.nextInt(4) != 0; // some tokens an environment wrote
         }
         rows.add(
             new Rollout(
@@ -73,7 +75,8 @@ class RolloutBatchTest {
                 ents,
                 rnd.nextBoolean(),
                 REFERENCES[rnd.nextInt(REFERENCES.length)],
-                rnd.nextInt(4) == 0 ? Double.NaN : rnd.nextGaussian()));
+                rnd.nextInt(4) == 0 ? Double.NaN : rnd.nextGaussian(),
+                mask));
       }
     }
     return rows;
@@ -344,7 +347,8 @@ class RolloutBatchTest {
             "group:int32",
             "truncated:bool",
             "reference:string",
-            "reward:double");
+            "reward:double",
+            "loss_mask:list<item: bool not null>");
     List<String> fields = new ArrayList<>();
     for (JsonNode f : out.get("fields")) {
       fields.add(f.get(0).asText() + ":" + f.get(1).asText());
@@ -421,7 +425,16 @@ class RolloutBatchTest {
         floatArray(row.get("entropies")),
         row.get("truncated").asBoolean(),
         row.get("reference").asText(),
-        row.get("reward").asDouble());
+        row.get("reward").asDouble(),
+        row.has("loss_mask") ? boolArray(row.get("loss_mask")) : null); // version 1: all true
+  }
+
+  private static boolean[] boolArray(JsonNode node) {
+    boolean[] out = new boolean[node.size()];
+    for (int i = 0; i < out.length; i++) {
+      out[i] = node.get(i).booleanValue();
+    }
+    return out;
   }
 
   private static int[] intArray(JsonNode node) {

@@ -97,9 +97,10 @@ public final class RayRolloutPool implements RolloutPool {
       String model = policy.config().toJson();
       String lora = policy.lora().enabled() ? policy.lora().toJson().toString() : "";
       String base = policy.baseModel() != null ? policy.baseModel().toJson().toString() : "";
+      String multiTurn = RolloutWorker.multiTurnJson(context.config(), context.tokenizer());
       for (int i = 0; i < cfg.actors(); i++) {
         pool.actors.add(
-            Ray.actor(RolloutActor::new, model, runConfig, root, lora, base)
+            Ray.actor(RolloutActor::new, model, runConfig, root, lora, base, multiTurn)
                 .setMaxRestarts(cfg.maxRestarts())
                 .remote());
       }

@@ -26,20 +26,24 @@ public class RolloutActor {
    * @param baseJson the {@code BaseModel} under the adapters ("" when none): the actor loads it
    *     once from its path (same path on every node, digest checked) and then receives only the
    *     adapters at each weight sync
+   * @param multiTurnJson the run config and tokenizer for {@code rollout.env} ("" without): the
+   *     environments run here, where the rollouts run
    */
   public RolloutActor(
       String modelConfigJson,
       String runConfig,
       String projectRoot,
       String loraJson,
-      String baseJson)
+      String baseJson,
+      String multiTurnJson)
       throws java.io.IOException {
     ActorRewards rewards =
         runConfig.isEmpty() ? null : ActorRewards.fromRendered(runConfig, projectRoot);
     this.worker =
         new RolloutWorker(
-            RolloutWorker.sampler(ModelSpec.fromJson(modelConfigJson), loraJson, baseJson),
-            rewards);
+                RolloutWorker.sampler(ModelSpec.fromJson(modelConfigJson), loraJson, baseJson),
+                rewards)
+            .withMultiTurn(multiTurnJson);
   }
 
   /**

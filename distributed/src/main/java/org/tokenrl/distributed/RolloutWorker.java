@@ -26,6 +26,8 @@ import org.tokenrl.rollout.RowSeeds;
 public final class RolloutWorker implements AutoCloseable {
   private final Policy sampler;
   private final ActorRewards rewards; // null: the trainer computes rewards
+  // rollout.env: multi-turn rollouts, run here where the rollout runs (null: single-turn)
+  private org.tokenrl.rollout.env.MultiTurnDriver multiTurn;
   private final BufferAllocator allocator = new RootAllocator();
   private long weightsVersion = Long.MIN_VALUE;
 
@@ -59,6 +61,39 @@ public final class RolloutWorker implements AutoCloseable {
     BaseModel base = baseJson.isEmpty() ? null : BaseModel.fromJson(json.readTree(baseJson));
     OptimizerConfig none = OptimizerConfig.defaults(0.0);
     return base != null ? base.newPolicy(none, lora) : Policy.create(model, none, 0, lora);
+  }
+
+  /**
+   * Runs rollouts turn by turn with {@code rollout.env} from {@code multiTurnJson} ({@link
+   * #multiTurnJson}: the run config and the tokenizer), or single-turn when it is "".
+   */
+  RolloutWorker withMultiTurn(String multiTurnJson) {
+    if (!multiTurnJson.isEmpty()) {
+      try {
+        com.fasterxml.jackson.databind.JsonNode node =
+            new com.fasterxml.jackson.databind.ObjectMapper().readTree(multiTurnJson);
+        com.typesafe.config.Config config =
+            com.typesafe.config.ConfigFactory.parseString(node.path("config").asText());
+        org.tokenrl.core.Tokenizer tokenizer =
+            org.tokenrl.core.Tokenizers.fromJson(node.path("tokenizer").asText());
+        multiTurn = org.tokenrl.rollout.env.MultiTurn.driver(config, tokenizer);
+      } catch (java.io.IOException e) {
+        throw new IllegalArgumentException("malformed multi-turn settings", e);
+      }
+    }
+    return this;
+  }
+
+  /** What an actor needs to run {@code rollout.env}: the run config and the tokenizer; or "". */
+  static String multiTurnJson(com.typesafe.config.Config config, org.tokenrl.core.Tokenizer tok) {
+    if (!org.tokenrl.rollout.env.Environments.enabled(config)) {
+      return "";
+    }
+    com.fasterxml.jackson.databind.node.ObjectNode node =
+        new com.fasterxml.jackson.databind.ObjectMapper().createObjectNode();
+    node.put("config", config.root().render(com.typesafe.config.ConfigRenderOptions.concise()));
+    node.put("tokenizer", tok.toJson());
+    return node.toString();
   }
 
   /** The version of the weights held (Long.MIN_VALUE before the first load). */
@@ -99,6 +134,9 @@ public final class RolloutWorker implements AutoCloseable {
         seeds[i * g + k] = RowSeeds.of(request.seed(), request.firstPrompt() + i, k);
       }
     }
+    if (multiTurn != null) {
+      return multiTurn(request, seeds);
+    }
     Generation gen = sampler.generate(promptIds, request.params(), seeds);
     List<Rollout> out = new ArrayList<>(rows);
     for (int row = 0; row < rows; row++) {
@@ -126,8 +164,44 @@ public final class RolloutWorker implements AutoCloseable {
     }
   }
 
+  /** {@link #generate} for multi-turn rollouts: the same rows the in-process pool builds. */
+  private SliceResult multiTurn(SliceRequest request, long[] seeds) {
+    int g = request.groupSize();
+    List<PromptRequest> prompts = request.prompts();
+    List<org.tokenrl.rollout.env.MultiTurnDriver.Request> rows = new ArrayList<>();
+    for (int row = 0; row < seeds.length; row++) {
+      org.tokenrl.rollout.env.MultiTurnDriver.Request local =
+          org.tokenrl.rollout.MultiTurnRows.request(prompts, g, row, seeds[row]);
+      org.tokenrl.rollout.env.EnvRow r = local.row();
+      rows.add( // the row's index in the whole batch, as the in-process pool numbers it
+          new org.tokenrl.rollout.env.MultiTurnDriver.Request(
+              new org.tokenrl.rollout.env.EnvRow(
+                  request.firstPrompt() * g + row,
+                  r.exampleId(),
+                  r.prompt(),
+                  r.reference(),
+                  r.messages(),
+                  r.seed()),
+              local.requestIds()));
+    }
+    List<org.tokenrl.rollout.env.MultiTurnRollout> done =
+        multiTurn.run(rows, sampler::generate, request.params(), seeds);
+    List<Rollout> out = new ArrayList<>(done.size());
+    for (int row = 0; row < done.size(); row++) {
+      out.add(
+          org.tokenrl.rollout.MultiTurnRows.row(
+              prompts.get(row / g), request.firstPrompt() + row / g, done.get(row)));
+    }
+    try (RolloutBatch batch = RolloutBatch.of(allocator, g, out)) {
+      return new SliceResult(batch.toIpcBytes(), Map.of(), 0);
+    }
+  }
+
   @Override
   public void close() {
+    if (multiTurn != null) {
+      multiTurn.close();
+    }
     sampler.close();
     allocator.close();
   }

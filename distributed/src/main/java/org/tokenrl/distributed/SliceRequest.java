@@ -50,11 +50,28 @@ public record SliceRequest(
         for (int id : p.promptIds()) {
           out.writeInt(id);
         }
+        // multi-turn rollouts render the prompt again with their environment's tools
+        writeString(out, p.prompt());
+        out.writeInt(p.messages().size());
+        for (org.tokenrl.core.ChatTemplate.Message m : p.messages()) {
+          writeString(out, m.role());
+          writeString(out, m.content());
+        }
       }
     } catch (IOException e) {
       throw new UncheckedIOException(e); // a ByteArrayOutputStream does not throw
     }
     return bytes.toByteArray();
+  }
+
+  private static void writeString(DataOutputStream out, String s) throws IOException {
+    byte[] b = s.getBytes(StandardCharsets.UTF_8);
+    out.writeInt(b.length);
+    out.write(b);
+  }
+
+  private static String readString(DataInputStream in) throws IOException {
+    return new String(in.readNBytes(in.readInt()), StandardCharsets.UTF_8);
   }
 
   public static SliceRequest fromBytes(byte[] bytes) {
@@ -82,7 +99,12 @@ public record SliceRequest(
         for (int t = 0; t < ids.length; t++) {
           ids[t] = in.readInt();
         }
-        prompts[i] = new PromptRequest(exampleId, ids, reference);
+        String prompt = readString(in);
+        List<org.tokenrl.core.ChatTemplate.Message> messages = new java.util.ArrayList<>();
+        for (int n = in.readInt(); n > 0; n--) {
+          messages.add(new org.tokenrl.core.ChatTemplate.Message(readString(in), readString(in)));
+        }
+        prompts[i] = new PromptRequest(exampleId, ids, reference, prompt, messages);
       }
       return new SliceRequest(firstPrompt, List.of(prompts), groupSize, params, seed);
     } catch (IOException e) {

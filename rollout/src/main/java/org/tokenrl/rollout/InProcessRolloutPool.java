@@ -27,9 +27,24 @@ public final class InProcessRolloutPool implements RolloutPool {
   private long weightsVersion = -1;
   // Slices of started batches still sampling; syncWeights waits for them.
   private final List<Future<?>> inFlight = new java.util.concurrent.CopyOnWriteArrayList<>();
+  // rollout.env: multi-turn rollouts (null: one completion per prompt)
+  private final org.tokenrl.rollout.env.MultiTurnDriver multiTurn;
 
   /** Creates {@code workerCount} samplers holding copies of {@code policy}'s current weights. */
   public InProcessRolloutPool(Policy policy, int workerCount, BufferAllocator allocator) {
+    this(policy, workerCount, allocator, null);
+  }
+
+  /**
+   * With a multi-turn driver, each worker runs its slice's rows turn by turn with its environment
+   * ({@code rollout.env}); the driver is shared (its environments are created per row).
+   */
+  public InProcessRolloutPool(
+      Policy policy,
+      int workerCount,
+      BufferAllocator allocator,
+      org.tokenrl.rollout.env.MultiTurnDriver multiTurn) {
+    this.multiTurn = multiTurn;
     if (workerCount < 1) {
       throw new IllegalArgumentException("rollout.workers must be at least 1, got " + workerCount);
     }
@@ -70,6 +85,9 @@ public final class InProcessRolloutPool implements RolloutPool {
         promptIds[p * groupSize + k] = prompts.get(p).promptIds();
         seeds[p * groupSize + k] = RowSeeds.of(seed, p, k);
       }
+    }
+    if (multiTurn != null) {
+      return startMultiTurn(prompts, groupSize, params, seeds);
     }
     Generation[] slices = new Generation[workers.size()];
     int[] starts = RolloutPool.sliceStarts(rows, workers.size());
@@ -118,6 +136,44 @@ public final class InProcessRolloutPool implements RolloutPool {
     };
   }
 
+  /** {@link #start} for multi-turn rollouts: each worker drives its slice's rows turn by turn. */
+  private PendingBatch startMultiTurn(
+      List<PromptRequest> prompts, int groupSize, SamplingParams params, long[] seeds) {
+    int rows = seeds.length;
+    List<org.tokenrl.rollout.env.MultiTurnRollout> results =
+        new ArrayList<>(java.util.Collections.nCopies(rows, null));
+    int[] starts = RolloutPool.sliceStarts(rows, workers.size());
+    List<Future<?>> pending = new ArrayList<>();
+    for (int w = 0; w < workers.size(); w++) {
+      int from = starts[w];
+      int to = starts[w + 1];
+      Policy sampler = workers.get(w);
+      pending.add(
+          threads.submit(
+              () -> {
+                List<org.tokenrl.rollout.env.MultiTurnDriver.Request> slice = new ArrayList<>();
+                for (int row = from; row < to; row++) {
+                  slice.add(MultiTurnRows.request(prompts, groupSize, row, seeds[row]));
+                }
+                List<org.tokenrl.rollout.env.MultiTurnRollout> out =
+                    multiTurn.run(
+                        slice,
+                        sampler::generate,
+                        params,
+                        java.util.Arrays.copyOfRange(seeds, from, to));
+                for (int j = 0; j < out.size(); j++) {
+                  results.set(from + j, out.get(j));
+                }
+              }));
+    }
+    inFlight.addAll(pending);
+    return () -> {
+      await(pending);
+      inFlight.removeAll(pending);
+      return RolloutBatch.of(allocator, groupSize, MultiTurnRows.rows(prompts, groupSize, results));
+    };
+  }
+
   @Override
   public void syncWeights(long version, Map<String, float[]> weights) {
     // A batch started earlier samples with the old weights: let it finish first.
@@ -137,6 +193,9 @@ public final class InProcessRolloutPool implements RolloutPool {
   @Override
   public void close() {
     threads.shutdownNow();
+    if (multiTurn != null) {
+      multiTurn.close();
+    }
     workers.forEach(Policy::close);
   }
 
@@ -163,6 +222,9 @@ public final class InProcessRolloutPool implements RolloutPool {
       Thread.currentThread().interrupt();
       throw new IllegalStateException("rollout interrupted", e);
     } catch (ExecutionException e) {
+      if (e.getCause() instanceof org.tokenrl.rollout.env.EnvironmentException env) {
+        throw env; // already one line naming the row and the turn
+      }
       throw new IllegalStateException("a rollout worker failed: " + e.getCause(), e.getCause());
     }
   }

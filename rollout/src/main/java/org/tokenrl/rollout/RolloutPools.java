@@ -17,7 +17,13 @@ public final class RolloutPools {
     String backend = context.config().getString("distributed.backend");
     if (backend.equals(LOCAL)) {
       int workers = Threads.rolloutWorkers(context.config().getInt("rollout.workers"));
-      return new InProcessRolloutPool(context.policy(), workers, context.allocator());
+      return new InProcessRolloutPool(
+          context.policy(),
+          workers,
+          context.allocator(),
+          context.config().hasPath("rollout.env.name")
+              ? org.tokenrl.rollout.env.MultiTurn.driver(context.config(), context.tokenizer())
+              : null);
     }
     return provider(backend).create(context);
   }

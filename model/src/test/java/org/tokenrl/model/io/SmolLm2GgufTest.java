@@ -123,4 +123,48 @@ class SmolLm2GgufTest {
         org.tokenrl.core.ChatTemplateCases.assertRendersAsJinja2(
             template, "<|im_start|>", "<|im_end|>", tmp));
   }
+
+  /**
+   * Multi-turn tool conversations in SmolLM2's template (no {@code tools} variable of its own: tool
+   * results are plain {@code tool} turns) render as jinja2 does, and the rendered texts tokenize to
+   * Python {@code tokenizers}' ids.
+   */
+  @Test
+  void toolConversationsRenderAndTokenizeAsPython() throws Exception {
+    Gguf g = Gguf.open(SmolLm2.gguf());
+    String template = GgufTokenizer.chatTemplate(g);
+    java.util.function.Function<String, String> call =
+        e ->
+            "<tool_call>{\"name\": \"calculator\", \"arguments\": {\"expression\": \""
+                + e
+                + "\"}}</tool_call>";
+    assertEquals(
+        20,
+        org.tokenrl.core.ChatTemplateCases.assertToolConversationsRenderAsJinja2(
+            template, "<|im_start|>", "<|im_end|>", call, tmp));
+    HfTokenizer tok = GgufTokenizer.load(g);
+    Path json = tmp.resolve("tokenizer.json");
+    Files.writeString(json, tok.tokenizerJson());
+    org.tokenrl.core.ChatTemplate t =
+        new org.tokenrl.core.ChatTemplate(template, "<|im_start|>", "<|im_end|>");
+    List<String> texts = new ArrayList<>();
+    for (var conversation : org.tokenrl.core.ChatTemplateCases.toolConversations(call)) {
+      texts.add(t.render(conversation, true));
+    }
+    Path corpus = tmp.resolve("tool_corpus.json");
+    ObjectMapper mapper = new ObjectMapper();
+    mapper.writeValue(corpus.toFile(), texts);
+    String script = Files.readString(Path.of("../core/src/test/python/hf_tokenizer_reference.py"));
+    String[] lines =
+        PythonRunner.run(script, "encode", json.toString(), corpus.toString()).split("\n");
+    assertEquals(texts.size(), lines.length);
+    for (int i = 0; i < texts.size(); i++) {
+      JsonNode w = mapper.readTree(lines[i]);
+      int[] expected = new int[w.path("ids").size()];
+      for (int k = 0; k < expected.length; k++) {
+        expected[k] = w.path("ids").get(k).asInt();
+      }
+      assertArrayEquals(expected, tok.encode(texts.get(i)), texts.get(i));
+    }
+  }
 }

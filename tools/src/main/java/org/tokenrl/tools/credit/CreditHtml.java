@@ -59,6 +59,7 @@ public final class CreditHtml {
             ".tok{display:inline-block;font-family:monospace;padding:1px 4px;margin:1px;border:1px"
                 + " solid #ccc;border-radius:3px}")
         .append(".drop{text-decoration:line-through;opacity:.45}")
+        .append(".env{background:#e4e4e4!important;color:#8a8a8a!important;font-style:italic}")
         .append(
             "table{border-collapse:collapse;margin-bottom:1.2em}td{padding:2px"
                 + " 6px;vertical-align:top}")
@@ -77,6 +78,8 @@ public final class CreditHtml {
         .append("</span> <span class=\"bar\"></span> <span>A = ")
         .append(fmt(scale))
         .append("</span> &nbsp; <span class=\"tok drop\">dropped</span> token not in the loss")
+        .append(" &nbsp; <span class=\"tok env\">env</span> written by an environment or tool")
+        .append(" (multi-turn; no loss, no credit)")
         .append(" &nbsp; (hover a token for its exact advantage)</p>\n");
     h.append("<details><summary>settings</summary><pre>")
         .append(escape(settings.root().render(ConfigRenderOptions.concise().setFormatted(true))))
@@ -93,9 +96,10 @@ public final class CreditHtml {
         for (int t = 0; t < tok.length; t++) {
           double a = g.credit().advantages()[i][t];
           boolean kept = g.credit().keep()[i][t];
+          boolean env = !g.input().lossMask()[i][t];
           int[] c = color(a / scale);
           h.append("<span class=\"tok")
-              .append(kept ? "" : " drop")
+              .append(env ? " env" : kept ? "" : " drop")
               .append("\" style=\"background:")
               .append(css(c))
               .append(";color:")
@@ -105,7 +109,7 @@ public final class CreditHtml {
               .append(tokenizer == null ? "" : " id=" + tok[t])
               .append(" A=")
               .append(fmt(a))
-              .append(kept ? "" : " (dropped)")
+              .append(env ? " (environment)" : kept ? "" : " (dropped)")
               .append("\">")
               .append(
                   tokenizer == null

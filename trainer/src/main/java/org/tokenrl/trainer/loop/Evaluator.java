@@ -5,7 +5,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.tokenrl.core.Metrics;
-import org.tokenrl.model.Generation;
 import org.tokenrl.model.Policy;
 import org.tokenrl.model.SamplingParams;
 import org.tokenrl.rollout.Example;
@@ -16,7 +15,9 @@ import org.tokenrl.trainer.setup.PromptCodec;
 /**
  * Held-out evaluation judged by the task's verifier: greedy exact-match accuracy ({@code
  * eval/accuracy}), and with {@link Sampled#samples} n &gt; 1 also n sampled responses per prompt,
- * scored as pass@k, avg@n and maj@n (docs/evaluation.md).
+ * scored as pass@k, avg@n and maj@n (docs/evaluation.md). With {@code rollout.env} the held-out
+ * prompts are rolled out turn by turn with the environment (the same budgets), and the verifier
+ * judges the policy's last turn.
  */
 public final class Evaluator {
   /** Rows (prompt × sample) per generate call: bounds the KV cache, fixes the batch layout. */
@@ -54,6 +55,7 @@ public final class Evaluator {
   private Sampled sampled = Sampled.GREEDY_ONLY;
   private int keepSamples;
   private List<SampleTable.EvalRow> samples = List.of();
+  private MultiTurnEval multiTurn; // rollout.env; null: single-turn
 
   public Evaluator(Task task, int evalSize, PromptCodec codec, int maxNewTokens) {
     this.task = task;
@@ -72,6 +74,12 @@ public final class Evaluator {
   /** Keeps the first {@code n} greedy answers of each evaluation for {@link #samples()}. */
   Evaluator keepSamples(int n) {
     this.keepSamples = n;
+    return this;
+  }
+
+  /** Evaluates multi-turn rollouts with {@code driver} ({@code rollout.env}); null: single-turn. */
+  Evaluator withMultiTurn(org.tokenrl.rollout.env.MultiTurnDriver driver) {
+    this.multiTurn = driver == null ? null : new MultiTurnEval(driver, codec);
     return this;
   }
 
@@ -112,6 +120,9 @@ public final class Evaluator {
   public Map<String, Double> evaluate(Policy policy) {
     Map<String, Double> m = new LinkedHashMap<>();
     m.put(Metrics.EVAL_ACCURACY, accuracy(policy));
+    if (multiTurn != null) { // over the greedy rollouts only
+      m.put(Metrics.EVAL_MULTI_TURN_FRAC, multiTurn.takeFraction());
+    }
     if (sampled.samples() > 1 && !heldOut.isEmpty()) {
       m.putAll(sampledScores(policy));
     }
@@ -176,14 +187,36 @@ public final class Evaluator {
         chunk[r] = prompts[example];
         seeds[r] = params.greedy() ? 0 : sampled.rowSeed(example, (from + r) % perPrompt);
       }
-      Generation g = policy.generate(chunk, params, seeds);
+      int[][] ids = responses(policy, from, size, perPrompt, chunk, params, seeds);
       for (int r = 0; r < size; r++) {
         Example e = heldOut.get((from + r) / perPrompt);
-        String text = codec.response(g.responses()[r]);
+        String text = codec.response(ids[r]);
         out.add(new Response(text, task.answerOf(e, text), task.isCorrect(e, text)));
       }
     }
     return out;
+  }
+
+  /**
+   * The judged ids of rows [from, from + size): each completion, or a multi-turn rollout's last
+   * policy turn.
+   */
+  private int[][] responses(
+      Policy policy,
+      int from,
+      int size,
+      int perPrompt,
+      int[][] prompts,
+      SamplingParams params,
+      long[] seeds) {
+    if (multiTurn == null) {
+      return policy.generate(prompts, params, seeds).responses();
+    }
+    List<Example> examples = new ArrayList<>(size);
+    for (int r = 0; r < size; r++) {
+      examples.add(heldOut.get((from + r) / perPrompt));
+    }
+    return multiTurn.judged(policy, examples, prompts, params, seeds);
   }
 
   public int size() {

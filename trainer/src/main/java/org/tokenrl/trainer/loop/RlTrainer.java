@@ -126,7 +126,8 @@ public final class RlTrainer {
           credit,
           codec.tokenizer(),
           RolloutArchive.inUpdate(trained, mode),
-          trained.truncated());
+          trained.truncated(),
+          trained.lossMask());
     }
   }
 
@@ -239,7 +240,7 @@ public final class RlTrainer {
             train.truncated(),
             train.entropies(),
             train.tokenRewardsOrNull(),
-            null, // single-turn rollouts: every response token is the policy's
+            train.lossMask(), // false on a multi-turn rollout's environment tokens
             progress);
     TokenCredit credit = parts.algorithm().credit(batch);
     credit.requireWithin(batch.lossMask(), parts.algorithm().name());
@@ -307,7 +308,8 @@ public final class RlTrainer {
     m.put(Metrics.TRAIN_REWARD_STD, Stats.std(r));
     m.put(Metrics.TRAIN_ACCURACY, fraction(sampled.correct()));
     m.putAll(CompletionStats.of(sampled.responses(), sampled.truncated(), r, settings.groupSize()));
-    m.put(Metrics.ACTOR_ENTROPY, meanOf(sampled.entropies()));
+    m.put(
+        Metrics.ACTOR_ENTROPY, MultiTurnScores.policyMean(sampled.entropies(), sampled.lossMask()));
     m.put(Metrics.TRAIN_UPDATE_ROW_FRAC, (double) update.rows() / sampled.rows());
     if (update.loss() != null) {
       m.put(Metrics.ACTOR_LOSS, update.loss().loss());
@@ -330,7 +332,13 @@ public final class RlTrainer {
   private PendingBatch generate(List<Example> batchExamples, long seed) {
     List<PromptRequest> requests = new ArrayList<>();
     for (Example ex : batchExamples) {
-      requests.add(new PromptRequest(ex.id(), parts.codec().prompt(ex), ex.answer()));
+      requests.add(
+          new PromptRequest(
+              ex.id(),
+              parts.codec().prompt(ex),
+              ex.answer(),
+              ex.prompt(),
+              parts.codec().messages(ex)));
     }
     return parts.pool().start(requests, settings.groupSize(), settings.sampling(), seed);
   }
@@ -346,6 +354,9 @@ public final class RlTrainer {
     try (RolloutBatch batch = pending.await()) {
       int n = batch.size();
       int[][] responses = batch.allResponseIds();
+      boolean[][] lossMask = batch.allLossMasks();
+      // multi-turn: the pool put the environment's reward contributions in the reward column
+      MultiTurnScores env = MultiTurnScores.of(batch, lossMask, parts.pool().computesRewards());
       boolean[] truncated = new boolean[n];
       double[][] logpOld = new double[n][];
       double[][] entropies = new double[n][];
@@ -360,7 +371,8 @@ public final class RlTrainer {
       List<String> texts = new ArrayList<>(n);
       boolean[] correct = new boolean[n];
       for (int i = 0; i < n; i++) {
-        texts.add(parts.codec().response(responses[i]));
+        // multi-turn: the answer judged is the policy's last turn, not a tool's output
+        texts.add(parts.codec().response(env.judged(responses[i], lossMask[i])));
         correct[i] = parts.task().isCorrect(batchExamples.get(i / g), texts.get(i));
       }
       double[] totals;
@@ -381,6 +393,11 @@ public final class RlTrainer {
         rewardMetrics = rewards.metrics();
         componentScores = byRow(rewards.components(), n);
       }
+      if (env.active()) {
+        totals = env.addTo(totals, tokenRewards, lossMask);
+        batch.setRewards(totals);
+        rewardMetrics = env.withMetrics(rewardMetrics, lossMask);
+      }
       timer.lap("reward");
       return new ScoredRollouts(
           g,
@@ -393,6 +410,7 @@ public final class RlTrainer {
           correct,
           totals,
           tokenRewards == null ? new double[n][] : tokenRewards,
+          lossMask,
           rewardMetrics,
           batch.totalResponseTokens(),
           componentScores);

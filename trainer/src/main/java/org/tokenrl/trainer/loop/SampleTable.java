@@ -89,6 +89,8 @@ public final class SampleTable {
    * @param inUpdate per row, whether it entered the update (dynamic_sampling = drop leaves out
    *     groups whose rewards are all equal)
    * @param truncated per row, whether it hit rollout.max_new_tokens
+   * @param lossMask per token (null: all true), false on a multi-turn rollout's environment tokens:
+   *     each run of them is one greyed cell piece, {@code ⟦env: text⟧}, with no advantage
    */
   String rollouts(
       List<String> prompts,
@@ -97,7 +99,8 @@ public final class SampleTable {
       TokenCredit credit,
       Tokenizer tokenizer,
       boolean[] inUpdate,
-      boolean[] truncated) {
+      boolean[] truncated,
+      boolean[][] lossMask) {
     StringBuilder md = new StringBuilder();
     md.append("| prompt | response | reward | credit (token:advantage) | update |\n")
         .append("|---|---|---|---|---|\n");
@@ -106,6 +109,20 @@ public final class SampleTable {
       int[] ids = responses[i];
       StringBuilder creditCell = new StringBuilder();
       for (int t = 0; t < ids.length && t < tokens; t++) {
+        if (lossMask != null && lossMask[i] != null && !lossMask[i][t]) {
+          int end = t;
+          while (end < ids.length && !lossMask[i][end]) {
+            end++;
+          }
+          String text = tokenizer.decode(java.util.Arrays.copyOfRange(ids, t, end));
+          creditCell
+              .append(t == 0 ? "" : " ")
+              .append("⟦env: ")
+              .append(escape(text.replace("\n", "⏎")))
+              .append("⟧");
+          t = end - 1;
+          continue;
+        }
         double a = credit.advantages()[i][t];
         String value = String.format(Locale.ROOT, "%+.2f", a);
         creditCell

@@ -14,6 +14,8 @@ import org.tokenrl.rollout.Example;
  * @param rewards the composite reward per row
  * @param tokenRewards the composite reward's per-token split, [N][len_i]; a row is null when its
  *     round's reward emitted none
+ * @param lossMask per token, true where the policy wrote it (false on a multi-turn rollout's
+ *     environment tokens), [N][len_i]
  * @param rewardMetrics the reward function's {@code reward/...} metrics for these rows
  * @param tokens response tokens generated (every row, kept or not)
  * @param componentScores each reward component's unweighted score per row, [N][components]; a row
@@ -30,6 +32,7 @@ record ScoredRollouts(
     boolean[] correct,
     double[] rewards,
     double[][] tokenRewards,
+    boolean[][] lossMask,
     Map<String, Double> rewardMetrics,
     long tokens,
     double[][] componentScores) {
@@ -121,6 +124,7 @@ record ScoredRollouts(
         out.correct,
         out.rewards,
         out.tokenRewards,
+        out.lossMask,
         metrics,
         tokens,
         out.componentScores);
@@ -138,6 +142,7 @@ record ScoredRollouts(
         new boolean[n],
         new double[n],
         new double[n][],
+        new boolean[n][],
         new LinkedHashMap<>(),
         0,
         new double[n][]);
@@ -153,5 +158,6 @@ record ScoredRollouts(
     rewards[to] = from.rewards[row];
     tokenRewards[to] = from.tokenRewards[row];
     componentScores[to] = from.componentScores[row];
+    lossMask[to] = from.lossMask[row];
   }
 }

@@ -169,7 +169,11 @@ public final class TrainingRun {
             .sampled(
                 new Evaluator.Sampled(
                     e.samples(), e.temperature(), e.topP(), e.topK(), spec.run().seed()))
-            .keepSamples(samples.rows());
+            .keepSamples(samples.rows())
+            .withMultiTurn( // rollout.env: held-out prompts are answered with the environment too
+                kind == AlgorithmKind.RL
+                    ? org.tokenrl.rollout.env.MultiTurn.driver(start.resolved(), tokenizer)
+                    : null);
 
     try (RunLog runLog = new RunLog(dir, resume, console);
         BufferAllocator rootAllocator = new RootAllocator();
@@ -293,7 +297,9 @@ public final class TrainingRun {
     if (kind == AlgorithmKind.RL
         && done < total
         && !spec.distributed().backend().equals(RolloutPools.LOCAL)) {
-      pool = RolloutPools.create(new RolloutPoolContext(policy, start.resolved(), rolloutMemory));
+      pool =
+          RolloutPools.create(
+              new RolloutPoolContext(policy, start.resolved(), rolloutMemory, tokenizer));
       log.info("rollouts: " + pool.description());
     }
   }
@@ -383,7 +389,9 @@ public final class TrainingRun {
     RlAlgorithm algorithm = start.rl();
     reference = referencePolicy(algorithm, firstPhaseStep);
     if (pool == null) {
-      pool = RolloutPools.create(new RolloutPoolContext(policy, start.resolved(), rolloutMemory));
+      pool =
+          RolloutPools.create(
+              new RolloutPoolContext(policy, start.resolved(), rolloutMemory, tokenizer));
       log.info("rollouts: " + pool.description());
     }
     pool.syncWeights(after, policy.weightsToSync());

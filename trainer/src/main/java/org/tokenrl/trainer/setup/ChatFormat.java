@@ -78,12 +78,17 @@ public record ChatFormat(
   }
 
   int[] encode(String prompt) {
+    return tokenizer.encode(template.render(messages(prompt), true), false);
+  }
+
+  /** The messages a task prompt becomes: the optional system turn and the user turn. */
+  List<ChatTemplate.Message> messages(String prompt) {
     List<ChatTemplate.Message> messages = new ArrayList<>();
     if (!system.isEmpty()) {
       messages.add(new ChatTemplate.Message("system", system));
     }
     messages.add(new ChatTemplate.Message("user", userText(prompt)));
-    return tokenizer.encode(template.render(messages, true), false);
+    return messages;
   }
 
   /**
@@ -91,6 +96,11 @@ public record ChatFormat(
    * its own, and {@code task.instruction} follows its last (user) turn.
    */
   int[] encode(List<org.tokenrl.rollout.Example.Turn> conversation) {
+    return tokenizer.encode(template.render(messages(conversation), true), false);
+  }
+
+  /** The messages of a JSONL conversation, as {@link #encode(List)} renders them. */
+  List<ChatTemplate.Message> messages(List<org.tokenrl.rollout.Example.Turn> conversation) {
     List<ChatTemplate.Message> messages = new ArrayList<>();
     if (!system.isEmpty() && conversation.stream().noneMatch(t -> t.role().equals("system"))) {
       messages.add(new ChatTemplate.Message("system", system));
@@ -100,6 +110,6 @@ public record ChatFormat(
       boolean last = i == conversation.size() - 1;
       messages.add(new ChatTemplate.Message(t.role(), last ? userText(t.content()) : t.content()));
     }
-    return tokenizer.encode(template.render(messages, true), false);
+    return messages;
   }
 }

@@ -113,6 +113,9 @@ final class ConfigRanges {
     RANGES.put("rollout.top_k", AT_LEAST_0);
     RANGES.put("rollout.top_p", new Range(0, true, 1, false));
     RANGES.put("rollout.max_new_tokens", AT_LEAST_0);
+    RANGES.put("rollout.max_turns", AT_LEAST_1);
+    RANGES.put("rollout.max_total_tokens", AT_LEAST_0);
+    RANGES.put("rollout.env_timeout_s", POSITIVE);
     RANGES.put("distributed.ray.actors", AT_LEAST_1);
     RANGES.put("distributed.ray.max_restarts", AT_LEAST_0);
     RANGES.put("distributed.ray.init_timeout_s", AT_LEAST_1);

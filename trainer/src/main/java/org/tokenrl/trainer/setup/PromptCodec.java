@@ -43,6 +43,19 @@ public record PromptCodec(Tokenizer tokenizer, ChatFormat chat) {
         : chat.text(example.messages());
   }
 
+  /**
+   * The chat messages {@link #prompt(Example)} renders (system, user, or the JSONL conversation);
+   * empty for a plain prompt. Multi-turn rollouts render them again with their tools.
+   */
+  public java.util.List<org.tokenrl.core.ChatTemplate.Message> messages(Example example) {
+    if (chat == null) {
+      return java.util.List.of();
+    }
+    return example.messages().isEmpty()
+        ? chat.messages(example.prompt())
+        : chat.messages(example.messages());
+  }
+
   public int[] prompt(String text) {
     if (chat != null) {
       return chat.encode(text);

@@ -82,6 +82,7 @@ public final class StartChecks {
     MemoryPreflight.check(
         memoryInputs(spec, c, header, rl, longestRow), MemoryPreflight.Limits.ofThisJvm());
     RolloutPools.check(c); // e.g. a Ray cluster's address, before the run directory exists
+    MultiTurnChecks.check(c, spec, task); // rollout.env
     String initFrom = spec.run().initFrom();
     if (!initFrom.isBlank() && !Files.isDirectory(projectRoot.resolve(initFrom))) {
       throw new ConfigException(
@@ -159,7 +160,7 @@ public final class StartChecks {
   }
 
   /** {@code maxNewTokens} is {@code rollout.max_new_tokens} (0 = derived from the task). */
-  private static void checkLengths(String key, int context, int maxNewTokens, Task task) {
+  static void checkLengths(String key, int context, int maxNewTokens, Task task) {
     int maxNew = MaxNewTokens.of(maxNewTokens, task);
     for (Example ex : task.sftExamples()) {
       int needed = ex.prompt().length() + ex.answer().length() + 1;

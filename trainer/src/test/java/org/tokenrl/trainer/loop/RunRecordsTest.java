@@ -45,6 +45,7 @@ class RunRecordsTest {
             new boolean[] {true, false},
             new double[] {r0, 0},
             new double[2][],
+            new boolean[2][],
             Map.of(),
             5,
             new double[][] {{r0}, {0}});

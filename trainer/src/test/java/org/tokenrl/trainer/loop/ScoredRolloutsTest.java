@@ -26,6 +26,7 @@ class ScoredRolloutsTest {
         new boolean[2],
         rewards,
         tokenRewards == null ? new double[2][] : tokenRewards,
+        new boolean[][] {{true, true}, {true, true, true}},
         Map.of(),
         5,
         new double[2][]);
