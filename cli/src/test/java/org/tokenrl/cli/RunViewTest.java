@@ -251,20 +251,23 @@ class RunViewTest {
               "truncated",
               "reference",
               "reward",
+              "loss_mask",
               "prompt_text",
               "response_text",
               "correct",
               "reward_task",
               "reward_bleu",
               "advantages",
-              "loss_mask",
+              "in_loss",
               "in_update",
               "kept"),
           columns);
       assertEquals("list<item: bool not null>", f.get("types").get("loss_mask").asText());
+      assertEquals("list<item: bool not null>", f.get("types").get("in_loss").asText());
       assertEquals("4", f.get("metadata").get("group_size").asText());
       assertEquals(16, f.get("rows").asInt(), "B x G rows");
       assertTrue(f.get("shapes_agree").asBoolean());
+      assertTrue(f.get("policy_tokens_all").asBoolean(), "single-turn: every token the policy's");
       JsonNode m = metrics.get(step);
       assertEquals(m.get("train/reward_mean").asDouble(), f.get("reward_mean").asDouble(), 1e-9);
       assertEquals(m.get("train/accuracy").asDouble(), f.get("correct_mean").asDouble(), 1e-12);

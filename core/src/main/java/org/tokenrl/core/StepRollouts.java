@@ -40,8 +40,8 @@ import org.apache.arrow.vector.types.pojo.Schema;
  *   <li>{@code reward_<component>}: each reward component's unweighted score (NaN when the rollout
  *       actors scored and sent only means); {@code reward} is the weighted total
  *   <li>{@code advantages}: the algorithm's per-token credit, one value per response token
- *   <li>{@code loss_mask}: per token, whether it entered the loss (D³S token selection,
- *       mask_truncated)
+ *   <li>{@code in_loss}: per token, whether it entered the loss (D³S token selection,
+ *       mask_truncated, and only where the batch's {@code loss_mask} says the policy wrote it)
  *   <li>{@code in_update}: whether the row's group entered the update (dynamic_sampling = drop
  *       leaves zero-spread groups out); {@code kept}: in the update with at least one loss token
  * </ul>
@@ -56,7 +56,7 @@ public record StepRollouts(int groupSize, Map<String, String> metadata, List<Row
   public static final String RESPONSE_TEXT = "response_text";
   public static final String CORRECT = "correct";
   public static final String ADVANTAGES = "advantages";
-  public static final String LOSS_MASK = "loss_mask";
+  public static final String IN_LOSS = "in_loss";
   public static final String IN_UPDATE = "in_update";
   public static final String KEPT = "kept";
   public static final String COMPONENT_PREFIX = "reward_";
@@ -113,7 +113,7 @@ public record StepRollouts(int groupSize, Map<String, String> metadata, List<Row
       fields.add(RolloutSchema.scalar(COMPONENT_PREFIX + c, FLOAT64));
     }
     fields.add(RolloutSchema.list(ADVANTAGES, FLOAT32));
-    fields.add(RolloutSchema.list(LOSS_MASK, BOOL));
+    fields.add(RolloutSchema.list(IN_LOSS, BOOL));
     fields.add(RolloutSchema.scalar(IN_UPDATE, BOOL));
     fields.add(RolloutSchema.scalar(KEPT, BOOL));
     Map<String, String> meta = new LinkedHashMap<>(metadata);
@@ -148,6 +148,7 @@ public record StepRollouts(int groupSize, Map<String, String> metadata, List<Row
     ListColumns.writeInts(list(root, RolloutSchema.RESPONSE_IDS), n, i -> r(i).responseIds());
     ListColumns.writeFloats(list(root, RolloutSchema.LOGPROBS), n, i -> r(i).logprobs());
     ListColumns.writeFloats(list(root, RolloutSchema.ENTROPIES), n, i -> r(i).entropies());
+    ListColumns.writeBools(list(root, RolloutSchema.LOSS_MASK), n, i -> r(i).lossMask());
     ListColumns.writeFloats(list(root, ADVANTAGES), n, i -> rows.get(i).advantages());
     IntVector example = (IntVector) root.getVector(RolloutSchema.EXAMPLE_ID);
     IntVector group = (IntVector) root.getVector(RolloutSchema.GROUP);
@@ -172,7 +173,7 @@ public record StepRollouts(int groupSize, Map<String, String> metadata, List<Row
     for (VarCharVector v : List.of(reference, prompt, response)) {
       v.allocateNew(n);
     }
-    ListVector mask = list(root, LOSS_MASK);
+    ListVector mask = list(root, IN_LOSS);
     mask.allocateNew();
     UnionListWriter maskWriter = mask.getWriter();
     for (int i = 0; i < n; i++) {
@@ -236,6 +237,9 @@ public record StepRollouts(int groupSize, Map<String, String> metadata, List<Row
   }
 
   private static Row readRow(VectorSchemaRoot root, int i, List<String> components) {
+    // Files saved before multi-turn rows (2026-12-07) named the in-loss mask loss_mask and had no
+    // environment tokens: there every token is the policy's.
+    boolean multiTurnLayout = root.getVector(IN_LOSS) != null;
     Rollout ro =
         new Rollout(
             ((IntVector) root.getVector(RolloutSchema.EXAMPLE_ID)).get(i),
@@ -246,13 +250,16 @@ public record StepRollouts(int groupSize, Map<String, String> metadata, List<Row
             ListColumns.floats(list(root, RolloutSchema.ENTROPIES), i),
             ((BitVector) root.getVector(RolloutSchema.TRUNCATED)).get(i) == 1,
             text(root, RolloutSchema.REFERENCE, i),
-            ((Float8Vector) root.getVector(RolloutSchema.REWARD)).get(i));
+            ((Float8Vector) root.getVector(RolloutSchema.REWARD)).get(i),
+            multiTurnLayout ? ListColumns.bools(list(root, RolloutSchema.LOSS_MASK), i) : null);
     double[] scores = new double[components.size()];
     for (int c = 0; c < scores.length; c++) {
       scores[c] = ((Float8Vector) root.getVector(COMPONENT_PREFIX + components.get(c))).get(i);
     }
     @SuppressWarnings("unchecked")
-    List<Boolean> maskValues = (List<Boolean>) list(root, LOSS_MASK).getObject(i);
+    List<Boolean> maskValues =
+        (List<Boolean>)
+            list(root, multiTurnLayout ? IN_LOSS : RolloutSchema.LOSS_MASK).getObject(i);
     boolean[] mask = new boolean[maskValues.size()];
     for (int t = 0; t < mask.length; t++) {
       mask[t] = maskValues.get(t);

@@ -74,7 +74,8 @@ final class RolloutArchive {
               floats(rows.entropies()[i]),
               rows.truncated()[i],
               example.answer() == null ? "" : example.answer(),
-              rows.rewards()[i]);
+              rows.rewards()[i],
+              rows.lossMask()[i]); // null (single-turn): all the policy's
       out.add(
           new StepRollouts.Row(
               rollout,
