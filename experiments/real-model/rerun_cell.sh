@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Reruns one cell of the matrix from scratch, from its kept config.conf, into a temporary
+# Reruns one cell of the matrix from scratch, as its kept config.conf records it, into a temporary
 # directory, and checks that its metrics.jsonl has the same numbers as the kept one (every metric
 # but timings and throughput: same_metrics.py). Prints the first difference or "identical".
 # Usage: experiments/real-model/rerun_cell.sh TASK ALGO SEED     e.g. arith grpo_d3s 2
@@ -24,7 +24,10 @@ export OMP_NUM_THREADS=1
 tmp="$(mktemp -d "${TMPDIR:-/tmp}/rerun-cell.XXXXXX")"
 $KEEP || trap 'rm -rf "$tmp"' EXIT
 echo "rerun_cell.sh: rerunning $cell into $tmp/run" >&2
-if ! "$ROOT/tokenrl" train "$cell/config.conf" trainer.run_dir="$tmp/run" > "$tmp/stdout.txt" 2>&1; then
+# The run file, group selections and overrides the cell was started with (cell_command.py).
+mapfile -t cmd < <(python3 "$HERE/cell_command.py" "$cell/config.conf")
+echo "rerun_cell.sh: ./tokenrl train ${cmd[*]}" >&2
+if ! (cd "$ROOT" && ./tokenrl train "${cmd[@]}" trainer.run_dir="$tmp/run") > "$tmp/stdout.txt" 2>&1; then
   echo "rerun_cell.sh: the rerun failed:" >&2; tail -20 "$tmp/stdout.txt" >&2; exit 1
 fi
 $KEEP && echo "rerun_cell.sh: kept the rerun in $tmp/run" >&2
