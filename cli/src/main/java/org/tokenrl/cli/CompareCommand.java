@@ -46,8 +46,13 @@ final class CompareCommand extends CliCommand {
       start (the end of the SFT warm-up), at the end and at best; with --target, how many runs
       met it and the main-phase steps, rollout tokens (sum of perf/rollout_tokens) and wall
       seconds (sum of perf/time_step) until they first did; each --metric; and the main phase's
-      steps and wall seconds. The first columns are every config key the runs differ in,
-      presets' keys included (the --by keys first; "a / b" where a group holds several values).
+      steps and wall seconds; the binomial standard error of the final and best held-out
+      accuracy (sqrt(p(1-p)/n) per run, n the held-out examples from train.log or
+      trainer.eval_size; for a group, of its mean over seeds). With --baseline KEY=VALUE, a
+      second table: each group's difference to that group in final and best accuracy, its
+      standard error and which differences exceed two standard errors. The first columns are
+      every config key the runs differ in, presets' keys included (the --by keys first; "a / b"
+      where a group holds several values).
       --html draws the curves over the RL phase: step 0 is the end of the SFT warm-up and rollout
       tokens and wall seconds count from there, so runs with warm-ups of different lengths line
       up.
@@ -87,6 +92,14 @@ final class CompareCommand extends CliCommand {
               + " every other key the runs differ in")
   private List<String> by = new ArrayList<>();
 
+  @Option(
+      names = "--baseline",
+      paramLabel = "KEY=VALUE[,KEY=VALUE]",
+      description =
+          "the group the others are compared with, e.g. algorithm.name=grpo: differences in final"
+              + " and best accuracy, their standard errors, and which exceed two of them")
+  private String baseline;
+
   @Option(names = "--json", description = "print the report as JSON (every run's values too)")
   private boolean json;
 
@@ -115,6 +128,7 @@ final class CompareCommand extends CliCommand {
       return fail(e.getMessage());
     }
     RunComparison report;
+    Differences vsBaseline;
     try {
       RunComparison.Target t = target == null ? null : RunComparison.Target.parse(target);
       List<RunComparison.MetricSpec> specs = new ArrayList<>();
@@ -126,11 +140,17 @@ final class CompareCommand extends CliCommand {
         runs.add(RunRecord.load(dir));
       }
       report = new RunComparison(runs, t, specs, by);
+      vsBaseline = baseline == null ? null : Differences.against(report, baseline);
     } catch (IllegalArgumentException e) {
       return fail(e.getMessage());
     }
     warnings(report).forEach(w -> console().err().println("warning: " + w));
-    console().out().print(json ? json(report) + "\n" : table(report));
+    console()
+        .out()
+        .print(
+            json
+                ? json(report, vsBaseline) + "\n"
+                : table(report) + (vsBaseline == null ? "" : "\n" + vsBaseline.table()));
     if (html != null) {
       Path parent = html.toAbsolutePath().getParent();
       if (parent != null) {
@@ -270,6 +290,8 @@ final class CompareCommand extends CliCommand {
     }
     headers.add("seeds");
     numberColumns(r).forEach(c -> headers.add(c.header()));
+    headers.add(Differences.FINAL_SE);
+    headers.add(Differences.BEST_SE);
     if (r.target() != null) {
       headers.add("reached target");
       targetColumns().forEach(c -> headers.add(c.header()));
@@ -287,6 +309,9 @@ final class CompareCommand extends CliCommand {
       for (Column c : numberColumns(r)) {
         cells.add(cell(g.summary(c.stat()), c.fmt()));
       }
+      cells.add(
+          Differences.number(Differences.binomialSe(g, RunComparison.RunStats::finalAccuracy)));
+      cells.add(Differences.number(Differences.binomialSe(g, RunComparison.RunStats::best)));
       if (r.target() != null) {
         cells.add(g.reachedCount() + "/" + g.runs().size());
         for (Column c : targetColumns()) {
@@ -312,6 +337,10 @@ final class CompareCommand extends CliCommand {
   // ---------------------------------------------------------------- json
 
   static String json(RunComparison r) {
+    return json(r, null);
+  }
+
+  static String json(RunComparison r, Differences vsBaseline) {
     ObjectMapper mapper = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
     ObjectNode root = mapper.createObjectNode();
     root.putPOJO("columns", r.columns());
@@ -340,6 +369,12 @@ final class CompareCommand extends CliCommand {
       }
       gn.put("seeds", g.runs().size());
       gn.put("reached_target", g.reachedCount());
+      putNumber(
+          gn,
+          "final_accuracy_binomial_se",
+          Differences.binomialSe(g, RunComparison.RunStats::finalAccuracy));
+      putNumber(
+          gn, "best_accuracy_binomial_se", Differences.binomialSe(g, RunComparison.RunStats::best));
       ObjectNode summary = gn.putObject("stats");
       stats.forEach(
           (name, f) -> {
@@ -354,8 +389,12 @@ final class CompareCommand extends CliCommand {
         ObjectNode rn = runs.addObject();
         rn.put("dir", rs.run().dir().toString());
         rn.put("seed", rs.run().seed());
+        putNumber(rn, "held_out_examples", Differences.heldOut(rs.run()));
         stats.forEach((name, f) -> putNumber(rn, name, f.applyAsDouble(rs)));
       }
+    }
+    if (vsBaseline != null) {
+      vsBaseline.json(root.putObject("baseline"));
     }
     try {
       return mapper.writeValueAsString(root);
@@ -383,7 +422,7 @@ final class CompareCommand extends CliCommand {
     return m;
   }
 
-  private static void putNumber(ObjectNode node, String name, double v) {
+  static void putNumber(ObjectNode node, String name, double v) {
     if (Double.isNaN(v) || Double.isInfinite(v)) {
       node.putNull(name);
     } else {

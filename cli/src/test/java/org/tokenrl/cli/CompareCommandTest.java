@@ -179,6 +179,135 @@ class CompareCommandTest {
         page.matches("(?s).*(https?:|src=|href=|<script|@import|url\\().*"), "network reference");
   }
 
+  /**
+   * Binomial s.e. and {@code --baseline}: hand-written runs whose accuracies and held-out sizes are
+   * known, the numbers recomputed here from their definitions.
+   */
+  @Test
+  void binomialStandardErrorsAndDifferencesAgainstABaseline() throws Exception {
+    Path root = tmp.resolve("runs");
+    double[] grpo = {0.40, 0.46, 0.43};
+    double[] d3s = {0.60, 0.62, 0.58};
+    for (int i = 0; i < 3; i++) {
+      fakeRun(root.resolve("grpo-seed" + (i + 1)), "grpo", i + 1, 300, true, 0.50, grpo[i]);
+      fakeRun(root.resolve("d3s-seed" + (i + 1)), "d3s", i + 1, 300, true, 0.60 + i * 0.01, d3s[i]);
+    }
+    // No train.log line: n from trainer.eval_size (200) capped by task.eval_size (100).
+    fakeRun(root.resolve("tempo-seed1"), "tempo", 1, 200, false, 0.44, 0.44);
+
+    CliRun json =
+        CliRun.of("compare", root.toString(), "--baseline", "algorithm.name=grpo", "--json");
+    assertEquals(0, json.code(), json.err());
+    JsonNode report = JSON.readTree(json.out());
+    JsonNode groups = report.get("groups");
+    assertEquals(3, groups.size());
+    java.util.Map<String, JsonNode> byName = new java.util.HashMap<>();
+    groups.forEach(g -> byName.put(g.get("label").get("algorithm.name").asText(), g));
+    double seGrpo = binomialMeanSe(grpo, 300);
+    double seD3s = binomialMeanSe(d3s, 300);
+    double seTempo = Math.sqrt(0.44 * 0.56 / 100);
+    assertEquals(seGrpo, byName.get("grpo").get("final_accuracy_binomial_se").asDouble(), 1e-12);
+    assertEquals(seD3s, byName.get("d3s").get("final_accuracy_binomial_se").asDouble(), 1e-12);
+    assertEquals(seTempo, byName.get("tempo").get("final_accuracy_binomial_se").asDouble(), 1e-12);
+    assertEquals(
+        Math.sqrt(0.5 * 0.5 / 300 * 3) / 3,
+        byName.get("grpo").get("best_accuracy_binomial_se").asDouble(),
+        1e-12);
+    assertEquals(100, byName.get("tempo").get("runs").get(0).get("held_out_examples").asInt());
+
+    // Δ final of d3s against grpo: each side's s.e. is max(std/sqrt(3), binomial s.e.).
+    JsonNode base = report.get("baseline");
+    assertEquals("grpo", base.get("label").get("algorithm.name").asText());
+    java.util.Map<String, JsonNode> diffs = new java.util.HashMap<>();
+    base.get("differences")
+        .forEach(d -> diffs.put(d.get("label").get("algorithm.name").asText(), d));
+    assertEquals(2, diffs.size());
+    double a = Math.max(std(d3s) / Math.sqrt(3), seD3s);
+    double b = Math.max(std(grpo) / Math.sqrt(3), seGrpo);
+    JsonNode fin = diffs.get("d3s").get("final_accuracy");
+    assertEquals(mean(d3s) - mean(grpo), fin.get("diff").asDouble(), 1e-12);
+    assertEquals(Math.sqrt(a * a + b * b), fin.get("se").asDouble(), 1e-12);
+    assertTrue(fin.get("beyond_two_se").asBoolean(), fin.toString()); // +0.17 against ~0.03
+    // tempo (one seed, 0.44) against grpo (0.43): far inside two standard errors.
+    JsonNode tempo = diffs.get("tempo").get("final_accuracy");
+    assertEquals(
+        Math.sqrt(seTempo * seTempo + b * b), tempo.get("se").asDouble(), 1e-12, tempo.toString());
+    assertFalse(tempo.get("beyond_two_se").asBoolean());
+
+    // The table: the s.e. columns, and the differences table naming what exceeds 2 s.e.
+    CliRun table = CliRun.of("compare", root.toString(), "--baseline", "algorithm.name=grpo");
+    assertEquals(0, table.code(), table.err());
+    assertTrue(table.out().contains("| final acc binomial s.e. | best acc binomial s.e. |"));
+    String d3sRow =
+        table
+            .out()
+            .lines()
+            .filter(l -> l.startsWith("| d3s |") && l.contains("+0."))
+            .findFirst()
+            .orElseThrow();
+    assertTrue(d3sRow.endsWith("| final, best |"), d3sRow);
+    assertTrue(
+        d3sRow.contains(String.format(Locale.ROOT, "| %+.3f |", mean(d3s) - mean(grpo))), d3sRow);
+
+    // Bad --baseline: one line, exit 2, naming the groups there are.
+    CliRun none = CliRun.of("compare", root.toString(), "--baseline", "algorithm.name=ppo");
+    assertEquals(2, none.code());
+    assertEquals(1, none.err().strip().lines().count(), none.err());
+    assertTrue(none.err().contains("matches no group") && none.err().contains("grpo"), none.err());
+    CliRun bad = CliRun.of("compare", root.toString(), "--baseline", "grpo");
+    assertEquals(2, bad.code());
+    assertTrue(bad.err().contains("expected KEY=VALUE"), bad.err());
+  }
+
+  private static void fakeRun(
+      Path dir, String algo, int seed, int evalSize, boolean log, double best, double last)
+      throws IOException {
+    Files.createDirectories(dir);
+    Files.writeString(
+        dir.resolve("config.conf"),
+        "algorithm { name = "
+            + algo
+            + " }\nrun { seed = "
+            + seed
+            + " }\nsft { steps = 0 }\ntrainer { eval_size = "
+            + evalSize
+            + " }\ntask { eval_size = "
+            + (log ? evalSize : 100)
+            + " }\n");
+    Files.writeString(
+        dir.resolve("metrics.jsonl"),
+        String.format(
+            Locale.ROOT,
+            "{\"step\":0,\"eval/accuracy\":0.1}\n"
+                + "{\"step\":1,\"perf/time_step\":1.0,\"perf/rollout_tokens\":10}\n"
+                + "{\"step\":2,\"eval/accuracy\":%s}\n{\"step\":3,\"eval/accuracy\":%s}\n",
+            Math.max(best, last),
+            last));
+    if (log) {
+      Files.writeString(
+          dir.resolve("train.log"),
+          String.format(
+              Locale.ROOT, "held-out accuracy: %.4f (%d eval examples)\n", last, evalSize));
+    }
+  }
+
+  private static double binomialMeanSe(double[] p, int n) {
+    double var = 0;
+    for (double x : p) {
+      var += x * (1 - x) / n;
+    }
+    return Math.sqrt(var) / p.length;
+  }
+
+  private static double mean(double[] v) {
+    return java.util.Arrays.stream(v).sum() / v.length;
+  }
+
+  private static double std(double[] v) {
+    double m = mean(v);
+    return Math.sqrt(java.util.Arrays.stream(v).map(x -> (x - m) * (x - m)).sum() / (v.length - 1));
+  }
+
   @Test
   void badInputIsOneLineAndExitCodeTwo() {
     CliRun missing = CliRun.of("compare", tmp.resolve("nope").toString());
