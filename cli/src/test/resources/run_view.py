@@ -55,7 +55,7 @@ for path in sorted(glob.glob(os.path.join(run_dir, "rollouts", "step-*.arrow")))
         "length_mean": sum(len(r) for r in cols["response_ids"]) / rows,
         "shapes_agree": all(
             len(cols["response_ids"][i]) == len(cols["advantages"][i]) == len(cols["loss_mask"][i])
-            == len(cols["logprobs"][i]) for i in range(rows)),
+            == len(cols["in_loss"][i]) == len(cols["logprobs"][i]) for i in range(rows)),
         "in_update": cols["in_update"],
         "kept": cols["kept"],
         "loss_mask_any": [any(m) for m in cols["loss_mask"]],

@@ -251,17 +251,19 @@ class RunViewTest {
               "truncated",
               "reference",
               "reward",
+              "loss_mask",
               "prompt_text",
               "response_text",
               "correct",
               "reward_task",
               "reward_bleu",
               "advantages",
-              "loss_mask",
+              "in_loss",
               "in_update",
               "kept"),
           columns);
       assertEquals("list<item: bool not null>", f.get("types").get("loss_mask").asText());
+      assertEquals("list<item: bool not null>", f.get("types").get("in_loss").asText());
       assertEquals("4", f.get("metadata").get("group_size").asText());
       assertEquals(16, f.get("rows").asInt(), "B x G rows");
       assertTrue(f.get("shapes_agree").asBoolean());
