@@ -10,7 +10,7 @@ import org.tokenrl.rollout.Tasks;
 
 public class HeldOutPrompts {
   public static void main(String[] args) {
-    var config = ConfigLoader.loadResolved(Path.of(args[0])).config();
+    var config = ConfigLoader.load(Path.of("configs"), Path.of(args[0]), java.util.List.of()).config();
     Task task = Tasks.create(config.getConfig("task"), Path.of("").toAbsolutePath());
     for (Example e : task.heldOut()) {
       System.out.println(e.prompt());
