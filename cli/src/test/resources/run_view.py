@@ -54,9 +54,8 @@ for path in sorted(glob.glob(os.path.join(run_dir, "rollouts", "step-*.arrow")))
         "correct_mean": sum(1 for c in cols["correct"] if c) / rows,
         "length_mean": sum(len(r) for r in cols["response_ids"]) / rows,
         "shapes_agree": all(
-            len(cols["response_ids"][i]) == len(cols["advantages"][i]) == len(cols["in_loss"][i])
-            == len(cols["loss_mask"][i])
-            == len(cols["logprobs"][i]) for i in range(rows)),
+            len(cols["response_ids"][i]) == len(cols["advantages"][i]) == len(cols["loss_mask"][i])
+            == len(cols["in_loss"][i]) == len(cols["logprobs"][i]) for i in range(rows)),
         "in_update": cols["in_update"],
         "kept": cols["kept"],
         "loss_mask_any": [any(m) for m in cols["in_loss"]],

@@ -386,6 +386,7 @@ final class CreditCommand extends CliCommand {
     ArrayNode truncated = o.putArray("truncated");
     ArrayNode adv = o.putArray("advantages");
     ArrayNode keep = o.putArray("keep");
+    ArrayNode policy = o.putArray("loss_mask");
     for (int i = k * g; i < (k + 1) * g; i++) {
       org.tokenrl.core.StepRollouts.Row row = rollouts.rows().get(i);
       responses.add(row.responseText());
@@ -393,9 +394,11 @@ final class CreditCommand extends CliCommand {
       truncated.add(row.rollout().truncated());
       ArrayNode a = adv.addArray();
       ArrayNode m = keep.addArray();
+      ArrayNode p = policy.addArray();
       for (int t = 0; t < row.advantages().length; t++) {
         a.add(row.advantages()[t]);
-        m.add(row.lossMask()[t] ? 1 : 0);
+        m.add(row.inLoss()[t] ? 1 : 0);
+        p.add(row.rollout().lossMask()[t]);
       }
     }
     return o;

@@ -45,6 +45,9 @@ final class EvalCommand extends CliCommand {
       """
 
       Greedy held-out exact-match accuracy of a trained policy, judged by the task's verifier.
+      A multi-turn run (rollout.env) is evaluated with its environment and also prints
+      "multi_turn_frac"; rollout.* overrides change that too, e.g. rollout.env.name="" to
+      evaluate the same checkpoint without the tool.
       The task comes from the run's config.conf; task.* overrides change it for this evaluation
       only, e.g. to test on longer numbers than the run trained on:
         ./tokenrl eval runs/sft-20261130-101500 task.digits=3 task.min_digits=3
@@ -166,13 +169,30 @@ final class EvalCommand extends CliCommand {
           int n = size != null ? size : config.getInt("trainer.eval_size");
           int maxNew = MaxNewTokens.of(config, task);
           Evaluator.Sampled sampling = sampling(config);
-          Evaluator evaluator = new Evaluator(task, n, codec, maxNew).sampled(sampling);
-          Map<String, Double> scores = evaluator.evaluate(policy);
+          // A multi-turn run (rollout.env) is evaluated with its environment, as training does.
+          org.tokenrl.rollout.env.MultiTurnDriver driver =
+              config.hasPath("rollout.env.name")
+                  ? org.tokenrl.rollout.env.MultiTurn.driver(config, tokenizer)
+                  : null;
+          Evaluator evaluator =
+              new Evaluator(task, n, codec, maxNew).sampled(sampling).withMultiTurn(driver);
+          Map<String, Double> scores;
+          try {
+            scores = evaluator.evaluate(policy);
+          } finally {
+            if (driver != null) {
+              driver.close();
+            }
+          }
           double acc = scores.get(Metrics.EVAL_ACCURACY);
           ObjectNode out = JSON.createObjectNode();
           out.put("accuracy", acc);
           out.put("correct", Math.round(acc * evaluator.size()));
           out.put("examples", evaluator.size());
+          Double toolFrac = scores.get(Metrics.EVAL_MULTI_TURN_FRAC);
+          if (toolFrac != null) {
+            out.put("multi_turn_frac", toolFrac); // share of rollouts the environment answered
+          }
           if (sampling.samples() > 1) {
             out.put("samples", sampling.samples());
             out.put("temperature", sampling.temperature());
@@ -181,7 +201,8 @@ final class EvalCommand extends CliCommand {
             out.put("seed", sampling.seed());
             scores.forEach(
                 (name, v) -> {
-                  if (!name.equals(Metrics.EVAL_ACCURACY)) {
+                  if (!name.equals(Metrics.EVAL_ACCURACY)
+                      && !name.equals(Metrics.EVAL_MULTI_TURN_FRAC)) {
                     out.put(name.substring("eval/".length()), v);
                   }
                 });
@@ -249,6 +270,9 @@ final class EvalCommand extends CliCommand {
    * type is an error); other keys are refused, since the model and weights come from the run.
    */
   static Config withTaskOverrides(Config config, List<String> overrides) {
-    return ConfigLoader.override(config, overrides, "task.");
+    List<String> rollout = overrides.stream().filter(o -> o.startsWith("rollout.")).toList();
+    List<String> rest = overrides.stream().filter(o -> !o.startsWith("rollout.")).toList();
+    Config out = rollout.isEmpty() ? config : ConfigLoader.override(config, rollout, "rollout.");
+    return ConfigLoader.override(out, rest, "task.");
   }
 }

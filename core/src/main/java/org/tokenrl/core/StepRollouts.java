@@ -19,7 +19,6 @@ import org.apache.arrow.vector.IntVector;
 import org.apache.arrow.vector.VarCharVector;
 import org.apache.arrow.vector.VectorSchemaRoot;
 import org.apache.arrow.vector.complex.ListVector;
-import org.apache.arrow.vector.complex.impl.UnionListWriter;
 import org.apache.arrow.vector.ipc.ArrowFileReader;
 import org.apache.arrow.vector.ipc.ArrowFileWriter;
 import org.apache.arrow.vector.types.FloatingPointPrecision;
@@ -31,7 +30,9 @@ import org.apache.arrow.vector.types.pojo.Schema;
  * One RL step's rollouts as a run saves them ({@code rollouts/step-NNNNNN.arrow}, an Arrow IPC file
  * pyarrow reads with {@code pa.ipc.open_file}): the in-memory {@link RolloutBatch}'s columns first,
  * with the same names and types ({@link RolloutSchema#FIELDS}; {@code logprobs} is the sampler's
- * logp_old), then what the trainer made of each row:
+ * logp_old; {@code loss_mask} is true on the policy's tokens and false on those an environment, a
+ * tool or the chat template inserted in a multi-turn rollout, all true for single-turn rows), then
+ * what the trainer made of each row:
  *
  * <ul>
  *   <li>{@code prompt_text}, {@code response_text}: the decoded prompt (the chat template's, when
@@ -40,8 +41,8 @@ import org.apache.arrow.vector.types.pojo.Schema;
  *   <li>{@code reward_<component>}: each reward component's unweighted score (NaN when the rollout
  *       actors scored and sent only means); {@code reward} is the weighted total
  *   <li>{@code advantages}: the algorithm's per-token credit, one value per response token
- *   <li>{@code in_loss}: per token, whether it entered the loss (D³S token selection,
- *       mask_truncated, and only where the batch's {@code loss_mask} says the policy wrote it)
+ *   <li>{@code in_loss}: per token, whether it entered the loss (a policy token the algorithm kept:
+ *       D³S token selection, mask_truncated)
  *   <li>{@code in_update}: whether the row's group entered the update (dynamic_sampling = drop
  *       leaves zero-spread groups out); {@code kept}: in the update with at least one loss token
  * </ul>
@@ -50,19 +51,31 @@ import org.apache.arrow.vector.types.pojo.Schema;
  * step} (global), {@code phase_step}, {@code algorithm}, {@code reward_components}
  * (comma-separated) and {@code rows} ({@code sampled}, or {@code credit batch} under refill, where
  * only the kept groups have credit).
+ *
+ * <p>Files written before {@code in_loss} existed have one {@code loss_mask} column after {@code
+ * advantages}, meaning what {@code in_loss} means now; they read with an all-true policy mask.
  */
 public record StepRollouts(int groupSize, Map<String, String> metadata, List<Row> rows) {
   public static final String PROMPT_TEXT = "prompt_text";
   public static final String RESPONSE_TEXT = "response_text";
   public static final String CORRECT = "correct";
   public static final String ADVANTAGES = "advantages";
+
+  /** The policy mask ({@link RolloutSchema#LOSS_MASK}): false on an environment's tokens. */
+  public static final String LOSS_MASK = RolloutSchema.LOSS_MASK;
+
   public static final String IN_LOSS = "in_loss";
   public static final String IN_UPDATE = "in_update";
   public static final String KEPT = "kept";
   public static final String COMPONENT_PREFIX = "reward_";
   public static final String COMPONENTS_KEY = "reward_components";
 
-  /** One saved row: the batch's columns, then the trainer's. */
+  /**
+   * One saved row: the batch's columns (with the policy mask, {@link Rollout#lossMask()}), then the
+   * trainer's.
+   *
+   * @param inLoss per token, whether it entered the loss
+   */
   public record Row(
       Rollout rollout,
       String promptText,
@@ -70,14 +83,14 @@ public record StepRollouts(int groupSize, Map<String, String> metadata, List<Row
       boolean correct,
       double[] componentScores,
       float[] advantages,
-      boolean[] lossMask,
+      boolean[] inLoss,
       boolean inUpdate) {
     /** In the update with at least one token in the loss. */
     public boolean kept() {
       if (!inUpdate) {
         return false;
       }
-      for (boolean m : lossMask) {
+      for (boolean m : inLoss) {
         if (m) {
           return true;
         }
@@ -148,8 +161,9 @@ public record StepRollouts(int groupSize, Map<String, String> metadata, List<Row
     ListColumns.writeInts(list(root, RolloutSchema.RESPONSE_IDS), n, i -> r(i).responseIds());
     ListColumns.writeFloats(list(root, RolloutSchema.LOGPROBS), n, i -> r(i).logprobs());
     ListColumns.writeFloats(list(root, RolloutSchema.ENTROPIES), n, i -> r(i).entropies());
-    ListColumns.writeBools(list(root, RolloutSchema.LOSS_MASK), n, i -> r(i).lossMask());
     ListColumns.writeFloats(list(root, ADVANTAGES), n, i -> rows.get(i).advantages());
+    ListColumns.writeBools(list(root, LOSS_MASK), n, i -> r(i).lossMask());
+    ListColumns.writeBools(list(root, IN_LOSS), n, i -> rows.get(i).inLoss());
     IntVector example = (IntVector) root.getVector(RolloutSchema.EXAMPLE_ID);
     IntVector group = (IntVector) root.getVector(RolloutSchema.GROUP);
     BitVector truncated = (BitVector) root.getVector(RolloutSchema.TRUNCATED);
@@ -173,9 +187,6 @@ public record StepRollouts(int groupSize, Map<String, String> metadata, List<Row
     for (VarCharVector v : List.of(reference, prompt, response)) {
       v.allocateNew(n);
     }
-    ListVector mask = list(root, IN_LOSS);
-    mask.allocateNew();
-    UnionListWriter maskWriter = mask.getWriter();
     for (int i = 0; i < n; i++) {
       Row row = rows.get(i);
       Rollout ro = row.rollout();
@@ -193,14 +204,7 @@ public record StepRollouts(int groupSize, Map<String, String> metadata, List<Row
         double[] scores = row.componentScores();
         componentVectors.get(c).set(i, scores == null ? Double.NaN : scores[c]);
       }
-      maskWriter.setPosition(i);
-      maskWriter.startList();
-      for (boolean m : row.lossMask()) {
-        maskWriter.bit().writeBit(m ? 1 : 0);
-      }
-      maskWriter.endList();
     }
-    maskWriter.setValueCount(n);
     root.setRowCount(n);
   }
 
@@ -237,9 +241,10 @@ public record StepRollouts(int groupSize, Map<String, String> metadata, List<Row
   }
 
   private static Row readRow(VectorSchemaRoot root, int i, List<String> components) {
-    // Files saved before multi-turn rows (2026-12-07) named the in-loss mask loss_mask and had no
-    // environment tokens: there every token is the policy's.
-    boolean multiTurnLayout = root.getVector(IN_LOSS) != null;
+    // Before in_loss, the one loss_mask column was the in-the-loss flag; the policy's were all.
+    boolean current =
+        root.getSchema().getFields().stream().anyMatch(f -> f.getName().equals(IN_LOSS));
+    ListVector inLoss = list(root, current ? IN_LOSS : LOSS_MASK);
     Rollout ro =
         new Rollout(
             ((IntVector) root.getVector(RolloutSchema.EXAMPLE_ID)).get(i),
@@ -251,18 +256,10 @@ public record StepRollouts(int groupSize, Map<String, String> metadata, List<Row
             ((BitVector) root.getVector(RolloutSchema.TRUNCATED)).get(i) == 1,
             text(root, RolloutSchema.REFERENCE, i),
             ((Float8Vector) root.getVector(RolloutSchema.REWARD)).get(i),
-            multiTurnLayout ? ListColumns.bools(list(root, RolloutSchema.LOSS_MASK), i) : null);
+            current ? ListColumns.bools(list(root, LOSS_MASK), i) : null);
     double[] scores = new double[components.size()];
     for (int c = 0; c < scores.length; c++) {
       scores[c] = ((Float8Vector) root.getVector(COMPONENT_PREFIX + components.get(c))).get(i);
-    }
-    @SuppressWarnings("unchecked")
-    List<Boolean> maskValues =
-        (List<Boolean>)
-            list(root, multiTurnLayout ? IN_LOSS : RolloutSchema.LOSS_MASK).getObject(i);
-    boolean[] mask = new boolean[maskValues.size()];
-    for (int t = 0; t < mask.length; t++) {
-      mask[t] = maskValues.get(t);
     }
     return new Row(
         ro,
@@ -271,7 +268,7 @@ public record StepRollouts(int groupSize, Map<String, String> metadata, List<Row
         ((BitVector) root.getVector(CORRECT)).get(i) == 1,
         scores,
         ListColumns.floats(list(root, ADVANTAGES), i),
-        mask,
+        ListColumns.bools(inLoss, i),
         ((BitVector) root.getVector(IN_UPDATE)).get(i) == 1);
   }
 

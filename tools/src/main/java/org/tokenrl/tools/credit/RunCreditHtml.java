@@ -10,8 +10,9 @@ import org.tokenrl.trainer.loop.TokenPieces;
  * The page of what one RL step of a run trained on, from its saved rollouts ({@code
  * rollouts/step-NNNNNN.arrow}): per group the prompt as the model saw it, then each response's
  * tokens coloured by their advantage (blue positive, red negative, white 0, saturated at the page's
- * largest |A|), struck through when out of the loss, with the reward (total and per component) and
- * the verifier's verdict. Groups left out of the update (dynamic_sampling = drop) and truncated
+ * largest |A|), struck through when out of the loss, grey when an environment or tool wrote them (a
+ * multi-turn rollout's tool results and template tokens), with the reward (total and per component)
+ * and the verifier's verdict. Groups left out of the update (dynamic_sampling = drop) and truncated
  * responses are marked. Self-contained: no scripts, no network resources.
  */
 public final class RunCreditHtml {
@@ -43,6 +44,7 @@ public final class RunCreditHtml {
             ".tok{display:inline-block;font-family:monospace;padding:1px 4px;margin:1px;border:1px"
                 + " solid #ccc;border-radius:3px}")
         .append(".drop{text-decoration:line-through;opacity:.45}")
+        .append(".env{background:#e4e4e4!important;color:#8a8a8a!important;font-style:italic}")
         .append(".prompt{font-family:monospace;white-space:pre-wrap;background:#f6f6f6;")
         .append("padding:.4em;border-radius:3px}")
         .append(".badge{font-size:.8em;padding:1px 6px;border-radius:8px;margin-left:.4em}")
@@ -75,6 +77,7 @@ public final class RunCreditHtml {
         .append(" <span class=\"bar\"></span> A = ")
         .append(fmt(scale))
         .append(" &nbsp; <span class=\"tok drop\">struck</span> not in the loss")
+        .append(" &nbsp; <span class=\"tok env\">env</span> written by an environment or tool")
         .append(" &nbsp; <span class=\"badge out\">left out of the update</span>")
         .append(" <span class=\"badge cut\">truncated</span> (hover a token for its id, A and")
         .append(" logp_old)</p>\n");
@@ -119,10 +122,11 @@ public final class RunCreditHtml {
         int[] tok = row.rollout().responseIds();
         for (int t = 0; t < tok.length; t++) {
           double a = row.advantages()[t];
-          boolean kept = row.lossMask()[t];
+          boolean kept = row.inLoss()[t];
+          boolean env = !row.rollout().lossMask()[t];
           int[] c = CreditHtml.color(a / scale);
           h.append("<span class=\"tok")
-              .append(kept ? "" : " drop")
+              .append(env ? " env" : kept ? "" : " drop")
               .append("\" style=\"background:")
               .append(CreditHtml.css(c))
               .append(";color:")
@@ -135,7 +139,7 @@ public final class RunCreditHtml {
               .append(fmt(a))
               .append(" logp_old=")
               .append(fmt(row.rollout().logprobs()[t]))
-              .append(kept ? "" : " (not in the loss)")
+              .append(env ? " (environment)" : kept ? "" : " (not in the loss)")
               .append("\">")
               .append(CreditHtml.escape(TokenPieces.piece(tok[t], tokenizer)))
               .append("</span>");

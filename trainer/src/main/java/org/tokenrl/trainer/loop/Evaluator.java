@@ -78,7 +78,7 @@ public final class Evaluator {
   }
 
   /** Evaluates multi-turn rollouts with {@code driver} ({@code rollout.env}); null: single-turn. */
-  Evaluator withMultiTurn(org.tokenrl.rollout.env.MultiTurnDriver driver) {
+  public Evaluator withMultiTurn(org.tokenrl.rollout.env.MultiTurnDriver driver) {
     this.multiTurn = driver == null ? null : new MultiTurnEval(driver, codec);
     return this;
   }

@@ -19,10 +19,10 @@ import org.tokenrl.trainer.setup.PromptCodec;
 
 /**
  * Saves RL steps' rollouts as {@code rollouts/step-NNNNNN.arrow} ({@link StepRollouts}: tokens,
- * text, rewards per component, per-token credit, loss mask, kept flags, logp_old), every {@code
- * trainer.save_rollouts} RL steps. Each file is written atomically; past {@code
- * trainer.rollouts_max_mb} the oldest files are deleted (the newest is always kept). A resumed run
- * first drops the files of steps after its checkpoint, which it redoes.
+ * text, rewards per component, per-token credit, the policy mask and what entered the loss, kept
+ * flags, logp_old), every {@code trainer.save_rollouts} RL steps. Each file is written atomically;
+ * past {@code trainer.rollouts_max_mb} the oldest files are deleted (the newest is always kept). A
+ * resumed run first drops the files of steps after its checkpoint, which it redoes.
  */
 final class RolloutArchive {
   private final RunDirectory dir;
@@ -75,7 +75,7 @@ final class RolloutArchive {
               rows.truncated()[i],
               example.answer() == null ? "" : example.answer(),
               rows.rewards()[i],
-              rows.lossMask()[i]); // null (single-turn): all the policy's
+              rows.lossMask()[i]); // false on a multi-turn rollout's environment tokens
       out.add(
           new StepRollouts.Row(
               rollout,

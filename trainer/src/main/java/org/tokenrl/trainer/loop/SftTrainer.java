@@ -1,7 +1,6 @@
 package org.tokenrl.trainer.loop;
 
 import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
 import org.tokenrl.algorithms.sft.Otr;
 import org.tokenrl.algorithms.sft.OtrResult;
@@ -9,21 +8,20 @@ import org.tokenrl.core.Metrics;
 import org.tokenrl.model.Policy;
 import org.tokenrl.model.UpdateStats;
 import org.tokenrl.model.VocabCoef;
-import org.tokenrl.rollout.Example;
 import org.tokenrl.rollout.RowSeeds;
 import org.tokenrl.runlog.PhaseTimer;
-import org.tokenrl.trainer.setup.PromptCodec;
 
 /**
  * Supervised fine-tuning on ground-truth answers: teacher-forced NLL of answer+EOS given the
  * prompt, averaged over the answer tokens of the batch (the warm-up before RL, and {@code
- * algorithm=sft}), or OTR's one-token rollouts ({@code algorithm=otr}): K candidate tokens drawn
- * from the policy's own distribution at every answer position, rewarded against the ground truth.
+ * algorithm=sft}); with {@code sft.data} the NLL of a conversation's assistant tokens only,
+ * averaged over those (the other tokens are context with coefficient 0); or OTR's one-token
+ * rollouts ({@code algorithm=otr}): K candidate tokens drawn from the policy's own distribution at
+ * every answer position, rewarded against the ground truth.
  */
 public final class SftTrainer {
   private final Policy policy;
-  private final ExampleStream<Example> examples;
-  private final PromptCodec codec;
+  private final SftData data;
   private final int batchSize;
   private final LearningRateSchedule schedule;
   private final Otr otr; // null: plain NLL
@@ -36,15 +34,13 @@ public final class SftTrainer {
    */
   SftTrainer(
       Policy policy,
-      ExampleStream<Example> examples,
-      PromptCodec codec,
+      SftData data,
       int batchSize,
       LearningRateSchedule schedule,
       Otr otr,
       long batchOffset) {
     this.policy = policy;
-    this.examples = examples;
-    this.codec = codec;
+    this.data = data;
     this.batchSize = batchSize;
     this.schedule = schedule;
     this.otr = otr;
@@ -54,20 +50,18 @@ public final class SftTrainer {
   /** One optimizer step on the examples of {@code phaseStep} (counting from 1). */
   Map<String, Double> step(long phaseStep) {
     PhaseTimer timer = new PhaseTimer();
-    List<Example> batch = examples.batch(phaseStep + batchOffset, batchSize);
-    int[][] prompts = new int[batch.size()][];
-    int[][] answers = new int[batch.size()][];
+    SftData.Batch batch = data.batch(phaseStep + batchOffset, batchSize);
+    int[][] prompts = batch.prompts();
+    int[][] answers = batch.targets();
     long allTokens = 0;
-    for (int i = 0; i < batch.size(); i++) {
-      prompts[i] = codec.prompt(batch.get(i));
-      answers[i] = codec.answer(batch.get(i).answer());
+    for (int i = 0; i < prompts.length; i++) {
       allTokens += prompts[i].length + answers[i].length;
     }
     Map<String, Double> m = new HashMap<>();
     double[][] coef;
     VocabCoef[][] vocabCoef = null;
     if (otr == null) {
-      coef = meanNllCoefficients(answers);
+      coef = meanNllCoefficients(answers, batch.trained());
     } else {
       // All K candidates of every position come from the one teacher-forced pass's log-probs,
       // streamed one position at a time; only the (sparse) coefficients are kept.
@@ -107,14 +101,32 @@ public final class SftTrainer {
 
   /** Token-mean NLL: loss = -(1/n) Σ logp, so dloss/dlogp = -1/n for every answer token. */
   public static double[][] meanNllCoefficients(int[][] answers) {
+    boolean[][] all = new boolean[answers.length][];
+    for (int i = 0; i < answers.length; i++) {
+      all[i] = new boolean[answers[i].length];
+      java.util.Arrays.fill(all[i], true);
+    }
+    return meanNllCoefficients(answers, all);
+  }
+
+  /**
+   * The mean NLL over the trained tokens only: loss = -(1/n) Σ_{trained} logp with n the number of
+   * trained tokens of the batch, so dloss/dlogp is -1/n on a trained token and exactly 0 on the
+   * others (TRL's assistant_only_loss: system, user, tool and template tokens are context).
+   */
+  public static double[][] meanNllCoefficients(int[][] answers, boolean[][] trained) {
     long n = 0;
-    for (int[] a : answers) {
-      n += a.length;
+    for (boolean[] row : trained) {
+      for (boolean t : row) {
+        n += t ? 1 : 0;
+      }
     }
     double[][] coef = new double[answers.length][];
     for (int i = 0; i < answers.length; i++) {
       coef[i] = new double[answers[i].length];
-      java.util.Arrays.fill(coef[i], -1.0 / Math.max(1, n));
+      for (int t = 0; t < coef[i].length; t++) {
+        coef[i][t] = trained[i][t] ? -1.0 / Math.max(1, n) : 0.0;
+      }
     }
     return coef;
   }

@@ -304,13 +304,35 @@ public final class TrainingRun {
     }
   }
 
+  private SftData sftData; // built once the tokenizer is known
+
+  /** The task's (prompt, answer) pairs, or sft.data's conversations rendered by the template. */
+  private SftData sftData() {
+    if (sftData == null) {
+      if (org.tokenrl.trainer.setup.SftConversations.enabled(start.resolved())) {
+        var rows =
+            org.tokenrl.trainer.setup.SftConversations.load(
+                start.resolved(), projectRoot, tokenizer);
+        log.info(
+            "sft data: "
+                + rows.size()
+                + " conversations from "
+                + start.resolved().getString("sft.data")
+                + " (loss on the assistant's tokens only)");
+        sftData = SftData.conversations(new ExampleStream<>(rows, seed));
+      } else {
+        sftData = SftData.answers(sftExamples, codec);
+      }
+    }
+    return sftData;
+  }
+
   /** The SFT warm-up's remaining steps (global steps done+1 .. sft.steps). */
   private boolean warmUp(long done) {
     SftTrainer sft =
         new SftTrainer(
             policy,
-            sftExamples,
-            codec,
+            sftData(),
             spec.sft().batchSize(),
             LearningRateSchedule.of(
                 spec.sft().learningRate(), spec.sft().warmupSteps(), sftSteps, "constant"),
@@ -357,8 +379,7 @@ public final class TrainingRun {
     SupervisedAlgorithm algorithm = start.supervised();
     return new SftTrainer(
             policy,
-            sftExamples,
-            codec,
+            sftData(),
             spec.sft().batchSize(),
             mainSchedule(),
             algorithm.oneTokenRollout(),

@@ -83,6 +83,7 @@ public final class StartChecks {
         memoryInputs(spec, c, header, rl, longestRow), MemoryPreflight.Limits.ofThisJvm());
     RolloutPools.check(c); // e.g. a Ray cluster's address, before the run directory exists
     MultiTurnChecks.check(c, spec, task); // rollout.env
+    checkSftConversations(c, spec, projectRoot, header);
     String initFrom = spec.run().initFrom();
     if (!initFrom.isBlank() && !Files.isDirectory(projectRoot.resolve(initFrom))) {
       throw new ConfigException(
@@ -217,6 +218,35 @@ public final class StartChecks {
   }
 
   /** The pairs file parses and at least one pair fits the model (longer ones are dropped). */
+  /**
+   * {@code sft.data}: the file exists, every row is a conversation the chat template renders, and
+   * each fits the model's positions; algorithm = otr (one-token rollouts on answers) cannot use it.
+   */
+  private static void checkSftConversations(
+      Config c, RunSpec spec, Path projectRoot, ModelHeader header) {
+    if (!SftConversations.enabled(c)) {
+      return;
+    }
+    if (spec.algorithmName().equals("otr")) {
+      throw new ConfigException(
+          "config error: sft.data (conversations) does not work with algorithm = otr, which"
+              + " trains on task answers; set sft.data = \"\" or use algorithm = sft");
+    }
+    int positions = header.shape().maxSeqLen();
+    for (SftConversations.Row row : SftConversations.load(c, projectRoot, header.tokenizer())) {
+      int n = row.ids().prompt().length + row.ids().response().length;
+      if (n > positions) {
+        throw new ConfigException(
+            row.where()
+                + ": the conversation is "
+                + n
+                + " tokens, longer than the model's "
+                + positions
+                + " positions (sft.data); shorten it or leave it out");
+      }
+    }
+  }
+
   private static void checkPreferenceFile(RunSpec spec, Path projectRoot) {
     String file = spec.preference().path();
     if (file.isBlank()) {

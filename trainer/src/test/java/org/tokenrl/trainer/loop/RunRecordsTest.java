@@ -29,6 +29,11 @@ class RunRecordsTest {
    * One group of two rows: the first trained (rewards differ), its second token not in the loss.
    */
   private static RlTrainer.StepResult step(double r0) {
+    return step(r0, new boolean[2][]);
+  }
+
+  /** The same with a policy mask per row (null rows: all the policy's). */
+  private static RlTrainer.StepResult step(double r0, boolean[][] policyMask) {
     CharTokenizer chars = CharTokenizer.ascii();
     int[] answer = chars.encodePlain("42");
     int[] wrong = chars.encodePlain("7");
@@ -45,7 +50,7 @@ class RunRecordsTest {
             new boolean[] {true, false},
             new double[] {r0, 0},
             new double[2][],
-            new boolean[2][],
+            policyMask,
             Map.of(),
             5,
             new double[][] {{r0}, {0}});
@@ -78,7 +83,7 @@ class RunRecordsTest {
     assertTrue(first.inUpdate() && first.kept(), "a group with reward spread trains");
     assertEquals(
         List.of(true, false, true),
-        List.of(first.lossMask()[0], first.lossMask()[1], first.lossMask()[2]));
+        List.of(first.inLoss()[0], first.inLoss()[1], first.inLoss()[2]));
     assertEquals(-0.2f, first.rollout().logprobs()[1]);
     assertTrue(back.rows().get(1).rollout().truncated());
     // Equal rewards: under drop the group is left out of the update.
@@ -104,6 +109,63 @@ class RunRecordsTest {
         capped.at(3)
             && !new RolloutArchive(dir, 0, 1, "grpo", reward, DynamicSampling.Mode.OFF, codec)
                 .at(3));
+  }
+
+  @Test
+  void savedMultiTurnRolloutsSayWhichTokensTheEnvironmentWroteAndOldFilesStillLoad()
+      throws Exception {
+    RunDirectory dir = new RunDirectory(tmp.resolve("mt"));
+    CompositeReward reward =
+        new CompositeReward(
+            List.of(new CompositeReward.Component("task", 1.0, null)),
+            CompositeReward.OnError.STOP);
+    PromptCodec codec = new PromptCodec(CharTokenizer.ascii(), null);
+    // Row 0's middle token is a tool result (the environment's), row 1 is all the policy's.
+    new RolloutArchive(dir, 1, Long.MAX_VALUE, "grpo", reward, DynamicSampling.Mode.OFF, codec)
+        .save(7, 1, step(1, new boolean[][] {{true, false, true}, {true, true}}));
+    Path file = dir.rolloutFile(7);
+    String read =
+        org.tokenrl.core.PythonRunner.run(
+            String.join(
+                "\n",
+                "import json, sys, pyarrow as pa",
+                "t = pa.ipc.open_file(sys.argv[1]).read_all()",
+                "print(json.dumps({'names': t.column_names,",
+                "  'mask_type': str(t.schema.field('loss_mask').type),",
+                "  'loss_mask': t.column('loss_mask').to_pylist(),",
+                "  'in_loss': t.column('in_loss').to_pylist()}))"),
+            file.toString());
+    var json = new com.fasterxml.jackson.databind.ObjectMapper().readTree(read);
+    assertEquals("list<item: bool not null>", json.get("mask_type").asText());
+    assertEquals("[[true,false,true],[true,true]]", json.get("loss_mask").toString());
+    assertEquals("[[true,false,true],[true,true]]", json.get("in_loss").toString());
+    List<String> names = new java.util.ArrayList<>();
+    json.get("names").forEach(n -> names.add(n.asText()));
+    assertEquals(1, java.util.Collections.frequency(names, "loss_mask"), "one column of that name");
+    StepRollouts back = StepRollouts.read(file);
+    assertEquals(
+        "[true, false, true]", java.util.Arrays.toString(back.rows().get(0).rollout().lossMask()));
+
+    // A file saved before the policy mask: its one loss_mask column (after advantages) meant
+    // "in the loss"; it reads with every token the policy's.
+    Path old = tmp.resolve("old.arrow");
+    org.tokenrl.core.PythonRunner.run(
+        String.join(
+            "\n",
+            "import sys, pyarrow as pa",
+            "t = pa.ipc.open_file(sys.argv[1]).read_all()",
+            "meta = dict(t.schema.metadata); meta[b'format_version'] = b'1'",
+            "t = t.drop_columns(['loss_mask']).rename_columns(",
+            "  ['loss_mask' if n == 'in_loss' else n for n in t.column_names if n != 'loss_mask'])",
+            "t = t.replace_schema_metadata(meta)",
+            "with pa.OSFile(sys.argv[2], 'wb') as f:",
+            "    with pa.ipc.new_file(f, t.schema) as w: w.write_table(t)"),
+        file.toString(),
+        old.toString());
+    StepRollouts oldRows = StepRollouts.read(old);
+    StepRollouts.Row first = oldRows.rows().get(0);
+    assertEquals("[true, true, true]", java.util.Arrays.toString(first.rollout().lossMask()));
+    assertEquals("[true, false, true]", java.util.Arrays.toString(first.inLoss()));
   }
 
   @Test

@@ -221,7 +221,7 @@ public class TrainingRunTest {
                 + " "
                 + java.util.Arrays.toString(r.advantages())
                 + " "
-                + java.util.Arrays.toString(r.lossMask())
+                + java.util.Arrays.toString(r.inLoss())
                 + " "
                 + r.inUpdate()
                 + " "
