@@ -41,7 +41,10 @@ final class Generator {
 
   private int samplingThreads = org.tokenrl.core.Threads.blas();
 
-  /** Slices of rows drawn in parallel (default: the BLAS threads); tests compare counts. */
+  /**
+   * Slices of rows drawn, and attended over the cache, in parallel (default: the BLAS threads);
+   * tests compare counts.
+   */
   void samplingThreads(int n) {
     samplingThreads = Math.max(1, n);
   }
@@ -126,9 +129,16 @@ final class Generator {
     }
     int[] blockOf = blocks(prompts, sharePrompts);
     KvCache cache = useCache ? model.newCache(blockOf, params.maxNewTokens()) : null;
+    if (cache != null) {
+      cache.attendThreads(samplingThreads); // the same slices of rows as the draws
+    }
     double[][] logits = reused;
+    int liveCount = b; // rows the cache still decodes: finished rows drop out of the steps
     try {
       for (int step = 0; step < params.maxNewTokens(); step++) {
+        if (cache != null && step > 0 && liveCount < cache.liveRows().length) {
+          cache.keepRows(activeRows(active, liveCount));
+        }
         if (logitsSink != null) {
           logits = new double[b][];
         }
@@ -150,6 +160,7 @@ final class Generator {
           entropies.get(i).add((float) draw.entropy());
           if (params.stops(tok)) {
             active[i] = false;
+            liveCount--;
           }
           any |= active[i];
         }
@@ -171,6 +182,18 @@ final class Generator {
       ents[i] = unbox(entropies.get(i));
     }
     return new Generation(responses, lps, ents, active.clone());
+  }
+
+  /** The indices of the {@code count} rows still active, ascending. */
+  private static int[] activeRows(boolean[] active, int count) {
+    int[] rows = new int[count];
+    int n = 0;
+    for (int i = 0; i < active.length; i++) {
+      if (active[i]) {
+        rows[n++] = i;
+      }
+    }
+    return rows;
   }
 
   /**
@@ -205,7 +228,8 @@ final class Generator {
   /**
    * Raw logits [B][V] at each row's last token, written into {@code into} (null rows are created):
    * step 0 prefills the cache's prompt blocks ({@link #prefill}), later steps decode the previous
-   * tokens of all rows at once; without a cache, a full forward pass over everything so far. Every
+   * tokens of the cache's live rows at once (rows that finished get no logits: their rows of {@code
+   * into} are left as they are); without a cache, a full forward pass over everything so far. Every
    * activation lives in the scratch workspace.
    */
   private void stepLogits(
@@ -220,21 +244,19 @@ final class Generator {
       return;
     }
     try (var ws = scratch.open()) {
-      INDArray hidden; // [B, d]
       if (cache == null) {
-        hidden = lastRows(prompts, tokens);
-      } else {
-        int b = prompts.length;
-        int[] last = new int[b];
-        int[] positions = new int[b];
-        for (int i = 0; i < b; i++) {
-          List<Integer> t = tokens.get(i);
-          last[i] = t.get(t.size() - 1); // finished rows repeat their last token; ignored
-          positions[i] = prompts[i].length + step - 1;
-        }
-        hidden = model.decode(last, positions, cache);
+        logits(lastRows(prompts, tokens), into, null); // [B, d]
+        return;
       }
-      logits(hidden, into);
+      int[] live = cache.liveRows();
+      int[] last = new int[live.length];
+      int[] positions = new int[live.length];
+      for (int r = 0; r < live.length; r++) {
+        List<Integer> t = tokens.get(live[r]);
+        last[r] = t.get(t.size() - 1);
+        positions[r] = prompts[live[r]].length + step - 1;
+      }
+      logits(model.decode(last, positions, cache), into, live); // hidden [L, d]
     }
   }
 
@@ -253,7 +275,7 @@ final class Generator {
         try (var ws = scratch.open()) {
           Batch batch = Batch.leftPadded(new int[][] {prompts[i]}, spec.maxSeqLen());
           INDArray all = model.prefill(batch, cache); // [P, d]
-          perPrompt[u] = logits(lastSlots(all, batch), null)[0];
+          perPrompt[u] = logits(lastSlots(all, batch), null, null)[0];
         }
       }
       if (into[i] == null) {
@@ -286,25 +308,29 @@ final class Generator {
   }
 
   /**
-   * Raw logits [B][V] of the hidden rows, computed in chunks of rows, written into {@code into}
-   * when given (its null rows are created), else into new rows.
+   * Raw logits [V] of the hidden rows, computed in chunks of rows: hidden row r goes to row {@code
+   * rows[r]} of {@code into} (row r when {@code rows} is null; null rows are created), or into new
+   * rows when {@code into} is null.
    */
-  private double[][] logits(INDArray hidden, double[][] into) {
+  private double[][] logits(INDArray hidden, double[][] into, int[] rows) {
     INDArray w = model.headWeight();
     int b = (int) hidden.size(0);
     int v = (int) w.size(0);
     double[][] out = into != null ? into : new double[b][];
-    for (int i = 0; i < b; i++) {
+    double[][] dest = new double[b][];
+    for (int r = 0; r < b; r++) {
+      int i = rows == null ? r : rows[r];
       if (out[i] == null) {
         out[i] = new double[v];
       }
+      dest[r] = out[i];
     }
     int chunk = LmHead.chunkRows(w.size(0));
     for (int from = 0; from < b; from += chunk) {
       int to = Math.min(b, from + chunk);
       INDArray h = hidden.get(NDArrayIndex.interval(from, to), NDArrayIndex.all());
       INDArray z = Ops.mm(h, false, w, true); // [c, V], row-major, a fresh buffer (offset 0)
-      Tensors.copyRows(z, out, from);
+      Tensors.copyRows(z, dest, from);
       Ops.free(z);
     }
     return out;

@@ -709,7 +709,8 @@ public final class Policy implements AutoCloseable {
   /**
    * The generation loop, with the KV cache or ({@code useCache} false, the reference) re-running
    * the full forward pass each step; {@code logitsSink}, if given, receives each step's raw logits
-   * [B][V] (tests compare cached and uncached decoding with it).
+   * [B][V] (tests compare cached and uncached decoding with it; with the cache, rows that have
+   * finished are null: they are no longer computed).
    */
   public synchronized Generation decodeLoop(
       int[][] prompts,

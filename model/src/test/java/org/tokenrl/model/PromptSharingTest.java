@@ -155,4 +155,41 @@ class PromptSharingTest {
       }
     }
   }
+
+  @Test
+  void finishedRowsDropOutOfTheDecodeStepsWithoutChangingTheOtherRows() {
+    // eos 3: rows stop at different steps; the cached path stops computing them, the uncached
+    // reference recomputes every row every step, so any mix-up of rows would show as a difference
+    SamplingParams sampled = new SamplingParams(1.0, 0, 1.0, 9, 3, false);
+    for (ModelSpec spec : new ModelSpec[] {GQA, GPT}) {
+      try (Policy p = model(spec, DataType.DOUBLE)) {
+        long[] seeds = seeds(GROUPED.length);
+        List<double[][]> cached = new ArrayList<>();
+        p.samplingThreads(2); // and the attention of the live rows in two slices
+        Generation a = p.decodeLoop(GROUPED, sampled, seeds, true, cached);
+        p.samplingThreads(1);
+        Generation b = p.decodeLoop(GROUPED, sampled, seeds, false, null);
+        int early = 0;
+        int longest = 0;
+        for (int i = 0; i < GROUPED.length; i++) {
+          assertArrayEquals(b.responses()[i], a.responses()[i], spec + " row " + i);
+          for (int t = 0; t < a.logprobs()[i].length; t++) {
+            assertEquals(b.logprobs()[i][t], a.logprobs()[i][t], 1e-9, spec + " row " + i);
+            assertEquals(b.entropies()[i][t], a.entropies()[i][t], 1e-9, spec + " row " + i);
+          }
+          int len = a.responses()[i].length;
+          longest = Math.max(longest, len);
+          // a row has logits while it samples, none after its last token
+          for (int step = 0; step < cached.size(); step++) {
+            assertEquals(step < len, cached.get(step)[i] != null, spec + " row " + i + " " + step);
+          }
+        }
+        for (int i = 0; i < GROUPED.length; i++) {
+          early += a.responses()[i].length < longest ? 1 : 0;
+        }
+        assertEquals(longest, cached.size());
+        assertTrue(early >= 2 && early < GROUPED.length, spec + ": rows finished early " + early);
+      }
+    }
+  }
 }

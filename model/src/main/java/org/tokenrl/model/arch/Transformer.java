@@ -46,8 +46,9 @@ public interface Transformer {
   INDArray prefill(Batch prompts, KvCache cache);
 
   /**
-   * One new token per row at the cache's next tail slot: tokens [B], positions [B] -> hidden [B,
-   * d]. Writes the token's keys/values into the cache and advances it.
+   * One new token per live row of the cache ({@link KvCache#liveRows}) at its next tail slot:
+   * tokens [L], positions [L] -> hidden [L, d]. Writes the token's keys/values into the cache and
+   * advances it.
    */
   INDArray decode(int[] tokens, int[] positions, KvCache cache);
 }

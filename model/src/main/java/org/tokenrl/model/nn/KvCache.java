@@ -11,6 +11,11 @@ import org.tokenrl.model.arch.Batch;
  * cache shrink by about 8x for the prompt part). Without shared prompts every row is its own block,
  * and the arithmetic is the same: a row's numbers never depend on which rows share its block.
  *
+ * <p>Rows that have finished generating drop out of the decode steps ({@link #keepRows}): a step
+ * then computes only the rows still sampling, which matter more than their count suggests because a
+ * batch decodes until its longest answer ends (at ~15 of 24 tokens on average, a third of the
+ * row-steps would go to rows already done).
+ *
  * <p>Layout (kv = key/value heads, hd = head dim, L = a block's prompt length, C = tail capacity):
  * keys are stored transposed, [kv, hd, L] and [kv, hd, C], so a query's scores are axpy loops over
  * slots; values as [kv, L, hd] and [kv, C, hd], so the weighted sum is an axpy over hd. Values are
@@ -29,6 +34,7 @@ public final class KvCache implements AutoCloseable {
   private final double[][] tailKeys; // [layer] -> [B, kv, hd, C]
   private final double[][] tailValues; // [layer] -> [B, kv, C, hd]
   private final int[] promptLength; // [block]
+  private int[] live; // the rows a decode step computes, in the order of its input rows
   private int filledBlocks; // prompt blocks prefilled so far
   private int length;
 
@@ -57,6 +63,33 @@ public final class KvCache implements AutoCloseable {
       tailValues[l] = new double[rows * kvHeads * headDim * capacity];
     }
     promptLength = new int[blocks];
+    live = new int[rows];
+    for (int i = 0; i < rows; i++) {
+      live[i] = i;
+    }
+  }
+
+  /**
+   * From the next decode step on, only {@code rows} (ascending cache rows) are computed: step
+   * inputs and outputs have one row per entry, entry r being cache row {@code rows[r]}. Rows left
+   * out keep their slots but are never written or read again.
+   */
+  public void keepRows(int[] rows) {
+    for (int r = 0; r < rows.length; r++) {
+      if (rows[r] < 0
+          || rows[r] >= blockOf.length
+          || (r > 0 && rows[r] <= rows[r - 1])
+          || java.util.Arrays.binarySearch(live, rows[r]) < 0) {
+        throw new IllegalArgumentException(
+            "keepRows needs ascending rows still live, got " + java.util.Arrays.toString(rows));
+      }
+    }
+    live = rows.clone();
+  }
+
+  /** The rows a decode step computes (cache row of each input row). */
+  public int[] liveRows() {
+    return live.clone();
   }
 
   public int rows() {
@@ -117,7 +150,10 @@ public final class KvCache implements AutoCloseable {
     filledBlocks += prompts.rows;
   }
 
-  /** Writes k, v [B, kv·hd] of layer l at every row's next tail slot (advance() moves past it). */
+  /**
+   * Writes k, v [L, kv·hd] of layer l at the next tail slot of each live row (advance() moves past
+   * it).
+   */
   public void write(int layer, INDArray k, INDArray v) {
     if (length >= capacity) {
       throw new IllegalStateException("KV cache full (" + capacity + " slots)");
@@ -129,10 +165,10 @@ public final class KvCache implements AutoCloseable {
     double[] vr = Tensors.toDoubles(v);
     double[] tk = tailKeys[layer];
     double[] tv = tailValues[layer];
-    int rows = blockOf.length;
-    for (int i = 0; i < rows; i++) {
+    for (int r = 0; r < live.length; r++) {
+      int i = live[r];
       for (int g = 0; g < kvHeads; g++) {
-        int src = (i * kvHeads + g) * headDim;
+        int src = (r * kvHeads + g) * headDim;
         int kAt = (i * kvHeads + g) * headDim * capacity + length;
         for (int d = 0; d < headDim; d++) {
           tk[kAt + d * capacity] = kr[src + d];
@@ -147,23 +183,64 @@ public final class KvCache implements AutoCloseable {
   }
 
   /**
-   * Attention of one new query per row over its prompt block and its tail slots [0, tail): q [B,
-   * H·hd] -> out [B, H·hd], H = rep·kv query heads, query head h reading key/value head h / rep.
-   * Scores over both parts go into one row before the softmax, so it is the exact softmax over all
-   * slots the row sees; every sum runs in a fixed order (over hd for a score, prompt slots then
-   * tail slots for the output), so a row's result does not depend on the other rows.
+   * Attention of one new query per live row over its prompt block and its tail slots [0, tail): q
+   * [L, H·hd] -> out [L, H·hd], H = rep·kv query heads, query head h reading key/value head h /
+   * rep. Scores over both parts go into one row before the softmax, so it is the exact softmax over
+   * all slots the row sees; every sum runs in a fixed order (over hd for a score, prompt slots then
+   * tail slots for the output), so a row's result does not depend on the other rows, nor on how
+   * many threads share the rows (contiguous slices of rows, one per BLAS thread, as the draws).
    */
   void attend(int layer, double[] q, int heads, int tail, double scale, double[] out) {
-    int rep = heads / kvHeads;
-    int rows = blockOf.length;
     int maxPrompt = 0;
     for (int len : promptLength) {
       maxPrompt = Math.max(maxPrompt, len);
     }
-    double[] s = new double[maxPrompt + tail];
+    int n = live.length;
+    int slices = Math.min(n, attendThreads);
+    int width = maxPrompt + tail;
+    if (slices <= 1) {
+      attendRows(layer, q, heads, tail, scale, out, 0, n, new double[width]);
+      return;
+    }
+    java.util.stream.IntStream.range(0, slices)
+        .parallel()
+        .forEach(
+            k ->
+                attendRows(
+                    layer,
+                    q,
+                    heads,
+                    tail,
+                    scale,
+                    out,
+                    k * n / slices,
+                    (k + 1) * n / slices,
+                    new double[width]));
+  }
+
+  private int attendThreads = org.tokenrl.core.Threads.blas();
+
+  /** Slices of rows attended in parallel (default: the BLAS threads); tests compare counts. */
+  public void attendThreads(int n) {
+    attendThreads = Math.max(1, n);
+  }
+
+  /** Input rows [from, to) of {@link #attend}; {@code s} holds one query's scores. */
+  private void attendRows(
+      int layer,
+      double[] q,
+      int heads,
+      int tail,
+      double scale,
+      double[] out,
+      int from,
+      int to,
+      double[] s) {
+    int rep = heads / kvHeads;
     double[] tk = tailKeys[layer];
     double[] tv = tailValues[layer];
-    for (int i = 0; i < rows; i++) {
+    for (int r = from; r < to; r++) {
+      int i = live[r];
       int u = blockOf[i];
       int plen = promptLength[u];
       double[] pk = promptKeys[layer][u];
@@ -174,8 +251,8 @@ public final class KvCache implements AutoCloseable {
         int tkAt = (i * kvHeads + g) * headDim * capacity;
         int pvAt = g * plen * headDim;
         int tvAt = (i * kvHeads + g) * capacity * headDim;
-        for (int r = 0; r < rep; r++) {
-          int qAt = (i * heads + g * rep + r) * headDim;
+        for (int h = 0; h < rep; h++) {
+          int qAt = (r * heads + g * rep + h) * headDim;
           java.util.Arrays.fill(s, 0, n, 0.0);
           for (int d = 0; d < headDim; d++) {
             double qd = q[qAt + d];
