@@ -199,7 +199,13 @@ public final class Gpt implements Transformer {
 
   @Override
   public KvCache newCache(int[] blockOf, int capacity) {
-    return new KvCache(cfg.layers(), cfg.heads(), cfg.headDim(), blockOf, capacity);
+    return new KvCache(
+        cfg.layers(),
+        cfg.heads(),
+        cfg.headDim(),
+        blockOf,
+        capacity,
+        params().dtype == org.nd4j.linalg.api.buffer.DataType.FLOAT);
   }
 
   @Override

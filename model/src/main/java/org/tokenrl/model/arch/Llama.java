@@ -262,7 +262,13 @@ public final class Llama implements Transformer {
 
   @Override
   public KvCache newCache(int[] blockOf, int capacity) {
-    return new KvCache(layers.length, cfg.numKeyValueHeads(), cfg.headDim(), blockOf, capacity);
+    return new KvCache(
+        layers.length,
+        cfg.numKeyValueHeads(),
+        cfg.headDim(),
+        blockOf,
+        capacity,
+        params().dtype == org.nd4j.linalg.api.buffer.DataType.FLOAT);
   }
 
   @Override

@@ -121,6 +121,11 @@ public final class Attention {
    */
   public INDArray decode(INDArray q, KvCache cache, int layer) {
     long b = q.size(0);
+    if (cache.floats()) {
+      float[] out = new float[(int) (b * heads * headDim)];
+      cache.attend(layer, Tensors.toFloats(q), heads, cache.length() + 1, (float) scale, out);
+      return Tensors.array(out, q.dataType(), b, (long) heads * headDim);
+    }
     double[] out = new double[(int) (b * heads * headDim)];
     cache.attend(layer, Tensors.toDoubles(q), heads, cache.length() + 1, scale, out);
     return Tensors.fromDoubles(out, q.dataType(), b, (long) heads * headDim);

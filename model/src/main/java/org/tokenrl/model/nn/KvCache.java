@@ -18,9 +18,11 @@ import org.tokenrl.model.arch.Batch;
  *
  * <p>Layout (kv = key/value heads, hd = head dim, L = a block's prompt length, C = tail capacity):
  * keys are stored transposed, [kv, hd, L] and [kv, hd, C], so a query's scores are axpy loops over
- * slots; values as [kv, L, hd] and [kv, C, hd], so the weighted sum is an axpy over hd. Values are
- * held in double whatever the model's type (the one-query attention accumulates in double), on the
- * Java heap: a decode step reads and writes them without ND4J calls.
+ * slots; values as [kv, L, hd] and [kv, C, hd], so the weighted sum is an axpy over hd. They are
+ * held on the Java heap in the model's own precision (float arrays for a float model: twice the
+ * SIMD lanes and half the memory traffic of double, which the attention of a decode step is bound
+ * by; double arrays for a double model, whose tests compare against the full pass to 1e-9), so a
+ * decode step reads and writes them without ND4J calls.
  */
 public final class KvCache implements AutoCloseable {
   private final int layers;
@@ -29,10 +31,15 @@ public final class KvCache implements AutoCloseable {
   private final int capacity;
   private final int[] blockOf;
   private final int blocks;
+  private final boolean floats; // float storage (a float model), else double
   private final double[][][] promptKeys; // [layer][block] -> [kv, hd, L]
   private final double[][][] promptValues; // [layer][block] -> [kv, L, hd]
   private final double[][] tailKeys; // [layer] -> [B, kv, hd, C]
   private final double[][] tailValues; // [layer] -> [B, kv, C, hd]
+  private final float[][][] promptKeysF; // the same in float
+  private final float[][][] promptValuesF;
+  private final float[][] tailKeysF;
+  private final float[][] tailValuesF;
   private final int[] promptLength; // [block]
   private int[] live; // the rows a decode step computes, in the order of its input rows
   private int filledBlocks; // prompt blocks prefilled so far
@@ -40,9 +47,12 @@ public final class KvCache implements AutoCloseable {
 
   /**
    * A cache for {@code blockOf.length} rows, row i reading prompt block {@code blockOf[i]} (blocks
-   * numbered 0..max), with room for {@code capacity} generated tokens per row.
+   * numbered 0..max), with room for {@code capacity} generated tokens per row, stored in float when
+   * {@code floats}, else in double.
    */
-  public KvCache(int layers, int kvHeads, int headDim, int[] blockOf, int capacity) {
+  public KvCache(
+      int layers, int kvHeads, int headDim, int[] blockOf, int capacity, boolean floats) {
+    this.floats = floats;
     this.layers = layers;
     this.kvHeads = kvHeads;
     this.headDim = headDim;
@@ -54,14 +64,15 @@ public final class KvCache implements AutoCloseable {
     }
     this.blocks = max + 1;
     int rows = blockOf.length;
-    promptKeys = new double[layers][blocks][];
-    promptValues = new double[layers][blocks][];
-    tailKeys = new double[layers][];
-    tailValues = new double[layers][];
-    for (int l = 0; l < layers; l++) {
-      tailKeys[l] = new double[rows * kvHeads * headDim * capacity];
-      tailValues[l] = new double[rows * kvHeads * headDim * capacity];
-    }
+    int tail = rows * kvHeads * headDim * capacity;
+    promptKeys = floats ? null : new double[layers][blocks][];
+    promptValues = floats ? null : new double[layers][blocks][];
+    tailKeys = floats ? null : new double[layers][tail];
+    tailValues = floats ? null : new double[layers][tail];
+    promptKeysF = floats ? new float[layers][blocks][] : null;
+    promptValuesF = floats ? new float[layers][blocks][] : null;
+    tailKeysF = floats ? new float[layers][tail] : null;
+    tailValuesF = floats ? new float[layers][tail] : null;
     promptLength = new int[blocks];
     live = new int[rows];
     for (int i = 0; i < rows; i++) {
@@ -121,6 +132,10 @@ public final class KvCache implements AutoCloseable {
               + blocks
               + " prompt blocks");
     }
+    if (floats) {
+      storePromptsF(layer, Tensors.toFloats(k), Tensors.toFloats(v), prompts);
+      return;
+    }
     double[] kAll = Tensors.toDoubles(k);
     double[] vAll = Tensors.toDoubles(v);
     int t = prompts.slots;
@@ -145,6 +160,30 @@ public final class KvCache implements AutoCloseable {
     }
   }
 
+  /** {@link #storePrompts} into float storage. */
+  private void storePromptsF(int layer, float[] kAll, float[] vAll, Batch prompts) {
+    int t = prompts.slots;
+    for (int row = 0; row < prompts.rows; row++) {
+      int u = filledBlocks + row;
+      int len = prompts.length[row];
+      int off = prompts.offset[row];
+      float[] kb = new float[kvHeads * headDim * len];
+      float[] vb = new float[kvHeads * len * headDim];
+      for (int g = 0; g < kvHeads; g++) {
+        for (int s = 0; s < len; s++) {
+          int src = ((row * kvHeads + g) * t + off + s) * headDim;
+          for (int d = 0; d < headDim; d++) {
+            kb[(g * headDim + d) * len + s] = kAll[src + d];
+          }
+          System.arraycopy(vAll, src, vb, (g * len + s) * headDim, headDim);
+        }
+      }
+      promptKeysF[layer][u] = kb;
+      promptValuesF[layer][u] = vb;
+      promptLength[u] = len;
+    }
+  }
+
   /** After a prefill pass of {@code prompts}: its blocks are complete in every layer. */
   public void prefilled(Batch prompts) {
     filledBlocks += prompts.rows;
@@ -160,6 +199,10 @@ public final class KvCache implements AutoCloseable {
     }
     if (filledBlocks != blocks) {
       throw new IllegalStateException(filledBlocks + " of " + blocks + " prompt blocks prefilled");
+    }
+    if (floats) {
+      writeF(layer, Tensors.toFloats(k), Tensors.toFloats(v));
+      return;
     }
     double[] kr = Tensors.toDoubles(k);
     double[] vr = Tensors.toDoubles(v);
@@ -178,8 +221,29 @@ public final class KvCache implements AutoCloseable {
     }
   }
 
+  private void writeF(int layer, float[] kr, float[] vr) {
+    float[] tk = tailKeysF[layer];
+    float[] tv = tailValuesF[layer];
+    for (int r = 0; r < live.length; r++) {
+      int i = live[r];
+      for (int g = 0; g < kvHeads; g++) {
+        int src = (r * kvHeads + g) * headDim;
+        int kAt = (i * kvHeads + g) * headDim * capacity + length;
+        for (int d = 0; d < headDim; d++) {
+          tk[kAt + d * capacity] = kr[src + d];
+        }
+        System.arraycopy(vr, src, tv, ((i * kvHeads + g) * capacity + length) * headDim, headDim);
+      }
+    }
+  }
+
   public void advance() {
     length++;
+  }
+
+  /** Whether the cache holds float arrays (then {@link #attend} takes and gives floats). */
+  public boolean floats() {
+    return floats;
   }
 
   /**
@@ -216,6 +280,35 @@ public final class KvCache implements AutoCloseable {
                     k * n / slices,
                     (k + 1) * n / slices,
                     new double[width]));
+  }
+
+  /** {@link #attend} of a float cache: the same sums in float. */
+  void attend(int layer, float[] q, int heads, int tail, float scale, float[] out) {
+    int maxPrompt = 0;
+    for (int len : promptLength) {
+      maxPrompt = Math.max(maxPrompt, len);
+    }
+    int n = live.length;
+    int slices = Math.min(n, attendThreads);
+    int width = maxPrompt + tail;
+    if (slices <= 1) {
+      attendRowsF(layer, q, heads, tail, scale, out, 0, n, new float[width]);
+      return;
+    }
+    java.util.stream.IntStream.range(0, slices)
+        .parallel()
+        .forEach(
+            k ->
+                attendRowsF(
+                    layer,
+                    q,
+                    heads,
+                    tail,
+                    scale,
+                    out,
+                    k * n / slices,
+                    (k + 1) * n / slices,
+                    new float[width]));
   }
 
   private int attendThreads = org.tokenrl.core.Threads.blas();
@@ -286,6 +379,77 @@ public final class KvCache implements AutoCloseable {
           }
           for (int j = 0; j < tail; j++) {
             double p = s[plen + j] * inv;
+            int at = tvAt + j * headDim;
+            for (int d = 0; d < headDim; d++) {
+              out[qAt + d] += p * tv[at + d];
+            }
+          }
+        }
+      }
+    }
+  }
+
+  /** {@link #attendRows} in float; the softmax's exponentials and their sum in double. */
+  private void attendRowsF(
+      int layer,
+      float[] q,
+      int heads,
+      int tail,
+      float scale,
+      float[] out,
+      int from,
+      int to,
+      float[] s) {
+    int rep = heads / kvHeads;
+    float[] tk = tailKeysF[layer];
+    float[] tv = tailValuesF[layer];
+    for (int r = from; r < to; r++) {
+      int i = live[r];
+      int u = blockOf[i];
+      int plen = promptLength[u];
+      float[] pk = promptKeysF[layer][u];
+      float[] pv = promptValuesF[layer][u];
+      int n = plen + tail;
+      for (int g = 0; g < kvHeads; g++) {
+        int pkAt = g * headDim * plen;
+        int tkAt = (i * kvHeads + g) * headDim * capacity;
+        int pvAt = g * plen * headDim;
+        int tvAt = (i * kvHeads + g) * capacity * headDim;
+        for (int h = 0; h < rep; h++) {
+          int qAt = (r * heads + g * rep + h) * headDim;
+          java.util.Arrays.fill(s, 0, n, 0f);
+          for (int d = 0; d < headDim; d++) {
+            float qd = q[qAt + d] * scale;
+            int pRow = pkAt + d * plen;
+            for (int j = 0; j < plen; j++) {
+              s[j] += qd * pk[pRow + j];
+            }
+            int tRow = tkAt + d * capacity;
+            for (int j = 0; j < tail; j++) {
+              s[plen + j] += qd * tk[tRow + j];
+            }
+          }
+          float max = Float.NEGATIVE_INFINITY;
+          for (int j = 0; j < n; j++) {
+            max = Math.max(max, s[j]);
+          }
+          double total = 0;
+          for (int j = 0; j < n; j++) {
+            float e = (float) Math.exp(s[j] - max);
+            s[j] = e;
+            total += e;
+          }
+          float inv = (float) (1.0 / total);
+          java.util.Arrays.fill(out, qAt, qAt + headDim, 0f);
+          for (int j = 0; j < plen; j++) {
+            float p = s[j] * inv;
+            int at = pvAt + j * headDim;
+            for (int d = 0; d < headDim; d++) {
+              out[qAt + d] += p * pv[at + d];
+            }
+          }
+          for (int j = 0; j < tail; j++) {
+            float p = s[plen + j] * inv;
             int at = tvAt + j * headDim;
             for (int d = 0; d < headDim; d++) {
               out[qAt + d] += p * tv[at + d];
