@@ -65,43 +65,48 @@ public final class CpuKernels {
     int d = (int) x.size(1);
     float[] gv = g.read(0, new float[d], d);
     float[] bv = b == null ? null : b.read(0, new float[d], d);
-    float[] row = new float[d];
-    float[] yRow = new float[d];
     float[] scales = new float[rows];
-    for (int r = 0; r < rows; r++) {
-      int base = r * d;
-      in.read(base, row, d);
-      double mean = 0;
-      if (centre) {
-        for (int j = 0; j < d; j++) {
-          mean += row[j];
-        }
-        mean /= d;
-      }
-      float c = (float) mean;
-      double sq = 0;
-      for (int j = 0; j < d; j++) {
-        row[j] -= c;
-        sq += row[j] * row[j];
-      }
-      float scale = (float) (1.0 / Math.sqrt(sq / d + eps));
-      for (int j = 0; j < d; j++) {
-        row[j] *= scale;
-      }
-      for (int j = 0; j < d; j++) {
-        yRow[j] = row[j] * gv[j];
-      }
-      if (bv != null) {
-        for (int j = 0; j < d; j++) {
-          yRow[j] += bv[j];
-        }
-      }
-      out.write(base, yRow, d);
-      if (xh != null) {
-        xh.write(base, row, d);
-      }
-      scales[r] = scale;
-    }
+    ParallelRows.run(
+        rows,
+        (long) rows * d,
+        (from, to) -> {
+          float[] row = new float[d];
+          float[] yRow = new float[d];
+          for (int r = from; r < to; r++) {
+            int base = r * d;
+            in.read(base, row, d);
+            double mean = 0;
+            if (centre) {
+              for (int j = 0; j < d; j++) {
+                mean += row[j];
+              }
+              mean /= d;
+            }
+            float c = (float) mean;
+            double sq = 0;
+            for (int j = 0; j < d; j++) {
+              row[j] -= c;
+              sq += row[j] * row[j];
+            }
+            float scale = (float) (1.0 / Math.sqrt(sq / d + eps));
+            for (int j = 0; j < d; j++) {
+              row[j] *= scale;
+            }
+            for (int j = 0; j < d; j++) {
+              yRow[j] = row[j] * gv[j];
+            }
+            if (bv != null) {
+              for (int j = 0; j < d; j++) {
+                yRow[j] += bv[j];
+              }
+            }
+            out.write(base, yRow, d);
+            if (xh != null) {
+              xh.write(base, row, d);
+            }
+            scales[r] = scale;
+          }
+        });
     if (rs != null) {
       rs.write(0, scales, rows);
     }
@@ -142,44 +147,67 @@ public final class CpuKernels {
     int d = (int) dy.size(1);
     float[] gv = g.read(0, new float[d], d);
     float[] scales = rs.read(0, new float[rows], rows);
-    float[] gainSum = new float[d];
-    float[] biasSum = new float[d];
-    float[] dyRow = new float[d];
-    float[] hRow = new float[d];
-    float[] dxRow = new float[d];
-    for (int r = 0; r < rows; r++) {
-      int base = r * d;
-      dout.read(base, dyRow, d);
-      xh.read(base, hRow, d);
-      double meanD = 0;
-      double meanDx = 0;
-      for (int j = 0; j < d; j++) {
-        double dh = dyRow[j] * gv[j];
-        meanD += dh;
-        meanDx += dh * hRow[j];
-        gainSum[j] += dyRow[j] * hRow[j];
-        biasSum[j] += dyRow[j];
+    ParallelRows.run(
+        rows,
+        (long) rows * d,
+        (from, to) -> {
+          float[] dyRow = new float[d];
+          float[] hRow = new float[d];
+          float[] dxRow = new float[d];
+          for (int r = from; r < to; r++) {
+            int base = r * d;
+            dout.read(base, dyRow, d);
+            xh.read(base, hRow, d);
+            double meanD = 0;
+            double meanDx = 0;
+            for (int j = 0; j < d; j++) {
+              double dh = dyRow[j] * gv[j];
+              meanD += dh;
+              meanDx += dh * hRow[j];
+            }
+            meanD = centre ? meanD / d : 0;
+            meanDx /= d;
+            float sr = scales[r];
+            float md = (float) meanD;
+            float mdx = (float) meanDx;
+            for (int j = 0; j < d; j++) {
+              dxRow[j] = sr * (dyRow[j] * gv[j] - md - hRow[j] * mdx);
+            }
+            din.write(base, dxRow, d);
+          }
+        });
+    if (dg != null || db != null) {
+      // sums over rows: serial, in row order, so the slice count cannot change their bits
+      float[] gainSum = new float[d];
+      float[] biasSum = new float[d];
+      float[] dyRow = new float[d];
+      float[] hRow = new float[d];
+      for (int r = 0; r < rows; r++) {
+        dout.read(r * d, dyRow, d);
+        xh.read(r * d, hRow, d);
+        for (int j = 0; j < d; j++) {
+          gainSum[j] += dyRow[j] * hRow[j];
+          biasSum[j] += dyRow[j];
+        }
       }
-      meanD = centre ? meanD / d : 0;
-      meanDx /= d;
-      float sr = scales[r];
-      float md = (float) meanD;
-      float mdx = (float) meanDx;
-      for (int j = 0; j < d; j++) {
-        dxRow[j] = sr * (dyRow[j] * gv[j] - md - hRow[j] * mdx);
-      }
-      din.write(base, dxRow, d);
+      addInto(dg, gainSum);
+      addInto(db, biasSum);
     }
-    addInto(dg, gainSum);
-    addInto(db, biasSum);
     return true;
   }
 
   /**
    * Rotary embedding of x [R, nh·hd] with per-row angles cos, sin± [R, 1, hd] (see {@link Rope}): y
-   * = x · cos + swap(x) · sin±, swap exchanging the two halves of each head.
+   * = x · cos + swap(x) · sin±, swap exchanging the two halves of each head; or with {@code
+   * backward} its transpose, y = x · cos + swap(x · sin±), the same products and sums as {@link
+   * Rope#backward}'s ops.
    */
   static boolean rope(INDArray x, INDArray cos, INDArray sin, int headDim, INDArray y) {
+    return rope(x, cos, sin, headDim, false, y);
+  }
+
+  static boolean rope(
+      INDArray x, INDArray cos, INDArray sin, int headDim, boolean backward, INDArray y) {
     Buf in = Buf.of(x);
     Buf c = Buf.of(cos);
     Buf s = Buf.of(sin);
@@ -190,22 +218,37 @@ public final class CpuKernels {
     int rows = (int) x.size(0);
     int width = (int) x.size(1);
     int half = headDim / 2;
-    float[] row = new float[width];
-    float[] rotated = new float[width];
-    float[] cosRow = new float[headDim];
-    float[] sinRow = new float[headDim];
-    for (int r = 0; r < rows; r++) {
-      in.read(r * width, row, width);
-      c.read(r * headDim, cosRow, headDim);
-      s.read(r * headDim, sinRow, headDim);
-      for (int head = 0; head < width; head += headDim) {
-        for (int j = 0; j < headDim; j++) {
-          int partner = head + (j < half ? j + half : j - half);
-          rotated[head + j] = row[head + j] * cosRow[j] + row[partner] * sinRow[j];
-        }
-      }
-      out.write(r * width, rotated, width);
-    }
+    ParallelRows.run(
+        rows,
+        (long) rows * width,
+        (from, to) -> {
+          float[] row = new float[width];
+          float[] rotated = new float[width];
+          float[] cosRow = new float[headDim];
+          float[] sinRow = new float[headDim];
+          for (int r = from; r < to; r++) {
+            in.read(r * width, row, width);
+            c.read(r * headDim, cosRow, headDim);
+            s.read(r * headDim, sinRow, headDim);
+            for (int head = 0; head < width; head += headDim) {
+              // dimension j pairs with p = j ± half: the halves as two loops the JIT vectorizes
+              if (backward) {
+                for (int j = 0; j < half; j++) {
+                  int p = j + half;
+                  rotated[head + j] = row[head + p] * sinRow[p] + row[head + j] * cosRow[j];
+                  rotated[head + p] = row[head + j] * sinRow[j] + row[head + p] * cosRow[p];
+                }
+              } else {
+                for (int j = 0; j < half; j++) {
+                  int p = j + half;
+                  rotated[head + j] = row[head + j] * cosRow[j] + row[head + p] * sinRow[j];
+                  rotated[head + p] = row[head + p] * cosRow[p] + row[head + j] * sinRow[p];
+                }
+              }
+            }
+            out.write(r * width, rotated, width);
+          }
+        });
     return true;
   }
 
@@ -223,17 +266,22 @@ public final class CpuKernels {
       return false;
     }
     int n = (int) x.length();
-    int chunk = Math.min(n, 8192);
-    float[] xv = new float[chunk];
-    float[] yv = new float[chunk];
-    for (int from = 0; from < n; from += chunk) {
-      int len = Math.min(chunk, n - from);
-      in.read(from, xv, len);
-      for (int i = 0; i < len; i++) {
-        yv[i] = 0.5f * xv[i] * (1f + tanh(0.851f * xv[i]));
-      }
-      out.write(from, yv, len);
-    }
+    ParallelRows.run(
+        n,
+        n,
+        (start, end) -> {
+          int chunk = Math.max(1, Math.min(end - start, 8192));
+          float[] xv = new float[chunk];
+          float[] yv = new float[chunk];
+          for (int from = start; from < end; from += chunk) {
+            int len = Math.min(chunk, end - from);
+            in.read(from, xv, len);
+            for (int i = 0; i < len; i++) {
+              yv[i] = 0.5f * xv[i] * (1f + tanh(0.851f * xv[i]));
+            }
+            out.write(from, yv, len);
+          }
+        });
     return true;
   }
 
@@ -268,19 +316,24 @@ public final class CpuKernels {
       return false;
     }
     int n = (int) x.length();
-    int chunk = Math.min(n, 8192);
-    float[] xv = new float[chunk];
-    float[] gv = new float[chunk];
-    for (int from = 0; from < n; from += chunk) {
-      int len = Math.min(chunk, n - from);
-      xs.read(from, xv, len);
-      gs.read(from, gv, len);
-      for (int i = 0; i < len; i++) {
-        float sig = 0.5f * (1f + tanh(0.851f * xv[i]));
-        gv[i] *= sig + 1.702f * xv[i] * sig * (1 - sig);
-      }
-      out.write(from, gv, len);
-    }
+    ParallelRows.run(
+        n,
+        n,
+        (start, end) -> {
+          int chunk = Math.max(1, Math.min(end - start, 8192));
+          float[] xv = new float[chunk];
+          float[] gv = new float[chunk];
+          for (int from = start; from < end; from += chunk) {
+            int len = Math.min(chunk, end - from);
+            xs.read(from, xv, len);
+            gs.read(from, gv, len);
+            for (int i = 0; i < len; i++) {
+              float sig = 0.5f * (1f + tanh(0.851f * xv[i]));
+              gv[i] *= sig + 1.702f * xv[i] * sig * (1 - sig);
+            }
+            out.write(from, gv, len);
+          }
+        });
     return true;
   }
 
@@ -348,28 +401,126 @@ public final class CpuKernels {
     return true;
   }
 
-  /** out = silu(gate) · up, elementwise. */
+  /**
+   * out = silu(gate) · up, elementwise (see {@link #swiglu(INDArray, INDArray, INDArray,
+   * INDArray)}).
+   */
   static boolean swiglu(INDArray gate, INDArray up, INDArray out) {
+    return swiglu(gate, up, out, null);
+  }
+
+  /**
+   * out = silu(gate) · up = (gate · σ) · up elementwise with σ = 1 / (1 + exp(−gate)) from {@link
+   * #expInto}, written to {@code sig} when given (training keeps it for {@link #swigluBackward}).
+   * Scoring and training passes compute the same values. The exponential was a scalar {@code
+   * Math.exp} per element, 12% of an update's Java time.
+   */
+  static boolean swiglu(INDArray gate, INDArray up, INDArray out, INDArray sig) {
     Buf g = Buf.of(gate);
     Buf u = Buf.of(up);
     Buf o = Buf.of(out);
-    if (g == null || u == null || o == null) {
+    Buf sg = sig == null ? null : Buf.of(sig);
+    if (g == null || u == null || o == null || (sig != null && sg == null)) {
       return false;
     }
     int n = (int) gate.length();
-    int chunk = Math.min(n, 4096);
-    float[] gv = new float[chunk];
-    float[] uv = new float[chunk];
-    for (int from = 0; from < n; from += chunk) {
-      int len = Math.min(chunk, n - from);
-      g.read(from, gv, len);
-      u.read(from, uv, len);
-      for (int i = 0; i < len; i++) {
-        gv[i] = (float) (gv[i] / (1.0 + Math.exp(-gv[i])) * uv[i]);
-      }
-      o.write(from, gv, len);
-    }
+    ParallelRows.run(
+        n,
+        n,
+        (start, end) -> {
+          int chunk = Math.max(1, Math.min(end - start, 4096));
+          float[] gv = new float[chunk];
+          float[] uv = new float[chunk];
+          float[] sv = new float[chunk];
+          float[] scratch = new float[chunk];
+          for (int from = start; from < end; from += chunk) {
+            int len = Math.min(chunk, end - from);
+            g.read(from, gv, len);
+            u.read(from, uv, len);
+            expInto(gv, -1f, sv, scratch, len);
+            for (int i = 0; i < len; i++) {
+              sv[i] = 1f / (1f + sv[i]);
+              uv[i] = gv[i] * sv[i] * uv[i];
+            }
+            o.write(from, uv, len);
+            if (sg != null) {
+              sg.write(from, sv, len);
+            }
+          }
+        });
     return true;
+  }
+
+  /**
+   * Backward of {@link #swiglu} from σ(gate): with silu = gate · σ, dUp = dh · silu and dGate =
+   * (silu · (1 − σ) + σ) · up · dh, the products of {@link SwiGlu#backward}'s ops in their order.
+   */
+  static boolean swigluBackward(
+      INDArray gate, INDArray up, INDArray sig, INDArray dh, INDArray dGate, INDArray dUp) {
+    Buf g = Buf.of(gate);
+    Buf u = Buf.of(up);
+    Buf sg = Buf.of(sig);
+    Buf d = Buf.of(dh);
+    Buf dg = Buf.of(dGate);
+    Buf du = Buf.of(dUp);
+    if (g == null || u == null || sg == null || d == null || dg == null || du == null) {
+      return false;
+    }
+    int n = (int) gate.length();
+    ParallelRows.run(
+        n,
+        n,
+        (start, end) -> {
+          int chunk = Math.max(1, Math.min(end - start, 4096));
+          float[] gv = new float[chunk];
+          float[] uv = new float[chunk];
+          float[] sv = new float[chunk];
+          float[] dv = new float[chunk];
+          for (int from = start; from < end; from += chunk) {
+            int len = Math.min(chunk, end - from);
+            g.read(from, gv, len);
+            u.read(from, uv, len);
+            sg.read(from, sv, len);
+            d.read(from, dv, len);
+            for (int i = 0; i < len; i++) {
+              float silu = gv[i] * sv[i];
+              gv[i] = (silu * (1f - sv[i]) + sv[i]) * uv[i] * dv[i];
+              uv[i] = dv[i] * silu;
+            }
+            dg.write(from, gv, len);
+            du.write(from, uv, len);
+          }
+        });
+    return true;
+  }
+
+  /**
+   * out[i] = exp(sign · x[i]) for i &lt; len in float arithmetic the JIT vectorizes (Math.exp is a
+   * scalar call): exp(y) = 2ⁿ · exp(r) with n = round(y / ln 2), r = y − n·ln 2 in two parts
+   * (Cody-Waite), exp(r) by Cephes' degree-7 polynomial for expf (about 1 ulp on |r| ≤ ln 2 / 2).
+   * The input is clamped to ±87, where float's exp neither overflows nor goes subnormal: exp(−87)
+   * is 1.6e-38, so σ and silu of gates below −87 come out ~1e-36 instead of smaller. The polynomial
+   * loop stores 2ⁿ's exponent n as a float in {@code scratch}; the loop that builds 2ⁿ from its
+   * bits is the one the JIT does not vectorize, and it is a shift and an add.
+   */
+  static void expInto(float[] x, float sign, float[] out, float[] scratch, int len) {
+    for (int i = 0; i < len; i++) {
+      float y = Math.max(-87f, Math.min(87f, sign * x[i]));
+      float k = (y * 1.44269504088896341f + 12582912f) - 12582912f; // round(y / ln 2)
+      float r = y - k * 0.693359375f;
+      r = r - k * -2.12194440e-4f;
+      float p = 1.9875691500e-4f;
+      p = p * r + 1.3981999507e-3f;
+      p = p * r + 8.3334519073e-3f;
+      p = p * r + 4.1665795894e-2f;
+      p = p * r + 1.6666665459e-1f;
+      p = p * r + 5.0000001201e-1f;
+      out[i] = p * r * r + r + 1f;
+      scratch[i] = k;
+    }
+    for (int i = 0; i < len; i++) {
+      out[i] *= Float.intBitsToFloat(((int) scratch[i] + 127) << 23);
+    }
   }
 
   /**
@@ -407,14 +558,11 @@ public final class CpuKernels {
     Pointer vp = CpuBlas.pointer(v);
     Pointer op = CpuBlas.pointer(out);
     Pointer pp = CpuBlas.pointer(p);
-    float[] block = new float[t * t];
     float[] maskBlock = new float[t * t];
     for (int row = 0; row < n; row++) {
       m.read(row * t * t, maskBlock, t * t);
+      long pRow = (long) row * heads * t * t; // this sequence's probabilities, [H, T, T]
       for (int h = 0; h < heads; h++) {
-        long qAt = at.query(row, h);
-        long kAt = at.keyValue(row, h);
-        long pAt = ((long) row * heads + h) * t * t;
         CpuBlas.call(
             type,
             false,
@@ -423,18 +571,28 @@ public final class CpuKernels {
             t,
             at.hd(),
             scale,
-            qp.position(qAt),
+            qp.position(at.query(row, h)),
             at.ldq(),
-            kp.position(kAt),
+            kp.position(at.keyValue(row, h)),
             at.ldk(),
             0.0,
-            pp.position(pAt),
+            pp.position(pRow + (long) h * t * t),
             t);
-        probs.read((int) pAt, block, t * t);
-        for (int i = 0; i < t; i++) {
-          softmaxRow(block, i * t, t, maskBlock, i * t);
-        }
-        probs.write((int) pAt, block, t * t);
+      }
+      // the softmax of every head's score rows: independent rows, sliced over the cores
+      ParallelRows.run(
+          heads * t,
+          (long) heads * t * t,
+          (from, to) -> {
+            float[] scores = new float[t];
+            for (int i = from; i < to; i++) {
+              int at0 = (int) (pRow + (long) i * t);
+              probs.read(at0, scores, t);
+              softmaxRow(scores, 0, t, maskBlock, (i % t) * t);
+              probs.write(at0, scores, t);
+            }
+          });
+      for (int h = 0; h < heads; h++) {
         CpuBlas.call(
             type,
             false,
@@ -443,12 +601,12 @@ public final class CpuKernels {
             at.hd(),
             t,
             1.0,
-            pp.position(pAt),
+            pp.position(pRow + (long) h * t * t),
             t,
-            vp.position(kAt),
+            vp.position(at.keyValue(row, h)),
             at.ldk(),
             0.0,
-            op.position(qAt),
+            op.position(at.query(row, h)),
             at.ldq());
       }
     }
@@ -487,7 +645,7 @@ public final class CpuKernels {
       return false;
     }
     Heads at = new Heads(q, k, heads, t);
-    INDArray dScores = Ops.empty(type, t, t);
+    INDArray dScores = Ops.empty(type, heads, t, t); // one sequence's dP, then dS
     Buf ds = Buf.of(dScores);
     Pointer dop = CpuBlas.pointer(dOut);
     Pointer qp = CpuBlas.pointer(q);
@@ -498,14 +656,14 @@ public final class CpuKernels {
     Pointer dqp = CpuBlas.pointer(dq);
     Pointer dkp = CpuBlas.pointer(dk);
     Pointer dvp = CpuBlas.pointer(dv);
-    float[] dBlock = new float[t * t];
-    float[] pBlock = new float[t * t];
+    float sc = (float) scale;
     for (int row = 0; row < n; row++) {
+      long pRow = (long) row * heads * t * t;
       for (int h = 0; h < heads; h++) {
         long qAt = at.query(row, h);
         long kAt = at.keyValue(row, h);
-        long pAt = ((long) row * heads + h) * t * t;
-        // the group's first head overwrites dK and dV, the others add to them
+        long pAt = pRow + (long) h * t * t;
+        // the group's first head overwrites dK and dV, the others add to them (heads in order)
         double beta = h % at.rep() == 0 ? 0.0 : 1.0;
         CpuBlas.call(
             type,
@@ -535,22 +693,34 @@ public final class CpuKernels {
             vp.position(kAt),
             at.ldk(),
             0.0,
-            dsp.position(0),
+            dsp.position((long) h * t * t),
             t);
-        ds.read(0, dBlock, t * t);
-        probs.read((int) pAt, pBlock, t * t);
-        for (int i = 0; i < t * t; i += t) {
-          double dot = 0;
-          for (int j = i; j < i + t; j++) {
-            dot += dBlock[j] * pBlock[j];
-          }
-          float dt = (float) dot;
-          float sc = (float) scale;
-          for (int j = i; j < i + t; j++) {
-            dBlock[j] = pBlock[j] * (dBlock[j] - dt) * sc;
-          }
-        }
-        ds.write(0, dBlock, t * t);
+      }
+      // dS = P ⊙ (dP − rowsum(dP ⊙ P)) · scale for every head's rows: independent rows, sliced
+      ParallelRows.run(
+          heads * t,
+          (long) heads * t * t,
+          (from, to) -> {
+            float[] dRow = new float[t];
+            float[] pRowValues = new float[t];
+            for (int i = from; i < to; i++) {
+              ds.read(i * t, dRow, t);
+              probs.read((int) (pRow + (long) i * t), pRowValues, t);
+              double dot = 0;
+              for (int j = 0; j < t; j++) {
+                dot += dRow[j] * pRowValues[j];
+              }
+              float dt = (float) dot;
+              for (int j = 0; j < t; j++) {
+                dRow[j] = pRowValues[j] * (dRow[j] - dt) * sc;
+              }
+              ds.write(i * t, dRow, t);
+            }
+          });
+      for (int h = 0; h < heads; h++) {
+        long qAt = at.query(row, h);
+        long kAt = at.keyValue(row, h);
+        double beta = h % at.rep() == 0 ? 0.0 : 1.0;
         CpuBlas.call(
             type,
             false,
@@ -559,7 +729,7 @@ public final class CpuKernels {
             at.hd(),
             t,
             1.0,
-            dsp.position(0),
+            dsp.position((long) h * t * t),
             t,
             kp.position(kAt),
             at.ldk(),
@@ -574,7 +744,7 @@ public final class CpuKernels {
             at.hd(),
             t,
             1.0,
-            dsp.position(0),
+            dsp.position((long) h * t * t),
             t,
             qp.position(qAt),
             at.ldq(),
@@ -632,16 +802,26 @@ public final class CpuKernels {
       return false;
     }
     int d = (int) table.size(1);
-    float[] row = new float[d];
-    float[] sum = new float[d];
-    for (int r = 0; r < ids.length; r++) {
-      from.read(r * d, row, d);
-      to.read(ids[r] * d, sum, d);
-      for (int j = 0; j < d; j++) {
-        sum[j] += row[j];
-      }
-      to.write(ids[r] * d, sum, d);
-    }
+    // sliced by destination: each slice adds the rows that land in its range of table rows, in
+    // the order of r, so a repeated id sums in the same order whatever the slice count
+    ParallelRows.run(
+        (int) table.size(0),
+        (long) ids.length * d,
+        (lo, hi) -> {
+          float[] row = new float[d];
+          float[] sum = new float[d];
+          for (int r = 0; r < ids.length; r++) {
+            if (ids[r] < lo || ids[r] >= hi) {
+              continue;
+            }
+            from.read(r * d, row, d);
+            to.read(ids[r] * d, sum, d);
+            for (int j = 0; j < d; j++) {
+              sum[j] += row[j];
+            }
+            to.write(ids[r] * d, sum, d);
+          }
+        });
     return true;
   }
 

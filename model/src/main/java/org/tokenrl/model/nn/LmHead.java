@@ -210,24 +210,59 @@ public final class LmHead {
       int c = (int) z.size(0);
       int v = (int) z.size(1);
       CpuKernels.Buf zs = CpuKernels.Buf.of(z);
-      float[] row = new float[v];
-      float[] pRow = new float[v];
       float invT = (float) invTemp;
-      for (int i = 0; i < c; i++) { // z ← z/τ − max(z/τ)
-        zs.read(i * v, row, v);
-        float max = Float.NEGATIVE_INFINITY;
-        for (int j = 0; j < v; j++) {
-          row[j] *= invT;
-          max = Math.max(max, row[j]);
-        }
-        for (int j = 0; j < v; j++) {
-          row[j] -= max;
-        }
-        zs.write(i * v, row, v);
-      }
+      ParallelRows.run(
+          c,
+          (long) c * v,
+          (lo, hi) -> {
+            float[] row = new float[v];
+            for (int i = lo; i < hi; i++) { // z ← z/τ − max(z/τ)
+              zs.read(i * v, row, v);
+              float max = Float.NEGATIVE_INFINITY;
+              for (int j = 0; j < v; j++) {
+                row[j] *= invT;
+                max = Math.max(max, row[j]);
+              }
+              for (int j = 0; j < v; j++) {
+                row[j] -= max;
+              }
+              zs.write(i * v, row, v);
+            }
+          });
       INDArray e = Transforms.exp(z, true); // [c, V]
       CpuKernels.Buf es = CpuKernels.Buf.of(e);
-      for (int i = 0; i < c; i++) {
+      // each row's terms of the loss, added to it below in row order: the same sum on any slices
+      double[][] lossTerms = new double[c][];
+      ParallelRows.Body body = (lo, hi) -> rowsOnHost(zs, es, v, from, lo, hi, lossTerms);
+      if (rows == null) {
+        ParallelRows.run(c, (long) c * v, body);
+      } else { // the caller's consumer sees the rows in order, on this thread
+        body.rows(0, c);
+      }
+      for (double[] terms : lossTerms) {
+        for (double term : terms) {
+          loss += term;
+        }
+      }
+      return e;
+    }
+
+    /**
+     * Chunk rows [lo, hi) of {@link #onHost} from z/τ − max and its exponential: log p, entropy,
+     * dL/dz into {@code es}, and the row's terms of the loss into {@code lossTerms}.
+     */
+    private void rowsOnHost(
+        CpuKernels.Buf zs,
+        CpuKernels.Buf es,
+        int v,
+        int from,
+        int lo,
+        int hi,
+        double[][] lossTerms) {
+      float invT = (float) invTemp;
+      float[] row = new float[v];
+      float[] pRow = new float[v];
+      for (int i = lo; i < hi; i++) {
         int r = from + i;
         zs.read(i * v, row, v);
         es.read(i * v, pRow, v);
@@ -252,21 +287,24 @@ public final class LmHead {
         // dL/dz = c_r [j = y] + a_rj − p_j (c_r + Σ a_rv), then / τ
         double cr = y >= 0 && targetCoef != null ? targetCoef[r] : 0;
         VocabCoef a = vocabCoef == null ? null : vocabCoef[r];
+        double[] terms = new double[2 + (a == null ? 0 : a.ids().length)];
+        int count = 0;
         double scale = 0;
         if (cr != 0) {
-          loss += cr * row[y];
+          terms[count++] = cr * row[y];
           scale += cr;
         }
         for (int j = 0; a != null && j < a.ids().length; j++) {
           if (a.values()[j] != 0) {
-            loss += a.values()[j] * row[a.ids()[j]];
+            terms[count++] = a.values()[j] * row[a.ids()[j]];
             scale += a.values()[j];
           }
         }
         double g = entropyCoef == null ? 0 : entropyCoef[r];
         if (g != 0) {
-          loss += g * ent;
+          terms[count++] = g * ent;
         }
+        lossTerms[i] = java.util.Arrays.copyOf(terms, count);
         if (targetCoef != null) {
           if (g == 0) {
             float minus = (float) -scale;
@@ -290,7 +328,6 @@ public final class LmHead {
           es.write(i * v, pRow, v);
         }
       }
-      return e;
     }
 
     /** {@link #onHost} as ND4J ops (other backends, double arrays). */

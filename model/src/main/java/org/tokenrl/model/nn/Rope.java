@@ -66,10 +66,13 @@ public final class Rope {
   }
 
   public INDArray backward(INDArray dy, Angles a) {
+    INDArray dx = Ops.empty(dy.dataType(), dy.shape());
+    if (CpuKernels.rope(dy, a.cos(), a.sin(), headDim, true, dx)) {
+      return dx;
+    }
     long rows = dy.size(0);
     INDArray d3 = dy.reshape('c', rows, dy.size(1) / headDim, headDim);
-    INDArray dx = swap(d3.mul(a.sin())).addi(d3.mul(a.cos()));
-    return dx.reshape('c', rows, dy.size(1));
+    return swap(d3.mul(a.sin())).addi(d3.mul(a.cos())).reshape('c', rows, dy.size(1));
   }
 
   /** [..., hd] -> [x[..., hd/2:], x[..., :hd/2]] as a new array. */

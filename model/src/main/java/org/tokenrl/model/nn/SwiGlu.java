@@ -14,11 +14,15 @@ public final class SwiGlu {
 
   /** gate [R, F], up [R, F] -> h [R, F]. */
   public INDArray forward(INDArray gate, INDArray up, boolean train) {
-    if (!train) {
-      INDArray h = Ops.empty(gate.dataType(), gate.shape());
-      if (CpuKernels.swiglu(gate, up, h)) {
-        return h;
+    INDArray out = Ops.empty(gate.dataType(), gate.shape());
+    INDArray sigmoid = train ? Ops.empty(gate.dataType(), gate.shape()) : null;
+    if (CpuKernels.swiglu(gate, up, out, sigmoid)) {
+      if (train) {
+        g = gate;
+        u = up;
+        sig = sigmoid;
       }
+      return out;
     }
     INDArray s = Transforms.sigmoid(gate, true);
     INDArray h = gate.mul(s).muli(up);
@@ -32,6 +36,14 @@ public final class SwiGlu {
 
   /** Returns {dGate, dUp}. */
   public INDArray[] backward(INDArray dh) {
+    INDArray dGateOut = Ops.empty(dh.dataType(), dh.shape());
+    INDArray dUpOut = Ops.empty(dh.dataType(), dh.shape());
+    if (CpuKernels.swigluBackward(g, u, sig, dh, dGateOut, dUpOut)) {
+      g = null;
+      u = null;
+      sig = null;
+      return new INDArray[] {dGateOut, dUpOut};
+    }
     INDArray silu = g.mul(sig);
     INDArray dUp = dh.mul(silu);
     // σ(1 + g(1 − σ)) = σ + silu·(1 − σ)
