@@ -55,20 +55,17 @@ public final class Linear {
       y.addiRowVector(b);
     }
     this.x = train ? x : null;
-    INDArray delta = adapter == null ? null : adapter.forward(x, train); // null while off
-    if (delta != null) {
-      y.addi(delta);
+    if (adapter != null) {
+      adapter.addForward(x, y, train);
     }
     return y;
   }
 
   /** dy [R, out] -> dx [R, in]; adds dW (and db) to the gradient buffers. */
   public INDArray backward(INDArray dy) {
-    INDArray dxAdapter = adapter == null ? null : adapter.backward(dy);
     if (dw == null) { // frozen base weight (LoRA): no dW
       x = null;
-      INDArray dx = Ops.mm(dy, false, w, !outIn);
-      return dxAdapter == null ? dx : dx.addi(dxAdapter);
+      return withAdapter(dy, Ops.mm(dy, false, w, !outIn));
     }
     if (outIn) {
       Ops.gemm(dy, true, x, false, dw, 1.0); // dW [out, in] += dyᵀ · x
@@ -79,7 +76,13 @@ public final class Linear {
       db.addi(dy.sum(0));
     }
     x = null;
-    INDArray dx = Ops.mm(dy, false, w, !outIn); // dx = dy · W
-    return dxAdapter == null ? dx : dx.addi(dxAdapter);
+    return withAdapter(dy, Ops.mm(dy, false, w, !outIn)); // dx = dy · W
+  }
+
+  private INDArray withAdapter(INDArray dy, INDArray dx) {
+    if (adapter != null) {
+      adapter.addBackward(dy, dx);
+    }
+    return dx;
   }
 }

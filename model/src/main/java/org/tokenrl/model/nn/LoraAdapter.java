@@ -35,7 +35,7 @@ public final class LoraAdapter {
   private final int index;
   private final State state;
   private INDArray in; // dropout(x) [R, in], kept for backward
-  private INDArray xa; // in · Aᵀ [R, r]
+  private INDArray xa; // s · in · Aᵀ [R, r]
   private INDArray mask; // keep/(1-p) [R, in], or null
   private boolean used; // whether the last training forward pass went through the adapter
 
@@ -99,11 +99,16 @@ public final class LoraAdapter {
         .toList();
   }
 
-  /** x [R, in] -> s · dropout(x) · Aᵀ · Bᵀ [R, out], or null while adapters are off. */
-  INDArray forward(INDArray x, boolean train) {
+  /**
+   * y [R, out] += s · dropout(x) · Aᵀ · Bᵀ for x [R, in]; nothing while adapters are off. The
+   * product accumulates into y (BLAS beta = 1) instead of returning an [R, out] array to add: a
+   * training pass keeps every layer's temporaries until its backward, and those arrays were a
+   * quarter of the update's arena (experiments/bench/README.md).
+   */
+  void addForward(INDArray x, INDArray y, boolean train) {
     used = train && state.enabled;
     if (!state.enabled) {
-      return null;
+      return;
     }
     INDArray input = x;
     mask = null;
@@ -111,30 +116,29 @@ public final class LoraAdapter {
       mask = dropoutMask(x.rows(), x.columns());
       input = x.mul(mask);
     }
-    INDArray h = Ops.mm(input, false, a, true); // [R, r]
-    INDArray y = Ops.mm(h, false, b, true).muli(scaling); // [R, out]
+    INDArray h = Ops.mm(input, false, a, true).muli(scaling); // s · in · Aᵀ [R, r]
+    Ops.gemm(h, false, b, true, y, 1.0); // y += h · Bᵀ
     in = train ? input : null;
     xa = train ? h : null;
-    return y;
   }
 
-  /** dy [R, out] -> the adapter's share of dx [R, in]; adds dA, dB. Null when it was off. */
-  INDArray backward(INDArray dy) {
+  /** dy [R, out]: dx [R, in] += the adapter's share; adds dA, dB. Nothing when it was off. */
+  void addBackward(INDArray dy, INDArray dx) {
     if (!used) {
-      return null;
+      return;
     }
-    db.addi(Ops.mm(dy, true, xa, false).muli(scaling)); // dB [out, r] += s · dyᵀ · xa
+    Ops.gemm(dy, true, xa, false, db, 1.0); // dB [out, r] += dyᵀ · (s · in · Aᵀ)
     INDArray dxa = Ops.mm(dy, false, b, false).muli(scaling); // [R, r]
     Ops.gemm(dxa, true, in, false, da, 1.0); // dA [r, in] += dxaᵀ · in
-    INDArray dx = Ops.mm(dxa, false, a, false); // [R, in]
-    if (mask != null) {
-      dx.muli(mask);
+    if (mask == null) {
+      Ops.gemm(dxa, false, a, false, dx, 1.0); // dx += dxa · A
+    } else {
+      dx.addi(Ops.mm(dxa, false, a, false).muli(mask));
     }
     in = null;
     xa = null;
     mask = null;
     used = false;
-    return dx;
   }
 
   /** Inverted dropout: keep with 1-p, scaled by 1/(1-p); seeded by (optimizer step, adapter). */
